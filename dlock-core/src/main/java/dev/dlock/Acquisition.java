@@ -1,0 +1,267 @@
+package dev.dlock;
+
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+
+import dev.dlock.spi.AcquireRequest;
+import dev.dlock.spi.EnqueueResult;
+import dev.dlock.spi.QueueEntry;
+import dev.dlock.spi.QueueState;
+import dev.dlock.spi.Subscription;
+import dev.dlock.support.TimeSource;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One request from enqueue to grant: waits for change signals from the backend, polls
+ * again after each signal and on a bounded re-check timer, and withdraws its entry when it
+ * times out, is cancelled, or fails.
+ * <p>
+ * The result completes with the grant, with {@code null} when a try was rejected, or
+ * exceptionally. Whatever completes it first wins; every path that does not end in a
+ * grant withdraws the entry from the backend.
+ */
+final class Acquisition {
+
+	private static final Logger logger = LoggerFactory.getLogger(Acquisition.class);
+
+	private final DefaultLockManager engine;
+
+	private final EngineSession session;
+
+	private final String key;
+
+	private final LockMode mode;
+
+	private final Duration waitTime;
+
+	private final boolean waitIfBusy;
+
+	private final CompletableFuture<@Nullable Grant> result = new CompletableFuture<>();
+
+	private final Object monitor = new Object();
+
+	// guarded by monitor
+	private @Nullable LiveEntry entry;
+
+	private @Nullable Subscription subscription;
+
+	private TimeSource.@Nullable Cancellable recheck;
+
+	private TimeSource.@Nullable Cancellable timeout;
+
+	private boolean polling;
+
+	private boolean signalled;
+
+	private boolean rejected;
+
+	Acquisition(DefaultLockManager engine, EngineSession session, String key, LockMode mode, Duration waitTime) {
+		this.engine = engine;
+		this.session = session;
+		this.key = key;
+		this.mode = mode;
+		this.waitTime = waitTime;
+		this.waitIfBusy = !waitTime.isZero();
+	}
+
+	CompletableFuture<@Nullable Grant> start() {
+		this.result.whenComplete((grant, failure) -> finish(grant));
+		if (this.waitIfBusy) {
+			TimeSource.Cancellable timer = this.engine.time().schedule(this.waitTime,
+					() -> fail(new LockAcquisitionTimeoutException(this.key, this.mode, this.waitTime)));
+			synchronized (this.monitor) {
+				this.timeout = timer;
+			}
+		}
+		enqueue();
+		return this.result;
+	}
+
+	/** Ends the request from outside (manager closed): the entry is withdrawn. */
+	void abort(DistributedLockException reason) {
+		fail(reason);
+	}
+
+	private void enqueue() {
+		AcquireRequest request = new AcquireRequest(this.key, this.mode, OwnerIds.next(), this.waitIfBusy);
+		LiveEntry live = this.session.track(request);
+		synchronized (this.monitor) {
+			if (this.result.isDone()) {
+				live.end();
+				return;
+			}
+			this.entry = live;
+		}
+		live.lossListener((loss) -> fail(new LockBackendException(
+				"The request for lock '" + this.key + "' lost its place in the queue: " + loss.getMessage(), loss)));
+		long sentAt = this.engine.time().nanoTime();
+		CompletableFuture<EnqueueResult> reply;
+		try {
+			reply = this.session.backend().enqueue(request);
+		}
+		catch (RuntimeException ex) {
+			reply = CompletableFuture.failedFuture(ex);
+		}
+		reply.whenComplete((enqueued, failure) -> onEnqueued(live, sentAt, enqueued, failure));
+	}
+
+	private void onEnqueued(LiveEntry live, long sentAt, @Nullable EnqueueResult enqueued,
+			@Nullable Throwable failure) {
+		if (failure != null || enqueued == null) {
+			fail(Futures.toLockException((failure != null) ? failure : new IllegalStateException("no reply"),
+					"Enqueueing a request for lock '" + this.key + "'"));
+			return;
+		}
+		QueueEntry queueEntry = enqueued.entry();
+		if (queueEntry == null) {
+			synchronized (this.monitor) {
+				this.rejected = true;
+			}
+			live.end();
+			this.result.complete(null);
+			return;
+		}
+		live.attach(queueEntry, sentAt, this.engine.time().nanoTime());
+		if (live.isEnded() || this.result.isDone()) {
+			// withdrawn while the enqueue was under way: remove again now that it surely
+			// reached the server
+			this.engine.withdraw(live);
+			return;
+		}
+		handle(live, enqueued.state());
+	}
+
+	private void handle(LiveEntry live, QueueState state) {
+		if (live.isEnded() || this.result.isDone()) {
+			return;
+		}
+		switch (state.status()) {
+			case GRANTED -> grant(live);
+			case GONE -> {
+				live.end();
+				enqueue();
+			}
+			case WAITING -> await(live, state);
+			case REJECTED -> fail(new IllegalStateException("backend rejected a waiting request"));
+		}
+	}
+
+	private void grant(LiveEntry live) {
+		if (!live.isAlive(this.engine.time().nanoTime())) {
+			fail(new LockBackendException("The grant of lock '" + this.key
+					+ "' arrived after its lease could no longer be proved alive", null));
+			return;
+		}
+		Grant grant = this.engine.newGrant(live);
+		if (!this.result.complete(grant)) {
+			grant.releaseHold();
+		}
+	}
+
+	private void await(LiveEntry live, QueueState state) {
+		QueueEntry queueEntry = live.queueEntry();
+		if (queueEntry == null) {
+			return;
+		}
+		boolean pollNow;
+		synchronized (this.monitor) {
+			if (this.result.isDone()) {
+				return;
+			}
+			closeSubscription();
+			this.subscription = this.session.backend().watch(queueEntry, this::signal);
+			pollNow = this.signalled;
+			this.signalled = false;
+			if (!pollNow) {
+				Duration delay = min(state.recheckAfter(), this.engine.settings().maxRecheckInterval());
+				this.recheck = this.engine.time().schedule(delay, this::signal);
+			}
+		}
+		if (pollNow) {
+			signal();
+		}
+	}
+
+	private void signal() {
+		LiveEntry live;
+		synchronized (this.monitor) {
+			if (this.result.isDone() || this.entry == null) {
+				return;
+			}
+			if (this.polling) {
+				this.signalled = true;
+				return;
+			}
+			this.polling = true;
+			cancelRecheck();
+			live = this.entry;
+		}
+		QueueEntry queueEntry = live.queueEntry();
+		if (queueEntry == null) {
+			return;
+		}
+		CompletableFuture<QueueState> reply;
+		try {
+			reply = this.session.backend().poll(queueEntry);
+		}
+		catch (RuntimeException ex) {
+			reply = CompletableFuture.failedFuture(ex);
+		}
+		reply.whenComplete((state, failure) -> {
+			synchronized (this.monitor) {
+				this.polling = false;
+			}
+			if (failure != null || state == null) {
+				logger.debug("Polling lock '{}' failed; trying again: {}", this.key,
+						(failure != null) ? Futures.unwrap(failure).toString() : "no reply");
+				await(live, QueueState.waiting(this.engine.settings().maxRecheckInterval()));
+				return;
+			}
+			handle(live, state);
+		});
+	}
+
+	private void fail(Throwable reason) {
+		this.result.completeExceptionally(reason);
+	}
+
+	/** Runs once when the result completes, on whichever path. */
+	private void finish(@Nullable Grant grant) {
+		LiveEntry live;
+		boolean withdraw;
+		synchronized (this.monitor) {
+			cancelRecheck();
+			if (this.timeout != null) {
+				this.timeout.cancel();
+			}
+			closeSubscription();
+			live = this.entry;
+			withdraw = grant == null && !this.rejected;
+		}
+		this.engine.forget(this);
+		if (withdraw && live != null) {
+			this.engine.withdraw(live);
+		}
+	}
+
+	private void closeSubscription() {
+		if (this.subscription != null) {
+			this.subscription.close();
+			this.subscription = null;
+		}
+	}
+
+	private void cancelRecheck() {
+		if (this.recheck != null) {
+			this.recheck.cancel();
+			this.recheck = null;
+		}
+	}
+
+	private static Duration min(Duration a, Duration b) {
+		return (a.compareTo(b) <= 0) ? a : b;
+	}
+
+}

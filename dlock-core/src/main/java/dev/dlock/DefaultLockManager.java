@@ -1,0 +1,233 @@
+package dev.dlock;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+
+import dev.dlock.spi.BackendCapability;
+import dev.dlock.spi.LockBackend;
+import dev.dlock.support.KeyCodec;
+import dev.dlock.support.SystemTimeSource;
+import dev.dlock.support.TimeSource;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The lock engine: re-entrancy, sessions per lease time, acquisitions, grants and their
+ * release. Backends only answer atomic questions.
+ */
+final class DefaultLockManager implements LockManager {
+
+	private static final Logger logger = LoggerFactory.getLogger(DefaultLockManager.class);
+
+	private final LockBackend backend;
+
+	private final EngineSettings settings;
+
+	private final TimeSource time;
+
+	private final @Nullable SystemTimeSource ownedTime;
+
+	private final Map<Duration, EngineSession> sessions = new ConcurrentHashMap<>();
+
+	private final Set<Acquisition> acquisitions = ConcurrentHashMap.newKeySet();
+
+	private final Set<Grant> grants = ConcurrentHashMap.newKeySet();
+
+	private final ThreadHolds threadHolds = new ThreadHolds();
+
+	private final Releaser releaser;
+
+	private final boolean sessionLease;
+
+	private volatile boolean closed;
+
+	DefaultLockManager(LockBackend backend, EngineSettings settings, @Nullable TimeSource time) {
+		this.backend = backend;
+		this.settings = settings;
+		this.ownedTime = (time != null) ? null : new SystemTimeSource("dlock-timer");
+		this.time = (time != null) ? time : Objects.requireNonNull(this.ownedTime);
+		this.releaser = new Releaser(this.time, settings.renewalInterval());
+		this.sessionLease = backend.capabilities().contains(BackendCapability.SESSION_LEASE);
+	}
+
+	@Override
+	public LockHandle acquire(String key, LockMode mode, LockOptions options) throws InterruptedException {
+		Thread thread = Thread.currentThread();
+		LockHandle reentrant = reenter(thread, key, mode);
+		if (reentrant != null) {
+			return reentrant;
+		}
+		CompletableFuture<@Nullable Grant> pending = start(key, mode, options.waitTime(), options);
+		Grant grant;
+		try {
+			grant = pending.get();
+		}
+		catch (InterruptedException ex) {
+			pending.cancel(false);
+			throw ex;
+		}
+		catch (ExecutionException ex) {
+			throw Futures.toLockException(ex, "Acquiring lock '" + key + "'");
+		}
+		if (grant == null) {
+			throw new LockAcquisitionTimeoutException(key, mode, options.waitTime());
+		}
+		this.threadHolds.put(thread, grant);
+		return new DefaultLockHandle(grant);
+	}
+
+	@Override
+	public Optional<LockHandle> tryAcquire(String key, LockMode mode, LockOptions options) {
+		Thread thread = Thread.currentThread();
+		LockHandle reentrant = reenter(thread, key, mode);
+		if (reentrant != null) {
+			return Optional.of(reentrant);
+		}
+		Grant grant = start(key, mode, Duration.ZERO, options).join();
+		if (grant == null) {
+			return Optional.empty();
+		}
+		this.threadHolds.put(thread, grant);
+		return Optional.of(new DefaultLockHandle(grant));
+	}
+
+	@Override
+	public CompletableFuture<LockHandle> acquireAsync(String key, LockMode mode, LockOptions options) {
+		CompletableFuture<@Nullable Grant> pending;
+		try {
+			pending = start(key, mode, options.waitTime(), options);
+		}
+		catch (RuntimeException ex) {
+			return CompletableFuture.failedFuture(ex);
+		}
+		CompletableFuture<LockHandle> handle = pending.handle((grant, failure) -> {
+			if (failure != null) {
+				throw Futures.toLockException(failure, "Acquiring lock '" + key + "'");
+			}
+			if (grant == null) {
+				throw new LockAcquisitionTimeoutException(key, mode, options.waitTime());
+			}
+			return new DefaultLockHandle(grant);
+		});
+		handle.whenComplete((result, failure) -> {
+			if (Futures.unwrap((failure != null) ? failure : new RuntimeException()) instanceof CancellationException) {
+				pending.cancel(false);
+			}
+		});
+		return handle;
+	}
+
+	private @Nullable LockHandle reenter(Thread thread, String key, LockMode mode) {
+		checkOpen();
+		KeyCodec.validate(key);
+		Grant held = this.threadHolds.find(thread, key);
+		if (held == null) {
+			return null;
+		}
+		if (!held.mode().covers(mode)) {
+			throw new InvalidLockRequestException("This thread holds lock '" + key + "' in mode " + held.mode()
+					+ " and asks for " + mode + ", which it does not cover; that would wait for itself. "
+					+ "Release the lock first, or acquire the stronger mode from the start");
+		}
+		if (held.tryAddHold()) {
+			return new DefaultLockHandle(held);
+		}
+		this.threadHolds.remove(held);
+		return null;
+	}
+
+	private CompletableFuture<@Nullable Grant> start(String key, LockMode mode, Duration waitTime,
+			LockOptions options) {
+		checkOpen();
+		KeyCodec.validate(key);
+		Objects.requireNonNull(mode, "'mode' must not be null");
+		Duration lease = (options.leaseTime() != null) ? options.leaseTime() : this.settings.leaseTime();
+		Acquisition acquisition = new Acquisition(this, session(lease), key, mode, waitTime);
+		this.acquisitions.add(acquisition);
+		return acquisition.start();
+	}
+
+	private EngineSession session(Duration lease) {
+		return this.sessions.computeIfAbsent(lease, (leaseTime) -> {
+			EngineSession session = new EngineSession(this.backend.openSession(leaseTime),
+					this.settings.renewalIntervalFor(leaseTime), this.time);
+			session.start();
+			return session;
+		});
+	}
+
+	Grant newGrant(LiveEntry entry) {
+		Grant grant = new Grant(entry, Objects.requireNonNull(entry.queueEntry()).ticket(), this.time,
+				this.settings.callbackExecutor(), this::release);
+		this.grants.add(grant);
+		logger.debug("Granted lock '{}' in mode {} with token {}", grant.key(), grant.mode(), grant.token());
+		return grant;
+	}
+
+	private void release(Grant grant) {
+		this.grants.remove(grant);
+		this.threadHolds.remove(grant);
+		withdraw(grant.entry());
+		logger.debug("Released lock '{}' in mode {} with token {}", grant.key(), grant.mode(), grant.token());
+	}
+
+	/** Stops renewing an entry at once and removes it from the backend in the background. */
+	void withdraw(LiveEntry entry) {
+		entry.end();
+		long giveUpAt;
+		if (this.sessionLease) {
+			giveUpAt = Long.MAX_VALUE;
+		}
+		else if (entry.isAttached()) {
+			giveUpAt = entry.serverExpiryBound();
+		}
+		else {
+			giveUpAt = this.time.nanoTime() + entry.session().leaseNanos();
+		}
+		this.releaser.remove(entry.session(), entry.request(), giveUpAt);
+	}
+
+	void forget(Acquisition acquisition) {
+		this.acquisitions.remove(acquisition);
+	}
+
+	TimeSource time() {
+		return this.time;
+	}
+
+	EngineSettings settings() {
+		return this.settings;
+	}
+
+	private void checkOpen() {
+		if (this.closed) {
+			throw new LockBackendException("The lock manager is closed", null);
+		}
+	}
+
+	@Override
+	public void close() {
+		if (this.closed) {
+			return;
+		}
+		this.closed = true;
+		LockBackendException closing = new LockBackendException("The lock manager was closed", null);
+		List.copyOf(this.acquisitions).forEach((acquisition) -> acquisition.abort(closing));
+		List.copyOf(this.grants).forEach(this::release);
+		this.releaser.awaitPending(this.settings.closeTimeout());
+		this.sessions.values().forEach(EngineSession::close);
+		if (this.ownedTime != null) {
+			this.ownedTime.close();
+		}
+	}
+
+}

@@ -1,0 +1,178 @@
+package dev.dlock;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+import dev.dlock.spi.AcquireRequest;
+import dev.dlock.spi.LockSession;
+import dev.dlock.spi.QueueEntry;
+import dev.dlock.support.TimeSource;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A backend session and the entries that live under it: one renewal round per period for
+ * all of them, and loss detection from the monotonic clock.
+ */
+final class EngineSession {
+
+	private static final Logger logger = LoggerFactory.getLogger(EngineSession.class);
+
+	private final LockSession backendSession;
+
+	private final TimeSource time;
+
+	private final long leaseNanos;
+
+	private final long intervalNanos;
+
+	private final Set<LiveEntry> entries = ConcurrentHashMap.newKeySet();
+
+	private final AtomicBoolean renewing = new AtomicBoolean();
+
+	private final AtomicLong renewalFailures = new AtomicLong();
+
+	private volatile boolean closed;
+
+	private volatile TimeSource.@Nullable Cancellable tick;
+
+	EngineSession(LockSession backendSession, Duration renewalInterval, TimeSource time) {
+		this.backendSession = backendSession;
+		this.time = time;
+		this.leaseNanos = backendSession.leaseTime().toNanos();
+		this.intervalNanos = renewalInterval.toNanos();
+	}
+
+	void start() {
+		scheduleTick();
+	}
+
+	LockSession backend() {
+		return this.backendSession;
+	}
+
+	long leaseNanos() {
+		return this.leaseNanos;
+	}
+
+	long renewalFailures() {
+		return this.renewalFailures.get();
+	}
+
+	LiveEntry track(AcquireRequest request) {
+		LiveEntry entry = new LiveEntry(request, this);
+		this.entries.add(entry);
+		return entry;
+	}
+
+	void forget(LiveEntry entry) {
+		this.entries.remove(entry);
+	}
+
+	boolean isClosed() {
+		return this.closed;
+	}
+
+	private void scheduleTick() {
+		if (!this.closed) {
+			this.tick = this.time.schedule(Duration.ofNanos(this.intervalNanos), this::tick);
+		}
+	}
+
+	private void tick() {
+		if (this.closed) {
+			return;
+		}
+		try {
+			expireDue();
+			if (this.renewing.compareAndSet(false, true)) {
+				renewRound();
+			}
+			armExpiryCheck();
+		}
+		finally {
+			scheduleTick();
+		}
+	}
+
+	private void renewRound() {
+		List<LiveEntry> batch = this.entries.stream().filter(LiveEntry::isAttached).toList();
+		if (batch.isEmpty()) {
+			this.renewing.set(false);
+			return;
+		}
+		List<QueueEntry> queueEntries = batch.stream().map(LiveEntry::queueEntry).toList();
+		long sentAt = this.time.nanoTime();
+		this.backendSession.renew(queueEntries).whenComplete((lost, failure) -> {
+			this.renewing.set(false);
+			long confirmedAt = this.time.nanoTime();
+			if (failure != null) {
+				this.renewalFailures.incrementAndGet();
+				logger.warn("Renewal of {} lock entries failed: {}", batch.size(), Futures.unwrap(failure).toString());
+				armExpiryCheck();
+				return;
+			}
+			for (LiveEntry entry : batch) {
+				if (lost.contains(entry.queueEntry())) {
+					entry.lose("the backend no longer has its entry", null);
+				}
+				else {
+					entry.extend(sentAt, confirmedAt);
+				}
+			}
+		});
+	}
+
+	/** Ends every entry whose lease can no longer be proved alive. */
+	void expireDue() {
+		long now = this.time.nanoTime();
+		for (LiveEntry entry : this.entries) {
+			if (entry.isAttached() && now - entry.validUntil() >= 0) {
+				entry.lose("no renewal was confirmed within the lease time of "
+						+ Duration.ofNanos(this.leaseNanos), null);
+			}
+		}
+	}
+
+	/**
+	 * Schedules an exact expiry check when an entry would run out before the next tick,
+	 * so that holders are told at once, not a period late.
+	 */
+	private void armExpiryCheck() {
+		long now = this.time.nanoTime();
+		long nextTick = now + this.intervalNanos;
+		long earliest = nextTick;
+		for (LiveEntry entry : this.entries) {
+			if (entry.isAttached() && entry.validUntil() - earliest < 0) {
+				earliest = entry.validUntil();
+			}
+		}
+		if (earliest != nextTick) {
+			this.time.schedule(Duration.ofNanos(Math.max(0, earliest - now)), this::expireDue);
+		}
+	}
+
+	List<LiveEntry> entries() {
+		return List.copyOf(this.entries);
+	}
+
+	void close() {
+		this.closed = true;
+		TimeSource.Cancellable current = this.tick;
+		if (current != null) {
+			current.cancel();
+		}
+		try {
+			this.backendSession.close();
+		}
+		catch (RuntimeException ex) {
+			logger.warn("Closing a backend session failed: {}", ex.toString());
+		}
+	}
+
+}

@@ -1,0 +1,145 @@
+package dev.dlock;
+
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+
+import dev.dlock.support.TimeSource;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A granted lock with its holds: one for the first acquire and one per re-entrant
+ * acquire. The grant goes back to the backend when the last hold is released.
+ */
+final class Grant {
+
+	private static final Logger logger = LoggerFactory.getLogger(Grant.class);
+
+	private final LiveEntry entry;
+
+	private final long token;
+
+	private final long grantedAt;
+
+	private final TimeSource time;
+
+	private final Executor callbackExecutor;
+
+	private final Consumer<Grant> onLastRelease;
+
+	private final AtomicInteger holds = new AtomicInteger(1);
+
+	private final List<Consumer<LockLostException>> lossListeners = new CopyOnWriteArrayList<>();
+
+	private volatile @Nullable LockLostException lost;
+
+	private volatile @Nullable Thread holderThread;
+
+	Grant(LiveEntry entry, long token, TimeSource time, Executor callbackExecutor, Consumer<Grant> onLastRelease) {
+		this.entry = entry;
+		this.token = token;
+		this.time = time;
+		this.grantedAt = time.nanoTime();
+		this.callbackExecutor = callbackExecutor;
+		this.onLastRelease = onLastRelease;
+		entry.lossListener(this::markLost);
+	}
+
+	String key() {
+		return this.entry.request().key();
+	}
+
+	LockMode mode() {
+		return this.entry.request().mode();
+	}
+
+	long token() {
+		return this.token;
+	}
+
+	long grantedAt() {
+		return this.grantedAt;
+	}
+
+	@Nullable Thread holderThread() {
+		return this.holderThread;
+	}
+
+	void holderThread(Thread thread) {
+		this.holderThread = thread;
+	}
+
+	LiveEntry entry() {
+		return this.entry;
+	}
+
+	boolean isValid() {
+		return this.lost == null && this.entry.isAlive(this.time.nanoTime());
+	}
+
+	@Nullable LockLostException lossOrExpiry() {
+		LockLostException loss = this.lost;
+		if (loss != null) {
+			return loss;
+		}
+		if (!this.entry.isAlive(this.time.nanoTime())) {
+			return new LockLostException("Lock '" + key() + "' in mode " + mode()
+					+ " is no longer valid: released, or its lease could not be proved alive", null);
+		}
+		return null;
+	}
+
+	/** Adds a re-entrant hold if the grant is still valid. */
+	boolean tryAddHold() {
+		while (isValid()) {
+			int current = this.holds.get();
+			if (current <= 0) {
+				return false;
+			}
+			if (this.holds.compareAndSet(current, current + 1)) {
+				return true;
+			}
+		}
+		return false;
+	}
+
+	void releaseHold() {
+		if (this.holds.decrementAndGet() == 0) {
+			this.onLastRelease.accept(this);
+		}
+	}
+
+	void onLost(Consumer<LockLostException> listener) {
+		this.lossListeners.add(listener);
+		LockLostException loss = this.lost;
+		if (loss != null && this.lossListeners.remove(listener)) {
+			notify(listener, loss);
+		}
+	}
+
+	private void markLost(LockLostException loss) {
+		this.lost = loss;
+		logger.warn("Lock '{}' in mode {} with token {} was lost: {}", key(), mode(), this.token, loss.getMessage());
+		for (Consumer<LockLostException> listener : this.lossListeners) {
+			if (this.lossListeners.remove(listener)) {
+				notify(listener, loss);
+			}
+		}
+	}
+
+	private void notify(Consumer<LockLostException> listener, LockLostException loss) {
+		this.callbackExecutor.execute(() -> {
+			try {
+				listener.accept(loss);
+			}
+			catch (RuntimeException ex) {
+				logger.warn("A lock-loss listener of '{}' failed", key(), ex);
+			}
+		});
+	}
+
+}

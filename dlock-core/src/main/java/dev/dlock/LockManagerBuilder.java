@@ -1,0 +1,126 @@
+package dev.dlock;
+
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ForkJoinPool;
+
+import dev.dlock.spi.LockBackend;
+import dev.dlock.support.TimeSource;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Builds a {@link LockManager}. Not thread-safe; each {@link #build()} makes an
+ * independent manager.
+ *
+ * @since 0.1.0
+ */
+public final class LockManagerBuilder {
+
+	private final LockBackend backend;
+
+	private Duration leaseTime = Duration.ofSeconds(30);
+
+	private @Nullable Duration renewalInterval;
+
+	private Duration maxRecheckInterval = Duration.ofSeconds(1);
+
+	private Duration closeTimeout = Duration.ofSeconds(5);
+
+	private @Nullable TimeSource timeSource;
+
+	private Executor callbackExecutor = ForkJoinPool.commonPool();
+
+	LockManagerBuilder(LockBackend backend) {
+		this.backend = Objects.requireNonNull(backend, "'backend' must not be null");
+	}
+
+	/**
+	 * The default lease time: how long the backend keeps a lock of a holder that stopped
+	 * renewing (crashed or cut off). Default 30 seconds.
+	 * @param leaseTime a positive duration
+	 * @return this builder
+	 */
+	public LockManagerBuilder leaseTime(Duration leaseTime) {
+		this.leaseTime = positive(leaseTime, "leaseTime");
+		return this;
+	}
+
+	/**
+	 * How often held and waiting entries are renewed. Default: a third of the lease time.
+	 * @param renewalInterval a positive duration shorter than the lease time
+	 * @return this builder
+	 */
+	public LockManagerBuilder renewalInterval(Duration renewalInterval) {
+		this.renewalInterval = positive(renewalInterval, "renewalInterval");
+		return this;
+	}
+
+	/**
+	 * The longest a waiting request goes without polling the backend when no change signal
+	 * arrives (signals can be lost). Default 1 second.
+	 * @param maxRecheckInterval a positive duration
+	 * @return this builder
+	 */
+	public LockManagerBuilder maxRecheckInterval(Duration maxRecheckInterval) {
+		this.maxRecheckInterval = positive(maxRecheckInterval, "maxRecheckInterval");
+		return this;
+	}
+
+	/**
+	 * How long {@link LockManager#close()} waits for the backend to confirm releases.
+	 * Default 5 seconds.
+	 * @param closeTimeout a positive duration
+	 * @return this builder
+	 */
+	public LockManagerBuilder closeTimeout(Duration closeTimeout) {
+		this.closeTimeout = positive(closeTimeout, "closeTimeout");
+		return this;
+	}
+
+	/**
+	 * The clock and timer; tests pass one they can advance. Default: the system clock and
+	 * a timer thread owned by the manager.
+	 * @param timeSource the time source; the manager does not close it
+	 * @return this builder
+	 */
+	public LockManagerBuilder timeSource(TimeSource timeSource) {
+		this.timeSource = Objects.requireNonNull(timeSource, "'timeSource' must not be null");
+		return this;
+	}
+
+	/**
+	 * Where lock-loss listeners run. Default: the common fork-join pool.
+	 * @param callbackExecutor the executor
+	 * @return this builder
+	 */
+	public LockManagerBuilder callbackExecutor(Executor callbackExecutor) {
+		this.callbackExecutor = Objects.requireNonNull(callbackExecutor, "'callbackExecutor' must not be null");
+		return this;
+	}
+
+	/**
+	 * Builds the manager.
+	 * @return a new manager
+	 * @throws IllegalArgumentException if the renewal interval is not shorter than the
+	 * lease time
+	 */
+	public LockManager build() {
+		Duration renewal = (this.renewalInterval != null) ? this.renewalInterval : this.leaseTime.dividedBy(3);
+		if (renewal.compareTo(this.leaseTime) >= 0) {
+			throw new IllegalArgumentException("'renewalInterval' must be shorter than 'leaseTime'");
+		}
+		EngineSettings settings = new EngineSettings(this.leaseTime, renewal, this.maxRecheckInterval,
+				this.closeTimeout, this.callbackExecutor);
+		return new DefaultLockManager(this.backend, settings, this.timeSource);
+	}
+
+	private static Duration positive(Duration value, String name) {
+		Objects.requireNonNull(value, () -> "'" + name + "' must not be null");
+		if (value.isNegative() || value.isZero()) {
+			throw new IllegalArgumentException("'" + name + "' must be positive");
+		}
+		return value;
+	}
+
+}

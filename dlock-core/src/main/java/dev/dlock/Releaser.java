@@ -1,0 +1,93 @@
+package dev.dlock;
+
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import dev.dlock.spi.AcquireRequest;
+import dev.dlock.support.TimeSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Removes entries from the backend in the background, retrying with back-off until the
+ * backend confirms or the entry's lease has surely run out on the server.
+ */
+final class Releaser {
+
+	private static final Logger logger = LoggerFactory.getLogger(Releaser.class);
+
+	private static final long FIRST_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+
+	private final TimeSource time;
+
+	private final long maxBackoffNanos;
+
+	private final Set<CompletableFuture<Void>> pending = ConcurrentHashMap.newKeySet();
+
+	Releaser(TimeSource time, Duration maxBackoff) {
+		this.time = time;
+		this.maxBackoffNanos = maxBackoff.toNanos();
+	}
+
+	/**
+	 * Removes the request's entry.
+	 * @param giveUpAt when to stop retrying (monotonic nanos); retrying also stops when the
+	 * session is closed
+	 */
+	CompletableFuture<Void> remove(EngineSession session, AcquireRequest request, long giveUpAt) {
+		CompletableFuture<Void> done = new CompletableFuture<>();
+		this.pending.add(done);
+		done.whenComplete((result, failure) -> this.pending.remove(done));
+		attempt(session, request, giveUpAt, FIRST_RETRY_NANOS, done);
+		return done;
+	}
+
+	private void attempt(EngineSession session, AcquireRequest request, long giveUpAt, long backoff,
+			CompletableFuture<Void> done) {
+		CompletableFuture<Void> removal;
+		try {
+			removal = session.backend().remove(request);
+		}
+		catch (RuntimeException ex) {
+			removal = CompletableFuture.failedFuture(ex);
+		}
+		removal.whenComplete((result, failure) -> {
+			if (failure == null) {
+				done.complete(null);
+				return;
+			}
+			long now = this.time.nanoTime();
+			if (session.isClosed() || now + backoff - giveUpAt >= 0) {
+				logger.warn("Giving up removing lock '{}' ({}); its lease ends it on the server: {}", request.key(),
+						request.mode(), Futures.unwrap(failure).toString());
+				done.complete(null);
+				return;
+			}
+			logger.debug("Removing lock '{}' failed, retrying: {}", request.key(), Futures.unwrap(failure).toString());
+			this.time.schedule(Duration.ofNanos(backoff), () -> attempt(session, request, giveUpAt,
+					Math.min(backoff * 2, this.maxBackoffNanos), done));
+		});
+	}
+
+	/** Waits up to {@code timeout} for the removals under way. */
+	void awaitPending(Duration timeout) {
+		CompletableFuture<?>[] all = this.pending.toArray(CompletableFuture[]::new);
+		try {
+			CompletableFuture.allOf(all).get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+		catch (TimeoutException ex) {
+			logger.warn("{} lock removals were not confirmed within {}", this.pending.size(), timeout);
+		}
+		catch (Exception ex) {
+			// removals never complete exceptionally
+		}
+	}
+
+}
