@@ -51,13 +51,16 @@ public final class EtcdServer extends TestServer {
 		return startWithRetries(() -> {
 			int clientPort = Ports.free();
 			int peerPort = Ports.free();
-			return create("single", clientPort, peerPort, "single=" + peerUrl(peerPort), true);
+			return create("single", clientPort, peerPort, "single=" + peerUrl(peerPort), "single-" + peerPort, true);
 		});
 	}
 
-	/** A cluster member (not started yet); clusters need the local binary. */
-	static EtcdServer member(String name, int clientPort, int peerPort, String initialCluster) {
-		return create(name, clientPort, peerPort, initialCluster, false);
+	/**
+	 * A cluster member (not started yet); clusters need the local binary.
+	 * @param clusterToken the same for every member of one cluster
+	 */
+	static EtcdServer member(String name, int clientPort, int peerPort, String initialCluster, String clusterToken) {
+		return create(name, clientPort, peerPort, initialCluster, clusterToken, false);
 	}
 
 	static String peerUrl(int peerPort) {
@@ -65,14 +68,14 @@ public final class EtcdServer extends TestServer {
 	}
 
 	private static EtcdServer create(String name, int clientPort, int peerPort, String initialCluster,
-			boolean containerFallback) {
+			String clusterToken, boolean containerFallback) {
 		Path directory = newDirectory("etcd");
 		String clientUrl = "http://127.0.0.1:" + clientPort;
 		// the initial-cluster flags only matter on the first start: a restart finds the member in its data folder
 		List<String> arguments = List.of("--name", name, "--data-dir", directory.resolve("data").toString(),
 				"--listen-client-urls", clientUrl, "--advertise-client-urls", clientUrl, "--listen-peer-urls",
 				peerUrl(peerPort), "--initial-advertise-peer-urls", peerUrl(peerPort), "--initial-cluster",
-				initialCluster, "--initial-cluster-state", "new", "--initial-cluster-token", directory.getFileName().toString());
+				initialCluster, "--initial-cluster-state", "new", "--initial-cluster-token", clusterToken);
 		ServerRuntime runtime = Runtimes.create(BINARY, PACKAGE, arguments, directory,
 				containerFallback ? () -> new DockerContainer(IMAGE,
 						List.of("/usr/local/bin/etcd", "--name", name, "--data-dir", "/etcd-data",

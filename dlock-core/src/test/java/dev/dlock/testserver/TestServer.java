@@ -147,7 +147,8 @@ public abstract class TestServer implements AutoCloseable {
 
 	/**
 	 * Starts the server again on the same port with the same data folder, killing it first if it still runs, and
-	 * waits until it answers (a cluster member also waits until it has rejoined its cluster).
+	 * waits until it answers. An etcd or NATS cluster member answers only once it has rejoined its cluster; after
+	 * restarting a Redis cluster node, call {@link RedisCluster#awaitHealthy()}.
 	 * @throws UnsupportedOperationException on a shared server
 	 * @throws IllegalStateException if it does not become ready within 30 s (the message has the log tail)
 	 */
