@@ -329,14 +329,14 @@ public class DistributedLockInterceptor implements MethodInterceptor, BeanFactor
 	}
 
 	private String resolvePlaceholders(String value) {
+		String resolved = value;
 		if (this.beanFactory instanceof ConfigurableBeanFactory configurable
 				&& configurable.hasEmbeddedValueResolver()) {
-			String resolved = configurable.resolveEmbeddedValue(value);
-			if (resolved != null) {
-				return resolved;
-			}
+			String embedded = configurable.resolveEmbeddedValue(value);
+			resolved = (embedded != null) ? embedded : value;
 		}
-		return this.environment.resolveRequiredPlaceholders(value);
+		// strict, also where the context's own resolver leaves unknown placeholders as they are
+		return this.environment.resolveRequiredPlaceholders(resolved);
 	}
 
 	/**

@@ -105,7 +105,8 @@ final class LockSpecSource {
 		DistributedLock annotation = AnnotatedElementUtils.findMergedAnnotation(specific, DistributedLock.class);
 		boolean onMethod = annotation != null;
 		if (annotation == null) {
-			if (!Modifier.isPublic(specific.getModifiers()) || Modifier.isStatic(specific.getModifiers())) {
+			if (!Modifier.isPublic(specific.getModifiers()) || Modifier.isStatic(specific.getModifiers())
+					|| specific.getDeclaringClass() == Object.class) {
 				return null;
 			}
 			annotation = AnnotatedElementUtils.findMergedAnnotation(targetClass, DistributedLock.class);

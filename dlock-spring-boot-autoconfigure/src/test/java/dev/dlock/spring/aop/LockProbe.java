@@ -1,0 +1,54 @@
+package dev.dlock.spring.aop;
+
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+
+import dev.dlock.LockHandle;
+import dev.dlock.LockManager;
+import dev.dlock.LockMode;
+
+/**
+ * Looks at a lock from a fresh thread, so that the test thread's own holds (which would
+ * be re-entered) do not count.
+ */
+final class LockProbe {
+
+	private final LockManager lockManager;
+
+	LockProbe(LockManager lockManager) {
+		this.lockManager = lockManager;
+	}
+
+	/**
+	 * Whether someone holds {@code key} in a mode that conflicts with EX.
+	 * @param key the key
+	 * @return {@code true} if an exclusive lock could not be taken at once
+	 */
+	boolean isHeld(String key) {
+		return !canAcquire(key, LockMode.EX);
+	}
+
+	/**
+	 * Whether {@code key} could be acquired in {@code mode} at once by another thread;
+	 * a lock taken to find out is released at once.
+	 * @param key the key
+	 * @param mode the mode
+	 * @return {@code true} if it could
+	 */
+	boolean canAcquire(String key, LockMode mode) {
+		CompletableFuture<Boolean> result = new CompletableFuture<>();
+		Thread thread = new Thread(() -> {
+			try {
+				Optional<LockHandle> handle = this.lockManager.tryAcquire(key, mode);
+				handle.ifPresent(LockHandle::release);
+				result.complete(handle.isPresent());
+			}
+			catch (RuntimeException ex) {
+				result.completeExceptionally(ex);
+			}
+		}, "lock-probe");
+		thread.start();
+		return result.join();
+	}
+
+}
