@@ -36,29 +36,28 @@ class LockBackendCondition extends SpringBootCondition implements ConfigurationC
 		Backend backend = LockBackendConfigurations.backendOf(((ClassMetadata) metadata).getClassName());
 		Detection detection = LockBackendConfigurations.detection(backend);
 		String name = backend.name().toLowerCase(Locale.ROOT);
-		ConditionMessage.Builder message = ConditionMessage.forCondition("Lock backend", name);
 		Binder binder = Binder.get(context.getEnvironment());
 		Backend chosen = binder.bind("dlock.backend", Backend.class).orElse(null);
 		boolean clientBean = hasClientBean(context, detection);
 		if (chosen != null && chosen != backend) {
-			return ConditionOutcome.noMatch(message.because("dlock.backend is " + chosen.name().toLowerCase(Locale.ROOT)));
+			return ConditionOutcome.noMatch(ConditionMessage.of("dlock.backend is " + chosen.name().toLowerCase(Locale.ROOT)));
 		}
 		if (chosen != null) {
 			if (detection.clientBeanRequired() && !clientBean) {
-				return ConditionOutcome.noMatch(message.because(
+				return ConditionOutcome.noMatch(ConditionMessage.of(
 						"dlock.backend is " + name + " but no bean of type " + detection.clientBean() + " is defined"));
 			}
-			return ConditionOutcome.match(message.because("dlock.backend is " + name));
+			return ConditionOutcome.match(ConditionMessage.of("dlock.backend is " + name));
 		}
 		if (backend == Backend.MEMORY) {
-			return ConditionOutcome.noMatch(message.because("the in-memory backend is used only when dlock.backend=memory"));
+			return ConditionOutcome.noMatch(ConditionMessage.of("the in-memory backend is used only when dlock.backend=memory"));
 		}
 		if (clientBean) {
-			return ConditionOutcome.match(message.because("found a bean of type " + detection.clientBean()));
+			return ConditionOutcome.match(ConditionMessage.of("found a bean of type " + detection.clientBean()));
 		}
 		for (String property : detection.properties()) {
 			if (!binder.bind(property, Bindable.listOf(String.class)).orElse(List.of()).isEmpty()) {
-				return ConditionOutcome.match(message.because(property + " is set"));
+				return ConditionOutcome.match(ConditionMessage.of(property + " is set"));
 			}
 		}
 		StringBuilder missing = new StringBuilder("dlock.backend is not set and there is no bean of type ")
@@ -66,7 +65,7 @@ class LockBackendCondition extends SpringBootCondition implements ConfigurationC
 		if (!detection.properties().isEmpty()) {
 			missing.append(" and no ").append(String.join(" or ", detection.properties()));
 		}
-		return ConditionOutcome.noMatch(message.because(missing.toString()));
+		return ConditionOutcome.noMatch(ConditionMessage.of(missing.toString()));
 	}
 
 	private static boolean hasClientBean(ConditionContext context, Detection detection) {
