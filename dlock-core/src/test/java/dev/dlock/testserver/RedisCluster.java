@@ -49,7 +49,9 @@ public final class RedisCluster extends TestCluster<RedisServer> {
 				node.call("CLUSTER", "ADDSLOTSRANGE", Integer.toString(firstSlot(i, nodes.size())),
 						Integer.toString(firstSlot(i + 1, nodes.size()) - 1));
 				if (i > 0) {
-					nodes.get(0).call("CLUSTER", "MEET", node.host(), Integer.toString(node.port()));
+					nodes.get(0)
+						.call("CLUSTER", "MEET", node.host(), Integer.toString(node.port()),
+								Integer.toString(node.clusterBusPort()));
 				}
 			}
 		}
