@@ -53,7 +53,7 @@ final class Ports {
 		}
 	}
 
-	private static int ephemeralLow() {
+	static int ephemeralLow() {
 		// Files.readString trusts the size that /proc reports and returns a truncated line: read it as a stream
 		try (BufferedReader reader = Files.newBufferedReader(Path.of("/proc/sys/net/ipv4/ip_local_port_range"),
 				StandardCharsets.US_ASCII)) {
