@@ -6,7 +6,11 @@ import java.util.Map;
 import dev.dlock.LockManager;
 import dev.dlock.LockManagerBuilder;
 import dev.dlock.autoconfigure.DlockProperties.Backend;
+import dev.dlock.observation.LockAcquisitionConvention;
+import dev.dlock.observation.LockHoldConvention;
+import dev.dlock.observation.LockRenewalConvention;
 import dev.dlock.spi.LockBackend;
+import io.micrometer.observation.ObservationRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,6 +35,10 @@ import org.springframework.context.annotation.Import;
  * first of Redis, etcd and NATS whose client is on the class path and whose connection
  * is configured. The in-memory backend is used only when named. Without a backend the
  * application fails to start, with a report of why each backend was not used.
+ * <p>
+ * The lock manager reports the {@code dlock.acquire}, {@code dlock.hold} and
+ * {@code dlock.renew} observations to the application's {@link ObservationRegistry}, with
+ * the conventions defined as beans, if any.
  *
  * @since 0.1.0
  */
@@ -49,6 +57,9 @@ public final class DlockAutoConfiguration {
 	@Bean(destroyMethod = "close")
 	@ConditionalOnMissingBean
 	LockManager lockManager(ObjectProvider<LockBackend> lockBackend, DlockProperties properties,
+			ObjectProvider<ObservationRegistry> observationRegistry,
+			ObjectProvider<LockAcquisitionConvention> acquisitionConvention,
+			ObjectProvider<LockHoldConvention> holdConvention, ObjectProvider<LockRenewalConvention> renewalConvention,
 			ObjectProvider<LockManagerBuilderCustomizer> customizers, ConfigurableListableBeanFactory beanFactory) {
 		LockBackend backend = lockBackend.getIfAvailable();
 		if (backend == null) {
@@ -58,6 +69,10 @@ public final class DlockAutoConfiguration {
 		if (properties.getRenewal().getInterval() != null) {
 			builder.renewalInterval(properties.getRenewal().getInterval());
 		}
+		observationRegistry.ifUnique(builder::observationRegistry);
+		acquisitionConvention.ifUnique(builder::acquisitionConvention);
+		holdConvention.ifUnique(builder::holdConvention);
+		renewalConvention.ifUnique(builder::renewalConvention);
 		customizers.orderedStream().forEach((customizer) -> customizer.customize(builder));
 		logger.info("dlock uses the {} lock backend", backend.name());
 		return builder.build();

@@ -20,6 +20,9 @@ import dev.dlock.backend.memory.InMemoryLockBackend;
 import dev.dlock.spi.LockBackend;
 import dev.dlock.spring.aop.DistributedLockAdvisor;
 import dev.dlock.spring.aop.DistributedLockInterceptor;
+import io.micrometer.observation.ObservationRegistry;
+import io.micrometer.observation.tck.TestObservationRegistry;
+import io.micrometer.observation.tck.TestObservationRegistryAssert;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.aop.framework.autoproxy.AbstractAdvisorAutoProxyCreator;
@@ -157,6 +160,21 @@ class DlockAutoConfigurationTests {
 		this.runner.withPropertyValues("dlock.backend=memory")
 			.withUserConfiguration(CustomizerConfiguration.class)
 			.run((context) -> assertThat(context.getBean(CustomizerConfiguration.class).calls).hasValue(12));
+	}
+
+	@Test
+	void lockManagerReportsToTheObservationRegistry() {
+		TestObservationRegistry registry = TestObservationRegistry.create();
+		this.runner.withPropertyValues("dlock.backend=memory")
+			.withBean(ObservationRegistry.class, () -> registry)
+			.run((context) -> {
+				context.getBean(LockManager.class).tryAcquire("observed", LockMode.PR).orElseThrow().release();
+				TestObservationRegistryAssert.assertThat(registry)
+					.hasObservationWithNameEqualTo("dlock.acquire")
+					.that()
+					.hasLowCardinalityKeyValue("dlock.backend", "memory")
+					.hasLowCardinalityKeyValue("dlock.mode", "PR");
+			});
 	}
 
 	@Test
