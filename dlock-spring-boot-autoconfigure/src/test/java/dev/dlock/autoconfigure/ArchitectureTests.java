@@ -24,7 +24,8 @@ import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.sli
  */
 class ArchitectureTests {
 
-	private final JavaClasses classes = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+	private static final JavaClasses classes = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+		.withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_JARS)
 		.importPackages("dev.dlock.autoconfigure", "dev.dlock.spring");
 
 	@Test
@@ -35,13 +36,13 @@ class ArchitectureTests {
 			.bePublic()
 			.andShould()
 			.haveModifier(JavaModifier.FINAL)
-			.check(this.classes);
+			.check(classes);
 		members().that()
 			.areDeclaredInClassesThat()
 			.areAnnotatedWith(AutoConfiguration.class)
 			.should()
 			.notBePublic()
-			.check(this.classes);
+			.check(classes);
 	}
 
 	@Test
@@ -52,7 +53,7 @@ class ArchitectureTests {
 			.areNotAnnotatedWith(AutoConfiguration.class)
 			.should()
 			.notBePublic()
-			.check(this.classes);
+			.check(classes);
 	}
 
 	@Test
@@ -61,12 +62,12 @@ class ArchitectureTests {
 			.areAnnotatedWith(Bean.class)
 			.should()
 			.notBeAnnotatedWith(ConditionalOnClass.class)
-			.check(this.classes);
+			.check(classes);
 	}
 
 	@Test
 	void conditionsAreNotPublic() {
-		classes().that().implement(Condition.class).should().notBePublic().check(this.classes);
+		classes().that().implement(Condition.class).should().notBePublic().check(classes);
 	}
 
 	@Test
@@ -76,7 +77,7 @@ class ArchitectureTests {
 			.should()
 			.dependOnClassesThat()
 			.resideInAPackage("dev.dlock.backend..")
-			.check(this.classes);
+			.check(classes);
 	}
 
 	@Test
@@ -86,7 +87,7 @@ class ArchitectureTests {
 			.should()
 			.dependOnClassesThat()
 			.resideInAPackage("dev.dlock.autoconfigure..")
-			.check(this.classes);
+			.check(classes);
 	}
 
 	@Test
@@ -96,12 +97,12 @@ class ArchitectureTests {
 			.should()
 			.dependOnClassesThat()
 			.resideInAnyPackage("reactor..", "org.reactivestreams..")
-			.check(this.classes);
+			.check(classes);
 	}
 
 	@Test
 	void packagesAreFreeOfCycles() {
-		slices().matching("dev.dlock.(**)").should().beFreeOfCycles().check(this.classes);
+		slices().matching("dev.dlock.(**)").should().beFreeOfCycles().check(classes);
 	}
 
 }

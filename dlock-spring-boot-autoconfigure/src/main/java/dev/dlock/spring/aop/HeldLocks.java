@@ -39,10 +39,15 @@ final class HeldLocks {
 	}
 
 	/**
-	 * Releases at once every lock whose release was deferred (on shutdown).
+	 * Releases at once every lock whose release was deferred (on shutdown). Locks that the
+	 * lock manager already gave back when it closed are skipped.
 	 */
 	void releaseDeferred() {
-		List.copyOf(this.deferred).forEach(HeldLock::releaseNow);
+		for (HeldLock held : List.copyOf(this.deferred)) {
+			if (this.deferred.remove(held) && held.handle.isValid()) {
+				held.releaseHandle();
+			}
+		}
 	}
 
 	/**

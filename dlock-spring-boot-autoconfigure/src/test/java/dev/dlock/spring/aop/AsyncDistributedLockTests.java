@@ -100,7 +100,7 @@ class AsyncDistributedLockTests {
 		this.runner.run((context) -> {
 			String key = newKey();
 			AsyncService service = context.getBean(AsyncService.class);
-			try (LockHandle held = holdOnAnotherThread(context, key)) {
+			try (LockHandle held = probe(context).hold(key, LockMode.EX)) {
 				assertThatExceptionOfType(ExecutionException.class)
 					.isThrownBy(() -> service.future(key).get(5, TimeUnit.SECONDS))
 					.withCauseInstanceOf(LockAcquisitionTimeoutException.class);
@@ -115,7 +115,7 @@ class AsyncDistributedLockTests {
 		this.runner.run((context) -> {
 			String key = newKey();
 			AsyncService service = context.getBean(AsyncService.class);
-			LockHandle held = holdOnAnotherThread(context, key);
+			LockHandle held = probe(context).hold(key, LockMode.EX);
 			CompletionStage<String> stage = service.waitingStage(key);
 			CompletableFuture<String> result = stage.toCompletableFuture();
 			assertThat(result).isNotDone();
@@ -135,7 +135,7 @@ class AsyncDistributedLockTests {
 		this.runner.run((context) -> {
 			String key = newKey();
 			AsyncService service = context.getBean(AsyncService.class);
-			LockHandle held = holdOnAnotherThread(context, key);
+			LockHandle held = probe(context).hold(key, LockMode.EX);
 			CompletableFuture<String> result = service.waitingStage(key).toCompletableFuture();
 			result.cancel(false);
 			held.release();
@@ -221,7 +221,7 @@ class AsyncDistributedLockTests {
 		this.runner.run((context) -> {
 			String key = newKey();
 			AsyncService service = context.getBean(AsyncService.class);
-			try (LockHandle held = holdOnAnotherThread(context, key)) {
+			try (LockHandle held = probe(context).hold(key, LockMode.EX)) {
 				StepVerifier.create(service.mono(key)).expectError(LockAcquisitionTimeoutException.class).verify(TIMEOUT);
 				StepVerifier.create(service.skippingMono(key)).expectComplete().verify(TIMEOUT);
 				StepVerifier.create(service.skippingFlux(key)).expectComplete().verify(TIMEOUT);
@@ -235,7 +235,7 @@ class AsyncDistributedLockTests {
 		this.runner.run((context) -> {
 			String key = newKey();
 			AsyncService service = context.getBean(AsyncService.class);
-			LockHandle held = holdOnAnotherThread(context, key);
+			LockHandle held = probe(context).hold(key, LockMode.EX);
 			StepVerifier.create(service.waitingMono(key)).expectSubscription().then(() -> {
 				assertThat(service.invocations(key)).isZero();
 				held.release();
@@ -269,13 +269,6 @@ class AsyncDistributedLockTests {
 
 	private static LockProbe probe(AssertableApplicationContext context) {
 		return new LockProbe(context.getBean(LockManager.class));
-	}
-
-	private static LockHandle holdOnAnotherThread(AssertableApplicationContext context, String key) throws Exception {
-		LockManager lockManager = context.getBean(LockManager.class);
-		return CompletableFuture.supplyAsync(() -> lockManager.tryAcquire(key, LockMode.EX).orElseThrow(),
-				(task) -> new Thread(task).start())
-			.get(5, TimeUnit.SECONDS);
 	}
 
 	@Configuration(proxyBeanMethods = false)

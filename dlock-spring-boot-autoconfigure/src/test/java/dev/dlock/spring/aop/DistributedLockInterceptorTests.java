@@ -93,7 +93,7 @@ class DistributedLockInterceptorTests {
 		this.runner.run((context) -> {
 			String key = newKey();
 			Guarded guarded = context.getBean(Guarded.class);
-			try (LockHandle held = holdOnAnotherThread(context, key, LockMode.PR)) {
+			try (LockHandle held = probe(context).hold(key, LockMode.PR)) {
 				if (LockMode.PR.isCompatibleWith(mode)) {
 					assertThat(inMode(guarded, mode, key).mode()).isEqualTo(mode);
 				}
@@ -110,7 +110,7 @@ class DistributedLockInterceptorTests {
 		this.runner.run((context) -> {
 			String key = newKey();
 			Guarded guarded = context.getBean(Guarded.class);
-			LockHandle held = holdOnAnotherThread(context, key, LockMode.EX);
+			LockHandle held = probe(context).hold(key, LockMode.EX);
 			CompletableFuture<LockHandle> call = CompletableFuture.supplyAsync(() -> guarded.waiting(key),
 					(task) -> new Thread(task).start());
 			await().during(200, TimeUnit.MILLISECONDS).atMost(2, TimeUnit.SECONDS).until(() -> !call.isDone());
@@ -124,7 +124,7 @@ class DistributedLockInterceptorTests {
 		this.runner.run((context) -> {
 			String key = newKey();
 			Guarded guarded = context.getBean(Guarded.class);
-			try (LockHandle held = holdOnAnotherThread(context, key, LockMode.EX)) {
+			try (LockHandle held = probe(context).hold(key, LockMode.EX)) {
 				assertThatExceptionOfType(LockAcquisitionTimeoutException.class)
 					.isThrownBy(() -> guarded.throwing(key))
 					.withMessageContaining(key);
@@ -138,7 +138,7 @@ class DistributedLockInterceptorTests {
 		this.runner.run((context) -> {
 			String key = newKey();
 			Guarded guarded = context.getBean(Guarded.class);
-			try (LockHandle held = holdOnAnotherThread(context, key, LockMode.EX)) {
+			try (LockHandle held = probe(context).hold(key, LockMode.EX)) {
 				assertThat(guarded.skipping(key)).isNull();
 				assertThat(guarded.skippingOptional(key)).isEmpty();
 				guarded.skippingVoid(key);
@@ -185,7 +185,7 @@ class DistributedLockInterceptorTests {
 		this.runner.run((context) -> {
 			String key = newKey();
 			Guarded guarded = context.getBean(Guarded.class);
-			LockHandle held = holdOnAnotherThread(context, key, LockMode.EX);
+			LockHandle held = probe(context).hold(key, LockMode.EX);
 			CompletableFuture<LockHandle> call = CompletableFuture.supplyAsync(() -> guarded.placeholderWait(key),
 					(task) -> new Thread(task).start());
 			await().during(200, TimeUnit.MILLISECONDS).atMost(2, TimeUnit.SECONDS).until(() -> !call.isDone());
@@ -196,7 +196,7 @@ class DistributedLockInterceptorTests {
 
 	@Test
 	void typeLevelAnnotationGuardsEveryPublicMethod() {
-		this.runner.withUserConfiguration(TypeLevelConfiguration.class).run((context) -> {
+		this.runner.withBean(TypeLevel.class).run((context) -> {
 			String key = newKey();
 			TypeLevel typeLevel = context.getBean(TypeLevel.class);
 			assertThat(typeLevel.first(key).key()).isEqualTo("type:" + key);
@@ -239,7 +239,7 @@ class DistributedLockInterceptorTests {
 		this.runner.run((context) -> {
 			String key = newKey();
 			Guarded guarded = context.getBean(Guarded.class);
-			try (LockHandle held = holdOnAnotherThread(context, key, LockMode.EX)) {
+			try (LockHandle held = probe(context).hold(key, LockMode.EX)) {
 				CompletableFuture<Throwable> failure = new CompletableFuture<>();
 				CountDownLatch started = new CountDownLatch(1);
 				Thread caller = new Thread(() -> {
@@ -264,37 +264,37 @@ class DistributedLockInterceptorTests {
 
 	@Test
 	void invalidKeyExpressionFailsTheStartUp() {
-		this.runner.withUserConfiguration(BadSyntaxConfiguration.class)
+		this.runner.withBean(BadSyntax.class)
 			.run((context) -> assertStartUpFailure(context, "BadSyntax.call", "not a valid template"));
 	}
 
 	@Test
 	void unknownVariableInKeyFailsTheStartUp() {
-		this.runner.withUserConfiguration(UnknownVariableConfiguration.class)
+		this.runner.withBean(UnknownVariable.class)
 			.run((context) -> assertStartUpFailure(context, "UnknownVariable.call", "#nope"));
 	}
 
 	@Test
 	void invalidDurationFailsTheStartUp() {
-		this.runner.withUserConfiguration(BadDurationConfiguration.class)
+		this.runner.withBean(BadDuration.class)
 			.run((context) -> assertStartUpFailure(context, "BadDuration.call", "'waitTime' value 'soon'"));
 	}
 
 	@Test
 	void unknownPlaceholderFailsTheStartUp() {
-		this.runner.withUserConfiguration(UnknownPlaceholderConfiguration.class)
+		this.runner.withBean(UnknownPlaceholder.class)
 			.run((context) -> assertStartUpFailure(context, "UnknownPlaceholder.call", "missing.lease"));
 	}
 
 	@Test
 	void skipOnPrimitiveResultFailsTheStartUp() {
-		this.runner.withUserConfiguration(SkipPrimitiveConfiguration.class)
+		this.runner.withBean(SkipPrimitive.class)
 			.run((context) -> assertStartUpFailure(context, "SkipPrimitive.call", "returns int"));
 	}
 
 	@Test
 	void annotatedFinalMethodFailsTheStartUp() {
-		this.runner.withUserConfiguration(FinalMethodConfiguration.class)
+		this.runner.withBean(FinalMethod.class)
 			.run((context) -> assertStartUpFailure(context, "FinalMethod.call", "private, static or final"));
 	}
 
@@ -307,15 +307,6 @@ class DistributedLockInterceptorTests {
 
 	private static LockProbe probe(AssertableApplicationContext context) {
 		return new LockProbe(context.getBean(LockManager.class));
-	}
-
-	/** Acquires on another thread, so that the test thread does not re-enter the lock. */
-	private static LockHandle holdOnAnotherThread(AssertableApplicationContext context, String key, LockMode mode)
-			throws Exception {
-		LockManager lockManager = context.getBean(LockManager.class);
-		return CompletableFuture.supplyAsync(() -> lockManager.tryAcquire(key, mode).orElseThrow(),
-				(task) -> new Thread(task).start())
-			.get(5, TimeUnit.SECONDS);
 	}
 
 	/** Calls the method of a mode through the proxy (a call inside the bean would bypass it). */
@@ -481,16 +472,6 @@ class DistributedLockInterceptorTests {
 
 	}
 
-	@Configuration(proxyBeanMethods = false)
-	static class TypeLevelConfiguration {
-
-		@Bean
-		TypeLevel typeLevel() {
-			return new TypeLevel();
-		}
-
-	}
-
 	@DistributedLock(key = "type:#{#key}", waitTime = "0s")
 	static class TypeLevel {
 
@@ -505,30 +486,10 @@ class DistributedLockInterceptorTests {
 
 	}
 
-	@Configuration(proxyBeanMethods = false)
-	static class BadSyntaxConfiguration {
-
-		@Bean
-		BadSyntax badSyntax() {
-			return new BadSyntax();
-		}
-
-	}
-
 	static class BadSyntax {
 
 		@DistributedLock(key = "order:#{#key")
 		public void call(String key) {
-		}
-
-	}
-
-	@Configuration(proxyBeanMethods = false)
-	static class UnknownVariableConfiguration {
-
-		@Bean
-		UnknownVariable unknownVariable() {
-			return new UnknownVariable();
 		}
 
 	}
@@ -541,30 +502,10 @@ class DistributedLockInterceptorTests {
 
 	}
 
-	@Configuration(proxyBeanMethods = false)
-	static class BadDurationConfiguration {
-
-		@Bean
-		BadDuration badDuration() {
-			return new BadDuration();
-		}
-
-	}
-
 	static class BadDuration {
 
 		@DistributedLock(key = "#{#key}", waitTime = "soon")
 		public void call(String key) {
-		}
-
-	}
-
-	@Configuration(proxyBeanMethods = false)
-	static class UnknownPlaceholderConfiguration {
-
-		@Bean
-		UnknownPlaceholder unknownPlaceholder() {
-			return new UnknownPlaceholder();
 		}
 
 	}
@@ -577,31 +518,11 @@ class DistributedLockInterceptorTests {
 
 	}
 
-	@Configuration(proxyBeanMethods = false)
-	static class SkipPrimitiveConfiguration {
-
-		@Bean
-		SkipPrimitive skipPrimitive() {
-			return new SkipPrimitive();
-		}
-
-	}
-
 	static class SkipPrimitive {
 
 		@DistributedLock(key = "#{#key}", onBusy = OnBusy.SKIP)
 		public int call(String key) {
 			return 1;
-		}
-
-	}
-
-	@Configuration(proxyBeanMethods = false)
-	static class FinalMethodConfiguration {
-
-		@Bean
-		FinalMethod finalMethod() {
-			return new FinalMethod();
 		}
 
 	}

@@ -2,6 +2,7 @@ package dev.dlock.spring.aop;
 
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
 
 import dev.dlock.LockHandle;
 import dev.dlock.LockManager;
@@ -17,6 +18,18 @@ final class LockProbe {
 
 	LockProbe(LockManager lockManager) {
 		this.lockManager = lockManager;
+	}
+
+	/**
+	 * Acquires a lock on another thread, so that the test thread does not re-enter it.
+	 * @param key the key
+	 * @param mode the mode
+	 * @return the lock; the test releases it
+	 * @throws IllegalStateException if the lock is busy
+	 */
+	LockHandle hold(String key, LockMode mode) {
+		return onAnotherThread(() -> this.lockManager.tryAcquire(key, mode)
+			.orElseThrow(() -> new IllegalStateException("'" + key + "' is busy")));
 	}
 
 	/**
@@ -36,19 +49,15 @@ final class LockProbe {
 	 * @return {@code true} if it could
 	 */
 	boolean canAcquire(String key, LockMode mode) {
-		CompletableFuture<Boolean> result = new CompletableFuture<>();
-		Thread thread = new Thread(() -> {
-			try {
-				Optional<LockHandle> handle = this.lockManager.tryAcquire(key, mode);
-				handle.ifPresent(LockHandle::release);
-				result.complete(handle.isPresent());
-			}
-			catch (RuntimeException ex) {
-				result.completeExceptionally(ex);
-			}
-		}, "lock-probe");
-		thread.start();
-		return result.join();
+		return onAnotherThread(() -> {
+			Optional<LockHandle> handle = this.lockManager.tryAcquire(key, mode);
+			handle.ifPresent(LockHandle::release);
+			return handle.isPresent();
+		});
+	}
+
+	private static <T> T onAnotherThread(Supplier<T> task) {
+		return CompletableFuture.supplyAsync(task, (runnable) -> new Thread(runnable, "lock-probe").start()).join();
 	}
 
 }
