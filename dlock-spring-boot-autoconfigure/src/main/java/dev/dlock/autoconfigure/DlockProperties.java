@@ -30,10 +30,12 @@ public class DlockProperties {
 	private @Nullable Backend backend;
 
 	/**
-	 * Prefix of every lock key on the backend server, to keep the locks of applications
-	 * that share a server apart.
+	 * Prefix of every key that dlock writes on Redis or etcd, to keep the locks of
+	 * applications that share a server apart. When not set, the backend's default:
+	 * "dlock:" on Redis, "dlock/" on etcd (where it must end with "/"). On NATS, locks are
+	 * kept apart by their bucket instead.
 	 */
-	private String keyPrefix = "dlock";
+	private @Nullable String keyPrefix;
 
 	/**
 	 * How long the backend keeps the lock of a holder that stopped renewing it (crashed or
@@ -71,11 +73,11 @@ public class DlockProperties {
 		this.backend = backend;
 	}
 
-	public String getKeyPrefix() {
+	public @Nullable String getKeyPrefix() {
 		return this.keyPrefix;
 	}
 
-	public void setKeyPrefix(String keyPrefix) {
+	public void setKeyPrefix(@Nullable String keyPrefix) {
 		this.keyPrefix = keyPrefix;
 	}
 
@@ -239,9 +241,15 @@ public class DlockProperties {
 		private @Nullable String password;
 
 		/**
-		 * How long to wait for a connection to etcd.
+		 * Host name to verify the server's TLS certificate against, when the endpoints are
+		 * addresses that the certificate does not name.
 		 */
-		private Duration connectTimeout = Duration.ofSeconds(10);
+		private @Nullable String authority;
+
+		/**
+		 * How long to wait for etcd's answer to one request before it counts as failed.
+		 */
+		private Duration requestTimeout = Duration.ofSeconds(5);
 
 		private final Tls tls = new Tls();
 
@@ -269,12 +277,20 @@ public class DlockProperties {
 			this.password = password;
 		}
 
-		public Duration getConnectTimeout() {
-			return this.connectTimeout;
+		public @Nullable String getAuthority() {
+			return this.authority;
 		}
 
-		public void setConnectTimeout(Duration connectTimeout) {
-			this.connectTimeout = connectTimeout;
+		public void setAuthority(@Nullable String authority) {
+			this.authority = authority;
+		}
+
+		public Duration getRequestTimeout() {
+			return this.requestTimeout;
+		}
+
+		public void setRequestTimeout(Duration requestTimeout) {
+			this.requestTimeout = requestTimeout;
 		}
 
 		public Tls getTls() {
@@ -301,8 +317,8 @@ public class DlockProperties {
 		private List<String> servers = new ArrayList<>();
 
 		/**
-		 * Location of a NATS credentials file (JWT and NKey seed), such as
-		 * file:/etc/nats/app.creds.
+		 * Path of a NATS credentials file (user JWT and NKey seed), such as
+		 * /etc/nats/app.creds.
 		 */
 		private @Nullable String credentials;
 
@@ -330,6 +346,11 @@ public class DlockProperties {
 		 * How long to wait for a connection to the server.
 		 */
 		private Duration connectTimeout = Duration.ofSeconds(2);
+
+		/**
+		 * How long one request to the server may take before it counts as failed.
+		 */
+		private Duration requestTimeout = Duration.ofSeconds(2);
 
 		/**
 		 * Name of the JetStream key-value bucket that holds the locks.
@@ -406,6 +427,14 @@ public class DlockProperties {
 
 		public void setConnectTimeout(Duration connectTimeout) {
 			this.connectTimeout = connectTimeout;
+		}
+
+		public Duration getRequestTimeout() {
+			return this.requestTimeout;
+		}
+
+		public void setRequestTimeout(Duration requestTimeout) {
+			this.requestTimeout = requestTimeout;
 		}
 
 		public String getBucket() {
