@@ -1,5 +1,6 @@
 package dev.dlock.autoconfigure;
 
+import java.util.Locale;
 import java.util.Map;
 
 import dev.dlock.DistributedLockException;
@@ -21,7 +22,9 @@ class NoLockBackendException extends DistributedLockException {
 	 * @param reasons why each backend was not used, in order of priority
 	 */
 	NoLockBackendException(@Nullable Backend requested, Map<Backend, String> reasons) {
-		super((requested != null) ? "The lock backend named by dlock.backend (" + requested + ") could not be set up"
+		super((requested != null)
+				? "The lock backend named by dlock.backend (" + requested.name().toLowerCase(Locale.ROOT)
+						+ ") could not be set up"
 				: "No lock backend is configured and none was detected", null);
 		this.requested = requested;
 		this.reasons = reasons;

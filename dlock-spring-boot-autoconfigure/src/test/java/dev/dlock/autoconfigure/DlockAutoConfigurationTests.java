@@ -104,7 +104,7 @@ class DlockAutoConfigurationTests {
 	void namedBackendThatCannotBeSetUpIsExplained() {
 		this.runner.withPropertyValues("dlock.backend=redis").run((context) -> {
 			FailureAnalysis analysis = analyze(context.getStartupFailure());
-			assertThat(analysis.getDescription()).contains("dlock.backend (REDIS) could not be set up")
+			assertThat(analysis.getDescription()).contains("dlock.backend (redis) could not be set up")
 				.contains("- etcd: ")
 				.contains("dlock.backend is redis");
 			assertThat(analysis.getAction()).contains("To use redis: add spring-boot-starter-data-redis");
