@@ -1,0 +1,196 @@
+package dev.dlock.backend.redis;
+
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLongArray;
+
+import dev.dlock.spi.Subscription;
+import io.lettuce.core.pubsub.RedisPubSubAdapter;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Dispatches the backend's one pub/sub channel to local waiters.
+ * <p>
+ * A script that removes entries publishes {@code "<resource> <ticket> <ticket>..."} with the
+ * tickets that left (only when a later entry exists that they could have blocked). A waiter
+ * is woken only when the entry it waits for is among them: new entries always get larger
+ * tickets, so that entry leaving is the only event that can grant it.
+ * <p>
+ * No signal is lost between a poll's reply and the registration of the waiter: the caller
+ * reads the change count of the resource before it sends the poll, and
+ * {@link #watch} signals at once when the count moved meanwhile. Counts are kept in a
+ * fixed array of stripes (hash of the resource), so memory stays bounded; two resources on
+ * one stripe only cause spurious signals, which are allowed.
+ */
+final class ChangeNotifier extends RedisPubSubAdapter<String, String> {
+
+	private static final Logger logger = LoggerFactory.getLogger(ChangeNotifier.class);
+
+	private static final int STRIPES = 1024;
+
+	private final String channel;
+
+	private final AtomicLongArray changes = new AtomicLongArray(STRIPES);
+
+	private final ConcurrentHashMap<String, Set<Watcher>> watchers = new ConcurrentHashMap<>();
+
+	ChangeNotifier(String channel) {
+		this.channel = channel;
+	}
+
+	String channel() {
+		return this.channel;
+	}
+
+	/**
+	 * The change count of a resource; read it before sending the call whose reply the
+	 * waiter acts on.
+	 * @param resource the resource id
+	 * @return the count
+	 */
+	long changes(String resource) {
+		return this.changes.get(stripe(resource));
+	}
+
+	/**
+	 * Registers a waiter.
+	 * @param entry the waiting entry, with what its last enqueue or poll saw
+	 * @param onChange the signal
+	 * @return the registration
+	 */
+	Subscription watch(RedisQueueEntry entry, Runnable onChange) {
+		String resource = entry.resource().id();
+		Watcher watcher = new Watcher(resource, entry.blockerTicket(), onChange);
+		this.watchers.compute(resource, (id, current) -> {
+			Set<Watcher> set = (current != null) ? current : ConcurrentHashMap.newKeySet();
+			set.add(watcher);
+			return set;
+		});
+		if (changes(resource) != entry.observedChanges()) {
+			watcher.fire();
+		}
+		return watcher;
+	}
+
+	/**
+	 * Signals every waiter, for example after the pub/sub connection was re-established
+	 * (messages published meanwhile are lost).
+	 */
+	void wakeAll() {
+		for (int i = 0; i < STRIPES; i++) {
+			this.changes.incrementAndGet(i);
+		}
+		this.watchers.values().forEach((set) -> set.forEach(Watcher::fire));
+	}
+
+	/**
+	 * Called on every subscription confirmation, also when the client re-subscribes after
+	 * a reconnect: messages published while disconnected are lost, so every waiter polls.
+	 */
+	@Override
+	public void subscribed(String channel, long count) {
+		if (this.channel.equals(channel)) {
+			wakeAll();
+		}
+	}
+
+	@Override
+	public void message(String channel, String message) {
+		if (!this.channel.equals(channel)) {
+			return;
+		}
+		int space = message.indexOf(' ');
+		String resource = (space < 0) ? message : message.substring(0, space);
+		this.changes.incrementAndGet(stripe(resource));
+		Set<Watcher> waiting = this.watchers.get(resource);
+		if (waiting == null || waiting.isEmpty()) {
+			return;
+		}
+		long[] tickets = tickets(message, space);
+		for (Watcher watcher : waiting) {
+			if (tickets == null || contains(tickets, watcher.blockerTicket)) {
+				watcher.fire();
+			}
+		}
+	}
+
+	/** The tickets in a message, or {@code null} when it names none (wake every waiter). */
+	private static long @Nullable [] tickets(String message, int space) {
+		if (space < 0) {
+			return null;
+		}
+		String[] parts = message.substring(space + 1).split(" ");
+		long[] tickets = new long[parts.length];
+		try {
+			for (int i = 0; i < parts.length; i++) {
+				tickets[i] = Long.parseLong(parts[i]);
+			}
+		}
+		catch (NumberFormatException ex) {
+			return null;
+		}
+		return tickets;
+	}
+
+	private static boolean contains(long[] tickets, long ticket) {
+		for (long candidate : tickets) {
+			if (candidate == ticket) {
+				return true;
+			}
+		}
+		return false;
+	}
+
+	private static int stripe(String resource) {
+		int hash = resource.hashCode();
+		return (hash ^ (hash >>> 16)) & (STRIPES - 1);
+	}
+
+	private void unregister(Watcher watcher) {
+		this.watchers.computeIfPresent(watcher.resource, (id, set) -> {
+			set.remove(watcher);
+			return set.isEmpty() ? null : set;
+		});
+	}
+
+	private final class Watcher implements Subscription {
+
+		private final String resource;
+
+		private final long blockerTicket;
+
+		private final Runnable onChange;
+
+		private final AtomicBoolean closed = new AtomicBoolean();
+
+		Watcher(String resource, long blockerTicket, Runnable onChange) {
+			this.resource = resource;
+			this.blockerTicket = blockerTicket;
+			this.onChange = onChange;
+		}
+
+		void fire() {
+			if (this.closed.get()) {
+				return;
+			}
+			try {
+				this.onChange.run();
+			}
+			catch (RuntimeException ex) {
+				logger.warn("A lock change listener failed: {}", ex.toString());
+			}
+		}
+
+		@Override
+		public void close() {
+			if (this.closed.compareAndSet(false, true)) {
+				unregister(this);
+			}
+		}
+
+	}
+
+}

@@ -1,0 +1,74 @@
+package dev.dlock.backend.redis;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+
+/**
+ * One operation's Lua script: the shared prelude followed by the operation's body, read
+ * from the class path once, with its SHA-1 digest for {@code EVALSHA}.
+ */
+final class LuaScript {
+
+	private static final String PRELUDE = read("common.lua");
+
+	private final String name;
+
+	private final String source;
+
+	private final String sha;
+
+	private LuaScript(String name, String source) {
+		this.name = name;
+		this.source = source;
+		this.sha = sha1(source);
+	}
+
+	/**
+	 * Loads {@code <name>.lua} from this package's resources.
+	 * @param name the operation
+	 * @return the script
+	 */
+	static LuaScript load(String name) {
+		return new LuaScript(name, PRELUDE + read(name + ".lua"));
+	}
+
+	String name() {
+		return this.name;
+	}
+
+	String source() {
+		return this.source;
+	}
+
+	String sha() {
+		return this.sha;
+	}
+
+	private static String read(String resource) {
+		try (InputStream in = LuaScript.class.getResourceAsStream(resource)) {
+			if (in == null) {
+				throw new IllegalStateException("Missing Lua script " + resource + " next to " + LuaScript.class);
+			}
+			return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException("Cannot read Lua script " + resource, ex);
+		}
+	}
+
+	private static String sha1(String source) {
+		try {
+			byte[] digest = MessageDigest.getInstance("SHA-1").digest(source.getBytes(StandardCharsets.UTF_8));
+			return HexFormat.of().formatHex(digest);
+		}
+		catch (NoSuchAlgorithmException ex) {
+			throw new IllegalStateException("SHA-1 is not available", ex);
+		}
+	}
+
+}

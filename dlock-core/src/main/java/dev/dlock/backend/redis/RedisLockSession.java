@@ -1,0 +1,206 @@
+package dev.dlock.backend.redis;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+import dev.dlock.LockBackendException;
+import dev.dlock.LockMode;
+import dev.dlock.spi.AcquireRequest;
+import dev.dlock.spi.EnqueueResult;
+import dev.dlock.spi.LockSession;
+import dev.dlock.spi.QueueEntry;
+import dev.dlock.spi.QueueState;
+import dev.dlock.spi.Subscription;
+import io.lettuce.core.ScriptOutputType;
+
+/**
+ * A session on Redis: entries carry their own expiry (server time) in the resource's
+ * queue, so the session has no server state of its own. Each operation is one script
+ * call; a renewal is one script call per resource, all pipelined.
+ */
+final class RedisLockSession implements LockSession {
+
+	private static final int GRANTED = 0;
+
+	private static final int WAITING = 1;
+
+	private static final int REJECTED = 2;
+
+	private static final int GONE = 3;
+
+	/** The conflict set of each mode as the scripts take it, derived from {@link LockMode}. */
+	private static final Map<LockMode, String> CONFLICTS = new EnumMap<>(LockMode.class);
+
+	static {
+		for (LockMode mode : LockMode.values()) {
+			if (mode.name().length() != 2) {
+				throw new IllegalStateException("The Redis scripts expect two-letter mode names, not " + mode);
+			}
+			CONFLICTS.put(mode,
+					mode.conflictingModes().stream().map(LockMode::name).sorted().collect(Collectors.joining(",")));
+		}
+	}
+
+	private final RedisLockBackend backend;
+
+	private final Duration leaseTime;
+
+	private final String leaseMillis;
+
+	RedisLockSession(RedisLockBackend backend, Duration leaseTime) {
+		this.backend = backend;
+		this.leaseTime = leaseTime;
+		this.leaseMillis = Long.toString(Math.max(1, leaseTime.toMillis()));
+	}
+
+	@Override
+	public Duration leaseTime() {
+		return this.leaseTime;
+	}
+
+	@Override
+	public CompletableFuture<EnqueueResult> enqueue(AcquireRequest request) {
+		RedisResource resource = this.backend.resource(request.key());
+		String member = member(request);
+		ChangeNotifier notifier = this.backend.notifier();
+		long observed = notifier.changes(resource.id());
+		String[] args = { member, CONFLICTS.get(request.mode()), this.leaseMillis,
+				request.waitIfBusy() ? "1" : "0", notifier.channel(), resource.id() };
+		return this.backend.scripts()
+			.run(this.backend.enqueueScript(), ScriptOutputType.MULTI, resource.keys(), args,
+					(List<Object> reply) -> {
+						int status = status(reply);
+						if (status == REJECTED) {
+							return EnqueueResult.rejected();
+						}
+						RedisQueueEntry entry = new RedisQueueEntry(request, resource, member, number(reply, 1));
+						return new EnqueueResult(entry, state(entry, status, reply, observed));
+					}, "Enqueueing a request for lock '" + request.key() + "'");
+	}
+
+	@Override
+	public CompletableFuture<QueueState> poll(QueueEntry queueEntry) {
+		RedisQueueEntry entry = own(queueEntry);
+		RedisResource resource = entry.resource();
+		ChangeNotifier notifier = this.backend.notifier();
+		long observed = notifier.changes(resource.id());
+		String[] args = { entry.member(), CONFLICTS.get(entry.request().mode()), notifier.channel(), resource.id() };
+		return this.backend.scripts()
+			.run(this.backend.pollScript(), ScriptOutputType.MULTI, resource.keys(), args,
+					(List<Object> reply) -> state(entry, status(reply), reply, observed),
+					"Polling lock '" + entry.request().key() + "'");
+	}
+
+	@Override
+	public Subscription watch(QueueEntry entry, Runnable onChange) {
+		return this.backend.notifier().watch(own(entry), onChange);
+	}
+
+	@Override
+	public CompletableFuture<Set<QueueEntry>> renew(Collection<QueueEntry> entries) {
+		if (entries.isEmpty()) {
+			return CompletableFuture.completedFuture(Set.of());
+		}
+		Map<String, List<RedisQueueEntry>> byResource = new LinkedHashMap<>();
+		for (QueueEntry entry : entries) {
+			RedisQueueEntry own = own(entry);
+			byResource.computeIfAbsent(own.resource().id(), (id) -> new ArrayList<>()).add(own);
+		}
+		Set<QueueEntry> missing = Collections.synchronizedSet(new HashSet<>());
+		List<CompletableFuture<Void>> calls = new ArrayList<>(byResource.size());
+		String channel = this.backend.notifier().channel();
+		for (List<RedisQueueEntry> group : byResource.values()) {
+			RedisResource resource = group.get(0).resource();
+			String[] args = new String[3 + group.size()];
+			args[0] = this.leaseMillis;
+			args[1] = channel;
+			args[2] = resource.id();
+			for (int i = 0; i < group.size(); i++) {
+				args[3 + i] = group.get(i).member();
+			}
+			calls.add(this.backend.scripts()
+				.run(this.backend.renewScript(), ScriptOutputType.MULTI, resource.keys(), args,
+						(List<Object> positions) -> {
+							for (Object position : positions) {
+								missing.add(group.get(((Number) position).intValue() - 1));
+							}
+							return null;
+						}, "Renewing " + group.size() + " entries of lock '" + group.get(0).request().key() + "'"));
+		}
+		// a reply that comes later than a lease is worthless; let the engine start a new round
+		return CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new))
+			.orTimeout(this.leaseTime.toNanos(), TimeUnit.NANOSECONDS)
+			.handle((done, failure) -> {
+				if (failure != null) {
+					throw ScriptExecutor.toLockException(failure, "Renewing " + entries.size() + " lock entries");
+				}
+				return Set.copyOf(missing);
+			});
+	}
+
+	@Override
+	public CompletableFuture<Void> remove(AcquireRequest request) {
+		RedisResource resource = this.backend.resource(request.key());
+		String[] args = { member(request), this.backend.notifier().channel(), resource.id() };
+		return this.backend.scripts()
+			.run(this.backend.removeScript(), ScriptOutputType.INTEGER, resource.keys(), args, (Long existed) -> null,
+					"Removing lock '" + request.key() + "'");
+	}
+
+	@Override
+	public void close() {
+		// entries end with their leases; the session holds nothing on the server
+	}
+
+	private QueueState state(RedisQueueEntry entry, int status, List<Object> reply, long observed) {
+		switch (status) {
+			case GRANTED -> {
+				entry.observed(RedisQueueEntry.NO_BLOCKER, observed);
+				return QueueState.GRANTED;
+			}
+			case WAITING -> {
+				entry.observed(number(reply, 2), observed);
+				// poll just after the blocker's lease ran out, in case nobody announces it
+				return QueueState.waiting(Duration.ofMillis(number(reply, 3) + 1));
+			}
+			case GONE -> {
+				return QueueState.GONE;
+			}
+			default -> throw new LockBackendException("Unexpected reply status " + status + " from Redis", null);
+		}
+	}
+
+	private static String member(AcquireRequest request) {
+		return request.mode().name() + ":" + request.ownerId();
+	}
+
+	private static RedisQueueEntry own(QueueEntry entry) {
+		if (entry instanceof RedisQueueEntry redisEntry) {
+			return redisEntry;
+		}
+		throw new IllegalArgumentException("Not an entry of the Redis backend: " + entry);
+	}
+
+	private static int status(List<Object> reply) {
+		return (int) number(reply, 0);
+	}
+
+	private static long number(List<Object> reply, int index) {
+		if (reply.size() <= index || !(reply.get(index) instanceof Number number)) {
+			throw new LockBackendException("Unexpected reply from Redis: " + reply, null);
+		}
+		return number.longValue();
+	}
+
+}
