@@ -37,6 +37,8 @@ final class ChangeNotifier extends RedisPubSubAdapter<String, String> {
 
 	private final ConcurrentHashMap<String, Set<Watcher>> watchers = new ConcurrentHashMap<>();
 
+	private final AtomicBoolean firstSubscription = new AtomicBoolean(true);
+
 	ChangeNotifier(String channel) {
 		this.channel = channel;
 	}
@@ -87,12 +89,12 @@ final class ChangeNotifier extends RedisPubSubAdapter<String, String> {
 	}
 
 	/**
-	 * Called on every subscription confirmation, also when the client re-subscribes after
-	 * a reconnect: messages published while disconnected are lost, so every waiter polls.
+	 * Called on every subscription confirmation. When the client re-subscribes after a
+	 * reconnect, messages published while disconnected are lost, so every waiter polls.
 	 */
 	@Override
 	public void subscribed(String channel, long count) {
-		if (this.channel.equals(channel)) {
+		if (this.channel.equals(channel) && !this.firstSubscription.compareAndSet(true, false)) {
 			wakeAll();
 		}
 	}

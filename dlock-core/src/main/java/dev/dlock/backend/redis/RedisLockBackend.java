@@ -39,10 +39,10 @@ import org.slf4j.LoggerFactory;
  * latest live lease, and publish on one channel when entries leave so that waiters wake.
  * All keys of one lock share a hash tag, so the backend works on Redis Cluster.
  * <p>
- * Keys: {@code <prefix>{<base64url key>}:q}, {@code :x} and {@code :s}; channel
- * {@code <prefix>changes}. Fencing tokens are {@code max(last token + 1, server time in
- * microseconds)}, so they keep increasing after a restart that lost the data, as long as
- * the server clock does not step back.
+ * Keys: {@code <prefix>{<base64url key>}:q} (tickets) and {@code :x} (lease expiries);
+ * channel {@code <prefix>changes}. Fencing tokens are {@code max(largest ticket in the queue
+ * + 1, server time in microseconds)}, so they keep increasing after a restart that lost the
+ * data, as long as the server clock does not step back.
  * <p>
  * The backend never closes a client or connection it was given; it closes the connections
  * it opened itself. Thread-safe.

@@ -78,7 +78,7 @@ final class RedisLockSession implements LockSession {
 		String[] args = { member, CONFLICTS.get(request.mode()), this.leaseMillis,
 				request.waitIfBusy() ? "1" : "0", notifier.channel(), resource.id() };
 		return this.backend.scripts()
-			.run(this.backend.enqueueScript(), ScriptOutputType.MULTI, resource.keys(), args,
+			.run(this.backend.enqueueScript(), ScriptOutputType.MULTI, resource.keys(), args, request.key(),
 					(List<Object> reply) -> {
 						int status = status(reply);
 						if (status == REJECTED) {
@@ -86,7 +86,7 @@ final class RedisLockSession implements LockSession {
 						}
 						RedisQueueEntry entry = new RedisQueueEntry(request, resource, member, number(reply, 1));
 						return new EnqueueResult(entry, state(entry, status, reply, observed));
-					}, "Enqueueing a request for lock '" + request.key() + "'");
+					});
 	}
 
 	@Override
@@ -97,9 +97,8 @@ final class RedisLockSession implements LockSession {
 		long observed = notifier.changes(resource.id());
 		String[] args = { entry.member(), CONFLICTS.get(entry.request().mode()), notifier.channel(), resource.id() };
 		return this.backend.scripts()
-			.run(this.backend.pollScript(), ScriptOutputType.MULTI, resource.keys(), args,
-					(List<Object> reply) -> state(entry, status(reply), reply, observed),
-					"Polling lock '" + entry.request().key() + "'");
+			.run(this.backend.pollScript(), ScriptOutputType.MULTI, resource.keys(), args, entry.request().key(),
+					(List<Object> reply) -> state(entry, status(reply), reply, observed));
 	}
 
 	@Override
@@ -131,12 +130,12 @@ final class RedisLockSession implements LockSession {
 			}
 			calls.add(this.backend.scripts()
 				.run(this.backend.renewScript(), ScriptOutputType.MULTI, resource.keys(), args,
-						(List<Object> positions) -> {
+						group.get(0).request().key(), (List<Object> positions) -> {
 							for (Object position : positions) {
 								missing.add(group.get(((Number) position).intValue() - 1));
 							}
 							return null;
-						}, "Renewing " + group.size() + " entries of lock '" + group.get(0).request().key() + "'"));
+						}));
 		}
 		// a reply that comes later than a lease is worthless; let the engine start a new round
 		return CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new))
@@ -154,8 +153,8 @@ final class RedisLockSession implements LockSession {
 		RedisResource resource = this.backend.resource(request.key());
 		String[] args = { member(request), this.backend.notifier().channel(), resource.id() };
 		return this.backend.scripts()
-			.run(this.backend.removeScript(), ScriptOutputType.INTEGER, resource.keys(), args, (Long existed) -> null,
-					"Removing lock '" + request.key() + "'");
+			.run(this.backend.removeScript(), ScriptOutputType.INTEGER, resource.keys(), args, request.key(),
+					(Long existed) -> null);
 	}
 
 	@Override

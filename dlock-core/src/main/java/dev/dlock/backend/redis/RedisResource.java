@@ -26,7 +26,7 @@ final class RedisResource {
 	static RedisResource of(String prefix, String key) {
 		String id = KeyCodec.encode(key);
 		String base = prefix + "{" + id + "}:";
-		return new RedisResource(id, new String[] { base + "q", base + "x", base + "s" });
+		return new RedisResource(id, new String[] { base + "q", base + "x" });
 	}
 
 	/**
@@ -38,7 +38,7 @@ final class RedisResource {
 	}
 
 	/**
-	 * The keys a script gets, in the order the scripts expect: queue, expiries, sequence.
+	 * The keys a script gets, in the order the scripts expect: tickets, then lease expiries.
 	 * Shared; callers must not change the array.
 	 * @return the keys
 	 */

@@ -61,58 +61,58 @@ final class ScriptExecutor {
 	 * @param type the reply type
 	 * @param keys the keys (one hash slot)
 	 * @param args the arguments
+	 * @param lockKey the user key, for error messages only
 	 * @param mapper maps the reply; runs on the I/O thread
-	 * @param action what the call does, for error messages (never carries owner ids)
 	 * @return the mapped result, or a failure with {@link LockBackendException}
 	 */
 	<T, R> CompletableFuture<R> run(LuaScript script, ScriptOutputType type, String[] keys, String[] args,
-			Function<T, R> mapper, String action) {
+			String lockKey, Function<T, R> mapper) {
 		CompletableFuture<R> result = new CompletableFuture<>();
 		RedisFuture<T> first;
 		try {
 			first = this.commands.evalsha(script.sha(), type, keys, args);
 		}
 		catch (RuntimeException ex) {
-			fail(result, ex, action);
+			fail(result, ex, script, lockKey);
 			return result;
 		}
 		first.whenComplete((reply, failure) -> {
 			if (failure == null) {
-				complete(result, reply, mapper, action);
+				complete(result, reply, mapper, script, lockKey);
 			}
 			else if (isNoScript(failure)) {
 				logger.debug("Redis lost Lua script '{}'; sending it again", script.name());
-				evalSource(script, type, keys, args, mapper, action, result);
+				evalSource(script, type, keys, args, lockKey, mapper, result);
 			}
 			else {
-				fail(result, failure, action);
+				fail(result, failure, script, lockKey);
 			}
 		});
 		return result;
 	}
 
 	private <T, R> void evalSource(LuaScript script, ScriptOutputType type, String[] keys, String[] args,
-			Function<T, R> mapper, String action, CompletableFuture<R> result) {
+			String lockKey, Function<T, R> mapper, CompletableFuture<R> result) {
 		RedisFuture<T> retry;
 		try {
 			retry = this.commands.eval(script.source(), type, keys, args);
 		}
 		catch (RuntimeException ex) {
-			fail(result, ex, action);
+			fail(result, ex, script, lockKey);
 			return;
 		}
 		retry.whenComplete((reply, failure) -> {
 			if (failure == null) {
-				complete(result, reply, mapper, action);
+				complete(result, reply, mapper, script, lockKey);
 			}
 			else {
-				fail(result, failure, action);
+				fail(result, failure, script, lockKey);
 			}
 		});
 	}
 
 	private static <T, R> void complete(CompletableFuture<R> result, @Nullable T reply, Function<T, R> mapper,
-			String action) {
+			LuaScript script, String lockKey) {
 		try {
 			if (reply == null) {
 				throw new IllegalStateException("no reply");
@@ -120,12 +120,13 @@ final class ScriptExecutor {
 			result.complete(mapper.apply(reply));
 		}
 		catch (RuntimeException ex) {
-			fail(result, ex, action);
+			fail(result, ex, script, lockKey);
 		}
 	}
 
-	private static void fail(CompletableFuture<?> result, Throwable failure, String action) {
-		result.completeExceptionally(toLockException(failure, action));
+	private static void fail(CompletableFuture<?> result, Throwable failure, LuaScript script, String lockKey) {
+		// the message is built only on failure, to keep the hot path free of it
+		result.completeExceptionally(toLockException(failure, "Redis " + script.name() + " of lock '" + lockKey + "'"));
 	}
 
 	static LockBackendException toLockException(Throwable failure, String action) {

@@ -1,18 +1,14 @@
 -- dlock: shared prelude, prepended to every operation script at load time (one script per operation).
 --
--- Keys of one resource share one hash tag, so every script touches a single cluster slot:
+-- The keys of one resource share one hash tag, so every script touches a single cluster slot:
 --   KEYS[1]  <prefix>{<encoded key>}:q   ZSET  member = '<mode>:<owner id>', score = ticket
 --   KEYS[2]  <prefix>{<encoded key>}:x   ZSET  member = the same, score = lease expiry (server ms)
---   KEYS[3]  <prefix>{<encoded key>}:s   STRING the last ticket issued (the fencing sequence)
 -- Modes are the first two characters of a member. The grant rule gets the requested mode's conflict
 -- set as an argument ('CR,CW,...', derived from LockMode); the compatibility matrix is not in Lua.
--- Every decision uses the server clock (TIME); clients never send timestamps.
+-- Every decision uses the server clock (TIME); clients never send timestamps. Both keys expire with
+-- the latest live lease, and a ZSET disappears with its last member, so nothing is left behind.
 
-local q, x, s = KEYS[1], KEYS[2], KEYS[3]
-
--- how long the fencing sequence outlives the last entry, so that a ticket issued ahead of the
--- clock (more than one per microsecond) is never repeated
-local SEQ_LINGER_MS = 1000
+local q, x = KEYS[1], KEYS[2]
 
 local function fmt(n)
 	return string.format('%.0f', n)
@@ -25,7 +21,7 @@ local function clock()
 	return sec * 1000 + math.floor(usec / 1000), sec * 1000000 + usec
 end
 
--- removes entries whose lease ran out; appends their tickets to removed
+-- removes the entries whose lease ran out; appends their tickets to removed
 local function sweep(nowMs, removed)
 	local expired = redis.call('ZRANGEBYSCORE', x, '-inf', nowMs)
 	if #expired == 0 then
@@ -41,8 +37,8 @@ local function sweep(nowMs, removed)
 	redis.call('ZREMRANGEBYSCORE', x, '-inf', nowMs)
 end
 
--- the latest entry with a ticket below max (a ZSET score bound such as '(123' or '+inf') whose mode
--- is in conflicts: the one entry a waiter waits for
+-- the latest entry with a ticket below max (a score bound such as '(123' or '+inf') whose mode is in
+-- conflicts: the one entry a waiter waits for, since it can be granted only once that one is gone
 local function blocker(max, conflicts)
 	if conflicts == '' then
 		return nil
@@ -62,39 +58,29 @@ local function blocker(max, conflicts)
 	end
 end
 
--- the reply of an entry that is not granted: {1, ticket, blocker's ticket, blocker's remaining lease}
-local function waiting(ticket, member, nowMs)
-	local blockerTicket = tonumber(redis.call('ZSCORE', q, member))
-	local remaining = tonumber(redis.call('ZSCORE', x, member)) - nowMs
+-- the reply for an entry that waits: {1, ticket, blocker's ticket, blocker's remaining lease in ms}
+local function waiting(ticket, blocking, nowMs)
+	local blockerTicket = tonumber(redis.call('ZSCORE', q, blocking))
+	local remaining = tonumber(redis.call('ZSCORE', x, blocking)) - nowMs
 	return { 1, ticket, blockerTicket, remaining }
 end
 
--- sets every key of the resource to expire with its latest live lease; nothing is left behind
-local function settle(nowMs)
-	local last = redis.call('ZRANGE', x, -1, -1, 'WITHSCORES')
-	if last[1] then
-		local expiry = tonumber(last[2])
-		redis.call('PEXPIREAT', q, fmt(expiry))
-		redis.call('PEXPIREAT', x, fmt(expiry))
-		redis.call('PEXPIREAT', s, fmt(math.max(expiry, nowMs + SEQ_LINGER_MS)))
-	else
-		redis.call('DEL', q, x)
-		redis.call('PEXPIRE', s, SEQ_LINGER_MS)
-	end
-end
-
--- tells waiters which entries left, but only when a later entry exists that they could have blocked
-local function wake(channel, resource, removed)
-	if #removed == 0 then
+-- after entries left: tells waiters which ones (only when a later entry exists that they could have
+-- blocked), and lets both keys expire with the latest live lease
+local function settle(channel, resource, removed)
+	local last = redis.call('ZRANGE', q, -1, -1, 'WITHSCORES')
+	if not last[1] then
 		return
 	end
 	local first = tonumber(removed[1])
 	for i = 2, #removed do
 		first = math.min(first, tonumber(removed[i]))
 	end
-	local last = redis.call('ZRANGE', q, -1, -1, 'WITHSCORES')
-	if last[1] and tonumber(last[2]) > first then
+	if tonumber(last[2]) > first then
 		redis.call('PUBLISH', channel, resource .. ' ' .. table.concat(removed, ' '))
 	end
+	local latest = redis.call('ZRANGE', x, -1, -1, 'WITHSCORES')
+	redis.call('PEXPIREAT', q, latest[2])
+	redis.call('PEXPIREAT', x, latest[2])
 end
 

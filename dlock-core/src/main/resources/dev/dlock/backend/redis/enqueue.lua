@@ -6,40 +6,40 @@ local member, conflicts, leaseMs, wait, channel, resource =
 local nowMs, nowUs = clock()
 local removed = {}
 sweep(nowMs, removed)
-
-local own = redis.call('ZSCORE', q, member)
-if own then
-	-- the same request again: answer for the entry it already has
-	local ticket = tonumber(own)
-	local blocking = blocker('(' .. fmt(ticket), conflicts)
-	wake(channel, resource, removed)
-	if #removed > 0 then
-		settle(nowMs)
-	end
-	if blocking then
-		return waiting(ticket, blocking, nowMs)
-	end
-	return { 0, ticket }
+if #removed > 0 then
+	settle(channel, resource, removed)
 end
 
-local blocking = blocker('+inf', conflicts)
+local last = redis.call('ZRANGE', q, -1, -1, 'WITHSCORES')
+local blocking = nil
+if last[1] then
+	blocking = blocker('+inf', conflicts)
+end
 if blocking and not wait then
 	-- a try that would have to wait leaves no trace
-	wake(channel, resource, removed)
-	if #removed > 0 then
-		settle(nowMs)
-	end
 	return { 2 }
 end
 
--- fencing: strictly increasing, and never below the server clock, so that it keeps increasing after
--- a restart that lost the stored sequence (assumes the server clock does not step back)
-local ticket = math.max(tonumber(redis.call('GET', s) or '0') + 1, nowUs)
-redis.call('SET', s, fmt(ticket))
-redis.call('ZADD', q, fmt(ticket), member)
-redis.call('ZADD', x, fmt(nowMs + leaseMs), member)
-wake(channel, resource, removed)
-settle(nowMs)
+-- the fencing token: above every ticket in the queue, and never below the server clock, so that it
+-- keeps increasing after a restart that lost the data (assumes the server clock does not step back)
+local ticket = nowUs
+if last[1] then
+	ticket = math.max(tonumber(last[2]) + 1, nowUs)
+end
+local expiry = nowMs + leaseMs
+if redis.call('ZADD', q, 'NX', fmt(ticket), member) == 0 then
+	-- the same request again: answer for the entry it already has
+	ticket = tonumber(redis.call('ZSCORE', q, member))
+	blocking = blocker('(' .. fmt(ticket), conflicts)
+	expiry = tonumber(redis.call('ZSCORE', x, member))
+else
+	redis.call('ZADD', x, fmt(expiry), member)
+end
+if last[1] then
+	expiry = math.max(expiry, tonumber(redis.call('ZRANGE', x, -1, -1, 'WITHSCORES')[2]))
+end
+redis.call('PEXPIREAT', q, fmt(expiry))
+redis.call('PEXPIREAT', x, fmt(expiry))
 if blocking then
 	return waiting(ticket, blocking, nowMs)
 end

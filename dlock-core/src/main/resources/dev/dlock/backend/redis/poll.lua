@@ -6,8 +6,7 @@ local nowMs = clock()
 local removed = {}
 sweep(nowMs, removed)
 if #removed > 0 then
-	wake(channel, resource, removed)
-	settle(nowMs)
+	settle(channel, resource, removed)
 end
 
 local own = redis.call('ZSCORE', q, member)
@@ -15,7 +14,7 @@ if not own then
 	return { 3 }
 end
 local ticket = tonumber(own)
-local blocking = blocker('(' .. fmt(ticket), conflicts)
+local blocking = blocker('(' .. own, conflicts)
 if blocking then
 	return waiting(ticket, blocking, nowMs)
 end

@@ -7,16 +7,16 @@ local nowMs = clock()
 local removed = {}
 sweep(nowMs, removed)
 
-local existed = 0
 local own = redis.call('ZSCORE', q, member)
 if own then
 	removed[#removed + 1] = fmt(tonumber(own))
 	redis.call('ZREM', q, member)
 	redis.call('ZREM', x, member)
-	existed = 1
 end
-wake(channel, resource, removed)
 if #removed > 0 then
-	settle(nowMs)
+	settle(channel, resource, removed)
 end
-return existed
+if own then
+	return 1
+end
+return 0

@@ -147,6 +147,25 @@ class RedisLockBackendIntegrationTests {
 	}
 
 	@Test
+	void waitersPollAfterThePubSubConnectionWasReestablished() {
+		LocalRedisServer server = server();
+		RedisLockBackend backend = backend(client(server.uri()));
+		LockSession session = backend.openSession(LEASE);
+		session.enqueue(new AcquireRequest(this.key, LockMode.EX, UUID.randomUUID().toString(), true)).join();
+		QueueEntry waiter = session
+			.enqueue(new AcquireRequest(this.key, LockMode.EX, UUID.randomUUID().toString(), true))
+			.join()
+			.entry();
+		AtomicInteger signals = new AtomicInteger();
+		try (var subscription = session.watch(waiter, signals::incrementAndGet)) {
+			assertThat(signals).hasValue(0);
+			// messages published while the subscriber was away are lost: waiters must look again
+			connection(server.uri()).sync().clientKill(io.lettuce.core.KillArgs.Builder.typePubsub());
+			await().atMost(Duration.ofSeconds(5)).until(() -> signals.get() > 0);
+		}
+	}
+
+	@Test
 	void restartWithoutPersistenceIsNoticedAtTheNextRenewalAndTokensKeepIncreasing() throws Exception {
 		LocalRedisServer server = server();
 		LockManager manager = manager(backend(client(server.uri())), Duration.ofSeconds(6), Duration.ofSeconds(1));
