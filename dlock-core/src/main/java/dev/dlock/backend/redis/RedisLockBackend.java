@@ -22,6 +22,7 @@ import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.lettuce.core.cluster.api.async.RedisAdvancedClusterAsyncCommands;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
@@ -78,6 +79,8 @@ public final class RedisLockBackend implements LockBackend {
 
 	private final ScriptExecutor scripts;
 
+	private final boolean cluster;
+
 	private final AtomicBoolean closed = new AtomicBoolean();
 
 	private RedisLockBackend(String keyPrefix, RedisClusterAsyncCommands<String, String> commands,
@@ -85,6 +88,7 @@ public final class RedisLockBackend implements LockBackend {
 			Duration subscribeTimeout) {
 		this.keyPrefix = keyPrefix;
 		this.commands = commands;
+		this.cluster = commands instanceof RedisAdvancedClusterAsyncCommands;
 		this.pubSub = pubSub;
 		this.owned = owned;
 		this.notifier = new ChangeNotifier(keyPrefix + "changes");
@@ -220,6 +224,11 @@ public final class RedisLockBackend implements LockBackend {
 
 	RedisResource resource(String key) {
 		return RedisResource.of(this.keyPrefix, key);
+	}
+
+	/** Whether this backend talks to a Redis Cluster, where one script must stay in one slot. */
+	boolean isCluster() {
+		return this.cluster;
 	}
 
 	ChangeNotifier notifier() {

@@ -3,14 +3,14 @@ package dev.dlock.backend.redis;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Collections;
 import java.util.EnumMap;
-import java.util.HashSet;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
@@ -23,6 +23,7 @@ import dev.dlock.spi.QueueEntry;
 import dev.dlock.spi.QueueState;
 import dev.dlock.spi.Subscription;
 import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.cluster.SlotHash;
 
 /**
  * A session on Redis: entries carry their own expiry (server time) in the resource's
@@ -38,6 +39,9 @@ final class RedisLockSession implements LockSession {
 	private static final int REJECTED = 2;
 
 	private static final int GONE = 3;
+
+	/** How many resources one renewal script call covers at most. */
+	private static final int RESOURCES_PER_RENEWAL = 100;
 
 	/** The conflict set of each mode as the scripts take it, derived from {@link LockMode}. */
 	private static final Map<LockMode, String> CONFLICTS = new EnumMap<>(LockMode.class);
@@ -111,31 +115,10 @@ final class RedisLockSession implements LockSession {
 		if (entries.isEmpty()) {
 			return CompletableFuture.completedFuture(Set.of());
 		}
-		Map<String, List<RedisQueueEntry>> byResource = new LinkedHashMap<>();
-		for (QueueEntry entry : entries) {
-			RedisQueueEntry own = own(entry);
-			byResource.computeIfAbsent(own.resource().id(), (id) -> new ArrayList<>()).add(own);
-		}
-		Set<QueueEntry> missing = Collections.synchronizedSet(new HashSet<>());
-		List<CompletableFuture<Void>> calls = new ArrayList<>(byResource.size());
-		String channel = this.backend.notifier().channel();
-		for (List<RedisQueueEntry> group : byResource.values()) {
-			RedisResource resource = group.get(0).resource();
-			String[] args = new String[3 + group.size()];
-			args[0] = this.leaseMillis;
-			args[1] = channel;
-			args[2] = resource.id();
-			for (int i = 0; i < group.size(); i++) {
-				args[3 + i] = group.get(i).member();
-			}
-			calls.add(this.backend.scripts()
-				.run(this.backend.renewScript(), ScriptOutputType.MULTI, resource.keys(), args,
-						group.get(0).request().key(), (List<Object> positions) -> {
-							for (Object position : positions) {
-								missing.add(group.get(((Number) position).intValue() - 1));
-							}
-							return null;
-						}));
+		Set<QueueEntry> missing = ConcurrentHashMap.newKeySet();
+		List<CompletableFuture<Void>> calls = new ArrayList<>();
+		for (List<List<RedisQueueEntry>> batch : batches(entries)) {
+			calls.add(renewBatch(batch, missing));
 		}
 		// a reply that comes later than a lease is worthless; let the engine start a new round
 		return CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new))
@@ -146,6 +129,63 @@ final class RedisLockSession implements LockSession {
 				}
 				return Set.copyOf(missing);
 			});
+	}
+
+	/**
+	 * Splits a session's entries into script calls: the entries of one resource stay
+	 * together, resources of one call share a cluster slot (any resources on a standalone
+	 * server), and a call carries a bounded number of resources, so that no script blocks
+	 * the server for long.
+	 */
+	private Collection<List<List<RedisQueueEntry>>> batches(Collection<QueueEntry> entries) {
+		Map<String, List<RedisQueueEntry>> byResource = new LinkedHashMap<>();
+		for (QueueEntry entry : entries) {
+			RedisQueueEntry own = own(entry);
+			byResource.computeIfAbsent(own.resource().id(), (id) -> new ArrayList<>()).add(own);
+		}
+		Map<Integer, List<List<RedisQueueEntry>>> open = new HashMap<>();
+		List<List<List<RedisQueueEntry>>> batches = new ArrayList<>();
+		for (List<RedisQueueEntry> group : byResource.values()) {
+			int slot = this.backend.isCluster() ? SlotHash.getSlot(group.get(0).resource().keys()[0]) : 0;
+			List<List<RedisQueueEntry>> batch = open.computeIfAbsent(slot, (s) -> {
+				List<List<RedisQueueEntry>> created = new ArrayList<>();
+				batches.add(created);
+				return created;
+			});
+			batch.add(group);
+			if (batch.size() == RESOURCES_PER_RENEWAL) {
+				open.remove(slot);
+			}
+		}
+		return batches;
+	}
+
+	private CompletableFuture<Void> renewBatch(List<List<RedisQueueEntry>> batch, Set<QueueEntry> missing) {
+		List<RedisQueueEntry> members = new ArrayList<>();
+		String[] keys = new String[2 * batch.size()];
+		List<String> args = new ArrayList<>();
+		args.add(this.leaseMillis);
+		args.add(this.backend.notifier().channel());
+		for (int i = 0; i < batch.size(); i++) {
+			List<RedisQueueEntry> group = batch.get(i);
+			RedisResource resource = group.get(0).resource();
+			keys[2 * i] = resource.keys()[0];
+			keys[2 * i + 1] = resource.keys()[1];
+			args.add(resource.id());
+			args.add(Integer.toString(group.size()));
+			for (RedisQueueEntry entry : group) {
+				args.add(entry.member());
+				members.add(entry);
+			}
+		}
+		return this.backend.scripts()
+			.run(this.backend.renewScript(), ScriptOutputType.MULTI, keys, args.toArray(String[]::new),
+					members.get(0).request().key(), (List<Object> positions) -> {
+						for (Object position : positions) {
+							missing.add(members.get(((Number) position).intValue() - 1));
+						}
+						return null;
+					});
 	}
 
 	@Override

@@ -1,14 +1,13 @@
 -- dlock: shared prelude, prepended to every operation script at load time (one script per operation).
 --
--- The keys of one resource share one hash tag, so every script touches a single cluster slot:
---   KEYS[1]  <prefix>{<encoded key>}:q   ZSET  member = '<mode>:<owner id>', score = ticket
---   KEYS[2]  <prefix>{<encoded key>}:x   ZSET  member = the same, score = lease expiry (server ms)
+-- A resource (lock) has two keys that share one hash tag, so a script touches a single cluster slot:
+--   q  <prefix>{<encoded key>}:q   ZSET  member = '<mode>:<owner id>', score = ticket
+--   x  <prefix>{<encoded key>}:x   ZSET  member = the same, score = lease expiry (server ms)
+-- Scripts for one resource get them as KEYS[1] and KEYS[2]; renew gets pairs of them.
 -- Modes are the first two characters of a member. The grant rule gets the requested mode's conflict
 -- set as an argument ('CR,CW,...', derived from LockMode); the compatibility matrix is not in Lua.
 -- Every decision uses the server clock (TIME); clients never send timestamps. Both keys expire with
 -- the latest live lease, and a ZSET disappears with its last member, so nothing is left behind.
-
-local q, x = KEYS[1], KEYS[2]
 
 local function fmt(n)
 	return string.format('%.0f', n)
@@ -22,7 +21,7 @@ local function clock()
 end
 
 -- removes the entries whose lease ran out; appends their tickets to removed
-local function sweep(nowMs, removed)
+local function sweep(q, x, nowMs, removed)
 	local expired = redis.call('ZRANGEBYSCORE', x, '-inf', nowMs)
 	if #expired == 0 then
 		return
@@ -39,7 +38,7 @@ end
 
 -- the latest entry with a ticket below max (a score bound such as '(123' or '+inf') whose mode is in
 -- conflicts: the one entry a waiter waits for, since it can be granted only once that one is gone
-local function blocker(max, conflicts)
+local function blocker(q, max, conflicts)
 	if conflicts == '' then
 		return nil
 	end
@@ -59,15 +58,24 @@ local function blocker(max, conflicts)
 end
 
 -- the reply for an entry that waits: {1, ticket, blocker's ticket, blocker's remaining lease in ms}
-local function waiting(ticket, blocking, nowMs)
+local function waiting(q, x, ticket, blocking, nowMs)
 	local blockerTicket = tonumber(redis.call('ZSCORE', q, blocking))
 	local remaining = tonumber(redis.call('ZSCORE', x, blocking)) - nowMs
 	return { 1, ticket, blockerTicket, remaining }
 end
 
+-- lets both keys expire with the latest live lease
+local function expireWithLatest(q, x)
+	local latest = redis.call('ZRANGE', x, -1, -1, 'WITHSCORES')
+	if latest[1] then
+		redis.call('PEXPIREAT', q, latest[2])
+		redis.call('PEXPIREAT', x, latest[2])
+	end
+end
+
 -- after entries left: tells waiters which ones (only when a later entry exists that they could have
 -- blocked), and lets both keys expire with the latest live lease
-local function settle(channel, resource, removed)
+local function settle(q, x, channel, resource, removed)
 	local last = redis.call('ZRANGE', q, -1, -1, 'WITHSCORES')
 	if not last[1] then
 		return
@@ -79,8 +87,6 @@ local function settle(channel, resource, removed)
 	if tonumber(last[2]) > first then
 		redis.call('PUBLISH', channel, resource .. ' ' .. table.concat(removed, ' '))
 	end
-	local latest = redis.call('ZRANGE', x, -1, -1, 'WITHSCORES')
-	redis.call('PEXPIREAT', q, latest[2])
-	redis.call('PEXPIREAT', x, latest[2])
+	expireWithLatest(q, x)
 end
 

@@ -1,19 +1,20 @@
 -- dlock enqueue: records a request, assigns its ticket and tells whether it is granted.
 -- ARGV: member ('<mode>:<owner id>'), conflicting modes, lease ms, wait (1) or try (0), channel, resource
 -- Reply: {0, ticket} granted | {1, ticket, blocker ticket, blocker lease left ms} waiting | {2} rejected
+local q, x = KEYS[1], KEYS[2]
 local member, conflicts, leaseMs, wait, channel, resource =
 	ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4] == '1', ARGV[5], ARGV[6]
 local nowMs, nowUs = clock()
 local removed = {}
-sweep(nowMs, removed)
+sweep(q, x, nowMs, removed)
 if #removed > 0 then
-	settle(channel, resource, removed)
+	settle(q, x, channel, resource, removed)
 end
 
 local last = redis.call('ZRANGE', q, -1, -1, 'WITHSCORES')
 local blocking = nil
 if last[1] then
-	blocking = blocker('+inf', conflicts)
+	blocking = blocker(q, '+inf', conflicts)
 end
 if blocking and not wait then
 	-- a try that would have to wait leaves no trace
@@ -30,7 +31,7 @@ local expiry = nowMs + leaseMs
 if redis.call('ZADD', q, 'NX', fmt(ticket), member) == 0 then
 	-- the same request again: answer for the entry it already has
 	ticket = tonumber(redis.call('ZSCORE', q, member))
-	blocking = blocker('(' .. fmt(ticket), conflicts)
+	blocking = blocker(q, '(' .. fmt(ticket), conflicts)
 	expiry = tonumber(redis.call('ZSCORE', x, member))
 else
 	redis.call('ZADD', x, fmt(expiry), member)
@@ -41,6 +42,6 @@ end
 redis.call('PEXPIREAT', q, fmt(expiry))
 redis.call('PEXPIREAT', x, fmt(expiry))
 if blocking then
-	return waiting(ticket, blocking, nowMs)
+	return waiting(q, x, ticket, blocking, nowMs)
 end
 return { 0, ticket }

@@ -2,10 +2,11 @@
 -- Owner-only (the member carries the secret owner id) and idempotent.
 -- ARGV: member, channel, resource
 -- Reply: 1 if the entry existed, 0 if it was already gone
+local q, x = KEYS[1], KEYS[2]
 local member, channel, resource = ARGV[1], ARGV[2], ARGV[3]
 local nowMs = clock()
 local removed = {}
-sweep(nowMs, removed)
+sweep(q, x, nowMs, removed)
 
 local own = redis.call('ZSCORE', q, member)
 if own then
@@ -14,7 +15,7 @@ if own then
 	redis.call('ZREM', x, member)
 end
 if #removed > 0 then
-	settle(channel, resource, removed)
+	settle(q, x, channel, resource, removed)
 end
 if own then
 	return 1

@@ -1,29 +1,36 @@
--- dlock renew: extends the leases of a session's entries on one resource, granted or waiting.
--- ARGV: lease ms, channel, resource, member...
--- Reply: the 1-based positions (among the members) of the entries that no longer exist
-local leaseMs, channel, resource = tonumber(ARGV[1]), ARGV[2], ARGV[3]
+-- dlock renew: extends the leases of a session's entries, granted or waiting, on one or more resources
+-- (all in one cluster slot).
+-- KEYS: q and x of each resource, in pairs
+-- ARGV: lease ms, channel, then per resource: resource, member count, members...
+-- Reply: the 1-based positions (among all members) of the entries that no longer exist
+local leaseMs, channel = tonumber(ARGV[1]), ARGV[2]
 local nowMs = clock()
-local removed = {}
-sweep(nowMs, removed)
-if #removed > 0 then
-	settle(channel, resource, removed)
-end
-
 local expiry = fmt(nowMs + leaseMs)
 local missing = {}
-local renewed = false
-for i = 4, #ARGV do
-	local member = ARGV[i]
-	if redis.call('ZSCORE', q, member) then
-		redis.call('ZADD', x, expiry, member)
-		renewed = true
-	else
-		missing[#missing + 1] = i - 3
+local arg = 3
+local position = 0
+for k = 1, #KEYS, 2 do
+	local q, x = KEYS[k], KEYS[k + 1]
+	local resource, count = ARGV[arg], tonumber(ARGV[arg + 1])
+	arg = arg + 2
+	local removed = {}
+	sweep(q, x, nowMs, removed)
+	if #removed > 0 then
+		settle(q, x, channel, resource, removed)
 	end
-end
-if renewed then
-	local latest = redis.call('ZRANGE', x, -1, -1, 'WITHSCORES')
-	redis.call('PEXPIREAT', q, latest[2])
-	redis.call('PEXPIREAT', x, latest[2])
+	local renewed = false
+	for i = arg, arg + count - 1 do
+		position = position + 1
+		if redis.call('ZSCORE', q, ARGV[i]) then
+			redis.call('ZADD', x, expiry, ARGV[i])
+			renewed = true
+		else
+			missing[#missing + 1] = position
+		end
+	end
+	arg = arg + count
+	if renewed then
+		expireWithLatest(q, x)
+	end
 end
 return missing

@@ -4,8 +4,10 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -24,12 +26,13 @@ import dev.dlock.spi.QueueEntry;
 import dev.dlock.spi.QueueState;
 import dev.dlock.spi.QueueState.Status;
 import dev.dlock.support.KeyCodec;
+import dev.dlock.testserver.RedisCluster;
+import dev.dlock.testserver.RedisServer;
 import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.cluster.RedisClusterClient;
-import io.lettuce.core.cluster.SlotHash;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.event.command.CommandListener;
 import io.lettuce.core.event.command.CommandStartedEvent;
@@ -66,7 +69,7 @@ class RedisLockBackendIntegrationTests {
 
 	@Test
 	void uncontendedAcquireIsOneRoundTripAndReleaseIsOne() throws Exception {
-		RedisClient client = client(RedisTestServer.uri());
+		RedisClient client = client(RedisServer.shared().uri());
 		List<String> sent = new CopyOnWriteArrayList<>();
 		client.addListener(new CommandListener() {
 			@Override
@@ -87,15 +90,15 @@ class RedisLockBackendIntegrationTests {
 	@Test
 	void waiterIsWokenByTheReleaseWithoutWaitingForItsRecheck() throws Exception {
 		// rechecks every 20 s at most: only the pub/sub wake-up can hand over within 2 s
-		LockManager holder = manager(backend(client(RedisTestServer.uri())), Duration.ofSeconds(20),
+		LockManager holder = manager(backend(client(RedisServer.shared().uri())), Duration.ofSeconds(20),
 				Duration.ofSeconds(20));
-		LockManager waiter = manager(backend(client(RedisTestServer.uri())), Duration.ofSeconds(20),
+		LockManager waiter = manager(backend(client(RedisServer.shared().uri())), Duration.ofSeconds(20),
 				Duration.ofSeconds(20));
 		LockHandle held = holder.acquire(this.key, LockMode.PW, Duration.ofSeconds(5));
 		CompletableFuture<LockHandle> waiting = waiter.acquireAsync(this.key, LockMode.PW,
 				LockOptions.waitTime(Duration.ofSeconds(15)));
-		StatefulRedisConnection<String, String> raw = connection(RedisTestServer.uri());
-		await().atMost(Duration.ofSeconds(2)).until(() -> raw.sync().zcard(queueKey(PREFIX, this.key)) == 2);
+		StatefulRedisConnection<String, String> raw = connection(RedisServer.shared().uri());
+		await().atMost(Duration.ofSeconds(2)).until(() -> raw.sync().zcard(RedisTestKeys.queue(PREFIX, this.key)) == 2);
 		held.release();
 		await().atMost(Duration.ofSeconds(2)).until(waiting::isDone);
 		assertThat(waiting.join().fencingToken()).isGreaterThan(held.fencingToken());
@@ -104,7 +107,7 @@ class RedisLockBackendIntegrationTests {
 
 	@Test
 	void crashedHolderLosesTheLockWithinLeasePlusRenewalPlusOneSecond() throws Exception {
-		RedisClient crashing = RedisClient.create(RedisTestServer.uri());
+		RedisClient crashing = RedisClient.create(RedisServer.shared().uri());
 		RedisLockBackend crashingBackend = RedisLockBackend.builder(crashing).keyPrefix(PREFIX).build();
 		LockManager crashingManager = LockManager.builder(crashingBackend)
 			.leaseTime(LEASE)
@@ -113,7 +116,7 @@ class RedisLockBackendIntegrationTests {
 		this.resources.push(crashingBackend::close);
 		this.resources.push(crashingManager::close);
 		crashingManager.acquire(this.key, LockMode.EX, Duration.ofSeconds(5));
-		LockManager survivor = manager(backend(client(RedisTestServer.uri())), LEASE, Duration.ofSeconds(1));
+		LockManager survivor = manager(backend(client(RedisServer.shared().uri())), LEASE, Duration.ofSeconds(1));
 
 		long crashedAt = System.nanoTime();
 		crashing.shutdown(Duration.ZERO, Duration.ofSeconds(2));
@@ -126,7 +129,7 @@ class RedisLockBackendIntegrationTests {
 
 	@Test
 	void scriptsAreSentAgainAfterScriptFlush() throws Exception {
-		LocalRedisServer server = server();
+		RedisServer server = server();
 		RedisLockBackend backend = backend(client(server.uri()));
 		LockSession session = backend.openSession(LEASE);
 		StatefulRedisConnection<String, String> raw = connection(server.uri());
@@ -148,7 +151,7 @@ class RedisLockBackendIntegrationTests {
 
 	@Test
 	void waitersPollAfterThePubSubConnectionWasReestablished() {
-		LocalRedisServer server = server();
+		RedisServer server = server();
 		RedisLockBackend backend = backend(client(server.uri()));
 		LockSession session = backend.openSession(LEASE);
 		session.enqueue(new AcquireRequest(this.key, LockMode.EX, UUID.randomUUID().toString(), true)).join();
@@ -167,7 +170,7 @@ class RedisLockBackendIntegrationTests {
 
 	@Test
 	void restartWithoutPersistenceIsNoticedAtTheNextRenewalAndTokensKeepIncreasing() throws Exception {
-		LocalRedisServer server = server();
+		RedisServer server = server();
 		LockManager manager = manager(backend(client(server.uri())), Duration.ofSeconds(6), Duration.ofSeconds(1));
 		long highestBefore = 0;
 		List<LockHandle> held = new ArrayList<>();
@@ -200,7 +203,7 @@ class RedisLockBackendIntegrationTests {
 
 	@Test
 	void pausedServerInvalidatesHandlesWithinOneLeaseAndEverythingRecoversAfterwards() throws Exception {
-		LocalRedisServer server = server();
+		RedisServer server = server();
 		LockManager manager = manager(backend(client(server.uri())), LEASE, Duration.ofSeconds(1));
 		LockHandle handle = manager.acquire(this.key, LockMode.EX, Duration.ofSeconds(5));
 		AtomicInteger lost = new AtomicInteger();
@@ -230,16 +233,19 @@ class RedisLockBackendIntegrationTests {
 
 	@Test
 	void redisClusterKeepsModesAndFairnessAcrossKeysInDifferentSlots() throws Exception {
-		LocalRedisCluster cluster = LocalRedisCluster.start(3);
+		RedisCluster cluster = RedisCluster.start(3);
 		this.resources.push(cluster);
-		RedisClusterClient clusterClient = RedisClusterClient.create(cluster.uris());
+		RedisClusterClient clusterClient = RedisClusterClient
+			.create(cluster.uris().stream().map(RedisURI::create).toList());
 		this.resources.push(clusterClient::shutdown);
 		RedisLockBackend backend = backend(clusterClient);
 		List<String> keys = new ArrayList<>();
-		for (int i = 0; i < 6; i++) {
+		Set<RedisServer> nodes = new HashSet<>();
+		for (int i = 0; i < 100 && (keys.size() < 6 || nodes.size() < 3); i++) {
 			keys.add(this.key + ":" + i);
+			nodes.add(cluster.nodeForKey(RedisTestKeys.queue(PREFIX, this.key + ":" + i)));
 		}
-		assertThat(keys.stream().map((k) -> SlotHash.getSlot(KeyCodec.encode(k))).distinct()).hasSizeGreaterThan(1);
+		assertThat(nodes).hasSize(3);
 
 		LockSession session = backend.openSession(LEASE);
 		for (String lockKey : keys) {
@@ -271,6 +277,17 @@ class RedisLockBackendIntegrationTests {
 			session.remove(lateReader).join();
 		}
 
+		// one renewal round covers entries in many slots on every node
+		List<QueueEntry> spread = new ArrayList<>();
+		for (String lockKey : keys) {
+			spread.add(session.enqueue(new AcquireRequest(lockKey, LockMode.CR, UUID.randomUUID().toString(), true))
+				.join()
+				.entry());
+		}
+		session.remove(spread.get(1).request()).join();
+		assertThat(session.renew(spread).join()).containsExactly(spread.get(1));
+		spread.forEach((entry) -> session.remove(entry.request()).join());
+
 		// wake-ups cross the cluster: rechecks are 20 s apart, so only pub/sub hands over in time
 		LockManager holder = manager(backend, Duration.ofSeconds(20), Duration.ofSeconds(20));
 		LockManager waiter = manager(backend(clusterClient), Duration.ofSeconds(20), Duration.ofSeconds(20));
@@ -279,7 +296,7 @@ class RedisLockBackendIntegrationTests {
 			CompletableFuture<LockHandle> waiting = waiter.acquireAsync(lockKey, LockMode.CR,
 					LockOptions.waitTime(Duration.ofSeconds(15)));
 			StatefulRedisClusterConnection<String, String> raw = clusterConnection(clusterClient);
-			await().atMost(Duration.ofSeconds(2)).until(() -> raw.sync().zcard(queueKey(PREFIX, lockKey)) == 2);
+			await().atMost(Duration.ofSeconds(2)).until(() -> raw.sync().zcard(RedisTestKeys.queue(PREFIX, lockKey)) == 2);
 			held.release();
 			await().atMost(Duration.ofSeconds(2)).until(waiting::isDone);
 			assertThat(waiting.join().fencingToken()).isGreaterThan(held.fencingToken());
@@ -290,7 +307,7 @@ class RedisLockBackendIntegrationTests {
 	@Test
 	@Order(Integer.MAX_VALUE)
 	void noDlockKeysAreLeftBehindBeyondOneLease() throws Exception {
-		RedisClient client = client(RedisTestServer.uri());
+		RedisClient client = client(RedisServer.shared().uri());
 		LockManager manager = manager(backend(client), LEASE, Duration.ofSeconds(1));
 		manager.acquire(this.key, LockMode.EX, Duration.ofSeconds(5)).release();
 		LockHandle held = manager.acquire(this.key + ":held", LockMode.PR, Duration.ofSeconds(5));
@@ -306,23 +323,23 @@ class RedisLockBackendIntegrationTests {
 		held.release();
 		manager.close();
 
-		StatefulRedisConnection<String, String> raw = connection(RedisTestServer.uri());
-		await().atMost(LEASE.plusMillis(1500)).until(() -> RedisTestServer.keys(raw.sync(), PREFIX).isEmpty());
+		StatefulRedisConnection<String, String> raw = connection(RedisServer.shared().uri());
+		await().atMost(LEASE.plusMillis(1500)).until(() -> RedisTestKeys.scan(raw.sync(), PREFIX).isEmpty());
 	}
 
-	private LocalRedisServer server() {
-		LocalRedisServer server = LocalRedisServer.start();
+	private RedisServer server() {
+		RedisServer server = RedisServer.start();
 		this.resources.push(server);
 		return server;
 	}
 
-	private RedisClient client(RedisURI uri) {
+	private RedisClient client(String uri) {
 		RedisClient client = RedisClient.create(uri);
 		this.resources.push(client::shutdown);
 		return client;
 	}
 
-	private StatefulRedisConnection<String, String> connection(RedisURI uri) {
+	private StatefulRedisConnection<String, String> connection(String uri) {
 		StatefulRedisConnection<String, String> connection = client(uri).connect();
 		this.resources.push(connection);
 		return connection;
@@ -348,10 +365,6 @@ class RedisLockBackendIntegrationTests {
 			.build();
 		this.resources.push(manager);
 		return manager;
-	}
-
-	private static String queueKey(String prefix, String key) {
-		return prefix + "{" + KeyCodec.encode(key) + "}:q";
 	}
 
 }

@@ -14,6 +14,7 @@ import dev.dlock.spi.QueueEntry;
 import dev.dlock.spi.QueueState;
 import dev.dlock.spi.QueueState.Status;
 import dev.dlock.spi.Subscription;
+import dev.dlock.testserver.RedisServer;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import org.junit.jupiter.api.AfterAll;
@@ -47,7 +48,7 @@ class RedisLockSessionIntegrationTests {
 
 	@BeforeAll
 	static void connect() {
-		client = RedisClient.create(RedisTestServer.uri());
+		client = RedisClient.create(RedisServer.shared().uri());
 		connection = client.connect();
 	}
 
@@ -128,8 +129,7 @@ class RedisLockSessionIntegrationTests {
 		enqueue(LockMode.EX);
 		AcquireRequest attempt = request(LockMode.PR, false);
 		assertThat(this.session.enqueue(attempt).join().state()).isEqualTo(QueueState.REJECTED);
-		String queue = this.prefix + "{" + dev.dlock.support.KeyCodec.encode(this.key) + "}:q";
-		assertThat(connection.sync().zcard(queue)).isEqualTo(1);
+		assertThat(connection.sync().zcard(RedisTestKeys.queue(this.prefix, this.key))).isEqualTo(1);
 	}
 
 	@Test
@@ -218,6 +218,24 @@ class RedisLockSessionIntegrationTests {
 	}
 
 	@Test
+	void renewalCoversManyResourcesInFewCallsAndReportsExactlyTheMissingEntries() {
+		List<QueueEntry> entries = new java.util.ArrayList<>();
+		for (int i = 0; i < 250; i++) {
+			String resourceKey = this.key + ":" + i;
+			entries.add(enqueue(resourceKey, LockMode.PR));
+			entries.add(enqueue(resourceKey, LockMode.CR));
+		}
+		List<QueueEntry> dropped = List.of(entries.get(0), entries.get(201), entries.get(499));
+		for (QueueEntry entry : dropped) {
+			this.session.remove(entry.request()).join();
+		}
+		assertThat(this.session.renew(entries).join()).containsExactlyInAnyOrderElementsOf(dropped);
+		String expiries = ((RedisQueueEntry) entries.get(300)).resource().keys()[1];
+		assertThat(connection.sync().zscore(expiries, ((RedisQueueEntry) entries.get(300)).member()))
+			.isGreaterThan((double) System.currentTimeMillis() + LEASE.toMillis() - 1000);
+	}
+
+	@Test
 	void entryWithoutRenewalExpiresAndNoLongerBlocks() {
 		LockSession shortSession = this.backend.openSession(Duration.ofMillis(300));
 		QueueEntry holder = shortSession.enqueue(request(LockMode.EX, true)).join().entry();
@@ -257,12 +275,18 @@ class RedisLockSessionIntegrationTests {
 		return this.session.enqueue(request(mode, true)).join();
 	}
 
+	private QueueEntry enqueue(String resourceKey, LockMode mode) {
+		return this.session.enqueue(new AcquireRequest(resourceKey, mode, UUID.randomUUID().toString(), true))
+			.join()
+			.entry();
+	}
+
 	private AcquireRequest request(LockMode mode, boolean wait) {
 		return new AcquireRequest(this.key, mode, UUID.randomUUID().toString(), wait);
 	}
 
 	private List<String> keys() {
-		return RedisTestServer.keys(connection.sync(), this.prefix);
+		return RedisTestKeys.scan(connection.sync(), this.prefix);
 	}
 
 }

@@ -3,26 +3,22 @@ package dev.dlock.backend.redis;
 import java.util.ArrayList;
 import java.util.List;
 
+import dev.dlock.support.KeyCodec;
 import io.lettuce.core.KeyScanCursor;
-import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScanArgs;
 import io.lettuce.core.ScanCursor;
 import io.lettuce.core.api.sync.RedisKeyCommands;
 
 /**
- * Where the tests find Redis, and what they look for in it.
+ * What the tests look for in Redis.
  */
-final class RedisTestServer {
+final class RedisTestKeys {
 
-	private RedisTestServer() {
-	}
-
-	static RedisURI uri() {
-		return RedisURI.create("redis://127.0.0.1:6379");
+	private RedisTestKeys() {
 	}
 
 	/** Every key under a prefix, by a full SCAN (never KEYS on a shared server). */
-	static List<String> keys(RedisKeyCommands<String, String> commands, String prefix) {
+	static List<String> scan(RedisKeyCommands<String, String> commands, String prefix) {
 		List<String> keys = new ArrayList<>();
 		ScanArgs args = ScanArgs.Builder.matches(prefix + "*").limit(1000);
 		KeyScanCursor<String> cursor = commands.scan(args);
@@ -32,6 +28,11 @@ final class RedisTestServer {
 			keys.addAll(cursor.getKeys());
 		}
 		return keys;
+	}
+
+	/** The queue key of a lock. */
+	static String queue(String prefix, String key) {
+		return prefix + "{" + KeyCodec.encode(key) + "}:q";
 	}
 
 }
