@@ -1,6 +1,7 @@
 package dev.dlock.backend.redis;
 
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLongArray;
@@ -14,10 +15,12 @@ import org.slf4j.LoggerFactory;
 /**
  * Dispatches the backend's one pub/sub channel to local waiters.
  * <p>
- * A script that removes entries publishes {@code "<resource> <ticket> <ticket>..."} with the
- * tickets that left (only when a later entry exists that they could have blocked). A waiter
- * is woken only when the entry it waits for is among them: new entries always get larger
- * tickets, so that entry leaving is the only event that can grant it.
+ * A script that removes entries publishes {@code "<resource> <ticket>... +<ticket>..."}: the
+ * tickets that left and, after a release, those of later entries that are granted now (only
+ * when a later entry exists that they could have blocked). A waiter is woken only when the
+ * entry it waits for is among the ones that left (new entries always get larger tickets, so
+ * that entry leaving is the only event that can grant it), or when it is announced as
+ * granted; then its next poll answers without a round trip.
  * <p>
  * No signal is lost between a poll's reply and the registration of the waiter: the caller
  * reads the change count of the resource before it sends the poll, and
@@ -65,14 +68,15 @@ final class ChangeNotifier extends RedisPubSubAdapter<String, String> {
 	 */
 	Subscription watch(RedisQueueEntry entry, Runnable onChange) {
 		String resource = entry.resource().id();
-		Watcher watcher = new Watcher(resource, entry.blockerTicket(), onChange);
+		Watcher watcher = new Watcher(entry, onChange);
 		this.watchers.compute(resource, (id, current) -> {
 			Set<Watcher> set = (current != null) ? current : ConcurrentHashMap.newKeySet();
 			set.add(watcher);
 			return set;
 		});
-		if (changes(resource) != entry.observedChanges()) {
-			watcher.fire();
+		if (entry.isGrantAnnounced() || changes(resource) != entry.observedChanges()) {
+			// not on the caller's thread: the caller may still be setting up its wait
+			CompletableFuture.runAsync(watcher::fire);
 		}
 		return watcher;
 	}
@@ -111,30 +115,20 @@ final class ChangeNotifier extends RedisPubSubAdapter<String, String> {
 		if (waiting == null || waiting.isEmpty()) {
 			return;
 		}
-		long[] tickets = tickets(message, space);
+		Change change = Change.parse(message, space);
 		for (Watcher watcher : waiting) {
-			if (tickets == null || contains(tickets, watcher.blockerTicket)) {
+			RedisQueueEntry entry = watcher.entry;
+			if (change == null) {
+				watcher.fire();
+			}
+			else if (contains(change.granted(), entry.ticket())) {
+				entry.grantAnnounced();
+				watcher.fire();
+			}
+			else if (contains(change.removed(), watcher.blockerTicket)) {
 				watcher.fire();
 			}
 		}
-	}
-
-	/** The tickets in a message, or {@code null} when it names none (wake every waiter). */
-	private static long @Nullable [] tickets(String message, int space) {
-		if (space < 0) {
-			return null;
-		}
-		String[] parts = message.substring(space + 1).split(" ");
-		long[] tickets = new long[parts.length];
-		try {
-			for (int i = 0; i < parts.length; i++) {
-				tickets[i] = Long.parseLong(parts[i]);
-			}
-		}
-		catch (NumberFormatException ex) {
-			return null;
-		}
-		return tickets;
 	}
 
 	private static boolean contains(long[] tickets, long ticket) {
@@ -151,6 +145,46 @@ final class ChangeNotifier extends RedisPubSubAdapter<String, String> {
 		return (hash ^ (hash >>> 16)) & (STRIPES - 1);
 	}
 
+	/**
+	 * A wake-up: {@code "<resource> <ticket>... +<ticket>..."}, the tickets of the entries
+	 * that left and, marked with {@code +}, of later entries that are granted now.
+	 */
+	private record Change(long[] removed, long[] granted) {
+
+		/** Parses a message, or returns {@code null} when it names no tickets (wake everyone). */
+		static @Nullable Change parse(String message, int space) {
+			if (space < 0) {
+				return null;
+			}
+			String[] parts = message.substring(space + 1).split(" ");
+			int grantedCount = 0;
+			for (String part : parts) {
+				if (part.startsWith("+")) {
+					grantedCount++;
+				}
+			}
+			long[] removed = new long[parts.length - grantedCount];
+			long[] granted = new long[grantedCount];
+			int r = 0;
+			int g = 0;
+			try {
+				for (String part : parts) {
+					if (part.startsWith("+")) {
+						granted[g++] = Long.parseLong(part, 1, part.length(), 10);
+					}
+					else {
+						removed[r++] = Long.parseLong(part);
+					}
+				}
+			}
+			catch (NumberFormatException ex) {
+				return null;
+			}
+			return new Change(removed, granted);
+		}
+
+	}
+
 	private void unregister(Watcher watcher) {
 		this.watchers.computeIfPresent(watcher.resource, (id, set) -> {
 			set.remove(watcher);
@@ -160,6 +194,8 @@ final class ChangeNotifier extends RedisPubSubAdapter<String, String> {
 
 	private final class Watcher implements Subscription {
 
+		private final RedisQueueEntry entry;
+
 		private final String resource;
 
 		private final long blockerTicket;
@@ -168,9 +204,10 @@ final class ChangeNotifier extends RedisPubSubAdapter<String, String> {
 
 		private final AtomicBoolean closed = new AtomicBoolean();
 
-		Watcher(String resource, long blockerTicket, Runnable onChange) {
-			this.resource = resource;
-			this.blockerTicket = blockerTicket;
+		Watcher(RedisQueueEntry entry, Runnable onChange) {
+			this.entry = entry;
+			this.resource = entry.resource().id();
+			this.blockerTicket = entry.blockerTicket();
 			this.onChange = onChange;
 		}
 

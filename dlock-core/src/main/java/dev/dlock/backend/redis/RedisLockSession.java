@@ -56,6 +56,12 @@ final class RedisLockSession implements LockSession {
 		}
 	}
 
+	/** Every mode's conflict set, {@code NL=;CR=EX;...}, for the grants announced on removal. */
+	private static final String MATRIX = CONFLICTS.entrySet()
+		.stream()
+		.map((entry) -> entry.getKey().name() + "=" + entry.getValue())
+		.collect(Collectors.joining(";"));
+
 	private final RedisLockBackend backend;
 
 	private final Duration leaseTime;
@@ -96,6 +102,9 @@ final class RedisLockSession implements LockSession {
 	@Override
 	public CompletableFuture<QueueState> poll(QueueEntry queueEntry) {
 		RedisQueueEntry entry = own(queueEntry);
+		if (entry.isGrantAnnounced()) {
+			return CompletableFuture.completedFuture(QueueState.GRANTED);
+		}
 		RedisResource resource = entry.resource();
 		ChangeNotifier notifier = this.backend.notifier();
 		long observed = notifier.changes(resource.id());
@@ -191,7 +200,7 @@ final class RedisLockSession implements LockSession {
 	@Override
 	public CompletableFuture<Void> remove(AcquireRequest request) {
 		RedisResource resource = this.backend.resource(request.key());
-		String[] args = { member(request), this.backend.notifier().channel(), resource.id() };
+		String[] args = { member(request), this.backend.notifier().channel(), resource.id(), MATRIX };
 		return this.backend.scripts()
 			.run(this.backend.removeScript(), ScriptOutputType.INTEGER, resource.keys(), args, request.key(),
 					(Long existed) -> null);

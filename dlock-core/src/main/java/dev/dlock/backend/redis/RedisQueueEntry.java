@@ -24,6 +24,8 @@ final class RedisQueueEntry implements QueueEntry {
 
 	private volatile long observedChanges;
 
+	private volatile boolean grantAnnounced;
+
 	RedisQueueEntry(AcquireRequest request, RedisResource resource, String member, long ticket) {
 		this.request = request;
 		this.resource = resource;
@@ -68,6 +70,19 @@ final class RedisQueueEntry implements QueueEntry {
 	void observed(long blockerTicket, long observedChanges) {
 		this.blockerTicket = blockerTicket;
 		this.observedChanges = observedChanges;
+	}
+
+	/**
+	 * Records that a script announced this entry as granted. A grant, once decided on the
+	 * server, holds until the entry is removed or expires, so the next poll needs no round
+	 * trip.
+	 */
+	void grantAnnounced() {
+		this.grantAnnounced = true;
+	}
+
+	boolean isGrantAnnounced() {
+		return this.grantAnnounced;
 	}
 
 	@Override

@@ -73,9 +73,42 @@ local function expireWithLatest(q, x)
 	end
 end
 
--- after entries left: tells waiters which ones (only when a later entry exists that they could have
--- blocked), and lets both keys expire with the latest live lease
-local function settle(q, x, channel, resource, removed)
+-- the tickets of the entries after ticket `after` that are granted now (looking at the first 256
+-- entries); matrix gives each mode's conflict set, 'NL=;CR=EX;...', generated from LockMode
+local function grantedAfter(q, after, matrix)
+	local conflicts = {}
+	for mode, set in string.gmatch(matrix, '(%u%u)=([^;]*)') do
+		conflicts[mode] = set
+	end
+	local granted = {}
+	local seen = ''
+	local page = redis.call('ZRANGE', q, 0, 255, 'WITHSCORES')
+	for i = 1, #page, 2 do
+		local mode = string.sub(page[i], 1, 2)
+		local ticket = tonumber(page[i + 1])
+		if ticket > after then
+			local free = true
+			for held in string.gmatch(seen, '%u%u') do
+				if string.find(conflicts[mode] or '', held, 1, true) then
+					free = false
+					break
+				end
+			end
+			if free then
+				granted[#granted + 1] = '+' .. fmt(ticket)
+			end
+		end
+		if not string.find(seen, mode, 1, true) then
+			seen = seen .. mode .. ','
+		end
+	end
+	return granted
+end
+
+-- after entries left: tells waiters which ones, and, when matrix is given, which later entries are
+-- granted now (only when a later entry exists that they could have blocked); lets both keys expire
+-- with the latest live lease
+local function settle(q, x, channel, resource, removed, matrix)
 	local last = redis.call('ZRANGE', q, -1, -1, 'WITHSCORES')
 	if not last[1] then
 		return
@@ -85,7 +118,14 @@ local function settle(q, x, channel, resource, removed)
 		first = math.min(first, tonumber(removed[i]))
 	end
 	if tonumber(last[2]) > first then
-		redis.call('PUBLISH', channel, resource .. ' ' .. table.concat(removed, ' '))
+		local message = resource .. ' ' .. table.concat(removed, ' ')
+		if matrix then
+			local granted = grantedAfter(q, first, matrix)
+			if #granted > 0 then
+				message = message .. ' ' .. table.concat(granted, ' ')
+			end
+		end
+		redis.call('PUBLISH', channel, message)
 	end
 	expireWithLatest(q, x)
 end

@@ -177,8 +177,32 @@ class RedisLockSessionIntegrationTests {
 		await().atMost(Duration.ofSeconds(2)).until(() -> notifier.changes(waiter.resource().id()) != before);
 		AtomicInteger signals = new AtomicInteger();
 		try (Subscription subscription = this.session.watch(waiter, signals::incrementAndGet)) {
-			assertThat(signals).hasValue(1);
+			await().atMost(Duration.ofSeconds(2)).until(() -> signals.get() == 1);
 		}
+	}
+
+	@Test
+	void releaseAnnouncesTheWaitersItGrantsSoTheirPollNeedsNoRoundTrip() {
+		AcquireRequest holder = request(LockMode.PR, true);
+		this.session.enqueue(holder).join();
+		RedisQueueEntry writer = (RedisQueueEntry) enqueue(LockMode.PW).entry();
+		RedisQueueEntry reader = (RedisQueueEntry) enqueue(LockMode.CR).entry();
+		RedisQueueEntry lateWriter = (RedisQueueEntry) enqueue(LockMode.CW).entry();
+		AtomicInteger writerSignals = new AtomicInteger();
+		AtomicInteger lateSignals = new AtomicInteger();
+		try (Subscription first = this.session.watch(writer, writerSignals::incrementAndGet);
+				Subscription second = this.session.watch(lateWriter, lateSignals::incrementAndGet)) {
+			this.session.remove(holder).join();
+			await().atMost(Duration.ofSeconds(2)).until(() -> writerSignals.get() > 0);
+		}
+		// PW and CR are granted together; CW waits for PW
+		assertThat(writer.isGrantAnnounced()).isTrue();
+		assertThat(reader.isGrantAnnounced()).isFalse();
+		assertThat(lateWriter.isGrantAnnounced()).isFalse();
+		assertThat(lateSignals).hasValue(0);
+		assertThat(this.session.poll(writer)).isCompletedWithValue(QueueState.GRANTED);
+		assertThat(this.session.poll(reader).join()).isEqualTo(QueueState.GRANTED);
+		assertThat(this.session.poll(lateWriter).join().status()).isEqualTo(Status.WAITING);
 	}
 
 	@Test
