@@ -1,8 +1,14 @@
 package dev.dlock.backend.redis;
 
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.Deque;
 import java.util.HashSet;
 import java.util.List;
@@ -13,6 +19,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
 
 import dev.dlock.LockHandle;
 import dev.dlock.LockLostException;
@@ -36,6 +43,7 @@ import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.event.command.CommandListener;
 import io.lettuce.core.event.command.CommandStartedEvent;
+import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -305,6 +313,47 @@ class RedisLockBackendIntegrationTests {
 	}
 
 	@Test
+	void backendOverTheApplicationsConnectionsNeverClosesThem() throws Exception {
+		RedisClient client = client(RedisServer.shared().uri());
+		StatefulRedisConnection<String, String> commands = client.connect();
+		StatefulRedisPubSubConnection<String, String> pubSub = client.connectPubSub();
+		this.resources.push(commands);
+		this.resources.push(pubSub);
+		RedisLockBackend backend = RedisLockBackend.builder(commands, pubSub).keyPrefix(PREFIX).build();
+		try (LockManager manager = LockManager.builder(backend).leaseTime(LEASE).build()) {
+			manager.acquire(this.key, LockMode.EX, Duration.ofSeconds(5)).release();
+		}
+		backend.close();
+		assertThat(commands.isOpen()).isTrue();
+		assertThat(pubSub.isOpen()).isTrue();
+		assertThat(commands.sync().ping()).isEqualTo("PONG");
+		await().atMost(Duration.ofSeconds(2)).until(() -> pubSub.sync().ping().equals("PONG"));
+	}
+
+	@Test
+	void worksBehindSentinel() throws Exception {
+		RedisServer master = server();
+		RedisURI sentinel = sentinel(master);
+		RedisClient client = client(sentinel);
+		await().atMost(Duration.ofSeconds(10)).ignoreExceptions().until(() -> {
+			try (StatefulRedisConnection<String, String> probe = client.connect()) {
+				return "PONG".equals(probe.sync().ping());
+			}
+		});
+		LockManager holder = manager(backend(client), Duration.ofSeconds(20), Duration.ofSeconds(20));
+		LockManager waiter = manager(backend(client), Duration.ofSeconds(20), Duration.ofSeconds(20));
+		LockHandle held = holder.acquire(this.key, LockMode.PW, Duration.ofSeconds(5));
+		CompletableFuture<LockHandle> waiting = waiter.acquireAsync(this.key, LockMode.EX,
+				LockOptions.waitTime(Duration.ofSeconds(15)));
+		StatefulRedisConnection<String, String> raw = connection(master.uri());
+		await().atMost(Duration.ofSeconds(2)).until(() -> raw.sync().zcard(RedisTestKeys.queue(PREFIX, this.key)) == 2);
+		held.release();
+		await().atMost(Duration.ofSeconds(2)).until(waiting::isDone);
+		assertThat(waiting.join().fencingToken()).isGreaterThan(held.fencingToken());
+		waiting.join().release();
+	}
+
+	@Test
 	@Order(Integer.MAX_VALUE)
 	void noDlockKeysAreLeftBehindBeyondOneLease() throws Exception {
 		RedisClient client = client(RedisServer.shared().uri());
@@ -333,7 +382,33 @@ class RedisLockBackendIntegrationTests {
 		return server;
 	}
 
+	/** Starts a Sentinel (a redis-server in sentinel mode) that monitors the master. */
+	private RedisURI sentinel(RedisServer master) throws IOException {
+		Path directory = Files.createTempDirectory("dlock-sentinel-");
+		int port;
+		try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+			port = socket.getLocalPort();
+		}
+		Path config = directory.resolve("sentinel.conf");
+		Files.writeString(config, "port " + port + "\nbind 127.0.0.1\ndir " + directory + "\nsentinel monitor dlock "
+				+ master.host() + " " + master.port() + " 1\n");
+		Process process = new ProcessBuilder("redis-server", config.toString(), "--sentinel").redirectErrorStream(true)
+			.redirectOutput(directory.resolve("sentinel.log").toFile())
+			.start();
+		this.resources.push(() -> {
+			process.destroyForcibly().waitFor();
+			try (Stream<Path> files = Files.walk(directory)) {
+				files.sorted(Comparator.reverseOrder()).forEach((file) -> file.toFile().delete());
+			}
+		});
+		return RedisURI.Builder.sentinel("127.0.0.1", port, "dlock").build();
+	}
+
 	private RedisClient client(String uri) {
+		return client(RedisURI.create(uri));
+	}
+
+	private RedisClient client(RedisURI uri) {
 		RedisClient client = RedisClient.create(uri);
 		this.resources.push(client::shutdown);
 		return client;
