@@ -41,6 +41,7 @@ import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import io.lettuce.core.event.command.CommandListener;
 import io.lettuce.core.event.command.CommandStartedEvent;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
@@ -102,15 +103,8 @@ class RedisLockBackendIntegrationTests {
 				Duration.ofSeconds(20));
 		LockManager waiter = manager(backend(client(RedisServer.shared().uri())), Duration.ofSeconds(20),
 				Duration.ofSeconds(20));
-		LockHandle held = holder.acquire(this.key, LockMode.PW, Duration.ofSeconds(5));
-		CompletableFuture<LockHandle> waiting = waiter.acquireAsync(this.key, LockMode.PW,
-				LockOptions.waitTime(Duration.ofSeconds(15)));
-		StatefulRedisConnection<String, String> raw = connection(RedisServer.shared().uri());
-		await().atMost(Duration.ofSeconds(2)).until(() -> raw.sync().zcard(RedisTestKeys.queue(PREFIX, this.key)) == 2);
-		held.release();
-		await().atMost(Duration.ofSeconds(2)).until(waiting::isDone);
-		assertThat(waiting.join().fencingToken()).isGreaterThan(held.fencingToken());
-		waiting.join().release();
+		assertHandOffByWakeUp(holder, waiter, this.key, LockMode.PW, LockMode.PW,
+				connection(RedisServer.shared().uri()).sync());
 	}
 
 	@Test
@@ -299,16 +293,9 @@ class RedisLockBackendIntegrationTests {
 		// wake-ups cross the cluster: rechecks are 20 s apart, so only pub/sub hands over in time
 		LockManager holder = manager(backend, Duration.ofSeconds(20), Duration.ofSeconds(20));
 		LockManager waiter = manager(backend(clusterClient), Duration.ofSeconds(20), Duration.ofSeconds(20));
+		StatefulRedisClusterConnection<String, String> raw = clusterConnection(clusterClient);
 		for (String lockKey : keys) {
-			LockHandle held = holder.acquire(lockKey, LockMode.EX, Duration.ofSeconds(5));
-			CompletableFuture<LockHandle> waiting = waiter.acquireAsync(lockKey, LockMode.CR,
-					LockOptions.waitTime(Duration.ofSeconds(15)));
-			StatefulRedisClusterConnection<String, String> raw = clusterConnection(clusterClient);
-			await().atMost(Duration.ofSeconds(2)).until(() -> raw.sync().zcard(RedisTestKeys.queue(PREFIX, lockKey)) == 2);
-			held.release();
-			await().atMost(Duration.ofSeconds(2)).until(waiting::isDone);
-			assertThat(waiting.join().fencingToken()).isGreaterThan(held.fencingToken());
-			waiting.join().release();
+			assertHandOffByWakeUp(holder, waiter, lockKey, LockMode.EX, LockMode.CR, raw.sync());
 		}
 	}
 
@@ -342,15 +329,7 @@ class RedisLockBackendIntegrationTests {
 		});
 		LockManager holder = manager(backend(client), Duration.ofSeconds(20), Duration.ofSeconds(20));
 		LockManager waiter = manager(backend(client), Duration.ofSeconds(20), Duration.ofSeconds(20));
-		LockHandle held = holder.acquire(this.key, LockMode.PW, Duration.ofSeconds(5));
-		CompletableFuture<LockHandle> waiting = waiter.acquireAsync(this.key, LockMode.EX,
-				LockOptions.waitTime(Duration.ofSeconds(15)));
-		StatefulRedisConnection<String, String> raw = connection(master.uri());
-		await().atMost(Duration.ofSeconds(2)).until(() -> raw.sync().zcard(RedisTestKeys.queue(PREFIX, this.key)) == 2);
-		held.release();
-		await().atMost(Duration.ofSeconds(2)).until(waiting::isDone);
-		assertThat(waiting.join().fencingToken()).isGreaterThan(held.fencingToken());
-		waiting.join().release();
+		assertHandOffByWakeUp(holder, waiter, this.key, LockMode.PW, LockMode.EX, connection(master.uri()).sync());
 	}
 
 	@Test
@@ -380,6 +359,22 @@ class RedisLockBackendIntegrationTests {
 		RedisServer server = RedisServer.start();
 		this.resources.push(server);
 		return server;
+	}
+
+	/**
+	 * Hands a lock over from one manager to another. Both re-check only every 20 s, so a
+	 * hand-off within 2 s proves the pub/sub wake-up.
+	 */
+	private static void assertHandOffByWakeUp(LockManager holder, LockManager waiter, String lockKey, LockMode held,
+			LockMode wanted, RedisClusterCommands<String, String> redis) throws InterruptedException {
+		LockHandle holding = holder.acquire(lockKey, held, Duration.ofSeconds(5));
+		CompletableFuture<LockHandle> waiting = waiter.acquireAsync(lockKey, wanted,
+				LockOptions.waitTime(Duration.ofSeconds(15)));
+		await().atMost(Duration.ofSeconds(2)).until(() -> redis.zcard(RedisTestKeys.queue(PREFIX, lockKey)) == 2);
+		holding.release();
+		await().atMost(Duration.ofSeconds(2)).until(waiting::isDone);
+		assertThat(waiting.join().fencingToken()).isGreaterThan(holding.fencingToken());
+		waiting.join().release();
 	}
 
 	/** Starts a Sentinel (a redis-server in sentinel mode) that monitors the master. */
