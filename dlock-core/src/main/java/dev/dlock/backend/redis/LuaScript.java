@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.List;
 
 /**
  * One operation's Lua script: the shared prelude followed by the operation's body, read
@@ -15,6 +16,21 @@ import java.util.HexFormat;
 final class LuaScript {
 
 	private static final String PRELUDE = read("common.lua");
+
+	/** Records a request and decides its grant. */
+	static final LuaScript ENQUEUE = load("enqueue");
+
+	/** Tells whether a waiting entry is granted now. */
+	static final LuaScript POLL = load("poll");
+
+	/** Extends the leases of a session's entries. */
+	static final LuaScript RENEW = load("renew");
+
+	/** Removes an owner's entry and wakes the entries it blocked. */
+	static final LuaScript REMOVE = load("remove");
+
+	/** Every script, for preloading. */
+	static final List<LuaScript> ALL = List.of(ENQUEUE, POLL, RENEW, REMOVE);
 
 	private final String name;
 
@@ -33,7 +49,7 @@ final class LuaScript {
 	 * @param name the operation
 	 * @return the script
 	 */
-	static LuaScript load(String name) {
+	private static LuaScript load(String name) {
 		return new LuaScript(name, PRELUDE + read(name + ".lua"));
 	}
 

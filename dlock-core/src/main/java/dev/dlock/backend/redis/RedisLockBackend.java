@@ -59,14 +59,6 @@ public final class RedisLockBackend implements LockBackend {
 
 	private static final Duration HEALTH_TIMEOUT = Duration.ofSeconds(5);
 
-	private static final LuaScript ENQUEUE = LuaScript.load("enqueue");
-
-	private static final LuaScript POLL = LuaScript.load("poll");
-
-	private static final LuaScript RENEW = LuaScript.load("renew");
-
-	private static final LuaScript REMOVE = LuaScript.load("remove");
-
 	private final String keyPrefix;
 
 	private final RedisClusterAsyncCommands<String, String> commands;
@@ -106,7 +98,7 @@ public final class RedisLockBackend implements LockBackend {
 			close();
 			throw ScriptExecutor.toLockException(ex, "Subscribing to the Redis channel " + this.notifier.channel());
 		}
-		this.scripts.preload(List.of(ENQUEUE, POLL, RENEW, REMOVE));
+		this.scripts.preload(LuaScript.ALL);
 	}
 
 	/**
@@ -185,7 +177,7 @@ public final class RedisLockBackend implements LockBackend {
 			if (failure != null) {
 				return BackendHealth.down(roundTrip, ScriptExecutor.unwrap(failure).toString());
 			}
-			return BackendHealth.up(roundTrip, Map.of("keyPrefix", this.keyPrefix));
+			return BackendHealth.up(roundTrip, Map.of("keyPrefix", this.keyPrefix, "cluster", this.cluster));
 		});
 	}
 
@@ -239,22 +231,6 @@ public final class RedisLockBackend implements LockBackend {
 		return this.scripts;
 	}
 
-	LuaScript enqueueScript() {
-		return ENQUEUE;
-	}
-
-	LuaScript pollScript() {
-		return POLL;
-	}
-
-	LuaScript renewScript() {
-		return RENEW;
-	}
-
-	LuaScript removeScript() {
-		return REMOVE;
-	}
-
 	private void checkOpen() {
 		if (this.closed.get()) {
 			throw new LockBackendException("The Redis lock backend is closed", null);
@@ -278,7 +254,8 @@ public final class RedisLockBackend implements LockBackend {
 
 		private Duration connectTimeout = Duration.ofSeconds(10);
 
-		private Builder(@Nullable AbstractRedisClient client, @Nullable RedisClusterAsyncCommands<String, String> commands,
+		private Builder(@Nullable AbstractRedisClient client,
+				@Nullable RedisClusterAsyncCommands<String, String> commands,
 				@Nullable StatefulRedisPubSubConnection<String, String> pubSub) {
 			this.client = client;
 			this.commands = commands;

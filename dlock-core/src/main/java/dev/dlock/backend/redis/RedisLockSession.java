@@ -88,7 +88,7 @@ final class RedisLockSession implements LockSession {
 		String[] args = { member, CONFLICTS.get(request.mode()), this.leaseMillis,
 				request.waitIfBusy() ? "1" : "0", notifier.channel(), resource.id() };
 		return this.backend.scripts()
-			.run(this.backend.enqueueScript(), ScriptOutputType.MULTI, resource.keys(), args, request.key(),
+			.run(LuaScript.ENQUEUE, ScriptOutputType.MULTI, resource.keys(), args, request.key(),
 					(List<Object> reply) -> {
 						int status = status(reply);
 						if (status == REJECTED) {
@@ -110,7 +110,7 @@ final class RedisLockSession implements LockSession {
 		long observed = notifier.changes(resource.id());
 		String[] args = { entry.member(), CONFLICTS.get(entry.request().mode()), notifier.channel(), resource.id() };
 		return this.backend.scripts()
-			.run(this.backend.pollScript(), ScriptOutputType.MULTI, resource.keys(), args, entry.request().key(),
+			.run(LuaScript.POLL, ScriptOutputType.MULTI, resource.keys(), args, entry.request().key(),
 					(List<Object> reply) -> state(entry, status(reply), reply, observed));
 	}
 
@@ -129,15 +129,20 @@ final class RedisLockSession implements LockSession {
 		for (List<List<RedisQueueEntry>> batch : batches(entries)) {
 			calls.add(renewBatch(batch, missing));
 		}
+		CompletableFuture<Set<QueueEntry>> result = new CompletableFuture<>();
 		// a reply that comes later than a lease is worthless; let the engine start a new round
-		return CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new))
+		CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new))
 			.orTimeout(this.leaseTime.toNanos(), TimeUnit.NANOSECONDS)
-			.handle((done, failure) -> {
+			.whenComplete((done, failure) -> {
 				if (failure != null) {
-					throw ScriptExecutor.toLockException(failure, "Renewing " + entries.size() + " lock entries");
+					result.completeExceptionally(
+							ScriptExecutor.toLockException(failure, "Renewing " + entries.size() + " lock entries"));
 				}
-				return Set.copyOf(missing);
+				else {
+					result.complete(Set.copyOf(missing));
+				}
 			});
+		return result;
 	}
 
 	/**
@@ -188,7 +193,7 @@ final class RedisLockSession implements LockSession {
 			}
 		}
 		return this.backend.scripts()
-			.run(this.backend.renewScript(), ScriptOutputType.MULTI, keys, args.toArray(String[]::new),
+			.run(LuaScript.RENEW, ScriptOutputType.MULTI, keys, args.toArray(String[]::new),
 					members.get(0).request().key(), (List<Object> positions) -> {
 						for (Object position : positions) {
 							missing.add(members.get(((Number) position).intValue() - 1));
@@ -202,7 +207,7 @@ final class RedisLockSession implements LockSession {
 		RedisResource resource = this.backend.resource(request.key());
 		String[] args = { member(request), this.backend.notifier().channel(), resource.id(), MATRIX };
 		return this.backend.scripts()
-			.run(this.backend.removeScript(), ScriptOutputType.INTEGER, resource.keys(), args, request.key(),
+			.run(LuaScript.REMOVE, ScriptOutputType.INTEGER, resource.keys(), args, request.key(),
 					(Long existed) -> null);
 	}
 

@@ -265,7 +265,8 @@ class RedisLockSessionIntegrationTests {
 		QueueEntry holder = shortSession.enqueue(request(LockMode.EX, true)).join().entry();
 		EnqueueResult waiter = enqueue(LockMode.EX);
 		assertThat(waiter.state().recheckAfter()).isLessThanOrEqualTo(Duration.ofMillis(301));
-		await().atMost(Duration.ofSeconds(2)).until(() -> this.session.poll(waiter.entry()).join() == QueueState.GRANTED);
+		await().atMost(Duration.ofSeconds(2))
+			.until(() -> this.session.poll(waiter.entry()).join() == QueueState.GRANTED);
 		assertThat(shortSession.poll(holder).join()).isEqualTo(QueueState.GONE);
 	}
 
