@@ -1,6 +1,7 @@
 package dev.dlock.backend.redis;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
@@ -243,7 +244,7 @@ class RedisLockSessionIntegrationTests {
 
 	@Test
 	void renewalCoversManyResourcesInFewCallsAndReportsExactlyTheMissingEntries() {
-		List<QueueEntry> entries = new java.util.ArrayList<>();
+		List<QueueEntry> entries = new ArrayList<>();
 		for (int i = 0; i < 250; i++) {
 			String resourceKey = this.key + ":" + i;
 			entries.add(enqueue(resourceKey, LockMode.PR));
