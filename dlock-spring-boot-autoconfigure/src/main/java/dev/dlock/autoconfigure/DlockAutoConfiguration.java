@@ -46,7 +46,7 @@ import org.springframework.context.annotation.Import;
 		"org.springframework.boot.micrometer.observation.autoconfigure.ObservationAutoConfiguration" })
 @ConditionalOnBooleanProperty(name = "dlock.enabled", matchIfMissing = true)
 @EnableConfigurationProperties(DlockProperties.class)
-@Import({ InMemoryLockBackendConfiguration.class })
+@Import({ RedisLockBackendConfiguration.class, InMemoryLockBackendConfiguration.class })
 public final class DlockAutoConfiguration {
 
 	private static final Logger logger = LoggerFactory.getLogger(DlockAutoConfiguration.class);

@@ -20,6 +20,7 @@ import dev.dlock.backend.memory.InMemoryLockBackend;
 import dev.dlock.spi.LockBackend;
 import dev.dlock.spring.aop.DistributedLockAdvisor;
 import dev.dlock.spring.aop.DistributedLockInterceptor;
+import io.lettuce.core.AbstractRedisClient;
 import io.micrometer.observation.ObservationRegistry;
 import io.micrometer.observation.tck.TestObservationRegistry;
 import io.micrometer.observation.tck.TestObservationRegistryAssert;
@@ -35,6 +36,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.boot.context.annotation.ImportCandidates;
 import org.springframework.boot.diagnostics.FailureAnalysis;
 import org.springframework.boot.diagnostics.FailureAnalyzer;
+import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Import;
@@ -105,10 +107,20 @@ class DlockAutoConfigurationTests {
 		this.runner.withPropertyValues("dlock.backend=redis").run((context) -> {
 			FailureAnalysis analysis = analyze(context.getStartupFailure());
 			assertThat(analysis.getDescription()).contains("dlock.backend (redis) could not be set up")
+				.contains("- redis: dlock.backend is redis but no bean of type "
+						+ "org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory is defined")
 				.contains("- etcd: ")
 				.contains("dlock.backend is redis");
 			assertThat(analysis.getAction()).contains("To use redis: add spring-boot-starter-data-redis");
 		});
+	}
+
+	@Test
+	void namedBackendWithoutItsClientIsExplained() {
+		this.runner.withPropertyValues("dlock.backend=redis")
+			.withClassLoader(new FilteredClassLoader(AbstractRedisClient.class))
+			.run((context) -> assertThat(analyze(context.getStartupFailure()).getDescription())
+				.contains("- redis: @ConditionalOnClass did not find required class 'io.lettuce.core.AbstractRedisClient'"));
 	}
 
 	@Test

@@ -12,11 +12,15 @@ import dev.dlock.LockMode;
  * Looks at a lock from a fresh thread, so that the test thread's own holds (which would
  * be re-entered) do not count.
  */
-final class LockProbe {
+public final class LockProbe {
 
 	private final LockManager lockManager;
 
-	LockProbe(LockManager lockManager) {
+	/**
+	 * Creates a probe.
+	 * @param lockManager the lock manager to ask
+	 */
+	public LockProbe(LockManager lockManager) {
 		this.lockManager = lockManager;
 	}
 
@@ -27,7 +31,7 @@ final class LockProbe {
 	 * @return the lock; the test releases it
 	 * @throws IllegalStateException if the lock is busy
 	 */
-	LockHandle hold(String key, LockMode mode) {
+	public LockHandle hold(String key, LockMode mode) {
 		return onAnotherThread(() -> this.lockManager.tryAcquire(key, mode)
 			.orElseThrow(() -> new IllegalStateException("'" + key + "' is busy")));
 	}
@@ -37,7 +41,7 @@ final class LockProbe {
 	 * @param key the key
 	 * @return {@code true} if an exclusive lock could not be taken at once
 	 */
-	boolean isHeld(String key) {
+	public boolean isHeld(String key) {
 		return !canAcquire(key, LockMode.EX);
 	}
 
@@ -48,7 +52,7 @@ final class LockProbe {
 	 * @param mode the mode
 	 * @return {@code true} if it could
 	 */
-	boolean canAcquire(String key, LockMode mode) {
+	public boolean canAcquire(String key, LockMode mode) {
 		return onAnotherThread(() -> {
 			Optional<LockHandle> handle = this.lockManager.tryAcquire(key, mode);
 			handle.ifPresent(LockHandle::release);
