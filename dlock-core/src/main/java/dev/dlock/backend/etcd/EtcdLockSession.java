@@ -63,6 +63,8 @@ final class EtcdLockSession implements LockSession {
 		.withSortOrder(GetOption.SortOrder.ASCEND)
 		.build();
 
+	private static final GetOption COUNT_ONLY = GetOption.builder().withCountOnly(true).build();
+
 	private final Client client;
 
 	private final EtcdLayout layout;
@@ -230,6 +232,16 @@ final class EtcdLockSession implements LockSession {
 		return QueueState.waiting(this.leaseTime);
 	}
 
+	/**
+	 * Watches the blocking entry for its deletion, without losing one that happened after
+	 * the snapshot the last enqueue or poll saw.
+	 * <p>
+	 * A watch that starts at a past revision is "unsynced" in etcd and gets its events only
+	 * on the next sync tick, up to 100 ms later; on a store with other writes that is almost
+	 * every watch. So the watch starts at the current revision (synced, events at once), and
+	 * if its start revision turns out to be later than the snapshot's, one read of the
+	 * blocker covers the gap in between.
+	 */
 	@Override
 	public Subscription watch(QueueEntry queueEntry, Runnable onChange) {
 		EtcdQueueEntry entry = (EtcdQueueEntry) queueEntry;
@@ -246,16 +258,21 @@ final class EtcdLockSession implements LockSession {
 				onChange.run();
 			}
 		};
-		WatchOption fromSnapshot = WatchOption.builder()
-			.withRevision(observed.revision() + 1)
-			.withNoPut(true)
-			.build();
+		WatchOption fromNow = WatchOption.builder().withNoPut(true).withCreateNotify(true).build();
 		Watch.Watcher watcher;
 		try {
-			watcher = this.client.getWatchClient().watch(blocker, fromSnapshot, new Watch.Listener() {
+			watcher = this.client.getWatchClient().watch(blocker, fromNow, new Watch.Listener() {
 
 				@Override
 				public void onNext(WatchResponse response) {
+					if (response.isCreatedNotify()) {
+						// events after this revision come through the watch; also after a
+						// reconnect, which creates the watch again
+						if (response.getHeader().getRevision() > observed.revision()) {
+							checkStillThere(blocker, signal);
+						}
+						return;
+					}
 					for (WatchEvent event : response.getEvents()) {
 						if (event.getEventType() == WatchEvent.EventType.DELETE) {
 							signal.run();
@@ -288,6 +305,15 @@ final class EtcdLockSession implements LockSession {
 				watcher.close();
 			}
 		};
+	}
+
+	/** Signals unless the entry still exists (a linearizable read, so after the watch began). */
+	private void checkStillThere(ByteSequence key, Runnable signal) {
+		timed(this.client.getKVClient().get(key, COUNT_ONLY), this.requestTimeout).whenComplete((response, failure) -> {
+			if (failure != null || response.getCount() == 0) {
+				signal.run();
+			}
+		});
 	}
 
 	@Override
