@@ -123,6 +123,39 @@ class EtcdLockBackendIntegrationTests {
 		}
 
 		@Test
+		void aClientOfTheApplicationIsNeverClosed() throws Exception {
+			Client client = EtcdLockBackendIntegrationTests.this.support.client(endpoint());
+			EtcdLockBackend backend = EtcdLockBackend.builder().client(client).build();
+			LockManager manager = LockManager.builder(backend).leaseTime(LEASE).build();
+			manager.acquire(newKey(), LockMode.EX, WAIT);
+			manager.close();
+			backend.close();
+			assertThat(client.getKVClient().get(bytes("any")).get(5, TimeUnit.SECONDS).getKvs()).isEmpty();
+		}
+
+		@Test
+		void connectsWithUserAndPassword() throws Exception {
+			EtcdServer server = EtcdLockBackendIntegrationTests.this.support.register(EtcdServer.start());
+			try (Client admin = Client.builder().endpoints(server.endpoint()).build()) {
+				admin.getAuthClient().roleAdd(bytes("root")).get();
+				admin.getAuthClient().userAdd(bytes("root"), bytes("s3cret")).get();
+				admin.getAuthClient().userGrantRole(bytes("root"), bytes("root")).get();
+				admin.getAuthClient().authEnable().get();
+			}
+			EtcdLockBackend backend = EtcdLockBackendIntegrationTests.this.support.register(EtcdLockBackend.builder()
+				.endpoints(server.endpoint())
+				.user("root")
+				.password("s3cret")
+				.build());
+			LockManager manager = EtcdLockBackendIntegrationTests.this.support.manager(backend);
+			try (LockHandle handle = manager.acquire(newKey(), LockMode.EX, WAIT)) {
+				assertThat(handle.isValid()).isTrue();
+			}
+			EtcdLockBackend anonymous = EtcdLockBackendIntegrationTests.this.support.backend(server.endpoint());
+			assertThat(anonymous.health().join().up()).isFalse();
+		}
+
+		@Test
 		void healthIsUpWithTheStoreRevision() {
 			BackendHealth health = EtcdLockBackendIntegrationTests.this.support.backend(endpoint()).health().join();
 			assertThat(health.up()).isTrue();
