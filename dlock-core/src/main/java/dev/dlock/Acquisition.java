@@ -9,6 +9,7 @@ import dev.dlock.spi.QueueEntry;
 import dev.dlock.spi.QueueState;
 import dev.dlock.spi.Subscription;
 import dev.dlock.support.TimeSource;
+import io.micrometer.observation.Observation;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -57,6 +58,10 @@ final class Acquisition {
 
 	private boolean rejected;
 
+	private boolean aborted;
+
+	private @Nullable Observation observation;
+
 	Acquisition(DefaultLockManager engine, EngineSession session, String key, LockMode mode, Duration waitTime) {
 		this.engine = engine;
 		this.session = session;
@@ -67,7 +72,11 @@ final class Acquisition {
 	}
 
 	CompletableFuture<@Nullable Grant> start() {
-		this.result.whenComplete((grant, failure) -> finish(grant));
+		Observation started = this.engine.observations().startAcquisition(this.key, this.mode);
+		synchronized (this.monitor) {
+			this.observation = started;
+		}
+		this.result.whenComplete(this::finish);
 		if (this.waitIfBusy) {
 			TimeSource.Cancellable timer = this.engine.time().schedule(this.waitTime,
 					() -> fail(new LockAcquisitionTimeoutException(this.key, this.mode, this.waitTime)));
@@ -81,6 +90,9 @@ final class Acquisition {
 
 	/** Ends the request from outside (manager closed): the entry is withdrawn. */
 	void abort(DistributedLockException reason) {
+		synchronized (this.monitor) {
+			this.aborted = true;
+		}
 		fail(reason);
 	}
 
@@ -228,10 +240,14 @@ final class Acquisition {
 	}
 
 	/** Runs once when the result completes, on whichever path. */
-	private void finish(@Nullable Grant grant) {
+	private void finish(@Nullable Grant grant, @Nullable Throwable failure) {
 		LiveEntry live;
 		boolean withdraw;
+		Observation started;
+		boolean cancelled;
 		synchronized (this.monitor) {
+			started = this.observation;
+			cancelled = this.aborted;
 			cancelRecheck();
 			if (this.timeout != null) {
 				this.timeout.cancel();
@@ -239,6 +255,9 @@ final class Acquisition {
 			closeSubscription();
 			live = this.entry;
 			withdraw = grant == null && !this.rejected;
+		}
+		if (started != null) {
+			EngineObservations.stopAcquisition(started, grant, failure, cancelled);
 		}
 		this.engine.forget(this);
 		if (withdraw && live != null) {

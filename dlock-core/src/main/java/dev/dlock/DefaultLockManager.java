@@ -34,6 +34,8 @@ final class DefaultLockManager implements LockManager {
 
 	private final TimeSource time;
 
+	private final EngineObservations observations;
+
 	private final @Nullable SystemTimeSource ownedTime;
 
 	private final Map<Duration, EngineSession> sessions = new ConcurrentHashMap<>();
@@ -50,9 +52,11 @@ final class DefaultLockManager implements LockManager {
 
 	private volatile boolean closed;
 
-	DefaultLockManager(LockBackend backend, EngineSettings settings, @Nullable TimeSource time) {
+	DefaultLockManager(LockBackend backend, EngineSettings settings, EngineObservations observations,
+			@Nullable TimeSource time) {
 		this.backend = backend;
 		this.settings = settings;
+		this.observations = observations;
 		this.ownedTime = (time != null) ? null : new SystemTimeSource("dlock-timer");
 		this.time = (time != null) ? time : Objects.requireNonNull(this.ownedTime);
 		this.releaser = new Releaser(this.time, settings.renewalInterval());
@@ -159,15 +163,16 @@ final class DefaultLockManager implements LockManager {
 	private EngineSession session(Duration lease) {
 		return this.sessions.computeIfAbsent(lease, (leaseTime) -> {
 			EngineSession session = new EngineSession(this.backend.openSession(leaseTime),
-					this.settings.renewalIntervalFor(leaseTime), this.time);
+					this.settings.renewalIntervalFor(leaseTime), this.time, this.observations);
 			session.start();
 			return session;
 		});
 	}
 
 	Grant newGrant(LiveEntry entry) {
-		Grant grant = new Grant(entry, Objects.requireNonNull(entry.queueEntry()).ticket(), this.time,
-				this.settings.callbackExecutor(), this::release);
+		long token = Objects.requireNonNull(entry.queueEntry()).ticket();
+		Grant grant = new Grant(entry, token, this.time, this.settings.callbackExecutor(), this::release,
+				this.observations.startHold(entry.request().key(), entry.request().mode(), token));
 		this.grants.add(grant);
 		logger.debug("Granted lock '{}' in mode {} with token {}", grant.key(), grant.mode(), grant.token());
 		return grant;
@@ -198,6 +203,10 @@ final class DefaultLockManager implements LockManager {
 
 	void forget(Acquisition acquisition) {
 		this.acquisitions.remove(acquisition);
+	}
+
+	EngineObservations observations() {
+		return this.observations;
 	}
 
 	TimeSource time() {

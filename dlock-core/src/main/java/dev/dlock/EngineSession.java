@@ -3,6 +3,7 @@ package dev.dlock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -11,6 +12,7 @@ import dev.dlock.spi.AcquireRequest;
 import dev.dlock.spi.LockSession;
 import dev.dlock.spi.QueueEntry;
 import dev.dlock.support.TimeSource;
+import io.micrometer.observation.Observation;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,8 +43,12 @@ final class EngineSession {
 
 	private volatile TimeSource.@Nullable Cancellable tick;
 
-	EngineSession(LockSession backendSession, Duration renewalInterval, TimeSource time) {
+	private final EngineObservations observations;
+
+	EngineSession(LockSession backendSession, Duration renewalInterval, TimeSource time,
+			EngineObservations observations) {
 		this.backendSession = backendSession;
+		this.observations = observations;
 		this.time = time;
 		this.leaseNanos = backendSession.leaseTime().toNanos();
 		this.intervalNanos = renewalInterval.toNanos();
@@ -108,7 +114,16 @@ final class EngineSession {
 		}
 		List<QueueEntry> queueEntries = batch.stream().map(LiveEntry::queueEntry).toList();
 		long sentAt = this.time.nanoTime();
-		this.backendSession.renew(queueEntries).whenComplete((lost, failure) -> {
+		Observation observation = this.observations.startRenewal(batch.size());
+		CompletableFuture<Set<QueueEntry>> reply;
+		try {
+			reply = this.backendSession.renew(queueEntries);
+		}
+		catch (RuntimeException ex) {
+			reply = CompletableFuture.failedFuture(ex);
+		}
+		reply.whenComplete((lost, failure) -> {
+			EngineObservations.stopRenewal(observation, failure);
 			this.renewing.set(false);
 			long confirmedAt = this.time.nanoTime();
 			if (failure != null) {

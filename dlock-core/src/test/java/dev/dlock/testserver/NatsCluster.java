@@ -1,0 +1,88 @@
+package dev.dlock.testserver;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A NATS cluster with JetStream on loopback: routes between all members, each with its own file storage kept
+ * across a restart. {@link #start(int)} returns once the JetStream meta leader is elected and every member sees
+ * it; {@link #metaLeader()} names it.
+ *
+ * @since 0.1.0
+ */
+public final class NatsCluster extends TestCluster<NatsServer> {
+
+	private static final String CLUSTER_NAME = "dlock";
+
+	private static final LeaderView<NatsServer> META_LEADER = new LeaderView<>() {
+
+		@Override
+		public String leaderOf(NatsServer member) throws Exception {
+			return Json.string(member.monitor("/jsz"), "leader");
+		}
+
+		@Override
+		public boolean isNamed(NatsServer member, String leader) {
+			return member.name().equals(leader);
+		}
+
+	};
+
+	private NatsCluster(List<NatsServer> members) {
+		super(members);
+	}
+
+	/**
+	 * Starts a cluster and waits until every member is routed to all others and they agree on the JetStream meta
+	 * leader.
+	 * @param size the number of servers (1 to 9)
+	 * @return the started cluster; the caller closes it
+	 * @throws IllegalStateException if it cannot start (the message says why, or what to install)
+	 */
+	public static NatsCluster start(int size) {
+		requireSize(size);
+		List<Integer> clusterPorts = new ArrayList<>();
+		for (int i = 0; i < size; i++) {
+			clusterPorts.add(Ports.free());
+		}
+		return start(size, (i) -> {
+			List<String> routes = new ArrayList<>();
+			for (int j = 0; j < size; j++) {
+				if (j != i) {
+					routes.add("nats://127.0.0.1:" + clusterPorts.get(j));
+				}
+			}
+			return NatsServer.member("n" + i, CLUSTER_NAME, clusterPorts.get(i), routes);
+		}, NatsCluster::new);
+	}
+
+	/**
+	 * The client URLs, {@code nats://127.0.0.1:PORT}, for jnats.
+	 * @return one URL per server
+	 */
+	public List<String> urls() {
+		return members().stream().map(NatsServer::url).toList();
+	}
+
+	/**
+	 * The JetStream meta leader, waiting (up to 30 s) until the running members agree on one that runs.
+	 * @return the meta leader
+	 * @throws IllegalStateException if there is none in time
+	 */
+	public NatsServer metaLeader() {
+		return awaitLeader(META_LEADER);
+	}
+
+	@Override
+	void checkHealthy() throws Exception {
+		for (NatsServer member : members()) {
+			member.ping();
+			String routes = Json.string(member.monitor("/routez"), "num_routes");
+			if (Integer.parseInt(routes) < members().size() - 1) {
+				throw new IllegalStateException(member + " has " + routes + " routes");
+			}
+		}
+		agreedLeader(META_LEADER);
+	}
+
+}
