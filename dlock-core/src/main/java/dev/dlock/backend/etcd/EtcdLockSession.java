@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -143,7 +144,7 @@ final class EtcdLockSession implements LockSession {
 		// the engine counts the entry valid until (send time + lease time), and the send
 		// time is before calledAt: the lease must live at least that long on the server
 		return leaseFor(calledAt + this.leaseNanos, LEASE_ATTEMPTS)
-			.thenCompose((sessionLease) -> enqueueTxn(request, sessionLease).exceptionallyCompose((failure) -> {
+			.thenCompose((sessionLease) -> enqueueTxn(request, sessionLease, calledAt).exceptionallyCompose((failure) -> {
 				if (retry && EtcdFailures.isLeaseNotFound(failure)) {
 					// the txn wrote nothing; take a fresh lease and try once more
 					sessionLease.markDead();
@@ -157,7 +158,8 @@ final class EtcdLockSession implements LockSession {
 	 * One transaction: create the entry under the lease unless it exists, and read the
 	 * resource's queue in ticket order, in the same snapshot.
 	 */
-	private CompletableFuture<EnqueueResult> enqueueTxn(AcquireRequest request, SessionLease sessionLease) {
+	private CompletableFuture<EnqueueResult> enqueueTxn(AcquireRequest request, SessionLease sessionLease,
+			long calledAt) {
 		ByteSequence key = this.layout.entryKey(request);
 		ByteSequence prefix = this.layout.resourcePrefix(request.key());
 		PutOption put = PutOption.builder().withLeaseId(sessionLease.id()).build();
@@ -176,7 +178,8 @@ final class EtcdLockSession implements LockSession {
 			EtcdLayout.Slot blocker = blocker(request, queue, key, ticket);
 			EtcdQueueEntry entry = new EtcdQueueEntry(request, key, ticket, sessionLease,
 					new EtcdQueueEntry.Observation(response.getHeader().getRevision(),
-							(blocker != null) ? blocker.key() : null));
+							(blocker != null) ? blocker.key() : null),
+					calledAt + this.leaseNanos);
 			if (blocker == null) {
 				this.entries.put(request.ownerId(), entry);
 				return CompletableFuture.completedFuture(new EnqueueResult(entry, QueueState.GRANTED));
@@ -316,11 +319,24 @@ final class EtcdLockSession implements LockSession {
 		});
 	}
 
+	/**
+	 * Sends one keep-alive per lease of the given entries (normally just the session's
+	 * one). Entries of a lease etcd no longer has are reported lost.
+	 * <p>
+	 * Entries that the engine stopped renewing (it counted them lost, for example after
+	 * renewals failed for a lease time) may still exist under a lease that lives on for the
+	 * session's other entries. Such an entry would block others while nobody holds it, so
+	 * once it is surely past its validity in the engine it is deleted here.
+	 */
 	@Override
 	public CompletableFuture<Set<QueueEntry>> renew(Collection<QueueEntry> queueEntries) {
+		long calledAt = this.clock.getAsLong();
+		Set<EtcdQueueEntry> batch = new HashSet<>();
 		Map<SessionLease, List<QueueEntry>> byLease = new HashMap<>();
 		for (QueueEntry queueEntry : queueEntries) {
 			EtcdQueueEntry entry = (EtcdQueueEntry) queueEntry;
+			entry.validBound(calledAt + this.leaseNanos);
+			batch.add(entry);
 			byLease.computeIfAbsent(entry.lease(), (sessionLease) -> new ArrayList<>()).add(entry);
 		}
 		Set<QueueEntry> lost = ConcurrentHashMap.newKeySet();
@@ -343,9 +359,31 @@ final class EtcdLockSession implements LockSession {
 			if (!lost.isEmpty()) {
 				logger.warn("The etcd session lease was lost; {} lock entries are gone with it", lost.size());
 			}
+			reapAbandoned(batch, calledAt);
 			return Set.copyOf(lost);
 		});
 		return EtcdFailures.mapped(result, "Renewing the etcd session lease");
+	}
+
+	/** Deletes entries the engine no longer renews and surely no longer counts valid. */
+	private void reapAbandoned(Set<EtcdQueueEntry> renewed, long now) {
+		for (EtcdQueueEntry entry : this.entries.values()) {
+			if (renewed.contains(entry)) {
+				continue;
+			}
+			if (entry.lease().isDead()) {
+				this.entries.remove(entry.request().ownerId(), entry);
+			}
+			else if (now - entry.validBound() >= 0) {
+				deleteEntry(entry.key(), entry.ticket()).whenComplete((deleted, failure) -> {
+					if (failure == null) {
+						this.entries.remove(entry.request().ownerId(), entry);
+						logger.debug("Deleted the abandoned entry of lock '{}' ({}) with token {}",
+								entry.request().key(), entry.request().mode(), entry.ticket());
+					}
+				});
+			}
+		}
 	}
 
 	@Override
@@ -444,8 +482,7 @@ final class EtcdLockSession implements LockSession {
 		long sentAt = this.clock.getAsLong();
 		return timed(this.client.getLeaseClient().keepAliveOnce(sessionLease.id()), timeout).handle((reply, failure) -> {
 			if (failure == null) {
-				sessionLease.provenUntil(sentAt + TimeUnit.SECONDS.toNanos(reply.getTTL()));
-				return true;
+				return sessionLease.confirm(sentAt + TimeUnit.SECONDS.toNanos(reply.getTTL()));
 			}
 			if (EtcdFailures.isLeaseNotFound(failure)) {
 				sessionLease.markDead();
@@ -477,7 +514,7 @@ final class EtcdLockSession implements LockSession {
 		sessionLease.markDead();
 		return timed(this.client.getLeaseClient().revoke(sessionLease.id()), this.requestTimeout)
 			.handle((revoked, failure) -> {
-				if (failure != null) {
+				if (failure != null && !EtcdFailures.isLeaseNotFound(failure)) {
 					logger.warn("Revoking an etcd session lease failed; its entries expire with it: {}",
 							EtcdFailures.describe(failure));
 				}

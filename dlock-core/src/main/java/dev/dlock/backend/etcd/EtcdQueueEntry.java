@@ -22,13 +22,16 @@ final class EtcdQueueEntry implements QueueEntry {
 
 	private volatile Observation observed;
 
+	private volatile long validBound;
+
 	EtcdQueueEntry(AcquireRequest request, ByteSequence key, long ticket, SessionLease lease,
-			Observation observed) {
+			Observation observed, long validBound) {
 		this.request = request;
 		this.key = key;
 		this.ticket = ticket;
 		this.lease = lease;
 		this.observed = observed;
+		this.validBound = validBound;
 	}
 
 	@Override
@@ -55,6 +58,19 @@ final class EtcdQueueEntry implements QueueEntry {
 
 	void observed(Observation observation) {
 		this.observed = observation;
+	}
+
+	/**
+	 * A time (on this JVM's monotonic clock) after which the engine surely no longer counts
+	 * this entry valid unless it renewed it again: a lease time after the last enqueue or
+	 * renew call that covered it.
+	 */
+	long validBound() {
+		return this.validBound;
+	}
+
+	void validBound(long bound) {
+		this.validBound = bound;
 	}
 
 	@Override

@@ -26,10 +26,20 @@ final class SessionLease {
 		return this.provenUntil;
 	}
 
-	synchronized void provenUntil(long until) {
+	/**
+	 * Records a keep-alive that etcd confirmed, unless the lease was given up meanwhile
+	 * (then the confirmation must not make its entries count as renewed).
+	 * @param until the send time of the keep-alive plus the confirmed TTL
+	 * @return {@code false} if the lease is dead
+	 */
+	synchronized boolean confirm(long until) {
+		if (this.dead) {
+			return false;
+		}
 		if (until - this.provenUntil > 0) {
 			this.provenUntil = until;
 		}
+		return true;
 	}
 
 	/** Whether the server has told that the lease no longer exists. */
@@ -37,7 +47,7 @@ final class SessionLease {
 		return this.dead;
 	}
 
-	void markDead() {
+	synchronized void markDead() {
 		this.dead = true;
 	}
 

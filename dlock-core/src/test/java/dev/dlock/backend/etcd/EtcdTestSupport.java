@@ -19,7 +19,7 @@ import io.etcd.jetcd.options.GetOption;
  */
 final class EtcdTestSupport implements AutoCloseable {
 
-	static final Duration LEASE = Duration.ofSeconds(2);
+	static final Duration LEASE = Duration.ofSeconds(3);
 
 	private final Deque<AutoCloseable> resources = new ArrayDeque<>();
 
