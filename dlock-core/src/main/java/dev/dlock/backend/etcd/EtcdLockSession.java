@@ -169,7 +169,7 @@ final class EtcdLockSession implements LockSession {
 			.Then(Op.put(key, this.layout.entryValue(request), put), Op.get(prefix, QUEUE))
 			.Else(Op.get(prefix, QUEUE))
 			.commit();
-		return timed(txn, this.requestTimeout).thenCompose((response) -> {
+		return timed(txn, this.requestTimeout, (late) -> deleteLateEntry(request, key, late)).thenCompose((response) -> {
 			List<KeyValue> queue = response.getGetResponses().get(0).getKvs();
 			long ticket = EtcdLayout.ticketOf(queue, key);
 			if (ticket == 0) {
@@ -193,6 +193,23 @@ final class EtcdLockSession implements LockSession {
 			// so a busy try costs a second txn; an uncontended one stays a single txn.
 			return deleteEntry(key, ticket).thenApply((deleted) -> EnqueueResult.rejected());
 		});
+	}
+
+	/**
+	 * An enqueue that was given up on but applied after all (the reply came late): the
+	 * engine has already withdrawn the request, and that removal may have reached etcd
+	 * first, so the entry would stay under a lease that lives on for other entries.
+	 */
+	private void deleteLateEntry(AcquireRequest request, ByteSequence key, TxnResponse late) {
+		if (!late.isSucceeded()) {
+			return;
+		}
+		long ticket = EtcdLayout.ticketOf(late.getGetResponses().get(0).getKvs(), key);
+		if (ticket != 0) {
+			logger.debug("Deleting the entry of lock '{}' ({}) that etcd created after the request timed out",
+					request.key(), request.mode());
+			deleteEntry(key, ticket);
+		}
 	}
 
 	private static EtcdLayout.@Nullable Slot blocker(AcquireRequest request, List<KeyValue> queue, ByteSequence key,
@@ -523,7 +540,26 @@ final class EtcdLockSession implements LockSession {
 	}
 
 	private static <T> CompletableFuture<T> timed(CompletableFuture<T> call, Duration timeout) {
-		return call.orTimeout(timeout.toNanos(), TimeUnit.NANOSECONDS);
+		return timed(call, timeout, (late) -> {
+		});
+	}
+
+	/**
+	 * The call's result, or a timeout failure after {@code timeout}. The call itself goes on;
+	 * if it succeeds after the timeout, {@code onLateSuccess} gets its result.
+	 */
+	private static <T> CompletableFuture<T> timed(CompletableFuture<T> call, Duration timeout,
+			Consumer<T> onLateSuccess) {
+		CompletableFuture<T> bounded = new CompletableFuture<T>().orTimeout(timeout.toNanos(), TimeUnit.NANOSECONDS);
+		call.whenComplete((result, failure) -> {
+			if (failure != null) {
+				bounded.completeExceptionally(failure);
+			}
+			else if (!bounded.complete(result)) {
+				onLateSuccess.accept(result);
+			}
+		});
+		return bounded;
 	}
 
 }

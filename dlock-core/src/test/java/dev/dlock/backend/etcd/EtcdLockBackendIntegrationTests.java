@@ -505,6 +505,31 @@ class EtcdLockBackendIntegrationTests {
 		}
 
 		@Test
+		void anEnqueueAppliedAfterItTimedOutLeavesNoEntry() throws Exception {
+			EtcdServer server = EtcdLockBackendIntegrationTests.this.support.register(EtcdServer.start());
+			Client raw = EtcdLockBackendIntegrationTests.this.support.client(server.endpoint());
+			EtcdLockBackend backend = EtcdLockBackendIntegrationTests.this.support.register(EtcdLockBackend.builder()
+				.endpoints(server.endpoint())
+				.keyPrefix(EtcdLockBackendIntegrationTests.this.support.keyPrefix)
+				.requestTimeout(Duration.ofMillis(300))
+				.build());
+			LockSession session = EtcdLockBackendIntegrationTests.this.support.register(backend.openSession(LEASE));
+			// a cold client may need more than the short timeout for its first lease and txn
+			await().atMost(Duration.ofSeconds(10))
+				.ignoreExceptions()
+				.until(() -> session.enqueue(request(newKey(), LockMode.EX, true)).join().state() == QueueState.GRANTED);
+			await().atMost(Duration.ofSeconds(2))
+				.untilAsserted(() -> assertThat(EtcdLockBackendIntegrationTests.this.support.entries(raw)).hasSize(1));
+			server.pause();
+			CompletableFuture<EnqueueResult> late = session.enqueue(request(newKey(), LockMode.EX, true));
+			await().atMost(Duration.ofSeconds(2)).until(late::isCompletedExceptionally);
+			server.resume();
+			// etcd applies the txn now; the entry goes long before the session lease would end
+			await().atMost(Duration.ofSeconds(2))
+				.untilAsserted(() -> assertThat(EtcdLockBackendIntegrationTests.this.support.entries(raw)).hasSize(1));
+		}
+
+		@Test
 		void aSessionClosedWithoutReleaseFreesItsLocksAtOnce() throws Exception {
 			String key = newKey();
 			EtcdLockBackend backend = EtcdLockBackendIntegrationTests.this.support.backend(endpoint());
