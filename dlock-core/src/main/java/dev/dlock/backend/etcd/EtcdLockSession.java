@@ -245,8 +245,8 @@ final class EtcdLockSession implements LockSession {
 	}
 
 	/**
-	 * The watch is reliable (it starts at the snapshot's revision, so no delete is missed),
-	 * so a re-check after about a lease time is enough; the engine caps it further.
+	 * The watch is reliable (with its gap read, no delete after the snapshot is missed), so
+	 * a re-check after about a lease time is enough; the engine caps it further.
 	 */
 	private QueueState waiting() {
 		return QueueState.waiting(this.leaseTime);
