@@ -9,6 +9,7 @@ import java.util.concurrent.TimeoutException;
 
 import dev.dlock.DistributedLockException;
 import dev.dlock.LockBackendException;
+import dev.dlock.support.AsyncFailures;
 import io.etcd.jetcd.common.exception.ErrorCode;
 import io.etcd.jetcd.common.exception.EtcdException;
 import io.grpc.Status;
@@ -40,7 +41,7 @@ final class EtcdFailures {
 	}
 
 	static DistributedLockException toBackendException(Throwable failure, String action) {
-		Throwable cause = unwrap(failure);
+		Throwable cause = AsyncFailures.unwrap(failure);
 		if (cause instanceof DistributedLockException lockException) {
 			return lockException;
 		}
@@ -68,7 +69,7 @@ final class EtcdFailures {
 
 	/** A short description for logs and messages. */
 	static String describe(Throwable failure) {
-		Throwable cause = unwrap(failure);
+		Throwable cause = AsyncFailures.unwrap(failure);
 		if (cause instanceof TimeoutException) {
 			return "no reply from etcd in time";
 		}
@@ -86,15 +87,6 @@ final class EtcdFailures {
 		catch (ExecutionException | TimeoutException ex) {
 			logger.debug("Gave up waiting for etcd: {}", describe(ex));
 		}
-	}
-
-	private static Throwable unwrap(Throwable failure) {
-		Throwable current = failure;
-		while ((current instanceof CompletionException || current instanceof ExecutionException)
-				&& current.getCause() != null) {
-			current = current.getCause();
-		}
-		return current;
 	}
 
 }
