@@ -46,7 +46,8 @@ import org.springframework.context.annotation.Import;
 		"org.springframework.boot.micrometer.observation.autoconfigure.ObservationAutoConfiguration" })
 @ConditionalOnBooleanProperty(name = "dlock.enabled", matchIfMissing = true)
 @EnableConfigurationProperties(DlockProperties.class)
-@Import({ RedisLockBackendConfiguration.class, InMemoryLockBackendConfiguration.class })
+@Import({ RedisLockBackendConfiguration.class, EtcdLockBackendConfiguration.class,
+		InMemoryLockBackendConfiguration.class })
 public final class DlockAutoConfiguration {
 
 	private static final Logger logger = LoggerFactory.getLogger(DlockAutoConfiguration.class);

@@ -16,10 +16,12 @@ import com.jayway.jsonpath.JsonPath;
 import dev.dlock.LockHandle;
 import dev.dlock.LockManager;
 import dev.dlock.LockMode;
+import dev.dlock.backend.etcd.EtcdLockBackend;
 import dev.dlock.backend.memory.InMemoryLockBackend;
 import dev.dlock.spi.LockBackend;
 import dev.dlock.spring.aop.DistributedLockAdvisor;
 import dev.dlock.spring.aop.DistributedLockInterceptor;
+import io.etcd.jetcd.Client;
 import io.lettuce.core.AbstractRedisClient;
 import io.micrometer.observation.ObservationRegistry;
 import io.micrometer.observation.tck.TestObservationRegistry;
@@ -121,6 +123,38 @@ class DlockAutoConfigurationTests {
 			.withClassLoader(new FilteredClassLoader(AbstractRedisClient.class))
 			.run((context) -> assertThat(analyze(context.getStartupFailure()).getDescription())
 				.contains("- redis: @ConditionalOnClass did not find required class 'io.lettuce.core.AbstractRedisClient'"));
+	}
+
+	@Test
+	void etcdIsDetectedFromItsEndpoints() {
+		this.runner.withPropertyValues("dlock.etcd.endpoints=http://127.0.0.1:2379")
+			.run((context) -> assertThat(context).hasSingleBean(EtcdLockBackend.class).hasSingleBean(LockManager.class));
+	}
+
+	@Test
+	void etcdIsDetectedFromAClientBean() {
+		this.runner.withBean(Client.class, () -> Client.builder().endpoints("http://127.0.0.1:2379").build())
+			.run((context) -> assertThat(context).hasSingleBean(EtcdLockBackend.class));
+	}
+
+	@Test
+	void etcdIsUsedWhenNamedWithTheDefaultEndpoint() {
+		this.runner.withPropertyValues("dlock.backend=etcd")
+			.run((context) -> assertThat(context).hasSingleBean(EtcdLockBackend.class));
+	}
+
+	@Test
+	void etcdDetectionNeedsItsClientOnTheClassPath() {
+		this.runner.withPropertyValues("dlock.etcd.endpoints=http://127.0.0.1:2379")
+			.withClassLoader(new FilteredClassLoader(Client.class))
+			.run((context) -> assertThat(analyze(context.getStartupFailure()).getDescription())
+				.contains("- etcd: @ConditionalOnClass did not find required class 'io.etcd.jetcd.Client'"));
+	}
+
+	@Test
+	void invalidEtcdKeyPrefixFailsTheStartUp() {
+		this.runner.withPropertyValues("dlock.backend=etcd", "dlock.key-prefix=no-slash")
+			.run((context) -> assertThat(context).getFailure().hasStackTraceContaining("must end with '/'"));
 	}
 
 	@Test
