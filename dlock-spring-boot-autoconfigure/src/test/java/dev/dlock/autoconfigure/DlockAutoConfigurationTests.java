@@ -35,6 +35,7 @@ import org.springframework.beans.factory.support.DefaultListableBeanFactory;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.ssl.SslAutoConfiguration;
 import org.springframework.boot.context.annotation.ImportCandidates;
 import org.springframework.boot.diagnostics.FailureAnalysis;
 import org.springframework.boot.diagnostics.FailureAnalyzer;
@@ -149,6 +150,16 @@ class DlockAutoConfigurationTests {
 			.withClassLoader(new FilteredClassLoader(Client.class))
 			.run((context) -> assertThat(analyze(context.getStartupFailure()).getDescription())
 				.contains("- etcd: @ConditionalOnClass did not find required class 'io.etcd.jetcd.Client'"));
+	}
+
+	@Test
+	void etcdTlsUsesTheNamedSslBundle() {
+		this.runner.withConfiguration(AutoConfigurations.of(SslAutoConfiguration.class))
+			.withPropertyValues("dlock.backend=etcd", "dlock.etcd.tls.bundle=missing")
+			.run((context) -> assertThat(context).getFailure()
+				.hasStackTraceContaining("SSL bundle name 'missing' cannot be found"));
+		this.runner.withPropertyValues("dlock.backend=etcd", "dlock.etcd.tls.enabled=true")
+			.run((context) -> assertThat(context).hasSingleBean(EtcdLockBackend.class));
 	}
 
 	@Test
