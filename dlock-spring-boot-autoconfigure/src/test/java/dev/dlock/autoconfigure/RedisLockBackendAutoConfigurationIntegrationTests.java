@@ -87,13 +87,7 @@ class RedisLockBackendAutoConfigurationIntegrationTests {
 	}
 
 	private static void assertLocks(AssertableApplicationContext context) {
-		LockManager lockManager = context.getBean(LockManager.class);
-		String key = "auto-config:" + UUID.randomUUID();
-		try (LockHandle handle = lockManager.tryAcquire(key, LockMode.EX).orElseThrow()) {
-			assertThat(handle.isValid()).isTrue();
-			assertThat(new LockProbe(lockManager).isHeld(key)).isTrue();
-		}
-		assertThat(new LockProbe(lockManager).isHeld(key)).isFalse();
+		new LockProbe(context.getBean(LockManager.class)).assertLocksAndReleases();
 	}
 
 }

@@ -1,12 +1,17 @@
 package dev.dlock.spring.aop;
 
+import java.time.Duration;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 
 import dev.dlock.LockHandle;
 import dev.dlock.LockManager;
 import dev.dlock.LockMode;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * Looks at a lock from a fresh thread, so that the test thread's own holds (which would
@@ -22,6 +27,19 @@ public final class LockProbe {
 	 */
 	public LockProbe(LockManager lockManager) {
 		this.lockManager = lockManager;
+	}
+
+	/**
+	 * Checks that the lock manager works end to end: a lock taken is seen as held from
+	 * another thread, and free again (eventually: release is asynchronous) once released.
+	 */
+	public void assertLocksAndReleases() {
+		String key = "probe:" + UUID.randomUUID();
+		try (LockHandle handle = this.lockManager.tryAcquire(key, LockMode.EX).orElseThrow()) {
+			assertThat(handle.isValid()).isTrue();
+			assertThat(isHeld(key)).isTrue();
+		}
+		await().atMost(Duration.ofSeconds(10)).until(() -> !isHeld(key));
 	}
 
 	/**
