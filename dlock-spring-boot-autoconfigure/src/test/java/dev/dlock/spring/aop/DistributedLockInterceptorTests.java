@@ -205,6 +205,14 @@ class DistributedLockInterceptorTests {
 	}
 
 	@Test
+	void annotationOnAnInterfaceMethodApplies() {
+		this.runner.withBean(Greeter.class, DefaultGreeter::new).run((context) -> {
+			String key = newKey();
+			assertThat(context.getBean(Greeter.class).greet(key).key()).isEqualTo("greet:" + key);
+		});
+	}
+
+	@Test
 	void minHoldTimeKeepsTheLockAfterTheMethodReturnedWithoutBlockingTheCaller() {
 		this.runner.run((context) -> {
 			String key = newKey();
@@ -473,6 +481,22 @@ class DistributedLockInterceptorTests {
 		public String[] outerThenOther(String key, String other) {
 			String inner = this.guarded.exclusive(other).key();
 			return new String[] { inner, current().key() };
+		}
+
+	}
+
+	interface Greeter {
+
+		@DistributedLock(key = "greet:#{#key}", waitTime = "0s")
+		LockHandle greet(String key);
+
+	}
+
+	static class DefaultGreeter implements Greeter {
+
+		@Override
+		public LockHandle greet(String key) {
+			return current();
 		}
 
 	}
