@@ -123,7 +123,7 @@ final class Grant {
 
 	private void markLost(LockLostException loss) {
 		this.lost = loss;
-		logger.warn("Lock '{}' in mode {} with token {} was lost: {}", key(), mode(), this.token, loss.getMessage());
+		logger.warn("{} (token {})", loss.getMessage(), this.token);
 		for (Consumer<LockLostException> listener : this.lossListeners) {
 			if (this.lossListeners.remove(listener)) {
 				notify(listener, loss);

@@ -1,0 +1,82 @@
+package dev.dlock.backend.memory;
+
+import java.time.Duration;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+
+import dev.dlock.spi.AcquireRequest;
+import dev.dlock.spi.EnqueueResult;
+import dev.dlock.spi.LockSession;
+import dev.dlock.spi.QueueEntry;
+import dev.dlock.spi.QueueState;
+import dev.dlock.spi.Subscription;
+
+/**
+ * A session on the in-memory table. Every operation completes at once.
+ */
+final class MemoryLockSession implements LockSession {
+
+	private final MemoryLockTable table;
+
+	private final Duration leaseTime;
+
+	private final long leaseNanos;
+
+	MemoryLockSession(MemoryLockTable table, Duration leaseTime) {
+		this.table = table;
+		this.leaseTime = leaseTime;
+		this.leaseNanos = leaseTime.toNanos();
+	}
+
+	@Override
+	public Duration leaseTime() {
+		return this.leaseTime;
+	}
+
+	@Override
+	public CompletableFuture<EnqueueResult> enqueue(AcquireRequest request) {
+		MemoryLockTable.Decision decision = this.table.enqueue(request, this.leaseNanos);
+		return CompletableFuture.completedFuture(
+				(decision != null) ? new EnqueueResult(decision.entry(), decision.state()) : EnqueueResult.rejected());
+	}
+
+	@Override
+	public CompletableFuture<QueueState> poll(QueueEntry entry) {
+		return CompletableFuture.completedFuture(this.table.poll((MemoryEntry) entry));
+	}
+
+	@Override
+	public Subscription watch(QueueEntry entry, Runnable onChange) {
+		MemoryEntry memoryEntry = (MemoryEntry) entry;
+		Runnable cancel = this.table.watch(entry.request().key(), onChange);
+		if (this.table.changedSince(memoryEntry)) {
+			onChange.run();
+		}
+		return cancel::run;
+	}
+
+	@Override
+	public CompletableFuture<Set<QueueEntry>> renew(Collection<QueueEntry> entries) {
+		Set<QueueEntry> lost = new HashSet<>();
+		for (QueueEntry entry : entries) {
+			if (!this.table.renew((MemoryEntry) entry, this.leaseNanos)) {
+				lost.add(entry);
+			}
+		}
+		return CompletableFuture.completedFuture(lost);
+	}
+
+	@Override
+	public CompletableFuture<Void> remove(AcquireRequest request) {
+		this.table.remove(request);
+		return CompletableFuture.completedFuture(null);
+	}
+
+	@Override
+	public void close() {
+		// entries expire with their leases, as after a crash
+	}
+
+}

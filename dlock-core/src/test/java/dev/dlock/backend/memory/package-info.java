@@ -1,0 +1,7 @@
+/**
+ * Tests of the in-memory backend.
+ */
+@NullMarked
+package dev.dlock.backend.memory;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,7 @@
+/**
+ * Tests of the dlock API and engine.
+ */
+@NullMarked
+package dev.dlock;
+
+import org.jspecify.annotations.NullMarked;

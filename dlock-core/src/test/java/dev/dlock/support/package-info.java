@@ -1,0 +1,7 @@
+/**
+ * Tests of the backend helpers.
+ */
+@NullMarked
+package dev.dlock.support;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,116 @@
+package dev.dlock.testserver;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A {@code nats-server} with JetStream ({@code -js -sd <folder>}) for integration tests, on free loopback client
+ * and monitoring ports. Its JetStream file storage is kept across {@link #restart()}.
+ * <p>
+ * Use {@link #shared()} where a test does not disturb the server, and {@link #start()} (closing it) where it kills,
+ * pauses or restarts it. Members of a {@link NatsCluster} are {@code NatsServer}s too. Readiness is the monitoring
+ * port's {@code /healthz}, which on a cluster member also waits for the JetStream meta leader.
+ *
+ * @since 0.1.0
+ */
+public final class NatsServer extends TestServer {
+
+	static final String BINARY = "nats-server";
+
+	private static final String PACKAGE = "nats-server";
+
+	private static final String IMAGE = "nats:2.9";
+
+	private static final Shared<NatsServer> SHARED = new Shared<>(NatsServer::start);
+
+	private final String serverName;
+
+	private final int monitorPort;
+
+	private NatsServer(ServerRuntime runtime, Path directory, String serverName, int port, int monitorPort) {
+		super(BINARY, runtime, directory, port);
+		this.serverName = serverName;
+		this.monitorPort = monitorPort;
+	}
+
+	/**
+	 * The server shared by every test in this JVM that does not disturb it; started on first use.
+	 * @return the shared server
+	 * @throws IllegalStateException if it cannot start (the message says why, or what to install)
+	 */
+	public static NatsServer shared() {
+		return SHARED.get();
+	}
+
+	/**
+	 * Starts a private server; the caller closes it.
+	 * @return the started server, with JetStream ready
+	 * @throws IllegalStateException if it cannot start (the message says why, or what to install)
+	 */
+	public static NatsServer start() {
+		return startWithRetries(() -> create("single", Ports.free(), List.of(), true));
+	}
+
+	/**
+	 * A cluster member (not started yet); clusters need the local binary.
+	 * @param clusterPort this member's route port
+	 * @param routes the route URLs of the other members
+	 */
+	static NatsServer member(String name, String clusterName, int clusterPort, List<String> routes) {
+		return create(name, Ports.free(), List.of("--cluster_name", clusterName, "--cluster",
+				"nats://127.0.0.1:" + clusterPort, "--routes", String.join(",", routes)), false);
+	}
+
+	private static NatsServer create(String name, int port, List<String> extraArguments, boolean containerFallback) {
+		Path directory = newDirectory("nats");
+		int monitorPort = Ports.free();
+		List<String> arguments = new ArrayList<>(List.of("-n", name, "-a", "127.0.0.1", "-p", Integer.toString(port),
+				"-m", Integer.toString(monitorPort), "-js", "-sd", directory.resolve("jetstream").toString()));
+		arguments.addAll(extraArguments);
+		ServerRuntime runtime = Runtimes.create(BINARY, PACKAGE, arguments, directory,
+				containerFallback ? () -> new DockerContainer(IMAGE,
+						List.of("-n", name, "-p", "4222", "-m", "8222", "-js", "-sd", "/data/jetstream"),
+						Map.of(4222, port, 8222, monitorPort)) : null);
+		return new NatsServer(runtime, directory, name, port, monitorPort);
+	}
+
+	/**
+	 * The client URL for jnats: {@code nats://127.0.0.1:PORT}.
+	 * @return the URL
+	 */
+	public String url() {
+		return "nats://" + host() + ":" + port();
+	}
+
+	/**
+	 * The server name ({@code -n}), as JetStream reports it for the meta leader.
+	 * @return the name
+	 */
+	public String name() {
+		return this.serverName;
+	}
+
+	/**
+	 * The HTTP monitoring port ({@code /healthz}, {@code /jsz}, {@code /varz}).
+	 * @return the port
+	 */
+	public int monitorPort() {
+		return this.monitorPort;
+	}
+
+	/** GETs a monitoring endpoint, for example {@code /jsz}. */
+	String monitor(String path) throws java.io.IOException {
+		return Http.get("http://" + host() + ":" + this.monitorPort + path, PING_TIMEOUT);
+	}
+
+	@Override
+	void ping() throws Exception {
+		String health = monitor("/healthz");
+		if (!health.replace(" ", "").contains("\"status\":\"ok\"")) {
+			throw new IllegalStateException("/healthz answered " + health);
+		}
+	}
+
+}

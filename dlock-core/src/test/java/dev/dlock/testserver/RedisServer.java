@@ -1,0 +1,93 @@
+package dev.dlock.testserver;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A {@code redis-server} for integration tests, on a free loopback port, without persistence
+ * ({@code --save "" --appendonly no}).
+ * <p>
+ * Use {@link #shared()} where a test does not disturb the server, and {@link #start()} (closing it) where it kills,
+ * pauses or restarts it. After {@link #restart()} the server is empty (no persistence), except a cluster node,
+ * which keeps its {@code nodes.conf} and so its identity and slots.
+ *
+ * @since 0.1.0
+ */
+public final class RedisServer extends TestServer {
+
+	static final String BINARY = "redis-server";
+
+	private static final String PACKAGE = "redis-server";
+
+	private static final String IMAGE = "redis:7.0";
+
+	private static final Shared<RedisServer> SHARED = new Shared<>(RedisServer::start);
+
+	private RedisServer(ServerRuntime runtime, Path directory, int port) {
+		super(BINARY, runtime, directory, port);
+	}
+
+	/**
+	 * The server shared by every test in this JVM that does not disturb it; started on first use.
+	 * @return the shared server
+	 * @throws IllegalStateException if it cannot start (the message says why, or what to install)
+	 */
+	public static RedisServer shared() {
+		return SHARED.get();
+	}
+
+	/**
+	 * Starts a private server; the caller closes it.
+	 * @return the started server, answering {@code PING}
+	 * @throws IllegalStateException if it cannot start (the message says why, or what to install)
+	 */
+	public static RedisServer start() {
+		return startWithRetries(() -> create(List.of(), true));
+	}
+
+	/** A cluster node (not started yet); clusters need the local binary. */
+	static RedisServer clusterNode() {
+		return create(List.of("--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
+				"--cluster-node-timeout", "1000",
+				// a killed master must not take the other masters' slots down with it (there are no replicas)
+				"--cluster-require-full-coverage", "no"), false);
+	}
+
+	private static RedisServer create(List<String> extraArguments, boolean containerFallback) {
+		Path directory = newDirectory("redis");
+		int port = Ports.free();
+		List<String> arguments = new ArrayList<>(List.of("--port", Integer.toString(port), "--bind", "127.0.0.1",
+				"--save", "", "--appendonly", "no", "--dir", directory.toString(), "--daemonize", "no",
+				"--protected-mode", "no"));
+		arguments.addAll(extraArguments);
+		ServerRuntime runtime = Runtimes.create(BINARY, PACKAGE, arguments, directory,
+				containerFallback ? () -> new DockerContainer(IMAGE,
+						List.of("redis-server", "--save", "", "--appendonly", "no", "--protected-mode", "no"),
+						Map.of(6379, port)) : null);
+		return new RedisServer(runtime, directory, port);
+	}
+
+	/**
+	 * The URI for Lettuce and Spring: {@code redis://127.0.0.1:PORT}.
+	 * @return the URI
+	 */
+	public String uri() {
+		return "redis://" + host() + ":" + port();
+	}
+
+	/** Sends one command over a fresh connection and returns the reply (see {@link Resp}). */
+	@org.jspecify.annotations.Nullable Object call(String... command) throws java.io.IOException {
+		return Resp.call(host(), port(), PING_TIMEOUT, command);
+	}
+
+	@Override
+	void ping() throws Exception {
+		Object reply = call("PING");
+		if (!"PONG".equals(reply)) {
+			throw new IllegalStateException("PING answered " + reply);
+		}
+	}
+
+}
