@@ -244,10 +244,13 @@ final class BucketMirror implements AutoCloseable {
 
 	/**
 	 * Completes with {@code true} once the copy is complete as of {@code seq}, or with
-	 * {@code false} after the timeout. Completes on the executor.
+	 * {@code false} when the watcher stalls (applies nothing for {@code stall}) or the wait
+	 * reaches {@code limit}. A watcher that keeps applying messages is only behind a burst
+	 * of writes and is worth waiting for. Completes on the executor.
 	 */
-	CompletableFuture<Boolean> awaitComplete(long seq, Duration timeout) {
+	CompletableFuture<Boolean> awaitComplete(long seq, Duration stall, Duration limit) {
 		CompletableFuture<Boolean> done = new CompletableFuture<>();
+		long progress;
 		synchronized (this.lock) {
 			if (this.closed) {
 				return CompletableFuture.failedFuture(new LockBackendException("The NATS lock backend is closed", null));
@@ -256,21 +259,42 @@ final class BucketMirror implements AutoCloseable {
 				return CompletableFuture.completedFuture(true);
 			}
 			this.waiters.computeIfAbsent(seq, (key) -> new ArrayList<>(1)).add(done);
+			progress = this.lastSeq;
 		}
-		TimeSource.Cancellable timer = this.calls.time().schedule(timeout, () -> {
+		long giveUpAt = this.calls.time().nanoTime() + limit.toNanos();
+		checkProgress(seq, done, progress, stall, giveUpAt);
+		return done;
+	}
+
+	private void checkProgress(long seq, CompletableFuture<Boolean> done, long progress, Duration stall,
+			long giveUpAt) {
+		TimeSource.Cancellable timer = this.calls.time().schedule(stall, () -> {
+			boolean waitOn;
+			long applied;
 			synchronized (this.lock) {
-				List<CompletableFuture<Boolean>> futures = this.waiters.get(seq);
-				if (futures != null) {
-					futures.remove(done);
-					if (futures.isEmpty()) {
-						this.waiters.remove(seq);
+				if (done.isDone()) {
+					return;
+				}
+				applied = this.lastSeq;
+				waitOn = applied != progress && this.calls.time().nanoTime() - giveUpAt < 0;
+				if (!waitOn) {
+					List<CompletableFuture<Boolean>> futures = this.waiters.get(seq);
+					if (futures != null) {
+						futures.remove(done);
+						if (futures.isEmpty()) {
+							this.waiters.remove(seq);
+						}
 					}
 				}
 			}
-			this.calls.run(() -> done.complete(false));
+			if (waitOn) {
+				checkProgress(seq, done, applied, stall, giveUpAt);
+			}
+			else {
+				this.calls.run(() -> done.complete(false));
+			}
 		});
 		done.whenComplete((complete, failure) -> timer.cancel());
-		return done;
 	}
 
 	/**

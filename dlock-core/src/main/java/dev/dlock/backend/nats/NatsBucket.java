@@ -54,8 +54,17 @@ final class NatsBucket implements AutoCloseable {
 
 	private static final Logger logger = LoggerFactory.getLogger(NatsBucket.class);
 
-	/** How long a decision waits for the watcher before it asks the stream leader. */
-	static final Duration MIRROR_WAIT = Duration.ofMillis(100);
+	/**
+	 * How long a decision waits for a watcher that applies nothing before it asks the
+	 * stream leader instead.
+	 */
+	static final Duration WATCHER_STALL = Duration.ofMillis(200);
+
+	/**
+	 * How long a decision waits at most for a watcher behind a burst of writes: asking the
+	 * leader costs a scan of the whole bucket on nats-server 2.9.
+	 */
+	static final Duration WATCHER_WAIT_LIMIT = Duration.ofSeconds(2);
 
 	/** Added to a blocker's remaining lease: the server drops expired messages on a timer. */
 	static final Duration EXPIRY_SLACK = Duration.ofMillis(25);
@@ -185,7 +194,7 @@ final class NatsBucket implements AutoCloseable {
 		String kvKey = kvKey(request);
 		this.mirror.expect(kvKey);
 		EntryValue value = new EntryValue(request.mode(), 0, request.key());
-		return publish(kvKey, null, value.encode(), 0).thenCompose((ack) -> {
+		return create(kvKey, value.encode()).thenCompose((ack) -> {
 			NatsQueueEntry entry = new NatsQueueEntry(request, resource, ack.getSeqno());
 			return decide(entry, true).thenCompose((state) -> {
 				if (state.status() == QueueState.Status.GRANTED || request.waitIfBusy()) {
@@ -195,6 +204,28 @@ final class NatsBucket implements AutoCloseable {
 				return delete(kvKey).thenApply((deleted) -> EnqueueResult.rejected());
 			});
 		}).whenComplete((result, failure) -> this.mirror.forget(kvKey));
+	}
+
+	/**
+	 * Creates an entry: a publish that expects the subject to have no message. If the owner
+	 * id was used before, its delete marker is still there and the create goes on top of it,
+	 * as jnats's {@code KeyValue.create} does.
+	 */
+	private CompletableFuture<PublishAck> create(String kvKey, byte[] body) {
+		return publish(kvKey, null, body, 0).handle((ack, failure) -> {
+			if (failure == null) {
+				return CompletableFuture.completedFuture(ack);
+			}
+			if (NatsCalls.apiErrorCode(failure) != NatsCalls.WRONG_LAST_SEQUENCE) {
+				return CompletableFuture.<PublishAck>failedFuture(failure);
+			}
+			return lastMessage(kvKey).thenCompose((last) -> {
+				if (last != null && last.entry() != null) {
+					throw new LockBackendException("A lock entry with this owner id already exists", null);
+				}
+				return publish(kvKey, null, body, (last != null) ? last.revision() : 0);
+			});
+		}).thenCompose(Function.identity());
 	}
 
 	CompletableFuture<QueueState> poll(NatsQueueEntry entry) {
@@ -211,65 +242,82 @@ final class NatsBucket implements AutoCloseable {
 
 	/**
 	 * Renews every entry with a revision-checked write, all sent before any reply is
-	 * awaited. An entry whose check fails is lost, unless the stored entry still carries its
-	 * ticket (an earlier renewal was applied but its reply was lost): then the renewal is
-	 * sent again against that revision.
+	 * awaited, under one timeout for the round. An entry whose check fails is lost, unless
+	 * the stored entry still carries its ticket (an earlier renewal was applied but its reply
+	 * was lost): then the renewal is sent again against that revision. Any other failure
+	 * fails the round, so that no entry is counted as renewed on a guess.
 	 */
 	CompletableFuture<Set<QueueEntry>> renew(Collection<QueueEntry> entries) {
-		List<CompletableFuture<@Nullable QueueEntry>> renewals = new ArrayList<>(entries.size());
-		for (QueueEntry entry : entries) {
-			renewals.add(renew(entry(entry)));
+		List<NatsQueueEntry> batch = entries.stream().map(NatsBucket::entry).toList();
+		long start = this.calls.time().nanoTime();
+		List<CompletableFuture<PublishAck>> sent = new ArrayList<>(batch.size());
+		for (NatsQueueEntry entry : batch) {
+			sent.add(send(kvKey(entry.request()), null, renewal(entry), entry.revision()));
 		}
-		return CompletableFuture.allOf(renewals.toArray(CompletableFuture[]::new)).thenApply((done) -> {
-			Set<QueueEntry> lost = new HashSet<>();
-			for (CompletableFuture<@Nullable QueueEntry> renewal : renewals) {
-				QueueEntry entry = renewal.join();
-				if (entry != null) {
-					lost.add(entry);
+		CompletableFuture<?>[] settled = sent.stream()
+			.map((ack) -> ack.handle((result, failure) -> null))
+			.toArray(CompletableFuture[]::new);
+		return this.calls.bounded(CompletableFuture.allOf(settled)).thenCompose((done) -> {
+			List<CompletableFuture<@Nullable QueueEntry>> outcomes = new ArrayList<>(batch.size());
+			for (int i = 0; i < batch.size(); i++) {
+				outcomes.add(outcome(batch.get(i), sent.get(i)));
+			}
+			return CompletableFuture.allOf(outcomes.toArray(CompletableFuture[]::new)).thenApply((all) -> {
+				Set<QueueEntry> lost = new HashSet<>();
+				for (CompletableFuture<@Nullable QueueEntry> outcome : outcomes) {
+					QueueEntry entry = outcome.join();
+					if (entry != null) {
+						lost.add(entry);
+					}
 				}
-			}
-			if (!lost.isEmpty()) {
-				logger.debug("{} of {} lock entries were no longer in the NATS bucket '{}'", lost.size(),
-						entries.size(), this.name);
-			}
-			return lost;
+				if (logger.isDebugEnabled()) {
+					logger.debug("Renewed {} lock entries in {} ms; {} were no longer in the NATS bucket '{}'",
+							batch.size(), (this.calls.time().nanoTime() - start) / 1_000_000, lost.size(), this.name);
+				}
+				return lost;
+			});
 		});
 	}
 
 	/** Completes with {@code null} when renewed and with the entry when it is lost. */
-	private CompletableFuture<@Nullable QueueEntry> renew(NatsQueueEntry entry) {
-		return update(entry, entry.revision()).handle((renewed, failure) -> {
-			if (failure == null) {
-				return CompletableFuture.<@Nullable QueueEntry>completedFuture(null);
+	private CompletableFuture<@Nullable QueueEntry> outcome(NatsQueueEntry entry, CompletableFuture<PublishAck> sent) {
+		PublishAck ack;
+		try {
+			ack = sent.join();
+		}
+		catch (RuntimeException ex) {
+			if (NatsCalls.apiErrorCode(ex) != NatsCalls.WRONG_LAST_SEQUENCE) {
+				return CompletableFuture.failedFuture(ex);
 			}
-			if (NatsCalls.apiErrorCode(failure) != NatsCalls.WRONG_LAST_SEQUENCE) {
-				return CompletableFuture.<@Nullable QueueEntry>failedFuture(failure);
-			}
-			return lastMessage(kvKey(entry.request())).thenCompose((stored) -> {
-				if (stored == null || stored.revision() == entry.revision() || stored.ticket() != entry.ticket()) {
-					return CompletableFuture.<@Nullable QueueEntry>completedFuture(entry);
-				}
-				return update(entry, stored.revision()).handle((again, retryFailure) -> {
-					if (retryFailure == null) {
-						return null;
-					}
-					if (NatsCalls.apiErrorCode(retryFailure) == NatsCalls.WRONG_LAST_SEQUENCE) {
-						return entry;
-					}
-					throw NatsCalls.failure("Renewing a lock entry", retryFailure);
-				});
-			});
-		}).thenCompose(Function.identity());
+			return recover(entry);
+		}
+		entry.advance(ack.getSeqno());
+		return CompletableFuture.completedFuture(null);
 	}
 
-	private CompletableFuture<Void> update(NatsQueueEntry entry, long expectedRevision) {
-		AcquireRequest request = entry.request();
-		EntryValue value = new EntryValue(request.mode(), entry.ticket(), request.key());
-		return publish(kvKey(request), null, value.encode(), expectedRevision).thenAccept((ack) -> {
-			if (ack.getSeqno() > entry.revision()) {
-				entry.revision(ack.getSeqno());
+	private CompletableFuture<@Nullable QueueEntry> recover(NatsQueueEntry entry) {
+		String kvKey = kvKey(entry.request());
+		return lastMessage(kvKey).thenCompose((last) -> {
+			StoredEntry stored = (last != null) ? last.entry() : null;
+			if (stored == null || stored.revision() == entry.revision() || stored.ticket() != entry.ticket()) {
+				return CompletableFuture.<@Nullable QueueEntry>completedFuture(entry);
 			}
+			return publish(kvKey, null, renewal(entry), stored.revision()).handle((ack, failure) -> {
+				if (failure == null) {
+					entry.advance(ack.getSeqno());
+					return null;
+				}
+				if (NatsCalls.apiErrorCode(failure) == NatsCalls.WRONG_LAST_SEQUENCE) {
+					return entry;
+				}
+				throw NatsCalls.failure("Renewing a lock entry", failure);
+			});
 		});
+	}
+
+	private static byte[] renewal(NatsQueueEntry entry) {
+		AcquireRequest request = entry.request();
+		return new EntryValue(request.mode(), entry.ticket(), request.key()).encode();
 	}
 
 	private CompletableFuture<PublishAck> delete(String kvKey) {
@@ -283,7 +331,7 @@ final class NatsBucket implements AutoCloseable {
 	 * otherwise from the stream leader.
 	 */
 	private CompletableFuture<QueueState> decide(NatsQueueEntry entry, boolean justCreated) {
-		return this.mirror.awaitComplete(entry.ticket(), MIRROR_WAIT).thenCompose((complete) -> {
+		return this.mirror.awaitComplete(entry.ticket(), WATCHER_STALL, WATCHER_WAIT_LIMIT).thenCompose((complete) -> {
 			if (!complete) {
 				logger.debug("The watcher of NATS bucket '{}' lags; asking the stream leader about lock '{}'",
 						this.name, entry.request().key());
@@ -321,7 +369,8 @@ final class NatsBucket implements AutoCloseable {
 	 */
 	private CompletableFuture<QueueState> confirmExpiry(NatsQueueEntry entry, StoredEntry blocker) {
 		String blockerKey = entry.resource() + "." + blocker.owner();
-		return lastMessage(blockerKey).thenCompose((stored) -> {
+		return lastMessage(blockerKey).thenCompose((last) -> {
+			StoredEntry stored = (last != null) ? last.entry() : null;
 			if (stored == null) {
 				this.mirror.tombstone(entry.resource(), blocker);
 				return decideOnMirror(entry);
@@ -348,7 +397,7 @@ final class NatsBucket implements AutoCloseable {
 			List<CompletableFuture<@Nullable StoredEntry>> reads = new ArrayList<>();
 			for (String kvKey : kvKeys) {
 				if (!kvKey.equals(ownKey)) {
-					reads.add(lastMessage(kvKey));
+					reads.add(lastMessage(kvKey).thenApply((last) -> (last != null) ? last.entry() : null));
 				}
 			}
 			return CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new)).thenApply((done) -> {
@@ -370,10 +419,11 @@ final class NatsBucket implements AutoCloseable {
 	}
 
 	/**
-	 * The stream leader's last message of a KV key: {@code null} if it has none, or its last
-	 * message is a delete marker or not an entry of ours.
+	 * The stream leader's last message of a KV key, or {@code null} if it has none. Not a
+	 * direct get: STREAM.MSG.GET is answered by the stream leader only, which also checks
+	 * every renewal's expected revision.
 	 */
-	private CompletableFuture<@Nullable StoredEntry> lastMessage(String kvKey) {
+	private CompletableFuture<@Nullable LastMessage> lastMessage(String kvKey) {
 		String json = "{\"last_by_subj\":\"" + this.subjectPrefix + kvKey + "\"}";
 		return this.calls.api("STREAM.MSG.GET." + this.stream, json).thenApply((reply) -> {
 			MessageInfo info = new MessageInfo(reply, this.stream, false);
@@ -386,11 +436,11 @@ final class NatsBucket implements AutoCloseable {
 			}
 			EntryValue value = BucketMirror.isPut(info.getHeaders()) ? EntryValue.decode(info.getData()) : null;
 			if (value == null) {
-				return null;
+				return new LastMessage(info.getSeq(), null);
 			}
 			String owner = kvKey.substring(kvKey.indexOf('.') + 1);
-			return new StoredEntry(owner, value.mode(), value.ticketAt(info.getSeq()), info.getSeq(),
-					info.getTime().toInstant());
+			return new LastMessage(info.getSeq(), new StoredEntry(owner, value.mode(), value.ticketAt(info.getSeq()),
+					info.getSeq(), info.getTime().toInstant()));
 		});
 	}
 
@@ -416,22 +466,27 @@ final class NatsBucket implements AutoCloseable {
 	}
 
 	/**
-	 * Publishes to an entry's subject.
+	 * Publishes to an entry's subject, bounded by the request timeout and completed on the
+	 * executor.
 	 * @param expectedRevision the revision the subject's last message must have (0: none),
 	 * or -1 for no check
 	 */
 	private CompletableFuture<PublishAck> publish(String kvKey, @Nullable Headers headers, byte[] body,
 			long expectedRevision) {
-		CompletableFuture<PublishAck> ack;
+		return this.calls.bounded(send(kvKey, headers, body, expectedRevision));
+	}
+
+	/** Publishes without a timeout of its own, completing on the client's thread. */
+	private CompletableFuture<PublishAck> send(String kvKey, @Nullable Headers headers, byte[] body,
+			long expectedRevision) {
 		try {
 			PublishOptions options = (expectedRevision >= 0)
 					? PublishOptions.builder().expectedLastSubjectSequence(expectedRevision).build() : null;
-			ack = this.jetStream.publishAsync(this.subjectPrefix + kvKey, headers, body, options);
+			return this.jetStream.publishAsync(this.subjectPrefix + kvKey, headers, body, options);
 		}
 		catch (RuntimeException ex) {
-			ack = CompletableFuture.failedFuture(ex);
+			return CompletableFuture.failedFuture(ex);
 		}
-		return this.calls.bounded(ack);
 	}
 
 	/** The round trip for a health check: the stream's info from its leader. */
@@ -455,6 +510,15 @@ final class NatsBucket implements AutoCloseable {
 			throw new IllegalArgumentException("'ownerId' must consist of A-Z, a-z, 0-9, '-' and '_'");
 		}
 		return KeyCodec.encode(request.key()) + "." + request.ownerId();
+	}
+
+	/**
+	 * The last message of a KV key.
+	 *
+	 * @param revision its stream sequence
+	 * @param entry the entry it holds, or {@code null} for a delete marker or a foreign value
+	 */
+	private record LastMessage(long revision, @Nullable StoredEntry entry) {
 	}
 
 	static NatsQueueEntry entry(QueueEntry entry) {

@@ -90,7 +90,10 @@ public final class NatsLockBackend implements LockBackend {
 		this.ownedTime = (builder.timeSource != null) ? null : new SystemTimeSource("dlock-nats-timer");
 		TimeSource time = (builder.timeSource != null) ? builder.timeSource : Objects.requireNonNull(this.ownedTime);
 		AtomicInteger threads = new AtomicInteger();
-		this.executor = Executors.newCachedThreadPool((runnable) -> {
+		// a fixed pool: replies come in bursts of thousands (a renewal round), and a cached
+		// pool would start a thread for each reply that finds every thread busy
+		this.executor = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()),
+				(runnable) -> {
 			Thread thread = new Thread(runnable, "dlock-nats-" + threads.incrementAndGet());
 			thread.setDaemon(true);
 			return thread;
@@ -457,7 +460,9 @@ public final class NatsLockBackend implements LockBackend {
 			Options.Builder options = new Options.Builder()
 				.servers(this.servers.isEmpty() ? new String[] { Options.DEFAULT_URL } : this.servers.toArray(String[]::new))
 				.connectionName(this.connectionName)
-				.maxReconnects(-1);
+				.maxReconnects(-1)
+				// a renewal round publishes one message per entry: let the writer batch them
+				.dontForceFlushOnRequest();
 			if (this.credentials != null) {
 				options.authHandler(Nats.credentials(this.credentials.toString()));
 			}

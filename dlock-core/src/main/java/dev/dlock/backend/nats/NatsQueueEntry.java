@@ -51,8 +51,11 @@ final class NatsQueueEntry implements QueueEntry {
 		return this.revision;
 	}
 
-	void revision(long revision) {
-		this.revision = revision;
+	/** Records the revision a write of this entry made, unless a later one is known. */
+	synchronized void advance(long revision) {
+		if (revision > this.revision) {
+			this.revision = revision;
+		}
 	}
 
 	/** The resource's change stamp that the last decision about this entry saw. */

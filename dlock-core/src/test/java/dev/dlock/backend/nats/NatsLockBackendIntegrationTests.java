@@ -21,6 +21,7 @@ import dev.dlock.spi.LockSession;
 import dev.dlock.spi.QueueEntry;
 import dev.dlock.spi.QueueState;
 import dev.dlock.spi.Subscription;
+import dev.dlock.testserver.NatsServer;
 import io.nats.client.Connection;
 import io.nats.client.api.KeyValueConfiguration;
 import io.nats.client.api.KeyValueEntry;
@@ -44,7 +45,7 @@ class NatsLockBackendIntegrationTests {
 
 	private static final Duration WAIT = Duration.ofSeconds(10);
 
-	private final NatsTestBucket bucket = new NatsTestBucket(NatsTestServers.url());
+	private final NatsTestBucket bucket = new NatsTestBucket(NatsServer.shared().url());
 
 	private final String key = "nats-test:" + UUID.randomUUID();
 
