@@ -2,16 +2,24 @@ package dev.dlock.backend.nats;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import dev.dlock.DistributedLockException;
 import dev.dlock.LockBackendException;
 import dev.dlock.LockHandle;
+import dev.dlock.LockLostException;
 import dev.dlock.LockManager;
 import dev.dlock.LockMode;
 import dev.dlock.spi.AcquireRequest;
@@ -21,6 +29,9 @@ import dev.dlock.spi.LockSession;
 import dev.dlock.spi.QueueEntry;
 import dev.dlock.spi.QueueState;
 import dev.dlock.spi.Subscription;
+import dev.dlock.tck.CuttableBackend;
+import dev.dlock.tck.History;
+import dev.dlock.testserver.NatsCluster;
 import dev.dlock.testserver.NatsServer;
 import io.nats.client.Connection;
 import io.nats.client.api.KeyValueConfiguration;
@@ -363,6 +374,149 @@ class NatsLockBackendIntegrationTests {
 			Duration took = Duration.ofNanos(System.nanoTime() - crashedAt);
 			assertThat(took).isLessThan(LEASE.plus(LEASE.dividedBy(3)).plusSeconds(2));
 			assertThat(next.fencingToken()).isGreaterThan(held.fencingToken());
+		}
+
+		@Test
+		void pausedServerInvalidatesHoldersWithinOneLeaseOfTheirLastRenewalAndLocksWorkAfterResume()
+				throws Exception {
+			try (NatsServer server = NatsServer.start(); NatsTestBucket own = new NatsTestBucket(server.url())) {
+				CuttableBackend backend = new CuttableBackend(own.backend());
+				LockManager manager = own.register(LockManager.builder(backend).leaseTime(LEASE).build());
+				LockHandle held = manager.acquire(key, LockMode.EX, WAIT);
+				CompletableFuture<LockLostException> told = new CompletableFuture<>();
+				held.onLost(told::complete);
+				await().atMost(WAIT).until(() -> lastRenewalSent(backend, held.fencingToken()) != 0);
+				server.pause();
+				long pausedAt = System.nanoTime();
+				await().atMost(LEASE.plusSeconds(2)).pollInterval(Duration.ofMillis(5)).until(() -> !held.isValid());
+				long invalidAt = System.nanoTime();
+				assertThat(Duration.ofNanos(invalidAt - lastRenewalSent(backend, held.fencingToken())))
+					.isLessThanOrEqualTo(LEASE.plusMillis(100));
+				assertThat(told.get(2, TimeUnit.SECONDS)).isInstanceOf(LockLostException.class);
+				// paused longer than the lease
+				await().atMost(WAIT).until(() -> System.nanoTime() - pausedAt > LEASE.toNanos());
+				server.resume();
+				LockHandle other = manager.acquire(key + ":other", LockMode.EX, WAIT);
+				LockHandle again = manager.acquire(key, LockMode.EX, WAIT);
+				assertThat(again.fencingToken()).isGreaterThan(held.fencingToken());
+				await().during(LEASE).atMost(LEASE.multipliedBy(2)).until(() -> again.isValid() && other.isValid());
+			}
+		}
+
+		@Test
+		void grantsStaySafeOnAThreeNodeClusterWhileTheStreamLeaderIsKilledAndRestarted() throws Exception {
+			Duration lease = Duration.ofSeconds(3);
+			try (NatsCluster cluster = NatsCluster.start(3);
+					NatsTestBucket replicated = new NatsTestBucket(cluster.urls(), 3)) {
+				List<LockManager> managers = new ArrayList<>();
+				for (int i = 0; i < 3; i++) {
+					managers.add(replicated.register(LockManager.builder(replicated.backend())
+						.leaseTime(lease)
+						.maxRecheckInterval(Duration.ofMillis(500))
+						.build()));
+				}
+				managers.get(0).tryAcquire(key, LockMode.NL).orElseThrow().release();
+				assertThat(replicated.status().getReplicas()).isEqualTo(3);
+				List<String> keys = List.of(key + ":a", key + ":b");
+				History history = new History();
+				AtomicInteger grants = new AtomicInteger();
+				AtomicInteger failures = new AtomicInteger();
+				CountDownLatch stop = new CountDownLatch(1);
+				ExecutorService workers = Executors.newFixedThreadPool(6);
+				try {
+					List<Future<?>> running = new ArrayList<>();
+					for (int t = 0; t < 6; t++) {
+						LockManager manager = managers.get(t % managers.size());
+						running.add(workers.submit(() -> work(manager, keys, history, grants, failures, stop)));
+					}
+					await().atMost(WAIT).until(() -> grants.get() >= 100);
+					NatsServer leader = streamLeader(cluster, replicated);
+					leader.kill();
+					int beforeKill = grants.get();
+					await().atMost(Duration.ofSeconds(30)).until(() -> grants.get() >= beforeKill + 100);
+					leader.restart();
+					cluster.awaitHealthy();
+					int afterRestart = grants.get();
+					await().atMost(Duration.ofSeconds(30)).until(() -> grants.get() >= afterRestart + 100);
+					stop.countDown();
+					for (Future<?> worker : running) {
+						worker.get(30, TimeUnit.SECONDS);
+					}
+				}
+				finally {
+					stop.countDown();
+					workers.shutdownNow();
+				}
+				assertThat(history.size()).as("valid grants; %d acquisitions failed while a server was down",
+						failures.get())
+					.isGreaterThanOrEqualTo(300);
+				assertThat(history.conflictingOverlaps()).isEmpty();
+				assertThat(history.tokenOrderViolations()).isEmpty();
+			}
+		}
+
+		private static NatsServer streamLeader(NatsCluster cluster, NatsTestBucket bucket) throws Exception {
+			String leader = bucket.connect()
+				.jetStreamManagement()
+				.getStreamInfo("KV_" + bucket.name())
+				.getClusterInfo()
+				.getLeader();
+			return cluster.members()
+				.stream()
+				.filter((member) -> member.name().equals(leader))
+				.findFirst()
+				.orElseThrow(() -> new AssertionError("no member is the stream leader " + leader));
+		}
+
+		private static Void work(LockManager manager, List<String> keys, History history, AtomicInteger grants,
+				AtomicInteger failures, CountDownLatch stop) {
+			ThreadLocalRandom random = ThreadLocalRandom.current();
+			while (stop.getCount() > 0) {
+				String key = keys.get(random.nextInt(keys.size()));
+				LockMode mode = LockMode.values()[random.nextInt(LockMode.values().length)];
+				try (LockHandle handle = manager.acquire(key, mode, Duration.ofSeconds(5))) {
+					long start = System.nanoTime();
+					Thread.onSpinWait();
+					long end = System.nanoTime();
+					// a grant that lost its lease meanwhile does not count: its holder knows
+					if (handle.isValid()) {
+						history.record(key, mode, handle.fencingToken(), start, end);
+						grants.incrementAndGet();
+					}
+				}
+				catch (DistributedLockException ex) {
+					// the server the client talked to died, or the stream elects a new leader:
+					// back off as a client would, unless the test ends meanwhile
+					failures.incrementAndGet();
+					if (backOff(stop)) {
+						return null;
+					}
+				}
+				catch (InterruptedException ex) {
+					Thread.currentThread().interrupt();
+					return null;
+				}
+			}
+			return null;
+		}
+
+		private static boolean backOff(CountDownLatch stop) {
+			try {
+				return stop.await(100, TimeUnit.MILLISECONDS);
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				return true;
+			}
+		}
+
+		private static long lastRenewalSent(CuttableBackend backend, long token) {
+			return backend.renewals()
+				.stream()
+				.filter((renewal) -> renewal.succeeded() && renewal.tickets().contains(token))
+				.mapToLong(CuttableBackend.RenewalRecord::sentAt)
+				.max()
+				.orElse(0);
 		}
 
 	}

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.List;
 import java.util.UUID;
 
 import io.nats.client.Connection;
@@ -21,18 +22,25 @@ import org.jspecify.annotations.Nullable;
  */
 final class NatsTestBucket implements AutoCloseable {
 
-	private final String url;
+	private final List<String> urls;
+
+	private final int replicas;
 
 	private final String name = "dlock_test_" + UUID.randomUUID().toString().replace("-", "");
 
 	private final Deque<AutoCloseable> closeables = new ArrayDeque<>();
 
 	NatsTestBucket(String url) {
-		this.url = url;
+		this(List.of(url), 1);
+	}
+
+	NatsTestBucket(List<String> urls, int replicas) {
+		this.urls = List.copyOf(urls);
+		this.replicas = replicas;
 	}
 
 	String url() {
-		return this.url;
+		return this.urls.get(0);
 	}
 
 	String name() {
@@ -42,8 +50,9 @@ final class NatsTestBucket implements AutoCloseable {
 	/** A new backend on its own connection, as another process would have. */
 	NatsLockBackend backend() {
 		return register(NatsLockBackend.builder()
-			.servers(this.url)
+			.servers(this.urls)
 			.bucket(this.name)
+			.replicas(this.replicas)
 			.connectionOptions((options) -> options.reconnectWait(Duration.ofMillis(200)))
 			.build());
 	}
@@ -51,7 +60,7 @@ final class NatsTestBucket implements AutoCloseable {
 	/** A connection the test owns. */
 	Connection connect() {
 		try {
-			return register(Nats.connect(new Options.Builder().server(this.url).build()));
+			return register(Nats.connect(options()));
 		}
 		catch (IOException ex) {
 			throw new IllegalStateException(ex);
@@ -60,6 +69,12 @@ final class NatsTestBucket implements AutoCloseable {
 			Thread.currentThread().interrupt();
 			throw new IllegalStateException(ex);
 		}
+	}
+
+	private Options options() {
+		return new Options.Builder().servers(this.urls.toArray(String[]::new))
+			.reconnectWait(Duration.ofMillis(200))
+			.build();
 	}
 
 	<T extends AutoCloseable> T register(T closeable) {
@@ -87,7 +102,7 @@ final class NatsTestBucket implements AutoCloseable {
 
 	@Override
 	public void close() throws Exception {
-		Connection admin = Nats.connect(new Options.Builder().server(this.url).build());
+		Connection admin = Nats.connect(options());
 		try {
 			while (true) {
 				AutoCloseable next;
