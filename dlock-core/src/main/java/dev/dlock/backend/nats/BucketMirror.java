@@ -145,6 +145,7 @@ final class BucketMirror implements AutoCloseable {
 		boolean put = isPut(message.getHeaders());
 		EntryValue value = put ? EntryValue.decode(message.getData()) : null;
 		List<Runnable> signals = new ArrayList<>();
+		List<CompletableFuture<Boolean>> completed = new ArrayList<>();
 		synchronized (this.lock) {
 			long seq = meta.streamSequence();
 			if (generation != this.generation || this.closed || seq <= this.lastSeq) {
@@ -159,11 +160,23 @@ final class BucketMirror implements AutoCloseable {
 			if (meta.pendingCount() == 0) {
 				this.completeSeq = seq;
 				NavigableMap<Long, List<CompletableFuture<Boolean>>> due = this.waiters.headMap(seq, true);
-				due.values().forEach((futures) -> futures.forEach((future) -> signals.add(() -> future.complete(true))));
+				due.values().forEach(completed::addAll);
 				due.clear();
 			}
 		}
-		signals.forEach(this.calls::run);
+		// waiters' signals and decisions waiting for the copy go on on this thread: both are
+		// short and non-blocking, and hand their results over to the executor
+		signals.forEach(BucketMirror::signal);
+		completed.forEach((future) -> future.complete(true));
+	}
+
+	private static void signal(Runnable onChange) {
+		try {
+			onChange.run();
+		}
+		catch (RuntimeException ex) {
+			logger.warn("A lock waiter's change signal failed", ex);
+		}
 	}
 
 	/** The KV key of a message subject, if it has the shape of a queue entry. */
@@ -246,7 +259,7 @@ final class BucketMirror implements AutoCloseable {
 	 * Completes with {@code true} once the copy is complete as of {@code seq}, or with
 	 * {@code false} when the watcher stalls (applies nothing for {@code stall}) or the wait
 	 * reaches {@code limit}. A watcher that keeps applying messages is only behind a burst
-	 * of writes and is worth waiting for. Completes on the executor.
+	 * of writes and is worth waiting for. Completes on the watcher's or the timer's thread.
 	 */
 	CompletableFuture<Boolean> awaitComplete(long seq, Duration stall, Duration limit) {
 		CompletableFuture<Boolean> done = new CompletableFuture<>();
@@ -291,7 +304,7 @@ final class BucketMirror implements AutoCloseable {
 				checkProgress(seq, done, applied, stall, giveUpAt);
 			}
 			else {
-				this.calls.run(() -> done.complete(false));
+				done.complete(false);
 			}
 		});
 		done.whenComplete((complete, failure) -> timer.cancel());

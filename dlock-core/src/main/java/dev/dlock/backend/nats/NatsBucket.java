@@ -194,7 +194,7 @@ final class NatsBucket implements AutoCloseable {
 		String kvKey = kvKey(request);
 		this.mirror.expect(kvKey);
 		EntryValue value = new EntryValue(request.mode(), 0, request.key());
-		return create(kvKey, value.encode()).thenCompose((ack) -> {
+		return this.calls.handOver(create(kvKey, value.encode()).thenCompose((ack) -> {
 			NatsQueueEntry entry = new NatsQueueEntry(request, resource, ack.getSeqno());
 			return decide(entry, true).thenCompose((state) -> {
 				if (state.status() == QueueState.Status.GRANTED || request.waitIfBusy()) {
@@ -203,7 +203,7 @@ final class NatsBucket implements AutoCloseable {
 				// a try that would wait leaves nothing behind
 				return delete(kvKey).thenApply((deleted) -> EnqueueResult.rejected());
 			});
-		}).whenComplete((result, failure) -> this.mirror.forget(kvKey));
+		}).whenComplete((result, failure) -> this.mirror.forget(kvKey)));
 	}
 
 	/**
@@ -229,7 +229,7 @@ final class NatsBucket implements AutoCloseable {
 	}
 
 	CompletableFuture<QueueState> poll(NatsQueueEntry entry) {
-		return decide(entry, false);
+		return this.calls.handOver(decide(entry, false));
 	}
 
 	Subscription watch(NatsQueueEntry entry, Runnable onChange) {
@@ -237,7 +237,7 @@ final class NatsBucket implements AutoCloseable {
 	}
 
 	CompletableFuture<Void> remove(AcquireRequest request) {
-		return delete(kvKey(request)).thenApply((ack) -> null);
+		return this.calls.handOver(delete(kvKey(request)).thenApply((ack) -> null));
 	}
 
 	/**
@@ -257,7 +257,7 @@ final class NatsBucket implements AutoCloseable {
 		CompletableFuture<?>[] settled = sent.stream()
 			.map((ack) -> ack.handle((result, failure) -> null))
 			.toArray(CompletableFuture[]::new);
-		return this.calls.bounded(CompletableFuture.allOf(settled)).thenCompose((done) -> {
+		return this.calls.handOver(this.calls.bounded(CompletableFuture.allOf(settled)).thenCompose((done) -> {
 			List<CompletableFuture<@Nullable QueueEntry>> outcomes = new ArrayList<>(batch.size());
 			for (int i = 0; i < batch.size(); i++) {
 				outcomes.add(outcome(batch.get(i), sent.get(i)));
@@ -276,7 +276,7 @@ final class NatsBucket implements AutoCloseable {
 				}
 				return lost;
 			});
-		});
+		}));
 	}
 
 	/** Completes with {@code null} when renewed and with the entry when it is lost. */
@@ -339,7 +339,7 @@ final class NatsBucket implements AutoCloseable {
 			}
 			if (justCreated && !this.mirror.sighted(kvKey(entry.request()))) {
 				// complete as of our ticket but never showed our create: the stream went back
-				this.mirror.reload();
+				this.calls.run(this.mirror::reload);
 				return decideOnLeader(entry);
 			}
 			return decideOnMirror(entry);

@@ -16,9 +16,10 @@ import io.nats.client.JetStreamApiException;
 import io.nats.client.Message;
 
 /**
- * Asynchronous calls to the server with dlock's request timeout, completed on dlock's own
- * executor: the client's threads deliver every reply of the connection, so code that runs
- * on them (the engine, a user's callbacks) must not block them.
+ * Asynchronous calls to the server with dlock's request timeout, and the hand-over of
+ * results to dlock's own executor: the client's threads deliver every reply and message of
+ * the connection, so only short non-blocking backend code runs on them, never the engine
+ * or a user's callbacks.
  */
 final class NatsCalls {
 
@@ -61,7 +62,9 @@ final class NatsCalls {
 	}
 
 	/**
-	 * Sends a JetStream API request (answered by the stream leader for stream requests).
+	 * Sends a JetStream API request (answered by the stream leader for stream requests),
+	 * bounded by the request timeout. Completes on a client thread: callers hand the final
+	 * result over with {@link #handOver}.
 	 * @param api the API subject after {@code $JS.API.}
 	 * @param json the request body
 	 */
@@ -77,24 +80,70 @@ final class NatsCalls {
 	}
 
 	/**
-	 * Bounds a call by the request timeout and completes it on the executor.
+	 * Bounds a call by the request timeout. The result completes on whichever thread
+	 * completes the call (or on the timer): only non-blocking work may follow it until
+	 * {@link #handOver}.
 	 */
 	<T> CompletableFuture<T> bounded(CompletableFuture<T> call) {
 		CompletableFuture<T> result = new CompletableFuture<>();
-		TimeSource.Cancellable timer = this.time.schedule(this.requestTimeout, () -> run(() -> result
-			.completeExceptionally(new TimeoutException("no reply from NATS within " + this.requestTimeout))));
+		TimeSource.Cancellable timer = this.time.schedule(this.requestTimeout, () -> result
+			.completeExceptionally(new TimeoutException("no reply from NATS within " + this.requestTimeout)));
 		call.whenComplete((value, failure) -> {
 			timer.cancel();
-			run(() -> {
+			if (failure != null) {
+				result.completeExceptionally(failure);
+			}
+			else {
+				result.complete(value);
+			}
+		});
+		return result;
+	}
+
+	/**
+	 * Completes a result on the executor, for code outside the backend (the engine, and
+	 * through it a user's callbacks), which may block.
+	 */
+	<T> CompletableFuture<T> handOver(CompletableFuture<T> internal) {
+		CompletableFuture<T> result = new CompletableFuture<>();
+		internal.whenComplete((value, failure) -> {
+			Runnable complete = () -> {
 				if (failure != null) {
 					result.completeExceptionally(failure);
 				}
 				else {
 					result.complete(value);
 				}
-			});
+			};
+			if (Thread.currentThread() instanceof ExecutorThread) {
+				complete.run();
+			}
+			else {
+				run(complete);
+			}
 		});
 		return result;
+	}
+
+	/**
+	 * Makes the threads of the executor, so that a result completed on one of them needs no
+	 * further hand-over.
+	 * @param name the thread name
+	 * @param task what the thread runs
+	 * @return a daemon thread
+	 */
+	static Thread newExecutorThread(String name, Runnable task) {
+		Thread thread = new ExecutorThread(task, name);
+		thread.setDaemon(true);
+		return thread;
+	}
+
+	private static final class ExecutorThread extends Thread {
+
+		ExecutorThread(Runnable task, String name) {
+			super(task, name);
+		}
+
 	}
 
 	/** Runs a task on the executor; on the caller's thread once the executor is shut down. */

@@ -93,11 +93,7 @@ public final class NatsLockBackend implements LockBackend {
 		// a fixed pool: replies come in bursts of thousands (a renewal round), and a cached
 		// pool would start a thread for each reply that finds every thread busy
 		this.executor = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()),
-				(runnable) -> {
-			Thread thread = new Thread(runnable, "dlock-nats-" + threads.incrementAndGet());
-			thread.setDaemon(true);
-			return thread;
-		});
+				(runnable) -> NatsCalls.newExecutorThread("dlock-nats-" + threads.incrementAndGet(), runnable));
 		this.calls = new NatsCalls(connection, time, this.executor, builder.requestTimeout);
 	}
 
@@ -172,7 +168,7 @@ public final class NatsLockBackend implements LockBackend {
 		catch (RuntimeException ex) {
 			probe = CompletableFuture.failedFuture(ex);
 		}
-		return probe.handle((result, failure) -> {
+		return this.calls.handOver(probe.handle((result, failure) -> {
 			Duration roundTrip = Duration.ofNanos(this.calls.time().nanoTime() - start);
 			if (failure != null) {
 				return BackendHealth.down(roundTrip, NatsCalls.unwrap(failure).toString());
@@ -188,7 +184,7 @@ public final class NatsLockBackend implements LockBackend {
 				details.put("leaseTime", current.maxAge().toString());
 			}
 			return BackendHealth.up(roundTrip, details);
-		});
+		}));
 	}
 
 	/**
