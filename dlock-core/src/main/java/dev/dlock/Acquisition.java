@@ -9,6 +9,8 @@ import dev.dlock.spi.QueueEntry;
 import dev.dlock.spi.QueueState;
 import dev.dlock.spi.Subscription;
 import dev.dlock.support.TimeSource;
+import dev.dlock.support.AsyncFailures;
+import io.micrometer.observation.Observation;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,7 +57,13 @@ final class Acquisition {
 
 	private boolean signalled;
 
+	private boolean arming;
+
 	private boolean rejected;
+
+	private boolean aborted;
+
+	private @Nullable Observation observation;
 
 	Acquisition(DefaultLockManager engine, EngineSession session, String key, LockMode mode, Duration waitTime) {
 		this.engine = engine;
@@ -67,7 +75,11 @@ final class Acquisition {
 	}
 
 	CompletableFuture<@Nullable Grant> start() {
-		this.result.whenComplete((grant, failure) -> finish(grant));
+		Observation started = this.engine.observations().startAcquisition(this.key, this.mode);
+		synchronized (this.monitor) {
+			this.observation = started;
+		}
+		this.result.whenComplete(this::finish);
 		if (this.waitIfBusy) {
 			TimeSource.Cancellable timer = this.engine.time().schedule(this.waitTime,
 					() -> fail(new LockAcquisitionTimeoutException(this.key, this.mode, this.waitTime)));
@@ -81,6 +93,9 @@ final class Acquisition {
 
 	/** Ends the request from outside (manager closed): the entry is withdrawn. */
 	void abort(DistributedLockException reason) {
+		synchronized (this.monitor) {
+			this.aborted = true;
+		}
 		fail(reason);
 	}
 
@@ -110,7 +125,7 @@ final class Acquisition {
 	private void onEnqueued(LiveEntry live, long sentAt, @Nullable EnqueueResult enqueued,
 			@Nullable Throwable failure) {
 		if (failure != null || enqueued == null) {
-			fail(Futures.toLockException((failure != null) ? failure : new IllegalStateException("no reply"),
+			fail(AsyncFailures.toLockException((failure != null) ? failure : new IllegalStateException("no reply"),
 					"Enqueueing a request for lock '" + this.key + "'"));
 			return;
 		}
@@ -171,7 +186,15 @@ final class Acquisition {
 				return;
 			}
 			closeSubscription();
-			this.subscription = this.session.backend().watch(queueEntry, this::signal);
+			// a signal the backend sends from inside watch() is recorded, not acted on, so
+			// that no poll (and no grant) runs before the subscription is in place
+			this.arming = true;
+			try {
+				this.subscription = this.session.backend().watch(queueEntry, this::signal);
+			}
+			finally {
+				this.arming = false;
+			}
 			pollNow = this.signalled;
 			this.signalled = false;
 			if (!pollNow) {
@@ -190,7 +213,7 @@ final class Acquisition {
 			if (this.result.isDone() || this.entry == null) {
 				return;
 			}
-			if (this.polling) {
+			if (this.polling || this.arming) {
 				this.signalled = true;
 				return;
 			}
@@ -215,7 +238,7 @@ final class Acquisition {
 			}
 			if (failure != null || state == null) {
 				logger.debug("Polling lock '{}' failed; trying again: {}", this.key,
-						(failure != null) ? Futures.unwrap(failure).toString() : "no reply");
+						(failure != null) ? AsyncFailures.unwrap(failure).toString() : "no reply");
 				await(live, QueueState.waiting(this.engine.settings().maxRecheckInterval()));
 				return;
 			}
@@ -228,10 +251,14 @@ final class Acquisition {
 	}
 
 	/** Runs once when the result completes, on whichever path. */
-	private void finish(@Nullable Grant grant) {
+	private void finish(@Nullable Grant grant, @Nullable Throwable failure) {
 		LiveEntry live;
 		boolean withdraw;
+		Observation started;
+		boolean cancelled;
 		synchronized (this.monitor) {
+			started = this.observation;
+			cancelled = this.aborted;
 			cancelRecheck();
 			if (this.timeout != null) {
 				this.timeout.cancel();
@@ -239,6 +266,9 @@ final class Acquisition {
 			closeSubscription();
 			live = this.entry;
 			withdraw = grant == null && !this.rejected;
+		}
+		if (started != null) {
+			EngineObservations.stopAcquisition(started, grant, failure, cancelled);
 		}
 		this.engine.forget(this);
 		if (withdraw && live != null) {

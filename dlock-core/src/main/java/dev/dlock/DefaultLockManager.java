@@ -16,6 +16,7 @@ import dev.dlock.spi.LockBackend;
 import dev.dlock.support.KeyCodec;
 import dev.dlock.support.SystemTimeSource;
 import dev.dlock.support.TimeSource;
+import dev.dlock.support.AsyncFailures;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,6 +35,8 @@ final class DefaultLockManager implements LockManager {
 
 	private final TimeSource time;
 
+	private final EngineObservations observations;
+
 	private final @Nullable SystemTimeSource ownedTime;
 
 	private final Map<Duration, EngineSession> sessions = new ConcurrentHashMap<>();
@@ -50,9 +53,11 @@ final class DefaultLockManager implements LockManager {
 
 	private volatile boolean closed;
 
-	DefaultLockManager(LockBackend backend, EngineSettings settings, @Nullable TimeSource time) {
+	DefaultLockManager(LockBackend backend, EngineSettings settings, EngineObservations observations,
+			@Nullable TimeSource time) {
 		this.backend = backend;
 		this.settings = settings;
+		this.observations = observations;
 		this.ownedTime = (time != null) ? null : new SystemTimeSource("dlock-timer");
 		this.time = (time != null) ? time : Objects.requireNonNull(this.ownedTime);
 		this.releaser = new Releaser(this.time, settings.renewalInterval());
@@ -76,7 +81,7 @@ final class DefaultLockManager implements LockManager {
 			throw ex;
 		}
 		catch (ExecutionException ex) {
-			throw Futures.toLockException(ex, "Acquiring lock '" + key + "'");
+			throw AsyncFailures.toLockException(ex, "Acquiring lock '" + key + "'");
 		}
 		if (grant == null) {
 			throw new LockAcquisitionTimeoutException(key, mode, options.waitTime());
@@ -111,7 +116,7 @@ final class DefaultLockManager implements LockManager {
 		}
 		CompletableFuture<LockHandle> handle = pending.handle((grant, failure) -> {
 			if (failure != null) {
-				throw Futures.toLockException(failure, "Acquiring lock '" + key + "'");
+				throw AsyncFailures.toLockException(failure, "Acquiring lock '" + key + "'");
 			}
 			if (grant == null) {
 				throw new LockAcquisitionTimeoutException(key, mode, options.waitTime());
@@ -119,7 +124,7 @@ final class DefaultLockManager implements LockManager {
 			return new DefaultLockHandle(grant);
 		});
 		handle.whenComplete((result, failure) -> {
-			if (Futures.unwrap((failure != null) ? failure : new RuntimeException()) instanceof CancellationException) {
+			if (AsyncFailures.unwrap((failure != null) ? failure : new RuntimeException()) instanceof CancellationException) {
 				pending.cancel(false);
 			}
 		});
@@ -159,15 +164,16 @@ final class DefaultLockManager implements LockManager {
 	private EngineSession session(Duration lease) {
 		return this.sessions.computeIfAbsent(lease, (leaseTime) -> {
 			EngineSession session = new EngineSession(this.backend.openSession(leaseTime),
-					this.settings.renewalIntervalFor(leaseTime), this.time);
+					this.settings.renewalIntervalFor(leaseTime), this.time, this.observations);
 			session.start();
 			return session;
 		});
 	}
 
 	Grant newGrant(LiveEntry entry) {
-		Grant grant = new Grant(entry, Objects.requireNonNull(entry.queueEntry()).ticket(), this.time,
-				this.settings.callbackExecutor(), this::release);
+		long token = Objects.requireNonNull(entry.queueEntry()).ticket();
+		Grant grant = new Grant(entry, token, this.time, this.settings.callbackExecutor(), this::release,
+				this.observations.startHold(entry.request().key(), entry.request().mode(), token));
 		this.grants.add(grant);
 		logger.debug("Granted lock '{}' in mode {} with token {}", grant.key(), grant.mode(), grant.token());
 		return grant;
@@ -198,6 +204,10 @@ final class DefaultLockManager implements LockManager {
 
 	void forget(Acquisition acquisition) {
 		this.acquisitions.remove(acquisition);
+	}
+
+	EngineObservations observations() {
+		return this.observations;
 	}
 
 	TimeSource time() {

@@ -3,6 +3,7 @@ package dev.dlock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -11,6 +12,8 @@ import dev.dlock.spi.AcquireRequest;
 import dev.dlock.spi.LockSession;
 import dev.dlock.spi.QueueEntry;
 import dev.dlock.support.TimeSource;
+import dev.dlock.support.AsyncFailures;
+import io.micrometer.observation.Observation;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,8 +44,12 @@ final class EngineSession {
 
 	private volatile TimeSource.@Nullable Cancellable tick;
 
-	EngineSession(LockSession backendSession, Duration renewalInterval, TimeSource time) {
+	private final EngineObservations observations;
+
+	EngineSession(LockSession backendSession, Duration renewalInterval, TimeSource time,
+			EngineObservations observations) {
 		this.backendSession = backendSession;
+		this.observations = observations;
 		this.time = time;
 		this.leaseNanos = backendSession.leaseTime().toNanos();
 		this.intervalNanos = renewalInterval.toNanos();
@@ -108,12 +115,21 @@ final class EngineSession {
 		}
 		List<QueueEntry> queueEntries = batch.stream().map(LiveEntry::queueEntry).toList();
 		long sentAt = this.time.nanoTime();
-		this.backendSession.renew(queueEntries).whenComplete((lost, failure) -> {
+		Observation observation = this.observations.startRenewal(batch.size());
+		CompletableFuture<Set<QueueEntry>> reply;
+		try {
+			reply = this.backendSession.renew(queueEntries);
+		}
+		catch (RuntimeException ex) {
+			reply = CompletableFuture.failedFuture(ex);
+		}
+		reply.whenComplete((lost, failure) -> {
+			EngineObservations.stopRenewal(observation, failure);
 			this.renewing.set(false);
 			long confirmedAt = this.time.nanoTime();
 			if (failure != null) {
 				this.renewalFailures.incrementAndGet();
-				logger.warn("Renewal of {} lock entries failed: {}", batch.size(), Futures.unwrap(failure).toString());
+				logger.warn("Renewal of {} lock entries failed: {}", batch.size(), AsyncFailures.unwrap(failure).toString());
 				armExpiryCheck();
 				return;
 			}
@@ -125,7 +141,29 @@ final class EngineSession {
 					entry.extend(sentAt, confirmedAt);
 				}
 			}
+			if (renewalOverdue() && this.renewing.compareAndSet(false, true)) {
+				// a slow round (many entries, a loaded server) made a tick skip: catch up now
+				// rather than a whole period later
+				renewRound();
+			}
 		});
+	}
+
+	/**
+	 * Whether an entry's last renewal was sent more than a period ago, as happens to
+	 * entries added while a round was under way when that round outlasted the period.
+	 */
+	private boolean renewalOverdue() {
+		if (this.closed) {
+			return false;
+		}
+		long dueBefore = this.time.nanoTime() + this.leaseNanos - this.intervalNanos;
+		for (LiveEntry entry : this.entries) {
+			if (entry.isAttached() && entry.validUntil() - dueBefore < 0) {
+				return true;
+			}
+		}
+		return false;
 	}
 
 	/** Ends every entry whose lease can no longer be proved alive. */

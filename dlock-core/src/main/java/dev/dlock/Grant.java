@@ -3,10 +3,12 @@ package dev.dlock;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 import dev.dlock.support.TimeSource;
+import io.micrometer.observation.Observation;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,7 +41,13 @@ final class Grant {
 
 	private volatile @Nullable Thread holderThread;
 
-	Grant(LiveEntry entry, long token, TimeSource time, Executor callbackExecutor, Consumer<Grant> onLastRelease) {
+	private final Observation observation;
+
+	private final AtomicBoolean ended = new AtomicBoolean();
+
+	Grant(LiveEntry entry, long token, TimeSource time, Executor callbackExecutor, Consumer<Grant> onLastRelease,
+			Observation observation) {
+		this.observation = observation;
 		this.entry = entry;
 		this.token = token;
 		this.time = time;
@@ -109,6 +117,7 @@ final class Grant {
 
 	void releaseHold() {
 		if (this.holds.decrementAndGet() == 0) {
+			endObservation(null);
 			this.onLastRelease.accept(this);
 		}
 	}
@@ -121,8 +130,15 @@ final class Grant {
 		}
 	}
 
+	private void endObservation(@Nullable LockLostException loss) {
+		if (this.ended.compareAndSet(false, true)) {
+			EngineObservations.stopHold(this.observation, loss);
+		}
+	}
+
 	private void markLost(LockLostException loss) {
 		this.lost = loss;
+		endObservation(loss);
 		logger.warn("{} (token {})", loss.getMessage(), this.token);
 		for (Consumer<LockLostException> listener : this.lossListeners) {
 			if (this.lossListeners.remove(listener)) {

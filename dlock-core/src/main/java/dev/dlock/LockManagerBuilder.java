@@ -5,8 +5,12 @@ import java.util.Objects;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ForkJoinPool;
 
+import dev.dlock.observation.LockAcquisitionConvention;
+import dev.dlock.observation.LockHoldConvention;
+import dev.dlock.observation.LockRenewalConvention;
 import dev.dlock.spi.LockBackend;
 import dev.dlock.support.TimeSource;
+import io.micrometer.observation.ObservationRegistry;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -30,6 +34,14 @@ public final class LockManagerBuilder {
 	private @Nullable TimeSource timeSource;
 
 	private Executor callbackExecutor = ForkJoinPool.commonPool();
+
+	private ObservationRegistry observationRegistry = ObservationRegistry.NOOP;
+
+	private @Nullable LockAcquisitionConvention acquisitionConvention;
+
+	private @Nullable LockHoldConvention holdConvention;
+
+	private @Nullable LockRenewalConvention renewalConvention;
 
 	LockManagerBuilder(LockBackend backend) {
 		this.backend = Objects.requireNonNull(backend, "'backend' must not be null");
@@ -100,6 +112,48 @@ public final class LockManagerBuilder {
 	}
 
 	/**
+	 * Where to report the {@code dlock.acquire}, {@code dlock.hold} and {@code dlock.renew}
+	 * observations. Default: none.
+	 * @param observationRegistry the registry
+	 * @return this builder
+	 */
+	public LockManagerBuilder observationRegistry(ObservationRegistry observationRegistry) {
+		this.observationRegistry = Objects.requireNonNull(observationRegistry,
+				"'observationRegistry' must not be null");
+		return this;
+	}
+
+	/**
+	 * A convention that replaces the default names and tags of {@code dlock.acquire}.
+	 * @param convention the convention
+	 * @return this builder
+	 */
+	public LockManagerBuilder acquisitionConvention(LockAcquisitionConvention convention) {
+		this.acquisitionConvention = Objects.requireNonNull(convention, "'convention' must not be null");
+		return this;
+	}
+
+	/**
+	 * A convention that replaces the default names and tags of {@code dlock.hold}.
+	 * @param convention the convention
+	 * @return this builder
+	 */
+	public LockManagerBuilder holdConvention(LockHoldConvention convention) {
+		this.holdConvention = Objects.requireNonNull(convention, "'convention' must not be null");
+		return this;
+	}
+
+	/**
+	 * A convention that replaces the default names and tags of {@code dlock.renew}.
+	 * @param convention the convention
+	 * @return this builder
+	 */
+	public LockManagerBuilder renewalConvention(LockRenewalConvention convention) {
+		this.renewalConvention = Objects.requireNonNull(convention, "'convention' must not be null");
+		return this;
+	}
+
+	/**
 	 * Builds the manager.
 	 * @return a new manager
 	 * @throws IllegalArgumentException if the renewal interval is not shorter than the
@@ -112,7 +166,9 @@ public final class LockManagerBuilder {
 		}
 		EngineSettings settings = new EngineSettings(this.leaseTime, renewal, this.maxRecheckInterval,
 				this.closeTimeout, this.callbackExecutor);
-		return new DefaultLockManager(this.backend, settings, this.timeSource);
+		EngineObservations observations = new EngineObservations(this.observationRegistry, this.backend.name(),
+				this.acquisitionConvention, this.holdConvention, this.renewalConvention);
+		return new DefaultLockManager(this.backend, settings, observations, this.timeSource);
 	}
 
 	private static Duration positive(Duration value, String name) {

@@ -1,0 +1,122 @@
+package dev.dlock;
+
+import java.util.concurrent.CancellationException;
+
+import dev.dlock.observation.DefaultLockAcquisitionConvention;
+import dev.dlock.observation.DefaultLockHoldConvention;
+import dev.dlock.observation.DefaultLockRenewalConvention;
+import dev.dlock.observation.LockAcquisitionContext;
+import dev.dlock.observation.LockAcquisitionConvention;
+import dev.dlock.observation.LockHoldContext;
+import dev.dlock.observation.LockHoldConvention;
+import dev.dlock.observation.LockObservationDocumentation;
+import dev.dlock.observation.LockRenewalContext;
+import dev.dlock.observation.LockRenewalConvention;
+import dev.dlock.support.AsyncFailures;
+import io.micrometer.observation.Observation;
+import io.micrometer.observation.ObservationRegistry;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Starts and stops the engine's observations: {@code dlock.acquire}, {@code dlock.hold}
+ * and {@code dlock.renew}. With the no-op registry every call is nearly free.
+ */
+final class EngineObservations {
+
+	private final ObservationRegistry registry;
+
+	private final String backend;
+
+	private final @Nullable LockAcquisitionConvention acquisitionConvention;
+
+	private final @Nullable LockHoldConvention holdConvention;
+
+	private final @Nullable LockRenewalConvention renewalConvention;
+
+	EngineObservations(ObservationRegistry registry, String backend,
+			@Nullable LockAcquisitionConvention acquisitionConvention, @Nullable LockHoldConvention holdConvention,
+			@Nullable LockRenewalConvention renewalConvention) {
+		this.registry = registry;
+		this.backend = backend;
+		this.acquisitionConvention = acquisitionConvention;
+		this.holdConvention = holdConvention;
+		this.renewalConvention = renewalConvention;
+	}
+
+	Observation startAcquisition(String key, LockMode mode) {
+		LockAcquisitionContext context = new LockAcquisitionContext(this.backend, key, mode);
+		return LockObservationDocumentation.ACQUIRE
+			.observation(this.acquisitionConvention, DefaultLockAcquisitionConvention.INSTANCE, () -> context,
+					this.registry)
+			.start();
+	}
+
+	/**
+	 * Stops an acquisition observation with the outcome that the result shows.
+	 */
+	static void stopAcquisition(Observation observation, @Nullable Grant grant, @Nullable Throwable failure,
+			boolean cancelled) {
+		if (observation.getContext() instanceof LockAcquisitionContext context) {
+			context.setOutcome(outcome(grant, failure, cancelled));
+		}
+		if (failure != null && grant == null && !cancelled
+				&& !(AsyncFailures.unwrap(failure) instanceof LockAcquisitionTimeoutException)) {
+			observation.error(AsyncFailures.unwrap(failure));
+		}
+		observation.stop();
+	}
+
+	private static LockAcquisitionContext.Outcome outcome(@Nullable Grant grant, @Nullable Throwable failure,
+			boolean cancelled) {
+		if (grant != null) {
+			return LockAcquisitionContext.Outcome.ACQUIRED;
+		}
+		if (failure == null) {
+			return LockAcquisitionContext.Outcome.BUSY;
+		}
+		Throwable cause = AsyncFailures.unwrap(failure);
+		if (cause instanceof LockAcquisitionTimeoutException) {
+			return LockAcquisitionContext.Outcome.TIMEOUT;
+		}
+		if (cancelled || cause instanceof CancellationException) {
+			return LockAcquisitionContext.Outcome.CANCELLED;
+		}
+		return LockAcquisitionContext.Outcome.ERROR;
+	}
+
+	Observation startHold(String key, LockMode mode, long token) {
+		LockHoldContext context = new LockHoldContext(this.backend, key, mode, token);
+		return LockObservationDocumentation.HOLD
+			.observation(this.holdConvention, DefaultLockHoldConvention.INSTANCE, () -> context, this.registry)
+			.start();
+	}
+
+	static void stopHold(Observation observation, @Nullable LockLostException loss) {
+		if (observation.getContext() instanceof LockHoldContext context) {
+			context.setOutcome((loss != null) ? LockHoldContext.Outcome.LOST : LockHoldContext.Outcome.RELEASED);
+		}
+		if (loss != null) {
+			observation.error(loss);
+		}
+		observation.stop();
+	}
+
+	Observation startRenewal(int entries) {
+		LockRenewalContext context = new LockRenewalContext(this.backend, entries);
+		return LockObservationDocumentation.RENEW
+			.observation(this.renewalConvention, DefaultLockRenewalConvention.INSTANCE, () -> context,
+					this.registry)
+			.start();
+	}
+
+	static void stopRenewal(Observation observation, @Nullable Throwable failure) {
+		if (observation.getContext() instanceof LockRenewalContext context) {
+			context.setSucceeded(failure == null);
+		}
+		if (failure != null) {
+			observation.error(AsyncFailures.unwrap(failure));
+		}
+		observation.stop();
+	}
+
+}
