@@ -19,6 +19,7 @@ import dev.dlock.spi.EnqueueResult;
 import dev.dlock.spi.QueueEntry;
 import dev.dlock.spi.QueueState;
 import dev.dlock.spi.Subscription;
+import dev.dlock.support.AsyncFailures;
 import dev.dlock.support.GrantRule;
 import dev.dlock.support.KeyCodec;
 import io.nats.client.Connection;
@@ -310,7 +311,7 @@ final class NatsBucket implements AutoCloseable {
 				if (NatsCalls.apiErrorCode(failure) == NatsCalls.WRONG_LAST_SEQUENCE) {
 					return entry;
 				}
-				throw NatsCalls.failure("Renewing a lock entry", failure);
+				throw AsyncFailures.toLockException(failure, "Renewing a lock entry");
 			});
 		});
 	}

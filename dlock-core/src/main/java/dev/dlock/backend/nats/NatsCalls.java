@@ -3,13 +3,10 @@ package dev.dlock.backend.nats;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeoutException;
 
-import dev.dlock.LockBackendException;
 import dev.dlock.support.TimeSource;
 import io.nats.client.Connection;
 import io.nats.client.JetStreamApiException;
@@ -167,27 +164,6 @@ final class NatsCalls {
 			}
 		}
 		return 0;
-	}
-
-	/** Turns a client failure into dlock's exception, keeping dlock's own. */
-	static LockBackendException failure(String action, Throwable failure) {
-		Throwable cause = unwrap(failure);
-		if (cause instanceof LockBackendException lockException) {
-			return lockException;
-		}
-		if (cause instanceof InterruptedException) {
-			Thread.currentThread().interrupt();
-		}
-		return new LockBackendException(action + " failed: " + cause, cause);
-	}
-
-	static Throwable unwrap(Throwable failure) {
-		Throwable current = failure;
-		while ((current instanceof CompletionException || current instanceof ExecutionException)
-				&& current.getCause() != null) {
-			current = current.getCause();
-		}
-		return current;
 	}
 
 }

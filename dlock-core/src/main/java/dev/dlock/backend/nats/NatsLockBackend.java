@@ -25,6 +25,7 @@ import dev.dlock.spi.BackendCapability;
 import dev.dlock.spi.BackendHealth;
 import dev.dlock.spi.LockBackend;
 import dev.dlock.spi.LockSession;
+import dev.dlock.support.AsyncFailures;
 import dev.dlock.support.SystemTimeSource;
 import dev.dlock.support.TimeSource;
 import io.nats.client.Connection;
@@ -171,7 +172,7 @@ public final class NatsLockBackend implements LockBackend {
 		return this.calls.handOver(probe.handle((result, failure) -> {
 			Duration roundTrip = Duration.ofNanos(this.calls.time().nanoTime() - start);
 			if (failure != null) {
-				return BackendHealth.down(roundTrip, NatsCalls.unwrap(failure).toString());
+				return BackendHealth.down(roundTrip, AsyncFailures.unwrap(failure).toString());
 			}
 			Map<String, Object> details = new LinkedHashMap<>();
 			ServerInfo server = this.connection.getServerInfo();
