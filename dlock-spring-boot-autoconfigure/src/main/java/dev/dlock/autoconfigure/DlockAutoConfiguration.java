@@ -46,7 +46,7 @@ import org.springframework.context.annotation.Import;
 		"org.springframework.boot.micrometer.observation.autoconfigure.ObservationAutoConfiguration" })
 @ConditionalOnBooleanProperty(name = "dlock.enabled", matchIfMissing = true)
 @EnableConfigurationProperties(DlockProperties.class)
-@Import({ RedisLockBackendConfiguration.class, EtcdLockBackendConfiguration.class,
+@Import({ RedisLockBackendConfiguration.class, EtcdLockBackendConfiguration.class, NatsLockBackendConfiguration.class,
 		InMemoryLockBackendConfiguration.class })
 public final class DlockAutoConfiguration {
 

@@ -24,6 +24,7 @@ import dev.dlock.spring.aop.DistributedLockInterceptor;
 import io.etcd.jetcd.Client;
 import io.lettuce.core.AbstractRedisClient;
 import io.micrometer.observation.ObservationRegistry;
+import io.nats.client.Connection;
 import io.micrometer.observation.tck.TestObservationRegistry;
 import io.micrometer.observation.tck.TestObservationRegistryAssert;
 import org.junit.jupiter.api.Test;
@@ -160,6 +161,20 @@ class DlockAutoConfigurationTests {
 				.hasStackTraceContaining("SSL bundle name 'missing' cannot be found"));
 		this.runner.withPropertyValues("dlock.backend=etcd", "dlock.etcd.tls.enabled=true")
 			.run((context) -> assertThat(context).hasSingleBean(EtcdLockBackend.class));
+	}
+
+	@Test
+	void natsDetectionNeedsItsClientOnTheClassPath() {
+		this.runner.withPropertyValues("dlock.nats.url=nats://127.0.0.1:4222")
+			.withClassLoader(new FilteredClassLoader(Connection.class))
+			.run((context) -> assertThat(analyze(context.getStartupFailure()).getDescription())
+				.contains("- nats: @ConditionalOnClass did not find required class 'io.nats.client.Connection'"));
+	}
+
+	@Test
+	void invalidNatsBucketFailsTheStartUp() {
+		this.runner.withPropertyValues("dlock.backend=nats", "dlock.nats.bucket=no.dots")
+			.run((context) -> assertThat(context).getFailure().hasStackTraceContaining("'bucket' must consist of"));
 	}
 
 	@Test
