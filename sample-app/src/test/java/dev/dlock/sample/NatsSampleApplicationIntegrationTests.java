@@ -1,0 +1,32 @@
+package dev.dlock.sample;
+
+import java.util.UUID;
+
+import dev.dlock.testserver.NatsServer;
+
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
+import org.springframework.test.context.ActiveProfiles;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+/**
+ * The sample app with its {@code nats} profile, against a nats-server with JetStream
+ * started for the tests.
+ */
+@SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT)
+@ActiveProfiles("nats")
+class NatsSampleApplicationIntegrationTests extends SampleEndpointsTestSupport {
+
+	@DynamicPropertySource
+	static void nats(DynamicPropertyRegistry registry) {
+		registry.add("dlock.nats.url", () -> NatsServer.shared().url());
+		registry.add("dlock.nats.bucket", () -> "sample-" + UUID.randomUUID());
+	}
+
+	@Override
+	protected String expectedBackend() {
+		return "nats";
+	}
+
+}
