@@ -42,6 +42,8 @@ final class Acquisition {
 
 	private final CompletableFuture<@Nullable Grant> result = new CompletableFuture<>();
 
+	private final long startedAt;
+
 	private final Object monitor = new Object();
 
 	// guarded by monitor
@@ -59,6 +61,8 @@ final class Acquisition {
 
 	private boolean arming;
 
+	private boolean granting;
+
 	private boolean rejected;
 
 	private boolean aborted;
@@ -72,6 +76,20 @@ final class Acquisition {
 		this.mode = mode;
 		this.waitTime = waitTime;
 		this.waitIfBusy = !waitTime.isZero();
+		this.startedAt = engine.time().nanoTime();
+	}
+
+	/** This request while it waits, or {@code null} once it has ended. */
+	@Nullable LockInfo describe(long now) {
+		LiveEntry live;
+		synchronized (this.monitor) {
+			live = this.entry;
+		}
+		if (this.result.isDone() || live == null || !live.isAttached()) {
+			return null;
+		}
+		return new LockInfo(this.key, this.mode, LockInfo.State.WAITING, null, Duration.ofNanos(now - this.startedAt),
+				Duration.ofNanos(Math.max(0, live.validUntil() - now)));
 	}
 
 	CompletableFuture<@Nullable Grant> start() {
@@ -164,6 +182,15 @@ final class Acquisition {
 	}
 
 	private void grant(LiveEntry live) {
+		synchronized (this.monitor) {
+			// two polls can both answer GRANTED (a signal may start one while another's
+			// reply is being handled); only the first may make a grant, since undoing a
+			// duplicate would remove the entry that the real grant stands on
+			if (this.granting || this.result.isDone()) {
+				return;
+			}
+			this.granting = true;
+		}
 		if (!live.isAlive(this.engine.time().nanoTime())) {
 			fail(new LockBackendException("The grant of lock '" + this.key
 					+ "' arrived after its lease could no longer be proved alive", null));
