@@ -22,6 +22,7 @@ import io.nats.client.JetStreamSubscription;
 import io.nats.client.Message;
 import io.nats.client.PushSubscribeOptions;
 import io.nats.client.api.AckPolicy;
+import io.nats.client.api.ConsumerInfo;
 import io.nats.client.api.ConsumerConfiguration;
 import io.nats.client.api.DeliverPolicy;
 import io.nats.client.impl.Headers;
@@ -58,6 +59,12 @@ final class BucketMirror implements AutoCloseable {
 
 	private static final String OPERATION_HEADER = "KV-Operation";
 
+	/**
+	 * How long after the copy applied what a waiter needs it waits for a message with
+	 * nothing pending before it asks the server for the consumer's pending count.
+	 */
+	private static final Duration PROBE_DELAY = Duration.ofMillis(10);
+
 	private final NatsCalls calls;
 
 	private final String stream;
@@ -78,6 +85,10 @@ final class BucketMirror implements AutoCloseable {
 	private long lastSeq;
 
 	private long completeSeq;
+
+	private long anchorSeq;
+
+	private boolean probing;
 
 	private long changeClock;
 
@@ -158,10 +169,10 @@ final class BucketMirror implements AutoCloseable {
 				apply(kvKey, seq, stamp, value, signals);
 			}
 			if (meta.pendingCount() == 0) {
-				this.completeSeq = seq;
-				NavigableMap<Long, List<CompletableFuture<Boolean>>> due = this.waiters.headMap(seq, true);
-				due.values().forEach(completed::addAll);
-				due.clear();
+				completeAsOf(seq, completed);
+			}
+			else if (this.anchorSeq > 0 && seq >= this.anchorSeq) {
+				completeAsOf(this.anchorSeq, completed);
 			}
 		}
 		// waiters' signals and decisions waiting for the copy go on on this thread: both are
@@ -177,6 +188,71 @@ final class BucketMirror implements AutoCloseable {
 		catch (RuntimeException ex) {
 			logger.warn("A lock waiter's change signal failed", ex);
 		}
+	}
+
+	/**
+	 * Records that the copy is complete as of {@code seq} and collects the waiters that
+	 * this satisfies.
+	 */
+	// guarded by lock
+	private void completeAsOf(long seq, List<CompletableFuture<Boolean>> completed) {
+		if (seq > this.completeSeq) {
+			this.completeSeq = seq;
+		}
+		if (this.anchorSeq <= this.completeSeq) {
+			this.anchorSeq = 0;
+		}
+		NavigableMap<Long, List<CompletableFuture<Boolean>>> due = this.waiters.headMap(this.completeSeq, true);
+		due.values().forEach(completed::addAll);
+		due.clear();
+	}
+
+	/**
+	 * Asks the server for the consumer's pending count when the copy has applied the
+	 * messages a waiter needs but no message came with nothing pending behind it.
+	 * nats-server 2.9 can over-count a push consumer's pending messages by one for good
+	 * (after a message it had not delivered yet was replaced); the consumer info request
+	 * counts afresh. If nothing is pending, the copy is complete as of the last delivered
+	 * sequence once it has applied it.
+	 */
+	private void probePending(long seq) {
+		JetStreamSubscription current;
+		int probedGeneration;
+		synchronized (this.lock) {
+			if (this.closed || this.probing || this.completeSeq >= seq || this.lastSeq < seq
+					|| this.subscription == null) {
+				return;
+			}
+			this.probing = true;
+			current = this.subscription;
+			probedGeneration = this.generation;
+		}
+		CompletableFuture<Message> reply;
+		try {
+			reply = this.calls.api("CONSUMER.INFO." + this.stream + "." + current.getConsumerName(), "");
+		}
+		catch (RuntimeException ex) {
+			reply = CompletableFuture.failedFuture(ex);
+		}
+		reply.whenComplete((message, failure) -> {
+			List<CompletableFuture<Boolean>> completed = new ArrayList<>();
+			synchronized (this.lock) {
+				this.probing = false;
+				if (failure == null && probedGeneration == this.generation) {
+					ConsumerInfo info = new ConsumerInfo(message);
+					if (!info.hasError() && info.getNumPending() == 0) {
+						long delivered = info.getDelivered().getStreamSequence();
+						if (this.lastSeq >= delivered) {
+							completeAsOf(delivered, completed);
+						}
+						else if (delivered > this.anchorSeq) {
+							this.anchorSeq = delivered;
+						}
+					}
+				}
+			}
+			completed.forEach((future) -> future.complete(true));
+		});
 	}
 
 	/** The KV key of a message subject, if it has the shape of a queue entry. */
@@ -275,6 +351,8 @@ final class BucketMirror implements AutoCloseable {
 			progress = this.lastSeq;
 		}
 		long giveUpAt = this.calls.time().nanoTime() + limit.toNanos();
+		TimeSource.Cancellable probe = this.calls.time().schedule(PROBE_DELAY, () -> probePending(seq));
+		done.whenComplete((complete, failure) -> probe.cancel());
 		checkProgress(seq, done, progress, stall, giveUpAt);
 		return done;
 	}
@@ -301,6 +379,7 @@ final class BucketMirror implements AutoCloseable {
 				}
 			}
 			if (waitOn) {
+				probePending(seq);
 				checkProgress(seq, done, applied, stall, giveUpAt);
 			}
 			else {
@@ -440,6 +519,7 @@ final class BucketMirror implements AutoCloseable {
 			next = ++this.generation;
 			this.lastSeq = 0;
 			this.completeSeq = 0;
+			this.anchorSeq = 0;
 			for (Resource resource : this.resources.values()) {
 				resource.entries.clear();
 				changed(resource, signals);
