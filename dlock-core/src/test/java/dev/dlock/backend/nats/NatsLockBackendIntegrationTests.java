@@ -15,6 +15,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 import dev.dlock.DistributedLockException;
 import dev.dlock.LockBackendException;
@@ -442,21 +443,26 @@ class NatsLockBackendIntegrationTests {
 				History history = new History();
 				AtomicInteger grants = new AtomicInteger();
 				AtomicInteger failures = new AtomicInteger();
+				AtomicLong pace = new AtomicLong(5);
 				CountDownLatch stop = new CountDownLatch(1);
 				ExecutorService workers = Executors.newFixedThreadPool(6);
 				try {
 					List<Future<?>> running = new ArrayList<>();
 					for (int t = 0; t < 6; t++) {
 						LockManager manager = managers.get(t % managers.size());
-						running.add(workers.submit(() -> work(manager, keys, history, grants, failures, stop)));
+						running.add(workers.submit(() -> work(manager, keys, history, grants, failures, pace, stop)));
 					}
 					await().atMost(WAIT).until(() -> grants.get() >= 100);
 					NatsServer leader = streamLeader(cluster, replicated);
 					leader.kill();
 					int beforeKill = grants.get();
 					await().atMost(Duration.ofSeconds(30)).until(() -> grants.get() >= beforeKill + 100);
+					// slower while the restarted server catches up: on a loaded 2-core machine it may
+					// otherwise never count as current with the stream (its readiness check)
+					pace.set(50);
 					leader.restart();
 					cluster.awaitHealthy();
+					pace.set(5);
 					int afterRestart = grants.get();
 					await().atMost(Duration.ofSeconds(30)).until(() -> grants.get() >= afterRestart + 100);
 					stop.countDown();
@@ -490,7 +496,7 @@ class NatsLockBackendIntegrationTests {
 		}
 
 		private static Void work(LockManager manager, List<String> keys, History history, AtomicInteger grants,
-				AtomicInteger failures, CountDownLatch stop) {
+				AtomicInteger failures, AtomicLong pace, CountDownLatch stop) {
 			ThreadLocalRandom random = ThreadLocalRandom.current();
 			while (stop.getCount() > 0) {
 				String key = keys.get(random.nextInt(keys.size()));
@@ -509,7 +515,7 @@ class NatsLockBackendIntegrationTests {
 					// the server the client talked to died, or the stream elects a new leader:
 					// back off as a client would, unless the test ends meanwhile
 					failures.incrementAndGet();
-					if (backOff(stop)) {
+					if (pause(stop, 100)) {
 						return null;
 					}
 				}
@@ -517,13 +523,19 @@ class NatsLockBackendIntegrationTests {
 					Thread.currentThread().interrupt();
 					return null;
 				}
+				// work between locks, as clients do: a restarted server must be able to catch up
+				// with the stream while the others write
+				if (pause(stop, pace.get())) {
+					return null;
+				}
 			}
 			return null;
 		}
 
-		private static boolean backOff(CountDownLatch stop) {
+		/** Waits for the end of the test, at most {@code millis}; tells whether it ended. */
+		private static boolean pause(CountDownLatch stop, long millis) {
 			try {
-				return stop.await(100, TimeUnit.MILLISECONDS);
+				return stop.await(millis, TimeUnit.MILLISECONDS);
 			}
 			catch (InterruptedException ex) {
 				Thread.currentThread().interrupt();
