@@ -640,7 +640,7 @@ public abstract class LockBackendConformanceKit {
 			String base = newKey() + ":";
 			int count = manyKeysCount();
 			List<LockHandle> handles = new ArrayList<>(count);
-			int batch = 500;
+			int batch = 100;
 			for (int start = 0; start < count; start += batch) {
 				List<CompletableFuture<LockHandle>> pending = new ArrayList<>();
 				for (int i = start; i < Math.min(count, start + batch); i++) {
@@ -655,7 +655,10 @@ public abstract class LockBackendConformanceKit {
 				assertThat(other.tryAcquire(base + i, LockMode.CR)).isEmpty();
 			}
 			handles.forEach(LockHandle::release);
+			// 10,000 removals at once can make a server shed load for a moment (etcd: "too
+			// many requests"); the claim is that the keys become free
 			await().atMost(Duration.ofSeconds(30))
+				.ignoreExceptionsInstanceOf(LockBackendException.class)
 				.until(() -> other.tryAcquire(base + (count - 1), LockMode.EX).map((h) -> {
 					h.release();
 					return true;
