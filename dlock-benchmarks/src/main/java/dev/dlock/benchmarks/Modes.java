@@ -4,6 +4,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import dev.dlock.benchmarks.Figure.Better;
@@ -14,10 +19,14 @@ import dev.dlock.benchmarks.LockLibrary.LockClient;
 /**
  * Four readers, each with its own client, take one key in a shared mode (dlock {@code PR},
  * a read lock elsewhere), hold it 2 ms and take it again at once, so that the key is
- * practically never free. A writer with its own client asks for it in {@code PW} (a write
- * lock) every 20 ms and holds it 1 ms. Reports the readers' acquisitions per second, the
- * writer's wait, and how many of the writer's requests ran out of their wait time (the
- * round's length).
+ * practically never free of readers. A writer with its own client asks for it in
+ * {@code PW} (a write lock) every 20 ms, waits at most half a round, and holds it 1 ms.
+ * The readers keep going until the writer's last request has ended, so that a writer
+ * starved by readers is never let in by the end of the round.
+ * <p>
+ * Reports the readers' acquisitions per second, the writer's grants per second, its wait
+ * (a request that ran out of time counts with its full wait) and how many of its requests
+ * ran out of time.
  */
 final class Modes {
 
@@ -31,93 +40,65 @@ final class Modes {
 
 	private static final Duration WRITE_PERIOD = Duration.ofMillis(20);
 
-	private Modes() {
+	private final LockLibrary library;
+
+	private final String key = "bench-m-" + UUID.randomUUID();
+
+	private final List<LockClient> clients = new ArrayList<>();
+
+	private final AtomicInteger readersInside = new AtomicInteger();
+
+	private final AtomicInteger writersInside = new AtomicInteger();
+
+	private final AtomicInteger violations = new AtomicInteger();
+
+	private final ExecutorService threads = Executors.newFixedThreadPool(READERS + 1, (runnable) -> {
+		Thread thread = new Thread(runnable, "bench-modes");
+		thread.setDaemon(true);
+		return thread;
+	});
+
+	private Modes(LockLibrary library) {
+		this.library = library;
 	}
 
 	static void run(Settings settings, Results results, LockLibrary library) throws Exception {
-		String key = "bench-m-" + UUID.randomUUID();
-		Duration writerWait = settings.contendedRound();
-		List<LockClient> clients = new ArrayList<>();
-		AtomicInteger readersInside = new AtomicInteger();
-		AtomicInteger writersInside = new AtomicInteger();
-		AtomicInteger violations = new AtomicInteger();
+		Modes modes = new Modes(library);
 		double[] readerRate = new double[settings.rounds()];
+		double[] writerRate = new double[settings.rounds()];
 		double[] waitP50 = new double[settings.rounds()];
 		double[] waitP99 = new double[settings.rounds()];
 		double[] timeouts = new double[settings.rounds()];
-		try (Parallel threads = new Parallel(READERS + 1, "modes")) {
+		Duration writerWait = settings.contendedRound().dividedBy(2);
+		try {
 			for (int i = 0; i <= READERS; i++) {
-				clients.add(library.connect());
+				modes.clients.add(library.connect());
 			}
-			Samples[] waits = new Samples[1];
-			AtomicInteger reads = new AtomicInteger();
-			AtomicInteger writerTimeouts = new AtomicInteger();
-			Parallel.IndexedStep step = (thread) -> {
-				LockClient client = clients.get(thread);
-				if (thread == READERS) {
-					Measure.pause(WRITE_PERIOD);
-					long start = System.nanoTime();
-					Held held = client.lock(key, Kind.WRITE, writerWait);
-					long waited = System.nanoTime() - start;
-					synchronized (waits) {
-						waits[0].add(waited);
-					}
-					if (held == null) {
-						writerTimeouts.incrementAndGet();
-						return;
-					}
-					if (writersInside.incrementAndGet() != 1 || readersInside.get() != 0) {
-						violations.incrementAndGet();
-					}
-					Measure.pause(WRITE_HOLD);
-					writersInside.decrementAndGet();
-					held.unlock();
-				}
-				else {
-					Held held = client.lock(key, Kind.READ, Duration.ofSeconds(30));
-					if (held == null) {
-						throw new IllegalStateException("A reader waited 30 s");
-					}
-					readersInside.incrementAndGet();
-					if (writersInside.get() != 0) {
-						violations.incrementAndGet();
-					}
-					Measure.pause(READ_HOLD);
-					readersInside.decrementAndGet();
-					reads.incrementAndGet();
-					held.unlock();
-				}
-			};
-			waits[0] = new Samples();
-			threads.run(settings.warmUp(), step);
+			modes.round(settings.warmUp(), writerWait);
 			for (int i = 0; i < settings.rounds(); i++) {
-				synchronized (waits) {
-					waits[0] = new Samples();
-				}
-				reads.set(0);
-				writerTimeouts.set(0);
-				long start = System.nanoTime();
-				threads.run(settings.contendedRound(), step);
-				readerRate[i] = reads.get() * 1e9 / (System.nanoTime() - start);
-				synchronized (waits) {
-					waitP50[i] = waits[0].percentileMillis(50);
-					waitP99[i] = waits[0].percentileMillis(99);
-				}
-				timeouts[i] = writerTimeouts.get();
+				Round round = modes.round(settings.contendedRound(), writerWait);
+				readerRate[i] = round.reads() * 1e9 / round.nanos();
+				writerRate[i] = round.writes() * 1e9 / round.nanos();
+				waitP50[i] = round.waits().percentileMillis(50);
+				waitP99[i] = round.waits().percentileMillis(99);
+				timeouts[i] = round.timeouts();
 			}
 		}
 		finally {
-			for (LockClient client : clients) {
+			modes.threads.shutdownNow();
+			for (LockClient client : modes.clients) {
 				client.close();
 			}
 		}
-		if (violations.get() > 0) {
+		if (modes.violations.get() > 0) {
 			results.note(library.server() + " · " + library.name() + " (modes)",
-					violations.get() + " times a reader and the writer were inside at once");
+					modes.violations.get() + " times a reader and the writer were inside at once");
 		}
 		String name = library.modesName();
 		String single = Floors.singleOp(library.server());
 		results.add(new Figure(SECTION, library.server(), name, "reader ops/s", "ops/s", Better.HIGHER, readerRate,
+				null, null));
+		results.add(new Figure(SECTION, library.server(), name, "writer grants/s", "ops/s", Better.HIGHER, writerRate,
 				null, null));
 		results.add(new Figure(SECTION, library.server(), name, "writer wait p50", "ms", Better.LOWER, waitP50, single,
 				"p50"));
@@ -125,6 +106,72 @@ final class Modes {
 				"p99"));
 		results.add(new Figure(SECTION, library.server(), name, "writer timeouts", "per round", Better.LOWER,
 				timeouts, null, null));
+	}
+
+	private Round round(Duration length, Duration writerWait) throws Exception {
+		AtomicBoolean readersGo = new AtomicBoolean(true);
+		AtomicInteger reads = new AtomicInteger();
+		List<Future<?>> readers = new ArrayList<>();
+		long start = System.nanoTime();
+		for (int i = 0; i < READERS; i++) {
+			LockClient client = this.clients.get(i);
+			readers.add(this.threads.submit(() -> {
+				while (readersGo.get()) {
+					read(client);
+					reads.incrementAndGet();
+				}
+				return null;
+			}));
+		}
+		LockClient writer = this.clients.get(READERS);
+		Samples waits = new Samples();
+		int[] writes = new int[1];
+		int[] timeouts = new int[1];
+		this.threads.submit(() -> {
+			long end = start + length.toNanos();
+			while (System.nanoTime() < end) {
+				Measure.pause(WRITE_PERIOD);
+				long asked = System.nanoTime();
+				Held held = writer.lock(this.key, Kind.WRITE, writerWait);
+				waits.add(System.nanoTime() - asked);
+				if (held == null) {
+					timeouts[0]++;
+					continue;
+				}
+				if (this.writersInside.incrementAndGet() != 1 || this.readersInside.get() != 0) {
+					this.violations.incrementAndGet();
+				}
+				Measure.pause(WRITE_HOLD);
+				this.writersInside.decrementAndGet();
+				held.unlock();
+				writes[0]++;
+			}
+			return null;
+		}).get(length.toNanos() + writerWait.toNanos() + TimeUnit.SECONDS.toNanos(60), TimeUnit.NANOSECONDS);
+		long nanos = System.nanoTime() - start;
+		int readCount = reads.get();
+		readersGo.set(false);
+		for (Future<?> reader : readers) {
+			reader.get(60, TimeUnit.SECONDS);
+		}
+		return new Round(nanos, readCount, writes[0], timeouts[0], waits);
+	}
+
+	private void read(LockClient client) throws Exception {
+		Held held = client.lock(this.key, Kind.READ, Duration.ofSeconds(30));
+		if (held == null) {
+			throw new IllegalStateException("A reader waited 30 s");
+		}
+		this.readersInside.incrementAndGet();
+		if (this.writersInside.get() != 0) {
+			this.violations.incrementAndGet();
+		}
+		Measure.pause(READ_HOLD);
+		this.readersInside.decrementAndGet();
+		held.unlock();
+	}
+
+	private record Round(long nanos, int reads, int writes, int timeouts, Samples waits) {
 	}
 
 }

@@ -5,6 +5,10 @@ import java.lang.management.MemoryMXBean;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 import dev.dlock.benchmarks.Figure.Better;
 import dev.dlock.benchmarks.LockLibrary.Held;
@@ -21,6 +25,9 @@ final class Scale {
 
 	static final String SECTION = "scale";
 
+	/** Threads that take the locks (the client is still one). */
+	static final int FILLERS = 8;
+
 	private static final MemoryMXBean MEMORY = ManagementFactory.getMemoryMXBean();
 
 	private Scale() {
@@ -30,38 +37,70 @@ final class Scale {
 		int count = settings.scaleLocks();
 		String prefix = "bench-s-" + UUID.randomUUID() + "-";
 		int threadsBefore = threadCount();
-		List<Held> held = new ArrayList<>(count);
 		double fillRate;
 		double heapPerLock;
 		int threadsAdded;
-		double[] renewals = new double[settings.rounds()];
+		double[] renewals = new double[settings.scaleRounds()];
+		// one thread per filler, so that each releases its locks on the thread that took them
+		List<ExecutorService> fillers = new ArrayList<>();
+		for (int t = 0; t < FILLERS; t++) {
+			fillers.add(Executors.newSingleThreadExecutor((runnable) -> {
+				Thread thread = new Thread(runnable, "bench-scale");
+				thread.setDaemon(true);
+				return thread;
+			}));
+		}
 		try (LockClient client = library.connect()) {
 			client.lock(prefix + "warm-up").unlock();
 			long heapBefore = usedHeapAfterGc();
 			long start = System.nanoTime();
-			for (int i = 0; i < count; i++) {
-				held.add(client.lock(prefix + i));
+			List<Future<List<Held>>> filled = new ArrayList<>();
+			for (int t = 0; t < FILLERS; t++) {
+				int first = t;
+				filled.add(fillers.get(t).submit(() -> {
+					List<Held> held = new ArrayList<>();
+					for (int i = first; i < count; i += FILLERS) {
+						held.add(client.lock(prefix + i));
+					}
+					return held;
+				}));
+			}
+			List<List<Held>> held = new ArrayList<>();
+			for (Future<List<Held>> future : filled) {
+				held.add(future.get(10, TimeUnit.MINUTES));
 			}
 			fillRate = count * 1e9 / (System.nanoTime() - start);
 			heapPerLock = (double) (usedHeapAfterGc() - heapBefore) / count;
-			threadsAdded = threadCount() - threadsBefore;
-			for (int i = 0; i < settings.rounds(); i++) {
+			threadsAdded = threadCount() - threadsBefore - FILLERS;
+			for (int i = 0; i < renewals.length; i++) {
 				long before = servers.requests(library.server());
 				long begin = System.nanoTime();
 				Measure.pause(settings.scaleWindow());
 				long after = servers.requests(library.server());
 				renewals[i] = (after - before) * 1e9 / (System.nanoTime() - begin);
 			}
-			for (Held lock : held) {
-				lock.unlock();
+			List<Future<?>> released = new ArrayList<>();
+			for (int t = 0; t < FILLERS; t++) {
+				List<Held> mine = held.get(t);
+				released.add(fillers.get(t).submit(() -> {
+					for (Held lock : mine) {
+						lock.unlock();
+					}
+					return null;
+				}));
+			}
+			for (Future<?> future : released) {
+				future.get(10, TimeUnit.MINUTES);
 			}
 		}
-		String locks = String.format("%,d locks", count);
+		finally {
+			fillers.forEach(ExecutorService::shutdownNow);
+		}
 		add(results, library, "heap per held lock", "bytes", new double[] { heapPerLock });
 		add(results, library, "renewal requests/s", "req/s", renewals);
 		add(results, library, "threads added", "threads", new double[] { threadsAdded });
-		results.add(new Figure(SECTION, library.server(), library.name(), "acquire ops/s (" + locks + ")", "ops/s",
-				Better.HIGHER, new double[] { fillRate }, null, null));
+		results.add(new Figure(SECTION, library.server(), library.name(), "acquire ops/s (" + FILLERS + " threads)",
+				"ops/s", Better.HIGHER, new double[] { fillRate }, null, null));
 	}
 
 	private static void add(Results results, LockLibrary library, String metric, String unit, double[] rounds) {

@@ -43,6 +43,10 @@ final class SpringIntegrationLibrary implements LockLibrary {
 		return "Spring Integration " + ((this.type == RedisLockType.SPIN_LOCK) ? "spin" : "pub/sub");
 	}
 
+	boolean spins() {
+		return this.type == RedisLockType.SPIN_LOCK;
+	}
+
 	@Override
 	public boolean renews() {
 		// renewal is an explicit renewLock call (or a scheduler the application configures)
