@@ -79,31 +79,25 @@ final class Floors {
 
 	/** The single operation each dlock acquire is compared with, by server. */
 	static String singleOp(String server) {
-		return switch (server) {
-			case "redis" -> EVALSHA;
-			case "etcd" -> TXN;
-			case "nats" -> KV_CREATE;
-			default -> "";
-		};
+		return names(server)[0];
 	}
 
 	/** The pair of operations each dlock acquire+release is compared with, by server. */
 	static String pair(String server) {
-		return switch (server) {
-			case "redis" -> EVALSHA_PAIR;
-			case "etcd" -> TXN_PAIR;
-			case "nats" -> KV_PAIR;
-			default -> "";
-		};
+		return names(server)[1];
 	}
 
 	/** The round trip each hand-off is compared with, by server (as the targets name them). */
 	static String roundTrip(String server) {
+		return names(server)[2];
+	}
+
+	private static String[] names(String server) {
 		return switch (server) {
-			case "redis" -> PING;
-			case "etcd" -> PUT;
-			case "nats" -> KV_CAS;
-			default -> "";
+			case "redis" -> new String[] { EVALSHA, EVALSHA_PAIR, PING };
+			case "etcd" -> new String[] { TXN, TXN_PAIR, PUT };
+			case "nats" -> new String[] { KV_CREATE, KV_PAIR, KV_CAS };
+			default -> new String[] { "", "", "" };
 		};
 	}
 

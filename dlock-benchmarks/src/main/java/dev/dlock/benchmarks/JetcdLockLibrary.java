@@ -16,17 +16,11 @@ import org.jspecify.annotations.Nullable;
 /**
  * jetcd's {@code Lock} service (etcd's server-side lock over a lease); one jetcd client and
  * one lease, kept alive by jetcd, per client.
+ *
+ * @param endpoint the etcd endpoint
+ * @param lease the lease's time to live
  */
-final class JetcdLockLibrary implements LockLibrary {
-
-	private final String endpoint;
-
-	private final Duration lease;
-
-	JetcdLockLibrary(String endpoint, Duration lease) {
-		this.endpoint = endpoint;
-		this.lease = lease;
-	}
+record JetcdLockLibrary(String endpoint, Duration lease) implements LockLibrary {
 
 	@Override
 	public String server() {

@@ -13,17 +13,11 @@ import org.redisson.config.Config;
  * Redisson's {@code RLock} (and {@code RReadWriteLock} for the modes), with its lock
  * watchdog renewing held locks; one {@code RedissonClient} per client. Redisson's defaults
  * otherwise, except a small idle pool so that clients start quickly.
+ *
+ * @param address the Redis URI
+ * @param lease the lock watchdog timeout
  */
-final class RedissonLibrary implements LockLibrary {
-
-	private final String address;
-
-	private final Duration lease;
-
-	RedissonLibrary(String address, Duration lease) {
-		this.address = address;
-		this.lease = lease;
-	}
+record RedissonLibrary(String address, Duration lease) implements LockLibrary {
 
 	@Override
 	public String server() {

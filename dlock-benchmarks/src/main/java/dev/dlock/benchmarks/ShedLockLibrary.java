@@ -11,20 +11,12 @@ import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactor
 /**
  * ShedLock's Redis provider (Spring Data Redis over Lettuce). ShedLock never waits: a busy
  * lock is simply not taken, so it appears only where nobody waits.
+ *
+ * @param host the Redis host
+ * @param port the Redis port
+ * @param lease {@code lockAtMostFor}
  */
-final class ShedLockLibrary implements LockLibrary {
-
-	private final String host;
-
-	private final int port;
-
-	private final Duration lease;
-
-	ShedLockLibrary(String host, int port, Duration lease) {
-		this.host = host;
-		this.port = port;
-		this.lease = lease;
-	}
+record ShedLockLibrary(String host, int port, Duration lease) implements LockLibrary {
 
 	@Override
 	public String server() {
@@ -54,7 +46,7 @@ final class ShedLockLibrary implements LockLibrary {
 
 			@Override
 			public @Nullable Held lock(String key, Kind kind, Duration wait) {
-				return provider.lock(new LockConfiguration(Instant.now(), key, ShedLockLibrary.this.lease, Duration.ZERO))
+				return provider.lock(new LockConfiguration(Instant.now(), key, lease(), Duration.ZERO))
 					.<Held>map((lock) -> lock::unlock)
 					.orElse(null);
 			}

@@ -15,23 +15,13 @@ import org.springframework.integration.redis.util.RedisLockRegistry.RedisLockTyp
 /**
  * Spring Integration's {@code RedisLockRegistry} of one lock type over a Lettuce
  * connection factory, one registry and factory per client, with their defaults.
+ *
+ * @param host the Redis host
+ * @param port the Redis port
+ * @param type spin or pub/sub
+ * @param lease the lock expiry
  */
-final class SpringIntegrationLibrary implements LockLibrary {
-
-	private final String host;
-
-	private final int port;
-
-	private final RedisLockType type;
-
-	private final Duration lease;
-
-	SpringIntegrationLibrary(String host, int port, RedisLockType type, Duration lease) {
-		this.host = host;
-		this.port = port;
-		this.type = type;
-		this.lease = lease;
-	}
+record SpringIntegrationLibrary(String host, int port, RedisLockType type, Duration lease) implements LockLibrary {
 
 	@Override
 	public String server() {
