@@ -95,7 +95,7 @@ final class MarkdownReport {
 		Set<String> metrics = new LinkedHashSet<>();
 		Set<String> rows = new LinkedHashSet<>();
 		figures.forEach((f) -> {
-			metrics.add(f.metric() + " (" + f.unit() + ")");
+			metrics.add(header(f));
 			rows.add(f.server() + "\u0000" + f.library());
 		});
 		line("## " + title(section));
@@ -117,7 +117,7 @@ final class MarkdownReport {
 			for (String metric : metrics) {
 				Optional<Figure> figure = figures.stream()
 					.filter((f) -> f.server().equals(parts[0]) && f.library().equals(parts[1])
-							&& (f.metric() + " (" + f.unit() + ")").equals(metric))
+							&& header(f).equals(metric))
 					.findFirst();
 				cells.append(" | ").append(figure.map(MarkdownReport::cell).orElse(""));
 			}
@@ -189,6 +189,10 @@ final class MarkdownReport {
 				+ "over the round's wall time.");
 		items.forEach((item) -> line("- " + item));
 		line("");
+	}
+
+	private static String header(Figure figure) {
+		return figure.metric().contains(figure.unit()) ? figure.metric() : figure.metric() + " (" + figure.unit() + ")";
 	}
 
 	private static String cell(Figure figure) {

@@ -1,5 +1,7 @@
 package dev.dlock.benchmarks;
 
+import java.math.BigDecimal;
+import java.math.MathContext;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -15,7 +17,7 @@ final class SvgPlot {
 
 	private static final int LEFT = 250;
 
-	private static final int RIGHT = 40;
+	private static final int RIGHT = 120;
 
 	private static final int TOP = 50;
 
@@ -46,9 +48,9 @@ final class SvgPlot {
 						+ "font-family=\"sans-serif\" font-size=\"13\">%n",
 				WIDTH, height, WIDTH, height));
 		svg.append(String.format(Locale.ROOT, "<rect width=\"%d\" height=\"%d\" fill=\"white\"/>%n", WIDTH, height));
-		svg.append(text(LEFT, 20, "Hand-off latency: release → waiter's acquire returns (ms, log scale)", "start",
+		svg.append(text(10, 20, "Hand-off latency: release → waiter's acquire returns (ms, log scale)", "start",
 				"font-size=\"15\" font-weight=\"bold\""));
-		svg.append(text(LEFT, 38, subtitle, "start", "fill=\"#555\" font-size=\"11\""));
+		svg.append(text(10, 38, subtitle, "start", "fill=\"#555\" font-size=\"11\""));
 		int axisY = TOP + ROW * Math.max(1, distributions.size());
 		for (double tick = from; tick <= to * 1.0001; tick *= 10) {
 			for (int minor = 1; minor < 10; minor++) {
@@ -61,7 +63,7 @@ final class SvgPlot {
 						"<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"%s\"/>%n", x, TOP - 5, x, axisY,
 						(minor == 1) ? "#bbb" : "#eee"));
 			}
-			svg.append(text(x(tick, from, to), axisY + 18, Format.number(tick), "middle", ""));
+			svg.append(text(x(tick, from, to), axisY + 18, tickLabel(tick), "middle", ""));
 		}
 		svg.append(text(LEFT + (WIDTH - LEFT - RIGHT) / 2.0, axisY + 38, "milliseconds", "middle", "fill=\"#555\""));
 		int row = 0;
@@ -93,6 +95,10 @@ final class SvgPlot {
 		}
 		svg.append("</svg>\n");
 		return svg.toString();
+	}
+
+	static String tickLabel(double tick) {
+		return new BigDecimal(tick, new MathContext(3)).stripTrailingZeros().toPlainString();
 	}
 
 	private static double clamp(double value, double from) {

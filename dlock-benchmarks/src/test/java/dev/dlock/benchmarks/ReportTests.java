@@ -66,6 +66,14 @@ class ReportTests {
 	}
 
 	@Test
+	void axisTicksArePlainNumbers() {
+		assertThat(SvgPlot.tickLabel(0.1)).isEqualTo("0.1");
+		assertThat(SvgPlot.tickLabel(1)).isEqualTo("1");
+		assertThat(SvgPlot.tickLabel(100)).isEqualTo("100");
+		assertThat(SvgPlot.tickLabel(Math.pow(10, -2))).isEqualTo("0.01");
+	}
+
+	@Test
 	void figuresAreFormattedToAboutThreeDigits() {
 		assertThat(Format.number(12345.6)).isEqualTo("12,346");
 		assertThat(Format.number(123.4)).isEqualTo("123");
