@@ -12,6 +12,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
+import org.jspecify.annotations.Nullable;
+
 import org.springframework.integration.redis.util.RedisLockRegistry.RedisLockType;
 
 /**
@@ -19,8 +21,9 @@ import org.springframework.integration.redis.util.RedisLockRegistry.RedisLockTyp
  * {@code docs/benchmarks.md}, {@code docs/benchmarks-raw.json} and
  * {@code docs/benchmarks-handoff.svg}.
  * <p>
- * Options: {@code --quick} (a short trial: fewer, shorter rounds), {@code --out DIR} (where
- * to write, default {@code docs}), {@code --only CASE,...} (some of {@code floor},
+ * Options: {@code --quick} (a short trial: fewer, shorter rounds, written to
+ * {@code dlock-benchmarks/target/quick}), {@code --out DIR} (where to write, default
+ * {@code docs}), {@code --only CASE,...} (some of {@code floor},
  * {@code uncontended}, {@code hand-off}, {@code contended}, {@code modes},
  * {@code 16-threads}, {@code scale}) and {@code --servers SERVER,...} (some of
  * {@code redis}, {@code etcd}, {@code nats}, {@code memory}).
@@ -56,7 +59,7 @@ public final class Benchmarks {
 	public static void main(String[] args) throws Exception {
 		System.setProperty("logback.configurationFile", "benchmarks-logback.xml");
 		boolean quick = false;
-		Path out = Path.of("docs");
+		@Nullable Path out = null;
 		Set<String> cases = Set.copyOf(CASES);
 		Set<String> servers = Set.copyOf(SERVERS);
 		for (int i = 0; i < args.length; i++) {
@@ -69,7 +72,9 @@ public final class Benchmarks {
 						+ "--out DIR, --only " + String.join(",", CASES) + ", --servers " + String.join(",", SERVERS));
 			}
 		}
-		new Benchmarks(quick ? Settings.quickRun() : Settings.fullRun(), cases, servers).run(out);
+		// a trial run never overwrites the published report
+		Path target = (out != null) ? out : quick ? Path.of("dlock-benchmarks", "target", "quick") : Path.of("docs");
+		new Benchmarks(quick ? Settings.quickRun() : Settings.fullRun(), cases, servers).run(target);
 		System.exit(0);
 	}
 
