@@ -56,6 +56,8 @@ final class Acquisition {
 
 	private boolean signalled;
 
+	private boolean arming;
+
 	private boolean rejected;
 
 	private boolean aborted;
@@ -183,7 +185,15 @@ final class Acquisition {
 				return;
 			}
 			closeSubscription();
-			this.subscription = this.session.backend().watch(queueEntry, this::signal);
+			// a signal the backend sends from inside watch() is recorded, not acted on, so
+			// that no poll (and no grant) runs before the subscription is in place
+			this.arming = true;
+			try {
+				this.subscription = this.session.backend().watch(queueEntry, this::signal);
+			}
+			finally {
+				this.arming = false;
+			}
 			pollNow = this.signalled;
 			this.signalled = false;
 			if (!pollNow) {
@@ -202,7 +212,7 @@ final class Acquisition {
 			if (this.result.isDone() || this.entry == null) {
 				return;
 			}
-			if (this.polling) {
+			if (this.polling || this.arming) {
 				this.signalled = true;
 				return;
 			}

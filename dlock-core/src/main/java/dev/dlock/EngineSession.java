@@ -140,7 +140,29 @@ final class EngineSession {
 					entry.extend(sentAt, confirmedAt);
 				}
 			}
+			if (renewalOverdue() && this.renewing.compareAndSet(false, true)) {
+				// a slow round (many entries, a loaded server) made a tick skip: catch up now
+				// rather than a whole period later
+				renewRound();
+			}
 		});
+	}
+
+	/**
+	 * Whether an entry's last renewal was sent more than a period ago, as happens to
+	 * entries added while a round was under way when that round outlasted the period.
+	 */
+	private boolean renewalOverdue() {
+		if (this.closed) {
+			return false;
+		}
+		long dueBefore = this.time.nanoTime() + this.leaseNanos - this.intervalNanos;
+		for (LiveEntry entry : this.entries) {
+			if (entry.isAttached() && entry.validUntil() - dueBefore < 0) {
+				return true;
+			}
+		}
+		return false;
 	}
 
 	/** Ends every entry whose lease can no longer be proved alive. */

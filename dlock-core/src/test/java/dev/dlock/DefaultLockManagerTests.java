@@ -1,5 +1,8 @@
 package dev.dlock;
 
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Proxy;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -7,6 +10,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import dev.dlock.backend.memory.InMemoryLockBackend;
+import dev.dlock.spi.LockBackend;
+import dev.dlock.spi.LockSession;
+import dev.dlock.spi.Subscription;
 import dev.dlock.tck.CuttableBackend;
 import dev.dlock.tck.ManualTime;
 import org.junit.jupiter.api.AfterEach;
@@ -178,6 +184,87 @@ class DefaultLockManagerTests {
 		this.time.advance(Duration.ofSeconds(5));
 		assertThat(shortLease.isValid()).isFalse();
 		assertThat(defaultLease.isValid()).isTrue();
+	}
+
+	@Test
+	void aSignalFromInsideWatchIsActedOnAfterTheSubscriptionIsInPlaceAndItIsClosed() throws Exception {
+		LockHandle held = manager().tryAcquire("k", LockMode.EX).orElseThrow();
+		AtomicInteger openSubscriptions = new AtomicInteger();
+		// a backend whose watch() sees the blocker go and signals before it returns
+		LockBackend releasingOnWatch = forwarding(this.server, LockBackend.class, (backend, method, args) -> {
+			Object result = method.invoke(backend, args);
+			if (!method.getName().equals("openSession")) {
+				return result;
+			}
+			return forwarding((LockSession) result, LockSession.class, (session, sessionMethod, sessionArgs) -> {
+				if (!sessionMethod.getName().equals("watch")) {
+					return sessionMethod.invoke(session, sessionArgs);
+				}
+				held.release();
+				openSubscriptions.incrementAndGet();
+				Subscription subscription = (Subscription) sessionMethod.invoke(session, sessionArgs);
+				return (Subscription) () -> {
+					openSubscriptions.decrementAndGet();
+					subscription.close();
+				};
+			});
+		});
+		CompletableFuture<LockHandle> waiter = manager(new CuttableBackend(releasingOnWatch)).acquireAsync("k",
+				LockMode.EX, LockOptions.waitTime(Duration.ofSeconds(10)));
+		assertThat(waiter).isCompleted();
+		assertThat(openSubscriptions).hasValue(0);
+	}
+
+	@Test
+	void aRenewalRoundThatOutlastsThePeriodIsFollowedAtOnceByAnotherForTheEntriesItMissed() {
+		List<CompletableFuture<Void>> heldBack = new ArrayList<>();
+		// a backend whose renewals complete only when the test says so
+		LockBackend slowRenewals = forwarding(this.server, LockBackend.class, (backend, method, args) -> {
+			Object result = method.invoke(backend, args);
+			if (!method.getName().equals("openSession")) {
+				return result;
+			}
+			return forwarding((LockSession) result, LockSession.class, (session, sessionMethod, sessionArgs) -> {
+				Object reply = sessionMethod.invoke(session, sessionArgs);
+				if (!sessionMethod.getName().equals("renew")) {
+					return reply;
+				}
+				CompletableFuture<Void> gate = new CompletableFuture<>();
+				heldBack.add(gate);
+				return gate.thenCompose((ignored) -> (CompletableFuture<?>) reply);
+			});
+		});
+		LockManager manager = manager(new CuttableBackend(slowRenewals));
+		manager.tryAcquire("first", LockMode.EX).orElseThrow();
+		this.time.advance(LEASE.dividedBy(3));
+		assertThat(heldBack).hasSize(1);
+		LockHandle second = manager.tryAcquire("second", LockMode.EX).orElseThrow();
+		this.time.advance(LEASE.dividedBy(3).plusSeconds(5));
+		assertThat(heldBack).as("the tick skips while a round is under way").hasSize(1);
+		heldBack.get(0).complete(null);
+		assertThat(heldBack).as("the entry the slow round missed is renewed at once").hasSize(2);
+		heldBack.get(1).complete(null);
+		this.time.advance(LEASE.minusSeconds(1));
+		assertThat(second.isValid()).isTrue();
+	}
+
+	@SuppressWarnings("unchecked")
+	private static <T> T forwarding(T target, Class<T> type, Forwarder<T> forwarder) {
+		return (T) Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] { type }, (proxy, method, args) -> {
+			try {
+				return forwarder.call(target, method, args);
+			}
+			catch (InvocationTargetException ex) {
+				throw ex.getCause();
+			}
+		});
+	}
+
+	@FunctionalInterface
+	private interface Forwarder<T> {
+
+		Object call(T target, Method method, Object[] args) throws Exception;
+
 	}
 
 	@Test

@@ -3,6 +3,7 @@ package dev.dlock.testserver;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 
 /**
  * An etcd cluster on loopback (client and peer ports per member). A killed member can be restarted and rejoins
@@ -12,6 +13,21 @@ import java.util.stream.Collectors;
  * @since 0.1.0
  */
 public final class EtcdCluster extends TestCluster<EtcdServer> {
+
+	private static final LeaderView<EtcdServer> RAFT_LEADER = new LeaderView<>() {
+
+		@Override
+		public String leaderOf(EtcdServer member) throws Exception {
+			String leader = Json.string(member.status(), "leader");
+			return "0".equals(leader) ? "" : leader;
+		}
+
+		@Override
+		public boolean isNamed(EtcdServer member, String leader) throws Exception {
+			return Json.string(member.status(), "member_id").equals(leader);
+		}
+
+	};
 
 	private EtcdCluster(List<EtcdServer> members) {
 		super(members);
@@ -31,21 +47,13 @@ public final class EtcdCluster extends TestCluster<EtcdServer> {
 			clientPorts.add(Ports.free());
 			peerPorts.add(Ports.free());
 		}
-		String initialCluster = java.util.stream.IntStream.range(0, size)
+		String initialCluster = IntStream.range(0, size)
 			.mapToObj((i) -> "m" + i + "=" + EtcdServer.peerUrl(peerPorts.get(i)))
 			.collect(Collectors.joining(","));
-		List<EtcdServer> members = new ArrayList<>();
-		try {
-			for (int i = 0; i < size; i++) {
-				members.add(EtcdServer.member("m" + i, clientPorts.get(i), peerPorts.get(i), initialCluster,
-						"cluster-" + peerPorts.get(0)));
-			}
-		}
-		catch (RuntimeException ex) {
-			members.forEach(EtcdServer::close);
-			throw ex;
-		}
-		return start(members, EtcdCluster::new);
+		String token = "cluster-" + peerPorts.get(0);
+		return start(size,
+				(i) -> EtcdServer.member("m" + i, clientPorts.get(i), peerPorts.get(i), initialCluster, token),
+				EtcdCluster::new);
 	}
 
 	/**
@@ -62,32 +70,7 @@ public final class EtcdCluster extends TestCluster<EtcdServer> {
 	 * @throws IllegalStateException if there is none in time
 	 */
 	public EtcdServer leader() {
-		EtcdServer[] leader = new EtcdServer[1];
-		Poll.until("No leader in " + this, TestServer.STARTUP_TIMEOUT, () -> leader[0] = findLeader(), () -> "");
-		return leader[0];
-	}
-
-	private EtcdServer findLeader() throws Exception {
-		String leaderId = null;
-		EtcdServer leader = null;
-		for (EtcdServer member : members()) {
-			if (!member.isRunning() || member.isPaused()) {
-				continue;
-			}
-			String status = member.status();
-			String reported = Json.string(status, "leader");
-			if (leaderId != null && !leaderId.equals(reported)) {
-				throw new IllegalStateException("Members disagree on the leader: " + leaderId + " and " + reported);
-			}
-			leaderId = reported;
-			if (reported.equals(Json.string(status, "member_id"))) {
-				leader = member;
-			}
-		}
-		if (leader == null) {
-			throw new IllegalStateException("No running member is the leader " + leaderId);
-		}
-		return leader;
+		return awaitLeader(RAFT_LEADER);
 	}
 
 	@Override
@@ -95,7 +78,7 @@ public final class EtcdCluster extends TestCluster<EtcdServer> {
 		for (EtcdServer member : members()) {
 			member.ping();
 		}
-		findLeader();
+		agreedLeader(RAFT_LEADER);
 	}
 
 }

@@ -14,6 +14,20 @@ public final class NatsCluster extends TestCluster<NatsServer> {
 
 	private static final String CLUSTER_NAME = "dlock";
 
+	private static final LeaderView<NatsServer> META_LEADER = new LeaderView<>() {
+
+		@Override
+		public String leaderOf(NatsServer member) throws Exception {
+			return Json.string(member.monitor("/jsz"), "leader");
+		}
+
+		@Override
+		public boolean isNamed(NatsServer member, String leader) {
+			return member.name().equals(leader);
+		}
+
+	};
+
 	private NatsCluster(List<NatsServer> members) {
 		super(members);
 	}
@@ -27,24 +41,19 @@ public final class NatsCluster extends TestCluster<NatsServer> {
 	 */
 	public static NatsCluster start(int size) {
 		requireSize(size);
-		List<String> routes = new ArrayList<>();
+		List<Integer> clusterPorts = new ArrayList<>();
 		for (int i = 0; i < size; i++) {
-			routes.add("nats://127.0.0.1:" + Ports.free());
+			clusterPorts.add(Ports.free());
 		}
-		List<NatsServer> members = new ArrayList<>();
-		try {
-			for (int i = 0; i < size; i++) {
-				List<String> others = new ArrayList<>(routes);
-				String own = others.remove(i);
-				int clusterPort = Integer.parseInt(own.substring(own.lastIndexOf(':') + 1));
-				members.add(NatsServer.member("n" + i, CLUSTER_NAME, clusterPort, others));
+		return start(size, (i) -> {
+			List<String> routes = new ArrayList<>();
+			for (int j = 0; j < size; j++) {
+				if (j != i) {
+					routes.add("nats://127.0.0.1:" + clusterPorts.get(j));
+				}
 			}
-		}
-		catch (RuntimeException ex) {
-			members.forEach(NatsServer::close);
-			throw ex;
-		}
-		return start(members, NatsCluster::new);
+			return NatsServer.member("n" + i, CLUSTER_NAME, clusterPorts.get(i), routes);
+		}, NatsCluster::new);
 	}
 
 	/**
@@ -61,30 +70,7 @@ public final class NatsCluster extends TestCluster<NatsServer> {
 	 * @throws IllegalStateException if there is none in time
 	 */
 	public NatsServer metaLeader() {
-		NatsServer[] leader = new NatsServer[1];
-		Poll.until("No JetStream meta leader in " + this, TestServer.STARTUP_TIMEOUT,
-				() -> leader[0] = findMetaLeader(), () -> "");
-		return leader[0];
-	}
-
-	private NatsServer findMetaLeader() throws Exception {
-		String leaderName = null;
-		for (NatsServer member : members()) {
-			if (!member.isRunning() || member.isPaused()) {
-				continue;
-			}
-			String reported = Json.string(member.monitor("/jsz"), "leader");
-			if (reported.isEmpty() || (leaderName != null && !leaderName.equals(reported))) {
-				throw new IllegalStateException("No agreed meta leader: " + leaderName + " and '" + reported + "'");
-			}
-			leaderName = reported;
-		}
-		for (NatsServer member : members()) {
-			if (member.name().equals(leaderName) && member.isRunning() && !member.isPaused()) {
-				return member;
-			}
-		}
-		throw new IllegalStateException("The meta leader " + leaderName + " is not a running member");
+		return awaitLeader(META_LEADER);
 	}
 
 	@Override
@@ -96,7 +82,7 @@ public final class NatsCluster extends TestCluster<NatsServer> {
 				throw new IllegalStateException(member + " has " + routes + " routes");
 			}
 		}
-		findMetaLeader();
+		agreedLeader(META_LEADER);
 	}
 
 }

@@ -1,5 +1,6 @@
 package dev.dlock.testserver;
 
+import java.io.BufferedReader;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -52,10 +53,13 @@ final class Ports {
 		}
 	}
 
-	private static int ephemeralLow() {
-		try {
-			String range = Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range"), StandardCharsets.UTF_8);
-			return Integer.parseInt(range.trim().split("\\s+")[0]);
+	static int ephemeralLow() {
+		// Files.readString trusts the size that /proc reports and returns a truncated line: read it as a stream
+		try (BufferedReader reader = Files.newBufferedReader(Path.of("/proc/sys/net/ipv4/ip_local_port_range"),
+				StandardCharsets.US_ASCII)) {
+			String line = reader.readLine();
+			int low = (line != null) ? Integer.parseInt(line.trim().split("\\s+")[0]) : 32768;
+			return (low >= 16_000) ? low : 32768;
 		}
 		catch (IOException | RuntimeException ex) {
 			return 32768;

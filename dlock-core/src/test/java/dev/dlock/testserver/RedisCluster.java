@@ -1,7 +1,6 @@
 package dev.dlock.testserver;
 
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.IntStream;
 
@@ -28,18 +27,7 @@ public final class RedisCluster extends TestCluster<RedisServer> {
 	 * @throws IllegalStateException if it cannot start (the message says why, or what to install)
 	 */
 	public static RedisCluster start(int masters) {
-		requireSize(masters);
-		List<RedisServer> nodes = new ArrayList<>();
-		try {
-			for (int i = 0; i < masters; i++) {
-				nodes.add(RedisServer.clusterNode());
-			}
-		}
-		catch (RuntimeException ex) {
-			nodes.forEach(RedisServer::close);
-			throw ex;
-		}
-		return start(nodes, RedisCluster::form);
+		return start(masters, (i) -> RedisServer.clusterNode(), RedisCluster::form);
 	}
 
 	private static RedisCluster form(List<RedisServer> nodes) {
@@ -49,7 +37,9 @@ public final class RedisCluster extends TestCluster<RedisServer> {
 				node.call("CLUSTER", "ADDSLOTSRANGE", Integer.toString(firstSlot(i, nodes.size())),
 						Integer.toString(firstSlot(i + 1, nodes.size()) - 1));
 				if (i > 0) {
-					nodes.get(0).call("CLUSTER", "MEET", node.host(), Integer.toString(node.port()));
+					nodes.get(0)
+						.call("CLUSTER", "MEET", node.host(), Integer.toString(node.port()),
+								Integer.toString(node.clusterBusPort()));
 				}
 			}
 		}

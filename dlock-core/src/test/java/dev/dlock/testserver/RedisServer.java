@@ -25,8 +25,11 @@ public final class RedisServer extends TestServer {
 
 	private static final Shared<RedisServer> SHARED = new Shared<>(RedisServer::start);
 
-	private RedisServer(ServerRuntime runtime, Path directory, int port) {
+	private final int clusterBusPort;
+
+	private RedisServer(ServerRuntime runtime, Path directory, int port, int clusterBusPort) {
 		super(BINARY, runtime, directory, port);
+		this.clusterBusPort = clusterBusPort;
 	}
 
 	/**
@@ -44,18 +47,20 @@ public final class RedisServer extends TestServer {
 	 * @throws IllegalStateException if it cannot start (the message says why, or what to install)
 	 */
 	public static RedisServer start() {
-		return startWithRetries(() -> create(List.of(), true));
+		return startWithRetries(() -> create(List.of(), 0, true));
 	}
 
 	/** A cluster node (not started yet); clusters need the local binary. */
 	static RedisServer clusterNode() {
-		return create(List.of("--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
-				"--cluster-node-timeout", "1000",
+		// an explicit bus port: the default (port + 10000) could be taken, or be in the ephemeral range
+		int busPort = Ports.free();
+		return create(List.of("--cluster-enabled", "yes", "--cluster-port", Integer.toString(busPort),
+				"--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "1000",
 				// a killed master must not take the other masters' slots down with it (there are no replicas)
-				"--cluster-require-full-coverage", "no"), false);
+				"--cluster-require-full-coverage", "no"), busPort, false);
 	}
 
-	private static RedisServer create(List<String> extraArguments, boolean containerFallback) {
+	private static RedisServer create(List<String> extraArguments, int clusterBusPort, boolean containerFallback) {
 		Path directory = newDirectory("redis");
 		int port = Ports.free();
 		List<String> arguments = new ArrayList<>(List.of("--port", Integer.toString(port), "--bind", "127.0.0.1",
@@ -66,7 +71,7 @@ public final class RedisServer extends TestServer {
 				containerFallback ? () -> new DockerContainer(IMAGE,
 						List.of("redis-server", "--save", "", "--appendonly", "no", "--protected-mode", "no"),
 						Map.of(6379, port)) : null);
-		return new RedisServer(runtime, directory, port);
+		return new RedisServer(runtime, directory, port, clusterBusPort);
 	}
 
 	/**
@@ -75,6 +80,11 @@ public final class RedisServer extends TestServer {
 	 */
 	public String uri() {
 		return "redis://" + host() + ":" + port();
+	}
+
+	/** The cluster bus port of a cluster node, 0 for a standalone server. */
+	int clusterBusPort() {
+		return this.clusterBusPort;
 	}
 
 	/** Sends one command over a fresh connection and returns the reply (see {@link Resp}). */

@@ -1,7 +1,9 @@
 package dev.dlock.testserver;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
+import java.util.function.IntFunction;
 
 /**
  * A small cluster of test servers on loopback, the common base of {@link RedisCluster}, {@link EtcdCluster} and
@@ -39,7 +41,8 @@ public abstract class TestCluster<S extends TestServer> implements AutoCloseable
 				}
 			}
 			checkHealthy();
-		}, () -> "");
+		}, () -> this.members.stream().map((m) -> System.lineSeparator() + m + m.diagnostics())
+			.collect(java.util.stream.Collectors.joining()));
 	}
 
 	/** Throws unless the cluster is whole; called only while every member runs. */
@@ -68,11 +71,18 @@ public abstract class TestCluster<S extends TestServer> implements AutoCloseable
 	}
 
 	/**
-	 * Starts every member (all at once, since they need each other to become ready), lets {@code form} build the
-	 * cluster, and waits until it is healthy; on failure closes them all.
+	 * Creates {@code size} members with {@code member} (given the member's index), starts them all at once (they
+	 * need each other to become ready), lets {@code form} build the cluster, and waits until it is healthy; on
+	 * failure closes every member created so far.
 	 */
-	static <S extends TestServer, C extends TestCluster<S>> C start(List<S> members, Function<List<S>, C> form) {
+	static <S extends TestServer, C extends TestCluster<S>> C start(int size, IntFunction<S> member,
+			Function<List<S>, C> form) {
+		requireSize(size);
+		List<S> members = new ArrayList<>();
 		try {
+			for (int i = 0; i < size; i++) {
+				members.add(member.apply(i));
+			}
 			members.forEach(TestServer::launch);
 			members.forEach(TestServer::awaitReady);
 			C cluster = form.apply(members);
@@ -83,6 +93,49 @@ public abstract class TestCluster<S extends TestServer> implements AutoCloseable
 			members.forEach(TestServer::close);
 			throw ex;
 		}
+	}
+
+	/**
+	 * Waits (up to 30 s) until the running, unpaused members agree on a leader that is one of them.
+	 * @param view how to read a member's idea of the leader, and how to recognise the leader
+	 */
+	final S awaitLeader(LeaderView<S> view) {
+		List<S> leader = new ArrayList<>(1);
+		Poll.until("No agreed leader in " + this, TestServer.STARTUP_TIMEOUT, () -> {
+			leader.clear();
+			leader.add(agreedLeader(view));
+		}, () -> "");
+		return leader.get(0);
+	}
+
+	/** The running member that all running members name as their leader; throws if there is none yet. */
+	final S agreedLeader(LeaderView<S> view) throws Exception {
+		List<S> running = this.members.stream().filter((m) -> m.isRunning() && !m.isPaused()).toList();
+		String agreed = null;
+		for (S member : running) {
+			String reported = view.leaderOf(member);
+			if (reported.isEmpty() || (agreed != null && !agreed.equals(reported))) {
+				throw new IllegalStateException("No agreed leader: '" + agreed + "' and '" + reported + "'");
+			}
+			agreed = reported;
+		}
+		for (S member : running) {
+			if (agreed != null && view.isNamed(member, agreed)) {
+				return member;
+			}
+		}
+		throw new IllegalStateException("The leader '" + agreed + "' is not a running member");
+	}
+
+	/** How a kind of cluster reports its leader. */
+	interface LeaderView<S> {
+
+		/** The leader as {@code member} reports it, empty if it knows none. */
+		String leaderOf(S member) throws Exception;
+
+		/** Whether {@code member} is the one named {@code leader}. */
+		boolean isNamed(S member, String leader) throws Exception;
+
 	}
 
 	static void requireSize(int size) {

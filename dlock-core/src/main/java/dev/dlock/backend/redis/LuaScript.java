@@ -1,0 +1,90 @@
+package dev.dlock.backend.redis;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.List;
+
+/**
+ * One operation's Lua script: the shared prelude followed by the operation's body, read
+ * from the class path once, with its SHA-1 digest for {@code EVALSHA}.
+ */
+final class LuaScript {
+
+	private static final String PRELUDE = read("common.lua");
+
+	/** Records a request and decides its grant. */
+	static final LuaScript ENQUEUE = load("enqueue");
+
+	/** Tells whether a waiting entry is granted now. */
+	static final LuaScript POLL = load("poll");
+
+	/** Extends the leases of a session's entries. */
+	static final LuaScript RENEW = load("renew");
+
+	/** Removes an owner's entry and wakes the entries it blocked. */
+	static final LuaScript REMOVE = load("remove");
+
+	/** Every script, for preloading. */
+	static final List<LuaScript> ALL = List.of(ENQUEUE, POLL, RENEW, REMOVE);
+
+	private final String name;
+
+	private final String source;
+
+	private final String sha;
+
+	private LuaScript(String name, String source) {
+		this.name = name;
+		this.source = source;
+		this.sha = sha1(source);
+	}
+
+	/**
+	 * Loads {@code <name>.lua} from this package's resources.
+	 * @param name the operation
+	 * @return the script
+	 */
+	private static LuaScript load(String name) {
+		return new LuaScript(name, PRELUDE + read(name + ".lua"));
+	}
+
+	String name() {
+		return this.name;
+	}
+
+	String source() {
+		return this.source;
+	}
+
+	String sha() {
+		return this.sha;
+	}
+
+	private static String read(String resource) {
+		try (InputStream in = LuaScript.class.getResourceAsStream(resource)) {
+			if (in == null) {
+				throw new IllegalStateException("Missing Lua script " + resource + " next to " + LuaScript.class);
+			}
+			return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException("Cannot read Lua script " + resource, ex);
+		}
+	}
+
+	private static String sha1(String source) {
+		try {
+			byte[] digest = MessageDigest.getInstance("SHA-1").digest(source.getBytes(StandardCharsets.UTF_8));
+			return HexFormat.of().formatHex(digest);
+		}
+		catch (NoSuchAlgorithmException ex) {
+			throw new IllegalStateException("SHA-1 is not available", ex);
+		}
+	}
+
+}

@@ -1,0 +1,259 @@
+package dev.dlock.backend.redis;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+import dev.dlock.LockBackendException;
+import dev.dlock.LockMode;
+import dev.dlock.spi.AcquireRequest;
+import dev.dlock.spi.EnqueueResult;
+import dev.dlock.spi.LockSession;
+import dev.dlock.spi.QueueEntry;
+import dev.dlock.spi.QueueState;
+import dev.dlock.spi.Subscription;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.cluster.SlotHash;
+
+/**
+ * A session on Redis: entries carry their own expiry (server time) in the resource's
+ * queue, so the session has no server state of its own. Each operation is one script
+ * call; a renewal is one script call per resource, all pipelined.
+ */
+final class RedisLockSession implements LockSession {
+
+	private static final int GRANTED = 0;
+
+	private static final int WAITING = 1;
+
+	private static final int REJECTED = 2;
+
+	private static final int GONE = 3;
+
+	/** How many resources one renewal script call covers at most. */
+	private static final int RESOURCES_PER_RENEWAL = 100;
+
+	/** The conflict set of each mode as the scripts take it, derived from {@link LockMode}. */
+	private static final Map<LockMode, String> CONFLICTS = new EnumMap<>(LockMode.class);
+
+	static {
+		for (LockMode mode : LockMode.values()) {
+			if (mode.name().length() != 2) {
+				throw new IllegalStateException("The Redis scripts expect two-letter mode names, not " + mode);
+			}
+			CONFLICTS.put(mode,
+					mode.conflictingModes().stream().map(LockMode::name).sorted().collect(Collectors.joining(",")));
+		}
+	}
+
+	/** Every mode's conflict set, {@code NL=;CR=EX;...}, for the grants announced on removal. */
+	private static final String MATRIX = CONFLICTS.entrySet()
+		.stream()
+		.map((entry) -> entry.getKey().name() + "=" + entry.getValue())
+		.collect(Collectors.joining(";"));
+
+	private final RedisLockBackend backend;
+
+	private final Duration leaseTime;
+
+	private final String leaseMillis;
+
+	RedisLockSession(RedisLockBackend backend, Duration leaseTime) {
+		this.backend = backend;
+		this.leaseTime = leaseTime;
+		this.leaseMillis = Long.toString(Math.max(1, leaseTime.toMillis()));
+	}
+
+	@Override
+	public Duration leaseTime() {
+		return this.leaseTime;
+	}
+
+	@Override
+	public CompletableFuture<EnqueueResult> enqueue(AcquireRequest request) {
+		RedisResource resource = this.backend.resource(request.key());
+		String member = member(request);
+		ChangeNotifier notifier = this.backend.notifier();
+		long observed = notifier.changes(resource.id());
+		String[] args = { member, CONFLICTS.get(request.mode()), this.leaseMillis,
+				request.waitIfBusy() ? "1" : "0", notifier.channel(), resource.id() };
+		return this.backend.scripts()
+			.run(LuaScript.ENQUEUE, ScriptOutputType.MULTI, resource.keys(), args, request.key(),
+					(List<Object> reply) -> {
+						int status = status(reply);
+						if (status == REJECTED) {
+							return EnqueueResult.rejected();
+						}
+						RedisQueueEntry entry = new RedisQueueEntry(request, resource, member, number(reply, 1));
+						return new EnqueueResult(entry, state(entry, status, reply, observed));
+					});
+	}
+
+	@Override
+	public CompletableFuture<QueueState> poll(QueueEntry queueEntry) {
+		RedisQueueEntry entry = own(queueEntry);
+		if (entry.isGrantAnnounced()) {
+			return CompletableFuture.completedFuture(QueueState.GRANTED);
+		}
+		RedisResource resource = entry.resource();
+		ChangeNotifier notifier = this.backend.notifier();
+		long observed = notifier.changes(resource.id());
+		String[] args = { entry.member(), CONFLICTS.get(entry.request().mode()), notifier.channel(), resource.id() };
+		return this.backend.scripts()
+			.run(LuaScript.POLL, ScriptOutputType.MULTI, resource.keys(), args, entry.request().key(),
+					(List<Object> reply) -> state(entry, status(reply), reply, observed));
+	}
+
+	@Override
+	public Subscription watch(QueueEntry entry, Runnable onChange) {
+		return this.backend.notifier().watch(own(entry), onChange);
+	}
+
+	@Override
+	public CompletableFuture<Set<QueueEntry>> renew(Collection<QueueEntry> entries) {
+		if (entries.isEmpty()) {
+			return CompletableFuture.completedFuture(Set.of());
+		}
+		Set<QueueEntry> missing = ConcurrentHashMap.newKeySet();
+		List<CompletableFuture<Void>> calls = new ArrayList<>();
+		for (List<List<RedisQueueEntry>> batch : batches(entries)) {
+			calls.add(renewBatch(batch, missing));
+		}
+		CompletableFuture<Set<QueueEntry>> result = new CompletableFuture<>();
+		// a reply that comes later than a lease is worthless; let the engine start a new round
+		CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new))
+			.orTimeout(this.leaseTime.toNanos(), TimeUnit.NANOSECONDS)
+			.whenComplete((done, failure) -> {
+				if (failure != null) {
+					result.completeExceptionally(
+							ScriptExecutor.toLockException(failure, "Renewing " + entries.size() + " lock entries"));
+				}
+				else {
+					result.complete(Set.copyOf(missing));
+				}
+			});
+		return result;
+	}
+
+	/**
+	 * Splits a session's entries into script calls: the entries of one resource stay
+	 * together, resources of one call share a cluster slot (any resources on a standalone
+	 * server), and a call carries a bounded number of resources, so that no script blocks
+	 * the server for long.
+	 */
+	private Collection<List<List<RedisQueueEntry>>> batches(Collection<QueueEntry> entries) {
+		Map<String, List<RedisQueueEntry>> byResource = new LinkedHashMap<>();
+		for (QueueEntry entry : entries) {
+			RedisQueueEntry own = own(entry);
+			byResource.computeIfAbsent(own.resource().id(), (id) -> new ArrayList<>()).add(own);
+		}
+		Map<Integer, List<List<RedisQueueEntry>>> open = new HashMap<>();
+		List<List<List<RedisQueueEntry>>> batches = new ArrayList<>();
+		for (List<RedisQueueEntry> group : byResource.values()) {
+			int slot = this.backend.isCluster() ? SlotHash.getSlot(group.get(0).resource().keys()[0]) : 0;
+			List<List<RedisQueueEntry>> batch = open.computeIfAbsent(slot, (s) -> {
+				List<List<RedisQueueEntry>> created = new ArrayList<>();
+				batches.add(created);
+				return created;
+			});
+			batch.add(group);
+			if (batch.size() == RESOURCES_PER_RENEWAL) {
+				open.remove(slot);
+			}
+		}
+		return batches;
+	}
+
+	private CompletableFuture<Void> renewBatch(List<List<RedisQueueEntry>> batch, Set<QueueEntry> missing) {
+		List<RedisQueueEntry> members = new ArrayList<>();
+		String[] keys = new String[2 * batch.size()];
+		List<String> args = new ArrayList<>();
+		args.add(this.leaseMillis);
+		args.add(this.backend.notifier().channel());
+		for (int i = 0; i < batch.size(); i++) {
+			List<RedisQueueEntry> group = batch.get(i);
+			RedisResource resource = group.get(0).resource();
+			keys[2 * i] = resource.keys()[0];
+			keys[2 * i + 1] = resource.keys()[1];
+			args.add(resource.id());
+			args.add(Integer.toString(group.size()));
+			for (RedisQueueEntry entry : group) {
+				args.add(entry.member());
+				members.add(entry);
+			}
+		}
+		return this.backend.scripts()
+			.run(LuaScript.RENEW, ScriptOutputType.MULTI, keys, args.toArray(String[]::new),
+					members.get(0).request().key(), (List<Object> positions) -> {
+						for (Object position : positions) {
+							missing.add(members.get(((Number) position).intValue() - 1));
+						}
+						return null;
+					});
+	}
+
+	@Override
+	public CompletableFuture<Void> remove(AcquireRequest request) {
+		RedisResource resource = this.backend.resource(request.key());
+		String[] args = { member(request), this.backend.notifier().channel(), resource.id(), MATRIX };
+		return this.backend.scripts()
+			.run(LuaScript.REMOVE, ScriptOutputType.INTEGER, resource.keys(), args, request.key(),
+					(Long existed) -> null);
+	}
+
+	@Override
+	public void close() {
+		// entries end with their leases; the session holds nothing on the server
+	}
+
+	private QueueState state(RedisQueueEntry entry, int status, List<Object> reply, long observed) {
+		switch (status) {
+			case GRANTED -> {
+				entry.observed(RedisQueueEntry.NO_BLOCKER, observed);
+				return QueueState.GRANTED;
+			}
+			case WAITING -> {
+				entry.observed(number(reply, 2), observed);
+				// poll just after the blocker's lease ran out, in case nobody announces it
+				return QueueState.waiting(Duration.ofMillis(number(reply, 3) + 1));
+			}
+			case GONE -> {
+				return QueueState.GONE;
+			}
+			default -> throw new LockBackendException("Unexpected reply status " + status + " from Redis", null);
+		}
+	}
+
+	private static String member(AcquireRequest request) {
+		return request.mode().name() + ":" + request.ownerId();
+	}
+
+	private static RedisQueueEntry own(QueueEntry entry) {
+		if (entry instanceof RedisQueueEntry redisEntry) {
+			return redisEntry;
+		}
+		throw new IllegalArgumentException("Not an entry of the Redis backend: " + entry);
+	}
+
+	private static int status(List<Object> reply) {
+		return (int) number(reply, 0);
+	}
+
+	private static long number(List<Object> reply, int index) {
+		if (reply.size() <= index || !(reply.get(index) instanceof Number number)) {
+			throw new LockBackendException("Unexpected reply from Redis: " + reply, null);
+		}
+		return number.longValue();
+	}
+
+}

@@ -1,0 +1,47 @@
+-- dlock enqueue: records a request, assigns its ticket and tells whether it is granted.
+-- ARGV: member ('<mode>:<owner id>'), conflicting modes, lease ms, wait (1) or try (0), channel, resource
+-- Reply: {0, ticket} granted | {1, ticket, blocker ticket, blocker lease left ms} waiting | {2} rejected
+local q, x = KEYS[1], KEYS[2]
+local member, conflicts, leaseMs, wait, channel, resource =
+	ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4] == '1', ARGV[5], ARGV[6]
+local nowMs, nowUs = clock()
+local removed = {}
+sweep(q, x, nowMs, removed)
+if #removed > 0 then
+	settle(q, x, channel, resource, removed)
+end
+
+local last = redis.call('ZRANGE', q, -1, -1, 'WITHSCORES')
+local blocking = nil
+if last[1] then
+	blocking = blocker(q, '+inf', conflicts)
+end
+if blocking and not wait then
+	-- a try that would have to wait leaves no trace
+	return { 2 }
+end
+
+-- the fencing token: above every ticket in the queue, and never below the server clock, so that it
+-- keeps increasing after a restart that lost the data (assumes the server clock does not step back)
+local ticket = nowUs
+if last[1] then
+	ticket = math.max(tonumber(last[2]) + 1, nowUs)
+end
+local expiry = nowMs + leaseMs
+if redis.call('ZADD', q, 'NX', fmt(ticket), member) == 0 then
+	-- the same request again: answer for the entry it already has
+	ticket = tonumber(redis.call('ZSCORE', q, member))
+	blocking = blocker(q, '(' .. fmt(ticket), conflicts)
+	expiry = tonumber(redis.call('ZSCORE', x, member))
+else
+	redis.call('ZADD', x, fmt(expiry), member)
+end
+if last[1] then
+	expiry = math.max(expiry, tonumber(redis.call('ZRANGE', x, -1, -1, 'WITHSCORES')[2]))
+end
+redis.call('PEXPIREAT', q, fmt(expiry))
+redis.call('PEXPIREAT', x, fmt(expiry))
+if blocking then
+	return waiting(q, x, ticket, blocking, nowMs)
+end
+return { 0, ticket }

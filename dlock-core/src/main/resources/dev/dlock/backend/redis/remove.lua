@@ -1,0 +1,25 @@
+-- dlock remove: deletes the entry of one owner, granted or waiting, and wakes the entries it blocked.
+-- Owner-only (the member carries the secret owner id) and idempotent.
+-- ARGV: member, channel, resource, the conflict sets of all modes ('NL=;CR=EX;...')
+-- The wake-up names the tickets that left and, with a '+', the later entries granted now, so that
+-- those waiters need not ask again.
+-- Reply: 1 if the entry existed, 0 if it was already gone
+local q, x = KEYS[1], KEYS[2]
+local member, channel, resource, matrix = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local nowMs = clock()
+local removed = {}
+sweep(q, x, nowMs, removed)
+
+local own = redis.call('ZSCORE', q, member)
+if own then
+	removed[#removed + 1] = fmt(tonumber(own))
+	redis.call('ZREM', q, member)
+	redis.call('ZREM', x, member)
+end
+if #removed > 0 then
+	settle(q, x, channel, resource, removed, matrix)
+end
+if own then
+	return 1
+end
+return 0

@@ -1,0 +1,37 @@
+-- dlock renew: extends the leases of a session's entries, granted or waiting, on one or more resources
+-- (all in one cluster slot).
+-- KEYS: q and x of each resource, in pairs
+-- ARGV: lease ms, channel, then per resource: resource, member count, members...
+-- Reply: the 1-based positions (among all members) of the entries that no longer exist
+local leaseMs, channel = tonumber(ARGV[1]), ARGV[2]
+local nowMs = clock()
+local expiry = fmt(nowMs + leaseMs)
+local missing = {}
+local arg = 3
+local position = 0
+for k = 1, #KEYS, 2 do
+	local q, x = KEYS[k], KEYS[k + 1]
+	local resource, count = ARGV[arg], tonumber(ARGV[arg + 1])
+	arg = arg + 2
+	local removed = {}
+	sweep(q, x, nowMs, removed)
+	if #removed > 0 then
+		settle(q, x, channel, resource, removed)
+	end
+	local renewed = false
+	for i = arg, arg + count - 1 do
+		position = position + 1
+		-- XX: never adds; CH: counts a changed expiry. An unchanged one (renewed twice in one
+		-- millisecond) is told apart from a missing entry by asking again.
+		if redis.call('ZADD', x, 'XX', 'CH', expiry, ARGV[i]) == 1 or redis.call('ZSCORE', x, ARGV[i]) then
+			renewed = true
+		else
+			missing[#missing + 1] = position
+		end
+	end
+	arg = arg + count
+	if renewed then
+		expireWithLatest(q, x)
+	end
+end
+return missing

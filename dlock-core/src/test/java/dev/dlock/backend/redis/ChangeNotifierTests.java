@@ -1,0 +1,112 @@
+package dev.dlock.backend.redis;
+
+import java.time.Duration;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import dev.dlock.LockMode;
+import dev.dlock.spi.AcquireRequest;
+import dev.dlock.spi.Subscription;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * How wake-up messages reach local waiters.
+ */
+class ChangeNotifierTests {
+
+	private final ChangeNotifier notifier = new ChangeNotifier("dlock:changes");
+
+	private final String key = "k-" + UUID.randomUUID();
+
+	private final RedisResource resource = RedisResource.of("dlock:", this.key);
+
+	@Test
+	void waiterIsSignalledOnlyWhenTheEntryItWaitsForLeaves() {
+		RedisQueueEntry entry = waiting(20, 12);
+		AtomicInteger signals = new AtomicInteger();
+		try (Subscription subscription = this.notifier.watch(entry, signals::incrementAndGet)) {
+			this.notifier.message("dlock:changes", this.resource.id() + " 11");
+			assertThat(signals).hasValue(0);
+			this.notifier.message("dlock:changes", this.resource.id() + " 10 12");
+			assertThat(signals).hasValue(1);
+		}
+	}
+
+	@Test
+	void waiterAnnouncedAsGrantedIsMarkedAndSignalled() {
+		RedisQueueEntry entry = waiting(20, 12);
+		RedisQueueEntry other = waiting(21, 20);
+		AtomicInteger signals = new AtomicInteger();
+		AtomicInteger otherSignals = new AtomicInteger();
+		try (Subscription subscription = this.notifier.watch(entry, signals::incrementAndGet);
+				Subscription second = this.notifier.watch(other, otherSignals::incrementAndGet)) {
+			this.notifier.message("dlock:changes", this.resource.id() + " 5 +20");
+			assertThat(signals).hasValue(1);
+			assertThat(entry.isGrantAnnounced()).isTrue();
+			assertThat(otherSignals).hasValue(0);
+			assertThat(other.isGrantAnnounced()).isFalse();
+		}
+	}
+
+	@Test
+	void messageWithoutTicketsWakesEveryWaiterOfTheResource() {
+		AtomicInteger signals = new AtomicInteger();
+		try (Subscription first = this.notifier.watch(waiting(20, 12), signals::incrementAndGet);
+				Subscription second = this.notifier.watch(waiting(21, 20), signals::incrementAndGet)) {
+			this.notifier.message("dlock:changes", this.resource.id());
+			assertThat(signals).hasValue(2);
+		}
+	}
+
+	@Test
+	void messagesForOtherResourcesAndChannelsAreIgnored() {
+		AtomicInteger signals = new AtomicInteger();
+		try (Subscription subscription = this.notifier.watch(waiting(20, 12), signals::incrementAndGet)) {
+			this.notifier.message("dlock:changes", RedisResource.of("dlock:", this.key + "x").id() + " 12");
+			this.notifier.message("other", this.resource.id() + " 12");
+			assertThat(signals).hasValue(0);
+		}
+	}
+
+	@Test
+	void changeBetweenThePollAndTheRegistrationSignalsAtOnce() {
+		RedisQueueEntry entry = waiting(20, 12);
+		this.notifier.message("dlock:changes", this.resource.id() + " 12");
+		AtomicInteger signals = new AtomicInteger();
+		try (Subscription subscription = this.notifier.watch(entry, signals::incrementAndGet)) {
+			await().atMost(Duration.ofSeconds(2)).until(() -> signals.get() == 1);
+		}
+	}
+
+	@Test
+	void closedSubscriptionGetsNoSignals() {
+		AtomicInteger signals = new AtomicInteger();
+		Subscription subscription = this.notifier.watch(waiting(20, 12), signals::incrementAndGet);
+		subscription.close();
+		subscription.close();
+		this.notifier.message("dlock:changes", this.resource.id() + " 12");
+		assertThat(signals).hasValue(0);
+	}
+
+	@Test
+	void onlyAResubscriptionWakesEveryWaiter() {
+		AtomicInteger signals = new AtomicInteger();
+		try (Subscription subscription = this.notifier.watch(waiting(20, 12), signals::incrementAndGet)) {
+			this.notifier.subscribed("dlock:changes", 1);
+			assertThat(signals).hasValue(0);
+			this.notifier.subscribed("dlock:changes", 1);
+			assertThat(signals).hasValue(1);
+		}
+	}
+
+	private RedisQueueEntry waiting(long ticket, long blocker) {
+		AcquireRequest request = new AcquireRequest(this.key, LockMode.EX, UUID.randomUUID().toString(), true);
+		RedisQueueEntry entry = new RedisQueueEntry(request, this.resource, "EX:" + request.ownerId(), ticket);
+		entry.observed(blocker, this.notifier.changes(this.resource.id()));
+		return entry;
+	}
+
+}
