@@ -4,9 +4,12 @@ import java.time.Duration;
 import java.util.Optional;
 
 import dev.dlock.backend.memory.InMemoryLockBackend;
+import dev.dlock.backend.redis.RedisLockBackend;
 
 /**
- * dlock's backends as benchmark libraries, one per server.
+ * dlock's backends as benchmark libraries, one per server, each with its defaults: every
+ * client gets a backend of its own (the Redis backend opens a command and a pub/sub
+ * connection from the shared Lettuce client, etcd and NATS a client of their own).
  */
 final class DlockBackends {
 
@@ -21,7 +24,9 @@ final class DlockBackends {
 	 */
 	static Optional<LockLibrary> on(String server, Servers servers, Duration lease) {
 		return switch (server) {
-			case "memory" -> Optional.of(DlockLibrary.shared("memory", InMemoryLockBackend.create(), lease));
+			case "redis" -> Optional.of(DlockLibrary.of(server,
+					() -> RedisLockBackend.builder(servers.redisClient()).build(), lease));
+			case "memory" -> Optional.of(DlockLibrary.shared(server, InMemoryLockBackend.create(), lease));
 			default -> Optional.empty();
 		};
 	}
