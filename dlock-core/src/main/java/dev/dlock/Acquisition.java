@@ -9,6 +9,7 @@ import dev.dlock.spi.QueueEntry;
 import dev.dlock.spi.QueueState;
 import dev.dlock.spi.Subscription;
 import dev.dlock.support.TimeSource;
+import dev.dlock.support.AsyncFailures;
 import io.micrometer.observation.Observation;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -124,7 +125,7 @@ final class Acquisition {
 	private void onEnqueued(LiveEntry live, long sentAt, @Nullable EnqueueResult enqueued,
 			@Nullable Throwable failure) {
 		if (failure != null || enqueued == null) {
-			fail(Futures.toLockException((failure != null) ? failure : new IllegalStateException("no reply"),
+			fail(AsyncFailures.toLockException((failure != null) ? failure : new IllegalStateException("no reply"),
 					"Enqueueing a request for lock '" + this.key + "'"));
 			return;
 		}
@@ -237,7 +238,7 @@ final class Acquisition {
 			}
 			if (failure != null || state == null) {
 				logger.debug("Polling lock '{}' failed; trying again: {}", this.key,
-						(failure != null) ? Futures.unwrap(failure).toString() : "no reply");
+						(failure != null) ? AsyncFailures.unwrap(failure).toString() : "no reply");
 				await(live, QueueState.waiting(this.engine.settings().maxRecheckInterval()));
 				return;
 			}

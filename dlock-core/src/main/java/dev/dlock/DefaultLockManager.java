@@ -16,6 +16,7 @@ import dev.dlock.spi.LockBackend;
 import dev.dlock.support.KeyCodec;
 import dev.dlock.support.SystemTimeSource;
 import dev.dlock.support.TimeSource;
+import dev.dlock.support.AsyncFailures;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -80,7 +81,7 @@ final class DefaultLockManager implements LockManager {
 			throw ex;
 		}
 		catch (ExecutionException ex) {
-			throw Futures.toLockException(ex, "Acquiring lock '" + key + "'");
+			throw AsyncFailures.toLockException(ex, "Acquiring lock '" + key + "'");
 		}
 		if (grant == null) {
 			throw new LockAcquisitionTimeoutException(key, mode, options.waitTime());
@@ -115,7 +116,7 @@ final class DefaultLockManager implements LockManager {
 		}
 		CompletableFuture<LockHandle> handle = pending.handle((grant, failure) -> {
 			if (failure != null) {
-				throw Futures.toLockException(failure, "Acquiring lock '" + key + "'");
+				throw AsyncFailures.toLockException(failure, "Acquiring lock '" + key + "'");
 			}
 			if (grant == null) {
 				throw new LockAcquisitionTimeoutException(key, mode, options.waitTime());
@@ -123,7 +124,7 @@ final class DefaultLockManager implements LockManager {
 			return new DefaultLockHandle(grant);
 		});
 		handle.whenComplete((result, failure) -> {
-			if (Futures.unwrap((failure != null) ? failure : new RuntimeException()) instanceof CancellationException) {
+			if (AsyncFailures.unwrap((failure != null) ? failure : new RuntimeException()) instanceof CancellationException) {
 				pending.cancel(false);
 			}
 		});

@@ -12,6 +12,7 @@ import dev.dlock.observation.LockHoldConvention;
 import dev.dlock.observation.LockObservationDocumentation;
 import dev.dlock.observation.LockRenewalContext;
 import dev.dlock.observation.LockRenewalConvention;
+import dev.dlock.support.AsyncFailures;
 import io.micrometer.observation.Observation;
 import io.micrometer.observation.ObservationRegistry;
 import org.jspecify.annotations.Nullable;
@@ -59,8 +60,8 @@ final class EngineObservations {
 			context.setOutcome(outcome(grant, failure, cancelled));
 		}
 		if (failure != null && grant == null && !cancelled
-				&& !(Futures.unwrap(failure) instanceof LockAcquisitionTimeoutException)) {
-			observation.error(Futures.unwrap(failure));
+				&& !(AsyncFailures.unwrap(failure) instanceof LockAcquisitionTimeoutException)) {
+			observation.error(AsyncFailures.unwrap(failure));
 		}
 		observation.stop();
 	}
@@ -73,7 +74,7 @@ final class EngineObservations {
 		if (failure == null) {
 			return LockAcquisitionContext.Outcome.BUSY;
 		}
-		Throwable cause = Futures.unwrap(failure);
+		Throwable cause = AsyncFailures.unwrap(failure);
 		if (cause instanceof LockAcquisitionTimeoutException) {
 			return LockAcquisitionContext.Outcome.TIMEOUT;
 		}
@@ -113,7 +114,7 @@ final class EngineObservations {
 			context.setSucceeded(failure == null);
 		}
 		if (failure != null) {
-			observation.error(Futures.unwrap(failure));
+			observation.error(AsyncFailures.unwrap(failure));
 		}
 		observation.stop();
 	}

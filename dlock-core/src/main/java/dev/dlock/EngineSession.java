@@ -12,6 +12,7 @@ import dev.dlock.spi.AcquireRequest;
 import dev.dlock.spi.LockSession;
 import dev.dlock.spi.QueueEntry;
 import dev.dlock.support.TimeSource;
+import dev.dlock.support.AsyncFailures;
 import io.micrometer.observation.Observation;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -128,7 +129,7 @@ final class EngineSession {
 			long confirmedAt = this.time.nanoTime();
 			if (failure != null) {
 				this.renewalFailures.incrementAndGet();
-				logger.warn("Renewal of {} lock entries failed: {}", batch.size(), Futures.unwrap(failure).toString());
+				logger.warn("Renewal of {} lock entries failed: {}", batch.size(), AsyncFailures.unwrap(failure).toString());
 				armExpiryCheck();
 				return;
 			}

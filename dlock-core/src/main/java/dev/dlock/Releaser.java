@@ -9,6 +9,7 @@ import java.util.concurrent.TimeoutException;
 
 import dev.dlock.spi.AcquireRequest;
 import dev.dlock.support.TimeSource;
+import dev.dlock.support.AsyncFailures;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -63,11 +64,11 @@ final class Releaser {
 			long now = this.time.nanoTime();
 			if (session.isClosed() || now + backoff - giveUpAt >= 0) {
 				logger.warn("Giving up removing lock '{}' ({}); its lease ends it on the server: {}", request.key(),
-						request.mode(), Futures.unwrap(failure).toString());
+						request.mode(), AsyncFailures.unwrap(failure).toString());
 				done.complete(null);
 				return;
 			}
-			logger.debug("Removing lock '{}' failed, retrying: {}", request.key(), Futures.unwrap(failure).toString());
+			logger.debug("Removing lock '{}' failed, retrying: {}", request.key(), AsyncFailures.unwrap(failure).toString());
 			this.time.schedule(Duration.ofNanos(backoff), () -> attempt(session, request, giveUpAt,
 					Math.min(backoff * 2, this.maxBackoffNanos), done));
 		});

@@ -16,6 +16,7 @@ import dev.dlock.spi.BackendCapability;
 import dev.dlock.spi.BackendHealth;
 import dev.dlock.spi.LockBackend;
 import dev.dlock.spi.LockSession;
+import dev.dlock.support.AsyncFailures;
 import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulConnection;
@@ -175,7 +176,7 @@ public final class RedisLockBackend implements LockBackend {
 		return ping.orTimeout(HEALTH_TIMEOUT.toNanos(), TimeUnit.NANOSECONDS).handle((pong, failure) -> {
 			Duration roundTrip = Duration.ofNanos(System.nanoTime() - start);
 			if (failure != null) {
-				return BackendHealth.down(roundTrip, ScriptExecutor.unwrap(failure).toString());
+				return BackendHealth.down(roundTrip, AsyncFailures.unwrap(failure).toString());
 			}
 			return BackendHealth.up(roundTrip, Map.of("keyPrefix", this.keyPrefix, "cluster", this.cluster));
 		});

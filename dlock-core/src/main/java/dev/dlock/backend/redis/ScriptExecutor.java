@@ -2,11 +2,10 @@ package dev.dlock.backend.redis;
 
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
 import java.util.function.Function;
 
 import dev.dlock.LockBackendException;
+import dev.dlock.support.AsyncFailures;
 import io.lettuce.core.RedisFuture;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
@@ -130,24 +129,15 @@ final class ScriptExecutor {
 	}
 
 	static LockBackendException toLockException(Throwable failure, String action) {
-		Throwable cause = unwrap(failure);
+		Throwable cause = AsyncFailures.unwrap(failure);
 		if (cause instanceof LockBackendException lockException) {
 			return lockException;
 		}
 		return new LockBackendException(action + " failed: " + cause, cause);
 	}
 
-	static Throwable unwrap(Throwable failure) {
-		Throwable current = failure;
-		while ((current instanceof CompletionException || current instanceof ExecutionException)
-				&& current.getCause() != null) {
-			current = current.getCause();
-		}
-		return current;
-	}
-
 	private static boolean isNoScript(Throwable failure) {
-		Throwable cause = unwrap(failure);
+		Throwable cause = AsyncFailures.unwrap(failure);
 		return cause instanceof RedisNoScriptException
 				|| (cause.getMessage() != null && cause.getMessage().startsWith("NOSCRIPT"));
 	}

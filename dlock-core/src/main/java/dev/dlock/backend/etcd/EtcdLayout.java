@@ -1,0 +1,111 @@
+package dev.dlock.backend.etcd;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+import dev.dlock.LockMode;
+import dev.dlock.spi.AcquireRequest;
+import dev.dlock.support.KeyCodec;
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.KeyValue;
+
+/**
+ * Where entries live in etcd and what they hold.
+ * <p>
+ * A resource's queue is every key under {@code <prefix><encoded key>/}; an entry is
+ * {@code <prefix><encoded key>/<owner id>} with the value {@code <mode>:<user key>}. The
+ * encoded key never contains {@code /}, so the trailing separator keeps {@code foo} from
+ * matching {@code foobar}. Entry keys contain the owner id: never log them.
+ */
+final class EtcdLayout {
+
+	private static final char MODE_SEPARATOR = ':';
+
+	private final String keyPrefix;
+
+	EtcdLayout(String keyPrefix) {
+		this.keyPrefix = keyPrefix;
+	}
+
+	String keyPrefix() {
+		return this.keyPrefix;
+	}
+
+	/** The prefix of every entry of the resource, ending with a separator. */
+	ByteSequence resourcePrefix(String key) {
+		return bytes(this.keyPrefix + KeyCodec.encode(key) + "/");
+	}
+
+	/** The key of a request's entry; it contains the owner id, so it is a secret. */
+	ByteSequence entryKey(AcquireRequest request) {
+		return bytes(this.keyPrefix + KeyCodec.encode(request.key()) + "/" + request.ownerId());
+	}
+
+	/** The value of a request's entry: its mode, and the readable key for diagnostics. */
+	ByteSequence entryValue(AcquireRequest request) {
+		return bytes(request.mode().name() + MODE_SEPARATOR + request.key());
+	}
+
+	/**
+	 * Reads the mode of an entry. A value this version cannot read is taken as
+	 * {@link LockMode#EX}: it blocks every request but NL rather than letting a
+	 * conflicting one through.
+	 */
+	static LockMode modeOf(ByteSequence value) {
+		String text = value.toString(StandardCharsets.UTF_8);
+		int end = text.indexOf(MODE_SEPARATOR);
+		if (end < 0) {
+			return LockMode.EX;
+		}
+		try {
+			return LockMode.valueOf(text.substring(0, end));
+		}
+		catch (IllegalArgumentException ex) {
+			return LockMode.EX;
+		}
+	}
+
+	/**
+	 * The queue as one snapshot showed it: the entries created before {@code ticket}, in
+	 * ticket order, and whether the entry with that ticket is still there.
+	 */
+	static Queue queue(List<KeyValue> sortedByCreateRevision, ByteSequence ownKey, long ticket) {
+		List<Slot> earlier = new ArrayList<>();
+		boolean present = false;
+		for (KeyValue kv : sortedByCreateRevision) {
+			if (kv.getCreateRevision() < ticket) {
+				earlier.add(new Slot(kv.getKey(), modeOf(kv.getValue())));
+			}
+			else if (kv.getCreateRevision() == ticket && kv.getKey().equals(ownKey)) {
+				present = true;
+			}
+		}
+		return new Queue(earlier, present);
+	}
+
+	/** The create revision of {@code ownKey} in a snapshot, or 0 if it is not there. */
+	static long ticketOf(List<KeyValue> kvs, ByteSequence ownKey) {
+		for (KeyValue kv : kvs) {
+			if (kv.getKey().equals(ownKey)) {
+				return kv.getCreateRevision();
+			}
+		}
+		return 0;
+	}
+
+	static ByteSequence bytes(String text) {
+		return ByteSequence.from(text, StandardCharsets.UTF_8);
+	}
+
+	/** One earlier entry of a queue. */
+	record Slot(ByteSequence key, LockMode mode) {
+
+	}
+
+	/** The earlier entries of a queue, and whether the own entry exists. */
+	record Queue(List<Slot> earlier, boolean ownEntryPresent) {
+
+	}
+
+}

@@ -1,0 +1,565 @@
+package dev.dlock.backend.etcd;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+import java.util.function.LongSupplier;
+
+import dev.dlock.spi.AcquireRequest;
+import dev.dlock.spi.EnqueueResult;
+import dev.dlock.spi.LockSession;
+import dev.dlock.spi.QueueEntry;
+import dev.dlock.spi.QueueState;
+import dev.dlock.spi.Subscription;
+import dev.dlock.support.GrantRule;
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.KeyValue;
+import io.etcd.jetcd.Watch;
+import io.etcd.jetcd.kv.TxnResponse;
+import io.etcd.jetcd.op.Cmp;
+import io.etcd.jetcd.op.CmpTarget;
+import io.etcd.jetcd.op.Op;
+import io.etcd.jetcd.options.DeleteOption;
+import io.etcd.jetcd.options.GetOption;
+import io.etcd.jetcd.options.PutOption;
+import io.etcd.jetcd.options.WatchOption;
+import io.etcd.jetcd.watch.WatchEvent;
+import io.etcd.jetcd.watch.WatchResponse;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A session on etcd: one lease that every entry of the session is attached to, renewed
+ * only by {@link #renew} (one {@code keepAliveOnce} per round).
+ * <p>
+ * The engine counts an entry valid for a lease time from the moment its enqueue was sent,
+ * but the entry is attached to a lease whose last keep-alive may be older. So the server
+ * TTL is a third longer than the lease time, and an enqueue only uses the lease while it is
+ * proved alive for a full lease time from the call; otherwise it first sends one
+ * keep-alive (or grants a fresh lease if the old one is gone). A session in steady use is
+ * renewed by the engine often enough that an uncontended acquire is one transaction.
+ */
+final class EtcdLockSession implements LockSession {
+
+	private static final Logger logger = LoggerFactory.getLogger(EtcdLockSession.class);
+
+	/** How many times an enqueue asks for a lease proved long enough before giving up. */
+	private static final int LEASE_ATTEMPTS = 3;
+
+	private static final GetOption QUEUE = GetOption.builder()
+		.isPrefix(true)
+		.withSortField(GetOption.SortTarget.CREATE)
+		.withSortOrder(GetOption.SortOrder.ASCEND)
+		.build();
+
+	private static final GetOption COUNT_ONLY = GetOption.builder().withCountOnly(true).build();
+
+	private final Client client;
+
+	private final EtcdLayout layout;
+
+	private final Duration leaseTime;
+
+	private final long leaseNanos;
+
+	private final long ttlSeconds;
+
+	private final Duration requestTimeout;
+
+	private final Duration renewTimeout;
+
+	private final LongSupplier clock;
+
+	private final Consumer<EtcdLockSession> onClose;
+
+	/** Entries created by this session and not yet removed, by owner id. */
+	private final Map<String, EtcdQueueEntry> entries = new ConcurrentHashMap<>();
+
+	private final Object leaseMonitor = new Object();
+
+	// guarded by leaseMonitor
+	private @Nullable SessionLease lease;
+
+	private @Nullable CompletableFuture<SessionLease> leaseRefresh;
+
+	private volatile boolean closed;
+
+	EtcdLockSession(Client client, EtcdLayout layout, Duration leaseTime, Duration requestTimeout, LongSupplier clock,
+			Consumer<EtcdLockSession> onClose) {
+		this.client = client;
+		this.layout = layout;
+		this.leaseTime = leaseTime;
+		this.leaseNanos = leaseTime.toNanos();
+		this.ttlSeconds = serverTtlSeconds(leaseTime);
+		this.requestTimeout = requestTimeout;
+		this.renewTimeout = (leaseTime.compareTo(requestTimeout) < 0) ? leaseTime : requestTimeout;
+		this.clock = clock;
+		this.onClose = onClose;
+	}
+
+	/**
+	 * The TTL to ask etcd for: the lease time and a third more, in whole seconds rounded
+	 * up. etcd raises TTLs under its minimum (2 s by default) on its own.
+	 */
+	static long serverTtlSeconds(Duration leaseTime) {
+		long nanos = leaseTime.toNanos();
+		long withMargin = nanos + nanos / 3;
+		return Math.max(1, (withMargin + TimeUnit.SECONDS.toNanos(1) - 1) / TimeUnit.SECONDS.toNanos(1));
+	}
+
+	/** Starts granting the first lease, so that the first enqueue rarely waits for it. */
+	void start() {
+		leaseFor(this.clock.getAsLong(), 1).exceptionally((failure) -> {
+			logger.debug("Granting the first etcd session lease failed; the first enqueue tries again: {}",
+					EtcdFailures.describe(failure));
+			return null;
+		});
+	}
+
+	@Override
+	public Duration leaseTime() {
+		return this.leaseTime;
+	}
+
+	@Override
+	public CompletableFuture<EnqueueResult> enqueue(AcquireRequest request) {
+		long calledAt = this.clock.getAsLong();
+		return EtcdFailures.mapped(enqueue(request, calledAt, true),
+				"Enqueueing lock '" + request.key() + "' in mode " + request.mode());
+	}
+
+	private CompletableFuture<EnqueueResult> enqueue(AcquireRequest request, long calledAt, boolean retry) {
+		// the engine counts the entry valid until (send time + lease time), and the send
+		// time is before calledAt: the lease must live at least that long on the server
+		return leaseFor(calledAt + this.leaseNanos, LEASE_ATTEMPTS)
+			.thenCompose((sessionLease) -> enqueueTxn(request, sessionLease, calledAt).exceptionallyCompose((failure) -> {
+				if (retry && EtcdFailures.isLeaseNotFound(failure)) {
+					// the txn wrote nothing; take a fresh lease and try once more
+					sessionLease.markDead();
+					return enqueue(request, calledAt, false);
+				}
+				return CompletableFuture.failedFuture(failure);
+			}));
+	}
+
+	/**
+	 * One transaction: create the entry under the lease unless it exists, and read the
+	 * resource's queue in ticket order, in the same snapshot.
+	 */
+	private CompletableFuture<EnqueueResult> enqueueTxn(AcquireRequest request, SessionLease sessionLease,
+			long calledAt) {
+		ByteSequence key = this.layout.entryKey(request);
+		ByteSequence prefix = this.layout.resourcePrefix(request.key());
+		PutOption put = PutOption.builder().withLeaseId(sessionLease.id()).build();
+		CompletableFuture<TxnResponse> txn = this.client.getKVClient()
+			.txn()
+			.If(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.createRevision(0)))
+			.Then(Op.put(key, this.layout.entryValue(request), put), Op.get(prefix, QUEUE))
+			.Else(Op.get(prefix, QUEUE))
+			.commit();
+		return timed(txn, this.requestTimeout, (late) -> deleteLateEntry(request, key, late)).thenCompose((response) -> {
+			List<KeyValue> queue = response.getGetResponses().get(0).getKvs();
+			long ticket = EtcdLayout.ticketOf(queue, key);
+			if (ticket == 0) {
+				return CompletableFuture.failedFuture(new IllegalStateException("the new entry is not in the queue"));
+			}
+			EtcdLayout.Slot blocker = blocker(request, queue, key, ticket);
+			EtcdQueueEntry entry = new EtcdQueueEntry(request, key, ticket, sessionLease,
+					new EtcdQueueEntry.Observation(response.getHeader().getRevision(),
+							(blocker != null) ? blocker.key() : null),
+					calledAt + this.leaseNanos);
+			if (blocker == null) {
+				this.entries.put(request.ownerId(), entry);
+				return CompletableFuture.completedFuture(new EnqueueResult(entry, QueueState.GRANTED));
+			}
+			if (request.waitIfBusy()) {
+				this.entries.put(request.ownerId(), entry);
+				return CompletableFuture.completedFuture(new EnqueueResult(entry, waiting()));
+			}
+			// a try that would wait: take the entry out again before answering. Compare
+			// first is impossible here (jetcd's Cmp has no range, and modes live in values),
+			// so a busy try costs a second txn; an uncontended one stays a single txn.
+			return deleteEntry(key, ticket).thenApply((deleted) -> EnqueueResult.rejected());
+		});
+	}
+
+	/**
+	 * An enqueue that was given up on but applied after all (the reply came late): the
+	 * engine has already withdrawn the request, and that removal may have reached etcd
+	 * first, so the entry would stay under a lease that lives on for other entries.
+	 */
+	private void deleteLateEntry(AcquireRequest request, ByteSequence key, TxnResponse late) {
+		if (!late.isSucceeded()) {
+			return;
+		}
+		long ticket = EtcdLayout.ticketOf(late.getGetResponses().get(0).getKvs(), key);
+		if (ticket != 0) {
+			logger.debug("Deleting the entry of lock '{}' ({}) that etcd created after the request timed out",
+					request.key(), request.mode());
+			deleteEntry(key, ticket);
+		}
+	}
+
+	private static EtcdLayout.@Nullable Slot blocker(AcquireRequest request, List<KeyValue> queue, ByteSequence key,
+			long ticket) {
+		return GrantRule.blocker(EtcdLayout.queue(queue, key, ticket).earlier(), request.mode(),
+				EtcdLayout.Slot::mode);
+	}
+
+	@Override
+	public CompletableFuture<QueueState> poll(QueueEntry queueEntry) {
+		EtcdQueueEntry entry = (EtcdQueueEntry) queueEntry;
+		AcquireRequest request = entry.request();
+		GetOption upToOwn = GetOption.builder()
+			.isPrefix(true)
+			.withSortField(GetOption.SortTarget.CREATE)
+			.withSortOrder(GetOption.SortOrder.ASCEND)
+			.withMaxCreateRevision(entry.ticket())
+			.build();
+		CompletableFuture<QueueState> state = timed(
+				this.client.getKVClient().get(this.layout.resourcePrefix(request.key()), upToOwn), this.requestTimeout)
+			.thenApply((response) -> {
+				EtcdLayout.Queue queue = EtcdLayout.queue(response.getKvs(), entry.key(), entry.ticket());
+				if (!queue.ownEntryPresent()) {
+					this.entries.remove(request.ownerId(), entry);
+					return QueueState.GONE;
+				}
+				EtcdLayout.Slot blocker = GrantRule.blocker(queue.earlier(), request.mode(), EtcdLayout.Slot::mode);
+				entry.observed(new EtcdQueueEntry.Observation(response.getHeader().getRevision(),
+						(blocker != null) ? blocker.key() : null));
+				return (blocker != null) ? waiting() : QueueState.GRANTED;
+			});
+		return EtcdFailures.mapped(state, "Polling lock '" + request.key() + "' in mode " + request.mode());
+	}
+
+	/**
+	 * The watch is reliable (with its gap read, no delete after the snapshot is missed), so
+	 * a re-check after about a lease time is enough; the engine caps it further.
+	 */
+	private QueueState waiting() {
+		return QueueState.waiting(this.leaseTime);
+	}
+
+	/**
+	 * Watches the blocking entry for its deletion, without losing one that happened after
+	 * the snapshot the last enqueue or poll saw.
+	 * <p>
+	 * A watch that starts at a past revision is "unsynced" in etcd and gets its events only
+	 * on the next sync tick, up to 100 ms later; on a store with other writes that is almost
+	 * every watch. So the watch starts at the current revision (synced, events at once), and
+	 * if its start revision turns out to be later than the snapshot's, one read of the
+	 * blocker covers the gap in between.
+	 */
+	@Override
+	public Subscription watch(QueueEntry queueEntry, Runnable onChange) {
+		EtcdQueueEntry entry = (EtcdQueueEntry) queueEntry;
+		EtcdQueueEntry.Observation observed = entry.observed();
+		ByteSequence blocker = observed.blocker();
+		if (blocker == null || this.closed) {
+			// nothing to wait for (or nothing to watch with): the engine's re-check covers it
+			return () -> {
+			};
+		}
+		AtomicBoolean active = new AtomicBoolean(true);
+		Runnable signal = () -> {
+			if (active.get()) {
+				onChange.run();
+			}
+		};
+		WatchOption fromNow = WatchOption.builder().withNoPut(true).withCreateNotify(true).build();
+		Watch.Watcher watcher;
+		try {
+			watcher = this.client.getWatchClient().watch(blocker, fromNow, new Watch.Listener() {
+
+				@Override
+				public void onNext(WatchResponse response) {
+					if (response.isCreatedNotify()) {
+						// events after this revision come through the watch; also after a
+						// reconnect, which creates the watch again
+						if (response.getHeader().getRevision() > observed.revision()) {
+							checkStillThere(blocker, signal);
+						}
+						return;
+					}
+					for (WatchEvent event : response.getEvents()) {
+						if (event.getEventType() == WatchEvent.EventType.DELETE) {
+							signal.run();
+							return;
+						}
+					}
+				}
+
+				@Override
+				public void onError(Throwable failure) {
+					// compaction or a broken stream: a poll takes a new snapshot and a new watch
+					signal.run();
+				}
+
+				@Override
+				public void onCompleted() {
+					signal.run();
+				}
+
+			});
+		}
+		catch (RuntimeException ex) {
+			logger.debug("Watching the queue of lock '{}' failed; relying on re-checks: {}", entry.request().key(),
+					ex.toString());
+			return () -> {
+			};
+		}
+		return () -> {
+			if (active.compareAndSet(true, false)) {
+				watcher.close();
+			}
+		};
+	}
+
+	/** Signals unless the entry still exists (a linearizable read, so after the watch began). */
+	private void checkStillThere(ByteSequence key, Runnable signal) {
+		timed(this.client.getKVClient().get(key, COUNT_ONLY), this.requestTimeout).whenComplete((response, failure) -> {
+			if (failure != null || response.getCount() == 0) {
+				signal.run();
+			}
+		});
+	}
+
+	/**
+	 * Sends one keep-alive per lease of the given entries (normally just the session's
+	 * one). Entries of a lease etcd no longer has are reported lost.
+	 * <p>
+	 * Entries that the engine stopped renewing (it counted them lost, for example after
+	 * renewals failed for a lease time) may still exist under a lease that lives on for the
+	 * session's other entries. Such an entry would block others while nobody holds it, so
+	 * once it is surely past its validity in the engine it is deleted here.
+	 */
+	@Override
+	public CompletableFuture<Set<QueueEntry>> renew(Collection<QueueEntry> queueEntries) {
+		long calledAt = this.clock.getAsLong();
+		Set<EtcdQueueEntry> batch = new HashSet<>();
+		Map<SessionLease, List<QueueEntry>> byLease = new HashMap<>();
+		for (QueueEntry queueEntry : queueEntries) {
+			EtcdQueueEntry entry = (EtcdQueueEntry) queueEntry;
+			entry.validBound(calledAt + this.leaseNanos);
+			batch.add(entry);
+			byLease.computeIfAbsent(entry.lease(), (sessionLease) -> new ArrayList<>()).add(entry);
+		}
+		Set<QueueEntry> lost = ConcurrentHashMap.newKeySet();
+		CompletableFuture<?>[] rounds = byLease.entrySet().stream().map((group) -> {
+			SessionLease sessionLease = group.getKey();
+			if (sessionLease.isDead()) {
+				lost.addAll(group.getValue());
+				return CompletableFuture.completedFuture(null);
+			}
+			return keepAlive(sessionLease, this.renewTimeout).thenAccept((alive) -> {
+				if (!alive) {
+					lost.addAll(group.getValue());
+				}
+			});
+		}).toArray(CompletableFuture[]::new);
+		CompletableFuture<Set<QueueEntry>> result = CompletableFuture.allOf(rounds).thenApply((done) -> {
+			for (QueueEntry entry : lost) {
+				this.entries.remove(entry.request().ownerId(), entry);
+			}
+			if (!lost.isEmpty()) {
+				logger.warn("The etcd session lease was lost; {} lock entries are gone with it", lost.size());
+			}
+			reapAbandoned(batch, calledAt);
+			return Set.copyOf(lost);
+		});
+		return EtcdFailures.mapped(result, "Renewing the etcd session lease");
+	}
+
+	/** Deletes entries the engine no longer renews and surely no longer counts valid. */
+	private void reapAbandoned(Set<EtcdQueueEntry> renewed, long now) {
+		for (EtcdQueueEntry entry : this.entries.values()) {
+			if (renewed.contains(entry)) {
+				continue;
+			}
+			if (entry.lease().isDead()) {
+				this.entries.remove(entry.request().ownerId(), entry);
+			}
+			else if (now - entry.validBound() >= 0) {
+				deleteEntry(entry.key(), entry.ticket()).whenComplete((deleted, failure) -> {
+					if (failure == null) {
+						this.entries.remove(entry.request().ownerId(), entry);
+						logger.debug("Deleted the abandoned entry of lock '{}' ({}) with token {}",
+								entry.request().key(), entry.request().mode(), entry.ticket());
+					}
+				});
+			}
+		}
+	}
+
+	@Override
+	public CompletableFuture<Void> remove(AcquireRequest request) {
+		ByteSequence key = this.layout.entryKey(request);
+		EtcdQueueEntry known = this.entries.get(request.ownerId());
+		CompletableFuture<Void> removal = ((known != null) ? deleteEntry(key, known.ticket())
+				: timed(this.client.getKVClient().delete(key, DeleteOption.DEFAULT), this.requestTimeout)
+					.thenApply((deleted) -> (Void) null))
+			.thenAccept((deleted) -> {
+				if (known != null) {
+					this.entries.remove(request.ownerId(), known);
+				}
+			});
+		return EtcdFailures.mapped(removal, "Removing lock '" + request.key() + "' in mode " + request.mode());
+	}
+
+	/** Deletes an entry only if it is still the one with this create revision. */
+	private CompletableFuture<Void> deleteEntry(ByteSequence key, long ticket) {
+		CompletableFuture<TxnResponse> txn = this.client.getKVClient()
+			.txn()
+			.If(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.createRevision(ticket)))
+			.Then(Op.delete(key, DeleteOption.DEFAULT))
+			.commit();
+		return timed(txn, this.requestTimeout).thenApply((response) -> null);
+	}
+
+	/**
+	 * A lease that lives on the server at least until {@code requiredUntil}: the current
+	 * one if proved so, else the current one after one keep-alive, else a fresh one.
+	 * Concurrent callers share one refresh.
+	 */
+	private CompletableFuture<SessionLease> leaseFor(long requiredUntil, int attempts) {
+		CompletableFuture<SessionLease> refresh;
+		synchronized (this.leaseMonitor) {
+			if (this.closed) {
+				return CompletableFuture.failedFuture(new IllegalStateException("the etcd session is closed"));
+			}
+			SessionLease current = this.lease;
+			if (current != null && !current.isDead() && current.provenUntil() - requiredUntil >= 0) {
+				return CompletableFuture.completedFuture(current);
+			}
+			refresh = this.leaseRefresh;
+			if (refresh == null || refresh.isDone()) {
+				refresh = refresh(current).whenComplete(this::refreshed);
+				this.leaseRefresh = refresh;
+			}
+		}
+		return refresh.thenCompose((sessionLease) -> {
+			if (sessionLease.provenUntil() - requiredUntil >= 0) {
+				return CompletableFuture.completedFuture(sessionLease);
+			}
+			if (attempts <= 1) {
+				return CompletableFuture.failedFuture(new IllegalStateException(
+						"etcd did not confirm the session lease within a third of the lease time"));
+			}
+			return leaseFor(requiredUntil, attempts - 1);
+		});
+	}
+
+	private CompletableFuture<SessionLease> refresh(@Nullable SessionLease current) {
+		if (current == null || current.isDead()) {
+			return grant();
+		}
+		return keepAlive(current, this.requestTimeout)
+			.thenCompose((alive) -> alive ? CompletableFuture.completedFuture(current) : grant());
+	}
+
+	private void refreshed(@Nullable SessionLease fresh, @Nullable Throwable failure) {
+		if (fresh == null) {
+			return;
+		}
+		boolean orphan;
+		synchronized (this.leaseMonitor) {
+			orphan = this.closed;
+			if (!orphan) {
+				this.lease = fresh;
+			}
+		}
+		if (orphan) {
+			revoke(fresh);
+		}
+	}
+
+	private CompletableFuture<SessionLease> grant() {
+		long sentAt = this.clock.getAsLong();
+		return timed(this.client.getLeaseClient().grant(this.ttlSeconds), this.requestTimeout)
+			.thenApply((granted) -> new SessionLease(granted.getID(), sentAt + TimeUnit.SECONDS.toNanos(granted.getTTL())));
+	}
+
+	/**
+	 * Sends one keep-alive. Completes with {@code true} when the lease lives on (and proves
+	 * it alive for its TTL from the send time), {@code false} when etcd no longer has it.
+	 */
+	private CompletableFuture<Boolean> keepAlive(SessionLease sessionLease, Duration timeout) {
+		long sentAt = this.clock.getAsLong();
+		return timed(this.client.getLeaseClient().keepAliveOnce(sessionLease.id()), timeout).handle((reply, failure) -> {
+			if (failure == null) {
+				return sessionLease.confirm(sentAt + TimeUnit.SECONDS.toNanos(reply.getTTL()));
+			}
+			if (EtcdFailures.isLeaseNotFound(failure)) {
+				sessionLease.markDead();
+				return false;
+			}
+			throw EtcdFailures.propagate(failure);
+		});
+	}
+
+	/** Ends the session: its lease is revoked, which deletes every entry still under it. */
+	@Override
+	public void close() {
+		SessionLease current;
+		synchronized (this.leaseMonitor) {
+			if (this.closed) {
+				return;
+			}
+			this.closed = true;
+			current = this.lease;
+		}
+		this.entries.clear();
+		this.onClose.accept(this);
+		if (current != null && !current.isDead()) {
+			EtcdFailures.await(revoke(current), this.requestTimeout);
+		}
+	}
+
+	private CompletableFuture<Void> revoke(SessionLease sessionLease) {
+		sessionLease.markDead();
+		return timed(this.client.getLeaseClient().revoke(sessionLease.id()), this.requestTimeout)
+			.handle((revoked, failure) -> {
+				if (failure != null && !EtcdFailures.isLeaseNotFound(failure)) {
+					logger.warn("Revoking an etcd session lease failed; its entries expire with it: {}",
+							EtcdFailures.describe(failure));
+				}
+				return null;
+			});
+	}
+
+	private static <T> CompletableFuture<T> timed(CompletableFuture<T> call, Duration timeout) {
+		return timed(call, timeout, (late) -> {
+		});
+	}
+
+	/**
+	 * The call's result, or a timeout failure after {@code timeout}. The call itself goes on;
+	 * if it succeeds after the timeout, {@code onLateSuccess} gets its result.
+	 */
+	private static <T> CompletableFuture<T> timed(CompletableFuture<T> call, Duration timeout,
+			Consumer<T> onLateSuccess) {
+		CompletableFuture<T> bounded = new CompletableFuture<T>().orTimeout(timeout.toNanos(), TimeUnit.NANOSECONDS);
+		call.whenComplete((result, failure) -> {
+			if (failure != null) {
+				bounded.completeExceptionally(failure);
+			}
+			else if (!bounded.complete(result)) {
+				onLateSuccess.accept(result);
+			}
+		});
+		return bounded;
+	}
+
+}
