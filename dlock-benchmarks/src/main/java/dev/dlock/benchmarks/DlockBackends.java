@@ -3,6 +3,7 @@ package dev.dlock.benchmarks;
 import java.time.Duration;
 import java.util.Optional;
 
+import dev.dlock.backend.etcd.EtcdLockBackend;
 import dev.dlock.backend.memory.InMemoryLockBackend;
 import dev.dlock.backend.redis.RedisLockBackend;
 
@@ -26,6 +27,8 @@ final class DlockBackends {
 		return switch (server) {
 			case "redis" -> Optional.of(DlockLibrary.of(server,
 					() -> RedisLockBackend.builder(servers.redisClient()).build(), lease));
+			case "etcd" -> Optional.of(DlockLibrary.of(server,
+					() -> EtcdLockBackend.builder().endpoints(servers.etcdEndpoint()).build(), lease));
 			case "memory" -> Optional.of(DlockLibrary.shared(server, InMemoryLockBackend.create(), lease));
 			default -> Optional.empty();
 		};
