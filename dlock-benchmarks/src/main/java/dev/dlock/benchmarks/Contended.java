@@ -29,6 +29,7 @@ final class Contended {
 		AtomicInteger overlaps = new AtomicInteger();
 		long[] counter = new long[1];
 		double[] rounds = new double[settings.rounds()];
+		double[] evenness = new double[settings.rounds()];
 		try (Parallel threads = new Parallel(THREADS, "contended")) {
 			for (int i = 0; i < THREADS; i++) {
 				clients.add(library.connect());
@@ -44,7 +45,9 @@ final class Contended {
 			};
 			threads.run(settings.warmUp(), step);
 			for (int i = 0; i < settings.rounds(); i++) {
-				rounds[i] = threads.run(settings.contendedRound(), step);
+				Parallel.Outcome outcome = threads.run(settings.contendedRound(), step);
+				rounds[i] = outcome.rate();
+				evenness[i] = outcome.evenness();
 			}
 		}
 		finally {
@@ -58,6 +61,8 @@ final class Contended {
 		}
 		results.add(new Figure(SECTION, library.server(), library.name(), "ops/s", "ops/s", Better.HIGHER, rounds,
 				Floors.pair(library.server()), "ops/s"));
+		results.add(new Figure(SECTION, library.server(), library.name(), "fewest ÷ most turns", "x", Better.HIGHER,
+				evenness, null, null));
 	}
 
 }

@@ -226,7 +226,9 @@ final class MarkdownReport {
 			case Uncontended.SECTION -> "One thread, one client, one key. ops/s counts acquire+release pairs.";
 			case HandOff.SECTION -> "Time from the holder's release call to the waiter's acquire returning. "
 					+ "ShedLock cannot wait, so it has no hand-off.";
-			case Contended.SECTION -> "Increments per second over all 4 threads.";
+			case Contended.SECTION -> "Increments per second over all 4 threads, and how evenly the threads got "
+					+ "their turns (the fewest increments of a thread ÷ the most; 1 is perfectly even). A lock that "
+					+ "lets its releaser take it straight back does more per second but starves the others.";
 			case Modes.SECTION -> "Only libraries with shared and exclusive modes: dlock (PR/PW) and Redisson's "
 					+ "RReadWriteLock.";
 			case Scale.SECTION -> "Only libraries that renew held locks by themselves.";

@@ -31,10 +31,10 @@ final class Parallel implements AutoCloseable {
 	/**
 	 * Runs {@code step} on every thread back to back until {@code duration} has passed;
 	 * each thread finishes its current step.
-	 * @return calls per second over all threads
+	 * @return calls per second over all threads, and the calls of each thread
 	 * @throws Exception what a step threw
 	 */
-	double run(Duration duration, IndexedStep step) throws Exception {
+	Outcome run(Duration duration, IndexedStep step) throws Exception {
 		AtomicBoolean stop = new AtomicBoolean();
 		List<Future<Long>> counts = new ArrayList<>();
 		long start = System.nanoTime();
@@ -51,16 +51,38 @@ final class Parallel implements AutoCloseable {
 		}
 		Measure.pause(duration);
 		stop.set(true);
+		long[] perThread = new long[this.threads];
 		long total = 0;
-		for (Future<Long> count : counts) {
-			total += count.get(60, TimeUnit.SECONDS);
+		for (int i = 0; i < this.threads; i++) {
+			perThread[i] = counts.get(i).get(60, TimeUnit.SECONDS);
+			total += perThread[i];
 		}
-		return total * 1e9 / (System.nanoTime() - start);
+		return new Outcome(total * 1e9 / (System.nanoTime() - start), perThread);
 	}
 
 	@Override
 	public void close() {
 		this.pool.shutdownNow();
+	}
+
+	/**
+	 * What a run did.
+	 * @param rate calls per second over all threads
+	 * @param perThread the calls of each thread
+	 */
+	record Outcome(double rate, long[] perThread) {
+
+		/** The fewest calls of a thread divided by the most: 1 when every thread got as many turns. */
+		double evenness() {
+			long fewest = Long.MAX_VALUE;
+			long most = 0;
+			for (long count : this.perThread) {
+				fewest = Math.min(fewest, count);
+				most = Math.max(most, count);
+			}
+			return (most == 0) ? Double.NaN : (double) fewest / most;
+		}
+
 	}
 
 	/** One call on one thread. */

@@ -59,8 +59,8 @@ final class Pipelining {
 			single.run(settings.warmUp(), step);
 			threads.run(settings.warmUp(), step);
 			for (int i = 0; i < settings.rounds(); i++) {
-				one[i] = single.run(settings.round(), step);
-				many[i] = threads.run(settings.round(), step);
+				one[i] = single.run(settings.round(), step).rate();
+				many[i] = threads.run(settings.round(), step).rate();
 				scaling[i] = many[i] / one[i];
 			}
 		}
