@@ -169,6 +169,7 @@ public final class Benchmarks {
 					libraries.add(new ShedLockLibrary(servers.redisHost(), servers.redisPort(), lease));
 				}
 				case "etcd" -> libraries.add(new JetcdLockLibrary(servers.etcdEndpoint(), lease));
+				case "memory" -> libraries.add(new JvmLockLibrary());
 				default -> {
 				}
 			}

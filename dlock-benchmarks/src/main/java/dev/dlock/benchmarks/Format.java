@@ -1,5 +1,7 @@
 package dev.dlock.benchmarks;
 
+import java.math.BigDecimal;
+import java.math.MathContext;
 import java.util.Locale;
 
 /**
@@ -29,6 +31,10 @@ final class Format {
 		}
 		if (magnitude == 0) {
 			return "0";
+		}
+		if (magnitude < 0.01) {
+			// two significant digits, so that microsecond latencies do not print as 0.000 ms
+			return new BigDecimal(value, new MathContext(2)).stripTrailingZeros().toPlainString();
 		}
 		return String.format(Locale.ROOT, "%.3f", value);
 	}

@@ -160,7 +160,9 @@ final class MarkdownReport {
 		items.add("Each library gets clients of its own, as separate application instances would: dlock a "
 				+ "`LockManager` over its own backend (own connections), Redisson one `RedissonClient`, Spring "
 				+ "Integration one `RedisLockRegistry` over its own `LettuceConnectionFactory`, ShedLock one "
-				+ "`RedisLockProvider`, jetcd one `Client` with one lease kept alive. Library defaults otherwise; "
+				+ "`RedisLockProvider`, jetcd one `Client` with one lease kept alive; in memory, a fair "
+				+ "`ReentrantLock` per key is the reference (its hand-off is what waking a parked thread costs in "
+				+ "this harness). Library defaults otherwise; "
 				+ "lease " + settings.lease().toSeconds() + " s (Redisson's watchdog timeout likewise).");
 		items.add("dlock's `release()` is non-blocking: it returns at once and the backend removes the grant in "
 				+ "the background, in order on the connection. So dlock's pair latency counts only what the caller "

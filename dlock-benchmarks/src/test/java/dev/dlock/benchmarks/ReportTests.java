@@ -80,6 +80,8 @@ class ReportTests {
 		assertThat(Format.number(12.34)).isEqualTo("12.3");
 		assertThat(Format.number(1.234)).isEqualTo("1.23");
 		assertThat(Format.number(0.01234)).isEqualTo("0.012");
+		assertThat(Format.number(0.000314)).isEqualTo("0.00031");
+		assertThat(Format.number(0.005)).isEqualTo("0.005");
 		assertThat(Format.number(Double.NaN)).isEqualTo("–");
 		assertThat(Format.ratio(1.2345)).isEqualTo("1.23x");
 	}
