@@ -109,7 +109,7 @@ public final class Benchmarks {
 			if (enabled("hand-off")) {
 				for (LockLibrary library : libraries) {
 					if (library.canWait()) {
-						step("hand-off", library, () -> HandOff.run(this.settings, this.results, library));
+						step("hand-off", library, () -> HandOff.run(this.settings, this.results, servers, library));
 					}
 				}
 			}

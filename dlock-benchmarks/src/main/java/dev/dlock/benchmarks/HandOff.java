@@ -33,11 +33,12 @@ final class HandOff {
 	private HandOff() {
 	}
 
-	static Samples run(Settings settings, Results results, LockLibrary library) throws Exception {
+	static Samples run(Settings settings, Results results, Servers servers, LockLibrary library) throws Exception {
 		String key = "bench-h-" + UUID.randomUUID();
 		Random random = new Random(42);
 		double[] p50 = new double[settings.rounds()];
 		double[] p99 = new double[settings.rounds()];
+		double[] requests = new double[settings.rounds()];
 		Samples all = new Samples();
 		ExecutorService[] threads = { single("a"), single("b") };
 		LockClient[] clients = { library.connect(), library.connect() };
@@ -48,6 +49,7 @@ final class HandOff {
 			for (int round = -1; round < settings.rounds(); round++) {
 				int count = (round < 0) ? WARM_UP : settings.handOffs();
 				Samples samples = new Samples(count);
+				long requestsBefore = servers.requests(library.server());
 				for (int i = 0; i < count; i++) {
 					int waiter = 1 - holder;
 					int from = holder;
@@ -69,7 +71,11 @@ final class HandOff {
 					samples.add(acquired.get(WAIT.toSeconds(), TimeUnit.SECONDS) - released);
 					holder = waiter;
 				}
+				long requestsAfter = servers.requests(library.server());
 				if (round >= 0) {
+					// no count (no server, or only plain commands): no figure
+					requests[round] = (requestsBefore < 0 || requestsAfter == requestsBefore) ? Double.NaN
+							: (double) (requestsAfter - requestsBefore) / count;
 					p50[round] = samples.percentileMillis(50);
 					p99[round] = samples.percentileMillis(99);
 					all.addAll(samples);
@@ -91,6 +97,10 @@ final class HandOff {
 				"p50"));
 		results.add(new Figure(SECTION, library.server(), library.name(), "p99", "ms", Better.LOWER, p99, roundTrip,
 				"p99"));
+		if (Double.isFinite(Stats.median(requests))) {
+			results.add(new Figure(SECTION, library.server(), library.name(), "requests/hand-off", "req", Better.LOWER,
+					requests, null, null));
+		}
 		results.distribution(library.server(), library.name(), all);
 		return all;
 	}

@@ -227,7 +227,8 @@ final class MarkdownReport {
 					+ "run lock+unlock on 16 threads over one Lettuce connection.";
 			case Uncontended.SECTION -> "One thread, one client, one key. ops/s counts acquire+release pairs.";
 			case HandOff.SECTION -> "Time from the holder's release call to the waiter's acquire returning. "
-					+ "ShedLock cannot wait, so it has no hand-off.";
+					+ "Requests per hand-off: all server requests during the round (the release, the waiter's "
+					+ "request and any re-checks) ÷ hand-offs. ShedLock cannot wait, so it has no hand-off.";
 			case Contended.SECTION -> "Increments per second over all 4 threads, and how evenly the threads got "
 					+ "their turns (the fewest increments of a thread ÷ the most; 1 is perfectly even). A lock that "
 					+ "lets its releaser take it straight back does more per second but starves the others.";
