@@ -220,6 +220,18 @@ public final class Benchmarks {
 		Files.writeString(out.resolve("benchmarks.md"), MarkdownReport.write(this.results, machine, this.settings,
 				COMMAND, targets, plot, raw, wallTime));
 		System.out.println();
+		System.out.println("dlock ÷ floor and ÷ best peer (medians):");
+		for (Figure figure : this.results.figures()) {
+			if (figure.isDlock()) {
+				Figure floor = this.results.floorOf(figure).orElse(null);
+				Figure peer = this.results.bestPeerOf(figure).orElse(null);
+				System.out.printf(Locale.ROOT, "  %-12s %-6s %-24s %12s %-6s  x floor %7s  x best peer %7s%s%n",
+						figure.section(), figure.server(), figure.metric(), Format.number(figure.median()),
+						figure.unit(), Format.ratio(Results.ratio(figure, floor)),
+						Format.ratio(Results.ratio(figure, peer)), (peer != null) ? " (" + peer.library() + ")" : "");
+			}
+		}
+		System.out.println();
 		System.out.println("Targets:");
 		for (Target target : targets) {
 			System.out.printf(Locale.ROOT, "  #%d %-5s %-90s %8s %s %s%n", target.issue(), target.server(),

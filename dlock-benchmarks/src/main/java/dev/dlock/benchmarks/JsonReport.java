@@ -1,5 +1,7 @@
 package dev.dlock.benchmarks;
 
+import java.math.BigDecimal;
+import java.math.MathContext;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
@@ -104,7 +106,7 @@ final class JsonReport {
 		if (value == Math.rint(value) && Math.abs(value) < 1e15) {
 			return Long.toString((long) value);
 		}
-		return String.format(Locale.ROOT, "%.6g", value).replaceAll("(\\.\\d*?)0+(e|$)", "$1$2").replace(".e", "e");
+		return new BigDecimal(value, new MathContext(6)).stripTrailingZeros().toPlainString();
 	}
 
 	static String string(String text) {

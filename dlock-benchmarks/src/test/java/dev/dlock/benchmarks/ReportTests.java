@@ -1,12 +1,15 @@
 package dev.dlock.benchmarks;
 
 import java.io.ByteArrayInputStream;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 import javax.xml.parsers.DocumentBuilderFactory;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
 import dev.dlock.benchmarks.Figure.Better;
 import org.junit.jupiter.api.Test;
 import org.w3c.dom.Document;
@@ -34,7 +37,7 @@ class ReportTests {
 	}
 
 	@Test
-	void jsonHasEveryRoundAndEscapesText() {
+	void jsonHasEveryRoundAndEscapesText() throws IOException {
 		this.results.note("a \"quoted\"\nnote", "x\\y");
 		String json = JsonReport.write(this.results, this.machine, Settings.quickRun(), "run it",
 				Target.evaluate(this.results));
@@ -43,7 +46,18 @@ class ReportTests {
 			.contains("\"bestPeer\": \"Redisson RLock\"")
 			.contains("\"a \\\"quoted\\\"\\nnote\": \"x\\\\y\"")
 			.contains("\"redis · dlock\": [0.2, 0.3]");
-		assertThat(json.chars().filter((c) -> c == '{').count()).isEqualTo(json.chars().filter((c) -> c == '}').count());
+		assertThat(tokens(json)).isGreaterThan(50);
+	}
+
+	/** Reads the whole document with a JSON parser (which throws on anything malformed). */
+	private static int tokens(String json) throws IOException {
+		int tokens = 0;
+		try (JsonParser parser = new JsonFactory().createParser(json)) {
+			while (parser.nextToken() != null) {
+				tokens++;
+			}
+		}
+		return tokens;
 	}
 
 	@Test
@@ -52,6 +66,8 @@ class ReportTests {
 		assertThat(JsonReport.number(0.25)).isEqualTo("0.25");
 		assertThat(JsonReport.number(1234.5678)).isEqualTo("1234.57");
 		assertThat(JsonReport.number(0.0001234)).isEqualTo("0.0001234");
+		assertThat(JsonReport.number(6219.0000001)).isEqualTo("6219");
+		assertThat(JsonReport.number(1234567.89)).isEqualTo("1234570");
 		assertThat(JsonReport.number(Double.NaN)).isEqualTo("null");
 	}
 
