@@ -42,6 +42,8 @@ final class Acquisition {
 
 	private final CompletableFuture<@Nullable Grant> result = new CompletableFuture<>();
 
+	private final long startedAt;
+
 	private final Object monitor = new Object();
 
 	// guarded by monitor
@@ -72,6 +74,20 @@ final class Acquisition {
 		this.mode = mode;
 		this.waitTime = waitTime;
 		this.waitIfBusy = !waitTime.isZero();
+		this.startedAt = engine.time().nanoTime();
+	}
+
+	/** This request while it waits, or {@code null} once it has ended. */
+	@Nullable LockInfo describe(long now) {
+		LiveEntry live;
+		synchronized (this.monitor) {
+			live = this.entry;
+		}
+		if (this.result.isDone() || live == null || !live.isAttached()) {
+			return null;
+		}
+		return new LockInfo(this.key, this.mode, LockInfo.State.WAITING, null, Duration.ofNanos(now - this.startedAt),
+				Duration.ofNanos(Math.max(0, live.validUntil() - now)));
 	}
 
 	CompletableFuture<@Nullable Grant> start() {

@@ -1,6 +1,7 @@
 package dev.dlock;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -216,6 +217,26 @@ final class DefaultLockManager implements LockManager {
 
 	EngineSettings settings() {
 		return this.settings;
+	}
+
+	@Override
+	public List<LockInfo> locks() {
+		long now = this.time.nanoTime();
+		List<LockInfo> locks = new ArrayList<>();
+		for (Grant grant : this.grants) {
+			LiveEntry entry = grant.entry();
+			boolean valid = grant.isValid();
+			locks.add(new LockInfo(grant.key(), grant.mode(), valid ? LockInfo.State.HELD : LockInfo.State.LOST,
+					grant.token(), Duration.ofNanos(now - grant.grantedAt()),
+					valid ? Duration.ofNanos(entry.validUntil() - now) : Duration.ZERO));
+		}
+		for (Acquisition acquisition : this.acquisitions) {
+			LockInfo waiting = acquisition.describe(now);
+			if (waiting != null) {
+				locks.add(waiting);
+			}
+		}
+		return locks;
 	}
 
 	private void checkOpen() {

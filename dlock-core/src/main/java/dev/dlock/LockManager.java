@@ -1,6 +1,7 @@
 package dev.dlock;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
@@ -107,6 +108,13 @@ public interface LockManager extends AutoCloseable {
 			return task.call();
 		}
 	}
+
+	/**
+	 * The locks this manager holds and the requests it waits for. Never blocks and asks
+	 * the backend nothing.
+	 * @return a snapshot, held locks first
+	 */
+	List<LockInfo> locks();
 
 	/**
 	 * Releases every held lock, withdraws every waiting request and ends the backend

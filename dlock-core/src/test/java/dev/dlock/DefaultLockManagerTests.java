@@ -20,6 +20,7 @@ import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+import static org.assertj.core.api.Assertions.tuple;
 
 /**
  * The engine on the in-memory backend with time that only the test moves, so lease
@@ -265,6 +266,27 @@ class DefaultLockManagerTests {
 
 		Object call(T target, Method method, Object[] args) throws Exception;
 
+	}
+
+	@Test
+	void locksListsHeldWaitingAndLostLocksWithAgeAndLeaseLeft() {
+		CuttableBackend client = new CuttableBackend(this.server);
+		LockManager manager = manager(client);
+		LockHandle held = manager.tryAcquire("held", LockMode.PW).orElseThrow();
+		manager().tryAcquire("busy", LockMode.EX).orElseThrow();
+		manager.acquireAsync("busy", LockMode.PR, LockOptions.waitTime(Duration.ofMinutes(5)));
+		this.time.advance(Duration.ofSeconds(4));
+		assertThat(manager.locks()).containsExactlyInAnyOrder(
+				new LockInfo("held", LockMode.PW, LockInfo.State.HELD, held.fencingToken(), Duration.ofSeconds(4),
+						LEASE.minusSeconds(4)),
+				new LockInfo("busy", LockMode.PR, LockInfo.State.WAITING, null, Duration.ofSeconds(4),
+						LEASE.minusSeconds(4)));
+		client.cut();
+		this.time.advance(LEASE);
+		assertThat(manager.locks()).extracting(LockInfo::key, LockInfo::state, LockInfo::leaseLeft)
+			.contains(tuple("held", LockInfo.State.LOST, Duration.ZERO));
+		held.release();
+		assertThat(manager.locks()).extracting(LockInfo::key).doesNotContain("held");
 	}
 
 	@Test

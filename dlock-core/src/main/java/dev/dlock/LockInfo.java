@@ -1,0 +1,48 @@
+package dev.dlock;
+
+import java.time.Duration;
+import java.util.Objects;
+
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A lock this manager holds or a request it waits for, for diagnostics (the actuator
+ * endpoint, for example). A snapshot: it does not change.
+ *
+ * @param key the lock key
+ * @param mode the mode
+ * @param state held, waiting or lost
+ * @param fencingToken the grant's token, or {@code null} while waiting
+ * @param age how long the lock has been held, or the request has waited
+ * @param leaseLeft how long the lease is proved alive from now on; zero when lost
+ * @since 0.1.0
+ */
+public record LockInfo(String key, LockMode mode, State state, @Nullable Long fencingToken, Duration age,
+		Duration leaseLeft) {
+
+	/**
+	 * Creates a snapshot, checking the arguments.
+	 */
+	public LockInfo {
+		Objects.requireNonNull(key, "'key' must not be null");
+		Objects.requireNonNull(mode, "'mode' must not be null");
+		Objects.requireNonNull(state, "'state' must not be null");
+	}
+
+	/**
+	 * Where a lock stands.
+	 */
+	public enum State {
+
+		/** Granted and its lease proved alive. */
+		HELD,
+
+		/** Queued behind a conflicting request. */
+		WAITING,
+
+		/** Granted, but its lease can no longer be proved alive; not yet released. */
+		LOST
+
+	}
+
+}

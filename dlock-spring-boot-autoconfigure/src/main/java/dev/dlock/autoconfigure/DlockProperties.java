@@ -1,0 +1,462 @@
+package dev.dlock.autoconfigure;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import dev.dlock.spring.aop.DistributedLockAdvisor;
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+
+/**
+ * Configuration properties for dlock.
+ *
+ * @since 0.1.0
+ */
+@ConfigurationProperties("dlock")
+public class DlockProperties {
+
+	/**
+	 * Whether to enable dlock's auto-configuration.
+	 */
+	private boolean enabled = true;
+
+	/**
+	 * Lock backend to use. When not set, the one backend whose client is on the class
+	 * path and whose connection is configured is used; the in-memory backend is used only
+	 * when named.
+	 */
+	private @Nullable Backend backend;
+
+	/**
+	 * Prefix of every key that dlock writes on Redis or etcd, to keep the locks of
+	 * applications that share a server apart. When not set, the backend's default:
+	 * "dlock:" on Redis, "dlock/" on etcd (where it must end with "/"). On NATS, locks are
+	 * kept apart by their bucket instead.
+	 */
+	private @Nullable String keyPrefix;
+
+	/**
+	 * How long the backend keeps the lock of a holder that stopped renewing it (crashed or
+	 * cut off). Held locks are renewed automatically.
+	 */
+	private Duration leaseTime = Duration.ofSeconds(30);
+
+	/**
+	 * How long a @DistributedLock method waits for its lock when the annotation does not
+	 * set a wait time.
+	 */
+	private Duration waitTime = Duration.ofSeconds(10);
+
+	private final Renewal renewal = new Renewal();
+
+	private final Aop aop = new Aop();
+
+	private final Etcd etcd = new Etcd();
+
+	private final Nats nats = new Nats();
+
+	public boolean isEnabled() {
+		return this.enabled;
+	}
+
+	public void setEnabled(boolean enabled) {
+		this.enabled = enabled;
+	}
+
+	public @Nullable Backend getBackend() {
+		return this.backend;
+	}
+
+	public void setBackend(@Nullable Backend backend) {
+		this.backend = backend;
+	}
+
+	public @Nullable String getKeyPrefix() {
+		return this.keyPrefix;
+	}
+
+	public void setKeyPrefix(@Nullable String keyPrefix) {
+		this.keyPrefix = keyPrefix;
+	}
+
+	public Duration getLeaseTime() {
+		return this.leaseTime;
+	}
+
+	public void setLeaseTime(Duration leaseTime) {
+		this.leaseTime = leaseTime;
+	}
+
+	public Duration getWaitTime() {
+		return this.waitTime;
+	}
+
+	public void setWaitTime(Duration waitTime) {
+		this.waitTime = waitTime;
+	}
+
+	public Renewal getRenewal() {
+		return this.renewal;
+	}
+
+	public Aop getAop() {
+		return this.aop;
+	}
+
+	public Etcd getEtcd() {
+		return this.etcd;
+	}
+
+	public Nats getNats() {
+		return this.nats;
+	}
+
+	/**
+	 * The lock backends.
+	 */
+	public enum Backend {
+
+		/**
+		 * Redis through the application's Spring Data Redis (Lettuce) connection.
+		 */
+		REDIS,
+
+		/**
+		 * etcd through jetcd.
+		 */
+		ETCD,
+
+		/**
+		 * NATS JetStream key-value through jnats.
+		 */
+		NATS,
+
+		/**
+		 * In-memory locks inside one JVM, for tests and demos.
+		 */
+		MEMORY
+
+	}
+
+	/**
+	 * Lease renewal properties. Held locks and waiting requests are always renewed.
+	 */
+	public static class Renewal {
+
+		/**
+		 * How often held locks and waiting requests are renewed. When not set, a third of
+		 * the lease time.
+		 */
+		private @Nullable Duration interval;
+
+		public @Nullable Duration getInterval() {
+			return this.interval;
+		}
+
+		public void setInterval(@Nullable Duration interval) {
+			this.interval = interval;
+		}
+
+	}
+
+	/**
+	 * Properties of the @DistributedLock interceptor.
+	 */
+	public static class Aop {
+
+		/**
+		 * Order of the @DistributedLock advisor among other advisors. The default is
+		 * ahead of @Transactional, so that the lock is taken before the transaction starts
+		 * and released after it commits or rolls back.
+		 */
+		private int order = DistributedLockAdvisor.DEFAULT_ORDER;
+
+		public int getOrder() {
+			return this.order;
+		}
+
+		public void setOrder(int order) {
+			this.order = order;
+		}
+
+	}
+
+	/**
+	 * TLS properties of a backend connection.
+	 */
+	public static class Tls {
+
+		/**
+		 * Whether to connect with TLS. Without an SSL bundle, the JVM's default trust
+		 * store is used.
+		 */
+		private boolean enabled;
+
+		/**
+		 * Name of the SSL bundle (spring.ssl.bundle.*) with the trust material and, for
+		 * client certificates, the key material.
+		 */
+		private @Nullable String bundle;
+
+		public boolean isEnabled() {
+			return this.enabled;
+		}
+
+		public void setEnabled(boolean enabled) {
+			this.enabled = enabled;
+		}
+
+		public @Nullable String getBundle() {
+			return this.bundle;
+		}
+
+		public void setBundle(@Nullable String bundle) {
+			this.bundle = bundle;
+		}
+
+	}
+
+	/**
+	 * etcd properties, used when no jetcd Client bean is defined.
+	 */
+	public static class Etcd {
+
+		/**
+		 * etcd endpoints, such as http://127.0.0.1:2379. Setting them selects etcd when
+		 * the backend is detected. Default http://127.0.0.1:2379 when the etcd backend is
+		 * named explicitly.
+		 */
+		private List<String> endpoints = new ArrayList<>();
+
+		/**
+		 * Login user of etcd authentication.
+		 */
+		private @Nullable String user;
+
+		/**
+		 * Login password of etcd authentication.
+		 */
+		private @Nullable String password;
+
+		/**
+		 * Host name to verify the server's TLS certificate against, when the endpoints are
+		 * addresses that the certificate does not name.
+		 */
+		private @Nullable String authority;
+
+		/**
+		 * How long to wait for etcd's answer to one request before it counts as failed.
+		 */
+		private Duration requestTimeout = Duration.ofSeconds(5);
+
+		private final Tls tls = new Tls();
+
+		public List<String> getEndpoints() {
+			return this.endpoints;
+		}
+
+		public void setEndpoints(List<String> endpoints) {
+			this.endpoints = endpoints;
+		}
+
+		public @Nullable String getUser() {
+			return this.user;
+		}
+
+		public void setUser(@Nullable String user) {
+			this.user = user;
+		}
+
+		public @Nullable String getPassword() {
+			return this.password;
+		}
+
+		public void setPassword(@Nullable String password) {
+			this.password = password;
+		}
+
+		public @Nullable String getAuthority() {
+			return this.authority;
+		}
+
+		public void setAuthority(@Nullable String authority) {
+			this.authority = authority;
+		}
+
+		public Duration getRequestTimeout() {
+			return this.requestTimeout;
+		}
+
+		public void setRequestTimeout(Duration requestTimeout) {
+			this.requestTimeout = requestTimeout;
+		}
+
+		public Tls getTls() {
+			return this.tls;
+		}
+
+	}
+
+	/**
+	 * NATS properties, used when no jnats Connection bean is defined.
+	 */
+	public static class Nats {
+
+		/**
+		 * NATS server URL, such as nats://127.0.0.1:4222. Setting it (or servers) selects
+		 * NATS when the backend is detected. Default nats://localhost:4222 when the NATS
+		 * backend is named explicitly.
+		 */
+		private @Nullable String url;
+
+		/**
+		 * NATS server URLs of a cluster, tried in turn; used together with the url.
+		 */
+		private List<String> servers = new ArrayList<>();
+
+		/**
+		 * Path of a NATS credentials file (user JWT and NKey seed), such as
+		 * /etc/nats/app.creds.
+		 */
+		private @Nullable String credentials;
+
+		/**
+		 * Login user.
+		 */
+		private @Nullable String user;
+
+		/**
+		 * Login password.
+		 */
+		private @Nullable String password;
+
+		/**
+		 * Authentication token.
+		 */
+		private @Nullable String token;
+
+		/**
+		 * Name of the connection, as the server shows it in monitoring.
+		 */
+		private String connectionName = "dlock";
+
+		/**
+		 * How long to wait for a connection to the server.
+		 */
+		private Duration connectTimeout = Duration.ofSeconds(2);
+
+		/**
+		 * How long one request to the server may take before it counts as failed.
+		 */
+		private Duration requestTimeout = Duration.ofSeconds(2);
+
+		/**
+		 * Name of the JetStream key-value bucket that holds the locks.
+		 */
+		private String bucket = "dlock";
+
+		/**
+		 * Number of replicas of the lock bucket when dlock creates it (1 to 5; use 3 on
+		 * a cluster).
+		 */
+		private int replicas = 1;
+
+		private final Tls tls = new Tls();
+
+		public @Nullable String getUrl() {
+			return this.url;
+		}
+
+		public void setUrl(@Nullable String url) {
+			this.url = url;
+		}
+
+		public List<String> getServers() {
+			return this.servers;
+		}
+
+		public void setServers(List<String> servers) {
+			this.servers = servers;
+		}
+
+		public @Nullable String getCredentials() {
+			return this.credentials;
+		}
+
+		public void setCredentials(@Nullable String credentials) {
+			this.credentials = credentials;
+		}
+
+		public @Nullable String getUser() {
+			return this.user;
+		}
+
+		public void setUser(@Nullable String user) {
+			this.user = user;
+		}
+
+		public @Nullable String getPassword() {
+			return this.password;
+		}
+
+		public void setPassword(@Nullable String password) {
+			this.password = password;
+		}
+
+		public @Nullable String getToken() {
+			return this.token;
+		}
+
+		public void setToken(@Nullable String token) {
+			this.token = token;
+		}
+
+		public String getConnectionName() {
+			return this.connectionName;
+		}
+
+		public void setConnectionName(String connectionName) {
+			this.connectionName = connectionName;
+		}
+
+		public Duration getConnectTimeout() {
+			return this.connectTimeout;
+		}
+
+		public void setConnectTimeout(Duration connectTimeout) {
+			this.connectTimeout = connectTimeout;
+		}
+
+		public Duration getRequestTimeout() {
+			return this.requestTimeout;
+		}
+
+		public void setRequestTimeout(Duration requestTimeout) {
+			this.requestTimeout = requestTimeout;
+		}
+
+		public String getBucket() {
+			return this.bucket;
+		}
+
+		public void setBucket(String bucket) {
+			this.bucket = bucket;
+		}
+
+		public int getReplicas() {
+			return this.replicas;
+		}
+
+		public void setReplicas(int replicas) {
+			this.replicas = replicas;
+		}
+
+		public Tls getTls() {
+			return this.tls;
+		}
+
+	}
+
+}

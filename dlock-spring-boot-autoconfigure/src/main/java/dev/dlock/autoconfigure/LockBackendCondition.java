@@ -1,0 +1,81 @@
+package dev.dlock.autoconfigure;
+
+import java.util.List;
+import java.util.Locale;
+
+import dev.dlock.autoconfigure.DlockProperties.Backend;
+import dev.dlock.autoconfigure.LockBackendConfigurations.Detection;
+
+import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
+import org.springframework.boot.autoconfigure.condition.ConditionMessage;
+import org.springframework.boot.autoconfigure.condition.ConditionOutcome;
+import org.springframework.boot.autoconfigure.condition.SpringBootCondition;
+import org.springframework.boot.context.properties.bind.Bindable;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.context.annotation.ConditionContext;
+import org.springframework.context.annotation.ConfigurationCondition;
+import org.springframework.core.type.AnnotatedTypeMetadata;
+import org.springframework.core.type.ClassMetadata;
+import org.springframework.util.ClassUtils;
+
+/**
+ * Matches a lock backend configuration when {@code dlock.backend} names its backend, or,
+ * when {@code dlock.backend} is not set, when the backend's connection is configured (a
+ * client bean or connection properties). The in-memory backend matches only when named.
+ * Evaluated when beans are registered, after the auto-configurations of the clients.
+ */
+class LockBackendCondition extends SpringBootCondition implements ConfigurationCondition {
+
+	@Override
+	public ConfigurationPhase getConfigurationPhase() {
+		return ConfigurationPhase.REGISTER_BEAN;
+	}
+
+	@Override
+	public ConditionOutcome getMatchOutcome(ConditionContext context, AnnotatedTypeMetadata metadata) {
+		Backend backend = LockBackendConfigurations.backendOf(((ClassMetadata) metadata).getClassName());
+		Detection detection = LockBackendConfigurations.detection(backend);
+		String name = backend.name().toLowerCase(Locale.ROOT);
+		Binder binder = Binder.get(context.getEnvironment());
+		Backend chosen = binder.bind("dlock.backend", Backend.class).orElse(null);
+		boolean clientBean = hasClientBean(context, detection);
+		if (chosen != null && chosen != backend) {
+			return ConditionOutcome.noMatch(ConditionMessage.of("dlock.backend is " + chosen.name().toLowerCase(Locale.ROOT)));
+		}
+		if (chosen != null) {
+			if (detection.clientBeanRequired() && !clientBean) {
+				return ConditionOutcome.noMatch(ConditionMessage.of(
+						"dlock.backend is " + name + " but no bean of type " + detection.clientBean() + " is defined"));
+			}
+			return ConditionOutcome.match(ConditionMessage.of("dlock.backend is " + name));
+		}
+		if (backend == Backend.MEMORY) {
+			return ConditionOutcome.noMatch(ConditionMessage.of("the in-memory backend is used only when dlock.backend=memory"));
+		}
+		if (clientBean) {
+			return ConditionOutcome.match(ConditionMessage.of("found a bean of type " + detection.clientBean()));
+		}
+		for (String property : detection.properties()) {
+			if (!binder.bind(property, Bindable.listOf(String.class)).orElse(List.of()).isEmpty()) {
+				return ConditionOutcome.match(ConditionMessage.of(property + " is set"));
+			}
+		}
+		StringBuilder missing = new StringBuilder("dlock.backend is not set and there is no bean of type ")
+			.append(detection.clientBean());
+		if (!detection.properties().isEmpty()) {
+			missing.append(" and no ").append(String.join(" or ", detection.properties()));
+		}
+		return ConditionOutcome.noMatch(ConditionMessage.of(missing.toString()));
+	}
+
+	private static boolean hasClientBean(ConditionContext context, Detection detection) {
+		String type = detection.clientBean();
+		ConfigurableListableBeanFactory beanFactory = context.getBeanFactory();
+		if (type == null || beanFactory == null || !ClassUtils.isPresent(type, context.getClassLoader())) {
+			return false;
+		}
+		Class<?> clientType = ClassUtils.resolveClassName(type, context.getClassLoader());
+		return beanFactory.getBeanNamesForType(clientType, true, false).length > 0;
+	}
+
+}

@@ -1,0 +1,383 @@
+package dev.dlock.autoconfigure;
+
+import java.beans.PropertyDescriptor;
+import java.io.InputStream;
+import java.lang.reflect.Method;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
+
+import com.jayway.jsonpath.JsonPath;
+import dev.dlock.LockHandle;
+import dev.dlock.LockManager;
+import dev.dlock.LockMode;
+import dev.dlock.backend.etcd.EtcdLockBackend;
+import dev.dlock.backend.memory.InMemoryLockBackend;
+import dev.dlock.spi.LockBackend;
+import dev.dlock.spring.aop.DistributedLockAdvisor;
+import dev.dlock.spring.aop.DistributedLockInterceptor;
+import io.etcd.jetcd.Client;
+import io.lettuce.core.AbstractRedisClient;
+import io.micrometer.observation.ObservationRegistry;
+import io.micrometer.observation.tck.TestObservationRegistry;
+import io.micrometer.observation.tck.TestObservationRegistryAssert;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.aop.framework.autoproxy.AbstractAdvisorAutoProxyCreator;
+import org.springframework.beans.BeanUtils;
+import org.springframework.beans.factory.BeanFactory;
+import org.springframework.beans.factory.support.DefaultListableBeanFactory;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.ssl.SslAutoConfiguration;
+import org.springframework.boot.context.annotation.ImportCandidates;
+import org.springframework.boot.diagnostics.FailureAnalysis;
+import org.springframework.boot.diagnostics.FailureAnalyzer;
+import org.springframework.boot.test.context.FilteredClassLoader;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Import;
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.AnnotatedElementUtils;
+import org.springframework.core.env.Environment;
+import org.springframework.core.env.StandardEnvironment;
+import org.springframework.core.io.support.SpringFactoriesLoader;
+import org.springframework.core.io.support.SpringFactoriesLoader.ArgumentResolver;
+import org.springframework.core.io.support.SpringFactoriesLoader.FailureHandler;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The choice of lock backend, back-off for user beans, failure analysis, registration
+ * and configuration metadata.
+ */
+class DlockAutoConfigurationTests {
+
+	private final ApplicationContextRunner runner = new ApplicationContextRunner()
+		.withConfiguration(AutoConfigurations.of(DlockAutoConfiguration.class, DlockAopAutoConfiguration.class));
+
+	@Test
+	void inMemoryBackendIsUsedWhenNamed() {
+		this.runner.withPropertyValues("dlock.backend=memory").run((context) -> {
+			assertThat(context).hasSingleBean(InMemoryLockBackend.class)
+				.hasSingleBean(LockManager.class)
+				.hasSingleBean(DistributedLockAdvisor.class);
+			try (LockHandle handle = context.getBean(LockManager.class).tryAcquire("a", LockMode.EX).orElseThrow()) {
+				assertThat(handle.isValid()).isTrue();
+			}
+		});
+	}
+
+	@Test
+	void backendNameIsCaseInsensitive() {
+		this.runner.withPropertyValues("dlock.backend=MEMORY")
+			.run((context) -> assertThat(context).hasSingleBean(InMemoryLockBackend.class));
+	}
+
+	@Test
+	void inMemoryBackendIsNeverDetected() {
+		this.runner.run((context) -> {
+			assertThat(context).hasFailed();
+			assertThat(context.getStartupFailure()).hasRootCauseInstanceOf(NoLockBackendException.class);
+		});
+	}
+
+	@Test
+	void startUpWithoutBackendIsExplainedWithTheOptions() {
+		this.runner.run((context) -> {
+			FailureAnalysis analysis = analyze(context.getStartupFailure());
+			assertThat(analysis.getDescription()).contains("No lock backend is configured")
+				.contains("- redis: ")
+				.contains("- etcd: ")
+				.contains("- nats: ")
+				.contains("- memory: the in-memory backend is used only when dlock.backend=memory");
+			assertThat(analysis.getAction()).contains("spring.data.redis")
+				.contains("dlock.etcd.endpoints")
+				.contains("dlock.nats.url")
+				.contains("dlock.backend=memory")
+				.contains("define a LockBackend or LockManager bean");
+		});
+	}
+
+	@Test
+	void namedBackendThatCannotBeSetUpIsExplained() {
+		this.runner.withPropertyValues("dlock.backend=redis").run((context) -> {
+			FailureAnalysis analysis = analyze(context.getStartupFailure());
+			assertThat(analysis.getDescription()).contains("dlock.backend (redis) could not be set up")
+				.contains("- redis: dlock.backend is redis but no bean of type "
+						+ "org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory is defined")
+				.contains("- etcd: ")
+				.contains("dlock.backend is redis");
+			assertThat(analysis.getAction()).contains("To use redis: add spring-boot-starter-data-redis");
+		});
+	}
+
+	@Test
+	void namedBackendWithoutItsClientIsExplained() {
+		this.runner.withPropertyValues("dlock.backend=redis")
+			.withClassLoader(new FilteredClassLoader(AbstractRedisClient.class))
+			.run((context) -> assertThat(analyze(context.getStartupFailure()).getDescription())
+				.contains("- redis: @ConditionalOnClass did not find required class 'io.lettuce.core.AbstractRedisClient'"));
+	}
+
+	@Test
+	void etcdIsDetectedFromItsEndpoints() {
+		this.runner.withPropertyValues("dlock.etcd.endpoints=http://127.0.0.1:2379")
+			.run((context) -> assertThat(context).hasSingleBean(EtcdLockBackend.class).hasSingleBean(LockManager.class));
+	}
+
+	@Test
+	void etcdIsDetectedFromAClientBean() {
+		this.runner.withBean(Client.class, () -> Client.builder().endpoints("http://127.0.0.1:2379").build())
+			.run((context) -> assertThat(context).hasSingleBean(EtcdLockBackend.class));
+	}
+
+	@Test
+	void etcdIsUsedWhenNamedWithTheDefaultEndpoint() {
+		this.runner.withPropertyValues("dlock.backend=etcd")
+			.run((context) -> assertThat(context).hasSingleBean(EtcdLockBackend.class));
+	}
+
+	@Test
+	void etcdDetectionNeedsItsClientOnTheClassPath() {
+		this.runner.withPropertyValues("dlock.etcd.endpoints=http://127.0.0.1:2379")
+			.withClassLoader(new FilteredClassLoader(Client.class))
+			.run((context) -> assertThat(analyze(context.getStartupFailure()).getDescription())
+				.contains("- etcd: @ConditionalOnClass did not find required class 'io.etcd.jetcd.Client'"));
+	}
+
+	@Test
+	void etcdTlsUsesTheNamedSslBundle() {
+		this.runner.withConfiguration(AutoConfigurations.of(SslAutoConfiguration.class))
+			.withPropertyValues("dlock.backend=etcd", "dlock.etcd.tls.bundle=missing")
+			.run((context) -> assertThat(context).getFailure()
+				.hasStackTraceContaining("SSL bundle name 'missing' cannot be found"));
+		this.runner.withPropertyValues("dlock.backend=etcd", "dlock.etcd.tls.enabled=true")
+			.run((context) -> assertThat(context).hasSingleBean(EtcdLockBackend.class));
+	}
+
+	@Test
+	void invalidEtcdKeyPrefixFailsTheStartUp() {
+		this.runner.withPropertyValues("dlock.backend=etcd", "dlock.key-prefix=no-slash")
+			.run((context) -> assertThat(context).getFailure().hasStackTraceContaining("must end with '/'"));
+	}
+
+	@Test
+	void userLockBackendIsUsedWithoutDetection() {
+		this.runner.withBean("myBackend", LockBackend.class, InMemoryLockBackend::create).run((context) -> {
+			assertThat(context).hasSingleBean(LockBackend.class).hasBean("myBackend").hasSingleBean(LockManager.class);
+		});
+	}
+
+	@Test
+	void userLockBackendWinsOverTheNamedBackend() {
+		this.runner.withPropertyValues("dlock.backend=memory")
+			.withBean("myBackend", LockBackend.class, InMemoryLockBackend::create)
+			.run((context) -> assertThat(context).hasSingleBean(LockBackend.class).hasBean("myBackend"));
+	}
+
+	@Test
+	void userLockManagerWinsAndNeedsNoBackend() {
+		LockManager lockManager = LockManager.builder(InMemoryLockBackend.create()).build();
+		this.runner.withBean("myLockManager", LockManager.class, () -> lockManager).run((context) -> {
+			assertThat(context).hasNotFailed().hasSingleBean(LockManager.class).hasBean("myLockManager");
+			assertThat(context).doesNotHaveBean(LockBackend.class);
+		});
+	}
+
+	@Test
+	void userInterceptorAndAdvisorWin() {
+		this.runner.withPropertyValues("dlock.backend=memory")
+			.withUserConfiguration(UserAdvisorConfiguration.class)
+			.run((context) -> {
+				assertThat(context).hasSingleBean(DistributedLockInterceptor.class)
+					.hasSingleBean(DistributedLockAdvisor.class);
+				assertThat(context.getBean(DistributedLockAdvisor.class).getOrder()).isEqualTo(7);
+			});
+	}
+
+	@Test
+	void disabledByProperty() {
+		this.runner.withPropertyValues("dlock.enabled=false").run((context) -> {
+			assertThat(context).hasNotFailed()
+				.doesNotHaveBean(LockManager.class)
+				.doesNotHaveBean(LockBackend.class)
+				.doesNotHaveBean(DistributedLockAdvisor.class);
+		});
+	}
+
+	@Test
+	void customizersAreAppliedInOrder() {
+		this.runner.withPropertyValues("dlock.backend=memory")
+			.withUserConfiguration(CustomizerConfiguration.class)
+			.run((context) -> assertThat(context.getBean(CustomizerConfiguration.class).calls).hasValue(12));
+	}
+
+	@Test
+	void lockManagerReportsToTheObservationRegistry() {
+		TestObservationRegistry registry = TestObservationRegistry.create();
+		this.runner.withPropertyValues("dlock.backend=memory")
+			.withBean(ObservationRegistry.class, () -> registry)
+			.run((context) -> {
+				context.getBean(LockManager.class).tryAcquire("observed", LockMode.PR).orElseThrow().release();
+				TestObservationRegistryAssert.assertThat(registry)
+					.hasObservationWithNameEqualTo("dlock.acquire")
+					.that()
+					.hasLowCardinalityKeyValue("dlock.backend", "memory")
+					.hasLowCardinalityKeyValue("dlock.mode", "PR");
+			});
+	}
+
+	@Test
+	void leaseAndRenewalAreValidatedByTheBuilder() {
+		this.runner.withPropertyValues("dlock.backend=memory", "dlock.lease-time=10s", "dlock.renewal.interval=10s")
+			.run((context) -> assertThat(context).getFailure()
+				.hasRootCauseMessage("'renewalInterval' must be shorter than 'leaseTime'"));
+	}
+
+	@Test
+	void advisorOrderDefaultsToAheadOfTransactionsAndFollowsTheProperty() {
+		this.runner.withPropertyValues("dlock.backend=memory").run((context) -> {
+			assertThat(context.getBean(DistributedLockAdvisor.class).getOrder())
+				.isEqualTo(DistributedLockAdvisor.DEFAULT_ORDER)
+				.isLessThan(Ordered.LOWEST_PRECEDENCE);
+			assertThat(context).hasSingleBean(AbstractAdvisorAutoProxyCreator.class);
+		});
+		this.runner.withPropertyValues("dlock.backend=memory", "dlock.aop.order=42")
+			.run((context) -> assertThat(context.getBean(DistributedLockAdvisor.class).getOrder()).isEqualTo(42));
+	}
+
+	@Test
+	void autoConfigurationsAndFailureAnalyzerAreRegistered() {
+		ClassLoader classLoader = getClass().getClassLoader();
+		assertThat(ImportCandidates.load(AutoConfiguration.class, classLoader).getCandidates())
+			.contains(DlockAutoConfiguration.class.getName(), DlockAopAutoConfiguration.class.getName());
+		ArgumentResolver analyzerArguments = ArgumentResolver.of(BeanFactory.class, new DefaultListableBeanFactory())
+			.and(Environment.class, new StandardEnvironment());
+		assertThat(SpringFactoriesLoader.forDefaultResourceLocation(classLoader)
+			.load(FailureAnalyzer.class, analyzerArguments, FailureHandler.handleMessage((message, failure) -> {
+				// other modules' analyzers need classes that this test does not have
+			})))
+			.hasAtLeastOneElementOfType(NoLockBackendFailureAnalyzer.class);
+	}
+
+	@Test
+	void everyBeanMethodBacksOffForAUserBean() {
+		List<Method> beanMethods = new ArrayList<>();
+		for (Class<?> configuration : configurationClasses()) {
+			for (Method method : configuration.getDeclaredMethods()) {
+				if (AnnotatedElementUtils.hasAnnotation(method, Bean.class)) {
+					beanMethods.add(method);
+				}
+			}
+		}
+		assertThat(beanMethods).hasSizeGreaterThanOrEqualTo(4)
+			.allMatch((method) -> AnnotatedElementUtils.hasAnnotation(method, ConditionalOnMissingBean.class));
+	}
+
+	@Test
+	void metadataDescribesEveryProperty() throws Exception {
+		Map<String, Map<String, Object>> metadata = metadataProperties();
+		List<String> keys = propertyKeys("dlock", DlockProperties.class);
+		assertThat(keys).contains("dlock.enabled", "dlock.backend", "dlock.key-prefix", "dlock.lease-time",
+				"dlock.wait-time", "dlock.renewal.interval", "dlock.aop.order", "dlock.etcd.endpoints",
+				"dlock.etcd.user", "dlock.etcd.password", "dlock.etcd.tls.enabled", "dlock.etcd.tls.bundle",
+				"dlock.nats.url", "dlock.nats.servers", "dlock.nats.credentials", "dlock.nats.token",
+				"dlock.nats.tls.bundle", "dlock.nats.bucket", "dlock.nats.replicas");
+		assertThat(metadata.keySet()).containsAll(keys);
+		for (String key : keys) {
+			assertThat(metadata.get(key)).as(key).containsKey("description");
+		}
+		assertThat(metadata.get("dlock.lease-time")).containsEntry("defaultValue", "30s");
+		assertThat(((Number) metadata.get("dlock.aop.order").get("defaultValue")).intValue())
+			.isEqualTo(DistributedLockAdvisor.DEFAULT_ORDER);
+	}
+
+	private static List<Class<?>> configurationClasses() {
+		List<Class<?>> classes = new ArrayList<>(List.of(DlockAutoConfiguration.class, DlockAopAutoConfiguration.class));
+		Import imports = DlockAutoConfiguration.class.getAnnotation(Import.class);
+		classes.addAll(Arrays.asList(imports.value()));
+		return classes;
+	}
+
+	private static List<String> propertyKeys(String prefix, Class<?> type) {
+		List<String> keys = new ArrayList<>();
+		for (PropertyDescriptor property : BeanUtils.getPropertyDescriptors(type)) {
+			if (property.getReadMethod() == null || property.getName().equals("class")) {
+				continue;
+			}
+			String key = prefix + "." + kebab(property.getName());
+			Class<?> propertyType = property.getPropertyType();
+			if (propertyType.getDeclaringClass() == DlockProperties.class && !propertyType.isEnum()) {
+				keys.addAll(propertyKeys(key, propertyType));
+			}
+			else {
+				keys.add(key);
+			}
+		}
+		return keys;
+	}
+
+	private static String kebab(String name) {
+		return name.replaceAll("([a-z])([A-Z])", "$1-$2").toLowerCase();
+	}
+
+	private static Map<String, Map<String, Object>> metadataProperties() throws Exception {
+		try (InputStream in = DlockAutoConfigurationTests.class.getClassLoader()
+			.getResourceAsStream("META-INF/spring-configuration-metadata.json")) {
+			assertThat(in).as("generated configuration metadata").isNotNull();
+			List<Map<String, Object>> properties = JsonPath
+				.read(new String(in.readAllBytes(), StandardCharsets.UTF_8), "$.properties[*]");
+			return properties.stream().collect(Collectors.toMap((p) -> (String) p.get("name"), (p) -> p));
+		}
+	}
+
+	private static FailureAnalysis analyze(Throwable failure) {
+		FailureAnalysis analysis = new NoLockBackendFailureAnalyzer().analyze(failure);
+		assertThat(analysis).as("failure analysis of " + failure).isNotNull();
+		return Optional.ofNullable(analysis).orElseThrow();
+	}
+
+	@org.springframework.context.annotation.Configuration(proxyBeanMethods = false)
+	static class UserAdvisorConfiguration {
+
+		@Bean
+		DistributedLockInterceptor myInterceptor(LockManager lockManager) {
+			return new DistributedLockInterceptor(lockManager);
+		}
+
+		@Bean
+		DistributedLockAdvisor myAdvisor(DistributedLockInterceptor interceptor) {
+			DistributedLockAdvisor advisor = new DistributedLockAdvisor(interceptor);
+			advisor.setOrder(7);
+			return advisor;
+		}
+
+	}
+
+	@org.springframework.context.annotation.Configuration(proxyBeanMethods = false)
+	static class CustomizerConfiguration {
+
+		final AtomicInteger calls = new AtomicInteger();
+
+		@Bean
+		@org.springframework.core.annotation.Order(2)
+		LockManagerBuilderCustomizer second() {
+			return (builder) -> this.calls.set(this.calls.get() * 10 + 2);
+		}
+
+		@Bean
+		@org.springframework.core.annotation.Order(1)
+		LockManagerBuilderCustomizer first() {
+			return (builder) -> this.calls.set(this.calls.get() * 10 + 1);
+		}
+
+	}
+
+}

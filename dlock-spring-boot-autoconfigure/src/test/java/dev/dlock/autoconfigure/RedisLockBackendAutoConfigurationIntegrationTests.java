@@ -1,0 +1,93 @@
+package dev.dlock.autoconfigure;
+
+import java.util.List;
+import java.util.UUID;
+
+import dev.dlock.LockHandle;
+import dev.dlock.LockManager;
+import dev.dlock.LockMode;
+import dev.dlock.backend.redis.RedisLockBackend;
+import dev.dlock.spring.aop.LockProbe;
+import dev.dlock.testserver.RedisCluster;
+import dev.dlock.testserver.RedisServer;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration;
+import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.data.redis.connection.RedisConnectionFactory;
+import org.springframework.data.redis.core.StringRedisTemplate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The Redis backend over the connection that Spring Boot configured from
+ * {@code spring.data.redis.*}, against real servers.
+ */
+class RedisLockBackendAutoConfigurationIntegrationTests {
+
+	private final ApplicationContextRunner runner = new ApplicationContextRunner()
+		.withConfiguration(AutoConfigurations.of(DataRedisAutoConfiguration.class, DlockAutoConfiguration.class,
+				DlockAopAutoConfiguration.class));
+
+	@Test
+	void redisIsDetectedFromSpringDataRedis() {
+		this.runner.withPropertyValues("spring.data.redis.url=" + RedisServer.shared().uri()).run((context) -> {
+			assertThat(context).hasSingleBean(RedisLockBackend.class);
+			assertLocks(context);
+		});
+	}
+
+	@Test
+	void redisIsUsedWhenNamed() {
+		this.runner.withPropertyValues("dlock.backend=redis", "spring.data.redis.url=" + RedisServer.shared().uri())
+			.run((context) -> {
+				assertThat(context).hasSingleBean(RedisLockBackend.class);
+				assertLocks(context);
+			});
+	}
+
+	@Test
+	void keyPrefixIsApplied() {
+		String prefix = "app-" + UUID.randomUUID() + ":";
+		this.runner
+			.withPropertyValues("spring.data.redis.url=" + RedisServer.shared().uri(), "dlock.key-prefix=" + prefix)
+			.run((context) -> {
+				try (LockHandle handle = context.getBean(LockManager.class)
+					.tryAcquire("prefixed", LockMode.EX)
+					.orElseThrow()) {
+					StringRedisTemplate redis = new StringRedisTemplate(
+							context.getBean(RedisConnectionFactory.class));
+					assertThat(redis.keys(prefix + "*")).isNotEmpty();
+				}
+			});
+	}
+
+	@Test
+	void redisClusterConfiguredByBootIsUsed() {
+		try (RedisCluster cluster = RedisCluster.start(3)) {
+			List<String> nodes = cluster.nodes().stream().map((node) -> node.host() + ":" + node.port()).toList();
+			this.runner.withPropertyValues("spring.data.redis.cluster.nodes=" + String.join(",", nodes))
+				.run((context) -> {
+					assertThat(context).hasSingleBean(RedisLockBackend.class);
+					assertLocks(context);
+				});
+		}
+	}
+
+	@Test
+	void bootsRedisClientIsNotClosedWithTheBackend() {
+		this.runner.withPropertyValues("spring.data.redis.url=" + RedisServer.shared().uri()).run((context) -> {
+			context.getBean(RedisLockBackend.class).close();
+			StringRedisTemplate redis = new StringRedisTemplate(
+					context.getBean(RedisConnectionFactory.class));
+			redis.opsForValue().set("dlock-test:" + UUID.randomUUID(), "still open");
+		});
+	}
+
+	private static void assertLocks(AssertableApplicationContext context) {
+		new LockProbe(context.getBean(LockManager.class)).assertLocksAndReleases();
+	}
+
+}
