@@ -61,6 +61,8 @@ final class Acquisition {
 
 	private boolean arming;
 
+	private boolean granting;
+
 	private boolean rejected;
 
 	private boolean aborted;
@@ -180,6 +182,15 @@ final class Acquisition {
 	}
 
 	private void grant(LiveEntry live) {
+		synchronized (this.monitor) {
+			// two polls can both answer GRANTED (a signal may start one while another's
+			// reply is being handled); only the first may make a grant, since undoing a
+			// duplicate would remove the entry that the real grant stands on
+			if (this.granting || this.result.isDone()) {
+				return;
+			}
+			this.granting = true;
+		}
 		if (!live.isAlive(this.engine.time().nanoTime())) {
 			fail(new LockBackendException("The grant of lock '" + this.key
 					+ "' arrived after its lease could no longer be proved alive", null));

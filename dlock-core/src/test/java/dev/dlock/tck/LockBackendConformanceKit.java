@@ -13,6 +13,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 
@@ -663,8 +664,56 @@ public abstract class LockBackendConformanceKit {
 
 	}
 
+	/**
+	 * How many times each of 8 threads of one manager takes the exclusive lock in the
+	 * one-manager overlap check.
+	 * @return 100 by default
+	 */
+	protected int exclusiveIterationsPerThread() {
+		return 100;
+	}
+
 	@Nested
 	class Concurrency {
+
+		@Test
+		void threadsOfOneManagerNeverHoldAnExclusiveLockTogether() throws Exception {
+			LockManager manager = newManager();
+			String key = newKey();
+			AtomicInteger inside = new AtomicInteger();
+			AtomicInteger overlaps = new AtomicInteger();
+			int[] counter = new int[1];
+			int threads = 8;
+			int iterations = exclusiveIterationsPerThread();
+			ExecutorService pool = Executors.newFixedThreadPool(threads);
+			try {
+				List<Future<?>> workers = new ArrayList<>();
+				for (int t = 0; t < threads; t++) {
+					workers.add(pool.submit(() -> {
+						for (int i = 0; i < iterations; i++) {
+							try (LockHandle handle = manager.acquire(key, LockMode.EX, Duration.ofSeconds(30))) {
+								if (inside.incrementAndGet() > 1) {
+									overlaps.incrementAndGet();
+								}
+								int before = counter[0];
+								Thread.yield();
+								counter[0] = before + 1;
+								inside.decrementAndGet();
+							}
+						}
+						return null;
+					}));
+				}
+				for (Future<?> worker : workers) {
+					worker.get(120, TimeUnit.SECONDS);
+				}
+			}
+			finally {
+				pool.shutdownNow();
+			}
+			assertThat(overlaps).hasValue(0);
+			assertThat(counter[0]).isEqualTo(threads * iterations);
+		}
 
 		@Test
 		void fuzzedHistoryHasNoConflictingOverlapsAndTokensFollowRealTime() throws Exception {

@@ -24,6 +24,11 @@ class InMemoryLockBackendConformanceTests extends LockBackendConformanceKit {
 	}
 
 	@Override
+	protected int exclusiveIterationsPerThread() {
+		return 2000;
+	}
+
+	@Override
 	protected Duration backendSlack() {
 		return Duration.ofMillis(300);
 	}

@@ -1,0 +1,587 @@
+package dev.dlock.backend.nats;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+
+import dev.dlock.LockBackendException;
+import dev.dlock.spi.Subscription;
+import dev.dlock.support.GrantRule;
+import dev.dlock.support.TimeSource;
+import io.nats.client.Dispatcher;
+import io.nats.client.JetStreamApiException;
+import io.nats.client.JetStreamSubscription;
+import io.nats.client.Message;
+import io.nats.client.PushSubscribeOptions;
+import io.nats.client.api.AckPolicy;
+import io.nats.client.api.ConsumerConfiguration;
+import io.nats.client.api.DeliverPolicy;
+import io.nats.client.impl.Headers;
+import io.nats.client.impl.NatsJetStreamMetaData;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one watcher of a bucket in this backend, and the local copy of the bucket's queues
+ * that it keeps.
+ * <p>
+ * An ordered push consumer reads the whole bucket from its first message, then every new
+ * message, in stream order (the client re-creates it after a gap or missed heartbeats, from
+ * the last sequence it delivered). Entries leave the copy only through a delete marker (a
+ * real removal by the entry's owner), a removal the stream leader confirmed
+ * ({@link #tombstone}), or when they are two max ages older than the newest server
+ * timestamp seen. Max-age expiry is silent on nats-server 2.9, so the copy can hold entries
+ * the server has dropped: it errs towards waiting, never towards granting.
+ * <p>
+ * The copy is <em>complete as of sequence S</em> once it applied a message with sequence
+ * S that the server sent with nothing pending behind it: every message the stream held up
+ * to then has been applied, including the renewal that moved an entry past a position the
+ * consumer had not reached yet. Decisions about an entry with ticket T wait until the copy
+ * is complete as of some S &gt;= T; that copy contains the entry and every earlier entry
+ * still alive.
+ */
+final class BucketMirror implements AutoCloseable {
+
+	private static final Logger logger = LoggerFactory.getLogger(BucketMirror.class);
+
+	/** How often the server says it is alive when nothing changes; a third of the alarm. */
+	private static final Duration IDLE_HEARTBEAT = Duration.ofSeconds(1);
+
+	private static final String OPERATION_HEADER = "KV-Operation";
+
+	private final NatsCalls calls;
+
+	private final String stream;
+
+	private final String subjectPrefix;
+
+	private final Duration maxAge;
+
+	private final Object lock = new Object();
+
+	// guarded by lock
+	private final Map<String, Resource> resources = new HashMap<>();
+
+	private final NavigableMap<Long, List<CompletableFuture<Boolean>>> waiters = new TreeMap<>();
+
+	private final Map<String, Long> sightings = new HashMap<>();
+
+	private long lastSeq;
+
+	private long completeSeq;
+
+	private long changeClock;
+
+	private int generation;
+
+	private @Nullable Instant newestStamp;
+
+	private long newestStampAt;
+
+	private @Nullable Dispatcher dispatcher;
+
+	private @Nullable JetStreamSubscription subscription;
+
+	private boolean reloading;
+
+	private boolean closed;
+
+	private TimeSource.@Nullable Cancellable sweep;
+
+	BucketMirror(NatsCalls calls, String stream, String subjectPrefix, Duration maxAge) {
+		this.calls = calls;
+		this.stream = stream;
+		this.subjectPrefix = subjectPrefix;
+		this.maxAge = maxAge;
+	}
+
+	/** Starts the watcher. */
+	void start() throws IOException, JetStreamApiException {
+		Dispatcher created = this.calls.connection().createDispatcher();
+		int current;
+		synchronized (this.lock) {
+			this.dispatcher = created;
+			current = this.generation;
+		}
+		JetStreamSubscription started = subscribe(created, current);
+		synchronized (this.lock) {
+			this.subscription = started;
+		}
+		scheduleSweep();
+	}
+
+	private JetStreamSubscription subscribe(Dispatcher dispatcher, int generation)
+			throws IOException, JetStreamApiException {
+		ConsumerConfiguration consumer = ConsumerConfiguration.builder()
+			.ackPolicy(AckPolicy.None)
+			.deliverPolicy(DeliverPolicy.All)
+			.idleHeartbeat(IDLE_HEARTBEAT)
+			.build();
+		PushSubscribeOptions options = PushSubscribeOptions.builder()
+			.stream(this.stream)
+			.ordered(true)
+			.configuration(consumer)
+			.build();
+		return this.calls.connection()
+			.jetStream()
+			.subscribe(null, dispatcher, (message) -> onMessage(generation, message), false, options);
+	}
+
+	private void onMessage(int generation, Message message) {
+		if (!message.isJetStream()) {
+			return;
+		}
+		NatsJetStreamMetaData meta = message.metaData();
+		String kvKey = kvKey(message.getSubject());
+		boolean put = isPut(message.getHeaders());
+		EntryValue value = put ? EntryValue.decode(message.getData()) : null;
+		List<Runnable> signals = new ArrayList<>();
+		List<CompletableFuture<Boolean>> completed = new ArrayList<>();
+		synchronized (this.lock) {
+			long seq = meta.streamSequence();
+			if (generation != this.generation || this.closed || seq <= this.lastSeq) {
+				return;
+			}
+			this.lastSeq = seq;
+			Instant stamp = meta.timestamp().toInstant();
+			observe(stamp);
+			if (kvKey != null) {
+				apply(kvKey, seq, stamp, value, signals);
+			}
+			if (meta.pendingCount() == 0) {
+				this.completeSeq = seq;
+				NavigableMap<Long, List<CompletableFuture<Boolean>>> due = this.waiters.headMap(seq, true);
+				due.values().forEach(completed::addAll);
+				due.clear();
+			}
+		}
+		// waiters' signals and decisions waiting for the copy go on on this thread: both are
+		// short and non-blocking, and hand their results over to the executor
+		signals.forEach(BucketMirror::signal);
+		completed.forEach((future) -> future.complete(true));
+	}
+
+	private static void signal(Runnable onChange) {
+		try {
+			onChange.run();
+		}
+		catch (RuntimeException ex) {
+			logger.warn("A lock waiter's change signal failed", ex);
+		}
+	}
+
+	/** The KV key of a message subject, if it has the shape of a queue entry. */
+	private @Nullable String kvKey(String subject) {
+		if (!subject.startsWith(this.subjectPrefix)) {
+			return null;
+		}
+		String key = subject.substring(this.subjectPrefix.length());
+		int dot = key.indexOf('.');
+		if (dot <= 0 || dot == key.length() - 1 || key.indexOf('.', dot + 1) >= 0) {
+			return null;
+		}
+		return key;
+	}
+
+	static boolean isPut(@Nullable Headers headers) {
+		String operation = (headers != null) ? headers.getFirst(OPERATION_HEADER) : null;
+		return operation == null || "PUT".equals(operation);
+	}
+
+	// guarded by lock
+	private void apply(String kvKey, long seq, Instant stamp, @Nullable EntryValue value, List<Runnable> signals) {
+		this.sightings.computeIfPresent(kvKey, (key, seen) -> (seen == 0) ? seq : seen);
+		int dot = kvKey.indexOf('.');
+		String resourceKey = kvKey.substring(0, dot);
+		String owner = kvKey.substring(dot + 1);
+		Resource resource = this.resources.get(resourceKey);
+		if (value != null) {
+			if (resource == null) {
+				resource = new Resource(this.changeClock);
+				this.resources.put(resourceKey, resource);
+			}
+			resource.entries.put(owner, new StoredEntry(owner, value.mode(), value.ticketAt(seq), seq, stamp));
+		}
+		else if (resource != null && resource.entries.remove(owner) != null) {
+			changed(resource, signals);
+			dropIfIdle(resourceKey, resource);
+		}
+	}
+
+	// guarded by lock
+	private void changed(Resource resource, List<Runnable> signals) {
+		resource.changes = ++this.changeClock;
+		for (Listener listener : resource.listeners) {
+			signals.add(listener.onChange);
+		}
+	}
+
+	// guarded by lock
+	private void dropIfIdle(String resourceKey, Resource resource) {
+		if (resource.entries.isEmpty() && resource.listeners.isEmpty()) {
+			this.resources.remove(resourceKey);
+		}
+	}
+
+	// guarded by lock
+	private void observe(Instant stamp) {
+		if (this.newestStamp == null || stamp.isAfter(this.newestStamp)) {
+			this.newestStamp = stamp;
+			this.newestStampAt = this.calls.time().nanoTime();
+		}
+	}
+
+	/**
+	 * How long an entry written at {@code written} still lives on the server: its server
+	 * timestamp plus the max age, against the newest server timestamp seen, advanced by the
+	 * monotonic time since it was seen. Never compares with the local wall clock.
+	 */
+	Duration remainingLease(Instant written) {
+		synchronized (this.lock) {
+			if (this.newestStamp == null) {
+				return this.maxAge;
+			}
+			Instant serverNow = this.newestStamp.plusNanos(this.calls.time().nanoTime() - this.newestStampAt);
+			return Duration.between(serverNow, written.plus(this.maxAge));
+		}
+	}
+
+	/**
+	 * Completes with {@code true} once the copy is complete as of {@code seq}, or with
+	 * {@code false} when the watcher stalls (applies nothing for {@code stall}) or the wait
+	 * reaches {@code limit}. A watcher that keeps applying messages is only behind a burst
+	 * of writes and is worth waiting for. Completes on the watcher's or the timer's thread.
+	 */
+	CompletableFuture<Boolean> awaitComplete(long seq, Duration stall, Duration limit) {
+		CompletableFuture<Boolean> done = new CompletableFuture<>();
+		long progress;
+		synchronized (this.lock) {
+			if (this.closed) {
+				return CompletableFuture.failedFuture(new LockBackendException("The NATS lock backend is closed", null));
+			}
+			if (this.completeSeq >= seq) {
+				return CompletableFuture.completedFuture(true);
+			}
+			this.waiters.computeIfAbsent(seq, (key) -> new ArrayList<>(1)).add(done);
+			progress = this.lastSeq;
+		}
+		long giveUpAt = this.calls.time().nanoTime() + limit.toNanos();
+		checkProgress(seq, done, progress, stall, giveUpAt);
+		return done;
+	}
+
+	private void checkProgress(long seq, CompletableFuture<Boolean> done, long progress, Duration stall,
+			long giveUpAt) {
+		TimeSource.Cancellable timer = this.calls.time().schedule(stall, () -> {
+			boolean waitOn;
+			long applied;
+			synchronized (this.lock) {
+				if (done.isDone()) {
+					return;
+				}
+				applied = this.lastSeq;
+				waitOn = applied != progress && this.calls.time().nanoTime() - giveUpAt < 0;
+				if (!waitOn) {
+					List<CompletableFuture<Boolean>> futures = this.waiters.get(seq);
+					if (futures != null) {
+						futures.remove(done);
+						if (futures.isEmpty()) {
+							this.waiters.remove(seq);
+						}
+					}
+				}
+			}
+			if (waitOn) {
+				checkProgress(seq, done, applied, stall, giveUpAt);
+			}
+			else {
+				done.complete(false);
+			}
+		});
+		done.whenComplete((complete, failure) -> timer.cancel());
+	}
+
+	/**
+	 * Decides a request from the copy. The caller made sure the copy is complete as of the
+	 * entry's ticket.
+	 */
+	Evaluation evaluate(NatsQueueEntry entry) {
+		synchronized (this.lock) {
+			Resource resource = this.resources.get(entry.resource());
+			entry.seenChanges((resource != null) ? resource.changes : this.changeClock);
+			if (resource == null || !resource.entries.containsKey(entry.owner())) {
+				return Evaluation.GONE;
+			}
+			List<StoredEntry> earlier = resource.entries.values()
+				.stream()
+				.filter((stored) -> stored.ticket() < entry.ticket())
+				.sorted(Comparator.comparingLong(StoredEntry::ticket))
+				.toList();
+			StoredEntry blocker = GrantRule.blocker(earlier, entry.request().mode(), StoredEntry::mode);
+			if (blocker == null) {
+				return Evaluation.GRANTED;
+			}
+			return new Evaluation(Evaluation.Verdict.WAITING, blocker, remainingLease(blocker.written()));
+		}
+	}
+
+	/** The change stamp of a resource, for {@link #watch}. */
+	long changes(String resourceKey) {
+		synchronized (this.lock) {
+			Resource resource = this.resources.get(resourceKey);
+			return (resource != null) ? resource.changes : this.changeClock;
+		}
+	}
+
+	/**
+	 * Removes an entry the stream leader no longer has (it expired silently), unless the
+	 * copy has seen a newer revision of it meanwhile.
+	 */
+	void tombstone(String resourceKey, StoredEntry gone) {
+		List<Runnable> signals = new ArrayList<>();
+		synchronized (this.lock) {
+			Resource resource = this.resources.get(resourceKey);
+			StoredEntry current = (resource != null) ? resource.entries.get(gone.owner()) : null;
+			if (resource != null && current != null && current.revision() <= gone.revision()) {
+				resource.entries.remove(gone.owner());
+				changed(resource, signals);
+				dropIfIdle(resourceKey, resource);
+			}
+		}
+		signals.forEach(this.calls::run);
+	}
+
+	/** Records a newer revision of an entry that the stream leader showed before the copy. */
+	void refresh(String resourceKey, StoredEntry newer) {
+		synchronized (this.lock) {
+			Resource resource = this.resources.get(resourceKey);
+			StoredEntry current = (resource != null) ? resource.entries.get(newer.owner()) : null;
+			if (resource != null && current != null && current.revision() < newer.revision()) {
+				resource.entries.put(newer.owner(), new StoredEntry(current.owner(), current.mode(), current.ticket(),
+						newer.revision(), newer.written()));
+			}
+			observe(newer.written());
+		}
+	}
+
+	/**
+	 * Registers a waiter for changes of its resource. Signals at once (on the executor) if
+	 * the resource changed since the last decision about the entry.
+	 */
+	Subscription watch(NatsQueueEntry entry, Runnable onChange) {
+		String resourceKey = entry.resource();
+		Listener listener = new Listener(onChange);
+		boolean missed;
+		synchronized (this.lock) {
+			Resource resource = this.resources.computeIfAbsent(resourceKey, (key) -> new Resource(this.changeClock));
+			resource.listeners.add(listener);
+			missed = resource.changes != entry.seenChanges();
+		}
+		if (missed) {
+			this.calls.run(onChange);
+		}
+		return () -> {
+			synchronized (this.lock) {
+				Resource resource = this.resources.get(resourceKey);
+				if (resource != null && resource.listeners.remove(listener)) {
+					dropIfIdle(resourceKey, resource);
+				}
+			}
+		};
+	}
+
+	/** Notes that this backend is about to create an entry, to tell later whether it was seen. */
+	void expect(String kvKey) {
+		synchronized (this.lock) {
+			this.sightings.put(kvKey, 0L);
+		}
+	}
+
+	/**
+	 * Whether the watcher delivered a message of an expected entry; forgets the expectation.
+	 */
+	boolean sighted(String kvKey) {
+		synchronized (this.lock) {
+			Long seen = this.sightings.remove(kvKey);
+			return seen != null && seen != 0;
+		}
+	}
+
+	void forget(String kvKey) {
+		synchronized (this.lock) {
+			this.sightings.remove(kvKey);
+		}
+	}
+
+	/**
+	 * Throws the copy away and reads the bucket again from the start: the stream went back
+	 * (a server lost acknowledged messages and reuses sequences), so what the copy holds
+	 * can no longer be matched against new sequences. Waiters keep waiting for the new copy.
+	 */
+	void reload() {
+		Dispatcher current;
+		JetStreamSubscription old;
+		int next;
+		List<Runnable> signals = new ArrayList<>();
+		synchronized (this.lock) {
+			if (this.closed || this.reloading || this.dispatcher == null) {
+				return;
+			}
+			this.reloading = true;
+			next = ++this.generation;
+			this.lastSeq = 0;
+			this.completeSeq = 0;
+			for (Resource resource : this.resources.values()) {
+				resource.entries.clear();
+				changed(resource, signals);
+			}
+			this.resources.values().removeIf((resource) -> resource.listeners.isEmpty());
+			current = this.dispatcher;
+			old = this.subscription;
+		}
+		logger.warn("The NATS stream {} went back to an earlier sequence; reading the lock bucket again", this.stream);
+		try {
+			if (old != null) {
+				current.unsubscribe(old);
+			}
+			JetStreamSubscription started = subscribe(current, next);
+			synchronized (this.lock) {
+				this.subscription = started;
+			}
+		}
+		catch (IOException | JetStreamApiException | RuntimeException ex) {
+			logger.warn("Reading the NATS lock bucket again failed; decisions use the stream leader meanwhile: {}",
+					ex.toString());
+		}
+		finally {
+			synchronized (this.lock) {
+				this.reloading = false;
+			}
+			signals.forEach(this.calls::run);
+		}
+	}
+
+	private void scheduleSweep() {
+		Duration period = (this.maxAge.compareTo(Duration.ofSeconds(1)) > 0) ? this.maxAge : Duration.ofSeconds(1);
+		TimeSource.Cancellable next = this.calls.time().schedule(period, this::sweep);
+		synchronized (this.lock) {
+			if (this.closed) {
+				next.cancel();
+			}
+			else {
+				this.sweep = next;
+			}
+		}
+	}
+
+	/**
+	 * Forgets entries two max ages older than the newest server timestamp: the server has
+	 * surely dropped them, and the copy would otherwise keep every silently expired entry.
+	 */
+	private void sweep() {
+		List<Runnable> signals = new ArrayList<>();
+		synchronized (this.lock) {
+			if (this.closed) {
+				return;
+			}
+			if (this.newestStamp != null) {
+				Instant horizon = this.newestStamp.minus(this.maxAge.multipliedBy(2));
+				this.resources.entrySet().removeIf((pair) -> {
+					Resource resource = pair.getValue();
+					if (resource.entries.values().removeIf((stored) -> stored.written().isBefore(horizon))) {
+						changed(resource, signals);
+					}
+					return resource.entries.isEmpty() && resource.listeners.isEmpty();
+				});
+			}
+		}
+		signals.forEach(this.calls::run);
+		scheduleSweep();
+	}
+
+	@Override
+	public void close() {
+		Dispatcher current;
+		List<CompletableFuture<Boolean>> pending = new ArrayList<>();
+		synchronized (this.lock) {
+			if (this.closed) {
+				return;
+			}
+			this.closed = true;
+			if (this.sweep != null) {
+				this.sweep.cancel();
+			}
+			this.waiters.values().forEach(pending::addAll);
+			this.waiters.clear();
+			current = this.dispatcher;
+		}
+		LockBackendException closing = new LockBackendException("The NATS lock backend is closed", null);
+		pending.forEach((future) -> future.completeExceptionally(closing));
+		if (current != null) {
+			try {
+				this.calls.connection().closeDispatcher(current);
+			}
+			catch (RuntimeException ex) {
+				logger.debug("Closing the NATS watcher failed: {}", ex.toString());
+			}
+		}
+	}
+
+	/** The entries and local waiters of one lock key. */
+	private static final class Resource {
+
+		private final Map<String, StoredEntry> entries = new HashMap<>();
+
+		private final List<Listener> listeners = new ArrayList<>(1);
+
+		private long changes;
+
+		Resource(long changes) {
+			this.changes = changes;
+		}
+
+	}
+
+	/** One registration; compared by identity so that the same callback may register twice. */
+	private static final class Listener {
+
+		private final Runnable onChange;
+
+		Listener(Runnable onChange) {
+			this.onChange = onChange;
+		}
+
+	}
+
+	/**
+	 * What the copy says about a request.
+	 *
+	 * @param verdict granted, gone or waiting
+	 * @param blocker for a waiting request, the latest earlier conflicting entry
+	 * @param remaining for a waiting request, how long the blocker still lives on the server;
+	 * zero or negative once it should have expired
+	 */
+	record Evaluation(Verdict verdict, @Nullable StoredEntry blocker, Duration remaining) {
+
+		static final Evaluation GRANTED = new Evaluation(Verdict.GRANTED, null, Duration.ZERO);
+
+		static final Evaluation GONE = new Evaluation(Verdict.GONE, null, Duration.ZERO);
+
+		enum Verdict {
+
+			GRANTED, GONE, WAITING
+
+		}
+
+	}
+
+}

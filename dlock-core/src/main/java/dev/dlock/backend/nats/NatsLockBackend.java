@@ -1,0 +1,492 @@
+package dev.dlock.backend.nats;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import java.util.regex.Pattern;
+
+import javax.net.ssl.SSLContext;
+
+import dev.dlock.LockBackendException;
+import dev.dlock.spi.BackendCapability;
+import dev.dlock.spi.BackendHealth;
+import dev.dlock.spi.LockBackend;
+import dev.dlock.spi.LockSession;
+import dev.dlock.support.AsyncFailures;
+import dev.dlock.support.SystemTimeSource;
+import dev.dlock.support.TimeSource;
+import io.nats.client.Connection;
+import io.nats.client.Nats;
+import io.nats.client.Options;
+import io.nats.client.api.AccountStatistics;
+import io.nats.client.api.ServerInfo;
+import io.nats.client.api.StorageType;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A lock backend on a NATS JetStream key-value bucket.
+ * <p>
+ * Every request is an entry {@code <encoded key>.<owner id>} in one bucket (default
+ * {@code dlock}), created if missing with history 1 and a max age equal to the lease time;
+ * its create revision (a stream sequence) is the ticket and the fencing token. Renewal
+ * rewrites each entry with a revision check, which also restarts its max age. Waiters are
+ * woken by one watcher per backend that reads the whole bucket; because max-age expiry is
+ * silent on nats-server 2.9, a waiter also looks again when the entry it waits for must
+ * have expired, and the stream leader confirms that it did. See {@code docs/backends/nats.md}
+ * for the guarantees and the durability caveat.
+ * <p>
+ * A bucket has one max age, so a backend serves one lease time: opening a session with
+ * another lease time fails with a {@link LockBackendException}. Use a second backend with
+ * its own bucket for a second lease time.
+ * <p>
+ * Thread-safe. Closing the backend closes the connection only if the backend created it.
+ *
+ * @since 0.1.0
+ */
+public final class NatsLockBackend implements LockBackend {
+
+	private static final Pattern BUCKET_NAME = Pattern.compile("[A-Za-z0-9_-]+");
+
+	private final Connection connection;
+
+	private final boolean ownsConnection;
+
+	private final String bucketName;
+
+	private final int replicas;
+
+	private final StorageType storage;
+
+	private final @Nullable SystemTimeSource ownedTime;
+
+	private final ExecutorService executor;
+
+	private final NatsCalls calls;
+
+	private final Object lock = new Object();
+
+	private @Nullable NatsBucket bucket;
+
+	private volatile boolean closed;
+
+	private NatsLockBackend(Builder builder, Connection connection, boolean ownsConnection) {
+		this.connection = connection;
+		this.ownsConnection = ownsConnection;
+		this.bucketName = builder.bucket;
+		this.replicas = builder.replicas;
+		this.storage = builder.storage;
+		this.ownedTime = (builder.timeSource != null) ? null : new SystemTimeSource("dlock-nats-timer");
+		TimeSource time = (builder.timeSource != null) ? builder.timeSource : Objects.requireNonNull(this.ownedTime);
+		AtomicInteger threads = new AtomicInteger();
+		// a fixed pool: replies come in bursts of thousands (a renewal round), and a cached
+		// pool would start a thread for each reply that finds every thread busy
+		this.executor = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()),
+				(runnable) -> NatsCalls.newExecutorThread("dlock-nats-" + threads.incrementAndGet(), runnable));
+		this.calls = new NatsCalls(connection, time, this.executor, builder.requestTimeout);
+	}
+
+	/**
+	 * Starts a builder.
+	 * @return a new builder
+	 */
+	public static Builder builder() {
+		return new Builder();
+	}
+
+	@Override
+	public String name() {
+		return "nats";
+	}
+
+	/**
+	 * Opens a session; the first one opens the bucket (creating it with a max age of this
+	 * lease time if it is missing) and starts the watcher.
+	 * @param leaseTime the lease time; must equal the bucket's max age
+	 * @return the session
+	 * @throws LockBackendException if the bucket has another max age, this backend already
+	 * serves another lease time, or the server fails
+	 */
+	@Override
+	public LockSession openSession(Duration leaseTime) {
+		Objects.requireNonNull(leaseTime, "'leaseTime' must not be null");
+		if (leaseTime.isNegative() || leaseTime.isZero()) {
+			throw new IllegalArgumentException("'leaseTime' must be positive");
+		}
+		NatsBucket opened;
+		synchronized (this.lock) {
+			if (this.closed) {
+				throw new LockBackendException("The NATS lock backend is closed", null);
+			}
+			if (this.bucket == null) {
+				this.bucket = NatsBucket.open(this.calls, this.bucketName, this.replicas, this.storage, leaseTime);
+			}
+			opened = this.bucket;
+		}
+		if (!opened.maxAge().equals(leaseTime)) {
+			throw new LockBackendException("The NATS bucket '" + this.bucketName + "' serves a lease time of "
+					+ opened.maxAge() + " (its max age), but a lease time of " + leaseTime
+					+ " was asked for. Use one lease time per bucket, or another NatsLockBackend with its own "
+					+ "bucket for this lease time", null);
+		}
+		return new NatsLockSession(opened, leaseTime);
+	}
+
+	/**
+	 * Checks the backend with one round trip: the bucket's stream info from its leader, or
+	 * JetStream's account info before the bucket is open.
+	 * @return the health, never completed exceptionally
+	 */
+	@Override
+	public CompletableFuture<BackendHealth> health() {
+		long start = this.calls.time().nanoTime();
+		NatsBucket current;
+		synchronized (this.lock) {
+			current = this.bucket;
+		}
+		CompletableFuture<?> probe;
+		try {
+			probe = (current != null) ? current.info() : this.calls.api("INFO", "").thenApply((reply) -> {
+				AccountStatistics account = new AccountStatistics(reply);
+				if (account.hasError()) {
+					throw new LockBackendException("JetStream is not available: " + account.getError(), null);
+				}
+				return account;
+			});
+		}
+		catch (RuntimeException ex) {
+			probe = CompletableFuture.failedFuture(ex);
+		}
+		return this.calls.handOver(probe.handle((result, failure) -> {
+			Duration roundTrip = Duration.ofNanos(this.calls.time().nanoTime() - start);
+			if (failure != null) {
+				return BackendHealth.down(roundTrip, AsyncFailures.unwrap(failure).toString());
+			}
+			Map<String, Object> details = new LinkedHashMap<>();
+			ServerInfo server = this.connection.getServerInfo();
+			if (server != null) {
+				details.put("serverVersion", server.getVersion());
+				details.put("perMessageTtl", server.isSameOrNewerThanVersion("2.11.0"));
+			}
+			details.put("bucket", this.bucketName);
+			if (current != null) {
+				details.put("leaseTime", current.maxAge().toString());
+			}
+			return BackendHealth.up(roundTrip, details);
+		}));
+	}
+
+	/**
+	 * NATS has no session lease: entries expire one by one.
+	 * @return an empty set
+	 */
+	@Override
+	public Set<BackendCapability> capabilities() {
+		return Set.of();
+	}
+
+	/**
+	 * Stops the watcher and closes the connection if this backend created it. Entries left
+	 * in the bucket expire with its max age. Idempotent.
+	 */
+	@Override
+	public void close() {
+		NatsBucket current;
+		synchronized (this.lock) {
+			if (this.closed) {
+				return;
+			}
+			this.closed = true;
+			current = this.bucket;
+		}
+		if (current != null) {
+			current.close();
+		}
+		if (this.ownsConnection) {
+			try {
+				this.connection.close();
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+			}
+		}
+		this.executor.shutdown();
+		if (this.ownedTime != null) {
+			this.ownedTime.close();
+		}
+	}
+
+	/**
+	 * Builds a {@link NatsLockBackend}: either on a connection the application owns, or on
+	 * connection settings from which the backend makes and owns its connection. Not
+	 * thread-safe.
+	 *
+	 * @since 0.1.0
+	 */
+	public static final class Builder {
+
+		private @Nullable Connection connection;
+
+		private final List<String> servers = new ArrayList<>();
+
+		private @Nullable Path credentials;
+
+		private @Nullable String user;
+
+		private char @Nullable [] password;
+
+		private char @Nullable [] token;
+
+		private @Nullable SSLContext sslContext;
+
+		private String connectionName = "dlock";
+
+		private @Nullable Consumer<Options.Builder> connectionOptions;
+
+		private String bucket = "dlock";
+
+		private int replicas = 1;
+
+		private StorageType storage = StorageType.File;
+
+		private Duration requestTimeout = Duration.ofSeconds(2);
+
+		private @Nullable TimeSource timeSource;
+
+		private Builder() {
+		}
+
+		/**
+		 * Uses a connection the application owns; the backend never closes it. Excludes the
+		 * connection settings of this builder.
+		 * @param connection an open connection
+		 * @return this builder
+		 */
+		public Builder connection(Connection connection) {
+			this.connection = Objects.requireNonNull(connection, "'connection' must not be null");
+			return this;
+		}
+
+		/**
+		 * The server URLs to connect to, for example {@code nats://10.0.0.1:4222}; several
+		 * for a cluster. Default {@code nats://localhost:4222}.
+		 * @param urls one or more URLs
+		 * @return this builder
+		 */
+		public Builder servers(String... urls) {
+			return servers(Arrays.asList(urls));
+		}
+
+		/**
+		 * The server URLs to connect to; several for a cluster.
+		 * @param urls one or more URLs
+		 * @return this builder
+		 */
+		public Builder servers(Collection<String> urls) {
+			if (urls.isEmpty()) {
+				throw new IllegalArgumentException("'urls' must not be empty");
+			}
+			urls.forEach((url) -> Objects.requireNonNull(url, "'urls' must not contain null"));
+			this.servers.clear();
+			this.servers.addAll(urls);
+			return this;
+		}
+
+		/**
+		 * A credentials file (user JWT and NKey seed) to authenticate with.
+		 * @param credentialsFile the {@code .creds} file
+		 * @return this builder
+		 */
+		public Builder credentials(Path credentialsFile) {
+			this.credentials = Objects.requireNonNull(credentialsFile, "'credentialsFile' must not be null");
+			return this;
+		}
+
+		/**
+		 * A user name and password to authenticate with.
+		 * @param user the user name
+		 * @param password the password; copied
+		 * @return this builder
+		 */
+		public Builder userInfo(String user, char[] password) {
+			this.user = Objects.requireNonNull(user, "'user' must not be null");
+			this.password = Objects.requireNonNull(password, "'password' must not be null").clone();
+			return this;
+		}
+
+		/**
+		 * A token to authenticate with.
+		 * @param token the token; copied
+		 * @return this builder
+		 */
+		public Builder token(char[] token) {
+			this.token = Objects.requireNonNull(token, "'token' must not be null").clone();
+			return this;
+		}
+
+		/**
+		 * Connects with TLS, verifying the servers with this context (and presenting its
+		 * client certificate for mutual TLS, if it has one).
+		 * @param sslContext the TLS context
+		 * @return this builder
+		 */
+		public Builder sslContext(SSLContext sslContext) {
+			this.sslContext = Objects.requireNonNull(sslContext, "'sslContext' must not be null");
+			return this;
+		}
+
+		/**
+		 * The name the connection shows in the server's monitoring. Default {@code dlock}.
+		 * @param connectionName the name
+		 * @return this builder
+		 */
+		public Builder connectionName(String connectionName) {
+			this.connectionName = Objects.requireNonNull(connectionName, "'connectionName' must not be null");
+			return this;
+		}
+
+		/**
+		 * Adjusts the options of the connection the backend makes, after the backend set
+		 * its own (servers, credentials, TLS, name, reconnecting forever).
+		 * @param customizer changes the options builder
+		 * @return this builder
+		 */
+		public Builder connectionOptions(Consumer<Options.Builder> customizer) {
+			this.connectionOptions = Objects.requireNonNull(customizer, "'customizer' must not be null");
+			return this;
+		}
+
+		/**
+		 * The bucket name. Default {@code dlock}.
+		 * @param bucket letters, digits, {@code -} and {@code _}
+		 * @return this builder
+		 */
+		public Builder bucket(String bucket) {
+			Objects.requireNonNull(bucket, "'bucket' must not be null");
+			if (!BUCKET_NAME.matcher(bucket).matches()) {
+				throw new IllegalArgumentException("'bucket' must consist of A-Z, a-z, 0-9, '-' and '_'");
+			}
+			this.bucket = bucket;
+			return this;
+		}
+
+		/**
+		 * How many servers store the bucket when the backend creates it. Default 1; use 3 in
+		 * a cluster. An existing bucket keeps its own setting.
+		 * @param replicas 1 to 5
+		 * @return this builder
+		 */
+		public Builder replicas(int replicas) {
+			if (replicas < 1 || replicas > 5) {
+				throw new IllegalArgumentException("'replicas' must be between 1 and 5");
+			}
+			this.replicas = replicas;
+			return this;
+		}
+
+		/**
+		 * Where the servers keep the bucket when the backend creates it. Default file
+		 * storage; memory storage loses every lock and resets fencing tokens when a server
+		 * restarts.
+		 * @param storage the storage type
+		 * @return this builder
+		 */
+		public Builder storage(StorageType storage) {
+			this.storage = Objects.requireNonNull(storage, "'storage' must not be null");
+			return this;
+		}
+
+		/**
+		 * How long one server call may take before it counts as failed. Default 2 seconds.
+		 * @param requestTimeout a positive duration
+		 * @return this builder
+		 */
+		public Builder requestTimeout(Duration requestTimeout) {
+			Objects.requireNonNull(requestTimeout, "'requestTimeout' must not be null");
+			if (requestTimeout.isNegative() || requestTimeout.isZero()) {
+				throw new IllegalArgumentException("'requestTimeout' must be positive");
+			}
+			this.requestTimeout = requestTimeout;
+			return this;
+		}
+
+		/**
+		 * The monotonic clock and timer of the backend, for tests. Default: the system clock
+		 * and a timer thread owned by the backend.
+		 * @param timeSource the time source; the backend does not close it
+		 * @return this builder
+		 */
+		public Builder timeSource(TimeSource timeSource) {
+			this.timeSource = Objects.requireNonNull(timeSource, "'timeSource' must not be null");
+			return this;
+		}
+
+		/**
+		 * Builds the backend, connecting first unless a connection was given.
+		 * @return the backend
+		 * @throws IllegalStateException if both a connection and connection settings were
+		 * given
+		 * @throws LockBackendException if connecting fails
+		 */
+		public NatsLockBackend build() {
+			if (this.connection != null) {
+				if (!this.servers.isEmpty() || this.credentials != null || this.user != null || this.token != null
+						|| this.sslContext != null || this.connectionOptions != null) {
+					throw new IllegalStateException(
+							"Give either a connection or connection settings (servers, credentials, user, token, "
+									+ "TLS, options), not both");
+				}
+				return new NatsLockBackend(this, this.connection, false);
+			}
+			return new NatsLockBackend(this, connect(), true);
+		}
+
+		private Connection connect() {
+			Options.Builder options = new Options.Builder()
+				.servers(this.servers.isEmpty() ? new String[] { Options.DEFAULT_URL } : this.servers.toArray(String[]::new))
+				.connectionName(this.connectionName)
+				.maxReconnects(-1)
+				// a renewal round publishes one message per entry: let the writer batch them
+				.dontForceFlushOnRequest();
+			if (this.credentials != null) {
+				options.authHandler(Nats.credentials(this.credentials.toString()));
+			}
+			if (this.user != null && this.password != null) {
+				options.userInfo(this.user.toCharArray(), this.password);
+			}
+			if (this.token != null) {
+				options.token(this.token);
+			}
+			if (this.sslContext != null) {
+				options.sslContext(this.sslContext);
+			}
+			if (this.connectionOptions != null) {
+				this.connectionOptions.accept(options);
+			}
+			try {
+				return Nats.connect(options.build());
+			}
+			catch (IOException ex) {
+				throw new LockBackendException("Connecting to NATS failed", ex);
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				throw new LockBackendException("Interrupted while connecting to NATS", ex);
+			}
+		}
+
+	}
+
+}

@@ -1,0 +1,524 @@
+package dev.dlock.backend.nats;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import dev.dlock.DistributedLockException;
+import dev.dlock.LockBackendException;
+import dev.dlock.LockHandle;
+import dev.dlock.LockLostException;
+import dev.dlock.LockManager;
+import dev.dlock.LockMode;
+import dev.dlock.spi.AcquireRequest;
+import dev.dlock.spi.BackendHealth;
+import dev.dlock.spi.EnqueueResult;
+import dev.dlock.spi.LockSession;
+import dev.dlock.spi.QueueEntry;
+import dev.dlock.spi.QueueState;
+import dev.dlock.spi.Subscription;
+import dev.dlock.tck.CuttableBackend;
+import dev.dlock.tck.History;
+import dev.dlock.testserver.NatsCluster;
+import dev.dlock.testserver.NatsServer;
+import io.nats.client.Connection;
+import io.nats.client.api.KeyValueConfiguration;
+import io.nats.client.api.KeyValueEntry;
+import io.nats.client.api.KeyValueStatus;
+import io.nats.client.api.StorageType;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * What is particular to the NATS backend: the bucket, the entries, the shared watcher,
+ * silent expiry on nats-server 2.9, and server failures.
+ */
+class NatsLockBackendIntegrationTests {
+
+	private static final Duration LEASE = Duration.ofSeconds(2);
+
+	private static final Duration WAIT = Duration.ofSeconds(10);
+
+	private final NatsTestBucket bucket = new NatsTestBucket(NatsServer.shared().url());
+
+	private final String key = "nats-test:" + UUID.randomUUID();
+
+	@AfterEach
+	void closeBucket() throws Exception {
+		this.bucket.close();
+	}
+
+	private LockManager manager(NatsLockBackend backend) {
+		return this.bucket.register(LockManager.builder(backend).leaseTime(LEASE).build());
+	}
+
+	private LockManager manager() {
+		return manager(this.bucket.backend());
+	}
+
+	private static AcquireRequest request(String key, LockMode mode, boolean waitIfBusy) {
+		return new AcquireRequest(key, mode, UUID.randomUUID().toString().replace("-", ""), waitIfBusy);
+	}
+
+	@Nested
+	class Locking {
+
+		@Test
+		void exclusiveLockIsHandedOverOnReleaseWithoutWaitingForARecheck() throws Exception {
+			LockManager first = manager();
+			LockManager second = manager();
+			LockHandle held = first.acquire(key, LockMode.EX, WAIT);
+			CompletableFuture<LockHandle> waiting = second.acquireAsync(key, LockMode.EX,
+					dev.dlock.LockOptions.waitTime(WAIT));
+			await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2)).until(() -> !waiting.isDone());
+			long releasedAt = System.nanoTime();
+			held.release();
+			LockHandle next = waiting.get(5, TimeUnit.SECONDS);
+			// the engine re-checks at most once a second by itself: a push woke this one
+			assertThat(Duration.ofNanos(System.nanoTime() - releasedAt)).isLessThan(Duration.ofMillis(900));
+			assertThat(next.fencingToken()).isGreaterThan(held.fencingToken());
+			next.release();
+		}
+
+		@Test
+		void tryAcquireWhenIncompatibleModeHeldReturnsEmptyAndLeavesNoEntry() throws Exception {
+			LockHandle held = manager().acquire(key, LockMode.PW, WAIT);
+			Optional<LockHandle> attempt = manager().tryAcquire(key, LockMode.PR);
+			assertThat(attempt).isEmpty();
+			assertThat(bucket.entryCount(key)).isEqualTo(1);
+			held.release();
+		}
+
+		@Test
+		void compatibleModesAreGrantedTogether() throws Exception {
+			LockHandle reader = manager().acquire(key, LockMode.PR, WAIT);
+			LockHandle concurrentReader = manager().acquire(key, LockMode.CR, WAIT);
+			LockHandle secondReader = manager().tryAcquire(key, LockMode.PR).orElseThrow();
+			assertThat(List.of(reader, concurrentReader, secondReader)).allMatch(LockHandle::isValid);
+			assertThat(bucket.entryCount(key)).isEqualTo(3);
+		}
+
+		@Test
+		void laterReadersQueueBehindAWaitingWriter() throws Exception {
+			LockHandle reader = manager().acquire(key, LockMode.PR, WAIT);
+			CompletableFuture<LockHandle> writer = manager().acquireAsync(key, LockMode.EX,
+					dev.dlock.LockOptions.waitTime(WAIT));
+			await().atMost(WAIT).until(() -> bucket.entryCount(key) == 2);
+			assertThat(manager().tryAcquire(key, LockMode.PR)).isEmpty();
+			reader.release();
+			LockHandle granted = writer.get(5, TimeUnit.SECONDS);
+			assertThat(granted.fencingToken()).isGreaterThan(reader.fencingToken());
+		}
+
+		@Test
+		void fencingTokenIsTheCreateRevisionAndIsKeptInTheValueAcrossRenewals() throws Exception {
+			LockHandle held = manager().acquire(key, LockMode.EX, WAIT);
+			KeyValueEntry created = bucket.onlyEntry(key);
+			assertThat(created).isNotNull();
+			assertThat(created.getRevision()).isEqualTo(held.fencingToken());
+			await().atMost(WAIT).until(() -> {
+				KeyValueEntry current = bucket.onlyEntry(key);
+				return current != null && current.getRevision() > held.fencingToken();
+			});
+			KeyValueEntry renewed = bucket.onlyEntry(key);
+			assertThat(new String(renewed.getValue(), StandardCharsets.UTF_8))
+				.isEqualTo("v1 EX " + held.fencingToken() + " " + key);
+			assertThat(held.isValid()).isTrue();
+			assertThat(held.fencingToken()).isEqualTo(created.getRevision());
+		}
+
+		@Test
+		void keysWithSubjectSpecialCharactersAreDistinctLocks() throws Exception {
+			LockManager manager = manager();
+			List<String> keys = List.of(key + ".a", key, key + ".*", key + ".>", key + " a", key + "/a");
+			for (String each : keys) {
+				assertThat(manager.tryAcquire(each, LockMode.EX)).as(each).isPresent();
+			}
+			for (String each : keys) {
+				assertThat(bucket.entryCount(each)).as(each).isEqualTo(1);
+			}
+		}
+
+	}
+
+	@Nested
+	class Bucket {
+
+		@Test
+		void bucketIsCreatedWithHistoryOneAndTheLeaseTimeAsMaxAge() throws Exception {
+			manager().tryAcquire(key, LockMode.EX).orElseThrow();
+			KeyValueStatus status = bucket.status();
+			assertThat(status.getMaxHistoryPerKey()).isEqualTo(1);
+			assertThat(status.getTtl()).isEqualTo(LEASE);
+			assertThat(status.getStorageType()).isEqualTo(StorageType.File);
+			assertThat(status.getReplicas()).isEqualTo(1);
+		}
+
+		@Test
+		void anotherLeaseTimeOnTheSameBackendFailsWithAClearMessage() {
+			NatsLockBackend backend = bucket.backend();
+			backend.openSession(LEASE);
+			assertThatExceptionOfType(LockBackendException.class)
+				.isThrownBy(() -> backend.openSession(Duration.ofSeconds(5)))
+				.withMessageContaining("lease time of PT2S")
+				.withMessageContaining("PT5S");
+		}
+
+		@Test
+		void existingBucketWithAnotherMaxAgeFailsWithAClearMessage() throws Exception {
+			bucket.connect()
+				.keyValueManagement()
+				.create(KeyValueConfiguration.builder()
+					.name(bucket.name())
+					.ttl(Duration.ofSeconds(7))
+					.storageType(StorageType.Memory)
+					.build());
+			assertThatExceptionOfType(LockBackendException.class)
+				.isThrownBy(() -> bucket.backend().openSession(LEASE))
+				.withMessageContaining("has a max age of PT7S")
+				.withMessageContaining("lease time of PT2S");
+		}
+
+		@Test
+		void connectionGivenByTheApplicationIsNotClosed() {
+			Connection connection = bucket.connect();
+			NatsLockBackend backend = NatsLockBackend.builder().connection(connection).bucket(bucket.name()).build();
+			backend.openSession(LEASE);
+			backend.close();
+			assertThat(connection.getStatus()).isEqualTo(Connection.Status.CONNECTED);
+		}
+
+		@Test
+		void connectionAndConnectionSettingsTogetherAreRejected() {
+			Connection connection = bucket.connect();
+			assertThatExceptionOfType(IllegalStateException.class).isThrownBy(
+					() -> NatsLockBackend.builder().connection(connection).servers(bucket.url()).build());
+		}
+
+		@Test
+		void healthIsUpWithTheServerVersionBeforeAndAfterTheBucketIsOpen() {
+			NatsLockBackend backend = bucket.backend();
+			BackendHealth before = backend.health().join();
+			backend.openSession(LEASE);
+			BackendHealth after = backend.health().join();
+			assertThat(List.of(before, after)).allSatisfy((health) -> {
+				assertThat(health.up()).isTrue();
+				assertThat(health.details()).containsKey("serverVersion").containsEntry("bucket", bucket.name());
+			});
+			assertThat(after.details()).containsEntry("leaseTime", "PT2S");
+		}
+
+		@Test
+		void healthIsDownOnceTheConnectionIsClosed() throws Exception {
+			Connection connection = bucket.connect();
+			NatsLockBackend backend = bucket
+				.register(NatsLockBackend.builder().connection(connection).bucket(bucket.name()).build());
+			connection.close();
+			BackendHealth health = backend.health().join();
+			assertThat(health.up()).isFalse();
+			assertThat(health.reason()).isNotBlank();
+		}
+
+	}
+
+	@Nested
+	class Spi {
+
+		@Test
+		void waitingEntryRechecksWhenTheBlockersLeaseRunsOut() {
+			LockSession holder = bucket.backend().openSession(LEASE);
+			LockSession waiter = bucket.backend().openSession(LEASE);
+			EnqueueResult held = holder.enqueue(request(key, LockMode.EX, false)).join();
+			assertThat(held.state()).isEqualTo(QueueState.GRANTED);
+			EnqueueResult waiting = waiter.enqueue(request(key, LockMode.CW, true)).join();
+			assertThat(waiting.state().status()).isEqualTo(QueueState.Status.WAITING);
+			assertThat(waiting.state().recheckAfter()).isGreaterThan(LEASE.minusMillis(500))
+				.isLessThanOrEqualTo(LEASE.plusMillis(100));
+		}
+
+		@Test
+		void waiterIsGrantedAfterTheSilentExpiryOfAHolderThatStoppedRenewing() {
+			LockSession holder = bucket.backend().openSession(LEASE);
+			LockSession waiter = bucket.backend().openSession(LEASE);
+			holder.enqueue(request(key, LockMode.EX, false)).join();
+			QueueEntry entry = waiter.enqueue(request(key, LockMode.EX, true)).join().entry();
+			long start = System.nanoTime();
+			await().atMost(WAIT).pollInterval(Duration.ofMillis(100)).until(() -> {
+				waiter.renew(List.of(entry)).join();
+				return waiter.poll(entry).join().status() == QueueState.Status.GRANTED;
+			});
+			assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThan(LEASE.minusMillis(300));
+		}
+
+		@Test
+		void renewalOfARemovedEntryReportsItLost() {
+			LockSession session = bucket.backend().openSession(LEASE);
+			AcquireRequest request = request(key, LockMode.PW, false);
+			QueueEntry entry = session.enqueue(request).join().entry();
+			QueueEntry other = session.enqueue(request(key, LockMode.CR, false)).join().entry();
+			session.remove(request).join();
+			assertThat(session.renew(List.of(entry, other)).join()).containsExactly(entry);
+			assertThat(session.renew(List.of(other)).join()).isEmpty();
+		}
+
+		@Test
+		void removeIsIdempotentAndOnlyRemovesTheOwnersEntry() throws Exception {
+			LockSession session = bucket.backend().openSession(LEASE);
+			AcquireRequest request = request(key, LockMode.EX, false);
+			session.enqueue(request).join();
+			session.remove(request(key, LockMode.EX, false)).join();
+			assertThat(bucket.entryCount(key)).isEqualTo(1);
+			session.remove(request).join();
+			session.remove(request).join();
+			assertThat(bucket.entryCount(key)).isZero();
+		}
+
+		@Test
+		void tryThatWouldWaitIsRejectedAndRecordsNothing() throws Exception {
+			LockSession session = bucket.backend().openSession(LEASE);
+			session.enqueue(request(key, LockMode.CW, false)).join();
+			EnqueueResult rejected = session.enqueue(request(key, LockMode.PR, false)).join();
+			assertThat(rejected.state()).isEqualTo(QueueState.REJECTED);
+			assertThat(bucket.entryCount(key)).isEqualTo(1);
+		}
+
+		@Test
+		void watchSignalsAtOnceWhenTheQueueChangedSinceTheLastDecision() {
+			LockSession holder = bucket.backend().openSession(LEASE);
+			LockSession waiters = bucket.backend().openSession(LEASE);
+			AcquireRequest held = request(key, LockMode.EX, false);
+			holder.enqueue(held).join();
+			QueueEntry watched = waiters.enqueue(request(key, LockMode.EX, true)).join().entry();
+			QueueEntry late = waiters.enqueue(request(key, LockMode.EX, true)).join().entry();
+			AtomicInteger watchedSignals = new AtomicInteger();
+			AtomicInteger lateSignals = new AtomicInteger();
+			try (Subscription subscription = waiters.watch(watched, watchedSignals::incrementAndGet)) {
+				holder.remove(held).join();
+				await().atMost(WAIT).until(() -> watchedSignals.get() > 0);
+				// registered after the change, which the last decision about it did not see
+				try (Subscription lateSubscription = waiters.watch(late, lateSignals::incrementAndGet)) {
+					await().atMost(WAIT).until(() -> lateSignals.get() > 0);
+				}
+			}
+			assertThat(waiters.poll(watched).join()).isEqualTo(QueueState.GRANTED);
+		}
+
+		@Test
+		void entryOfAnotherBackendIsRejected() {
+			LockSession session = bucket.backend().openSession(LEASE);
+			AcquireRequest request = request(key, LockMode.EX, true);
+			QueueEntry foreign = new QueueEntry() {
+
+				@Override
+				public AcquireRequest request() {
+					return request;
+				}
+
+				@Override
+				public long ticket() {
+					return 1;
+				}
+
+			};
+			assertThatExceptionOfType(IllegalArgumentException.class).isThrownBy(() -> session.poll(foreign));
+		}
+
+		@Test
+		void renewalRoundOfManyEntriesCompletesInOneBatch() {
+			LockSession session = bucket.backend().openSession(LEASE);
+			List<QueueEntry> entries = new java.util.ArrayList<>();
+			for (int i = 0; i < 50; i++) {
+				entries.add(session.enqueue(request(key + i, LockMode.EX, false)).join().entry());
+			}
+			Set<QueueEntry> lost = session.renew(entries).join();
+			assertThat(lost).isEmpty();
+			assertThat(session.renew(entries).join()).isEmpty();
+		}
+
+	}
+
+	@Nested
+	class Failures {
+
+		@Test
+		void crashedHolderIsReplacedWithinLeasePlusRenewalPeriodPlusTwoSeconds() throws Exception {
+			Connection holderConnection = bucket.connect();
+			NatsLockBackend holderBackend = bucket
+				.register(NatsLockBackend.builder().connection(holderConnection).bucket(bucket.name()).build());
+			LockHandle held = manager(holderBackend).acquire(key, LockMode.EX, WAIT);
+			LockManager other = manager();
+			CompletableFuture<LockHandle> waiting = other.acquireAsync(key, LockMode.EX,
+					dev.dlock.LockOptions.waitTime(WAIT));
+			await().atMost(WAIT).until(() -> bucket.entryCount(key) == 2);
+			// the holder's process dies: no release, no renewal, and the server sends no expiry event
+			holderConnection.close();
+			long crashedAt = System.nanoTime();
+			LockHandle next = waiting.get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+			Duration took = Duration.ofNanos(System.nanoTime() - crashedAt);
+			assertThat(took).isLessThan(LEASE.plus(LEASE.dividedBy(3)).plusSeconds(2));
+			assertThat(next.fencingToken()).isGreaterThan(held.fencingToken());
+		}
+
+		@Test
+		void pausedServerInvalidatesHoldersWithinOneLeaseOfTheirLastRenewalAndLocksWorkAfterResume()
+				throws Exception {
+			try (NatsServer server = NatsServer.start(); NatsTestBucket own = new NatsTestBucket(server.url())) {
+				CuttableBackend backend = new CuttableBackend(own.backend());
+				LockManager manager = own.register(LockManager.builder(backend).leaseTime(LEASE).build());
+				LockHandle held = manager.acquire(key, LockMode.EX, WAIT);
+				CompletableFuture<LockLostException> told = new CompletableFuture<>();
+				held.onLost(told::complete);
+				await().atMost(WAIT).until(() -> lastRenewalSent(backend, held.fencingToken()) != 0);
+				server.pause();
+				long pausedAt = System.nanoTime();
+				await().atMost(LEASE.plusSeconds(2)).pollInterval(Duration.ofMillis(5)).until(() -> !held.isValid());
+				long invalidAt = System.nanoTime();
+				assertThat(Duration.ofNanos(invalidAt - lastRenewalSent(backend, held.fencingToken())))
+					.isLessThanOrEqualTo(LEASE.plusMillis(100));
+				assertThat(told.get(2, TimeUnit.SECONDS)).isInstanceOf(LockLostException.class);
+				// paused longer than the lease
+				await().atMost(WAIT).until(() -> System.nanoTime() - pausedAt > LEASE.toNanos());
+				server.resume();
+				LockHandle other = manager.acquire(key + ":other", LockMode.EX, WAIT);
+				LockHandle again = manager.acquire(key, LockMode.EX, WAIT);
+				assertThat(again.fencingToken()).isGreaterThan(held.fencingToken());
+				await().during(LEASE).atMost(LEASE.multipliedBy(2)).until(() -> again.isValid() && other.isValid());
+			}
+		}
+
+		@Test
+		void grantsStaySafeOnAThreeNodeClusterWhileTheStreamLeaderIsKilledAndRestarted() throws Exception {
+			Duration lease = Duration.ofSeconds(3);
+			try (NatsCluster cluster = NatsCluster.start(3);
+					NatsTestBucket replicated = new NatsTestBucket(cluster.urls(), 3)) {
+				List<LockManager> managers = new ArrayList<>();
+				for (int i = 0; i < 3; i++) {
+					managers.add(replicated.register(LockManager.builder(replicated.backend())
+						.leaseTime(lease)
+						.maxRecheckInterval(Duration.ofMillis(500))
+						.build()));
+				}
+				managers.get(0).tryAcquire(key, LockMode.NL).orElseThrow().release();
+				assertThat(replicated.status().getReplicas()).isEqualTo(3);
+				List<String> keys = List.of(key + ":a", key + ":b");
+				History history = new History();
+				AtomicInteger grants = new AtomicInteger();
+				AtomicInteger failures = new AtomicInteger();
+				CountDownLatch stop = new CountDownLatch(1);
+				ExecutorService workers = Executors.newFixedThreadPool(6);
+				try {
+					List<Future<?>> running = new ArrayList<>();
+					for (int t = 0; t < 6; t++) {
+						LockManager manager = managers.get(t % managers.size());
+						running.add(workers.submit(() -> work(manager, keys, history, grants, failures, stop)));
+					}
+					await().atMost(WAIT).until(() -> grants.get() >= 100);
+					NatsServer leader = streamLeader(cluster, replicated);
+					leader.kill();
+					int beforeKill = grants.get();
+					await().atMost(Duration.ofSeconds(30)).until(() -> grants.get() >= beforeKill + 100);
+					leader.restart();
+					cluster.awaitHealthy();
+					int afterRestart = grants.get();
+					await().atMost(Duration.ofSeconds(30)).until(() -> grants.get() >= afterRestart + 100);
+					stop.countDown();
+					for (Future<?> worker : running) {
+						worker.get(30, TimeUnit.SECONDS);
+					}
+				}
+				finally {
+					stop.countDown();
+					workers.shutdownNow();
+				}
+				assertThat(history.size()).as("valid grants; %d acquisitions failed while a server was down",
+						failures.get())
+					.isGreaterThanOrEqualTo(300);
+				assertThat(history.conflictingOverlaps()).isEmpty();
+				assertThat(history.tokenOrderViolations()).isEmpty();
+			}
+		}
+
+		private static NatsServer streamLeader(NatsCluster cluster, NatsTestBucket bucket) throws Exception {
+			String leader = bucket.connect()
+				.jetStreamManagement()
+				.getStreamInfo("KV_" + bucket.name())
+				.getClusterInfo()
+				.getLeader();
+			return cluster.members()
+				.stream()
+				.filter((member) -> member.name().equals(leader))
+				.findFirst()
+				.orElseThrow(() -> new AssertionError("no member is the stream leader " + leader));
+		}
+
+		private static Void work(LockManager manager, List<String> keys, History history, AtomicInteger grants,
+				AtomicInteger failures, CountDownLatch stop) {
+			ThreadLocalRandom random = ThreadLocalRandom.current();
+			while (stop.getCount() > 0) {
+				String key = keys.get(random.nextInt(keys.size()));
+				LockMode mode = LockMode.values()[random.nextInt(LockMode.values().length)];
+				try (LockHandle handle = manager.acquire(key, mode, Duration.ofSeconds(5))) {
+					long start = System.nanoTime();
+					Thread.onSpinWait();
+					long end = System.nanoTime();
+					// a grant that lost its lease meanwhile does not count: its holder knows
+					if (handle.isValid()) {
+						history.record(key, mode, handle.fencingToken(), start, end);
+						grants.incrementAndGet();
+					}
+				}
+				catch (DistributedLockException ex) {
+					// the server the client talked to died, or the stream elects a new leader:
+					// back off as a client would, unless the test ends meanwhile
+					failures.incrementAndGet();
+					if (backOff(stop)) {
+						return null;
+					}
+				}
+				catch (InterruptedException ex) {
+					Thread.currentThread().interrupt();
+					return null;
+				}
+			}
+			return null;
+		}
+
+		private static boolean backOff(CountDownLatch stop) {
+			try {
+				return stop.await(100, TimeUnit.MILLISECONDS);
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				return true;
+			}
+		}
+
+		private static long lastRenewalSent(CuttableBackend backend, long token) {
+			return backend.renewals()
+				.stream()
+				.filter((renewal) -> renewal.succeeded() && renewal.tickets().contains(token))
+				.mapToLong(CuttableBackend.RenewalRecord::sentAt)
+				.max()
+				.orElse(0);
+		}
+
+	}
+
+}

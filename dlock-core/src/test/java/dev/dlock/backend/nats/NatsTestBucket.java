@@ -1,0 +1,129 @@
+package dev.dlock.backend.nats;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
+import java.util.UUID;
+
+import io.nats.client.Connection;
+import io.nats.client.JetStreamApiException;
+import io.nats.client.KeyValue;
+import io.nats.client.Nats;
+import io.nats.client.Options;
+import io.nats.client.api.KeyValueEntry;
+import io.nats.client.api.KeyValueStatus;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A uniquely named bucket on a test server, and the backends, managers and connections a
+ * test opened on it; closing it closes them all and deletes the bucket.
+ */
+final class NatsTestBucket implements AutoCloseable {
+
+	private final List<String> urls;
+
+	private final int replicas;
+
+	private final String name = "dlock_test_" + UUID.randomUUID().toString().replace("-", "");
+
+	private final Deque<AutoCloseable> closeables = new ArrayDeque<>();
+
+	NatsTestBucket(String url) {
+		this(List.of(url), 1);
+	}
+
+	NatsTestBucket(List<String> urls, int replicas) {
+		this.urls = List.copyOf(urls);
+		this.replicas = replicas;
+	}
+
+	String url() {
+		return this.urls.get(0);
+	}
+
+	String name() {
+		return this.name;
+	}
+
+	/** A new backend on its own connection, as another process would have. */
+	NatsLockBackend backend() {
+		return register(NatsLockBackend.builder()
+			.servers(this.urls)
+			.bucket(this.name)
+			.replicas(this.replicas)
+			.connectionOptions((options) -> options.reconnectWait(Duration.ofMillis(200)))
+			.build());
+	}
+
+	/** A connection the test owns. */
+	Connection connect() {
+		try {
+			return register(Nats.connect(options()));
+		}
+		catch (IOException ex) {
+			throw new IllegalStateException(ex);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new IllegalStateException(ex);
+		}
+	}
+
+	private Options options() {
+		return new Options.Builder().servers(this.urls.toArray(String[]::new))
+			.reconnectWait(Duration.ofMillis(200))
+			.build();
+	}
+
+	<T extends AutoCloseable> T register(T closeable) {
+		synchronized (this.closeables) {
+			this.closeables.push(closeable);
+		}
+		return closeable;
+	}
+
+	KeyValueStatus status() throws IOException, JetStreamApiException {
+		return connect().keyValueManagement().getStatus(this.name);
+	}
+
+	/** The bucket's entries for a user key, read directly with a new connection. */
+	long entryCount(String key) throws Exception {
+		KeyValue kv = connect().keyValue(this.name);
+		return kv.keys(dev.dlock.support.KeyCodec.encode(key) + ".*").size();
+	}
+
+	@Nullable KeyValueEntry onlyEntry(String key) throws Exception {
+		KeyValue kv = connect().keyValue(this.name);
+		var keys = kv.keys(dev.dlock.support.KeyCodec.encode(key) + ".*");
+		return keys.isEmpty() ? null : kv.get(keys.get(0));
+	}
+
+	@Override
+	public void close() throws Exception {
+		Connection admin = Nats.connect(options());
+		try {
+			while (true) {
+				AutoCloseable next;
+				synchronized (this.closeables) {
+					next = this.closeables.poll();
+				}
+				if (next == null) {
+					break;
+				}
+				next.close();
+			}
+			try {
+				admin.keyValueManagement().delete(this.name);
+			}
+			catch (JetStreamApiException ex) {
+				// never created
+			}
+		}
+		finally {
+			admin.close();
+		}
+	}
+
+}

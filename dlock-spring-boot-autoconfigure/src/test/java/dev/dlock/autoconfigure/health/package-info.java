@@ -1,0 +1,7 @@
+/**
+ * Tests of the dlock health auto-configuration.
+ */
+@NullMarked
+package dev.dlock.autoconfigure.health;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,31 @@
+package dev.dlock.sample;
+
+import java.util.UUID;
+
+import dev.dlock.testserver.EtcdServer;
+
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
+import org.springframework.test.context.ActiveProfiles;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+/**
+ * The sample app with its {@code etcd} profile, against an etcd started for the tests.
+ */
+@SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT)
+@ActiveProfiles("etcd")
+class EtcdSampleApplicationIntegrationTests extends SampleEndpointsTestSupport {
+
+	@DynamicPropertySource
+	static void etcd(DynamicPropertyRegistry registry) {
+		registry.add("dlock.etcd.endpoints", () -> EtcdServer.shared().endpoint());
+		registry.add("dlock.key-prefix", () -> "sample-" + UUID.randomUUID() + "/");
+	}
+
+	@Override
+	protected String expectedBackend() {
+		return "etcd";
+	}
+
+}

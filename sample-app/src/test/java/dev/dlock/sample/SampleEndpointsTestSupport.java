@@ -1,0 +1,154 @@
+package dev.dlock.sample;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.core.ParameterizedTypeReference;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.client.RestClient;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The calls of the sample app's README, made over HTTP against a running app; each
+ * backend's test class starts the app on that backend.
+ */
+abstract class SampleEndpointsTestSupport {
+
+	private static final ParameterizedTypeReference<Map<String, Object>> JSON = new ParameterizedTypeReference<>() {
+	};
+
+	@LocalServerPort
+	private int port;
+
+	private RestClient http;
+
+	/**
+	 * The backend name that the health indicator must report.
+	 * @return the name
+	 */
+	protected abstract String expectedBackend();
+
+	@BeforeEach
+	void client() {
+		this.http = RestClient.builder()
+			.baseUrl("http://localhost:" + this.port)
+			.defaultStatusHandler((status) -> true, (request, response) -> {
+			})
+			.build();
+	}
+
+	private Map<String, Object> get(String path) {
+		return exchange(this.http.get().uri(path).retrieve().toEntity(JSON), HttpStatus.OK);
+	}
+
+	private Map<String, Object> post(String path, HttpStatus expected) {
+		return exchange(this.http.post().uri(path).retrieve().toEntity(JSON), expected);
+	}
+
+	private static Map<String, Object> exchange(ResponseEntity<Map<String, Object>> response, HttpStatus expected) {
+		assertThat(response.getStatusCode()).as("status of %s", response.getBody()).isEqualTo(expected);
+		assertThat(response.getBody()).isNotNull();
+		return response.getBody();
+	}
+
+	@Test
+	void exclusiveCounterLosesNoUpdates() {
+		Map<String, Object> result = get("/demo/contention?threads=4&perThread=25");
+		assertThat(result).containsEntry("expected", 100).containsEntry("counted", 100).containsEntry("lostUpdates", 0);
+	}
+
+	@Test
+	void modeMatrix() {
+		Map<String, Object> matrix = get("/demo/modes");
+		assertThat(matrix.get("EX")).isEqualTo(Map.of("NL", true, "CR", false, "CW", false, "PR", false, "PW",
+				false, "EX", false));
+		assertThat(matrix.get("CR")).isEqualTo(Map.of("NL", true, "CR", true, "CW", true, "PR", true, "PW", true,
+				"EX", false));
+	}
+
+	@Test
+	void readersAndWritersOnOnePage() {
+		String line = "line-" + UUID.randomUUID();
+		assertThat(post("/demo/library?line=" + line, HttpStatus.OK)).containsKey("edits");
+		assertThat((String) get("/demo/library").get("page")).contains(line);
+		Map<String, Object> admission = get("/demo/library/who-gets-in");
+		assertThat(admission.get("whileReading")).isEqualTo(Map.of("NL", true, "CR", true, "CW", false, "PR", true,
+				"PW", false, "EX", false));
+		assertThat(admission.get("whileWriting")).isEqualTo(Map.of("NL", true, "CR", true, "CW", false, "PR", false,
+				"PW", false, "EX", false));
+		ResponseEntity<Map<String, Object>> rewrite = this.http.put()
+			.uri("/demo/library?text=fresh")
+			.retrieve()
+			.toEntity(JSON);
+		assertThat(rewrite.getStatusCode()).isEqualTo(HttpStatus.OK);
+		assertThat(get("/demo/library")).containsEntry("page", "fresh");
+	}
+
+	@Test
+	void concurrentWritersAndReadersOnTheLedger() {
+		long before = ((Number) get("/demo/ledger").get("total")).longValue();
+		post("/demo/ledger?amount=5", HttpStatus.OK);
+		assertThat(((Number) get("/demo/ledger").get("total")).longValue()).isGreaterThanOrEqualTo(before + 5);
+		assertThat(get("/demo/ledger/who-gets-in")).isEqualTo(Map.of("NL", true, "CR", true, "CW", true, "PR", false,
+				"PW", false, "EX", false));
+	}
+
+	@Test
+	void scheduledJobRuns() {
+		await().atMost(Duration.ofSeconds(15))
+			.untilAsserted(() -> assertThat(((Number) get("/demo/job").get("runs")).intValue()).isPositive());
+	}
+
+	@Test
+	void fencedStoreRejectsAStaleToken() {
+		Map<String, Object> write = post("/demo/fenced?value=v-" + UUID.randomUUID(), HttpStatus.OK);
+		assertThat(write).containsEntry("accepted", true);
+		Map<String, Object> stale = post("/demo/fenced/stale?value=late", HttpStatus.CONFLICT);
+		assertThat(stale).containsEntry("accepted", false);
+		assertThat(((Number) stale.get("staleToken")).longValue())
+			.isLessThan(((Number) stale.get("newerToken")).longValue());
+		assertThat(get("/demo/fenced")).containsEntry("value", "written by the new holder");
+	}
+
+	@Test
+	void healthIsUpWithTheBackendNamed() {
+		Map<String, Object> health = get("/actuator/health");
+		assertThat(health).containsEntry("status", "UP");
+		@SuppressWarnings("unchecked")
+		Map<String, Object> dlock = (Map<String, Object>) ((Map<String, Object>) health.get("components")).get("dlock");
+		assertThat(dlock).containsEntry("status", "UP");
+		@SuppressWarnings("unchecked")
+		Map<String, Object> details = (Map<String, Object>) dlock.get("details");
+		assertThat(details).containsEntry("backend", expectedBackend()).containsKey("roundTrip");
+	}
+
+	@Test
+	void metricsAndEndpointShowTheLocksTaken() {
+		String key = "held-" + UUID.randomUUID();
+		Map<String, Object> held = post("/demo/hold?key=" + key + "&mode=PW&seconds=20", HttpStatus.OK);
+		assertThat(held).containsEntry("acquired", true);
+		Map<String, Object> endpoint = get("/actuator/dlock");
+		@SuppressWarnings("unchecked")
+		List<Map<String, Object>> locks = (List<Map<String, Object>>) endpoint.get("locks");
+		assertThat(locks).anySatisfy((lock) -> assertThat(lock).containsEntry("key", key)
+			.containsEntry("mode", "PW")
+			.containsEntry("state", "HELD")
+			.containsEntry("fencingToken", held.get("fencingToken"))
+			.containsKeys("heldFor", "leaseLeft"));
+		Map<String, Object> acquire = get("/actuator/metrics/dlock.acquire");
+		assertThat(acquire).containsEntry("name", "dlock.acquire");
+		assertThat(acquire.get("availableTags").toString()).contains("PW");
+		Map<String, Object> byBackend = get("/actuator/metrics/dlock.acquire?tag=dlock.mode:PW");
+		assertThat(byBackend.get("measurements").toString()).contains("COUNT");
+	}
+
+}
