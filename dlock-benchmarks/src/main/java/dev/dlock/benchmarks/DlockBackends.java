@@ -5,6 +5,7 @@ import java.util.Optional;
 
 import dev.dlock.backend.etcd.EtcdLockBackend;
 import dev.dlock.backend.memory.InMemoryLockBackend;
+import dev.dlock.backend.nats.NatsLockBackend;
 import dev.dlock.backend.redis.RedisLockBackend;
 
 /**
@@ -29,6 +30,11 @@ final class DlockBackends {
 					() -> RedisLockBackend.builder(servers.redisClient()).build(), lease));
 			case "etcd" -> Optional.of(DlockLibrary.of(server,
 					() -> EtcdLockBackend.builder().endpoints(servers.etcdEndpoint()).build(), lease));
+			// a bucket serves one lease time (its max age), so each lease time gets its own bucket
+			case "nats" -> Optional.of(DlockLibrary.of(server, () -> NatsLockBackend.builder()
+				.servers(servers.natsUrl())
+				.bucket("dlock-" + lease.toSeconds() + "s")
+				.build(), lease));
 			case "memory" -> Optional.of(DlockLibrary.shared(server, InMemoryLockBackend.create(), lease));
 			default -> Optional.empty();
 		};
