@@ -184,7 +184,8 @@ final class MarkdownReport {
 				+ "with a " + settings.scaleLease().toSeconds() + " s lease (renewal every third of it). Heap: used "
 				+ "heap after full collections, with the client connected, before and after acquiring. Renewal: "
 				+ "server requests per second while the locks are only held, " + settings.scaleWindow().toSeconds()
-				+ " s per round. Threads: live JVM threads added by the client.");
+				+ " s per round. Threads: threads the JVM started while the client connected and acquired (the 8 "
+				+ "filling threads not counted).");
 		items.add("16 threads: one client (one connection for dlock and raw Lettuce; Redisson uses its pool), 16 threads on "
 				+ "distinct keys, rounds alternating with one thread on the same client.");
 		items.add("Percentiles are nearest-rank over all operations of a round; ops/s counts completed operations "

@@ -19,7 +19,7 @@ import dev.dlock.benchmarks.LockLibrary.LockClient;
  * short lease so that renewal shows within a few seconds. Reports the heap each held lock
  * costs (used heap after full collections, with the client connected, before and after
  * acquiring), the server requests per second while the locks are only held (renewal), and
- * the threads the client added.
+ * the threads the client started while connecting and acquiring.
  */
 final class Scale {
 
@@ -36,10 +36,10 @@ final class Scale {
 	static void run(Settings settings, Results results, Servers servers, LockLibrary library) throws Exception {
 		int count = settings.scaleLocks();
 		String prefix = "bench-s-" + UUID.randomUUID() + "-";
-		int threadsBefore = threadCount();
+		long threadsBefore = startedThreads();
 		double fillRate;
 		double heapPerLock;
-		int threadsAdded;
+		long threadsStarted;
 		double[] renewals = new double[settings.scaleRounds()];
 		// one thread per filler, so that each releases its locks on the thread that took them
 		List<ExecutorService> fillers = new ArrayList<>();
@@ -71,7 +71,7 @@ final class Scale {
 			}
 			fillRate = count * 1e9 / (System.nanoTime() - start);
 			heapPerLock = (double) (usedHeapAfterGc() - heapBefore) / count;
-			threadsAdded = threadCount() - threadsBefore - FILLERS;
+			threadsStarted = startedThreads() - threadsBefore - FILLERS;
 			for (int i = 0; i < renewals.length; i++) {
 				long before = servers.requests(library.server());
 				long begin = System.nanoTime();
@@ -98,7 +98,7 @@ final class Scale {
 		}
 		add(results, library, "heap per held lock", "bytes", new double[] { heapPerLock });
 		add(results, library, "renewal requests/s", "req/s", renewals);
-		add(results, library, "threads added", "threads", new double[] { threadsAdded });
+		add(results, library, "threads started", "threads", new double[] { threadsStarted });
 		results.add(new Figure(SECTION, library.server(), library.name(), "acquire ops/s (" + FILLERS + " threads)",
 				"ops/s", Better.HIGHER, new double[] { fillRate }, null, null));
 	}
@@ -108,8 +108,9 @@ final class Scale {
 				null));
 	}
 
-	private static int threadCount() {
-		return ManagementFactory.getThreadMXBean().getThreadCount();
+	/** Threads started in this JVM so far: unlike the live count, not lowered by other libraries' threads ending. */
+	private static long startedThreads() {
+		return ManagementFactory.getThreadMXBean().getTotalStartedThreadCount();
 	}
 
 	static long usedHeapAfterGc() {
