@@ -1,0 +1,208 @@
+package dev.dlock.benchmarks;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
+
+import dev.dlock.benchmarks.Figure.Better;
+import dev.dlock.benchmarks.Measure.Round;
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.KV;
+import io.etcd.jetcd.op.Cmp;
+import io.etcd.jetcd.op.CmpTarget;
+import io.etcd.jetcd.op.Op;
+import io.etcd.jetcd.options.DeleteOption;
+import io.etcd.jetcd.options.GetOption;
+import io.etcd.jetcd.options.PutOption;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.sync.RedisCommands;
+import io.nats.client.Connection;
+import io.nats.client.KeyValue;
+import io.nats.client.KeyValueManagement;
+import io.nats.client.Nats;
+import io.nats.client.api.KeyValueConfiguration;
+import io.nats.client.api.StorageType;
+
+/**
+ * The raw round trips of each server from the same JVM and client library that dlock uses:
+ * the floor every lock on that server is compared with.
+ */
+final class Floors {
+
+	/** Redis: one script call that sets a key if absent with an expiry, like a lock. */
+	static final String EVALSHA = "EVALSHA";
+
+	/** Redis: that script and a compare-and-delete script, one after the other. */
+	static final String EVALSHA_PAIR = "EVALSHA lock+unlock";
+
+	static final String PING = "PING";
+
+	/** etcd: a put. */
+	static final String PUT = "put";
+
+	/** etcd: a create-if-absent transaction. */
+	static final String TXN = "txn";
+
+	/** etcd: that transaction and a delete. */
+	static final String TXN_PAIR = "txn+delete";
+
+	/** NATS: a KV update with the expected revision. */
+	static final String KV_CAS = "KV CAS";
+
+	/** NATS: a KV create (a compare-and-set on revision 0) of a new key. */
+	static final String KV_CREATE = "KV create";
+
+	/** NATS: that create and a delete. */
+	static final String KV_PAIR = "KV create+delete";
+
+	static final String NATS_RTT = "PING (RTT)";
+
+	static final String LOCK_SCRIPT = "if redis.call('set', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end return 0";
+
+	static final String UNLOCK_SCRIPT = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0";
+
+	private final Settings settings;
+
+	private final Results results;
+
+	private final Servers servers;
+
+	Floors(Settings settings, Results results, Servers servers) {
+		this.settings = settings;
+		this.results = results;
+		this.servers = servers;
+	}
+
+	/** The single operation each dlock acquire is compared with, by server. */
+	static String singleOp(String server) {
+		return names(server)[0];
+	}
+
+	/** The pair of operations each dlock acquire+release is compared with, by server. */
+	static String pair(String server) {
+		return names(server)[1];
+	}
+
+	/** The round trip each hand-off is compared with, by server (as the targets name them). */
+	static String roundTrip(String server) {
+		return names(server)[2];
+	}
+
+	private static String[] names(String server) {
+		return switch (server) {
+			case "redis" -> new String[] { EVALSHA, EVALSHA_PAIR, PING };
+			case "etcd" -> new String[] { TXN, TXN_PAIR, PUT };
+			case "nats" -> new String[] { KV_CREATE, KV_PAIR, KV_CAS };
+			default -> new String[] { "", "", "" };
+		};
+	}
+
+	void redis() throws Exception {
+		try (StatefulRedisConnection<String, String> connection = this.servers.redisClient().connect()) {
+			RedisCommands<String, String> redis = connection.sync();
+			List<Round> ping = Measure.rounds(this.settings, this.settings.round(), (part) -> redis.ping());
+			addLatency("redis", PING, ping);
+			String lock = redis.scriptLoad(LOCK_SCRIPT);
+			String unlock = redis.scriptLoad(UNLOCK_SCRIPT);
+			String[] keys = { "bench:floor:" + UUID.randomUUID() };
+			String owner = UUID.randomUUID().toString();
+			List<Round> pair = Measure.rounds(this.settings, this.settings.round(), (part) -> {
+				long start = System.nanoTime();
+				Long locked = redis.evalsha(lock, ScriptOutputType.INTEGER, keys, owner, "30000");
+				part.add(System.nanoTime() - start);
+				Long unlocked = redis.evalsha(unlock, ScriptOutputType.INTEGER, keys, owner);
+				check(locked == 1 && unlocked == 1, "the raw Redis lock scripts");
+			});
+			addPair("redis", EVALSHA, EVALSHA_PAIR, pair);
+		}
+	}
+
+	void etcd() throws Exception {
+		try (Client client = Client.builder().endpoints(this.servers.etcdEndpoint()).build()) {
+			KV kv = client.getKVClient();
+			ByteSequence value = bytes(UUID.randomUUID().toString());
+			ByteSequence putKey = bytes("bench/floor/" + UUID.randomUUID());
+			List<Round> put = Measure.rounds(this.settings, this.settings.round(),
+					(part) -> kv.put(putKey, value).get());
+			addLatency("etcd", PUT, put);
+			ByteSequence key = bytes("bench/floor/" + UUID.randomUUID());
+			List<Round> pair = Measure.rounds(this.settings, this.settings.round(), (part) -> {
+				long start = System.nanoTime();
+				boolean created = kv.txn()
+					.If(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.createRevision(0)))
+					.Then(Op.put(key, value, PutOption.DEFAULT))
+					.Else(Op.get(key, GetOption.DEFAULT))
+					.commit()
+					.get()
+					.isSucceeded();
+				part.add(System.nanoTime() - start);
+				long deleted = kv.delete(key, DeleteOption.DEFAULT).get().getDeleted();
+				check(created && deleted == 1, "the raw etcd transaction");
+			});
+			addPair("etcd", TXN, TXN_PAIR, pair);
+		}
+	}
+
+	void nats() throws Exception {
+		try (Connection connection = Nats.connect(this.servers.natsUrl())) {
+			List<Round> rtt = Measure.rounds(this.settings, this.settings.round(), (part) -> connection.RTT());
+			addLatency("nats", NATS_RTT, rtt);
+			String bucket = "bench-floor-" + UUID.randomUUID().toString().substring(0, 8);
+			KeyValueManagement management = connection.keyValueManagement();
+			management.create(KeyValueConfiguration.builder()
+				.name(bucket)
+				.maxHistoryPerKey(1)
+				.ttl(Duration.ofSeconds(30))
+				.storageType(StorageType.File)
+				.build());
+			try {
+				KeyValue kv = connection.keyValue(bucket);
+				byte[] value = UUID.randomUUID().toString().getBytes(StandardCharsets.UTF_8);
+				AtomicLong revision = new AtomicLong(kv.create("cas", value));
+				List<Round> cas = Measure.rounds(this.settings, this.settings.round(),
+						(part) -> revision.set(kv.update("cas", value, revision.get())));
+				addLatency("nats", KV_CAS, cas);
+				AtomicLong sequence = new AtomicLong();
+				List<Round> pair = Measure.rounds(this.settings, this.settings.round(), (part) -> {
+					// a new key each time, as dlock creates one entry per request
+					String key = "k" + sequence.incrementAndGet();
+					long start = System.nanoTime();
+					kv.create(key, value);
+					part.add(System.nanoTime() - start);
+					kv.delete(key);
+				});
+				addPair("nats", KV_CREATE, KV_PAIR, pair);
+			}
+			finally {
+				management.delete(bucket);
+			}
+		}
+	}
+
+	private void addLatency(String server, String operation, List<Round> rounds) {
+		this.results.add(Figure.FLOOR, server, operation, "ops/s", "ops/s", Better.HIGHER, Measure.opsPerSecond(rounds));
+		this.results.add(Figure.FLOOR, server, operation, "p50", "ms", Better.LOWER, Measure.percentile(rounds, 50));
+		this.results.add(Figure.FLOOR, server, operation, "p99", "ms", Better.LOWER, Measure.percentile(rounds, 99));
+	}
+
+	private void addPair(String server, String single, String pair, List<Round> rounds) {
+		this.results.add(Figure.FLOOR, server, single, "p50", "ms", Better.LOWER, Measure.partPercentile(rounds, 50));
+		this.results.add(Figure.FLOOR, server, single, "p99", "ms", Better.LOWER, Measure.partPercentile(rounds, 99));
+		addLatency(server, pair, rounds);
+	}
+
+	static ByteSequence bytes(String text) {
+		return ByteSequence.from(text, StandardCharsets.UTF_8);
+	}
+
+	private static void check(boolean condition, String what) {
+		if (!condition) {
+			throw new IllegalStateException(what + " did not do what was expected");
+		}
+	}
+
+}

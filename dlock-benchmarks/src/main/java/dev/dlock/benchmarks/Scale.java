@@ -1,0 +1,124 @@
+package dev.dlock.benchmarks;
+
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryMXBean;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import dev.dlock.benchmarks.Figure.Better;
+import dev.dlock.benchmarks.LockLibrary.Held;
+import dev.dlock.benchmarks.LockLibrary.LockClient;
+
+/**
+ * One client holds many locks (10,000 in the full run) on distinct keys at once, with a
+ * short lease so that renewal shows within a few seconds. Reports the heap each held lock
+ * costs (used heap after full collections, with the client connected, before and after
+ * acquiring), the server requests per second while the locks are only held (renewal), and
+ * the threads the client started while connecting and acquiring.
+ */
+final class Scale {
+
+	static final String SECTION = "scale";
+
+	/** Threads that take the locks (the client is still one). */
+	static final int FILLERS = 8;
+
+	private static final MemoryMXBean MEMORY = ManagementFactory.getMemoryMXBean();
+
+	private Scale() {
+	}
+
+	static void run(Settings settings, Results results, Servers servers, LockLibrary library) throws Exception {
+		int count = settings.scaleLocks();
+		String prefix = "bench-s-" + UUID.randomUUID() + "-";
+		long threadsBefore = startedThreads();
+		double fillRate;
+		double heapPerLock;
+		long threadsStarted;
+		double[] renewals = new double[settings.scaleRounds()];
+		// one thread per filler, so that each releases its locks on the thread that took them
+		List<ExecutorService> fillers = new ArrayList<>();
+		for (int t = 0; t < FILLERS; t++) {
+			fillers.add(Executors.newSingleThreadExecutor((runnable) -> {
+				Thread thread = new Thread(runnable, "bench-scale");
+				thread.setDaemon(true);
+				return thread;
+			}));
+		}
+		try (LockClient client = library.connect()) {
+			client.lock(prefix + "warm-up").unlock();
+			long heapBefore = usedHeapAfterGc();
+			long start = System.nanoTime();
+			List<Future<List<Held>>> filled = new ArrayList<>();
+			for (int t = 0; t < FILLERS; t++) {
+				int first = t;
+				filled.add(fillers.get(t).submit(() -> {
+					List<Held> held = new ArrayList<>();
+					for (int i = first; i < count; i += FILLERS) {
+						held.add(client.lock(prefix + i));
+					}
+					return held;
+				}));
+			}
+			List<List<Held>> held = new ArrayList<>();
+			for (Future<List<Held>> future : filled) {
+				held.add(future.get(10, TimeUnit.MINUTES));
+			}
+			fillRate = count * 1e9 / (System.nanoTime() - start);
+			heapPerLock = (double) (usedHeapAfterGc() - heapBefore) / count;
+			threadsStarted = startedThreads() - threadsBefore - FILLERS;
+			for (int i = 0; i < renewals.length; i++) {
+				long before = servers.requests(library.server());
+				long begin = System.nanoTime();
+				Measure.pause(settings.scaleWindow());
+				long after = servers.requests(library.server());
+				renewals[i] = (after - before) * 1e9 / (System.nanoTime() - begin);
+			}
+			List<Future<?>> released = new ArrayList<>();
+			for (int t = 0; t < FILLERS; t++) {
+				List<Held> mine = held.get(t);
+				released.add(fillers.get(t).submit(() -> {
+					for (Held lock : mine) {
+						lock.unlock();
+					}
+					return null;
+				}));
+			}
+			for (Future<?> future : released) {
+				future.get(10, TimeUnit.MINUTES);
+			}
+		}
+		finally {
+			fillers.forEach(ExecutorService::shutdownNow);
+		}
+		add(results, library, "heap per held lock", "bytes", new double[] { heapPerLock });
+		add(results, library, "renewal requests/s", "req/s", renewals);
+		add(results, library, "threads started", "threads", new double[] { threadsStarted });
+		results.add(new Figure(SECTION, library.server(), library.name(), "acquire ops/s (" + FILLERS + " threads)",
+				"ops/s", Better.HIGHER, new double[] { fillRate }, null, null));
+	}
+
+	private static void add(Results results, LockLibrary library, String metric, String unit, double[] rounds) {
+		results.add(new Figure(SECTION, library.server(), library.name(), metric, unit, Better.LOWER, rounds, null,
+				null));
+	}
+
+	/** Threads started in this JVM so far: unlike the live count, not lowered by other libraries' threads ending. */
+	private static long startedThreads() {
+		return ManagementFactory.getThreadMXBean().getTotalStartedThreadCount();
+	}
+
+	static long usedHeapAfterGc() {
+		for (int i = 0; i < 3; i++) {
+			System.gc();
+			Measure.pause(java.time.Duration.ofMillis(50));
+		}
+		return MEMORY.getHeapMemoryUsage().getUsed();
+	}
+
+}
