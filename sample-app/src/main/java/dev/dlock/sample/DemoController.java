@@ -77,18 +77,20 @@ public class DemoController {
 	public Map<String, Map<String, Boolean>> modes() {
 		Map<String, Map<String, Boolean>> matrix = new LinkedHashMap<>();
 		for (LockMode held : LockMode.values()) {
-			String key = "modes-" + UUID.randomUUID();
 			Map<String, Boolean> row = new LinkedHashMap<>();
-			LockHandle holder = this.locks.tryAcquire(key, held).orElseThrow();
 			for (LockMode requested : LockMode.values()) {
+				// a key per pair: a release is confirmed in the background, so a second
+				// probe on the same key could still meet the first
+				String key = "modes-" + UUID.randomUUID();
+				LockHandle holder = this.locks.tryAcquire(key, held).orElseThrow();
 				// another thread, so the request is not a re-entrant hold of this one
 				Optional<LockHandle> other = CompletableFuture
 					.supplyAsync(() -> this.locks.tryAcquire(key, requested))
 					.join();
 				row.put(requested.name(), other.isPresent());
 				other.ifPresent(LockHandle::release);
+				holder.release();
 			}
-			holder.release();
 			matrix.put(held.name(), row);
 		}
 		return matrix;

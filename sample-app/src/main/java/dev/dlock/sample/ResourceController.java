@@ -1,10 +1,10 @@
 package dev.dlock.sample;
 
-import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -167,20 +167,23 @@ public class ResourceController {
 		return result;
 	}
 
+	/**
+	 * Which modes another owner gets at once while {@code held} is held. Each mode is
+	 * probed on its own key derived from {@code key}: a probe's release is confirmed in
+	 * the background, so a second probe on the same key could still meet the first.
+	 */
 	private Map<String, Boolean> admission(String key, LockMode held) {
 		Map<String, Boolean> row = new LinkedHashMap<>();
-		try (LockHandle holder = this.locks.acquire(key, held, Duration.ofSeconds(5))) {
-			for (LockMode requested : LockMode.values()) {
+		for (LockMode requested : LockMode.values()) {
+			String probeKey = key + ":probe:" + UUID.randomUUID();
+			try (LockHandle holder = this.locks.tryAcquire(probeKey, held).orElseThrow()) {
 				// another thread, so the request is not a re-entrant hold of the holder
-				Optional<LockHandle> other = CompletableFuture.supplyAsync(() -> this.locks.tryAcquire(key, requested))
+				Optional<LockHandle> other = CompletableFuture
+					.supplyAsync(() -> this.locks.tryAcquire(probeKey, requested))
 					.join();
 				row.put(requested.name(), other.isPresent());
 				other.ifPresent(LockHandle::release);
 			}
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-			throw new IllegalStateException("Interrupted while waiting for " + key, ex);
 		}
 		return row;
 	}
