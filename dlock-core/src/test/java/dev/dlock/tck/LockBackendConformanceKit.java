@@ -130,6 +130,21 @@ public abstract class LockBackendConformanceKit {
 		return leaseTime().dividedBy(3);
 	}
 
+	/**
+	 * Whether {@code probe} gets {@code mode} on {@code key} at once; a granted probe is
+	 * released again.
+	 */
+	protected static boolean grantsAtOnce(LockManager probe, String key, LockMode mode) {
+		Optional<LockHandle> handle = probe.tryAcquire(key, mode);
+		handle.ifPresent(LockHandle::release);
+		return handle.isPresent();
+	}
+
+	/** Waits up to 5 seconds until {@code probe} does (or does not) get {@code mode} at once. */
+	protected static void awaitGrantable(LockManager probe, String key, LockMode mode, boolean grantable) {
+		await().atMost(Duration.ofSeconds(5)).until(() -> grantsAtOnce(probe, key, mode) == grantable);
+	}
+
 	static Stream<Arguments> modePairs() {
 		return Stream.of(LockMode.values())
 			.flatMap((held) -> Stream.of(LockMode.values()).map((requested) -> Arguments.of(held, requested)));
@@ -243,11 +258,7 @@ public abstract class LockBackendConformanceKit {
 
 		/** Waits until a probe sees that an exclusive request is queued on the key. */
 		private void awaitQueued(LockManager probe, String key) {
-			await().atMost(Duration.ofSeconds(5)).until(() -> {
-				Optional<LockHandle> read = probe.tryAcquire(key, LockMode.CR);
-				read.ifPresent(LockHandle::release);
-				return read.isEmpty();
-			});
+			awaitGrantable(probe, key, LockMode.CR, false);
 		}
 
 	}
@@ -280,11 +291,7 @@ public abstract class LockBackendConformanceKit {
 			assertThatExceptionOfType(LockAcquisitionTimeoutException.class)
 				.isThrownBy(() -> writer.acquire(key, LockMode.EX, Duration.ofMillis(300)));
 			assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(300));
-			await().atMost(Duration.ofSeconds(5)).until(() -> {
-				Optional<LockHandle> secondRead = secondReader.tryAcquire(key, LockMode.PR);
-				secondRead.ifPresent(LockHandle::release);
-				return secondRead.isPresent();
-			});
+			awaitGrantable(secondReader, key, LockMode.PR, true);
 			read.release();
 		}
 
@@ -316,19 +323,11 @@ public abstract class LockBackendConformanceKit {
 				}
 			});
 			waiting.start();
-			await().atMost(Duration.ofSeconds(5)).until(() -> {
-				Optional<LockHandle> probe = secondReader.tryAcquire(key, LockMode.PR);
-				probe.ifPresent(LockHandle::release);
-				return probe.isEmpty();
-			});
+			awaitGrantable(secondReader, key, LockMode.PR, false);
 			waiting.interrupt();
 			waiting.join(5000);
 			assertThat(thrown.get()).isInstanceOf(InterruptedException.class);
-			await().atMost(Duration.ofSeconds(5)).until(() -> {
-				Optional<LockHandle> probe = secondReader.tryAcquire(key, LockMode.PR);
-				probe.ifPresent(LockHandle::release);
-				return probe.isPresent();
-			});
+			awaitGrantable(secondReader, key, LockMode.PR, true);
 			read.release();
 		}
 
@@ -341,17 +340,9 @@ public abstract class LockBackendConformanceKit {
 			LockHandle read = reader.tryAcquire(key, LockMode.PR).orElseThrow();
 			CompletableFuture<LockHandle> write = writer.acquireAsync(key, LockMode.EX,
 					LockOptions.waitTime(Duration.ofSeconds(30)));
-			await().atMost(Duration.ofSeconds(5)).until(() -> {
-				Optional<LockHandle> probe = secondReader.tryAcquire(key, LockMode.PR);
-				probe.ifPresent(LockHandle::release);
-				return probe.isEmpty();
-			});
+			awaitGrantable(secondReader, key, LockMode.PR, false);
 			write.cancel(false);
-			await().atMost(Duration.ofSeconds(5)).until(() -> {
-				Optional<LockHandle> probe = secondReader.tryAcquire(key, LockMode.PR);
-				probe.ifPresent(LockHandle::release);
-				return probe.isPresent();
-			});
+			awaitGrantable(secondReader, key, LockMode.PR, true);
 			read.release();
 		}
 
@@ -372,11 +363,7 @@ public abstract class LockBackendConformanceKit {
 			assertThat(outer.isValid()).isTrue();
 			assertThat(other.tryAcquire(key, LockMode.CR)).isEmpty();
 			outer.release();
-			await().atMost(Duration.ofSeconds(5)).until(() -> {
-				Optional<LockHandle> probe = other.tryAcquire(key, LockMode.EX);
-				probe.ifPresent(LockHandle::release);
-				return probe.isPresent();
-			});
+			awaitGrantable(other, key, LockMode.EX, true);
 		}
 
 		@Test
@@ -487,11 +474,7 @@ public abstract class LockBackendConformanceKit {
 			String key = newKey();
 			LockHandle read = holder.acquire(key, LockMode.PR, Duration.ofSeconds(5));
 			crashingWaiter.manager().acquireAsync(key, LockMode.EX, LockOptions.waitTime(Duration.ofSeconds(60)));
-			await().atMost(Duration.ofSeconds(5)).until(() -> {
-				Optional<LockHandle> probe = reader.tryAcquire(key, LockMode.PR);
-				probe.ifPresent(LockHandle::release);
-				return probe.isEmpty();
-			});
+			awaitGrantable(reader, key, LockMode.PR, false);
 			crashingWaiter.backend().cut();
 			LockHandle secondRead = reader.acquire(key, LockMode.PR,
 					leaseTime().plus(renewalInterval()).plus(backendSlack()).plusSeconds(2));
