@@ -118,6 +118,16 @@ final class Acquisition {
 	}
 
 	private void enqueue() {
+		CompletableFuture<Void> settled = this.engine.ownRemovalsSettled(this.key);
+		if (settled.isDone()) {
+			send();
+		}
+		else {
+			settled.whenComplete((done, failure) -> send());
+		}
+	}
+
+	private void send() {
 		AcquireRequest request = new AcquireRequest(this.key, this.mode, OwnerIds.next(), this.waitIfBusy);
 		LiveEntry live = this.session.track(request);
 		synchronized (this.monitor) {

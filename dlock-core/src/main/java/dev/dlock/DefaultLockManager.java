@@ -61,7 +61,8 @@ final class DefaultLockManager implements LockManager {
 		this.observations = observations;
 		this.ownedTime = (time != null) ? null : new SystemTimeSource("dlock-timer");
 		this.time = (time != null) ? time : Objects.requireNonNull(this.ownedTime);
-		this.releaser = new Releaser(this.time, settings.renewalInterval());
+		this.releaser = new Releaser(this.time, settings.renewalInterval(),
+				!backend.capabilities().contains(BackendCapability.ORDERED_CALLS));
 		this.sessionLease = backend.capabilities().contains(BackendCapability.SESSION_LEASE);
 	}
 
@@ -165,7 +166,7 @@ final class DefaultLockManager implements LockManager {
 	private EngineSession session(Duration lease) {
 		return this.sessions.computeIfAbsent(lease, (leaseTime) -> {
 			EngineSession session = new EngineSession(this.backend.openSession(leaseTime),
-					this.settings.renewalIntervalFor(leaseTime), this.time, this.observations);
+					this.settings.renewalIntervalFor(leaseTime), this.sessionLease, this.time, this.observations);
 			session.start();
 			return session;
 		});
@@ -181,9 +182,10 @@ final class DefaultLockManager implements LockManager {
 	}
 
 	private void release(Grant grant) {
+		// the removal goes to the server first: a waiter elsewhere is waiting for it
+		withdraw(grant.entry());
 		this.grants.remove(grant);
 		this.threadHolds.remove(grant);
-		withdraw(grant.entry());
 		logger.debug("Released lock '{}' in mode {} with token {}", grant.key(), grant.mode(), grant.token());
 	}
 
@@ -201,6 +203,14 @@ final class DefaultLockManager implements LockManager {
 			giveUpAt = this.time.nanoTime() + entry.session().leaseNanos();
 		}
 		this.releaser.remove(entry.session(), entry.request(), giveUpAt);
+	}
+
+	/**
+	 * Completes when a new request for the key may be sent without overtaking this
+	 * manager's own removals of that key (see {@link BackendCapability#ORDERED_CALLS}).
+	 */
+	CompletableFuture<Void> ownRemovalsSettled(String key) {
+		return this.releaser.firstAttemptsSettled(key);
 	}
 
 	void forget(Acquisition acquisition) {

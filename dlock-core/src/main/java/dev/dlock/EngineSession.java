@@ -34,6 +34,8 @@ final class EngineSession {
 
 	private final long intervalNanos;
 
+	private final boolean keepIdleLeaseAlive;
+
 	private final Set<LiveEntry> entries = ConcurrentHashMap.newKeySet();
 
 	private final AtomicBoolean renewing = new AtomicBoolean();
@@ -46,9 +48,14 @@ final class EngineSession {
 
 	private final EngineObservations observations;
 
-	EngineSession(LockSession backendSession, Duration renewalInterval, TimeSource time,
+	/**
+	 * @param keepIdleLeaseAlive whether to renew with no entries while idle (a backend with
+	 * {@link dev.dlock.spi.BackendCapability#SESSION_LEASE})
+	 */
+	EngineSession(LockSession backendSession, Duration renewalInterval, boolean keepIdleLeaseAlive, TimeSource time,
 			EngineObservations observations) {
 		this.backendSession = backendSession;
+		this.keepIdleLeaseAlive = keepIdleLeaseAlive;
 		this.observations = observations;
 		this.time = time;
 		this.leaseNanos = backendSession.leaseTime().toNanos();
@@ -111,6 +118,9 @@ final class EngineSession {
 		List<LiveEntry> batch = this.entries.stream().filter(LiveEntry::isAttached).toList();
 		if (batch.isEmpty()) {
 			this.renewing.set(false);
+			if (this.keepIdleLeaseAlive) {
+				keepIdleLeaseAlive();
+			}
 			return;
 		}
 		List<QueueEntry> queueEntries = batch.stream().map(LiveEntry::queueEntry).toList();
@@ -147,6 +157,23 @@ final class EngineSession {
 				renewRound();
 			}
 		});
+	}
+
+	/**
+	 * Renews a session lease that no entry uses now, so that the next enqueue is one
+	 * round trip. Best effort: a failure only costs that enqueue a keep-alive of its own.
+	 */
+	private void keepIdleLeaseAlive() {
+		try {
+			this.backendSession.renew(List.of()).whenComplete((lost, failure) -> {
+				if (failure != null) {
+					logger.debug("Keeping an idle session lease alive failed: {}", AsyncFailures.unwrap(failure).toString());
+				}
+			});
+		}
+		catch (RuntimeException ex) {
+			logger.debug("Keeping an idle session lease alive failed: {}", ex.toString());
+		}
 	}
 
 	/**

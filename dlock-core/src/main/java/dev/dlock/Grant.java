@@ -117,8 +117,8 @@ final class Grant {
 
 	void releaseHold() {
 		if (this.holds.decrementAndGet() == 0) {
-			endObservation(null);
 			this.onLastRelease.accept(this);
+			endObservation(null);
 		}
 	}
 

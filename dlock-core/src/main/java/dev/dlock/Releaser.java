@@ -1,6 +1,7 @@
 package dev.dlock;
 
 import java.time.Duration;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -23,15 +24,27 @@ final class Releaser {
 
 	private static final long FIRST_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
+	private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
+
 	private final TimeSource time;
 
 	private final long maxBackoffNanos;
 
 	private final Set<CompletableFuture<Void>> pending = ConcurrentHashMap.newKeySet();
 
-	Releaser(TimeSource time, Duration maxBackoff) {
+	/** By key: settles once the first attempt of every removal under way has been answered. */
+	private final Map<String, CompletableFuture<Void>> firstAttempts = new ConcurrentHashMap<>();
+
+	private final boolean trackFirstAttempts;
+
+	/**
+	 * @param trackFirstAttempts whether {@link #firstAttemptsSettled} must wait for removals
+	 * under way (a backend whose calls may overtake each other)
+	 */
+	Releaser(TimeSource time, Duration maxBackoff, boolean trackFirstAttempts) {
 		this.time = time;
 		this.maxBackoffNanos = maxBackoff.toNanos();
+		this.trackFirstAttempts = trackFirstAttempts;
 	}
 
 	/**
@@ -43,12 +56,28 @@ final class Releaser {
 		CompletableFuture<Void> done = new CompletableFuture<>();
 		this.pending.add(done);
 		done.whenComplete((result, failure) -> this.pending.remove(done));
-		attempt(session, request, giveUpAt, FIRST_RETRY_NANOS, done);
+		CompletableFuture<Void> firstAttempt = new CompletableFuture<>();
+		if (this.trackFirstAttempts) {
+			CompletableFuture<Void> gate = this.firstAttempts.merge(request.key(), firstAttempt,
+					(earlier, added) -> CompletableFuture.allOf(earlier, added));
+			gate.whenComplete((result, failure) -> this.firstAttempts.remove(request.key(), gate));
+		}
+		attempt(session, request, giveUpAt, FIRST_RETRY_NANOS, done, firstAttempt);
 		return done;
 	}
 
+	/**
+	 * Completes once every removal of the key started so far has had the answer to its
+	 * first attempt, successful or not; at once if there is none (or nothing is tracked).
+	 * Retries are not waited for: they are bounded by the lease, not by a round trip.
+	 */
+	CompletableFuture<Void> firstAttemptsSettled(String key) {
+		CompletableFuture<Void> gate = this.firstAttempts.get(key);
+		return (gate != null) ? gate : DONE;
+	}
+
 	private void attempt(EngineSession session, AcquireRequest request, long giveUpAt, long backoff,
-			CompletableFuture<Void> done) {
+			CompletableFuture<Void> done, CompletableFuture<Void> firstAttempt) {
 		CompletableFuture<Void> removal;
 		try {
 			removal = session.backend().remove(request);
@@ -57,6 +86,7 @@ final class Releaser {
 			removal = CompletableFuture.failedFuture(ex);
 		}
 		removal.whenComplete((result, failure) -> {
+			firstAttempt.complete(null);
 			if (failure == null) {
 				done.complete(null);
 				return;
@@ -70,7 +100,7 @@ final class Releaser {
 			}
 			logger.debug("Removing lock '{}' failed, retrying: {}", request.key(), AsyncFailures.unwrap(failure).toString());
 			this.time.schedule(Duration.ofNanos(backoff), () -> attempt(session, request, giveUpAt,
-					Math.min(backoff * 2, this.maxBackoffNanos), done));
+					Math.min(backoff * 2, this.maxBackoffNanos), done, firstAttempt));
 		});
 	}
 

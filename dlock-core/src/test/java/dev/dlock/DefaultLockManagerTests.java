@@ -5,11 +5,15 @@ import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import dev.dlock.backend.memory.InMemoryLockBackend;
+import dev.dlock.spi.AcquireRequest;
+import dev.dlock.spi.BackendCapability;
 import dev.dlock.spi.LockBackend;
 import dev.dlock.spi.LockSession;
 import dev.dlock.spi.Subscription;
@@ -247,6 +251,124 @@ class DefaultLockManagerTests {
 		heldBack.get(1).complete(null);
 		this.time.advance(LEASE.minusSeconds(1));
 		assertThat(second.isValid()).isTrue();
+	}
+
+	@Test
+	void onABackendWhoseCallsMayOvertakeEachOtherANewRequestWaitsForTheOwnRemovalOfItsKey() {
+		HeldBackRemovals backend = new HeldBackRemovals();
+		LockManager manager = manager(new CuttableBackend(backend.proxy));
+		manager.tryAcquire("k", LockMode.EX).orElseThrow().release();
+		CompletableFuture<LockHandle> next = manager.acquireAsync("k", LockMode.EX,
+				LockOptions.waitTime(Duration.ofSeconds(10)));
+		assertThat(backend.enqueued).as("held back behind the removal").containsExactly("k");
+		manager.tryAcquire("other", LockMode.EX).orElseThrow();
+		assertThat(backend.enqueued).as("other keys are not held back").containsExactly("k", "other");
+		backend.removals.get(0).complete(null);
+		assertThat(backend.enqueued).containsExactly("k", "other", "k");
+		assertThat(next).as("granted by its enqueue, never queued behind the old entry").isCompleted();
+	}
+
+	@Test
+	void aNewRequestWaitsOnlyForTheFirstAttemptOfAFailingRemoval() {
+		HeldBackRemovals backend = new HeldBackRemovals();
+		LockManager manager = manager(new CuttableBackend(backend.proxy));
+		manager.tryAcquire("k", LockMode.EX).orElseThrow().release();
+		CompletableFuture<LockHandle> next = manager.acquireAsync("k", LockMode.EX,
+				LockOptions.waitTime(Duration.ofSeconds(10)));
+		backend.removals.get(0).completeExceptionally(new IllegalStateException("connection reset"));
+		assertThat(backend.enqueued).as("sent after the failed attempt").containsExactly("k", "k");
+		assertThat(next).as("the old entry is still there").isNotDone();
+		this.time.advance(Duration.ofSeconds(1));
+		backend.removals.get(1).complete(null);
+		assertThat(next).as("the retried removal lets it through").isCompleted();
+	}
+
+	@Test
+	void onABackendWithOrderedCallsANewRequestIsSentAtOnce() {
+		HeldBackRemovals backend = new HeldBackRemovals(BackendCapability.ORDERED_CALLS);
+		LockManager manager = manager(new CuttableBackend(backend.proxy));
+		manager.tryAcquire("k", LockMode.EX).orElseThrow().release();
+		manager.acquireAsync("k", LockMode.EX, LockOptions.waitTime(Duration.ofSeconds(10)));
+		assertThat(backend.enqueued).containsExactly("k", "k");
+	}
+
+	@Test
+	void anIdleSessionOnASessionLeaseIsRenewedWithNoEntriesOtherSessionsAreNot() {
+		List<Integer> sessionLeaseRenewals = new ArrayList<>();
+		List<Integer> entryLeaseRenewals = new ArrayList<>();
+		manager(new CuttableBackend(renewalsCounted(sessionLeaseRenewals, BackendCapability.SESSION_LEASE)))
+			.tryAcquire("k", LockMode.EX).orElseThrow().release();
+		manager(new CuttableBackend(renewalsCounted(entryLeaseRenewals))).tryAcquire("k", LockMode.EX)
+			.orElseThrow()
+			.release();
+		this.time.advance(LEASE);
+		assertThat(sessionLeaseRenewals).containsExactly(0, 0, 0);
+		assertThat(entryLeaseRenewals).isEmpty();
+	}
+
+	/** The in-memory server behind a client that records the size of every renewal. */
+	private LockBackend renewalsCounted(List<Integer> sizes, BackendCapability... capabilities) {
+		return forwarding(this.server, LockBackend.class, (backend, method, args) -> {
+			if (method.getName().equals("capabilities")) {
+				return Set.of(capabilities);
+			}
+			Object result = method.invoke(backend, args);
+			if (!method.getName().equals("openSession")) {
+				return result;
+			}
+			return forwarding((LockSession) result, LockSession.class, (session, sessionMethod, sessionArgs) -> {
+				if (sessionMethod.getName().equals("renew")) {
+					sizes.add(((Collection<?>) sessionArgs[0]).size());
+				}
+				return sessionMethod.invoke(session, sessionArgs);
+			});
+		});
+	}
+
+	/**
+	 * The in-memory server behind a client whose removals reach it only when the test
+	 * completes them, and which records the key of every enqueue.
+	 */
+	private final class HeldBackRemovals {
+
+		final List<CompletableFuture<Void>> removals = new ArrayList<>();
+
+		final List<String> enqueued = new ArrayList<>();
+
+		final LockBackend proxy;
+
+		HeldBackRemovals(BackendCapability... capabilities) {
+			this.proxy = forwarding(DefaultLockManagerTests.this.server, LockBackend.class, (backend, method, args) -> {
+				if (method.getName().equals("capabilities")) {
+					return Set.of(capabilities);
+				}
+				Object result = method.invoke(backend, args);
+				if (!method.getName().equals("openSession")) {
+					return result;
+				}
+				return forwarding((LockSession) result, LockSession.class, this::call);
+			});
+		}
+
+		private Object call(LockSession session, Method method, Object[] args) throws Exception {
+			if (method.getName().equals("enqueue")) {
+				this.enqueued.add(((AcquireRequest) args[0]).key());
+			}
+			if (!method.getName().equals("remove")) {
+				return method.invoke(session, args);
+			}
+			CompletableFuture<Void> gate = new CompletableFuture<>();
+			this.removals.add(gate);
+			return gate.thenCompose((reached) -> {
+				try {
+					return (CompletableFuture<?>) method.invoke(session, args);
+				}
+				catch (ReflectiveOperationException ex) {
+					throw new IllegalStateException(ex);
+				}
+			});
+		}
+
 	}
 
 	@SuppressWarnings("unchecked")

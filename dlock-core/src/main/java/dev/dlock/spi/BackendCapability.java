@@ -12,6 +12,15 @@ public enum BackendCapability {
 	 * failed does not expire while the session lives, so the engine keeps retrying the
 	 * removal until it succeeds or the session ends.
 	 */
-	SESSION_LEASE
+	SESSION_LEASE,
+
+	/**
+	 * Calls reach the server in the order they are made (Redis and NATS write every call to
+	 * one connection at once). Without it the engine holds a new request for a key back
+	 * until its own removals of that key have been answered, so that the request does not
+	 * queue behind an entry of this manager that is on its way out (etcd's client sends
+	 * each call from its own executor, so a create can overtake the delete made before it).
+	 */
+	ORDERED_CALLS
 
 }

@@ -59,8 +59,11 @@ public interface LockSession extends AutoCloseable {
 
 	/**
 	 * Extends the lease of every given entry, granted or waiting, in one round (one
-	 * pipeline, one script, or one keep-alive of a shared lease).
-	 * @param entries the live entries of this session
+	 * pipeline, one script, or one keep-alive of a shared lease). On a backend with
+	 * {@link BackendCapability#SESSION_LEASE} the engine also calls it with no entries once
+	 * a period while the session is idle, so that the next enqueue finds the session lease
+	 * alive and needs no keep-alive of its own.
+	 * @param entries the live entries of this session (possibly none)
 	 * @return the entries that no longer exist on the server
 	 */
 	CompletableFuture<Set<QueueEntry>> renew(Collection<QueueEntry> entries);

@@ -63,7 +63,7 @@ public final class InMemoryLockBackend implements LockBackend {
 
 	@Override
 	public Set<BackendCapability> capabilities() {
-		return Set.of();
+		return Set.of(BackendCapability.ORDERED_CALLS);
 	}
 
 	/**

@@ -189,12 +189,13 @@ public final class NatsLockBackend implements LockBackend {
 	}
 
 	/**
-	 * NATS has no session lease: entries expire one by one.
-	 * @return an empty set
+	 * NATS has no session lease (entries expire one by one); every call is published on the
+	 * one connection as it is made, so calls reach the stream in order.
+	 * @return {@link BackendCapability#ORDERED_CALLS}
 	 */
 	@Override
 	public Set<BackendCapability> capabilities() {
-		return Set.of();
+		return Set.of(BackendCapability.ORDERED_CALLS);
 	}
 
 	/**

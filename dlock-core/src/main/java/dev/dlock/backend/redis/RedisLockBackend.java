@@ -184,7 +184,7 @@ public final class RedisLockBackend implements LockBackend {
 
 	@Override
 	public Set<BackendCapability> capabilities() {
-		return Set.of();
+		return Set.of(BackendCapability.ORDERED_CALLS);
 	}
 
 	/**
