@@ -14,9 +14,9 @@ import io.etcd.jetcd.KeyValue;
  * Where entries live in etcd and what they hold.
  * <p>
  * A resource's queue is every key under {@code <prefix><encoded key>/}; an entry is
- * {@code <prefix><encoded key>/<owner id>} with the value {@code <mode>:<user key>}. The
- * encoded key never contains {@code /}, so the trailing separator keeps {@code foo} from
- * matching {@code foobar}. Entry keys contain the owner id: never log them.
+ * {@code <prefix><encoded key>/<entry name>} (see {@link EntrySlots}) with the value
+ * {@code <mode>:<user key>}. The encoded key never contains {@code /}, so the trailing
+ * separator keeps {@code foo} from matching {@code foobar}.
  */
 final class EtcdLayout {
 
@@ -37,9 +37,9 @@ final class EtcdLayout {
 		return bytes(this.keyPrefix + KeyCodec.encode(key) + "/");
 	}
 
-	/** The key of a request's entry; it contains the owner id, so it is a secret. */
-	ByteSequence entryKey(AcquireRequest request) {
-		return bytes(this.keyPrefix + KeyCodec.encode(request.key()) + "/" + request.ownerId());
+	/** The key of an entry of the lock {@code key}. */
+	ByteSequence entryKey(String key, String entryName) {
+		return bytes(this.keyPrefix + KeyCodec.encode(key) + "/" + entryName);
 	}
 
 	/** The value of a request's entry: its mode, and the readable key for diagnostics. */

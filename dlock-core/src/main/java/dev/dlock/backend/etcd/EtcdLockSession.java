@@ -84,6 +84,8 @@ final class EtcdLockSession implements LockSession {
 
 	private final Consumer<EtcdLockSession> onClose;
 
+	private final EntrySlots slots;
+
 	/** Entries created by this session and not yet removed, by owner id. */
 	private final Map<String, EtcdQueueEntry> entries = new ConcurrentHashMap<>();
 
@@ -100,6 +102,7 @@ final class EtcdLockSession implements LockSession {
 			Consumer<EtcdLockSession> onClose) {
 		this.client = client;
 		this.layout = layout;
+		this.slots = new EntrySlots(layout);
 		this.leaseTime = leaseTime;
 		this.leaseNanos = leaseTime.toNanos();
 		this.ttlSeconds = serverTtlSeconds(leaseTime);
@@ -160,7 +163,7 @@ final class EtcdLockSession implements LockSession {
 	 */
 	private CompletableFuture<EnqueueResult> enqueueTxn(AcquireRequest request, SessionLease sessionLease,
 			long calledAt) {
-		ByteSequence key = this.layout.entryKey(request);
+		ByteSequence key = this.slots.claim(request);
 		ByteSequence prefix = this.layout.resourcePrefix(request.key());
 		PutOption put = PutOption.builder().withLeaseId(sessionLease.id()).build();
 		CompletableFuture<TxnResponse> txn = this.client.getKVClient()
@@ -169,7 +172,19 @@ final class EtcdLockSession implements LockSession {
 			.Then(Op.put(key, this.layout.entryValue(request), put), Op.get(prefix, QUEUE))
 			.Else(Op.get(prefix, QUEUE))
 			.commit();
-		return timed(txn, this.requestTimeout, (late) -> deleteLateEntry(request, key, late)).thenCompose((response) -> {
+		return timed(txn, this.requestTimeout, (late) -> deleteLateEntry(request, key, late)).whenComplete((response,
+				failure) -> {
+			if (failure != null && !EtcdFailures.isLeaseNotFound(failure)) {
+				// it may still be applied: the slot must never be taken again (etcd refuses
+				// a txn with an unknown lease as a whole, and the enqueue is tried again)
+				this.slots.unanswered(request);
+			}
+		}).thenCompose((response) -> {
+			if (!response.isSucceeded()) {
+				this.slots.unanswered(request);
+				return CompletableFuture.failedFuture(new IllegalStateException("the entry key is already taken"));
+			}
+			this.slots.answered(request);
 			List<KeyValue> queue = response.getGetResponses().get(0).getKvs();
 			long ticket = EtcdLayout.ticketOf(queue, key);
 			if (ticket == 0) {
@@ -191,7 +206,10 @@ final class EtcdLockSession implements LockSession {
 			// a try that would wait: take the entry out again before answering. Compare
 			// first is impossible here (jetcd's Cmp has no range, and modes live in values),
 			// so a busy try costs a second txn; an uncontended one stays a single txn.
-			return deleteEntry(key, ticket).thenApply((deleted) -> EnqueueResult.rejected());
+			return deleteEntry(key, ticket).thenApply((deleted) -> {
+				this.slots.free(request);
+				return EnqueueResult.rejected();
+			});
 		});
 	}
 
@@ -234,6 +252,7 @@ final class EtcdLockSession implements LockSession {
 				EtcdLayout.Queue queue = EtcdLayout.queue(response.getKvs(), entry.key(), entry.ticket());
 				if (!queue.ownEntryPresent()) {
 					this.entries.remove(request.ownerId(), entry);
+					this.slots.free(request);
 					return QueueState.GONE;
 				}
 				EtcdLayout.Slot blocker = GrantRule.blocker(queue.earlier(), request.mode(), EtcdLayout.Slot::mode);
@@ -338,7 +357,8 @@ final class EtcdLockSession implements LockSession {
 
 	/**
 	 * Sends one keep-alive per lease of the given entries (normally just the session's
-	 * one). Entries of a lease etcd no longer has are reported lost.
+	 * one), or of the session's lease when there are none. Entries of a lease etcd no
+	 * longer has are reported lost.
 	 * <p>
 	 * Entries that the engine stopped renewing (it counted them lost, for example after
 	 * renewals failed for a lease time) may still exist under a lease that lives on for the
@@ -356,6 +376,10 @@ final class EtcdLockSession implements LockSession {
 			batch.add(entry);
 			byLease.computeIfAbsent(entry.lease(), (sessionLease) -> new ArrayList<>()).add(entry);
 		}
+		SessionLease idle = idleLease(queueEntries);
+		if (idle != null) {
+			byLease.put(idle, List.of());
+		}
 		Set<QueueEntry> lost = ConcurrentHashMap.newKeySet();
 		CompletableFuture<?>[] rounds = byLease.entrySet().stream().map((group) -> {
 			SessionLease sessionLease = group.getKey();
@@ -371,7 +395,9 @@ final class EtcdLockSession implements LockSession {
 		}).toArray(CompletableFuture[]::new);
 		CompletableFuture<Set<QueueEntry>> result = CompletableFuture.allOf(rounds).thenApply((done) -> {
 			for (QueueEntry entry : lost) {
+				// etcd deleted them with their lease
 				this.entries.remove(entry.request().ownerId(), entry);
+				this.slots.free(entry.request());
 			}
 			if (!lost.isEmpty()) {
 				logger.warn("The etcd session lease was lost; {} lock entries are gone with it", lost.size());
@@ -382,6 +408,17 @@ final class EtcdLockSession implements LockSession {
 		return EtcdFailures.mapped(result, "Renewing the etcd session lease");
 	}
 
+	/** The session's lease when no entry uses it, so that it is kept alive for the next one. */
+	private @Nullable SessionLease idleLease(Collection<QueueEntry> queueEntries) {
+		if (!queueEntries.isEmpty()) {
+			return null;
+		}
+		synchronized (this.leaseMonitor) {
+			SessionLease current = this.lease;
+			return (current != null && !current.isDead()) ? current : null;
+		}
+	}
+
 	/** Deletes entries the engine no longer renews and surely no longer counts valid. */
 	private void reapAbandoned(Set<EtcdQueueEntry> renewed, long now) {
 		for (EtcdQueueEntry entry : this.entries.values()) {
@@ -390,11 +427,13 @@ final class EtcdLockSession implements LockSession {
 			}
 			if (entry.lease().isDead()) {
 				this.entries.remove(entry.request().ownerId(), entry);
+				this.slots.free(entry.request());
 			}
 			else if (now - entry.validBound() >= 0) {
 				deleteEntry(entry.key(), entry.ticket()).whenComplete((deleted, failure) -> {
 					if (failure == null) {
 						this.entries.remove(entry.request().ownerId(), entry);
+						this.slots.free(entry.request());
 						logger.debug("Deleted the abandoned entry of lock '{}' ({}) with token {}",
 								entry.request().key(), entry.request().mode(), entry.ticket());
 					}
@@ -405,7 +444,11 @@ final class EtcdLockSession implements LockSession {
 
 	@Override
 	public CompletableFuture<Void> remove(AcquireRequest request) {
-		ByteSequence key = this.layout.entryKey(request);
+		ByteSequence key = this.slots.keyOf(request);
+		if (key == null) {
+			// this session has no entry of that owner (never created, or already gone)
+			return CompletableFuture.completedFuture(null);
+		}
 		EtcdQueueEntry known = this.entries.get(request.ownerId());
 		CompletableFuture<Void> removal = ((known != null) ? deleteEntry(key, known.ticket())
 				: timed(this.client.getKVClient().delete(key, DeleteOption.DEFAULT), this.requestTimeout)
@@ -414,6 +457,7 @@ final class EtcdLockSession implements LockSession {
 				if (known != null) {
 					this.entries.remove(request.ownerId(), known);
 				}
+				this.slots.free(request);
 			});
 		return EtcdFailures.mapped(removal, "Removing lock '" + request.key() + "' in mode " + request.mode());
 	}

@@ -2,8 +2,10 @@ package dev.dlock.backend.etcd;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -31,8 +33,10 @@ import dev.dlock.tck.CuttableBackend;
 import dev.dlock.tck.History;
 import dev.dlock.testserver.EtcdCluster;
 import dev.dlock.testserver.EtcdServer;
+import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KeyValue;
+import io.etcd.jetcd.lease.LeaseTimeToLiveResponse;
 import io.etcd.jetcd.options.LeaseOption;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Nested;
@@ -303,10 +307,12 @@ class EtcdLockBackendIntegrationTests {
 			session.enqueue(request(key, LockMode.EX, true)).join();
 			EnqueueResult waiting = session.enqueue(request(key, LockMode.EX, true)).join();
 			QueueEntry entry = entryOf(waiting);
-			raw.getKVClient()
-				.delete(bytes(EtcdLockBackendIntegrationTests.this.support.keyPrefix + KeyCodec.encode(key) + "/"
-						+ entry.request().ownerId()))
-				.get();
+			KeyValue waitingEntry = EtcdLockBackendIntegrationTests.this.support.entries(raw)
+				.stream()
+				.filter((kv) -> kv.getCreateRevision() == entry.ticket())
+				.findFirst()
+				.orElseThrow();
+			raw.getKVClient().delete(waitingEntry.getKey()).get();
 			assertThat(session.poll(entry).join()).isEqualTo(QueueState.GONE);
 		}
 
@@ -345,6 +351,27 @@ class EtcdLockBackendIntegrationTests {
 		}
 
 		@Test
+		void aRenewalWithNoEntriesKeepsTheIdleSessionLeaseAliveForTheNextEnqueue() throws Exception {
+			Client raw = EtcdLockBackendIntegrationTests.this.support.client(endpoint());
+			LockSession session = session(EtcdLockBackendIntegrationTests.this.support.backend(endpoint()));
+			AcquireRequest first = request(newKey(), LockMode.EX, true);
+			session.enqueue(first).join();
+			long lease = EtcdLockBackendIntegrationTests.this.support.entries(raw).get(0).getLease();
+			session.remove(first).join();
+			await().atMost(Duration.ofSeconds(10)).until(() -> {
+				LeaseTimeToLiveResponse ttl = raw.getLeaseClient().timeToLive(lease, LeaseOption.DEFAULT).get();
+				// etcd reports whole seconds, rounded down
+				return ttl.getTTL() <= ttl.getGrantedTTL() - 2;
+			});
+			assertThat(session.renew(List.of()).join()).isEmpty();
+			LeaseTimeToLiveResponse renewed = raw.getLeaseClient().timeToLive(lease, LeaseOption.DEFAULT).get();
+			assertThat(renewed.getTTL()).isGreaterThanOrEqualTo(renewed.getGrantedTTL() - 1);
+			session.enqueue(request(newKey(), LockMode.EX, true)).join();
+			assertThat(EtcdLockBackendIntegrationTests.this.support.entries(raw)).singleElement()
+				.satisfies((entry) -> assertThat(entry.getLease()).isEqualTo(lease));
+		}
+
+		@Test
 		void closingASessionRevokesItsLeaseAndDeletesItsEntries() throws Exception {
 			Client raw = EtcdLockBackendIntegrationTests.this.support.client(endpoint());
 			LockSession session = session(EtcdLockBackendIntegrationTests.this.support.backend(endpoint()));
@@ -352,6 +379,22 @@ class EtcdLockBackendIntegrationTests {
 			session.enqueue(request(newKey(), LockMode.CR, true)).join();
 			assertThat(EtcdLockBackendIntegrationTests.this.support.entries(raw)).hasSize(2);
 			session.close();
+			assertThat(EtcdLockBackendIntegrationTests.this.support.entries(raw)).isEmpty();
+		}
+
+		@Test
+		void aLockTakenAgainAndAgainReusesItsEtcdKeySoThatNoDeletedKeysPileUpInTheQueue() throws Exception {
+			Client raw = EtcdLockBackendIntegrationTests.this.support.client(endpoint());
+			LockSession session = session(EtcdLockBackendIntegrationTests.this.support.backend(endpoint()));
+			String key = newKey();
+			Set<ByteSequence> entryKeys = new HashSet<>();
+			for (int i = 0; i < 5; i++) {
+				AcquireRequest request = request(key, LockMode.EX, true);
+				session.enqueue(request).join();
+				entryKeys.add(EtcdLockBackendIntegrationTests.this.support.entries(raw).get(0).getKey());
+				session.remove(request).join();
+			}
+			assertThat(entryKeys).hasSize(1);
 			assertThat(EtcdLockBackendIntegrationTests.this.support.entries(raw)).isEmpty();
 		}
 

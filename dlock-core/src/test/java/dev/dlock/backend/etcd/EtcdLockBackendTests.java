@@ -89,10 +89,10 @@ class EtcdLockBackendTests {
 	}
 
 	@Test
-	void anEntryKeyIsTheResourcePrefixAndTheOwnerAndItsValueTheModeAndKey() {
+	void anEntryKeyIsTheResourcePrefixAndTheEntryNameAndItsValueTheModeAndKey() {
 		EtcdLayout layout = new EtcdLayout("x/");
 		AcquireRequest request = new AcquireRequest("k:1", LockMode.CW, "owner", true);
-		assertThat(layout.entryKey(request).toString()).isEqualTo(layout.resourcePrefix("k:1") + "owner");
+		assertThat(layout.entryKey("k:1", "s-0").toString()).isEqualTo(layout.resourcePrefix("k:1") + "s-0");
 		assertThat(layout.entryValue(request).toString()).isEqualTo("CW:k:1");
 		assertThat(EtcdLayout.modeOf(layout.entryValue(request))).isEqualTo(LockMode.CW);
 	}

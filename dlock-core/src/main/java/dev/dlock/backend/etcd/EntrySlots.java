@@ -1,0 +1,130 @@
+package dev.dlock.backend.etcd;
+
+import java.util.BitSet;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.UUID;
+
+import dev.dlock.spi.AcquireRequest;
+import io.etcd.jetcd.ByteSequence;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The entry keys of one session: {@code <resource prefix><session id>-<slot>}, where a
+ * request takes the lowest slot of its lock key that the session does not use now.
+ * <p>
+ * A lock taken again and again so reuses the same few etcd keys. A key per request would
+ * leave one more deleted key in etcd's index each time, and every read of the queue visits
+ * each key etcd has not compacted away: without auto-compaction (etcd's default) a busy lock
+ * would get slower by the hour.
+ * <p>
+ * A slot is free again only once its entry is known to be gone and no enqueue of it is
+ * under way (the engine may withdraw a request before its enqueue is answered, and again
+ * after). A slot whose enqueue got no answer stays taken for the life of the session, since
+ * that enqueue may still be applied later. So a slot's key never exists on the server when a
+ * new request takes it. Thread-safe.
+ */
+final class EntrySlots {
+
+	private final EtcdLayout layout;
+
+	private final String sessionId = UUID.randomUUID().toString();
+
+	// guarded by this
+	private final Map<String, Claim> byOwner = new HashMap<>();
+
+	private final Map<String, BitSet> usedByKey = new HashMap<>();
+
+	EntrySlots(EtcdLayout layout) {
+		this.layout = layout;
+	}
+
+	/**
+	 * The entry key of a request about to be enqueued: its slot, taken now unless it has one
+	 * already.
+	 */
+	synchronized ByteSequence claim(AcquireRequest request) {
+		Claim claim = this.byOwner.get(request.ownerId());
+		if (claim == null) {
+			BitSet used = this.usedByKey.computeIfAbsent(request.key(), (key) -> new BitSet());
+			int slot = used.nextClearBit(0);
+			used.set(slot);
+			claim = new Claim(request.key(), slot, this.layout.entryKey(request.key(), this.sessionId + "-" + slot));
+			this.byOwner.put(request.ownerId(), claim);
+		}
+		claim.state = State.ENQUEUEING;
+		return claim.entryKey;
+	}
+
+	/** Records that the request's enqueue was answered. */
+	synchronized void answered(AcquireRequest request) {
+		setState(request, State.ANSWERED);
+	}
+
+	/**
+	 * Records that the request's enqueue got no answer and may still be applied: its slot is
+	 * never used again in this session.
+	 */
+	synchronized void unanswered(AcquireRequest request) {
+		setState(request, State.UNANSWERED);
+	}
+
+	/** The entry key a request claimed and has not freed, or {@code null}. */
+	synchronized @Nullable ByteSequence keyOf(AcquireRequest request) {
+		Claim claim = this.byOwner.get(request.ownerId());
+		return (claim != null) ? claim.entryKey : null;
+	}
+
+	/**
+	 * Frees a request's slot, now that its entry is known to be gone; unless its enqueue is
+	 * still under way (it may create the entry after all, and the engine removes it again once
+	 * answered).
+	 */
+	synchronized void free(AcquireRequest request) {
+		Claim claim = this.byOwner.get(request.ownerId());
+		if (claim == null || claim.state == State.ENQUEUEING) {
+			return;
+		}
+		this.byOwner.remove(request.ownerId());
+		if (claim.state == State.UNANSWERED) {
+			return;
+		}
+		BitSet used = this.usedByKey.get(claim.lockKey);
+		used.clear(claim.slot);
+		if (used.isEmpty()) {
+			this.usedByKey.remove(claim.lockKey);
+		}
+	}
+
+	private void setState(AcquireRequest request, State state) {
+		Claim claim = this.byOwner.get(request.ownerId());
+		if (claim != null && claim.state != State.UNANSWERED) {
+			claim.state = state;
+		}
+	}
+
+	private enum State {
+
+		ENQUEUEING, ANSWERED, UNANSWERED
+
+	}
+
+	private static final class Claim {
+
+		final String lockKey;
+
+		final int slot;
+
+		final ByteSequence entryKey;
+
+		State state = State.ENQUEUEING;
+
+		Claim(String lockKey, int slot, ByteSequence entryKey) {
+			this.lockKey = lockKey;
+			this.slot = slot;
+			this.entryKey = entryKey;
+		}
+
+	}
+
+}

@@ -1,0 +1,88 @@
+package dev.dlock.backend.etcd;
+
+import java.util.UUID;
+
+import dev.dlock.LockMode;
+import dev.dlock.spi.AcquireRequest;
+import io.etcd.jetcd.ByteSequence;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Which etcd key each request of a session gets: the same few keys again and again, and
+ * never a key whose earlier entry may still exist.
+ */
+class EntrySlotsTests {
+
+	private final EntrySlots slots = new EntrySlots(new EtcdLayout("dlock/"));
+
+	@Test
+	void aLockTakenAgainAndAgainReusesOneKey() {
+		AcquireRequest first = request("k");
+		ByteSequence firstKey = enqueued(first);
+		this.slots.free(first);
+		for (int i = 0; i < 3; i++) {
+			AcquireRequest again = request("k");
+			assertThat(enqueued(again)).isEqualTo(firstKey);
+			this.slots.free(again);
+		}
+	}
+
+	@Test
+	void requestsLiveAtOnceGetDistinctKeysAndTheLowestFreeSlotIsTakenFirst() {
+		AcquireRequest one = request("k");
+		AcquireRequest two = request("k");
+		ByteSequence oneKey = enqueued(one);
+		ByteSequence twoKey = enqueued(two);
+		assertThat(twoKey).isNotEqualTo(oneKey);
+		assertThat(enqueued(request("other"))).as("slots are per lock key").isEqualTo(keyOf("other", oneKey));
+		this.slots.free(one);
+		assertThat(enqueued(request("k"))).isEqualTo(oneKey);
+	}
+
+	@Test
+	void aSlotFreedWhileItsEnqueueIsUnderWayStaysTakenUntilTheEnqueueIsAnsweredAndItIsFreedAgain() {
+		AcquireRequest withdrawnEarly = request("k");
+		ByteSequence key = this.slots.claim(withdrawnEarly);
+		this.slots.free(withdrawnEarly);
+		assertThat(this.slots.keyOf(withdrawnEarly)).as("the second removal needs the key").isEqualTo(key);
+		assertThat(enqueued(request("k"))).isNotEqualTo(key);
+		this.slots.answered(withdrawnEarly);
+		this.slots.free(withdrawnEarly);
+		assertThat(this.slots.keyOf(withdrawnEarly)).isNull();
+		assertThat(enqueued(request("k"))).isEqualTo(key);
+	}
+
+	@Test
+	void aSlotWhoseEnqueueWasNeverAnsweredIsNeverTakenAgain() {
+		AcquireRequest unanswered = request("k");
+		ByteSequence key = this.slots.claim(unanswered);
+		this.slots.unanswered(unanswered);
+		assertThat(this.slots.keyOf(unanswered)).as("its removal still needs the key").isEqualTo(key);
+		this.slots.free(unanswered);
+		assertThat(this.slots.keyOf(unanswered)).isNull();
+		for (int i = 0; i < 3; i++) {
+			AcquireRequest later = request("k");
+			assertThat(enqueued(later)).isNotEqualTo(key);
+			this.slots.free(later);
+		}
+	}
+
+	private ByteSequence enqueued(AcquireRequest request) {
+		ByteSequence key = this.slots.claim(request);
+		this.slots.answered(request);
+		return key;
+	}
+
+	private static ByteSequence keyOf(String lockKey, ByteSequence sameSlotOfAnotherKey) {
+		String other = sameSlotOfAnotherKey.toString();
+		String entryName = other.substring(other.lastIndexOf('/') + 1);
+		return new EtcdLayout("dlock/").entryKey(lockKey, entryName);
+	}
+
+	private static AcquireRequest request(String key) {
+		return new AcquireRequest(key, LockMode.EX, UUID.randomUUID().toString(), true);
+	}
+
+}
