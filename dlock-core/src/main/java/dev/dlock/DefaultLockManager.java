@@ -62,7 +62,7 @@ final class DefaultLockManager implements LockManager {
 		this.ownedTime = (time != null) ? null : new SystemTimeSource("dlock-timer");
 		this.time = (time != null) ? time : Objects.requireNonNull(this.ownedTime);
 		this.releaser = new Releaser(this.time, settings.renewalInterval(),
-				!backend.capabilities().contains(BackendCapability.ORDERED_CALLS));
+				!backend.capabilities().contains(BackendCapability.OWN_REMOVALS_FIRST));
 		this.sessionLease = backend.capabilities().contains(BackendCapability.SESSION_LEASE);
 	}
 
@@ -207,7 +207,7 @@ final class DefaultLockManager implements LockManager {
 
 	/**
 	 * Completes when a new request for the key may be sent without overtaking this
-	 * manager's own removals of that key (see {@link BackendCapability#ORDERED_CALLS}).
+	 * manager's own removals of that key (see {@link BackendCapability#OWN_REMOVALS_FIRST}).
 	 */
 	CompletableFuture<Void> ownRemovalsSettled(String key) {
 		return this.releaser.firstAttemptsSettled(key);

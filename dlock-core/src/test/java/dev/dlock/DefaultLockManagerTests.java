@@ -285,7 +285,7 @@ class DefaultLockManagerTests {
 
 	@Test
 	void onABackendWithOrderedCallsANewRequestIsSentAtOnce() {
-		HeldBackRemovals backend = new HeldBackRemovals(BackendCapability.ORDERED_CALLS);
+		HeldBackRemovals backend = new HeldBackRemovals(BackendCapability.OWN_REMOVALS_FIRST);
 		LockManager manager = manager(new CuttableBackend(backend.proxy));
 		manager.tryAcquire("k", LockMode.EX).orElseThrow().release();
 		manager.acquireAsync("k", LockMode.EX, LockOptions.waitTime(Duration.ofSeconds(10)));

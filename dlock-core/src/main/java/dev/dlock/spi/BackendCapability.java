@@ -15,12 +15,14 @@ public enum BackendCapability {
 	SESSION_LEASE,
 
 	/**
-	 * Calls reach the server in the order they are made (Redis and NATS write every call to
-	 * one connection at once). Without it the engine holds a new request for a key back
-	 * until its own removals of that key have been answered, so that the request does not
-	 * queue behind an entry of this manager that is on its way out (etcd's client sends
-	 * each call from its own executor, so a create can overtake the delete made before it).
+	 * A removal this backend was asked for counts before any request it is asked for later,
+	 * so that a request never queues behind an entry of its own manager on its way out:
+	 * either its calls reach the server in the order they are made (Redis and NATS write
+	 * every call to one connection at once), or it does not count entries whose removal it
+	 * has sent (etcd, whose client sends each call from an executor, so that a create can
+	 * overtake the delete made before it). Without it the engine holds a new request for a
+	 * key back until its own removals of that key have been answered.
 	 */
-	ORDERED_CALLS
+	OWN_REMOVALS_FIRST
 
 }

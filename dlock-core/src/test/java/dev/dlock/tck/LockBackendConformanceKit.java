@@ -534,6 +534,17 @@ public abstract class LockBackendConformanceKit {
 		}
 
 		@Test
+		void aTryRightAfterAReleaseByTheSameManagerNeverMeetsTheReleasedEntry() {
+			LockManager manager = newManager();
+			String key = newKey();
+			for (int i = 0; i < 50; i++) {
+				Optional<LockHandle> handle = manager.tryAcquire(key, LockMode.EX);
+				assertThat(handle).as("try %d right after the release before it", i).isPresent();
+				handle.get().release();
+			}
+		}
+
+		@Test
 		void removalByAnotherOwnerIdLeavesTheGrantAndRemovalIsIdempotent() throws Exception {
 			LockBackend backend = track(createBackend());
 			LockSession session = track(backend.openSession(leaseTime()));

@@ -68,13 +68,18 @@ final class EtcdLayout {
 
 	/**
 	 * The queue as one snapshot showed it: the entries created before {@code ticket}, in
-	 * ticket order, and whether the entry with that ticket is still there.
+	 * ticket order, except those on their way out, and whether the entry with that ticket is
+	 * still there.
 	 */
-	static Queue queue(List<KeyValue> sortedByCreateRevision, ByteSequence ownKey, long ticket) {
+	static Queue queue(List<KeyValue> sortedByCreateRevision, ByteSequence ownKey, long ticket,
+			DepartingEntries departing) {
 		List<Slot> earlier = new ArrayList<>();
 		boolean present = false;
 		for (KeyValue kv : sortedByCreateRevision) {
 			if (kv.getCreateRevision() < ticket) {
+				if (departing.contains(kv.getKey(), kv.getCreateRevision())) {
+					continue;
+				}
 				earlier.add(new Slot(kv.getKey(), modeOf(kv.getValue())));
 			}
 			else if (kv.getCreateRevision() == ticket && kv.getKey().equals(ownKey)) {

@@ -52,7 +52,8 @@ public final class EtcdLockBackend implements LockBackend {
 	/** The default key prefix. */
 	public static final String DEFAULT_KEY_PREFIX = "dlock/";
 
-	private static final Set<BackendCapability> CAPABILITIES = Set.of(BackendCapability.SESSION_LEASE);
+	private static final Set<BackendCapability> CAPABILITIES = Set.of(BackendCapability.SESSION_LEASE,
+			BackendCapability.OWN_REMOVALS_FIRST);
 
 	private final Client client;
 
@@ -66,12 +67,15 @@ public final class EtcdLockBackend implements LockBackend {
 
 	private final Set<EtcdLockSession> sessions = ConcurrentHashMap.newKeySet();
 
+	private final DepartingEntries departing;
+
 	private final AtomicBoolean closed = new AtomicBoolean();
 
 	EtcdLockBackend(Client client, boolean ownsClient, String keyPrefix, Duration requestTimeout, LongSupplier clock) {
 		this.client = client;
 		this.ownsClient = ownsClient;
 		this.layout = new EtcdLayout(keyPrefix);
+		this.departing = new DepartingEntries(requestTimeout, clock);
 		this.requestTimeout = requestTimeout;
 		this.clock = clock;
 	}
@@ -110,8 +114,8 @@ public final class EtcdLockBackend implements LockBackend {
 		if (this.closed.get()) {
 			throw new LockBackendException("The etcd lock backend is closed", null);
 		}
-		EtcdLockSession session = new EtcdLockSession(this.client, this.layout, leaseTime, this.requestTimeout,
-				this.clock, this.sessions::remove);
+		EtcdLockSession session = new EtcdLockSession(this.client, this.layout, this.departing, leaseTime,
+				this.requestTimeout, this.clock, this.sessions::remove);
 		this.sessions.add(session);
 		session.start();
 		return session;
@@ -148,7 +152,9 @@ public final class EtcdLockBackend implements LockBackend {
 	}
 
 	/**
-	 * Returns {@link BackendCapability#SESSION_LEASE}.
+	 * Returns {@link BackendCapability#SESSION_LEASE} (one lease per session) and
+	 * {@link BackendCapability#OWN_REMOVALS_FIRST} (entries whose removal was sent do not
+	 * hold this backend's later requests back).
 	 * @return the capabilities
 	 */
 	@Override

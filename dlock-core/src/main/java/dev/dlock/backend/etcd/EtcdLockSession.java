@@ -86,6 +86,8 @@ final class EtcdLockSession implements LockSession {
 
 	private final EntrySlots slots;
 
+	private final DepartingEntries departing;
+
 	/** Entries created by this session and not yet removed, by owner id. */
 	private final Map<String, EtcdQueueEntry> entries = new ConcurrentHashMap<>();
 
@@ -98,11 +100,12 @@ final class EtcdLockSession implements LockSession {
 
 	private volatile boolean closed;
 
-	EtcdLockSession(Client client, EtcdLayout layout, Duration leaseTime, Duration requestTimeout, LongSupplier clock,
-			Consumer<EtcdLockSession> onClose) {
+	EtcdLockSession(Client client, EtcdLayout layout, DepartingEntries departing, Duration leaseTime,
+			Duration requestTimeout, LongSupplier clock, Consumer<EtcdLockSession> onClose) {
 		this.client = client;
 		this.layout = layout;
 		this.slots = new EntrySlots(layout);
+		this.departing = departing;
 		this.leaseTime = leaseTime;
 		this.leaseNanos = leaseTime.toNanos();
 		this.ttlSeconds = serverTtlSeconds(leaseTime);
@@ -190,7 +193,8 @@ final class EtcdLockSession implements LockSession {
 			if (ticket == 0) {
 				return CompletableFuture.failedFuture(new IllegalStateException("the new entry is not in the queue"));
 			}
-			EtcdLayout.Slot blocker = blocker(request, queue, key, ticket);
+			EtcdLayout.Slot blocker = GrantRule.blocker(EtcdLayout.queue(queue, key, ticket, this.departing).earlier(),
+					request.mode(), EtcdLayout.Slot::mode);
 			EtcdQueueEntry entry = new EtcdQueueEntry(request, key, ticket, sessionLease,
 					new EtcdQueueEntry.Observation(response.getHeader().getRevision(),
 							(blocker != null) ? blocker.key() : null),
@@ -230,12 +234,6 @@ final class EtcdLockSession implements LockSession {
 		}
 	}
 
-	private static EtcdLayout.@Nullable Slot blocker(AcquireRequest request, List<KeyValue> queue, ByteSequence key,
-			long ticket) {
-		return GrantRule.blocker(EtcdLayout.queue(queue, key, ticket).earlier(), request.mode(),
-				EtcdLayout.Slot::mode);
-	}
-
 	@Override
 	public CompletableFuture<QueueState> poll(QueueEntry queueEntry) {
 		EtcdQueueEntry entry = (EtcdQueueEntry) queueEntry;
@@ -249,7 +247,8 @@ final class EtcdLockSession implements LockSession {
 		CompletableFuture<QueueState> state = timed(
 				this.client.getKVClient().get(this.layout.resourcePrefix(request.key()), upToOwn), this.requestTimeout)
 			.thenApply((response) -> {
-				EtcdLayout.Queue queue = EtcdLayout.queue(response.getKvs(), entry.key(), entry.ticket());
+				EtcdLayout.Queue queue = EtcdLayout.queue(response.getKvs(), entry.key(), entry.ticket(),
+						this.departing);
 				if (!queue.ownEntryPresent()) {
 					this.entries.remove(request.ownerId(), entry);
 					this.slots.free(request);
@@ -450,6 +449,9 @@ final class EtcdLockSession implements LockSession {
 			return CompletableFuture.completedFuture(null);
 		}
 		EtcdQueueEntry known = this.entries.get(request.ownerId());
+		if (known != null) {
+			this.departing.departing(key, known.ticket());
+		}
 		CompletableFuture<Void> removal = ((known != null) ? deleteEntry(key, known.ticket())
 				: timed(this.client.getKVClient().delete(key, DeleteOption.DEFAULT), this.requestTimeout)
 					.thenApply((deleted) -> (Void) null))
@@ -459,6 +461,9 @@ final class EtcdLockSession implements LockSession {
 				}
 				this.slots.free(request);
 			});
+		if (known != null) {
+			removal.whenComplete((removed, failure) -> this.departing.settled(key, known.ticket()));
+		}
 		return EtcdFailures.mapped(removal, "Removing lock '" + request.key() + "' in mode " + request.mode());
 	}
 

@@ -63,7 +63,7 @@ public final class InMemoryLockBackend implements LockBackend {
 
 	@Override
 	public Set<BackendCapability> capabilities() {
-		return Set.of(BackendCapability.ORDERED_CALLS);
+		return Set.of(BackendCapability.OWN_REMOVALS_FIRST);
 	}
 
 	/**

@@ -191,11 +191,11 @@ public final class NatsLockBackend implements LockBackend {
 	/**
 	 * NATS has no session lease (entries expire one by one); every call is published on the
 	 * one connection as it is made, so calls reach the stream in order.
-	 * @return {@link BackendCapability#ORDERED_CALLS}
+	 * @return {@link BackendCapability#OWN_REMOVALS_FIRST}
 	 */
 	@Override
 	public Set<BackendCapability> capabilities() {
-		return Set.of(BackendCapability.ORDERED_CALLS);
+		return Set.of(BackendCapability.OWN_REMOVALS_FIRST);
 	}
 
 	/**

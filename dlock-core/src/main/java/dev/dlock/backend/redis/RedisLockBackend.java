@@ -184,7 +184,7 @@ public final class RedisLockBackend implements LockBackend {
 
 	@Override
 	public Set<BackendCapability> capabilities() {
-		return Set.of(BackendCapability.ORDERED_CALLS);
+		return Set.of(BackendCapability.OWN_REMOVALS_FIRST);
 	}
 
 	/**

@@ -126,9 +126,9 @@ class EtcdLockBackendIntegrationTests {
 		}
 
 		@Test
-		void declaresASessionLease() {
+		void declaresASessionLeaseAndThatItsOwnRemovalsComeFirst() {
 			assertThat(EtcdLockBackendIntegrationTests.this.support.backend(endpoint()).capabilities())
-				.containsExactly(BackendCapability.SESSION_LEASE);
+				.containsExactlyInAnyOrder(BackendCapability.SESSION_LEASE, BackendCapability.OWN_REMOVALS_FIRST);
 		}
 
 		@Test
