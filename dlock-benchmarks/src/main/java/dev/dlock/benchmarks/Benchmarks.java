@@ -30,7 +30,7 @@ import org.springframework.integration.redis.util.RedisLockRegistry.RedisLockTyp
  */
 public final class Benchmarks {
 
-	static final String COMMAND = "./mvnw -q -pl dlock-benchmarks -am package -DskipTests && java -jar dlock-benchmarks/target/dlock-benchmarks.jar";
+	static final String COMMAND = "./mvnw -q -pl dlock-benchmarks -am clean package -DskipTests && java -jar dlock-benchmarks/target/dlock-benchmarks.jar";
 
 	static final List<String> CASES = List.of("floor", "uncontended", "hand-off", "contended", "modes", "16-threads",
 			"scale");

@@ -62,7 +62,7 @@ final class HandOff {
 						held[waiter] = lock;
 						return now;
 					});
-					Measure.pause(Duration.ofMillis(5 + random.nextInt(100)));
+					Measure.pause(idlePause(random));
 					long released = threads[from].submit(() -> {
 						long now = System.nanoTime();
 						held[from].unlock();
@@ -103,6 +103,11 @@ final class HandOff {
 		}
 		results.distribution(library.server(), library.name(), all);
 		return all;
+	}
+
+	/** How long the holder holds before it releases: 5–105 ms, uniformly. */
+	static Duration idlePause(Random random) {
+		return Duration.ofMillis(5 + random.nextInt(100));
 	}
 
 	private static void close(ExecutorService thread, @Nullable LockClient client) throws Exception {
