@@ -5,13 +5,16 @@ local q, x = KEYS[1], KEYS[2]
 local member, conflicts, leaseMs, wait, channel, resource =
 	ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4] == '1', ARGV[5], ARGV[6]
 local nowMs, nowUs = clock()
-local removed = {}
-sweep(q, x, nowMs, removed)
-if #removed > 0 then
-	settle(q, x, channel, resource, removed)
-end
-
 local last = redis.call('ZRANGE', q, -1, -1, 'WITHSCORES')
+if last[1] then
+	-- a queue exists: drop its expired entries first (an empty queue has none)
+	local removed = {}
+	sweep(q, x, nowMs, removed)
+	if #removed > 0 then
+		settle(q, x, channel, resource, removed)
+		last = redis.call('ZRANGE', q, -1, -1, 'WITHSCORES')
+	end
+end
 local blocking = nil
 if last[1] then
 	blocking = blocker(q, '+inf', conflicts)

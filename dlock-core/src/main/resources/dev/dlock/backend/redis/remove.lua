@@ -6,15 +6,20 @@
 -- Reply: 1 if the entry existed, 0 if it was already gone
 local q, x = KEYS[1], KEYS[2]
 local member, channel, resource, matrix = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local own = redis.call('ZSCORE', q, member)
+if own then
+	redis.call('ZREM', q, member)
+	redis.call('ZREM', x, member)
+	if redis.call('EXISTS', q) == 0 then
+		-- the last entry: nothing left to sweep or to wake, and the keys are gone with it
+		return 1
+	end
+end
 local nowMs = clock()
 local removed = {}
 sweep(q, x, nowMs, removed)
-
-local own = redis.call('ZSCORE', q, member)
 if own then
 	removed[#removed + 1] = fmt(tonumber(own))
-	redis.call('ZREM', q, member)
-	redis.call('ZREM', x, member)
 end
 if #removed > 0 then
 	settle(q, x, channel, resource, removed, matrix)
