@@ -67,6 +67,25 @@ final class EtcdFailures {
 		return Status.fromThrowable(failure).getCode() == Status.Code.NOT_FOUND;
 	}
 
+	/**
+	 * Whether etcd refused a request because it is overloaded (its apply lags its commits),
+	 * which it does before proposing anything.
+	 */
+	static boolean isTooManyRequests(Throwable failure) {
+		for (Throwable current = failure; current != null; current = current.getCause()) {
+			String message = current.getMessage();
+			if (message != null && message.contains("too many requests")) {
+				return true;
+			}
+		}
+		return false;
+	}
+
+	/** Whether a failed transaction surely wrote nothing (unknown lease, or overload). */
+	static boolean wroteNothing(Throwable failure) {
+		return isLeaseNotFound(failure) || isTooManyRequests(failure);
+	}
+
 	/** A short description for logs and messages. */
 	static String describe(Throwable failure) {
 		Throwable cause = AsyncFailures.unwrap(failure);

@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
@@ -57,6 +58,11 @@ final class EtcdLockSession implements LockSession {
 
 	/** How many times an enqueue asks for a lease proved long enough before giving up. */
 	private static final int LEASE_ATTEMPTS = 3;
+
+	/** The first wait before an enqueue that etcd refused as overloaded is sent again. */
+	private static final long FIRST_OVERLOAD_BACKOFF_MILLIS = 10;
+
+	private static final long MAX_OVERLOAD_BACKOFF_MILLIS = 200;
 
 	private static final GetOption QUEUE = GetOption.builder()
 		.isPrefix(true)
@@ -142,19 +148,30 @@ final class EtcdLockSession implements LockSession {
 	@Override
 	public CompletableFuture<EnqueueResult> enqueue(AcquireRequest request) {
 		long calledAt = this.clock.getAsLong();
-		return EtcdFailures.mapped(enqueue(request, calledAt, true),
+		return EtcdFailures.mapped(enqueue(request, calledAt, true, FIRST_OVERLOAD_BACKOFF_MILLIS),
 				"Enqueueing lock '" + request.key() + "' in mode " + request.mode());
 	}
 
-	private CompletableFuture<EnqueueResult> enqueue(AcquireRequest request, long calledAt, boolean retry) {
+	private CompletableFuture<EnqueueResult> enqueue(AcquireRequest request, long calledAt, boolean leaseRetry,
+			long overloadBackoffMillis) {
 		// the engine counts the entry valid until (send time + lease time), and the send
 		// time is before calledAt: the lease must live at least that long on the server
 		return leaseFor(calledAt + this.leaseNanos, LEASE_ATTEMPTS)
 			.thenCompose((sessionLease) -> enqueueTxn(request, sessionLease, calledAt).exceptionallyCompose((failure) -> {
-				if (retry && EtcdFailures.isLeaseNotFound(failure)) {
+				if (leaseRetry && EtcdFailures.isLeaseNotFound(failure)) {
 					// the txn wrote nothing; take a fresh lease and try once more
 					sessionLease.markDead();
-					return enqueue(request, calledAt, false);
+					return enqueue(request, calledAt, false, overloadBackoffMillis);
+				}
+				long retryAt = this.clock.getAsLong() + TimeUnit.MILLISECONDS.toNanos(overloadBackoffMillis);
+				if (EtcdFailures.isTooManyRequests(failure) && retryAt - (calledAt + this.requestTimeout.toNanos()) < 0) {
+					// refused before it was proposed (a burst outran etcd's apply): try again
+					// shortly, within the request timeout
+					Executor later = CompletableFuture.delayedExecutor(overloadBackoffMillis, TimeUnit.MILLISECONDS);
+					return CompletableFuture.runAsync(() -> {
+					}, later)
+						.thenCompose((waited) -> enqueue(request, calledAt, leaseRetry,
+								Math.min(overloadBackoffMillis * 2, MAX_OVERLOAD_BACKOFF_MILLIS)));
 				}
 				return CompletableFuture.failedFuture(failure);
 			}));
@@ -177,9 +194,10 @@ final class EtcdLockSession implements LockSession {
 			.commit();
 		return timed(txn, this.requestTimeout, (late) -> deleteLateEntry(request, key, late)).whenComplete((response,
 				failure) -> {
-			if (failure != null && !EtcdFailures.isLeaseNotFound(failure)) {
+			if (failure != null && !EtcdFailures.wroteNothing(failure)) {
 				// it may still be applied: the slot must never be taken again (etcd refuses
-				// a txn with an unknown lease as a whole, and the enqueue is tried again)
+				// a txn with an unknown lease, or when overloaded, as a whole, and the enqueue
+				// is tried again)
 				this.slots.unanswered(request);
 			}
 		}).thenCompose((response) -> {

@@ -3,9 +3,13 @@ package dev.dlock.backend.etcd;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeoutException;
 
 import dev.dlock.LockMode;
 import dev.dlock.spi.AcquireRequest;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -102,6 +106,20 @@ class EtcdLockBackendTests {
 		assertThat(EtcdLayout.modeOf(bytes("garbage"))).isEqualTo(LockMode.EX);
 		assertThat(EtcdLayout.modeOf(bytes("XX:key"))).isEqualTo(LockMode.EX);
 		assertThat(EtcdLayout.modeOf(bytes("NL:key"))).isEqualTo(LockMode.NL);
+	}
+
+	@Test
+	void onlyRefusalsThatEtcdMakesBeforeProposingCountAsHavingWrittenNothing() {
+		assertThat(EtcdFailures.wroteNothing(new CompletionException(
+				new StatusRuntimeException(Status.UNKNOWN.withDescription("etcdserver: too many requests")))))
+			.isTrue();
+		assertThat(EtcdFailures.wroteNothing(
+				new StatusRuntimeException(Status.NOT_FOUND.withDescription("etcdserver: requested lease not found"))))
+			.isTrue();
+		assertThat(EtcdFailures.wroteNothing(new CompletionException(new TimeoutException())))
+			.as("a timeout may have been applied")
+			.isFalse();
+		assertThat(EtcdFailures.wroteNothing(new StatusRuntimeException(Status.UNAVAILABLE))).isFalse();
 	}
 
 }
