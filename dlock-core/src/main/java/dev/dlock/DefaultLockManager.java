@@ -7,10 +7,10 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
 
 import dev.dlock.spi.BackendCapability;
 import dev.dlock.spi.LockBackend;
@@ -116,21 +116,36 @@ final class DefaultLockManager implements LockManager {
 		catch (RuntimeException ex) {
 			return CompletableFuture.failedFuture(ex);
 		}
-		CompletableFuture<LockHandle> handle = pending.handle((grant, failure) -> {
+		CompletableFuture<LockHandle> handle = new CompletableFuture<>();
+		// the caller's continuations run on the callback executor, never on a backend's I/O
+		// thread (a blocking call there could stall or deadlock the client)
+		pending.whenComplete((grant, failure) -> handOver(() -> {
 			if (failure != null) {
-				throw AsyncFailures.toLockException(failure, "Acquiring lock '" + key + "'");
+				handle.completeExceptionally(AsyncFailures.toLockException(failure, "Acquiring lock '" + key + "'"));
 			}
-			if (grant == null) {
-				throw new LockAcquisitionTimeoutException(key, mode, options.waitTime());
+			else if (grant == null) {
+				handle.completeExceptionally(new LockAcquisitionTimeoutException(key, mode, options.waitTime()));
 			}
-			return new DefaultLockHandle(grant);
-		});
+			else if (!handle.complete(new DefaultLockHandle(grant))) {
+				// cancelled after the grant was made: nobody else can release it
+				grant.releaseHold();
+			}
+		}));
 		handle.whenComplete((result, failure) -> {
-			if (AsyncFailures.unwrap((failure != null) ? failure : new RuntimeException()) instanceof CancellationException) {
+			if (handle.isCancelled()) {
 				pending.cancel(false);
 			}
 		});
 		return handle;
+	}
+
+	private void handOver(Runnable completion) {
+		try {
+			this.settings.callbackExecutor().execute(completion);
+		}
+		catch (RejectedExecutionException ex) {
+			completion.run();
+		}
 	}
 
 	private @Nullable LockHandle reenter(Thread thread, String key, LockMode mode) {

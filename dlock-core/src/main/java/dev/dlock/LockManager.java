@@ -83,8 +83,10 @@ public interface LockManager extends AutoCloseable {
 	/**
 	 * Acquires a lock without blocking the calling thread. The future completes with the
 	 * handle, or exceptionally with {@link LockAcquisitionTimeoutException} or
-	 * {@link LockBackendException}. Cancelling the future withdraws the request; a handle
-	 * granted after cancellation is released.
+	 * {@link LockBackendException}, on the callback executor
+	 * ({@link LockManagerBuilder#callbackExecutor}), never on a backend client's I/O thread.
+	 * Cancelling the future withdraws the request; a lock granted after cancellation is
+	 * released.
 	 * @param key the lock key
 	 * @param mode the mode
 	 * @param options wait and lease time

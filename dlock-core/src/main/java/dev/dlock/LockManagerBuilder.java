@@ -102,7 +102,9 @@ public final class LockManagerBuilder {
 	}
 
 	/**
-	 * Where lock-loss listeners run. Default: the common fork-join pool.
+	 * Where lock-loss listeners run and where the futures of
+	 * {@link LockManager#acquireAsync} complete, so that the application's code never runs on
+	 * a backend client's I/O thread. Default: the common fork-join pool.
 	 * @param callbackExecutor the executor
 	 * @return this builder
 	 */

@@ -9,6 +9,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import dev.dlock.backend.memory.InMemoryLockBackend;
@@ -251,6 +252,38 @@ class DefaultLockManagerTests {
 		heldBack.get(1).complete(null);
 		this.time.advance(LEASE.minusSeconds(1));
 		assertThat(second.isValid()).isTrue();
+	}
+
+	@Test
+	void anAsyncAcquireCompletesOnTheCallbackExecutorNotOnTheBackendsThread() {
+		List<Runnable> callbacks = new ArrayList<>();
+		CompletableFuture<LockHandle> handle = managerWithCallbacks(callbacks::add).acquireAsync("k", LockMode.EX,
+				LockOptions.waitTime(Duration.ofSeconds(5)));
+		assertThat(handle).as("granted by the backend, not yet handed over").isNotDone();
+		callbacks.forEach(Runnable::run);
+		assertThat(handle).isCompleted();
+	}
+
+	@Test
+	void anAsyncAcquireCancelledAfterItsGrantReleasesTheLock() {
+		List<Runnable> callbacks = new ArrayList<>();
+		CompletableFuture<LockHandle> handle = managerWithCallbacks(callbacks::add).acquireAsync("k", LockMode.EX,
+				LockOptions.waitTime(Duration.ofSeconds(5)));
+		assertThat(manager().tryAcquire("k", LockMode.EX)).as("granted").isEmpty();
+		handle.cancel(false);
+		callbacks.forEach(Runnable::run);
+		assertThat(manager().tryAcquire("k", LockMode.EX)).as("released, since nobody holds its handle").isPresent();
+	}
+
+	private LockManager managerWithCallbacks(Executor callbacks) {
+		LockManager manager = LockManager.builder(new CuttableBackend(this.server))
+			.leaseTime(LEASE)
+			.timeSource(this.time)
+			.callbackExecutor(callbacks)
+			.closeTimeout(Duration.ofMillis(10))
+			.build();
+		this.managers.add(manager);
+		return manager;
 	}
 
 	@Test

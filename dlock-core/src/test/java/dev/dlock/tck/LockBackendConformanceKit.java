@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ForkJoinWorkerThread;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -531,6 +532,23 @@ public abstract class LockBackendConformanceKit {
 			assertThatThrownBy(handle::ensureValid).isInstanceOf(LockLostException.class);
 			LockHandle next = second.acquire(key, LockMode.EX, Duration.ofSeconds(5));
 			next.release();
+		}
+
+		@Test
+		void anAsyncAcquireCompletesOnTheCallbackExecutorNeverOnTheClientsThreads() throws Exception {
+			LockManager holder = newManager();
+			LockManager waiter = newManager();
+			String key = newKey();
+			LockHandle held = holder.acquire(key, LockMode.EX, Duration.ofSeconds(5));
+			CompletableFuture<Thread> completedOn = waiter
+				.acquireAsync(key, LockMode.EX, LockOptions.waitTime(Duration.ofSeconds(10)))
+				.thenApply((handle) -> {
+					handle.release();
+					return Thread.currentThread();
+				});
+			held.release();
+			assertThat(completedOn.get(10, TimeUnit.SECONDS)).as("the default callback executor, the common pool")
+				.isInstanceOf(ForkJoinWorkerThread.class);
 		}
 
 		@Test
