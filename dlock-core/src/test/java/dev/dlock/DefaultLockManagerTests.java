@@ -47,10 +47,14 @@ class DefaultLockManagerTests {
 	}
 
 	private LockManager manager(CuttableBackend backend) {
+		return manager(backend, Runnable::run);
+	}
+
+	private LockManager manager(CuttableBackend backend, Executor callbacks) {
 		LockManager manager = LockManager.builder(backend)
 			.leaseTime(LEASE)
 			.timeSource(this.time)
-			.callbackExecutor(Runnable::run)
+			.callbackExecutor(callbacks)
 			.closeTimeout(Duration.ofMillis(10))
 			.build();
 		this.managers.add(manager);
@@ -257,7 +261,7 @@ class DefaultLockManagerTests {
 	@Test
 	void anAsyncAcquireCompletesOnTheCallbackExecutorNotOnTheBackendsThread() {
 		List<Runnable> callbacks = new ArrayList<>();
-		CompletableFuture<LockHandle> handle = managerWithCallbacks(callbacks::add).acquireAsync("k", LockMode.EX,
+		CompletableFuture<LockHandle> handle = manager(new CuttableBackend(this.server), callbacks::add).acquireAsync("k", LockMode.EX,
 				LockOptions.waitTime(Duration.ofSeconds(5)));
 		assertThat(handle).as("granted by the backend, not yet handed over").isNotDone();
 		callbacks.forEach(Runnable::run);
@@ -267,23 +271,12 @@ class DefaultLockManagerTests {
 	@Test
 	void anAsyncAcquireCancelledAfterItsGrantReleasesTheLock() {
 		List<Runnable> callbacks = new ArrayList<>();
-		CompletableFuture<LockHandle> handle = managerWithCallbacks(callbacks::add).acquireAsync("k", LockMode.EX,
+		CompletableFuture<LockHandle> handle = manager(new CuttableBackend(this.server), callbacks::add).acquireAsync("k", LockMode.EX,
 				LockOptions.waitTime(Duration.ofSeconds(5)));
 		assertThat(manager().tryAcquire("k", LockMode.EX)).as("granted").isEmpty();
 		handle.cancel(false);
 		callbacks.forEach(Runnable::run);
 		assertThat(manager().tryAcquire("k", LockMode.EX)).as("released, since nobody holds its handle").isPresent();
-	}
-
-	private LockManager managerWithCallbacks(Executor callbacks) {
-		LockManager manager = LockManager.builder(new CuttableBackend(this.server))
-			.leaseTime(LEASE)
-			.timeSource(this.time)
-			.callbackExecutor(callbacks)
-			.closeTimeout(Duration.ofMillis(10))
-			.build();
-		this.managers.add(manager);
-		return manager;
 	}
 
 	@Test

@@ -225,7 +225,10 @@ final class MarkdownReport {
 					+ "EVALSHA: a set-if-absent-with-expiry script; EVALSHA lock+unlock adds a compare-and-delete "
 					+ "script. etcd txn: create-if-absent; txn+delete adds a delete. NATS KV CAS: an update with the "
 					+ "expected revision; KV create+delete: a create of a new key and its delete. The 16-thread rows "
-					+ "run lock+unlock on 16 threads over one Lettuce connection.";
+					+ "run lock+unlock on 16 threads over one Lettuce connection. The rows \"after a pause\" send "
+					+ "each hand-off's round trip after the hand-off's own idle pause (5–105 ms): on a virtual "
+					+ "machine a round trip after such a pause costs several times one sent back to back, so they "
+					+ "are the like-for-like floor of a hand-off.";
 			case Uncontended.SECTION -> "One thread, one client, one key. ops/s counts acquire+release pairs.";
 			case HandOff.SECTION -> "Time from the holder's release call to the waiter's acquire returning. "
 					+ "Requests per hand-off: all server requests during the round (the release, the waiter's "
