@@ -1,8 +1,11 @@
 package dev.dlock.testserver;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+
+import org.jspecify.annotations.Nullable;
 
 /**
  * An {@code etcd} (3.4) member for integration tests, on free loopback client and peer ports, with its data in a
@@ -27,8 +30,12 @@ public final class EtcdServer extends TestServer {
 
 	private final int peerPort;
 
-	private EtcdServer(ServerRuntime runtime, Path directory, String memberName, int clientPort, int peerPort) {
+	private final int tlsPort;
+
+	private EtcdServer(ServerRuntime runtime, Path directory, String memberName, int clientPort, int peerPort,
+			int tlsPort) {
 		super(BINARY, runtime, directory, clientPort);
+		this.tlsPort = tlsPort;
 		this.memberName = memberName;
 		this.peerPort = peerPort;
 	}
@@ -51,7 +58,25 @@ public final class EtcdServer extends TestServer {
 		return startWithRetries(() -> {
 			int clientPort = Ports.free();
 			int peerPort = Ports.free();
-			return create("single", clientPort, peerPort, "single=" + peerUrl(peerPort), "single-" + peerPort, true);
+			return create("single", clientPort, peerPort, "single=" + peerUrl(peerPort), "single-" + peerPort, true,
+					null);
+		});
+	}
+
+	/**
+	 * Starts a private single-member server that also serves clients over TLS, on
+	 * {@link #tlsEndpoint()}, with the server certificate of {@code certificates}; the caller
+	 * closes it. Needs the local binary.
+	 * @param certificates the server's certificate and key
+	 * @return the started server
+	 */
+	public static EtcdServer startWithTls(TestCertificates certificates) {
+		return startWithRetries(() -> {
+			int clientPort = Ports.free();
+			int peerPort = Ports.free();
+			int tlsPort = Ports.free();
+			return create("single", clientPort, peerPort, "single=" + peerUrl(peerPort), "single-" + peerPort, false,
+					new Tls(tlsPort, certificates));
 		});
 	}
 
@@ -60,7 +85,7 @@ public final class EtcdServer extends TestServer {
 	 * @param clusterToken the same for every member of one cluster
 	 */
 	static EtcdServer member(String name, int clientPort, int peerPort, String initialCluster, String clusterToken) {
-		return create(name, clientPort, peerPort, initialCluster, clusterToken, false);
+		return create(name, clientPort, peerPort, initialCluster, clusterToken, false, null);
 	}
 
 	static String peerUrl(int peerPort) {
@@ -68,14 +93,23 @@ public final class EtcdServer extends TestServer {
 	}
 
 	private static EtcdServer create(String name, int clientPort, int peerPort, String initialCluster,
-			String clusterToken, boolean containerFallback) {
+			String clusterToken, boolean containerFallback, @Nullable Tls tls) {
 		Path directory = newDirectory("etcd");
-		String clientUrl = "http://127.0.0.1:" + clientPort;
+		String clientUrls = "http://127.0.0.1:" + clientPort;
+		if (tls != null) {
+			// plain HTTP stays for the fixture's health checks
+			clientUrls += "," + tlsUrl(tls.port());
+		}
 		// the initial-cluster flags only matter on the first start: a restart finds the member in its data folder
-		List<String> arguments = List.of("--name", name, "--data-dir", directory.resolve("data").toString(),
-				"--listen-client-urls", clientUrl, "--advertise-client-urls", clientUrl, "--listen-peer-urls",
-				peerUrl(peerPort), "--initial-advertise-peer-urls", peerUrl(peerPort), "--initial-cluster",
-				initialCluster, "--initial-cluster-state", "new", "--initial-cluster-token", clusterToken);
+		List<String> arguments = new ArrayList<>(List.of("--name", name, "--data-dir",
+				directory.resolve("data").toString(), "--listen-client-urls", clientUrls, "--advertise-client-urls",
+				clientUrls, "--listen-peer-urls", peerUrl(peerPort), "--initial-advertise-peer-urls", peerUrl(peerPort),
+				"--initial-cluster", initialCluster, "--initial-cluster-state", "new", "--initial-cluster-token",
+				clusterToken));
+		if (tls != null) {
+			arguments.addAll(List.of("--cert-file", tls.certificates().serverCertificate().toString(), "--key-file",
+					tls.certificates().serverKey().toString()));
+		}
 		ServerRuntime runtime = Runtimes.create(BINARY, PACKAGE, arguments, directory,
 				containerFallback ? () -> new DockerContainer(IMAGE,
 						List.of("/usr/local/bin/etcd", "--name", name, "--data-dir", "/etcd-data",
@@ -84,7 +118,24 @@ public final class EtcdServer extends TestServer {
 								"http://0.0.0.0:2380", "--initial-advertise-peer-urls", "http://127.0.0.1:2380",
 								"--initial-cluster", name + "=http://127.0.0.1:2380"),
 						Map.of(2379, clientPort, 2380, peerPort)) : null);
-		return new EtcdServer(runtime, directory, name, clientPort, peerPort);
+		return new EtcdServer(runtime, directory, name, clientPort, peerPort, (tls != null) ? tls.port() : 0);
+	}
+
+	private static String tlsUrl(int port) {
+		return "https://127.0.0.1:" + port;
+	}
+
+	/**
+	 * The TLS client endpoint of a server started with {@link #startWithTls}:
+	 * {@code https://127.0.0.1:PORT}.
+	 * @return the endpoint
+	 * @throws IllegalStateException if the server has no TLS endpoint
+	 */
+	public String tlsEndpoint() {
+		if (this.tlsPort == 0) {
+			throw new IllegalStateException(this + " was started without TLS");
+		}
+		return tlsUrl(this.tlsPort);
 	}
 
 	/**
@@ -140,6 +191,10 @@ public final class EtcdServer extends TestServer {
 		if (!health.replace(" ", "").contains("\"health\":\"true\"")) {
 			throw new IllegalStateException("/health answered " + health);
 		}
+	}
+
+
+	private record Tls(int port, TestCertificates certificates) {
 	}
 
 }

@@ -54,6 +54,22 @@ public final class NatsServer extends TestServer {
 	}
 
 	/**
+	 * Starts a private server that accepts clients only over TLS, with the server
+	 * certificate of {@code certificates}, and only with the given user and password; the
+	 * caller closes it. Needs the local binary.
+	 * @param certificates the server's certificate and key
+	 * @param user the one user
+	 * @param password its password
+	 * @return the started server, with JetStream ready
+	 */
+	public static NatsServer startSecured(TestCertificates certificates, String user, String password) {
+		return startWithRetries(() -> create("single", Ports.free(),
+				List.of("--tls", "--tlscert", certificates.serverCertificate().toString(), "--tlskey",
+						certificates.serverKey().toString(), "--user", user, "--pass", password),
+				false));
+	}
+
+	/**
 	 * A cluster member (not started yet); clusters need the local binary.
 	 * @param clusterPort this member's route port
 	 * @param routes the route URLs of the other members
@@ -82,6 +98,14 @@ public final class NatsServer extends TestServer {
 	 */
 	public String url() {
 		return "nats://" + host() + ":" + port();
+	}
+
+	/**
+	 * The client URL for jnats over TLS: {@code tls://127.0.0.1:PORT}.
+	 * @return the URL
+	 */
+	public String tlsUrl() {
+		return "tls://" + host() + ":" + port();
 	}
 
 	/**

@@ -1,0 +1,115 @@
+package dev.dlock.testserver;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+
+/**
+ * A throw-away certificate authority and a server certificate for {@code 127.0.0.1} and
+ * {@code localhost}, made with the {@code openssl} command in a temporary folder, for
+ * servers started with TLS.
+ *
+ * @since 0.1.0
+ */
+public final class TestCertificates {
+
+	private final Path directory;
+
+	private TestCertificates(Path directory) {
+		this.directory = directory;
+	}
+
+	/**
+	 * Makes a new authority and server certificate, valid for two days.
+	 * @return the files
+	 * @throws IllegalStateException if {@code openssl} is missing or fails
+	 */
+	public static TestCertificates create() {
+		Path directory = TestServer.newDirectory("tls");
+		try {
+			Files.writeString(directory.resolve("server.ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost\n");
+			openssl(directory, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.crt",
+					"-days", "2", "-subj", "/CN=dlock test CA");
+			openssl(directory, "req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr",
+					"-subj", "/CN=localhost");
+			openssl(directory, "x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key",
+					"-CAcreateserial", "-out", "server.crt", "-days", "2", "-extfile", "server.ext");
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException("Could not write the certificates to " + directory, ex);
+		}
+		return new TestCertificates(directory);
+	}
+
+	/** The authority's certificate (PEM), for clients to trust. */
+	public Path caFile() {
+		return this.directory.resolve("ca.crt");
+	}
+
+	/** The server's certificate (PEM), signed by the authority. */
+	public Path serverCertificate() {
+		return this.directory.resolve("server.crt");
+	}
+
+	/** The server's private key (PEM, unencrypted). */
+	public Path serverKey() {
+		return this.directory.resolve("server.key");
+	}
+
+	/**
+	 * A client TLS context that trusts only the authority.
+	 * @return the context
+	 */
+	public SSLContext clientContext() {
+		try (InputStream in = Files.newInputStream(caFile())) {
+			Certificate ca = CertificateFactory.getInstance("X.509").generateCertificate(in);
+			KeyStore trusted = KeyStore.getInstance(KeyStore.getDefaultType());
+			trusted.load(null, null);
+			trusted.setCertificateEntry("dlock-test-ca", ca);
+			TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+			trust.init(trusted);
+			SSLContext context = SSLContext.getInstance("TLS");
+			context.init(null, trust.getTrustManagers(), null);
+			return context;
+		}
+		catch (IOException | GeneralSecurityException ex) {
+			throw new IllegalStateException("Could not make a TLS context from " + caFile(), ex);
+		}
+	}
+
+	private static void openssl(Path directory, String... arguments) throws IOException {
+		List<String> command = new java.util.ArrayList<>(List.of("openssl"));
+		command.addAll(List.of(arguments));
+		Process process;
+		try {
+			process = new ProcessBuilder(command).directory(directory.toFile()).redirectErrorStream(true).start();
+		}
+		catch (IOException ex) {
+			throw new IllegalStateException("TLS tests need the openssl command (on Debian: apt-get install -y openssl)",
+					ex);
+		}
+		try {
+			String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+			if (!process.waitFor(30, TimeUnit.SECONDS) || process.exitValue() != 0) {
+				throw new IllegalStateException("openssl " + String.join(" ", arguments) + " failed: " + output);
+			}
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new IllegalStateException("Interrupted while running openssl", ex);
+		}
+	}
+
+}
