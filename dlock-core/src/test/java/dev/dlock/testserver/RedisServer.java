@@ -27,6 +27,8 @@ public final class RedisServer extends TestServer {
 
 	private final int clusterBusPort;
 
+	private int tlsPort;
+
 	private RedisServer(ServerRuntime runtime, Path directory, int port, int clusterBusPort) {
 		super(BINARY, runtime, directory, port);
 		this.clusterBusPort = clusterBusPort;
@@ -48,6 +50,24 @@ public final class RedisServer extends TestServer {
 	 */
 	public static RedisServer start() {
 		return startWithRetries(() -> create(List.of(), 0, true));
+	}
+
+	/**
+	 * Starts a private server that also serves clients over TLS, on {@link #tlsUri()}, with
+	 * the server certificate of {@code certificates}; the caller closes it. Needs the local
+	 * binary.
+	 * @param certificates the server's certificate and key
+	 * @return the started server
+	 */
+	public static RedisServer startWithTls(TestCertificates certificates) {
+		return startWithRetries(() -> {
+			int tlsPort = Ports.free();
+			RedisServer server = create(List.of("--tls-port", Integer.toString(tlsPort), "--tls-cert-file",
+					certificates.serverCertificate().toString(), "--tls-key-file", certificates.serverKey().toString(),
+					"--tls-ca-cert-file", certificates.caFile().toString(), "--tls-auth-clients", "no"), 0, false);
+			server.tlsPort = tlsPort;
+			return server;
+		});
 	}
 
 	/** A cluster node (not started yet); clusters need the local binary. */
@@ -80,6 +100,18 @@ public final class RedisServer extends TestServer {
 	 */
 	public String uri() {
 		return "redis://" + host() + ":" + port();
+	}
+
+	/**
+	 * The TLS URI of a server started with {@link #startWithTls}: {@code rediss://127.0.0.1:PORT}.
+	 * @return the URI
+	 * @throws IllegalStateException if the server has no TLS port
+	 */
+	public String tlsUri() {
+		if (this.tlsPort == 0) {
+			throw new IllegalStateException(this + " was started without TLS");
+		}
+		return "rediss://" + host() + ":" + this.tlsPort;
 	}
 
 	/** The cluster bus port of a cluster node, 0 for a standalone server. */
