@@ -39,10 +39,12 @@ import dev.dlock.tck.CuttableBackend.RenewalRecord;
 import dev.dlock.testserver.RedisCluster;
 import dev.dlock.testserver.RedisServer;
 import io.lettuce.core.AbstractRedisClient;
+import io.lettuce.core.AclSetuserArgs;
 import io.lettuce.core.KillArgs;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.sync.RedisCommands;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
@@ -343,6 +345,28 @@ class RedisLockBackendIntegrationTests {
 		LockManager holder = manager(backend(client), Duration.ofSeconds(20), Duration.ofSeconds(20));
 		LockManager waiter = manager(backend(client), Duration.ofSeconds(20), Duration.ofSeconds(20));
 		assertHandOffByWakeUp(holder, waiter, this.key, LockMode.PW, LockMode.EX, connection(master.uri()).sync());
+	}
+
+	@Test
+	void worksAsAnAclUserThatMayOnlyTouchTheKeyPrefixAndItsChannel() throws Exception {
+		RedisServer server = server();
+		String password = "pw-" + UUID.randomUUID();
+		// no access to other keys or channels: everything the backend writes or publishes is under its prefix
+		RedisCommands<String, String> admin = connection(server.uri()).sync();
+		admin.aclSetuser("locks", AclSetuserArgs.Builder.on()
+			.addPassword(password)
+			.resetKeys()
+			.keyPattern(PREFIX + "*")
+			.resetChannels()
+			.channelPattern(PREFIX + "*")
+			.allCommands());
+		RedisURI asLocks = RedisURI.create(server.uri());
+		asLocks.setUsername("locks");
+		asLocks.setPassword(password.toCharArray());
+		RedisClient client = client(asLocks);
+		LockManager holder = manager(backend(client), Duration.ofSeconds(20), Duration.ofSeconds(20));
+		LockManager waiter = manager(backend(client), Duration.ofSeconds(20), Duration.ofSeconds(20));
+		assertHandOffByWakeUp(holder, waiter, this.key, LockMode.PW, LockMode.EX, admin);
 	}
 
 	@Test
