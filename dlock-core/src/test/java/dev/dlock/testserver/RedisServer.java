@@ -70,6 +70,17 @@ public final class RedisServer extends TestServer {
 		});
 	}
 
+	/**
+	 * Starts a private replica of {@code primary}; the caller closes it. Needs the local
+	 * binary.
+	 * @param primary the server to replicate
+	 * @return the started replica (it may still be syncing)
+	 */
+	public static RedisServer startReplicaOf(RedisServer primary) {
+		return startWithRetries(() -> create(List.of("--replicaof", primary.host(), Integer.toString(primary.port())),
+				0, false));
+	}
+
 	/** A cluster node (not started yet); clusters need the local binary. */
 	static RedisServer clusterNode() {
 		// an explicit bus port: the default (port + 10000) could be taken, or be in the ephemeral range

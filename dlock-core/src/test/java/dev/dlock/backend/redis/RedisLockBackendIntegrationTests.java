@@ -348,6 +348,33 @@ class RedisLockBackendIntegrationTests {
 	}
 
 	@Test
+	void afterASentinelFailoverTheBackendFollowsTheNewPrimaryAndWaitersAreStillWoken() throws Exception {
+		RedisServer primary = server();
+		RedisServer replica = RedisServer.startReplicaOf(primary);
+		this.resources.push(replica);
+		await().atMost(Duration.ofSeconds(10))
+			.until(() -> connection(replica.uri()).sync().info("replication").contains("master_link_status:up"));
+		RedisClient client = client(sentinel(primary, "sentinel down-after-milliseconds dlock 1000\n"
+				+ "sentinel failover-timeout dlock 5000\n"));
+		await().atMost(Duration.ofSeconds(10)).ignoreExceptions().until(() -> {
+			try (StatefulRedisConnection<String, String> probe = client.connect()) {
+				return "PONG".equals(probe.sync().ping());
+			}
+		});
+		LockManager holder = manager(backend(client), Duration.ofSeconds(20), Duration.ofSeconds(20));
+		LockManager waiter = manager(backend(client), Duration.ofSeconds(20), Duration.ofSeconds(20));
+		holder.acquire(this.key, LockMode.EX, Duration.ofSeconds(5)).release();
+		primary.kill();
+		// the replica is promoted; the backend's connections follow it (scripts are sent again where missing)
+		await().atMost(Duration.ofSeconds(30))
+			.until(() -> connection(replica.uri()).sync().info("replication").contains("role:master"));
+		String after = this.key + ":after-failover";
+		await().atMost(Duration.ofSeconds(30)).ignoreExceptions().untilAsserted(() -> assertThat(
+				holder.tryAcquire(after + ":probe", LockMode.EX)).hasValueSatisfying(LockHandle::release));
+		assertHandOffByWakeUp(holder, waiter, after, LockMode.PW, LockMode.EX, connection(replica.uri()).sync());
+	}
+
+	@Test
 	void worksAsAnAclUserThatMayOnlyTouchTheKeyPrefixAndItsChannel() throws Exception {
 		RedisServer server = server();
 		String password = "pw-" + UUID.randomUUID();
@@ -416,6 +443,10 @@ class RedisLockBackendIntegrationTests {
 
 	/** Starts a Sentinel (a redis-server in sentinel mode) that monitors the master. */
 	private RedisURI sentinel(RedisServer master) throws IOException {
+		return sentinel(master, "");
+	}
+
+	private RedisURI sentinel(RedisServer master, String moreConfig) throws IOException {
 		Path directory = Files.createTempDirectory("dlock-sentinel-");
 		int port;
 		try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
@@ -423,7 +454,7 @@ class RedisLockBackendIntegrationTests {
 		}
 		Path config = directory.resolve("sentinel.conf");
 		Files.writeString(config, "port " + port + "\nbind 127.0.0.1\ndir " + directory + "\nsentinel monitor dlock "
-				+ master.host() + " " + master.port() + " 1\n");
+				+ master.host() + " " + master.port() + " 1\n" + moreConfig);
 		Process process = new ProcessBuilder("redis-server", config.toString(), "--sentinel").redirectErrorStream(true)
 			.redirectOutput(directory.resolve("sentinel.log").toFile())
 			.start();
