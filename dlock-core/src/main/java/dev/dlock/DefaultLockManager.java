@@ -11,6 +11,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.function.BiConsumer;
 
 import dev.dlock.spi.BackendCapability;
 import dev.dlock.spi.LockBackend;
@@ -117,9 +118,7 @@ final class DefaultLockManager implements LockManager {
 			return CompletableFuture.failedFuture(ex);
 		}
 		CompletableFuture<LockHandle> handle = new CompletableFuture<>();
-		// the caller's continuations run on the callback executor, never on a backend's I/O
-		// thread (a blocking call there could stall or deadlock the client)
-		pending.whenComplete((grant, failure) -> handOver(() -> {
+		BiConsumer<@Nullable Grant, @Nullable Throwable> complete = (grant, failure) -> {
 			if (failure != null) {
 				handle.completeExceptionally(AsyncFailures.toLockException(failure, "Acquiring lock '" + key + "'"));
 			}
@@ -130,7 +129,17 @@ final class DefaultLockManager implements LockManager {
 				// cancelled after the grant was made: nobody else can release it
 				grant.releaseHold();
 			}
-		}));
+		};
+		if (pending.isDone()) {
+			// decided on the caller's thread: the caller's continuations may run on it
+			pending.whenComplete(complete);
+		}
+		else {
+			// decided later on a backend's thread: the caller's continuations run on the
+			// callback executor instead (a blocking call on an I/O thread could stall or
+			// deadlock the client)
+			pending.whenComplete((grant, failure) -> handOver(() -> complete.accept(grant, failure)));
+		}
 		handle.whenComplete((result, failure) -> {
 			if (handle.isCancelled()) {
 				pending.cancel(false);

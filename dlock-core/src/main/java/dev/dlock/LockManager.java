@@ -83,8 +83,9 @@ public interface LockManager extends AutoCloseable {
 	/**
 	 * Acquires a lock without blocking the calling thread. The future completes with the
 	 * handle, or exceptionally with {@link LockAcquisitionTimeoutException} or
-	 * {@link LockBackendException}, on the callback executor
-	 * ({@link LockManagerBuilder#callbackExecutor}), never on a backend client's I/O thread.
+	 * {@link LockBackendException}: at once when the backend decides on the calling thread,
+	 * otherwise on the callback executor ({@link LockManagerBuilder#callbackExecutor}), never
+	 * on a backend client's I/O thread.
 	 * Cancelling the future withdraws the request; a lock granted after cancellation is
 	 * released.
 	 * @param key the lock key

@@ -259,20 +259,32 @@ class DefaultLockManagerTests {
 	}
 
 	@Test
-	void anAsyncAcquireCompletesOnTheCallbackExecutorNotOnTheBackendsThread() {
+	void anAsyncAcquireDecidedLaterCompletesOnTheCallbackExecutorNotOnTheDecidingThread() {
+		LockHandle held = manager().tryAcquire("k", LockMode.EX).orElseThrow();
 		List<Runnable> callbacks = new ArrayList<>();
-		CompletableFuture<LockHandle> handle = manager(new CuttableBackend(this.server), callbacks::add).acquireAsync("k", LockMode.EX,
-				LockOptions.waitTime(Duration.ofSeconds(5)));
-		assertThat(handle).as("granted by the backend, not yet handed over").isNotDone();
+		CompletableFuture<LockHandle> handle = manager(new CuttableBackend(this.server), callbacks::add)
+			.acquireAsync("k", LockMode.EX, LockOptions.waitTime(Duration.ofSeconds(5)));
+		held.release();
+		assertThat(handle).as("granted on the releasing thread, not yet handed over").isNotDone();
 		callbacks.forEach(Runnable::run);
 		assertThat(handle).isCompleted();
 	}
 
 	@Test
+	void anAsyncAcquireDecidedAtOnceCompletesOnTheCallersThread() {
+		CompletableFuture<LockHandle> handle = manager(new CuttableBackend(this.server), (task) -> {
+			throw new AssertionError("no hand-over expected");
+		}).acquireAsync("k", LockMode.EX, LockOptions.waitTime(Duration.ofSeconds(5)));
+		assertThat(handle).isCompleted();
+	}
+
+	@Test
 	void anAsyncAcquireCancelledAfterItsGrantReleasesTheLock() {
+		LockHandle held = manager().tryAcquire("k", LockMode.EX).orElseThrow();
 		List<Runnable> callbacks = new ArrayList<>();
-		CompletableFuture<LockHandle> handle = manager(new CuttableBackend(this.server), callbacks::add).acquireAsync("k", LockMode.EX,
-				LockOptions.waitTime(Duration.ofSeconds(5)));
+		CompletableFuture<LockHandle> handle = manager(new CuttableBackend(this.server), callbacks::add)
+			.acquireAsync("k", LockMode.EX, LockOptions.waitTime(Duration.ofSeconds(5)));
+		held.release();
 		assertThat(manager().tryAcquire("k", LockMode.EX)).as("granted").isEmpty();
 		handle.cancel(false);
 		callbacks.forEach(Runnable::run);
