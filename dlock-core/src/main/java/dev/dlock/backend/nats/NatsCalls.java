@@ -99,9 +99,15 @@ final class NatsCalls {
 
 	/**
 	 * Completes a result on the executor, for code outside the backend (the engine, and
-	 * through it a user's callbacks), which may block.
+	 * through it a user's callbacks), which may block. A result that is already there when
+	 * the call returns is given back as it is: it was computed on the caller's own thread,
+	 * so whatever the caller runs next runs there anyway (a decision from the watcher's copy,
+	 * as after a wake-up, needs no further thread).
 	 */
 	<T> CompletableFuture<T> handOver(CompletableFuture<T> internal) {
+		if (internal.isDone()) {
+			return internal;
+		}
 		CompletableFuture<T> result = new CompletableFuture<>();
 		internal.whenComplete((value, failure) -> {
 			Runnable complete = () -> {
