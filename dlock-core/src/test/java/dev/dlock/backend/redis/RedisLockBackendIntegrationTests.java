@@ -353,7 +353,8 @@ class RedisLockBackendIntegrationTests {
 		RedisServer replica = RedisServer.startReplicaOf(primary);
 		this.resources.push(replica);
 		await().atMost(Duration.ofSeconds(10))
-			.until(() -> connection(replica.uri()).sync().info("replication").contains("master_link_status:up"));
+			.ignoreExceptions()
+			.until(() -> replication(replica).contains("master_link_status:up"));
 		RedisClient client = client(sentinel(primary, "sentinel down-after-milliseconds dlock 1000\n"
 				+ "sentinel failover-timeout dlock 5000\n"));
 		await().atMost(Duration.ofSeconds(10)).ignoreExceptions().until(() -> {
@@ -365,9 +366,11 @@ class RedisLockBackendIntegrationTests {
 		LockManager waiter = manager(backend(client), Duration.ofSeconds(20), Duration.ofSeconds(20));
 		holder.acquire(this.key, LockMode.EX, Duration.ofSeconds(5)).release();
 		primary.kill();
-		// the replica is promoted; the backend's connections follow it (scripts are sent again where missing)
+		// the replica is promoted (Sentinel then disconnects its clients); the backend's connections follow
+		// it, and scripts are sent again where missing
 		await().atMost(Duration.ofSeconds(30))
-			.until(() -> connection(replica.uri()).sync().info("replication").contains("role:master"));
+			.ignoreExceptions()
+			.until(() -> replication(replica).contains("role:master"));
 		String after = this.key + ":after-failover";
 		await().atMost(Duration.ofSeconds(30)).ignoreExceptions().untilAsserted(() -> assertThat(
 				holder.tryAcquire(after + ":probe", LockMode.EX)).hasValueSatisfying(LockHandle::release));
@@ -444,6 +447,17 @@ class RedisLockBackendIntegrationTests {
 	/** Starts a Sentinel (a redis-server in sentinel mode) that monitors the master. */
 	private RedisURI sentinel(RedisServer master) throws IOException {
 		return sentinel(master, "");
+	}
+
+	/** {@code INFO replication} of a server, over a connection of its own. */
+	private static String replication(RedisServer server) {
+		RedisClient client = RedisClient.create(server.uri());
+		try (StatefulRedisConnection<String, String> connection = client.connect()) {
+			return connection.sync().info("replication");
+		}
+		finally {
+			client.shutdown();
+		}
 	}
 
 	private RedisURI sentinel(RedisServer master, String moreConfig) throws IOException {
