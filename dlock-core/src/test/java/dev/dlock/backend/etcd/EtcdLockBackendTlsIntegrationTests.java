@@ -4,9 +4,9 @@ import java.time.Duration;
 import java.util.UUID;
 
 import dev.dlock.LockBackendException;
-import dev.dlock.LockHandle;
 import dev.dlock.LockManager;
 import dev.dlock.LockMode;
+import dev.dlock.tck.SharedAndExclusive;
 import dev.dlock.testserver.EtcdServer;
 import dev.dlock.testserver.TestCertificates;
 import org.junit.jupiter.api.AfterAll;
@@ -45,11 +45,7 @@ class EtcdLockBackendTlsIntegrationTests {
 		try (EtcdLockBackend first = trusting(certificates); EtcdLockBackend second = trusting(certificates);
 				LockManager holder = LockManager.builder(first).build();
 				LockManager waiter = LockManager.builder(second).build()) {
-			LockHandle held = holder.acquire(key, LockMode.PW, WAIT);
-			assertThat(waiter.tryAcquire(key, LockMode.EX)).isEmpty();
-			waiter.tryAcquire(key, LockMode.CR).orElseThrow().release();
-			held.release();
-			waiter.acquire(key, LockMode.EX, WAIT).release();
+			SharedAndExclusive.check(holder, waiter, key, WAIT);
 			assertThat(first.health().get().up()).isTrue();
 		}
 	}

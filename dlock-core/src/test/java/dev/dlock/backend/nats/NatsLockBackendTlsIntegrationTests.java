@@ -4,9 +4,8 @@ import java.time.Duration;
 import java.util.UUID;
 
 import dev.dlock.LockBackendException;
-import dev.dlock.LockHandle;
 import dev.dlock.LockManager;
-import dev.dlock.LockMode;
+import dev.dlock.tck.SharedAndExclusive;
 import dev.dlock.testserver.NatsServer;
 import dev.dlock.testserver.TestCertificates;
 import org.junit.jupiter.api.AfterAll;
@@ -51,11 +50,7 @@ class NatsLockBackendTlsIntegrationTests {
 				NatsLockBackend second = backend(certificates, PASSWORD);
 				LockManager holder = LockManager.builder(first).build();
 				LockManager waiter = LockManager.builder(second).build()) {
-			LockHandle held = holder.acquire(key, LockMode.PW, WAIT);
-			assertThat(waiter.tryAcquire(key, LockMode.EX)).isEmpty();
-			waiter.tryAcquire(key, LockMode.CR).orElseThrow().release();
-			held.release();
-			waiter.acquire(key, LockMode.EX, WAIT).release();
+			SharedAndExclusive.check(holder, waiter, key, WAIT);
 			assertThat(first.health().get().up()).isTrue();
 		}
 	}

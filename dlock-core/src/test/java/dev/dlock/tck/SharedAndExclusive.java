@@ -1,0 +1,40 @@
+package dev.dlock.tck;
+
+import java.time.Duration;
+
+import dev.dlock.LockHandle;
+import dev.dlock.LockManager;
+import dev.dlock.LockMode;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * A short check that two managers see each other's locks, for backends set up in a
+ * special way (TLS, credentials): a protected write excludes an exclusive request and
+ * admits a concurrent read, and once released the exclusive request is granted.
+ *
+ * @since 0.1.0
+ */
+public final class SharedAndExclusive {
+
+	private SharedAndExclusive() {
+	}
+
+	/**
+	 * Runs the check on a key that nobody else uses.
+	 * @param holder the manager that takes the protected write
+	 * @param other the manager that asks for the exclusive lock and the concurrent read
+	 * @param key the lock key
+	 * @param wait how long the final exclusive request may wait
+	 * @throws InterruptedException if interrupted while waiting
+	 */
+	public static void check(LockManager holder, LockManager other, String key, Duration wait)
+			throws InterruptedException {
+		LockHandle held = holder.acquire(key, LockMode.PW, wait);
+		assertThat(other.tryAcquire(key, LockMode.EX)).as("EX while PW is held").isEmpty();
+		other.tryAcquire(key, LockMode.CR).orElseThrow(() -> new AssertionError("CR while PW is held")).release();
+		held.release();
+		other.acquire(key, LockMode.EX, wait).release();
+	}
+
+}
