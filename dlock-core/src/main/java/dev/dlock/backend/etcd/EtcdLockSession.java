@@ -268,8 +268,7 @@ final class EtcdLockSession implements LockSession {
 				EtcdLayout.Queue queue = EtcdLayout.queue(response.getKvs(), entry.key(), entry.ticket(),
 						this.departing);
 				if (!queue.ownEntryPresent()) {
-					this.entries.remove(request.ownerId(), entry);
-					this.slots.free(request);
+					forgetGone(entry);
 					return QueueState.GONE;
 				}
 				EtcdLayout.Slot blocker = GrantRule.blocker(queue.earlier(), request.mode(), EtcdLayout.Slot::mode);
@@ -413,8 +412,7 @@ final class EtcdLockSession implements LockSession {
 		CompletableFuture<Set<QueueEntry>> result = CompletableFuture.allOf(rounds).thenApply((done) -> {
 			for (QueueEntry entry : lost) {
 				// etcd deleted them with their lease
-				this.entries.remove(entry.request().ownerId(), entry);
-				this.slots.free(entry.request());
+				forgetGone((EtcdQueueEntry) entry);
 			}
 			if (!lost.isEmpty()) {
 				logger.warn("The etcd session lease was lost; {} lock entries are gone with it", lost.size());
@@ -443,14 +441,12 @@ final class EtcdLockSession implements LockSession {
 				continue;
 			}
 			if (entry.lease().isDead()) {
-				this.entries.remove(entry.request().ownerId(), entry);
-				this.slots.free(entry.request());
+				forgetGone(entry);
 			}
 			else if (now - entry.validBound() >= 0) {
 				deleteEntry(entry.key(), entry.ticket()).whenComplete((deleted, failure) -> {
 					if (failure == null) {
-						this.entries.remove(entry.request().ownerId(), entry);
-						this.slots.free(entry.request());
+						forgetGone(entry);
 						logger.debug("Deleted the abandoned entry of lock '{}' ({}) with token {}",
 								entry.request().key(), entry.request().mode(), entry.ticket());
 					}
@@ -467,22 +463,26 @@ final class EtcdLockSession implements LockSession {
 			return CompletableFuture.completedFuture(null);
 		}
 		EtcdQueueEntry known = this.entries.get(request.ownerId());
+		CompletableFuture<Void> removal;
 		if (known != null) {
 			this.departing.departing(key, known.ticket());
+			removal = deleteEntry(key, known.ticket())
+				.whenComplete((deleted, failure) -> this.departing.settled(key, known.ticket()))
+				.thenAccept((deleted) -> forgetGone(known));
 		}
-		CompletableFuture<Void> removal = ((known != null) ? deleteEntry(key, known.ticket())
-				: timed(this.client.getKVClient().delete(key, DeleteOption.DEFAULT), this.requestTimeout)
-					.thenApply((deleted) -> (Void) null))
-			.thenAccept((deleted) -> {
-				if (known != null) {
-					this.entries.remove(request.ownerId(), known);
-				}
-				this.slots.free(request);
-			});
-		if (known != null) {
-			removal.whenComplete((removed, failure) -> this.departing.settled(key, known.ticket()));
+		else {
+			// no entry is known (its enqueue is under way or got no answer): one under this
+			// request's slot key can only be its own
+			removal = timed(this.client.getKVClient().delete(key, DeleteOption.DEFAULT), this.requestTimeout)
+				.thenAccept((deleted) -> this.slots.free(request));
 		}
 		return EtcdFailures.mapped(removal, "Removing lock '" + request.key() + "' in mode " + request.mode());
+	}
+
+	/** Forgets an entry that is known to be gone from etcd, and frees its key for the session. */
+	private void forgetGone(EtcdQueueEntry entry) {
+		this.entries.remove(entry.request().ownerId(), entry);
+		this.slots.free(entry.request());
 	}
 
 	/** Deletes an entry only if it is still the one with this create revision. */
