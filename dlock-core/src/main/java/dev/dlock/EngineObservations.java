@@ -19,7 +19,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Starts and stops the engine's observations: {@code dlock.acquire}, {@code dlock.hold}
- * and {@code dlock.renew}. With the no-op registry every call is nearly free.
+ * and {@code dlock.renew}. With the no-op registry every call is nearly free: contexts are
+ * made only for a registry that records.
  */
 final class EngineObservations {
 
@@ -44,9 +45,8 @@ final class EngineObservations {
 	}
 
 	Observation startAcquisition(String key, LockMode mode) {
-		LockAcquisitionContext context = new LockAcquisitionContext(this.backend, key, mode);
 		return LockObservationDocumentation.ACQUIRE
-			.observation(this.acquisitionConvention, DefaultLockAcquisitionConvention.INSTANCE, () -> context,
+			.observation(this.acquisitionConvention, DefaultLockAcquisitionConvention.INSTANCE, () -> new LockAcquisitionContext(this.backend, key, mode),
 					this.registry)
 			.start();
 	}
@@ -85,9 +85,8 @@ final class EngineObservations {
 	}
 
 	Observation startHold(String key, LockMode mode, long token) {
-		LockHoldContext context = new LockHoldContext(this.backend, key, mode, token);
 		return LockObservationDocumentation.HOLD
-			.observation(this.holdConvention, DefaultLockHoldConvention.INSTANCE, () -> context, this.registry)
+			.observation(this.holdConvention, DefaultLockHoldConvention.INSTANCE, () -> new LockHoldContext(this.backend, key, mode, token), this.registry)
 			.start();
 	}
 
@@ -102,9 +101,8 @@ final class EngineObservations {
 	}
 
 	Observation startRenewal(int entries) {
-		LockRenewalContext context = new LockRenewalContext(this.backend, entries);
 		return LockObservationDocumentation.RENEW
-			.observation(this.renewalConvention, DefaultLockRenewalConvention.INSTANCE, () -> context,
+			.observation(this.renewalConvention, DefaultLockRenewalConvention.INSTANCE, () -> new LockRenewalContext(this.backend, entries),
 					this.registry)
 			.start();
 	}
