@@ -12,6 +12,7 @@ import dev.dlock.benchmarks.Measure.Round;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KV;
+import io.etcd.jetcd.Watch;
 import io.etcd.jetcd.op.Cmp;
 import io.etcd.jetcd.op.CmpTarget;
 import io.etcd.jetcd.op.Op;
@@ -21,10 +22,16 @@ import io.etcd.jetcd.options.PutOption;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.pubsub.RedisPubSubAdapter;
+import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.nats.client.Connection;
 import io.nats.client.KeyValue;
 import io.nats.client.KeyValueManagement;
 import io.nats.client.Nats;
+import io.nats.client.api.KeyValueEntry;
+import io.nats.client.api.KeyValueWatchOption;
+import io.nats.client.api.KeyValueWatcher;
+import io.nats.client.impl.NatsKeyValueWatchSubscription;
 import io.nats.client.api.KeyValueConfiguration;
 import io.nats.client.api.StorageType;
 
@@ -69,6 +76,16 @@ final class Floors {
 	 * threads), so this is the like-for-like floor of a hand-off.
 	 */
 	static final String AFTER_PAUSE = " after a pause";
+
+	/**
+	 * A write after the hand-off's idle pause, pushed by the server to a second client that
+	 * wakes a parked thread: the floor of any hand-off with pushed wake-ups (see
+	 * {@link WakeUpFloor}).
+	 */
+	static final String WAKE_UP = "pushed wake-up after a pause";
+
+	/** Redis: what a release does, a delete and a publish, in one script. */
+	static final String RELEASE_SCRIPT = "redis.call('del', KEYS[1]) return redis.call('publish', ARGV[1], ARGV[2])";
 
 	static final String LOCK_SCRIPT = "if redis.call('set', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end return 0";
 
@@ -133,6 +150,27 @@ final class Floors {
 				check(locked == 1 && unlocked == 1, "the raw Redis lock scripts");
 			});
 			addPair("redis", EVALSHA, EVALSHA_PAIR, pair);
+			redisWakeUp(redis);
+		}
+	}
+
+	private void redisWakeUp(RedisCommands<String, String> redis) throws Exception {
+		String channel = "bench:wake-up:" + UUID.randomUUID();
+		String release = redis.scriptLoad(RELEASE_SCRIPT);
+		String[] keys = { channel + ":key" };
+		WakeUpFloor floor = new WakeUpFloor();
+		try (StatefulRedisPubSubConnection<String, String> subscriber = this.servers.redisClient().connectPubSub()) {
+			subscriber.addListener(new RedisPubSubAdapter<>() {
+				@Override
+				public void message(String from, String message) {
+					floor.told();
+				}
+			});
+			subscriber.sync().subscribe(channel);
+			addWakeUp("redis", floor.measure(this.settings, () -> {
+				Long subscribers = redis.evalsha(release, ScriptOutputType.INTEGER, keys, channel, "released");
+				check(subscribers == 1, "the raw Redis release script");
+			}));
 		}
 	}
 
@@ -160,6 +198,17 @@ final class Floors {
 				check(created && deleted == 1, "the raw etcd transaction");
 			});
 			addPair("etcd", TXN, TXN_PAIR, pair);
+			etcdWakeUp(kv);
+		}
+	}
+
+	private void etcdWakeUp(KV kv) throws Exception {
+		ByteSequence key = bytes("bench/wake-up/" + UUID.randomUUID());
+		ByteSequence value = bytes("released");
+		WakeUpFloor floor = new WakeUpFloor();
+		try (Client watching = Client.builder().endpoints(this.servers.etcdEndpoint()).build();
+				Watch.Watcher watcher = watching.getWatchClient().watch(key, (response) -> floor.told())) {
+			addWakeUp("etcd", floor.measure(this.settings, () -> kv.put(key, value).get()));
 		}
 	}
 
@@ -193,11 +242,37 @@ final class Floors {
 					kv.delete(key);
 				});
 				addPair("nats", KV_CREATE, KV_PAIR, pair);
+				natsWakeUp(kv, bucket, value);
 			}
 			finally {
 				management.delete(bucket);
 			}
 		}
+	}
+
+	private void natsWakeUp(KeyValue kv, String bucket, byte[] value) throws Exception {
+		WakeUpFloor floor = new WakeUpFloor();
+		try (Connection watching = Nats.connect(this.servers.natsUrl())) {
+			KeyValueWatcher watcher = new KeyValueWatcher() {
+				@Override
+				public void watch(KeyValueEntry entry) {
+					floor.told();
+				}
+
+				@Override
+				public void endOfData() {
+				}
+			};
+			try (NatsKeyValueWatchSubscription subscription = watching.keyValue(bucket)
+				.watch("wake-up", watcher, KeyValueWatchOption.UPDATES_ONLY)) {
+				addWakeUp("nats", floor.measure(this.settings, () -> kv.put("wake-up", value)));
+			}
+		}
+	}
+
+	private void addWakeUp(String server, double[][] p50AndP99) {
+		this.results.add(Figure.FLOOR, server, WAKE_UP, "p50", "ms", Better.LOWER, p50AndP99[0]);
+		this.results.add(Figure.FLOOR, server, WAKE_UP, "p99", "ms", Better.LOWER, p50AndP99[1]);
 	}
 
 	private void addLatency(String server, String operation, List<Round> rounds) {

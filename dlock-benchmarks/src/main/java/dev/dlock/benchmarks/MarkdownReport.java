@@ -228,7 +228,10 @@ final class MarkdownReport {
 					+ "run lock+unlock on 16 threads over one Lettuce connection. The rows \"after a pause\" send "
 					+ "each hand-off's round trip after the hand-off's own idle pause (5–105 ms): on a virtual "
 					+ "machine a round trip after such a pause costs several times one sent back to back, so they "
-					+ "are the like-for-like floor of a hand-off.";
+					+ "are the like-for-like floor of a hand-off. A \"pushed wake-up after a pause\" is, after the "
+					+ "same pause, one client's write (Redis: a delete-and-publish script; etcd: a put; NATS: a KV "
+					+ "put) pushed by the server to a second client (a pub/sub subscription, a watch, a KV watcher) "
+					+ "whose I/O thread wakes a parked thread: the least a hand-off with pushed wake-ups can take.";
 			case Uncontended.SECTION -> "One thread, one client, one key. ops/s counts acquire+release pairs.";
 			case HandOff.SECTION -> "Time from the holder's release call to the waiter's acquire returning. "
 					+ "Requests per hand-off: all server requests during the round (the release, the waiter's "

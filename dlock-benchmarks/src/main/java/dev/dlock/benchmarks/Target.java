@@ -49,15 +49,18 @@ record Target(int issue, String server, String text, String how, double ratio, d
 		targets.add(new Target(3, "redis", "hand-off p50 ≤ 3x a raw PING", "dlock hand-off p50 ÷ PING p50",
 				r.ratio(r.dlock(HandOff.SECTION, "redis", "p50"), r.floor("redis", Floors.PING, "p50")), 3, true));
 		targets.add(likeForLike(r, 3, "redis", "PING", 3));
+		targets.add(pushedFloor(r, 3, "redis", "PING", 3));
 		targets.add(new Target(3, "redis", "hand-off at least 2x faster than Redisson",
 				"Redisson hand-off p50 ÷ dlock hand-off p50",
 				r.ratio(r.peer(HandOff.SECTION, "redis", "Redisson RLock", "p50"), r.dlock(HandOff.SECTION, "redis", "p50")),
 				2, false));
+		targets.add(pushedAgainstPeer(r, 3, "redis", "Redisson RLock", 2));
 		targets.add(new Target(3, "redis", "hand-off at least 2x faster than Spring Integration (its faster, pub/sub type)",
 				"Spring Integration pub/sub hand-off p50 ÷ dlock hand-off p50",
 				r.ratio(r.peer(HandOff.SECTION, "redis", "Spring Integration pub/sub", "p50"),
 						r.dlock(HandOff.SECTION, "redis", "p50")),
 				2, false));
+		targets.add(pushedAgainstPeer(r, 3, "redis", "Spring Integration pub/sub", 2));
 		targets.add(new Target(3, "redis", "16 threads on distinct keys over one client ≥ 3x the one-thread figure",
 				"dlock 16-thread ops/s ÷ 1-thread ops/s (same rounds)",
 				r.value(r.dlock(Pipelining.SECTION, "redis", "16 threads ÷ 1 thread")), 3, false));
@@ -72,6 +75,7 @@ record Target(int issue, String server, String text, String how, double ratio, d
 		targets.add(new Target(4, "etcd", "hand-off p50 ≤ 3x a raw put", "dlock hand-off p50 ÷ put p50",
 				r.ratio(r.dlock(HandOff.SECTION, "etcd", "p50"), r.floor("etcd", Floors.PUT, "p50")), 3, true));
 		targets.add(likeForLike(r, 4, "etcd", "put", 3));
+		targets.add(pushedFloor(r, 4, "etcd", "put", 3));
 		targets.add(new Target(4, "etcd", "hand-off at least 10x faster than jetcd Lock",
 				"jetcd Lock hand-off p50 ÷ dlock hand-off p50",
 				r.ratio(r.peer(HandOff.SECTION, "etcd", "jetcd Lock", "p50"), r.dlock(HandOff.SECTION, "etcd", "p50")),
@@ -83,6 +87,7 @@ record Target(int issue, String server, String text, String how, double ratio, d
 		targets.add(new Target(5, "nats", "hand-off p50 ≤ 4x a raw KV compare-and-set", "dlock hand-off p50 ÷ KV CAS p50",
 				r.ratio(r.dlock(HandOff.SECTION, "nats", "p50"), r.floor("nats", Floors.KV_CAS, "p50")), 4, true));
 		targets.add(likeForLike(r, 5, "nats", "KV compare-and-set", 4));
+		targets.add(pushedFloor(r, 5, "nats", "KV compare-and-set", 4));
 		return targets;
 	}
 
@@ -96,6 +101,29 @@ record Target(int issue, String server, String text, String how, double ratio, d
 				+ " after the same idle pause)", "dlock hand-off p50 ÷ " + Floors.roundTripAfterPause(server) + " p50",
 				r.ratio(r.dlock(HandOff.SECTION, server, "p50"), r.floor(server, Floors.roundTripAfterPause(server), "p50")),
 				limit, true);
+	}
+
+	/**
+	 * The hand-off bound applied to the raw pushed wake-up instead of dlock (see
+	 * {@link WakeUpFloor}): where even that is above the bound, no design that pushes
+	 * wake-ups can meet it on this machine.
+	 */
+	private static Target pushedFloor(Lookup r, int issue, String server, String roundTrip, double limit) {
+		return new Target(issue, server, "  (any pushed design: the raw pushed wake-up after the same pause against a "
+				+ "raw " + roundTrip + ")", Floors.WAKE_UP + " p50 ÷ " + Floors.roundTrip(server) + " p50",
+				r.ratio(r.floor(server, Floors.WAKE_UP, "p50"), r.floor(server, Floors.roundTrip(server), "p50")), limit,
+				true);
+	}
+
+	/**
+	 * How much faster than a peer any design that pushes wake-ups could be here: the peer's
+	 * hand-off against the raw pushed wake-up (see {@link WakeUpFloor}).
+	 */
+	private static Target pushedAgainstPeer(Lookup r, int issue, String server, String peer, double limit) {
+		return new Target(issue, server, "  (any pushed design: " + peer + " hand-off against the raw pushed wake-up "
+				+ "after the same pause)", peer + " hand-off p50 ÷ " + Floors.WAKE_UP + " p50",
+				r.ratio(r.peer(HandOff.SECTION, server, peer, "p50"), r.floor(server, Floors.WAKE_UP, "p50")), limit,
+				false);
 	}
 
 	private record Lookup(Results results) {

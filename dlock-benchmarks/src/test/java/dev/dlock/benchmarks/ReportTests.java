@@ -4,6 +4,7 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 import javax.xml.parsers.DocumentBuilderFactory;
@@ -15,6 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.w3c.dom.Document;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 class ReportTests {
 
@@ -34,6 +36,25 @@ class ReportTests {
 			.contains("| #3 | redis | hand-off p50 ≤ 3x a raw PING | **2.50x** |")
 			.contains("| hand-off | redis | p50 | 0.250 ms | PING p50: 0.100 | 2.50x | Redisson RLock: 0.800 | 0.31x |")
 			.contains("| cores | 2 |");
+	}
+
+	@Test
+	void pushedWakeUpFloorBoundsWhatAnyPushedDesignCanReach() {
+		this.results.add(Figure.FLOOR, "redis", Floors.WAKE_UP, "p50", "ms", Better.LOWER, new double[] { 0.4 });
+		List<Target> targets = Target.evaluate(this.results);
+		assertThat(targets).filteredOn((target) -> target.server().equals("redis")
+				&& target.text().contains("raw pushed wake-up after the same pause against"))
+			.singleElement()
+			.satisfies((target) -> {
+				assertThat(target.ratio()).isCloseTo(4.0, within(1e-9));
+				assertThat(target.met()).isFalse();
+			});
+		assertThat(targets).filteredOn((target) -> target.text().contains("Redisson RLock hand-off against"))
+			.singleElement()
+			.satisfies((target) -> {
+				assertThat(target.ratio()).isCloseTo(2.0, within(1e-9));
+				assertThat(target.met()).isTrue();
+			});
 	}
 
 	@Test
