@@ -8,12 +8,14 @@ local q, x = KEYS[1], KEYS[2]
 local member, channel, resource, matrix = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local own = redis.call('ZSCORE', q, member)
 if own then
-	redis.call('ZREM', q, member)
-	redis.call('ZREM', x, member)
-	if redis.call('EXISTS', q) == 0 then
-		-- the last entry: nothing left to sweep or to wake, and the keys are gone with it
+	if redis.call('ZCARD', q) == 1 then
+		-- the last entry: nothing left to sweep or to wake, and the keys go with it (x holds the
+		-- same members as q)
+		redis.call('DEL', q, x)
 		return 1
 	end
+	redis.call('ZREM', q, member)
+	redis.call('ZREM', x, member)
 end
 local nowMs = clock()
 local removed = {}
