@@ -1,5 +1,8 @@
 package dev.dlock.testserver;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -67,6 +70,35 @@ public final class NatsServer extends TestServer {
 				List.of("--tls", "--tlscert", certificates.serverCertificate().toString(), "--tlskey",
 						certificates.serverKey().toString(), "--user", user, "--pass", password),
 				false));
+	}
+
+	/**
+	 * Starts a private server that accepts only clients that present the given token; the
+	 * caller closes it. Needs the local binary.
+	 * @param token the token
+	 * @return the started server, with JetStream ready
+	 */
+	public static NatsServer startWithToken(String token) {
+		return startWithRetries(() -> create("single", Ports.free(), List.of("--auth", token), false));
+	}
+
+	/**
+	 * Starts a private server that accepts only the user of the given NKey (who proves it
+	 * by signing the server's nonce, as a credentials file lets jnats do); the caller
+	 * closes it. Needs the local binary.
+	 * @param userPublicKey the user's public NKey ({@code U...})
+	 * @return the started server, with JetStream ready
+	 */
+	public static NatsServer startWithNkeyUser(String userPublicKey) {
+		Path configuration = newDirectory("nats-config").resolve("nkey-user.conf");
+		try {
+			Files.writeString(configuration, "authorization {\n  users = [ { nkey: \"" + userPublicKey + "\" } ]\n}\n");
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+		return startWithRetries(
+				() -> create("single", Ports.free(), List.of("-c", configuration.toString()), false));
 	}
 
 	/**
