@@ -71,12 +71,26 @@ public final class EtcdServer extends TestServer {
 	 * @return the started server
 	 */
 	public static EtcdServer startWithTls(TestCertificates certificates) {
+		return startWithTls(certificates, false);
+	}
+
+	/**
+	 * Like {@link #startWithTls}, but the TLS endpoint also demands a client certificate
+	 * signed by the authority of {@code certificates} (mutual TLS).
+	 * @param certificates the authority and the server's certificate and key
+	 * @return the started server
+	 */
+	public static EtcdServer startWithMutualTls(TestCertificates certificates) {
+		return startWithTls(certificates, true);
+	}
+
+	private static EtcdServer startWithTls(TestCertificates certificates, boolean clientCertificates) {
 		return startWithRetries(() -> {
 			int clientPort = Ports.free();
 			int peerPort = Ports.free();
 			int tlsPort = Ports.free();
 			return create("single", clientPort, peerPort, "single=" + peerUrl(peerPort), "single-" + peerPort, false,
-					new Tls(tlsPort, certificates));
+					new Tls(tlsPort, certificates, clientCertificates));
 		});
 	}
 
@@ -109,6 +123,9 @@ public final class EtcdServer extends TestServer {
 		if (tls != null) {
 			arguments.addAll(List.of("--cert-file", tls.certificates().serverCertificate().toString(), "--key-file",
 					tls.certificates().serverKey().toString()));
+			if (tls.clientCertificates()) {
+				arguments.addAll(List.of("--client-cert-auth", "--trusted-ca-file", tls.certificates().caFile().toString()));
+			}
 		}
 		ServerRuntime runtime = Runtimes.create(BINARY, PACKAGE, arguments, directory,
 				containerFallback ? () -> new DockerContainer(IMAGE,
@@ -194,7 +211,7 @@ public final class EtcdServer extends TestServer {
 	}
 
 
-	private record Tls(int port, TestCertificates certificates) {
+	private record Tls(int port, TestCertificates certificates, boolean clientCertificates) {
 	}
 
 }

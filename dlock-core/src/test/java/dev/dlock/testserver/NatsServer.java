@@ -73,6 +73,21 @@ public final class NatsServer extends TestServer {
 	}
 
 	/**
+	 * Starts a private server that accepts clients only over TLS and only with a client
+	 * certificate signed by the authority of {@code certificates} (mutual TLS); the caller
+	 * closes it. Needs the local binary.
+	 * @param certificates the authority and the server's certificate and key
+	 * @return the started server, with JetStream ready
+	 */
+	public static NatsServer startWithMutualTls(TestCertificates certificates) {
+		return startWithRetries(() -> create("single", Ports.free(),
+				List.of("--tls", "--tlscert", certificates.serverCertificate().toString(), "--tlskey",
+						certificates.serverKey().toString(), "--tlsverify", "--tlscacert",
+						certificates.caFile().toString()),
+				false));
+	}
+
+	/**
 	 * Starts a private server that accepts only clients that present the given token; the
 	 * caller closes it. Needs the local binary.
 	 * @param token the token

@@ -7,19 +7,25 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
 import java.security.KeyStore;
+import java.security.PrivateKey;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
+import java.security.spec.PKCS8EncodedKeySpec;
+import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
+import javax.net.ssl.KeyManager;
+import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 
 /**
- * A throw-away certificate authority and a server certificate for {@code 127.0.0.1} and
- * {@code localhost}, made with the {@code openssl} command in a temporary folder, for
- * servers started with TLS.
+ * A throw-away certificate authority, a server certificate for {@code 127.0.0.1} and
+ * {@code localhost} and a client certificate, made with the {@code openssl} command in a
+ * temporary folder, for servers started with TLS (and, for mutual TLS, clients).
  *
  * @since 0.1.0
  */
@@ -32,7 +38,7 @@ public final class TestCertificates {
 	}
 
 	/**
-	 * Makes a new authority and server certificate, valid for two days.
+	 * Makes a new authority, server certificate and client certificate, valid for two days.
 	 * @return the files
 	 * @throws IllegalStateException if {@code openssl} is missing or fails
 	 */
@@ -46,6 +52,11 @@ public final class TestCertificates {
 					"-subj", "/CN=localhost");
 			openssl(directory, "x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key",
 					"-CAcreateserial", "-out", "server.crt", "-days", "2", "-extfile", "server.ext");
+			Files.writeString(directory.resolve("client.ext"), "extendedKeyUsage=clientAuth\n");
+			openssl(directory, "req", "-newkey", "rsa:2048", "-nodes", "-keyout", "client.key", "-out", "client.csr",
+					"-subj", "/CN=dlock test client");
+			openssl(directory, "x509", "-req", "-in", "client.csr", "-CA", "ca.crt", "-CAkey", "ca.key",
+					"-CAcreateserial", "-out", "client.crt", "-days", "2", "-extfile", "client.ext");
 		}
 		catch (IOException ex) {
 			throw new UncheckedIOException("Could not write the certificates to " + directory, ex);
@@ -68,25 +79,69 @@ public final class TestCertificates {
 		return this.directory.resolve("server.key");
 	}
 
+	/** The client's certificate (PEM), signed by the authority, for client authentication. */
+	public Path clientCertificate() {
+		return this.directory.resolve("client.crt");
+	}
+
+	/** The client's private key (PEM, PKCS#8, unencrypted). */
+	public Path clientKey() {
+		return this.directory.resolve("client.key");
+	}
+
 	/**
-	 * A client TLS context that trusts only the authority.
+	 * A client TLS context that trusts only the authority and presents no certificate.
 	 * @return the context
 	 */
 	public SSLContext clientContext() {
-		try (InputStream in = Files.newInputStream(caFile())) {
-			Certificate ca = CertificateFactory.getInstance("X.509").generateCertificate(in);
+		return context(false);
+	}
+
+	/**
+	 * A client TLS context that trusts only the authority and presents the client
+	 * certificate (mutual TLS).
+	 * @return the context
+	 */
+	public SSLContext mutualClientContext() {
+		return context(true);
+	}
+
+	private SSLContext context(boolean withClientCertificate) {
+		try {
 			KeyStore trusted = KeyStore.getInstance(KeyStore.getDefaultType());
 			trusted.load(null, null);
-			trusted.setCertificateEntry("dlock-test-ca", ca);
+			trusted.setCertificateEntry("dlock-test-ca", certificate(caFile()));
 			TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
 			trust.init(trusted);
+			KeyManager[] keys = null;
+			if (withClientCertificate) {
+				KeyStore own = KeyStore.getInstance(KeyStore.getDefaultType());
+				own.load(null, null);
+				own.setKeyEntry("dlock-test-client", privateKey(clientKey()), new char[0],
+						new Certificate[] { certificate(clientCertificate()) });
+				KeyManagerFactory factory = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+				factory.init(own, new char[0]);
+				keys = factory.getKeyManagers();
+			}
 			SSLContext context = SSLContext.getInstance("TLS");
-			context.init(null, trust.getTrustManagers(), null);
+			context.init(keys, trust.getTrustManagers(), null);
 			return context;
 		}
 		catch (IOException | GeneralSecurityException ex) {
-			throw new IllegalStateException("Could not make a TLS context from " + caFile(), ex);
+			throw new IllegalStateException("Could not make a TLS context from " + this.directory, ex);
 		}
+	}
+
+	private static Certificate certificate(Path file) throws IOException, GeneralSecurityException {
+		try (InputStream in = Files.newInputStream(file)) {
+			return CertificateFactory.getInstance("X.509").generateCertificate(in);
+		}
+	}
+
+	private static PrivateKey privateKey(Path file) throws IOException, GeneralSecurityException {
+		String pem = Files.readString(file);
+		String base64 = pem.replaceAll("-----(BEGIN|END) PRIVATE KEY-----", "").replaceAll("\\s", "");
+		return KeyFactory.getInstance("RSA").generatePrivate(new PKCS8EncodedKeySpec(Base64.getDecoder().decode(base64)));
 	}
 
 	private static void openssl(Path directory, String... arguments) throws IOException {
