@@ -1,10 +1,13 @@
 package dev.dlock.tck;
 
 import java.time.Duration;
+import java.util.UUID;
+import java.util.function.Supplier;
 
 import dev.dlock.LockHandle;
 import dev.dlock.LockManager;
 import dev.dlock.LockMode;
+import dev.dlock.spi.LockBackend;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -18,6 +21,22 @@ import static org.assertj.core.api.Assertions.assertThat;
 public final class SharedAndExclusive {
 
 	private SharedAndExclusive() {
+	}
+
+	/**
+	 * Runs the check with two backends of their own, each under its own manager, on a new
+	 * key, and checks that the first reports itself healthy; closes all of them.
+	 * @param backends makes a backend set up the special way
+	 * @param wait how long the final exclusive request may wait
+	 * @throws Exception if interrupted, or if the health check fails to complete
+	 */
+	public static void checkBackends(Supplier<? extends LockBackend> backends, Duration wait) throws Exception {
+		try (LockBackend first = backends.get(); LockBackend second = backends.get();
+				LockManager holder = LockManager.builder(first).build();
+				LockManager other = LockManager.builder(second).build()) {
+			check(holder, other, "check-" + UUID.randomUUID(), wait);
+			assertThat(first.health().get().up()).as("health of a backend that works").isTrue();
+		}
 	}
 
 	/**

@@ -18,7 +18,9 @@ import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
 /**
  * The backend over TLS, against an etcd that serves clients with a certificate of a
- * throw-away authority: the builder's {@code trustCertificates} is all it takes.
+ * throw-away authority: the builder's {@code trustCertificates} is all it takes; and
+ * against one that also demands a client certificate of that authority (mutual TLS), where
+ * {@code clientCertificate} is all it takes.
  */
 class EtcdLockBackendTlsIntegrationTests {
 
@@ -28,26 +30,24 @@ class EtcdLockBackendTlsIntegrationTests {
 
 	private static EtcdServer server;
 
+	private static EtcdServer mutualServer;
+
 	@BeforeAll
-	static void startServer() {
+	static void startServers() {
 		certificates = TestCertificates.create();
 		server = EtcdServer.startWithTls(certificates);
+		mutualServer = EtcdServer.startWithMutualTls(certificates);
 	}
 
 	@AfterAll
-	static void stopServer() {
+	static void stopServers() {
 		server.close();
+		mutualServer.close();
 	}
 
 	@Test
 	void locksWorkOverTlsWhenTheBackendTrustsTheServersAuthority() throws Exception {
-		String key = "tls-" + UUID.randomUUID();
-		try (EtcdLockBackend first = trusting(certificates); EtcdLockBackend second = trusting(certificates);
-				LockManager holder = LockManager.builder(first).build();
-				LockManager waiter = LockManager.builder(second).build()) {
-			SharedAndExclusive.check(holder, waiter, key, WAIT);
-			assertThat(first.health().get().up()).isTrue();
-		}
+		SharedAndExclusive.checkBackends(() -> trusting(certificates), WAIT);
 	}
 
 	@Test
@@ -58,6 +58,29 @@ class EtcdLockBackendTlsIntegrationTests {
 				.isThrownBy(() -> manager.acquire("tls-" + UUID.randomUUID(), LockMode.EX, WAIT));
 			assertThat(untrusting.health().get().up()).isFalse();
 		}
+	}
+
+	@Test
+	void locksWorkWithAClientCertificateWhereTheServerDemandsOne() throws Exception {
+		SharedAndExclusive.checkBackends(() -> mutual()
+			.clientCertificate(certificates.clientCertificate(), certificates.clientKey())
+			.build(), WAIT);
+	}
+
+	@Test
+	void aBackendWithoutTheClientCertificateTheServerDemandsFailsWithABackendException() throws Exception {
+		try (EtcdLockBackend anonymous = mutual().build(); LockManager manager = LockManager.builder(anonymous).build()) {
+			assertThatExceptionOfType(LockBackendException.class)
+				.isThrownBy(() -> manager.acquire("mtls-" + UUID.randomUUID(), LockMode.EX, WAIT));
+			assertThat(anonymous.health().get().up()).isFalse();
+		}
+	}
+
+	private static EtcdLockBackend.Builder mutual() {
+		return EtcdLockBackend.builder()
+			.endpoints(mutualServer.tlsEndpoint())
+			.trustCertificates(certificates.caFile())
+			.requestTimeout(Duration.ofSeconds(2));
 	}
 
 	private static EtcdLockBackend trusting(TestCertificates authority) {

@@ -9,7 +9,6 @@ import java.util.UUID;
 import java.util.function.UnaryOperator;
 
 import dev.dlock.LockBackendException;
-import dev.dlock.LockManager;
 import dev.dlock.tck.SharedAndExclusive;
 import dev.dlock.testserver.NatsServer;
 import io.nats.client.NKey;
@@ -18,7 +17,6 @@ import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
 /**
@@ -79,14 +77,7 @@ class NatsLockBackendAuthIntegrationTests {
 
 	private static void assertLocksWork(NatsServer server, UnaryOperator<NatsLockBackend.Builder> authentication)
 			throws Exception {
-		String key = "auth-" + UUID.randomUUID();
-		try (NatsLockBackend first = backend(server, authentication);
-				NatsLockBackend second = backend(server, authentication);
-				LockManager holder = LockManager.builder(first).build();
-				LockManager waiter = LockManager.builder(second).build()) {
-			SharedAndExclusive.check(holder, waiter, key, WAIT);
-			assertThat(first.health().get().up()).isTrue();
-		}
+		SharedAndExclusive.checkBackends(() -> backend(server, authentication), WAIT);
 	}
 
 	private static void assertRefused(NatsServer server, UnaryOperator<NatsLockBackend.Builder> authentication) {

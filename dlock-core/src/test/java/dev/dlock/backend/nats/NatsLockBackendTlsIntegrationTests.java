@@ -3,8 +3,9 @@ package dev.dlock.backend.nats;
 import java.time.Duration;
 import java.util.UUID;
 
+import javax.net.ssl.SSLContext;
+
 import dev.dlock.LockBackendException;
-import dev.dlock.LockManager;
 import dev.dlock.tck.SharedAndExclusive;
 import dev.dlock.testserver.NatsServer;
 import dev.dlock.testserver.TestCertificates;
@@ -12,13 +13,14 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
 /**
  * The backend against a nats-server that accepts clients only over TLS (a certificate of
  * a throw-away authority) and only with a user and password: the builder's
- * {@code sslContext} and {@code userInfo} are all it takes.
+ * {@code sslContext} and {@code userInfo} are all it takes; and against one that demands a
+ * client certificate of that authority (mutual TLS), where an {@code sslContext} holding
+ * the client's key and certificate is all it takes.
  */
 class NatsLockBackendTlsIntegrationTests {
 
@@ -32,27 +34,24 @@ class NatsLockBackendTlsIntegrationTests {
 
 	private static NatsServer server;
 
+	private static NatsServer mutualServer;
+
 	@BeforeAll
-	static void startServer() {
+	static void startServers() {
 		certificates = TestCertificates.create();
 		server = NatsServer.startSecured(certificates, USER, PASSWORD);
+		mutualServer = NatsServer.startWithMutualTls(certificates);
 	}
 
 	@AfterAll
-	static void stopServer() {
+	static void stopServers() {
 		server.close();
+		mutualServer.close();
 	}
 
 	@Test
 	void locksWorkOverTlsWithUserAndPassword() throws Exception {
-		String key = "tls-" + UUID.randomUUID();
-		try (NatsLockBackend first = backend(certificates, PASSWORD);
-				NatsLockBackend second = backend(certificates, PASSWORD);
-				LockManager holder = LockManager.builder(first).build();
-				LockManager waiter = LockManager.builder(second).build()) {
-			SharedAndExclusive.check(holder, waiter, key, WAIT);
-			assertThat(first.health().get().up()).isTrue();
-		}
+		SharedAndExclusive.checkBackends(() -> backend(certificates, PASSWORD), WAIT);
 	}
 
 	@Test
@@ -65,6 +64,26 @@ class NatsLockBackendTlsIntegrationTests {
 	void aWrongPasswordIsRefusedWithABackendException() {
 		assertThatExceptionOfType(LockBackendException.class)
 			.isThrownBy(() -> backend(certificates, "wrong").close());
+	}
+
+	@Test
+	void locksWorkWithAClientCertificateWhereTheServerDemandsOne() throws Exception {
+		SharedAndExclusive.checkBackends(() -> mutual(certificates.mutualClientContext()), WAIT);
+	}
+
+	@Test
+	void aBackendWithoutTheClientCertificateTheServerDemandsIsRefusedWithABackendException() {
+		assertThatExceptionOfType(LockBackendException.class)
+			.isThrownBy(() -> mutual(certificates.clientContext()).close());
+	}
+
+	private static NatsLockBackend mutual(SSLContext context) {
+		return NatsLockBackend.builder()
+			.servers(mutualServer.tlsUrl())
+			.sslContext(context)
+			.bucket("dlock-mtls")
+			.requestTimeout(Duration.ofSeconds(2))
+			.build();
 	}
 
 	private static NatsLockBackend backend(TestCertificates authority, String password) {
