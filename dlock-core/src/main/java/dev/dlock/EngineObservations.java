@@ -46,8 +46,8 @@ final class EngineObservations {
 
 	Observation startAcquisition(String key, LockMode mode) {
 		return LockObservationDocumentation.ACQUIRE
-			.observation(this.acquisitionConvention, DefaultLockAcquisitionConvention.INSTANCE, () -> new LockAcquisitionContext(this.backend, key, mode),
-					this.registry)
+			.observation(this.acquisitionConvention, DefaultLockAcquisitionConvention.INSTANCE,
+					() -> new LockAcquisitionContext(this.backend, key, mode), this.registry)
 			.start();
 	}
 
@@ -86,7 +86,8 @@ final class EngineObservations {
 
 	Observation startHold(String key, LockMode mode, long token) {
 		return LockObservationDocumentation.HOLD
-			.observation(this.holdConvention, DefaultLockHoldConvention.INSTANCE, () -> new LockHoldContext(this.backend, key, mode, token), this.registry)
+			.observation(this.holdConvention, DefaultLockHoldConvention.INSTANCE,
+					() -> new LockHoldContext(this.backend, key, mode, token), this.registry)
 			.start();
 	}
 
@@ -102,8 +103,8 @@ final class EngineObservations {
 
 	Observation startRenewal(int entries) {
 		return LockObservationDocumentation.RENEW
-			.observation(this.renewalConvention, DefaultLockRenewalConvention.INSTANCE, () -> new LockRenewalContext(this.backend, entries),
-					this.registry)
+			.observation(this.renewalConvention, DefaultLockRenewalConvention.INSTANCE,
+					() -> new LockRenewalContext(this.backend, entries), this.registry)
 			.start();
 	}
 

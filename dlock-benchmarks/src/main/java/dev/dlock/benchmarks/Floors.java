@@ -28,12 +28,12 @@ import io.nats.client.Connection;
 import io.nats.client.KeyValue;
 import io.nats.client.KeyValueManagement;
 import io.nats.client.Nats;
+import io.nats.client.api.KeyValueConfiguration;
 import io.nats.client.api.KeyValueEntry;
 import io.nats.client.api.KeyValueWatchOption;
 import io.nats.client.api.KeyValueWatcher;
-import io.nats.client.impl.NatsKeyValueWatchSubscription;
-import io.nats.client.api.KeyValueConfiguration;
 import io.nats.client.api.StorageType;
+import io.nats.client.impl.NatsKeyValueWatchSubscription;
 
 /**
  * The raw round trips of each server from the same JVM and client library that dlock uses:
