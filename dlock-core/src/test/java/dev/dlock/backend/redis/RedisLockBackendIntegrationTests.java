@@ -19,6 +19,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.IntStream;
 import java.util.stream.Stream;
 
 import dev.dlock.LockHandle;
@@ -311,6 +312,45 @@ class RedisLockBackendIntegrationTests {
 		StatefulRedisClusterConnection<String, String> raw = clusterConnection(clusterClient);
 		for (String lockKey : keys) {
 			assertHandOffByWakeUp(holder, waiter, lockKey, LockMode.EX, LockMode.CR, raw.sync());
+		}
+	}
+
+	/**
+	 * The backends' pub/sub connections sit on one node of a Cluster. When that node dies,
+	 * wake-ups must go on through another node (rechecks are 20 s apart here, so only a
+	 * wake-up hands over in time).
+	 */
+	@Test
+	void clusterWakeUpsSurviveTheLossOfTheNodeThePubSubConnectionsAreOn() throws Exception {
+		RedisCluster cluster = RedisCluster.start(3);
+		this.resources.push(cluster);
+		RedisClusterClient clusterClient = RedisClusterClient
+			.create(cluster.uris().stream().map(RedisURI::create).toList());
+		this.resources.push(clusterClient::shutdown);
+		LockManager holder = manager(backend(clusterClient), Duration.ofSeconds(20), Duration.ofSeconds(20));
+		LockManager waiter = manager(backend(clusterClient), Duration.ofSeconds(20), Duration.ofSeconds(20));
+		StatefulRedisClusterConnection<String, String> raw = clusterConnection(clusterClient);
+		assertHandOffByWakeUp(holder, waiter, this.key + ":before", LockMode.EX, LockMode.EX, raw.sync());
+
+		List<RedisServer> subscribed = cluster.nodes().stream().filter((node) -> hasSubscriber(node)).toList();
+		assertThat(subscribed).isNotEmpty().hasSizeLessThan(cluster.nodes().size());
+		subscribed.forEach(RedisServer::kill);
+		String survivorKey = IntStream.iterate(0, (i) -> i + 1)
+			.mapToObj((i) -> this.key + ":after:" + i)
+			.filter((candidate) -> !subscribed.contains(cluster.nodeForKey(RedisTestKeys.queue(PREFIX, candidate))))
+			.findFirst()
+			.orElseThrow();
+		assertHandOffByWakeUp(holder, waiter, survivorKey, LockMode.EX, LockMode.CR, raw.sync());
+	}
+
+	/** Whether a pub/sub client with a subscription is connected to the node. */
+	private static boolean hasSubscriber(RedisServer node) {
+		RedisClient client = RedisClient.create(node.uri());
+		try (StatefulRedisConnection<String, String> connection = client.connect()) {
+			return connection.sync().clientList().contains(" sub=1 ");
+		}
+		finally {
+			client.shutdown();
 		}
 	}
 
