@@ -253,9 +253,7 @@ class RedisLockBackendIntegrationTests {
 	void redisClusterKeepsModesAndFairnessAcrossKeysInDifferentSlots() throws Exception {
 		RedisCluster cluster = RedisCluster.start(3);
 		this.resources.push(cluster);
-		RedisClusterClient clusterClient = RedisClusterClient
-			.create(cluster.uris().stream().map(RedisURI::create).toList());
-		this.resources.push(clusterClient::shutdown);
+		RedisClusterClient clusterClient = clusterClient(cluster);
 		RedisLockBackend backend = backend(clusterClient);
 		List<String> keys = new ArrayList<>();
 		Set<RedisServer> nodes = new HashSet<>();
@@ -324,9 +322,7 @@ class RedisLockBackendIntegrationTests {
 	void clusterWakeUpsSurviveTheLossOfTheNodeThePubSubConnectionsAreOn() throws Exception {
 		RedisCluster cluster = RedisCluster.start(3);
 		this.resources.push(cluster);
-		RedisClusterClient clusterClient = RedisClusterClient
-			.create(cluster.uris().stream().map(RedisURI::create).toList());
-		this.resources.push(clusterClient::shutdown);
+		RedisClusterClient clusterClient = clusterClient(cluster);
 		LockManager holder = manager(backend(clusterClient), Duration.ofSeconds(20), Duration.ofSeconds(20));
 		LockManager waiter = manager(backend(clusterClient), Duration.ofSeconds(20), Duration.ofSeconds(20));
 		StatefulRedisClusterConnection<String, String> raw = clusterConnection(clusterClient);
@@ -535,6 +531,12 @@ class RedisLockBackendIntegrationTests {
 		StatefulRedisConnection<String, String> connection = client(uri).connect();
 		this.resources.push(connection);
 		return connection;
+	}
+
+	private RedisClusterClient clusterClient(RedisCluster cluster) {
+		RedisClusterClient client = RedisClusterClient.create(cluster.uris().stream().map(RedisURI::create).toList());
+		this.resources.push(client::shutdown);
+		return client;
 	}
 
 	private StatefulRedisClusterConnection<String, String> clusterConnection(RedisClusterClient client) {
