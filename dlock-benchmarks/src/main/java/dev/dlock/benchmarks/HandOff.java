@@ -120,7 +120,8 @@ final class HandOff {
 		thread.shutdownNow();
 	}
 
-	private static ExecutorService single(String name) {
+	/** A single daemon thread named {@code bench-handoff-<name>}, as a client would have its own. */
+	static ExecutorService single(String name) {
 		return Executors.newSingleThreadExecutor((runnable) -> {
 			Thread thread = new Thread(runnable, "bench-handoff-" + name);
 			thread.setDaemon(true);

@@ -4,7 +4,6 @@ import java.time.Duration;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -37,7 +36,7 @@ final class WakeUpFloor {
 	 * Writes until the second client is told once, so that its subscription is surely in
 	 * place before anything is measured.
 	 */
-	void awaitSubscribed(Write write) throws Exception {
+	private void awaitSubscribed(Write write) throws Exception {
 		long deadline = System.nanoTime() + WAIT.toNanos();
 		while (true) {
 			CompletableFuture<Void> told = new CompletableFuture<>();
@@ -65,8 +64,8 @@ final class WakeUpFloor {
 		Random random = new Random(42);
 		double[] p50 = new double[settings.rounds()];
 		double[] p99 = new double[settings.rounds()];
-		ExecutorService writer = Executors.newSingleThreadExecutor((runnable) -> thread(runnable, "writer"));
-		ExecutorService waiter = Executors.newSingleThreadExecutor((runnable) -> thread(runnable, "waiter"));
+		ExecutorService writer = HandOff.single("wake-up-writer");
+		ExecutorService waiter = HandOff.single("wake-up-waiter");
 		try {
 			for (int round = -1; round < settings.rounds(); round++) {
 				int count = (round < 0) ? 3 : settings.handOffs();
@@ -97,12 +96,6 @@ final class WakeUpFloor {
 			waiter.shutdownNow();
 		}
 		return new double[][] { p50, p99 };
-	}
-
-	private static Thread thread(Runnable runnable, String name) {
-		Thread thread = new Thread(runnable, "bench-wake-up-" + name);
-		thread.setDaemon(true);
-		return thread;
 	}
 
 	/** The write whose push is measured. */

@@ -66,10 +66,7 @@ public final class NatsServer extends TestServer {
 	 * @return the started server, with JetStream ready
 	 */
 	public static NatsServer startSecured(TestCertificates certificates, String user, String password) {
-		return startWithRetries(() -> create("single", Ports.free(),
-				List.of("--tls", "--tlscert", certificates.serverCertificate().toString(), "--tlskey",
-						certificates.serverKey().toString(), "--user", user, "--pass", password),
-				false));
+		return startPrivate(tls(certificates, "--user", user, "--pass", password));
 	}
 
 	/**
@@ -80,11 +77,7 @@ public final class NatsServer extends TestServer {
 	 * @return the started server, with JetStream ready
 	 */
 	public static NatsServer startWithMutualTls(TestCertificates certificates) {
-		return startWithRetries(() -> create("single", Ports.free(),
-				List.of("--tls", "--tlscert", certificates.serverCertificate().toString(), "--tlskey",
-						certificates.serverKey().toString(), "--tlsverify", "--tlscacert",
-						certificates.caFile().toString()),
-				false));
+		return startPrivate(tls(certificates, "--tlsverify", "--tlscacert", certificates.caFile().toString()));
 	}
 
 	/**
@@ -94,7 +87,7 @@ public final class NatsServer extends TestServer {
 	 * @return the started server, with JetStream ready
 	 */
 	public static NatsServer startWithToken(String token) {
-		return startWithRetries(() -> create("single", Ports.free(), List.of("--auth", token), false));
+		return startPrivate(List.of("--auth", token));
 	}
 
 	/**
@@ -112,8 +105,20 @@ public final class NatsServer extends TestServer {
 		catch (IOException ex) {
 			throw new UncheckedIOException(ex);
 		}
-		return startWithRetries(
-				() -> create("single", Ports.free(), List.of("-c", configuration.toString()), false));
+		return startPrivate(List.of("-c", configuration.toString()));
+	}
+
+	/** Starts a single private server with extra arguments, from the local binary only. */
+	private static NatsServer startPrivate(List<String> arguments) {
+		return startWithRetries(() -> create("single", Ports.free(), arguments, false));
+	}
+
+	/** The arguments that serve clients only over TLS with the server certificate, then more. */
+	private static List<String> tls(TestCertificates certificates, String... more) {
+		List<String> arguments = new ArrayList<>(List.of("--tls", "--tlscert", certificates.serverCertificate().toString(),
+				"--tlskey", certificates.serverKey().toString()));
+		arguments.addAll(List.of(more));
+		return arguments;
 	}
 
 	/**

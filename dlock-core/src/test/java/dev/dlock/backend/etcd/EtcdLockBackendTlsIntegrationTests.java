@@ -52,12 +52,7 @@ class EtcdLockBackendTlsIntegrationTests {
 
 	@Test
 	void aBackendThatTrustsAnotherAuthorityFailsWithABackendException() throws Exception {
-		try (EtcdLockBackend untrusting = trusting(TestCertificates.create());
-				LockManager manager = LockManager.builder(untrusting).build()) {
-			assertThatExceptionOfType(LockBackendException.class)
-				.isThrownBy(() -> manager.acquire("tls-" + UUID.randomUUID(), LockMode.EX, WAIT));
-			assertThat(untrusting.health().get().up()).isFalse();
-		}
+		assertUnusable(trusting(TestCertificates.create()));
 	}
 
 	@Test
@@ -69,10 +64,15 @@ class EtcdLockBackendTlsIntegrationTests {
 
 	@Test
 	void aBackendWithoutTheClientCertificateTheServerDemandsFailsWithABackendException() throws Exception {
-		try (EtcdLockBackend anonymous = mutual().build(); LockManager manager = LockManager.builder(anonymous).build()) {
+		assertUnusable(mutual().build());
+	}
+
+	/** An acquire fails with a backend exception and health is down; closes the backend. */
+	private static void assertUnusable(EtcdLockBackend backend) throws Exception {
+		try (backend; LockManager manager = LockManager.builder(backend).build()) {
 			assertThatExceptionOfType(LockBackendException.class)
-				.isThrownBy(() -> manager.acquire("mtls-" + UUID.randomUUID(), LockMode.EX, WAIT));
-			assertThat(anonymous.health().get().up()).isFalse();
+				.isThrownBy(() -> manager.acquire("tls-" + UUID.randomUUID(), LockMode.EX, WAIT));
+			assertThat(backend.health().get().up()).isFalse();
 		}
 	}
 
