@@ -1,29 +1,78 @@
 package dev.dlock.concurrency;
 
+import java.lang.management.ManagementFactory;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
 import org.jetbrains.lincheck.Lincheck;
 import org.jetbrains.lincheck.LincheckSettings;
+import org.slf4j.LoggerFactory;
 
 /**
  * Runs a scenario under Lincheck's model checker, which controls every thread the scenario
  * starts, switches between them at shared-memory accesses and synchronization points, and
  * explores the interleavings in a fixed order (its choices are seeded with constants). A
  * failure reports the interleaving step by step; running the test again replays it.
+ * <p>
+ * The system property {@code dlock.interleavings.factor} (default 1) multiplies the number
+ * of interleavings each scenario explores, for longer runs.
  */
 final class Explorer {
 
-	private static final LincheckSettings SETTINGS = new LincheckSettings(Boolean.getBoolean("std"), 10, 50, 20);
+	/**
+	 * Lincheck's defaults except that the JDK's own code (concurrent collections, futures,
+	 * {@code SecureRandom}) runs as single steps between switch points in the engine's code:
+	 * analysing it too makes one run of a scenario take seconds instead of milliseconds. The
+	 * public {@code Lincheck.runConcurrentTest} has no way to say so; this constructor and
+	 * {@code runConcurrentTestInternal} are Lincheck 3.7's (internal in Kotlin, public in
+	 * bytecode), which is why the version is pinned.
+	 */
+	private static final LincheckSettings SETTINGS = new LincheckSettings(false, 10, 50, 20);
+
+	private static final int FACTOR = Integer.getInteger("dlock.interleavings.factor", 1);
 
 	private Explorer() {
 	}
 
 	/**
 	 * Explores a scenario.
-	 * @param invocations how many distinct interleavings to run
+	 * @param interleavings how many distinct interleavings to run
 	 * @param scenario the scenario; it must end in every interleaving (no unbounded waits)
 	 */
-	static void explore(int invocations, Scenario scenario) {
-		warmUp(scenario);
-		Lincheck.runConcurrentTestInternal$lincheck(invocations, SETTINGS, new Block(scenario));
+	static void explore(int interleavings, Scenario scenario) {
+		Logger engineLogger = (Logger) LoggerFactory.getLogger("dev.dlock");
+		Level level = engineLogger.getLevel();
+		// the engine's warnings (a lost lock, a failed renewal) are expected here, and
+		// formatting them under the model checker costs more than the rest of a run
+		engineLogger.setLevel(Level.OFF);
+		long startedAt = System.nanoTime();
+		try {
+			warmUp(scenario);
+			long warmedAt = System.nanoTime();
+			long cpuAtStart = cpuTime();
+			long firstThread = Harness.threadsStarted();
+			try {
+				Lincheck.runConcurrentTestInternal$lincheck(interleavings * FACTOR, SETTINGS, new Block(scenario));
+			}
+			catch (AssertionError ex) {
+				System.out.printf("Found a failing interleaving: %d ms after the start (%d ms CPU, %d ms instrumenting), "
+						+ "%d threads started%n", (System.nanoTime() - startedAt) / 1_000_000,
+						(cpuTime() - cpuAtStart) / 1_000_000, (warmedAt - startedAt) / 1_000_000,
+						Harness.threadsStarted() - firstThread);
+				throw ex;
+			}
+			System.out.printf("Explored %d interleavings in %d ms (%d ms CPU), %d ms instrumenting%n",
+					interleavings * FACTOR, (System.nanoTime() - warmedAt) / 1_000_000,
+					(cpuTime() - cpuAtStart) / 1_000_000, (warmedAt - startedAt) / 1_000_000);
+		}
+		finally {
+			engineLogger.setLevel(level);
+		}
+	}
+
+	private static long cpuTime() {
+		return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+			.getProcessCpuTime();
 	}
 
 	/**
