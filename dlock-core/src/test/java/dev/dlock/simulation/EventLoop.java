@@ -25,6 +25,8 @@ final class EventLoop {
 
 	static final long START = 1_000_000_000L;
 
+	private static final Comparator<Event> BY_ORDER = Comparator.comparing((Event event) -> event.order);
+
 	private final long maxDelayNanos;
 
 	private final long timerLagNanos;
@@ -37,7 +39,7 @@ final class EventLoop {
 
 	private final Map<Integer, List<Runnable>> callbackBatches = new HashMap<>();
 
-	private final Map<Integer, Long> pausedUntil = new HashMap<>();
+	private long[] pausedUntil = new long[8];
 
 	private final Set<Integer> crashed = new HashSet<>();
 
@@ -121,7 +123,9 @@ final class EventLoop {
 
 	/** Orders the events made in this step and makes them pending. */
 	void endStep() {
-		this.created.sort(Comparator.comparing((Event event) -> event.order));
+		if (this.created.size() > 1) {
+			this.created.sort(BY_ORDER);
+		}
 		for (Event event : this.created) {
 			event.seq = this.nextSeq++;
 			this.pending.add(event);
@@ -132,12 +136,14 @@ final class EventLoop {
 	}
 
 	boolean isPaused(int client) {
-		Long until = this.pausedUntil.get(client);
-		return until != null && this.now < until;
+		return client < this.pausedUntil.length && this.now - this.pausedUntil[client] < 0;
 	}
 
 	void pause(int client, long until) {
-		this.pausedUntil.put(client, until);
+		if (client >= this.pausedUntil.length) {
+			this.pausedUntil = java.util.Arrays.copyOf(this.pausedUntil, Math.max(client + 1, 2 * this.pausedUntil.length));
+		}
+		this.pausedUntil[client] = until;
 	}
 
 	void crash(int client) {
@@ -183,7 +189,7 @@ final class EventLoop {
 			}
 			bound = Math.min(bound, event.deadline);
 		}
-		for (long until : this.pausedUntil.values()) {
+		for (long until : this.pausedUntil) {
 			if (until - this.now > 0) {
 				bound = Math.min(bound, until);
 			}
@@ -210,6 +216,21 @@ final class EventLoop {
 
 	void take(Event event) {
 		this.pending.remove(event);
+	}
+
+	/** Whether a message of the client to the server is still in flight. */
+	boolean sending(int client) {
+		for (Event event : this.pending) {
+			if (event.kind == Kind.TO_SERVER && event.client == client && !event.cancelled) {
+				return true;
+			}
+		}
+		for (Event event : this.created) {
+			if (event.kind == Kind.TO_SERVER && event.client == client) {
+				return true;
+			}
+		}
+		return false;
 	}
 
 	int pendingCount() {

@@ -35,6 +35,11 @@ final class Faults {
 		reached(kind);
 	}
 
+	/** Every fault ended at {@code now} (paused clients resumed early). */
+	void allEnded(long now) {
+		this.quietFrom = Math.min(this.quietFrom, now + this.recoveryNanos);
+	}
+
 	void dropped() {
 		fault("message dropped", this.loop.now());
 	}

@@ -38,6 +38,8 @@ final class SimulatedBackend implements LockBackend {
 
 	private final List<Session> sessions = new ArrayList<>();
 
+	private boolean synchronous;
+
 	SimulatedBackend(Simulation simulation, int client, boolean ownRemovalsFirst) {
 		this.simulation = simulation;
 		this.client = client;
@@ -81,8 +83,28 @@ final class SimulatedBackend implements LockBackend {
 		return open;
 	}
 
+	/**
+	 * Runs {@code task} with every call applied and answered at once, as a server on the
+	 * same thread would; for {@code tryAcquire}, which blocks until its enqueue is answered.
+	 * Only safe on a FIFO connection with nothing in flight, so that nothing is overtaken.
+	 */
+	<T> T synchronously(Supplier<T> task) {
+		this.synchronous = true;
+		try {
+			return task.get();
+		}
+		finally {
+			this.synchronous = false;
+		}
+	}
+
 	private <T> CompletableFuture<T> call(String label, String order, Supplier<T> atServer,
 			Function<T, String> describe) {
+		if (this.synchronous) {
+			T result = atServer.get();
+			this.simulation.trace("  at once: " + label + ": " + describe.apply(result));
+			return CompletableFuture.completedFuture(result);
+		}
 		CompletableFuture<T> reply = new CompletableFuture<>();
 		EventLoop loop = this.simulation.loop;
 		loop.toServer(this.client, label, order, () -> {
@@ -173,7 +195,7 @@ final class SimulatedBackend implements LockBackend {
 			// removals may be made in the order of a hash set (close, renewal replies): the
 			// request number orders them the same way in every run
 			return call("remove c" + SimulatedBackend.this.client + " r" + requestNo,
-					String.format("remove %08d", requestNo), () -> {
+					"remove " + (100_000_000 + requestNo), () -> {
 						simulation.server.remove(request);
 						return null;
 					}, (nothing) -> "done");

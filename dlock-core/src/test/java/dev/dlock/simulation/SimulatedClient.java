@@ -78,6 +78,9 @@ final class SimulatedClient {
 
 		final long token;
 
+		/** The mode granted: a re-entrant hold has its grant's mode, which covers the one asked for. */
+		final LockMode mode;
+
 		final long grantedAt;
 
 		boolean released;
@@ -88,12 +91,14 @@ final class SimulatedClient {
 			this.request = request;
 			this.handle = handle;
 			this.token = handle.fencingToken();
+			this.mode = handle.mode();
 			this.grantedAt = grantedAt;
 		}
 
 		@Override
 		public String toString() {
-			return "handle of " + this.request + " token " + this.token;
+			return "handle of " + this.request + " token " + this.token
+					+ ((this.mode != this.request.mode) ? " (re-entrant, " + this.mode + ")" : "");
 		}
 
 	}

@@ -234,11 +234,39 @@ final class SimulatedServer {
 		}
 		List<Entry> earlier = new ArrayList<>();
 		for (Entry other : queue.headMap(entry.ticket).values()) {
-			if (isLive(other)) {
+			if (other.expiresAt - this.loop.now() > 0) {
 				earlier.add(other);
 			}
 		}
 		return GrantRule.blocker(earlier, entry.request.mode(), Entry::mode);
+	}
+
+	/**
+	 * The live entries that nothing conflicting precedes, in one pass per queue.
+	 * @param crashed whether a client crashed (its entries are left out as candidates,
+	 * but still block)
+	 */
+	List<Entry> grantableEntries(java.util.function.IntPredicate crashed) {
+		List<Entry> grantable = new ArrayList<>();
+		long now = this.loop.now();
+		for (TreeMap<Long, Entry> queue : this.queues.values()) {
+			boolean[] seen = new boolean[LockMode.values().length];
+			for (Entry entry : queue.values()) {
+				if (entry.expiresAt - now <= 0) {
+					continue;
+				}
+				LockMode mode = entry.mode();
+				boolean blocked = false;
+				for (LockMode other : mode.conflictingModes()) {
+					blocked |= seen[other.ordinal()];
+				}
+				if (!blocked && !crashed.test(entry.client)) {
+					grantable.add(entry);
+				}
+				seen[mode.ordinal()] = true;
+			}
+		}
+		return grantable;
 	}
 
 	/** Live: in its queue and its lease not yet run out, whether or not a sweep saw it. */

@@ -9,12 +9,14 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.function.Consumer;
 
+import dev.dlock.InvalidLockRequestException;
 import dev.dlock.LockHandle;
 import dev.dlock.LockInfo;
 import dev.dlock.LockManager;
@@ -42,6 +44,12 @@ final class Simulation {
 
 	private static final int TRACE_LINES = 400;
 
+	/**
+	 * How many lease times a manager without requests or entries may keep a session: the
+	 * engine closes one after three idle lease times, checked once a renewal period.
+	 */
+	private static final int IDLE_LEASES = 5;
+
 	private static final int MAX_STEPS_PER_PHASE = 200_000;
 
 	private static final LockMode[] MODES = { LockMode.EX, LockMode.EX, LockMode.EX, LockMode.PW, LockMode.PW,
@@ -65,11 +73,14 @@ final class Simulation {
 
 	private final Set<Long> delivered = new HashSet<>();
 
+	/** The delivered handles not yet seen invalid. */
+	private final List<SimulatedClient.Held> active = new ArrayList<>();
+
 	private final Map<Long, Long> grantableSince = new HashMap<>();
 
 	private final Map<String, long[]> maxEndedToken = new HashMap<>();
 
-	private final Deque<String> trace = new ArrayDeque<>();
+	private final Deque<Line> trace = new ArrayDeque<>();
 
 	private final @Nullable Consumer<String> traceOut;
 
@@ -111,12 +122,10 @@ final class Simulation {
 			releaseAll();
 			idle();
 			closeAll();
-			return new Result(this.seed, null, List.copyOf(this.trace), this.traceDigest, this.steps,
-					this.faults.reached());
+			return result(null);
 		}
 		catch (Violation violation) {
-			return new Result(this.seed, violation, List.copyOf(this.trace), this.traceDigest, this.steps,
-					this.faults.reached());
+			return result(violation);
 		}
 	}
 
@@ -137,12 +146,13 @@ final class Simulation {
 	private void quiesce() {
 		trace("quiesce: no more actions or faults");
 		this.clients.forEach((client) -> this.loop.pause(client.id, this.loop.now()));
-		runUntil(this.loop.now() + this.config.maxWait.toNanos() + 3 * this.config.maxLease().toNanos());
+		this.faults.allEnded(this.loop.now());
+		runUntil(this.loop.now() + this.config.maxWait.toNanos() + this.config.maxLease().toNanos() + this.livenessBound);
 		for (SimulatedClient client : liveClients()) {
 			for (SimulatedClient.Request request : client.requests) {
 				if (request.future != null && !request.future.isDone()) {
 					throw new Violation("WAITER-LEFT", "c" + client.id + "'s " + request
-							+ " is still not complete after its wait time and three leases");
+							+ " is still not complete after its wait time and a lease");
 				}
 			}
 			Set<Long> handles = new HashSet<>();
@@ -179,7 +189,7 @@ final class Simulation {
 			}
 		}
 		this.loop.endStep();
-		runUntil(this.loop.now() + 2 * this.config.maxLease().toNanos());
+		runUntil(this.loop.now() + this.config.maxLease().toNanos() + this.livenessBound);
 		List<SimulatedServer.Entry> left = this.server.liveEntries();
 		if (!left.isEmpty()) {
 			throw new Violation("LEAK", "the server keeps " + left + " after every handle was released");
@@ -194,12 +204,12 @@ final class Simulation {
 
 	/** Defect 7: a manager keeps a session per lease time for ever. */
 	private void idle() {
-		runUntil(this.loop.now() + 6 * this.config.maxLease().toNanos());
+		runUntil(this.loop.now() + IDLE_LEASES * this.config.maxLease().toNanos());
 		for (SimulatedClient client : liveClients()) {
 			List<String> open = client.backend.openSessions();
 			if (!open.isEmpty()) {
 				throw new Violation("IDLE-SESSION",
-						"c" + client.id + " keeps " + open + " open after more than six idle lease times");
+						"c" + client.id + " keeps " + open + " open after " + IDLE_LEASES + " idle lease times");
 			}
 		}
 	}
@@ -211,7 +221,7 @@ final class Simulation {
 			client.manager.close();
 		}
 		this.loop.endStep();
-		runUntil(this.loop.now() + 2 * this.config.maxLease().toNanos());
+		runUntil(this.loop.now() + this.config.maxLease().toNanos() + this.livenessBound);
 		for (SimulatedClient client : this.clients) {
 			if (!client.crashed && !client.backend.openSessions().isEmpty()) {
 				throw new Violation("LEAK", "c" + client.id + " keeps " + client.backend.openSessions()
@@ -307,7 +317,11 @@ final class Simulation {
 		if (target - now <= 0) {
 			return false;
 		}
+		// liveness changes only as time passes: what became grantable since the last
+		// advance did so at this time
+		checkLiveness();
 		this.loop.advanceTo(target);
+		checkLiveness();
 		return true;
 	}
 
@@ -325,8 +339,11 @@ final class Simulation {
 		}
 		SimulatedClient client = able.get(this.random.nextInt(able.size()));
 		int roll = this.random.nextInt(100);
-		if (roll < 55) {
+		if (roll < 47) {
 			acquire(client);
+		}
+		else if (roll < 55) {
+			tryAcquire(client);
 		}
 		else if (roll < 80) {
 			release(client);
@@ -368,6 +385,37 @@ final class Simulation {
 		});
 	}
 
+	/**
+	 * {@code tryAcquire} joins its enqueue's reply on this thread, so it runs only where the
+	 * reply can come at once: on a FIFO connection with nothing in flight (else the call
+	 * would overtake a removal). The same thread holds every key, so it may re-enter.
+	 */
+	private void tryAcquire(SimulatedClient client) {
+		if (!this.config.fifo || this.loop.sending(client.id)) {
+			return;
+		}
+		String key = "k" + this.random.nextInt(this.config.keys);
+		LockMode mode = MODES[this.random.nextInt(MODES.length)];
+		SimulatedClient.Request request = new SimulatedClient.Request(++this.nextRequest, key, mode, Duration.ZERO);
+		trace("tryAcquire c" + client.id + " " + request);
+		Optional<LockHandle> handle;
+		try {
+			handle = client.backend.synchronously(() -> client.manager.tryAcquire(key, mode));
+		}
+		catch (InvalidLockRequestException ex) {
+			trace("  refused: this thread holds the key in a mode that does not cover " + mode);
+			return;
+		}
+		request.future = CompletableFuture.completedFuture(handle.orElse(null));
+		client.requests.add(request);
+		if (handle.isPresent()) {
+			if (this.delivered.contains(handle.get().fencingToken())) {
+				this.faults.reached("re-entrant hold");
+			}
+			delivered(client, request, handle.get());
+		}
+	}
+
 	private void release(SimulatedClient client) {
 		List<SimulatedClient.Held> unreleased = client.held.stream().filter((held) -> !held.released).toList();
 		if (unreleased.isEmpty()) {
@@ -389,6 +437,13 @@ final class Simulation {
 		SimulatedClient.Request request = waiting.get(this.random.nextInt(waiting.size()));
 		trace("cancel c" + client.id + " " + request);
 		this.faults.reached("cancel of a pending acquireAsync");
+		for (LockInfo info : client.manager.locks()) {
+			Long token = info.fencingToken();
+			if (token != null && info.key().equals(request.key) && !this.delivered.contains(token)) {
+				// the grant is made and its handle is on its way on the callback executor
+				this.faults.reached("cancel while a grant of the key awaits delivery");
+			}
+		}
 		Objects.requireNonNull(request.future).cancel(false);
 	}
 
@@ -460,6 +515,7 @@ final class Simulation {
 		SimulatedClient.Held held = new SimulatedClient.Held(request, handle, this.loop.now());
 		client.held.add(held);
 		this.delivered.add(held.token);
+		this.active.add(held);
 		trace("c" + client.id + " got " + held + (handle.isValid() ? "" : " (already invalid)"));
 		if (!handle.isValid()) {
 			held.ended = true;
@@ -467,7 +523,7 @@ final class Simulation {
 		}
 		SimulatedServer.Entry entry = this.server.entry(held.token);
 		if (entry == null || entry.client != client.id || !entry.key().equals(request.key)
-				|| entry.mode() != request.mode) {
+				|| entry.mode() != held.mode || !held.mode.covers(request.mode)) {
 			record(new Violation("GRANT", "c" + client.id + " got " + held + " but the server has " + entry));
 			return;
 		}
@@ -487,7 +543,7 @@ final class Simulation {
 		}
 		long[] ended = this.maxEndedToken.get(request.key);
 		if (ended != null) {
-			for (LockMode other : request.mode.conflictingModes()) {
+			for (LockMode other : held.mode.conflictingModes()) {
 				if (ended[other.ordinal()] > held.token) {
 					record(new Violation("S2", "c" + client.id + " got " + held + " after a conflicting " + other
 							+ " grant with the larger token " + ended[other.ordinal()] + " had ended"));
@@ -509,42 +565,41 @@ final class Simulation {
 			throw recorded;
 		}
 		checkHandles();
-		checkLiveness();
 	}
 
 	/** S1 and the lease bound, over every handle that is still valid. */
 	private void checkHandles() {
 		Map<String, List<SimulatedClient.Held>> validByKey = new HashMap<>();
-		for (SimulatedClient client : this.clients) {
-			for (SimulatedClient.Held held : client.held) {
-				if (held.ended) {
-					continue;
-				}
-				if (!held.handle.isValid()) {
-					held.ended = true;
-					long[] ended = this.maxEndedToken.computeIfAbsent(held.request.key,
-							(key) -> new long[LockMode.values().length]);
-					int mode = held.request.mode.ordinal();
-					ended[mode] = Math.max(ended[mode], held.token);
-					continue;
-				}
-				SimulatedServer.Entry entry = this.server.entry(held.token);
-				SimulatedServer.End end = (entry != null) ? this.server.endOf(entry) : null;
-				if (end == SimulatedServer.End.EXPIRED || end == SimulatedServer.End.REMOVED) {
-					throw new Violation("LEASE", "c" + client.id + "'s " + held + " is still valid but its entry was "
-							+ end + " at " + format(entry.endedAt));
-				}
-				if (end == null) {
-					validByKey.computeIfAbsent(held.request.key, (key) -> new ArrayList<>()).add(held);
-				}
+		for (SimulatedClient.Held held : this.active) {
+			if (held.ended) {
+				continue;
+			}
+			if (!held.handle.isValid()) {
+				held.ended = true;
+				long[] ended = this.maxEndedToken.computeIfAbsent(held.request.key,
+						(key) -> new long[LockMode.values().length]);
+				int mode = held.mode.ordinal();
+				ended[mode] = Math.max(ended[mode], held.token);
+				continue;
+			}
+			SimulatedServer.Entry entry = this.server.entry(held.token);
+			SimulatedServer.End end = (entry != null) ? this.server.endOf(entry) : null;
+			if (end == SimulatedServer.End.EXPIRED || end == SimulatedServer.End.REMOVED) {
+				throw new Violation("LEASE", held + " is still valid but its entry was " + end + " at "
+						+ format(entry.endedAt));
+			}
+			if (end == null) {
+				validByKey.computeIfAbsent(held.request.key, (key) -> new ArrayList<>()).add(held);
 			}
 		}
+		this.active.removeIf((held) -> held.ended);
 		for (List<SimulatedClient.Held> valid : validByKey.values()) {
 			for (int i = 0; i < valid.size(); i++) {
 				for (int j = i + 1; j < valid.size(); j++) {
 					SimulatedClient.Held a = valid.get(i);
 					SimulatedClient.Held b = valid.get(j);
-					if (!a.request.mode.isCompatibleWith(b.request.mode)) {
+					// re-entrant holds of one grant share its token
+					if (a.token != b.token && !a.mode.isCompatibleWith(b.mode)) {
 						throw new Violation("S1", "two conflicting valid handles on live entries: " + a + " and " + b);
 					}
 				}
@@ -559,10 +614,7 @@ final class Simulation {
 	private void checkLiveness() {
 		long now = this.loop.now();
 		Map<Long, Long> since = new HashMap<>();
-		for (SimulatedServer.Entry entry : this.server.liveEntries()) {
-			if (this.clients.get(entry.client).crashed || this.server.blocker(entry) != null) {
-				continue;
-			}
+		for (SimulatedServer.Entry entry : this.server.grantableEntries((id) -> this.clients.get(id).crashed)) {
 			long from = this.grantableSince.getOrDefault(entry.ticket, now);
 			since.put(entry.ticket, from);
 			if (this.delivered.contains(entry.ticket)) {
@@ -624,22 +676,40 @@ final class Simulation {
 		return this.clients.stream().filter(SimulatedClient::isLive).toList();
 	}
 
-	private void trace(String line) {
-		String stamped = format(this.loop.now()) + " " + line;
-		this.traceDigest = this.traceDigest * 31 + stamped.hashCode();
+	void trace(String text) {
+		Line line = new Line(this.loop.now(), text);
+		this.traceDigest = (this.traceDigest * 31 + line.at) * 31 + text.hashCode();
 		if (this.traceOut != null) {
-			this.traceOut.accept(stamped);
+			this.traceOut.accept(line.toString());
 		}
-		this.trace.addLast(stamped);
+		this.trace.addLast(line);
 		if (this.trace.size() > TRACE_LINES) {
 			this.trace.removeFirst();
 		}
+	}
+
+	private Result result(@Nullable Violation violation) {
+		List<String> lines = new ArrayList<>();
+		if (violation != null) {
+			this.trace.forEach((line) -> lines.add(line.toString()));
+		}
+		return new Result(this.seed, violation, lines, this.traceDigest, this.steps, this.faults.reached());
 	}
 
 	static String format(long nanos) {
 		long millis = (nanos - EventLoop.START) / 1_000_000;
 		long fraction = Math.abs(millis % 1000);
 		return (millis / 1000) + "." + ((fraction < 10) ? "00" : (fraction < 100) ? "0" : "") + fraction + "s";
+	}
+
+	/** A line of the trace; formatted only when it is shown. */
+	private record Line(long at, String text) {
+
+		@Override
+		public String toString() {
+			return format(this.at) + " " + this.text;
+		}
+
 	}
 
 	/** The shape of a run, drawn from its seed. */
