@@ -389,6 +389,13 @@ final class BucketMirror implements AutoCloseable {
 		done.whenComplete((complete, failure) -> timer.cancel());
 	}
 
+	/** The stream sequence of the last message the watcher applied. */
+	long position() {
+		synchronized (this.lock) {
+			return this.lastSeq;
+		}
+	}
+
 	/**
 	 * Decides a request from the copy. The caller made sure the copy is complete as of the
 	 * entry's ticket.
