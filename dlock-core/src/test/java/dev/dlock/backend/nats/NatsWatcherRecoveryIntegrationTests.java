@@ -19,6 +19,7 @@ import dev.dlock.LockManager;
 import dev.dlock.LockMode;
 import dev.dlock.LockOptions;
 import dev.dlock.testserver.NatsServer;
+import io.nats.client.JetStreamManagement;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -42,6 +43,12 @@ class NatsWatcherRecoveryIntegrationTests {
 	 * {@code docs/backends/nats.md}.
 	 */
 	private static final Duration RECOVERY = Duration.ofSeconds(10);
+
+	/**
+	 * From a release to the grant of a waiter whose watcher lost its consumer: the check
+	 * period, two round trips and the delivery, with room for a loaded machine.
+	 */
+	private static final Duration CONSUMER_LOST = Duration.ofSeconds(3);
 
 	private static final Duration WAIT = Duration.ofSeconds(10);
 
@@ -73,6 +80,30 @@ class NatsWatcherRecoveryIntegrationTests {
 				server.resume();
 			});
 			clients.assertRecovered(bucket, answersAt);
+		}
+	}
+
+	/** A consumer lost for any reason (here deleted; a restarted server loses them too). */
+	@Test
+	void watcherWhoseConsumerWasDeletedIsReCreatedAndWakesItsWaiter() throws Exception {
+		try (NatsTestBucket bucket = new NatsTestBucket(NatsServer.shared().url())) {
+			Clients clients = new Clients(bucket);
+			String deleted = key + ":deleted";
+			LockHandle held = clients.managers.get(0).acquire(deleted, LockMode.EX, WAIT);
+			CompletableFuture<LockHandle> waiting = clients.managers.get(1).acquireAsync(deleted, LockMode.EX,
+					LockOptions.waitTime(WAIT));
+			await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(3)).until(() -> !waiting.isDone());
+			JetStreamManagement management = bucket.connect().jetStreamManagement();
+			for (String consumer : management.getConsumerNames("KV_" + bucket.name())) {
+				management.deleteConsumer("KV_" + bucket.name(), consumer);
+			}
+			long releasedAt = System.nanoTime();
+			held.release();
+			waiting.get(WAIT.toMillis(), TimeUnit.MILLISECONDS).release();
+			// the watcher's check (once a second) finds the consumer gone and re-creates it; the
+			// client's heartbeat alarm alone took 5.5 s here, the blocker's lease and the
+			// re-check interval are longer still
+			assertThat(Duration.ofNanos(System.nanoTime() - releasedAt)).isLessThan(CONSUMER_LOST);
 		}
 	}
 
