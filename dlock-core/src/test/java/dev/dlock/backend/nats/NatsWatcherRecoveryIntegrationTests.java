@@ -65,7 +65,7 @@ class NatsWatcherRecoveryIntegrationTests {
 				clients.awaitFailures(4 * CLIENTS);
 				server.restart();
 			});
-			clients.assertRecovered(bucket, answersAt);
+			clients.assertRecovered(answersAt);
 		}
 	}
 
@@ -79,7 +79,7 @@ class NatsWatcherRecoveryIntegrationTests {
 				clients.awaitFailures(4 * CLIENTS);
 				server.resume();
 			});
-			clients.assertRecovered(bucket, answersAt);
+			clients.assertRecovered(answersAt);
 		}
 	}
 
@@ -184,7 +184,7 @@ class NatsWatcherRecoveryIntegrationTests {
 		 * copy (a lagging watcher costs 200 ms to 2 s per decision), and a release hands
 		 * the lock to the next client's waiter by push.
 		 */
-		void assertRecovered(NatsTestBucket bucket, long answersAt) throws Exception {
+		void assertRecovered(long answersAt) throws Exception {
 			Duration left = RECOVERY.minusNanos(System.nanoTime() - answersAt);
 			long written = await().atMost(left)
 				.ignoreExceptions()
