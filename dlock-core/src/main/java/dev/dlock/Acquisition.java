@@ -182,13 +182,28 @@ final class Acquisition {
 		}
 		switch (state.status()) {
 			case GRANTED -> grant(live);
-			case GONE -> {
-				live.end();
-				enqueue();
-			}
+			case GONE -> requeue(live);
 			case WAITING -> await(live, state);
 			case REJECTED -> fail(new IllegalStateException("backend rejected a waiting request"));
 		}
+	}
+
+	/**
+	 * Enqueues again after the entry was lost on the server. What waited for the old entry
+	 * (its subscription, its re-check) ends here, so that no signal polls an entry that
+	 * is gone or one whose enqueue has not been answered yet.
+	 */
+	private void requeue(LiveEntry gone) {
+		synchronized (this.monitor) {
+			if (this.entry != gone || !gone.end()) {
+				return; // another reply of the same entry got here first
+			}
+			this.entry = null;
+			closeSubscription();
+			cancelRecheck();
+			this.signalled = false;
+		}
+		enqueue();
 	}
 
 	private void grant(LiveEntry live) {
@@ -219,8 +234,8 @@ final class Acquisition {
 		}
 		boolean pollNow;
 		synchronized (this.monitor) {
-			if (this.result.isDone()) {
-				return;
+			if (this.result.isDone() || this.entry != live) {
+				return; // decided, or the entry was lost and requeued meanwhile
 			}
 			closeSubscription();
 			// a signal the backend sends from inside watch() is recorded, not acted on, so
@@ -234,6 +249,7 @@ final class Acquisition {
 			}
 			pollNow = this.signalled;
 			this.signalled = false;
+			cancelRecheck();
 			if (!pollNow) {
 				Duration delay = min(state.recheckAfter(), this.engine.settings().maxRecheckInterval());
 				this.recheck = this.engine.time().schedule(delay, this::signal);
@@ -246,8 +262,13 @@ final class Acquisition {
 
 	private void signal() {
 		LiveEntry live;
+		QueueEntry queueEntry;
 		synchronized (this.monitor) {
-			if (this.result.isDone() || this.entry == null) {
+			live = this.entry;
+			// before its enqueue is answered an entry has nothing to poll, and the answer
+			// itself arms the wait: only an attached entry may mark a poll under way
+			queueEntry = (live != null) ? live.queueEntry() : null;
+			if (this.result.isDone() || live == null || queueEntry == null) {
 				return;
 			}
 			if (this.polling || this.arming) {
@@ -256,11 +277,6 @@ final class Acquisition {
 			}
 			this.polling = true;
 			cancelRecheck();
-			live = this.entry;
-		}
-		QueueEntry queueEntry = live.queueEntry();
-		if (queueEntry == null) {
-			return;
 		}
 		CompletableFuture<QueueState> reply;
 		try {
@@ -311,6 +327,7 @@ final class Acquisition {
 		if (withdraw && live != null) {
 			this.engine.withdraw(live);
 		}
+		this.session.unclaim();
 	}
 
 	private void closeSubscription() {

@@ -11,6 +11,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.BiConsumer;
 
 import dev.dlock.spi.BackendCapability;
@@ -53,6 +55,13 @@ final class DefaultLockManager implements LockManager {
 
 	private final boolean sessionLease;
 
+	/**
+	 * Held (shared) while a request registers itself, and (exclusive) while the manager
+	 * closes: no request registers after {@link #close()} collected the ones to abort, and
+	 * none opens a session after the sessions were closed.
+	 */
+	private final ReadWriteLock closing = new ReentrantReadWriteLock();
+
 	private volatile boolean closed;
 
 	DefaultLockManager(LockBackend backend, EngineSettings settings, EngineObservations observations,
@@ -80,7 +89,7 @@ final class DefaultLockManager implements LockManager {
 			grant = pending.get();
 		}
 		catch (InterruptedException ex) {
-			pending.cancel(false);
+			abandon(pending);
 			throw ex;
 		}
 		catch (ExecutionException ex) {
@@ -142,10 +151,26 @@ final class DefaultLockManager implements LockManager {
 		}
 		handle.whenComplete((result, failure) -> {
 			if (handle.isCancelled()) {
+				// a grant that completes pending after this is released by 'complete' above
 				pending.cancel(false);
 			}
 		});
 		return handle;
+	}
+
+	/**
+	 * Gives up a result nobody will receive. When the grant won the race against the
+	 * cancellation, it is released here: otherwise it would stay held, and renewed, with no
+	 * handle to release it.
+	 */
+	private static void abandon(CompletableFuture<@Nullable Grant> pending) {
+		if (!pending.cancel(false)) {
+			pending.thenAccept((grant) -> {
+				if (grant != null) {
+					grant.releaseHold();
+				}
+			});
+		}
 	}
 
 	private void handOver(Runnable completion) {
@@ -182,18 +207,55 @@ final class DefaultLockManager implements LockManager {
 		KeyCodec.validate(key);
 		Objects.requireNonNull(mode, "'mode' must not be null");
 		Duration lease = (options.leaseTime() != null) ? options.leaseTime() : this.settings.leaseTime();
-		Acquisition acquisition = new Acquisition(this, session(lease), key, mode, waitTime);
-		this.acquisitions.add(acquisition);
+		Acquisition acquisition;
+		this.closing.readLock().lock();
+		try {
+			checkOpen();
+			acquisition = new Acquisition(this, claimSession(lease), key, mode, waitTime);
+			this.acquisitions.add(acquisition);
+		}
+		finally {
+			this.closing.readLock().unlock();
+		}
 		return acquisition.start();
 	}
 
-	private EngineSession session(Duration lease) {
-		return this.sessions.computeIfAbsent(lease, (leaseTime) -> {
-			EngineSession session = new EngineSession(this.backend.openSession(leaseTime),
-					this.settings.renewalIntervalFor(leaseTime), this.sessionLease, this.time, this.observations);
-			session.start();
+	/**
+	 * The session of a lease time, opened if there is none, with one more user: it is not
+	 * retired until the request lets go of it ({@link EngineSession#unclaim()}).
+	 */
+	private EngineSession claimSession(Duration lease) {
+		return this.sessions.compute(lease, (leaseTime, existing) -> {
+			EngineSession session = existing;
+			if (session == null) {
+				session = new EngineSession(this.backend.openSession(leaseTime),
+						this.settings.renewalIntervalFor(leaseTime), this.sessionLease, this.time, this.observations,
+						this::retireIfIdle);
+				session.start();
+			}
+			session.claim();
 			return session;
 		});
+	}
+
+	/**
+	 * Closes a session that has had no request and no entry for a while (on etcd it keeps
+	 * a server lease alive), unless a request claimed it meanwhile.
+	 */
+	private void retireIfIdle(EngineSession session) {
+		Duration lease = session.backend().leaseTime();
+		boolean[] retired = { false };
+		this.sessions.computeIfPresent(lease, (leaseTime, current) -> {
+			if (current == session && session.isIdle()) {
+				retired[0] = true;
+				return null;
+			}
+			return current;
+		});
+		if (retired[0]) {
+			logger.debug("Closing the idle session of lease time {}", lease);
+			session.close();
+		}
 	}
 
 	Grant newGrant(LiveEntry entry) {
@@ -206,9 +268,11 @@ final class DefaultLockManager implements LockManager {
 	}
 
 	private void release(Grant grant) {
+		if (!this.grants.remove(grant)) {
+			return; // released already: by close(), racing the last hold's release
+		}
 		// the removal goes to the server first: a waiter elsewhere is waiting for it
 		withdraw(grant.entry());
-		this.grants.remove(grant);
 		this.threadHolds.remove(grant);
 		logger.debug("Released lock '{}' in mode {} with token {}", grant.key(), grant.mode(), grant.token());
 	}
@@ -281,10 +345,16 @@ final class DefaultLockManager implements LockManager {
 
 	@Override
 	public void close() {
-		if (this.closed) {
-			return;
+		this.closing.writeLock().lock();
+		try {
+			if (this.closed) {
+				return;
+			}
+			this.closed = true;
 		}
-		this.closed = true;
+		finally {
+			this.closing.writeLock().unlock();
+		}
 		LockBackendException closing = new LockBackendException("The lock manager was closed", null);
 		List.copyOf(this.acquisitions).forEach((acquisition) -> acquisition.abort(closing));
 		List.copyOf(this.grants).forEach(this::release);

@@ -646,6 +646,23 @@ public abstract class LockBackendConformanceKit {
 		}
 
 		@Test
+		void malformedUtf16KeysAreRejectedInsteadOfSharingALock() throws Exception {
+			LockManager manager = newManager();
+			String base = UUID.randomUUID().toString();
+			// UTF-8 cannot encode a lone surrogate and would turn each of these into the
+			// same '?': the thread holding '?' would then wait for itself
+			try (LockHandle question = manager.acquire(base + "?", LockMode.EX, Duration.ofSeconds(5))) {
+				for (String lone : List.of("\uD800", "\uDBFF", "\uDC00", "\uDC00\uD800", "x\uD800y")) {
+					assertThatExceptionOfType(InvalidLockRequestException.class).as(lone)
+						.isThrownBy(() -> manager.acquire(base + lone, LockMode.EX, Duration.ofSeconds(5)))
+						.withMessageContaining("surrogate");
+				}
+				assertThat(question.isValid()).isTrue();
+			}
+			manager.tryAcquire(base + "\uD83D\uDD12", LockMode.EX).orElseThrow().release();
+		}
+
+		@Test
 		void manyDistinctKeysCanBeHeldAtOnce() throws Exception {
 			LockManager holder = newManager();
 			LockManager other = newManager();

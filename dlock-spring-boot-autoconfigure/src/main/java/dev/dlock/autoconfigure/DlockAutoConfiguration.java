@@ -10,6 +10,7 @@ import dev.dlock.observation.LockAcquisitionConvention;
 import dev.dlock.observation.LockHoldConvention;
 import dev.dlock.observation.LockRenewalConvention;
 import dev.dlock.spi.LockBackend;
+import dev.dlock.spring.lifecycle.LockManagerLifecycle;
 import io.micrometer.observation.ObservationRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,6 +40,10 @@ import org.springframework.context.annotation.Import;
  * The lock manager reports the {@code dlock.acquire}, {@code dlock.hold} and
  * {@code dlock.renew} observations to the application's {@link ObservationRegistry}, with
  * the conventions defined as beans, if any.
+ * <p>
+ * The lock manager is closed while the context stops, by a {@link LockManagerLifecycle}
+ * whose phase comes before the clients of every backend are stopped, so that a graceful
+ * shutdown hands its locks to other instances at once.
  *
  * @since 0.1.0
  */
@@ -77,6 +82,12 @@ public final class DlockAutoConfiguration {
 		customizers.orderedStream().forEach((customizer) -> customizer.customize(builder));
 		logger.info("dlock uses the {} lock backend", backend.name());
 		return builder.build();
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	LockManagerLifecycle lockManagerLifecycle(LockManager lockManager) {
+		return new LockManagerLifecycle(lockManager);
 	}
 
 	private static Map<Backend, String> reasons(ConfigurableListableBeanFactory beanFactory) {

@@ -490,6 +490,10 @@ final class NatsBucket implements AutoCloseable {
 		}
 	}
 
+	long watcherPosition() {
+		return this.mirror.position();
+	}
+
 	/** The round trip for a health check: the stream's info from its leader. */
 	CompletableFuture<StreamInfo> info() {
 		return this.calls.api("STREAM.INFO." + this.stream, "").thenApply((reply) -> {

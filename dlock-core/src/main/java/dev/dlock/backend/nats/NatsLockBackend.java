@@ -199,6 +199,16 @@ public final class NatsLockBackend implements LockBackend {
 	}
 
 	/**
+	 * The stream sequence of the last message the watcher applied; 0 before the bucket is
+	 * open. For tests.
+	 */
+	long watcherPosition() {
+		synchronized (this.lock) {
+			return (this.bucket != null) ? this.bucket.watcherPosition() : 0;
+		}
+	}
+
+	/**
 	 * Stops the watcher and closes the connection if this backend created it. Entries left
 	 * in the bucket expire with its max age. Idempotent.
 	 */

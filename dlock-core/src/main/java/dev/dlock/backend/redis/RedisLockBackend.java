@@ -206,6 +206,10 @@ public final class RedisLockBackend implements LockBackend {
 			}
 		}
 		for (StatefulConnection<String, String> connection : this.owned) {
+			if (!connection.isOpen()) {
+				// closed with its client, which an application may shut down first
+				continue;
+			}
 			try {
 				connection.close();
 			}
