@@ -84,18 +84,12 @@ final class SimulatedBackend implements LockBackend {
 	}
 
 	/**
-	 * Runs {@code task} with every call applied and answered at once, as a server on the
-	 * same thread would; for {@code tryAcquire}, which blocks until its enqueue is answered.
+	 * Makes every call be applied and answered at once, as a server on the same thread
+	 * would, or stops doing so; for the calls that block until their enqueue is answered.
 	 * Only safe on a FIFO connection with nothing in flight, so that nothing is overtaken.
 	 */
-	<T> T synchronously(Supplier<T> task) {
-		this.synchronous = true;
-		try {
-			return task.get();
-		}
-		finally {
-			this.synchronous = false;
-		}
+	void synchronous(boolean synchronous) {
+		this.synchronous = synchronous;
 	}
 
 	private <T> CompletableFuture<T> call(String label, String order, Supplier<T> atServer,

@@ -342,8 +342,11 @@ final class Simulation {
 		if (roll < 47) {
 			acquire(client);
 		}
-		else if (roll < 55) {
+		else if (roll < 52) {
 			tryAcquire(client);
+		}
+		else if (roll < 55) {
+			interruptedAcquire(client);
 		}
 		else if (roll < 80) {
 			release(client);
@@ -399,12 +402,16 @@ final class Simulation {
 		SimulatedClient.Request request = new SimulatedClient.Request(++this.nextRequest, key, mode, Duration.ZERO);
 		trace("tryAcquire c" + client.id + " " + request);
 		Optional<LockHandle> handle;
+		client.backend.synchronous(true);
 		try {
-			handle = client.backend.synchronously(() -> client.manager.tryAcquire(key, mode));
+			handle = client.manager.tryAcquire(key, mode);
 		}
 		catch (InvalidLockRequestException ex) {
 			trace("  refused: this thread holds the key in a mode that does not cover " + mode);
 			return;
+		}
+		finally {
+			client.backend.synchronous(false);
 		}
 		request.future = CompletableFuture.completedFuture(handle.orElse(null));
 		client.requests.add(request);
@@ -414,6 +421,46 @@ final class Simulation {
 			}
 			delivered(client, request, handle.get());
 		}
+	}
+
+	/**
+	 * A blocking {@code acquire} on a thread that is already interrupted: granted at once,
+	 * or withdrawn when it would wait. Runs where {@link #tryAcquire} may.
+	 */
+	private void interruptedAcquire(SimulatedClient client) {
+		if (!this.config.fifo || this.loop.sending(client.id)) {
+			return;
+		}
+		String key = "k" + this.random.nextInt(this.config.keys);
+		LockMode mode = MODES[this.random.nextInt(MODES.length)];
+		Duration wait = Duration.ofMillis(1 + this.random.nextInt((int) this.config.maxWait.toMillis()));
+		SimulatedClient.Request request = new SimulatedClient.Request(++this.nextRequest, key, mode, wait);
+		trace("acquire on an interrupted thread c" + client.id + " " + request);
+		LockHandle handle;
+		client.backend.synchronous(true);
+		Thread.currentThread().interrupt();
+		try {
+			handle = client.manager.acquire(key, mode, wait);
+		}
+		catch (InterruptedException ex) {
+			trace("  interrupted: the request is withdrawn");
+			this.faults.reached("acquire interrupted");
+			return;
+		}
+		catch (InvalidLockRequestException ex) {
+			trace("  refused: this thread holds the key in a mode that does not cover " + mode);
+			return;
+		}
+		finally {
+			Thread.interrupted();
+			client.backend.synchronous(false);
+		}
+		request.future = CompletableFuture.completedFuture(handle);
+		client.requests.add(request);
+		if (this.delivered.contains(handle.fencingToken())) {
+			this.faults.reached("re-entrant hold");
+		}
+		delivered(client, request, handle);
 	}
 
 	private void release(SimulatedClient client) {

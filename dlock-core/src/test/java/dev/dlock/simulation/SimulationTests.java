@@ -95,7 +95,7 @@ class SimulationTests {
 		assertThat(reached).containsKeys("poll answered GONE",
 				"signal for a gone entry while the client's enqueue of the key is under way",
 				"reply lost after the call was applied: enqueue", "cancel of a pending acquireAsync",
-				"cancel while a grant of the key awaits delivery", "re-entrant hold",
+				"cancel while a grant of the key awaits delivery", "re-entrant hold", "acquire interrupted",
 				"server restart", "client paused", "client crashed");
 	}
 
