@@ -28,7 +28,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class SimulationTests {
 
-	private static final int DEFAULT_SEEDS = 2000;
+	private static final int DEFAULT_SEEDS = 4000;
 
 	private static final Logger engineLogger = (Logger) LoggerFactory.getLogger("dev.dlock");
 
