@@ -2,6 +2,7 @@ package dev.dlock.simulation;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -141,7 +142,7 @@ final class EventLoop {
 
 	void pause(int client, long until) {
 		if (client >= this.pausedUntil.length) {
-			this.pausedUntil = java.util.Arrays.copyOf(this.pausedUntil, Math.max(client + 1, 2 * this.pausedUntil.length));
+			this.pausedUntil = Arrays.copyOf(this.pausedUntil, Math.max(client + 1, 2 * this.pausedUntil.length));
 		}
 		this.pausedUntil[client] = until;
 	}

@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.IntPredicate;
 
 import dev.dlock.LockMode;
 import dev.dlock.spi.AcquireRequest;
@@ -40,6 +41,8 @@ final class SimulatedServer {
 
 	private final Map<String, Entry> byOwner = new HashMap<>();
 
+	private final Set<String> withdrawn = new HashSet<>();
+
 	private final Map<String, Set<Watch>> watches = new TreeMap<>();
 
 	private final Map<String, Long> lastChange = new HashMap<>();
@@ -61,6 +64,13 @@ final class SimulatedServer {
 	EnqueueResult enqueue(AcquireRequest request, int requestNo, int client, long leaseNanos) {
 		String key = request.key();
 		sweep(key);
+		if (this.withdrawn.contains(request.ownerId())) {
+			// removed before this enqueue arrived (it overtook it): a removal works also when
+			// the enqueue's reply never came, so the late enqueue must not leave an entry, as
+			// etcd's withdrawal mark ensures; the engine has given the request up already
+			this.faults.reached("enqueue arrived after its removal");
+			return EnqueueResult.rejected();
+		}
 		long now = this.loop.now();
 		Entry entry = new Entry(request, ++this.tickets, requestNo, client, leaseNanos, now + leaseNanos);
 		QueueState state = stateOf(entry);
@@ -103,6 +113,7 @@ final class SimulatedServer {
 
 	void remove(AcquireRequest request) {
 		sweep(request.key());
+		this.withdrawn.add(request.ownerId());
 		Entry entry = this.byOwner.get(request.ownerId());
 		if (entry != null && isCurrent(entry)) {
 			end(entry, End.REMOVED);
@@ -246,7 +257,7 @@ final class SimulatedServer {
 	 * @param crashed whether a client crashed (its entries are left out as candidates,
 	 * but still block)
 	 */
-	List<Entry> grantableEntries(java.util.function.IntPredicate crashed) {
+	List<Entry> grantableEntries(IntPredicate crashed) {
 		List<Entry> grantable = new ArrayList<>();
 		long now = this.loop.now();
 		for (TreeMap<Long, Entry> queue : this.queues.values()) {
