@@ -80,7 +80,7 @@ final class EtcdLayout {
 				if (departing.contains(kv.getKey(), kv.getCreateRevision())) {
 					continue;
 				}
-				earlier.add(new Slot(kv.getKey(), modeOf(kv.getValue())));
+				earlier.add(new Slot(kv.getKey(), kv.getCreateRevision(), modeOf(kv.getValue())));
 			}
 			else if (kv.getCreateRevision() == ticket && kv.getKey().equals(ownKey)) {
 				present = true;
@@ -103,8 +103,15 @@ final class EtcdLayout {
 		return ByteSequence.from(text, StandardCharsets.UTF_8);
 	}
 
-	/** One earlier entry of a queue. */
-	record Slot(ByteSequence key, LockMode mode) {
+	/**
+	 * One earlier entry of a queue. A session reuses its entry keys, so only the key together
+	 * with the create revision names one entry.
+	 *
+	 * @param key the entry's key
+	 * @param ticket its create revision
+	 * @param mode its mode
+	 */
+	record Slot(ByteSequence key, long ticket, LockMode mode) {
 
 	}
 

@@ -70,7 +70,7 @@ final class EtcdLockSession implements LockSession {
 		.withSortOrder(GetOption.SortOrder.ASCEND)
 		.build();
 
-	private static final GetOption COUNT_ONLY = GetOption.builder().withCountOnly(true).build();
+	private static final GetOption KEY_ONLY = GetOption.builder().withKeysOnly(true).build();
 
 	private final Client client;
 
@@ -214,8 +214,7 @@ final class EtcdLockSession implements LockSession {
 			EtcdLayout.Slot blocker = GrantRule.blocker(EtcdLayout.queue(queue, key, ticket, this.departing).earlier(),
 					request.mode(), EtcdLayout.Slot::mode);
 			EtcdQueueEntry entry = new EtcdQueueEntry(request, key, ticket, sessionLease,
-					new EtcdQueueEntry.Observation(response.getHeader().getRevision(),
-							(blocker != null) ? blocker.key() : null),
+					new EtcdQueueEntry.Observation(response.getHeader().getRevision(), blocker),
 					calledAt + this.leaseNanos);
 			if (blocker == null) {
 				this.entries.put(request.ownerId(), entry);
@@ -272,8 +271,7 @@ final class EtcdLockSession implements LockSession {
 					return QueueState.GONE;
 				}
 				EtcdLayout.Slot blocker = GrantRule.blocker(queue.earlier(), request.mode(), EtcdLayout.Slot::mode);
-				entry.observed(new EtcdQueueEntry.Observation(response.getHeader().getRevision(),
-						(blocker != null) ? blocker.key() : null));
+				entry.observed(new EtcdQueueEntry.Observation(response.getHeader().getRevision(), blocker));
 				return (blocker != null) ? waiting() : QueueState.GRANTED;
 			});
 		return EtcdFailures.mapped(state, "Polling lock '" + request.key() + "' in mode " + request.mode());
@@ -301,7 +299,7 @@ final class EtcdLockSession implements LockSession {
 	public Subscription watch(QueueEntry queueEntry, Runnable onChange) {
 		EtcdQueueEntry entry = (EtcdQueueEntry) queueEntry;
 		EtcdQueueEntry.Observation observed = entry.observed();
-		ByteSequence blocker = observed.blocker();
+		EtcdLayout.Slot blocker = observed.blocker();
 		if (blocker == null || this.closed) {
 			// nothing to wait for (or nothing to watch with): the engine's re-check covers it
 			return () -> {
@@ -316,7 +314,7 @@ final class EtcdLockSession implements LockSession {
 		WatchOption fromNow = WatchOption.builder().withNoPut(true).withCreateNotify(true).build();
 		Watch.Watcher watcher;
 		try {
-			watcher = this.client.getWatchClient().watch(blocker, fromNow, new Watch.Listener() {
+			watcher = this.client.getWatchClient().watch(blocker.key(), fromNow, new Watch.Listener() {
 
 				@Override
 				public void onNext(WatchResponse response) {
@@ -362,13 +360,20 @@ final class EtcdLockSession implements LockSession {
 		};
 	}
 
-	/** Signals unless the entry still exists (a linearizable read, so after the watch began). */
-	private void checkStillThere(ByteSequence key, Runnable signal) {
-		timed(this.client.getKVClient().get(key, COUNT_ONLY), this.requestTimeout).whenComplete((response, failure) -> {
-			if (failure != null || response.getCount() == 0) {
-				signal.run();
-			}
-		});
+	/**
+	 * Signals unless the entry still exists (a linearizable read, so after the watch began).
+	 * Its key alone does not tell: the blocker's session may have deleted it and created a
+	 * new entry under the same key since, which the watch (it starts after that) would wait
+	 * for instead.
+	 */
+	private void checkStillThere(EtcdLayout.Slot blocker, Runnable signal) {
+		timed(this.client.getKVClient().get(blocker.key(), KEY_ONLY), this.requestTimeout)
+			.whenComplete((response, failure) -> {
+				if (failure != null || response.getKvs().isEmpty()
+						|| response.getKvs().get(0).getCreateRevision() != blocker.ticket()) {
+					signal.run();
+				}
+			});
 	}
 
 	/**

@@ -283,6 +283,33 @@ class EtcdLockBackendIntegrationTests {
 		}
 
 		@Test
+		void aWatchSignalsWhenTheBlockerLeftAndItsSessionReusedItsKeyBeforeTheWatchBegan() throws Exception {
+			Client raw = EtcdLockBackendIntegrationTests.this.support.client(endpoint());
+			EtcdLockBackend backend = EtcdLockBackendIntegrationTests.this.support.backend(endpoint());
+			LockSession first = session(backend);
+			LockSession second = session(backend);
+			String key = newKey();
+			AcquireRequest holder = request(key, LockMode.EX, true);
+			assertThat(first.enqueue(holder).join().state()).isEqualTo(QueueState.GRANTED);
+			ByteSequence blockerKey = EtcdLockBackendIntegrationTests.this.support.entries(raw).get(0).getKey();
+			EnqueueResult waiting = second.enqueue(request(key, LockMode.EX, true)).join();
+			assertThat(waiting.state().status()).isEqualTo(QueueState.Status.WAITING);
+			// the holder releases and its session asks again, under the same etcd key, now behind
+			// the waiter: what the waiter waited for is gone although its key exists
+			first.remove(holder).join();
+			EnqueueResult again = first.enqueue(request(key, LockMode.EX, true)).join();
+			assertThat(again.state().status()).isEqualTo(QueueState.Status.WAITING);
+			assertThat(EtcdLockBackendIntegrationTests.this.support.entries(raw)).extracting(KeyValue::getKey)
+				.contains(blockerKey);
+			AtomicBoolean signalled = new AtomicBoolean();
+			try (Subscription subscription = second.watch(entryOf(waiting), () -> signalled.set(true))) {
+				// well under the engine's re-check: only the watch's own gap check wakes it
+				await().atMost(Duration.ofSeconds(3)).untilTrue(signalled);
+			}
+			assertThat(second.poll(entryOf(waiting)).join()).isEqualTo(QueueState.GRANTED);
+		}
+
+		@Test
 		void aWatchDoesNotSignalWhileTheBlockerStays() {
 			EtcdLockBackend backend = EtcdLockBackendIntegrationTests.this.support.backend(endpoint());
 			LockSession first = session(backend);
