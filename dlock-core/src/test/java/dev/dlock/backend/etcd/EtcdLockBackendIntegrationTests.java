@@ -439,6 +439,51 @@ class EtcdLockBackendIntegrationTests {
 			assertThat(EtcdLockBackendIntegrationTests.this.support.entries(raw)).hasSize(1);
 		}
 
+		@Test
+		void anEnqueueThatFailedButIsAppliedAfterItsRemovalLeavesNoEntry() throws Exception {
+			Client raw = EtcdLockBackendIntegrationTests.this.support.client(endpoint());
+			HoldingClient holding = new HoldingClient(EtcdLockBackendIntegrationTests.this.support.client(endpoint()));
+			LockSession session = session(EtcdLockBackendIntegrationTests.this.support.backend(holding.client()));
+			String key = newKey();
+			AcquireRequest request = request(key, LockMode.EX, true);
+			holding.holdNextTransaction();
+			CompletableFuture<EnqueueResult> enqueue = session.enqueue(request);
+			holding.failHeldCall();
+			assertThat(enqueue).failsWithin(WAIT);
+			// the engine withdraws the request whose enqueue failed; etcd gets the enqueue only
+			// after that removal, and its reply is lost
+			session.remove(request).join();
+			holding.sendHeldTransaction().join();
+			// the session lease lives on (the engine renews it), so only a withdrawal that the
+			// late enqueue cannot outrun keeps the lock from being held by nobody
+			assertThat(session.renew(List.of()).join()).isEmpty();
+			await().atMost(Duration.ofSeconds(2))
+				.untilAsserted(() -> assertThat(EtcdLockBackendIntegrationTests.this.support.entries(raw)).isEmpty());
+			assertThat(EtcdLockBackendIntegrationTests.this.support.manager(endpoint()).tryAcquire(key, LockMode.EX))
+				.isPresent();
+		}
+
+		@Test
+		void anEnqueueWithdrawnWhileUnderWayThatFailsButIsAppliedLateLeavesNoEntry() throws Exception {
+			Client raw = EtcdLockBackendIntegrationTests.this.support.client(endpoint());
+			HoldingClient holding = new HoldingClient(EtcdLockBackendIntegrationTests.this.support.client(endpoint()));
+			LockSession session = session(EtcdLockBackendIntegrationTests.this.support.backend(holding.client()));
+			String key = newKey();
+			AcquireRequest request = request(key, LockMode.EX, true);
+			holding.holdNextTransaction();
+			CompletableFuture<EnqueueResult> enqueue = session.enqueue(request);
+			// the engine gives up while the enqueue is under way (its one removal goes first),
+			// then the enqueue fails: the engine does not ask again
+			await().atMost(WAIT).until(() -> holding.isHolding());
+			session.remove(request).join();
+			holding.failHeldCall();
+			assertThat(enqueue).failsWithin(WAIT);
+			holding.sendHeldTransaction().join();
+			assertThat(session.renew(List.of()).join()).isEmpty();
+			await().atMost(Duration.ofSeconds(2))
+				.untilAsserted(() -> assertThat(EtcdLockBackendIntegrationTests.this.support.entries(raw)).isEmpty());
+		}
+
 		private static QueueEntry entryOf(EnqueueResult result) {
 			QueueEntry entry = result.entry();
 			assertThat(entry).isNotNull();
