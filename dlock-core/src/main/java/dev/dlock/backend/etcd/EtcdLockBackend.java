@@ -36,7 +36,7 @@ import org.jspecify.annotations.Nullable;
  * <p>
  * Each session holds one etcd lease, renewed by one keep-alive per renewal round however
  * many locks it holds or waits for. A request is one key
- * {@code <prefix><encoded key>/<owner id>} under that lease; its create revision is the
+ * {@code <prefix><encoded key>/<session id>-<slot>} under that lease; its create revision is the
  * ticket and the fencing token. An uncontended acquire is one transaction, a release one
  * delete, and a waiter watches only the latest earlier conflicting entry. See
  * {@code docs/backends/etcd.md} for the guarantees and what breaks them.

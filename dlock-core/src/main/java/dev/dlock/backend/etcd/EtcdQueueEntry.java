@@ -86,7 +86,7 @@ final class EtcdQueueEntry implements QueueEntry {
 	 * @param revision the store revision of the snapshot
 	 * @param blocker the latest earlier conflicting entry, or {@code null} when granted
 	 */
-	record Observation(long revision, @Nullable ByteSequence blocker) {
+	record Observation(long revision, EtcdLayout.@Nullable Slot blocker) {
 
 	}
 

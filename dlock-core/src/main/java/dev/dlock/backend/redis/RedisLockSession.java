@@ -66,12 +66,13 @@ final class RedisLockSession implements LockSession {
 
 	private final Duration leaseTime;
 
-	private final String leaseMillis;
+	/** The lease in microseconds, rounded up: the scripts keep it to the microsecond. */
+	private final String leaseMicros;
 
 	RedisLockSession(RedisLockBackend backend, Duration leaseTime) {
 		this.backend = backend;
 		this.leaseTime = leaseTime;
-		this.leaseMillis = Long.toString(Math.max(1, leaseTime.toMillis()));
+		this.leaseMicros = Long.toString(Math.max(1, (leaseTime.toNanos() + 999) / 1000));
 	}
 
 	@Override
@@ -85,7 +86,7 @@ final class RedisLockSession implements LockSession {
 		String member = member(request);
 		ChangeNotifier notifier = this.backend.notifier();
 		long observed = notifier.changes(resource.id());
-		String[] args = { member, CONFLICTS.get(request.mode()), this.leaseMillis,
+		String[] args = { member, CONFLICTS.get(request.mode()), this.leaseMicros,
 				request.waitIfBusy() ? "1" : "0", notifier.channel(), resource.id() };
 		return this.backend.scripts()
 			.run(LuaScript.ENQUEUE, ScriptOutputType.MULTI, resource.keys(), args, request.key(),
@@ -178,7 +179,7 @@ final class RedisLockSession implements LockSession {
 		List<RedisQueueEntry> members = new ArrayList<>();
 		String[] keys = new String[2 * batch.size()];
 		List<String> args = new ArrayList<>();
-		args.add(this.leaseMillis);
+		args.add(this.leaseMicros);
 		args.add(this.backend.notifier().channel());
 		for (int i = 0; i < batch.size(); i++) {
 			List<RedisQueueEntry> group = batch.get(i);
