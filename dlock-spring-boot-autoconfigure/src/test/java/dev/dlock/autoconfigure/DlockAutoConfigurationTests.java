@@ -5,7 +5,6 @@ import java.io.InputStream;
 import java.lang.reflect.Method;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -16,6 +15,7 @@ import com.jayway.jsonpath.JsonPath;
 import dev.dlock.LockHandle;
 import dev.dlock.LockManager;
 import dev.dlock.LockMode;
+import dev.dlock.autoconfigure.DlockProperties.Backend;
 import dev.dlock.backend.etcd.EtcdLockBackend;
 import dev.dlock.backend.memory.InMemoryLockBackend;
 import dev.dlock.spi.LockBackend;
@@ -43,7 +43,6 @@ import org.springframework.boot.diagnostics.FailureAnalyzer;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
-import org.springframework.context.annotation.Import;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.AnnotatedElementUtils;
 import org.springframework.core.env.Environment;
@@ -51,6 +50,7 @@ import org.springframework.core.env.StandardEnvironment;
 import org.springframework.core.io.support.SpringFactoriesLoader;
 import org.springframework.core.io.support.SpringFactoriesLoader.ArgumentResolver;
 import org.springframework.core.io.support.SpringFactoriesLoader.FailureHandler;
+import org.springframework.core.type.AnnotationMetadata;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -103,6 +103,33 @@ class DlockAutoConfigurationTests {
 				.contains("dlock.nats.url")
 				.contains("dlock.backend=memory")
 				.contains("define a LockBackend or LockManager bean");
+		});
+	}
+
+	@Test
+	void failureAnalysisListsEveryBackendWithWhyAndHow() {
+		this.runner.run((context) -> {
+			FailureAnalysis analysis = analyze(context.getStartupFailure());
+			assertThat(analysis.getDescription()).isEqualTo("""
+					No lock backend is configured and none was detected.
+
+					Backends, in the order in which they are detected:
+					    - redis: dlock.backend is not set and there is no bean of type \
+					org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory
+					    - etcd: dlock.backend is not set and there is no bean of type io.etcd.jetcd.Client \
+					and no dlock.etcd.endpoints
+					    - nats: dlock.backend is not set and there is no bean of type io.nats.client.Connection \
+					and no dlock.nats.url or dlock.nats.servers
+					    - memory: the in-memory backend is used only when dlock.backend=memory
+					""");
+			assertThat(analysis.getAction()).isEqualTo("""
+					Configure a lock backend (or set dlock.backend to one of redis, etcd, nats, memory):
+					    - redis: add spring-boot-starter-data-redis (Lettuce) and configure spring.data.redis.* \
+					(host and port, url, sentinel or cluster)
+					    - etcd: add io.etcd:jetcd-core and set dlock.etcd.endpoints
+					    - nats: add io.nats:jnats and set dlock.nats.url (a JetStream-enabled server)
+					    - memory: set dlock.backend=memory (locks inside one JVM only: for tests and demos)
+					Alternatively, define a LockBackend or LockManager bean, or set dlock.enabled=false.""");
 		});
 	}
 
@@ -283,7 +310,15 @@ class DlockAutoConfigurationTests {
 	}
 
 	@Test
-	void everyBeanMethodBacksOffForAUserBean() {
+	void backendConfigurationsAreImportedFromTheTableInDetectionOrder() {
+		assertThat(new DlockAutoConfiguration.LockBackendConfigurationImportSelector()
+			.selectImports(AnnotationMetadata.introspect(DlockAutoConfiguration.class)))
+			.containsExactly(RedisLockBackendConfiguration.class.getName(), EtcdLockBackendConfiguration.class.getName(),
+					NatsLockBackendConfiguration.class.getName(), InMemoryLockBackendConfiguration.class.getName());
+	}
+
+	@Test
+	void everyBeanMethodBacksOffForAUserBean() throws Exception {
 		List<Method> beanMethods = new ArrayList<>();
 		for (Class<?> configuration : configurationClasses()) {
 			for (Method method : configuration.getDeclaredMethods()) {
@@ -314,10 +349,11 @@ class DlockAutoConfigurationTests {
 			.isEqualTo(DistributedLockAdvisor.DEFAULT_ORDER);
 	}
 
-	private static List<Class<?>> configurationClasses() {
+	private static List<Class<?>> configurationClasses() throws ClassNotFoundException {
 		List<Class<?>> classes = new ArrayList<>(List.of(DlockAutoConfiguration.class, DlockAopAutoConfiguration.class));
-		Import imports = DlockAutoConfiguration.class.getAnnotation(Import.class);
-		classes.addAll(Arrays.asList(imports.value()));
+		for (Backend backend : Backend.values()) {
+			classes.add(Class.forName(backend.configurationClass()));
+		}
 		return classes;
 	}
 
