@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.lang.reflect.Method;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -110,26 +111,29 @@ class DlockAutoConfigurationTests {
 	void failureAnalysisListsEveryBackendWithWhyAndHow() {
 		this.runner.run((context) -> {
 			FailureAnalysis analysis = analyze(context.getStartupFailure());
-			assertThat(analysis.getDescription()).isEqualTo("""
-					No lock backend is configured and none was detected.
-
-					Backends, in the order in which they are detected:
-					    - redis: dlock.backend is not set and there is no bean of type \
-					org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory
-					    - etcd: dlock.backend is not set and there is no bean of type io.etcd.jetcd.Client \
-					and no dlock.etcd.endpoints
-					    - nats: dlock.backend is not set and there is no bean of type io.nats.client.Connection \
-					and no dlock.nats.url or dlock.nats.servers
-					    - memory: the in-memory backend is used only when dlock.backend=memory
-					""");
-			assertThat(analysis.getAction()).isEqualTo("""
-					Configure a lock backend (or set dlock.backend to one of redis, etcd, nats, memory):
-					    - redis: add spring-boot-starter-data-redis (Lettuce) and configure spring.data.redis.* \
-					(host and port, url, sentinel or cluster)
-					    - etcd: add io.etcd:jetcd-core and set dlock.etcd.endpoints
-					    - nats: add io.nats:jnats and set dlock.nats.url (a JetStream-enabled server)
-					    - memory: set dlock.backend=memory (locks inside one JVM only: for tests and demos)
-					Alternatively, define a LockBackend or LockManager bean, or set dlock.enabled=false.""");
+			assertThat(analysis.getDescription().lines()).hasSize(3 + Backend.values().length)
+				.startsWith("No lock backend is configured and none was detected.", "",
+						"Backends, in the order in which they are detected:")
+				.containsSubsequence(
+						"    - redis: dlock.backend is not set and there is no bean of type "
+								+ "org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory",
+						"    - etcd: dlock.backend is not set and there is no bean of type io.etcd.jetcd.Client "
+								+ "and no dlock.etcd.endpoints",
+						"    - nats: dlock.backend is not set and there is no bean of type io.nats.client.Connection "
+								+ "and no dlock.nats.url or dlock.nats.servers",
+						"    - memory: the in-memory backend is used only when dlock.backend=memory");
+			assertThat(analysis.getAction().lines()).hasSize(2 + Backend.values().length)
+				.startsWith("Configure a lock backend (or set dlock.backend to one of "
+						+ Arrays.stream(Backend.values()).map(Backend::value).collect(Collectors.joining(", ")) + "):")
+				.containsSubsequence(
+						"    - redis: add spring-boot-starter-data-redis (Lettuce) and configure spring.data.redis.* "
+								+ "(host and port, url, sentinel or cluster)",
+						"    - etcd: add io.etcd:jetcd-core and set dlock.etcd.endpoints",
+						"    - nats: add io.nats:jnats and set dlock.nats.url (a JetStream-enabled server)",
+						"    - memory: set dlock.backend=memory (locks inside one JVM only: for tests and demos)")
+				.endsWith("Alternatively, define a LockBackend or LockManager bean, or set dlock.enabled=false.");
+			assertThat(Arrays.stream(Backend.values()).map(Backend::value)).containsSubsequence("redis", "etcd",
+					"nats", "memory");
 		});
 	}
 
@@ -313,8 +317,11 @@ class DlockAutoConfigurationTests {
 	void backendConfigurationsAreImportedFromTheTableInDetectionOrder() {
 		assertThat(new DlockAutoConfiguration.LockBackendConfigurationImportSelector()
 			.selectImports(AnnotationMetadata.introspect(DlockAutoConfiguration.class)))
-			.containsExactly(RedisLockBackendConfiguration.class.getName(), EtcdLockBackendConfiguration.class.getName(),
-					NatsLockBackendConfiguration.class.getName(), InMemoryLockBackendConfiguration.class.getName());
+			.hasSize(Backend.values().length)
+			.containsSubsequence(RedisLockBackendConfiguration.class.getName(),
+					EtcdLockBackendConfiguration.class.getName(), NatsLockBackendConfiguration.class.getName(),
+					InMemoryLockBackendConfiguration.class.getName())
+			.endsWith(InMemoryLockBackendConfiguration.class.getName());
 	}
 
 	@Test
