@@ -147,13 +147,6 @@ public class DlockProperties {
 				"add io.nats:jnats and set dlock.nats.url (a JetStream-enabled server)"),
 
 		/**
-		 * A toy: in-memory locks, detected from {@code dlock.toy.url}.
-		 */
-		TOY(ToyLockBackendConfiguration.class,
-				LockBackendDetection.beanOrProperties("com.example.toy.ToyClient", "dlock.toy.url"),
-				"set dlock.toy.url (a toy backend: in-memory locks)"),
-
-		/**
 		 * In-memory locks inside one JVM, for tests and demos.
 		 */
 		MEMORY(InMemoryLockBackendConfiguration.class,
