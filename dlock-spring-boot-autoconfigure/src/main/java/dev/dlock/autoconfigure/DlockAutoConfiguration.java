@@ -1,5 +1,6 @@
 package dev.dlock.autoconfigure;
 
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -27,6 +28,8 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Import;
+import org.springframework.context.annotation.ImportSelector;
+import org.springframework.core.type.AnnotationMetadata;
 
 /**
  * {@link org.springframework.boot.autoconfigure.EnableAutoConfiguration
@@ -35,7 +38,9 @@ import org.springframework.context.annotation.Import;
  * The backend is the one that {@code dlock.backend} names or, when that is not set, the
  * first of Redis, etcd and NATS whose client is on the class path and whose connection
  * is configured. The in-memory backend is used only when named. Without a backend the
- * application fails to start, with a report of why each backend was not used.
+ * application fails to start, with a report of why each backend was not used. The
+ * backends, their order and their configuration classes come from one table,
+ * {@link Backend}.
  * <p>
  * The lock manager reports the {@code dlock.acquire}, {@code dlock.hold} and
  * {@code dlock.renew} observations to the application's {@link ObservationRegistry}, with
@@ -51,8 +56,7 @@ import org.springframework.context.annotation.Import;
 		"org.springframework.boot.micrometer.observation.autoconfigure.ObservationAutoConfiguration" })
 @ConditionalOnBooleanProperty(name = "dlock.enabled", matchIfMissing = true)
 @EnableConfigurationProperties(DlockProperties.class)
-@Import({ RedisLockBackendConfiguration.class, EtcdLockBackendConfiguration.class, NatsLockBackendConfiguration.class,
-		InMemoryLockBackendConfiguration.class })
+@Import(DlockAutoConfiguration.LockBackendConfigurationImportSelector.class)
 public final class DlockAutoConfiguration {
 
 	private static final Logger logger = LoggerFactory.getLogger(DlockAutoConfiguration.class);
@@ -94,7 +98,7 @@ public final class DlockAutoConfiguration {
 		ConditionEvaluationReport report = ConditionEvaluationReport.find(beanFactory);
 		Map<Backend, String> reasons = new LinkedHashMap<>();
 		for (Backend backend : Backend.values()) {
-			String source = LockBackendConfigurations.detection(backend).configurationClass();
+			String source = backend.configurationClass();
 			ConditionAndOutcomes outcomes = (report != null) ? report.getConditionAndOutcomesBySource().get(source)
 					: null;
 			String reason = (outcomes != null) ? outcomes.stream()
@@ -106,6 +110,20 @@ public final class DlockAutoConfiguration {
 			reasons.put(backend, reason);
 		}
 		return reasons;
+	}
+
+	/**
+	 * Imports the configuration class of every backend in {@link Backend}, in the order in
+	 * which backends are detected: when several match, the first registers the
+	 * {@link LockBackend}.
+	 */
+	static final class LockBackendConfigurationImportSelector implements ImportSelector {
+
+		@Override
+		public String[] selectImports(AnnotationMetadata importingClassMetadata) {
+			return Arrays.stream(Backend.values()).map(Backend::configurationClass).toArray(String[]::new);
+		}
+
 	}
 
 }
