@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ForkJoinWorkerThread;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
@@ -603,7 +604,7 @@ public abstract class LockBackendConformanceKit {
 			CompletableFuture<LockHandle> waiting = closing.manager().acquireAsync(busy, LockMode.EX,
 					LockOptions.waitTime(Duration.ofSeconds(30)));
 			closing.manager().close();
-			assertThat(waiting).failsWithin(Duration.ofSeconds(5));
+			assertThat(waiting).failsWithin(Duration.ofSeconds(5)).withThrowableOfType(ExecutionException.class);
 			other.acquire(held, LockMode.EX, Duration.ofSeconds(5)).release();
 			assertThatExceptionOfType(LockBackendException.class)
 				.isThrownBy(() -> closing.manager().tryAcquire(newKey(), LockMode.EX));

@@ -3,6 +3,7 @@ package dev.dlock.autoconfigure;
 import java.time.Duration;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.function.UnaryOperator;
 
 import dev.dlock.LockHandle;
@@ -67,7 +68,7 @@ class GracefulShutdownIntegrationTests {
 
 			assertThat(took).as("time to close the context").isLessThan(BOUND);
 			// failed by close(); the caller's future completes on the callback executor
-			assertThat(waiting).failsWithin(BOUND);
+			assertThat(waiting).failsWithin(BOUND).withThrowableOfType(ExecutionException.class);
 			await().atMost(BOUND.minus(took))
 				.until(() -> otherInstance.canAcquire(held, LockMode.EX) && otherInstance.canAcquire(kept, LockMode.EX));
 			blocker.release();

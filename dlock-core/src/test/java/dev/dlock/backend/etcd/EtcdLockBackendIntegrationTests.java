@@ -8,6 +8,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -449,7 +450,7 @@ class EtcdLockBackendIntegrationTests {
 			holding.holdNextTransaction();
 			CompletableFuture<EnqueueResult> enqueue = session.enqueue(request);
 			holding.failHeldCall();
-			assertThat(enqueue).failsWithin(WAIT);
+			assertThat(enqueue).failsWithin(WAIT).withThrowableOfType(ExecutionException.class);
 			// the engine withdraws the request whose enqueue failed; etcd gets the enqueue only
 			// after that removal, and its reply is lost
 			session.remove(request).join();
@@ -477,7 +478,7 @@ class EtcdLockBackendIntegrationTests {
 			await().atMost(WAIT).until(() -> holding.isHolding());
 			session.remove(request).join();
 			holding.failHeldCall();
-			assertThat(enqueue).failsWithin(WAIT);
+			assertThat(enqueue).failsWithin(WAIT).withThrowableOfType(ExecutionException.class);
 			holding.sendHeldTransaction().join();
 			assertThat(session.renew(List.of()).join()).isEmpty();
 			await().atMost(Duration.ofSeconds(2))
