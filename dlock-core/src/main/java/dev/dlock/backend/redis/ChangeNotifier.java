@@ -25,7 +25,10 @@ import org.jspecify.annotations.Nullable;
  */
 final class ChangeNotifier extends RedisPubSubAdapter<String, String> {
 
-	/** Larger than any count: an entry announced as granted is signalled at once. */
+	/**
+	 * Equal to no count (counts start at zero and only grow): an entry announced as
+	 * granted is signalled at once.
+	 */
 	private static final long SIGNAL_AT_ONCE = -1;
 
 	private final String channel;
