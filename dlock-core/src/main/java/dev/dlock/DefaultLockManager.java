@@ -18,7 +18,6 @@ import java.util.function.BiConsumer;
 import dev.dlock.spi.BackendCapability;
 import dev.dlock.spi.LockBackend;
 import dev.dlock.support.KeyCodec;
-import dev.dlock.support.SystemTimeSource;
 import dev.dlock.support.TimeSource;
 import dev.dlock.support.AsyncFailures;
 import org.jspecify.annotations.Nullable;
@@ -41,7 +40,7 @@ final class DefaultLockManager implements LockManager {
 
 	private final EngineObservations observations;
 
-	private final @Nullable SystemTimeSource ownedTime;
+	private final TimeSource.@Nullable Owned ownedTime;
 
 	private final Map<Duration, EngineSession> sessions = new ConcurrentHashMap<>();
 
@@ -69,7 +68,7 @@ final class DefaultLockManager implements LockManager {
 		this.backend = backend;
 		this.settings = settings;
 		this.observations = observations;
-		this.ownedTime = (time != null) ? null : new SystemTimeSource("dlock-timer");
+		this.ownedTime = (time != null) ? null : TimeSource.system("dlock-timer");
 		this.time = (time != null) ? time : Objects.requireNonNull(this.ownedTime);
 		this.releaser = new Releaser(this.time, settings.renewalInterval(),
 				!backend.capabilities().contains(BackendCapability.OWN_REMOVALS_FIRST));

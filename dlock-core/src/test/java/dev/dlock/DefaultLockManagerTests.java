@@ -38,7 +38,7 @@ class DefaultLockManagerTests {
 
 	private final ManualTime time = new ManualTime();
 
-	private final InMemoryLockBackend server = InMemoryLockBackend.builder().clock(this.time::nanoTime).build();
+	private final InMemoryLockBackend server = InMemoryLockBackend.builder().timeSource(this.time).build();
 
 	private final List<LockManager> managers = new ArrayList<>();
 

@@ -14,7 +14,6 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
-import java.util.function.LongSupplier;
 
 import dev.dlock.spi.AcquireRequest;
 import dev.dlock.spi.EnqueueResult;
@@ -23,6 +22,7 @@ import dev.dlock.spi.QueueEntry;
 import dev.dlock.spi.QueueState;
 import dev.dlock.spi.Subscription;
 import dev.dlock.support.GrantRule;
+import dev.dlock.support.TimeSource;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KeyValue;
@@ -86,7 +86,7 @@ final class EtcdLockSession implements LockSession {
 
 	private final Duration renewTimeout;
 
-	private final LongSupplier clock;
+	private final TimeSource time;
 
 	private final Consumer<EtcdLockSession> onClose;
 
@@ -110,7 +110,7 @@ final class EtcdLockSession implements LockSession {
 	private volatile boolean closed;
 
 	EtcdLockSession(Client client, EtcdLayout layout, DepartingEntries departing, Duration leaseTime,
-			Duration requestTimeout, LongSupplier clock, Consumer<EtcdLockSession> onClose) {
+			Duration requestTimeout, TimeSource time, Consumer<EtcdLockSession> onClose) {
 		this.client = client;
 		this.layout = layout;
 		this.slots = new EntrySlots(layout);
@@ -120,7 +120,7 @@ final class EtcdLockSession implements LockSession {
 		this.ttlSeconds = serverTtlSeconds(leaseTime);
 		this.requestTimeout = requestTimeout;
 		this.renewTimeout = (leaseTime.compareTo(requestTimeout) < 0) ? leaseTime : requestTimeout;
-		this.clock = clock;
+		this.time = time;
 		this.onClose = onClose;
 	}
 
@@ -136,7 +136,7 @@ final class EtcdLockSession implements LockSession {
 
 	/** Starts granting the first lease, so that the first enqueue rarely waits for it. */
 	void start() {
-		leaseFor(this.clock.getAsLong(), 1).exceptionally((failure) -> {
+		leaseFor(this.time.nanoTime(), 1).exceptionally((failure) -> {
 			logger.debug("Granting the first etcd session lease failed; the first enqueue tries again: {}",
 					EtcdFailures.describe(failure));
 			return null;
@@ -150,7 +150,7 @@ final class EtcdLockSession implements LockSession {
 
 	@Override
 	public CompletableFuture<EnqueueResult> enqueue(AcquireRequest request) {
-		long calledAt = this.clock.getAsLong();
+		long calledAt = this.time.nanoTime();
 		return EtcdFailures.mapped(enqueue(request, calledAt, true, FIRST_OVERLOAD_BACKOFF_MILLIS),
 				"Enqueueing lock '" + request.key() + "' in mode " + request.mode());
 	}
@@ -166,7 +166,7 @@ final class EtcdLockSession implements LockSession {
 					sessionLease.markDead();
 					return enqueue(request, calledAt, false, overloadBackoffMillis);
 				}
-				long retryAt = this.clock.getAsLong() + TimeUnit.MILLISECONDS.toNanos(overloadBackoffMillis);
+				long retryAt = this.time.nanoTime() + TimeUnit.MILLISECONDS.toNanos(overloadBackoffMillis);
 				if (EtcdFailures.isTooManyRequests(failure) && retryAt - (calledAt + this.requestTimeout.toNanos()) < 0) {
 					// refused before it was proposed (a burst outran etcd's apply): try again
 					// shortly, within the request timeout
@@ -432,7 +432,7 @@ final class EtcdLockSession implements LockSession {
 	 */
 	@Override
 	public CompletableFuture<Set<QueueEntry>> renew(Collection<QueueEntry> queueEntries) {
-		long calledAt = this.clock.getAsLong();
+		long calledAt = this.time.nanoTime();
 		Set<EtcdQueueEntry> batch = new HashSet<>();
 		Map<SessionLease, List<QueueEntry>> byLease = new HashMap<>();
 		for (QueueEntry queueEntry : queueEntries) {
@@ -610,7 +610,7 @@ final class EtcdLockSession implements LockSession {
 	}
 
 	private CompletableFuture<SessionLease> grant() {
-		long sentAt = this.clock.getAsLong();
+		long sentAt = this.time.nanoTime();
 		return timed(this.client.getLeaseClient().grant(this.ttlSeconds), this.requestTimeout)
 			.thenApply((granted) -> new SessionLease(granted.getID(), sentAt + TimeUnit.SECONDS.toNanos(granted.getTTL())));
 	}
@@ -620,7 +620,7 @@ final class EtcdLockSession implements LockSession {
 	 * it alive for its TTL from the send time), {@code false} when etcd no longer has it.
 	 */
 	private CompletableFuture<Boolean> keepAlive(SessionLease sessionLease, Duration timeout) {
-		long sentAt = this.clock.getAsLong();
+		long sentAt = this.time.nanoTime();
 		return timed(this.client.getLeaseClient().keepAliveOnce(sessionLease.id()), timeout).handle((reply, failure) -> {
 			if (failure == null) {
 				return sessionLease.confirm(sentAt + TimeUnit.SECONDS.toNanos(reply.getTTL()));

@@ -15,6 +15,7 @@ import java.util.concurrent.CompletableFuture;
 import dev.dlock.LockBackendException;
 import dev.dlock.spi.Subscription;
 import dev.dlock.support.GrantRule;
+import dev.dlock.support.ResourceChanges;
 import dev.dlock.support.TimeSource;
 import io.nats.client.Dispatcher;
 import io.nats.client.JetStreamApiException;
@@ -103,6 +104,9 @@ final class BucketMirror implements AutoCloseable {
 
 	private final Map<String, Long> sightings = new HashMap<>();
 
+	// counts move under lock, with the copy; listeners are signalled outside it
+	private final ResourceChanges<Runnable> changes;
+
 	private long lastSeq;
 
 	private long completeSeq;
@@ -110,8 +114,6 @@ final class BucketMirror implements AutoCloseable {
 	private long anchorSeq;
 
 	private boolean probing;
-
-	private long changeClock;
 
 	private int generation;
 
@@ -139,8 +141,6 @@ final class BucketMirror implements AutoCloseable {
 
 	private long reconnects;
 
-	private int listeners;
-
 	private boolean closed;
 
 	private TimeSource.@Nullable Cancellable sweep;
@@ -152,6 +152,7 @@ final class BucketMirror implements AutoCloseable {
 		this.stream = stream;
 		this.subjectPrefix = subjectPrefix;
 		this.maxAge = maxAge;
+		this.changes = new ResourceChanges<>(calls::run);
 	}
 
 	/** Starts the watcher. */
@@ -227,17 +228,8 @@ final class BucketMirror implements AutoCloseable {
 		}
 		// waiters' signals and decisions waiting for the copy go on on this thread: both are
 		// short and non-blocking, and hand their results over to the executor
-		signals.forEach(BucketMirror::signal);
+		signals.forEach(Runnable::run);
 		completed.forEach((future) -> future.complete(true));
-	}
-
-	private static void signal(Runnable onChange) {
-		try {
-			onChange.run();
-		}
-		catch (RuntimeException ex) {
-			logger.warn("A lock waiter's change signal failed", ex);
-		}
 	}
 
 	/**
@@ -387,7 +379,7 @@ final class BucketMirror implements AutoCloseable {
 				this.suspect = true;
 			}
 			restart = this.broken && !this.restarting;
-			probe = this.suspect || this.listeners > 0 || !this.waiters.isEmpty();
+			probe = this.suspect || this.changes.isWatched() || !this.waiters.isEmpty();
 		}
 		if (restart) {
 			this.calls.run(() -> restart(false));
@@ -425,28 +417,20 @@ final class BucketMirror implements AutoCloseable {
 		Resource resource = this.resources.get(resourceKey);
 		if (value != null) {
 			if (resource == null) {
-				resource = new Resource(this.changeClock);
+				resource = new Resource();
 				this.resources.put(resourceKey, resource);
 			}
 			resource.entries.put(owner, new StoredEntry(owner, value.mode(), value.ticketAt(seq), seq, stamp));
 		}
 		else if (resource != null && resource.entries.remove(owner) != null) {
-			changed(resource, signals);
-			dropIfIdle(resourceKey, resource);
+			signals.addAll(this.changes.changed(resourceKey));
+			dropIfEmpty(resourceKey, resource);
 		}
 	}
 
 	// guarded by lock
-	private void changed(Resource resource, List<Runnable> signals) {
-		resource.changes = ++this.changeClock;
-		for (Listener listener : resource.listeners) {
-			signals.add(listener.onChange);
-		}
-	}
-
-	// guarded by lock
-	private void dropIfIdle(String resourceKey, Resource resource) {
-		if (resource.entries.isEmpty() && resource.listeners.isEmpty()) {
+	private void dropIfEmpty(String resourceKey, Resource resource) {
+		if (resource.entries.isEmpty()) {
 			this.resources.remove(resourceKey);
 		}
 	}
@@ -552,7 +536,7 @@ final class BucketMirror implements AutoCloseable {
 	Evaluation evaluate(NatsQueueEntry entry) {
 		synchronized (this.lock) {
 			Resource resource = this.resources.get(entry.resource());
-			entry.seenChanges((resource != null) ? resource.changes : this.changeClock);
+			entry.observedChanges(this.changes.count(entry.resource()));
 			if (resource == null || !resource.entries.containsKey(entry.owner())) {
 				return Evaluation.GONE;
 			}
@@ -572,8 +556,7 @@ final class BucketMirror implements AutoCloseable {
 	/** The change stamp of a resource, for {@link #watch}. */
 	long changes(String resourceKey) {
 		synchronized (this.lock) {
-			Resource resource = this.resources.get(resourceKey);
-			return (resource != null) ? resource.changes : this.changeClock;
+			return this.changes.count(resourceKey);
 		}
 	}
 
@@ -588,8 +571,8 @@ final class BucketMirror implements AutoCloseable {
 			StoredEntry current = (resource != null) ? resource.entries.get(gone.owner()) : null;
 			if (resource != null && current != null && current.revision() <= gone.revision()) {
 				resource.entries.remove(gone.owner());
-				changed(resource, signals);
-				dropIfIdle(resourceKey, resource);
+				signals.addAll(this.changes.changed(resourceKey));
+				dropIfEmpty(resourceKey, resource);
 			}
 		}
 		signals.forEach(this.calls::run);
@@ -613,27 +596,7 @@ final class BucketMirror implements AutoCloseable {
 	 * the resource changed since the last decision about the entry.
 	 */
 	Subscription watch(NatsQueueEntry entry, Runnable onChange) {
-		String resourceKey = entry.resource();
-		Listener listener = new Listener(onChange);
-		boolean missed;
-		synchronized (this.lock) {
-			Resource resource = this.resources.computeIfAbsent(resourceKey, (key) -> new Resource(this.changeClock));
-			resource.listeners.add(listener);
-			this.listeners++;
-			missed = resource.changes != entry.seenChanges();
-		}
-		if (missed) {
-			this.calls.run(onChange);
-		}
-		return () -> {
-			synchronized (this.lock) {
-				Resource resource = this.resources.get(resourceKey);
-				if (resource != null && resource.listeners.remove(listener)) {
-					this.listeners--;
-					dropIfIdle(resourceKey, resource);
-				}
-			}
-		};
+		return this.changes.watch(entry.resource(), entry.observedChanges(), onChange);
 	}
 
 	/** Notes that this backend is about to create an entry, to tell later whether it was seen. */
@@ -691,11 +654,8 @@ final class BucketMirror implements AutoCloseable {
 			if (fromScratch) {
 				this.lastSeq = 0;
 				this.completeSeq = 0;
-				for (Resource resource : this.resources.values()) {
-					resource.entries.clear();
-					changed(resource, signals);
-				}
-				this.resources.values().removeIf((resource) -> resource.listeners.isEmpty());
+				this.resources.clear();
+				signals.addAll(this.changes.changedAll());
 			}
 			this.anchorSeq = 0;
 			this.consumerName = null;
@@ -769,9 +729,9 @@ final class BucketMirror implements AutoCloseable {
 				this.resources.entrySet().removeIf((pair) -> {
 					Resource resource = pair.getValue();
 					if (resource.entries.values().removeIf((stored) -> stored.written().isBefore(horizon))) {
-						changed(resource, signals);
+						signals.addAll(this.changes.changed(pair.getKey()));
 					}
-					return resource.entries.isEmpty() && resource.listeners.isEmpty();
+					return resource.entries.isEmpty();
 				});
 			}
 		}
@@ -810,29 +770,10 @@ final class BucketMirror implements AutoCloseable {
 		}
 	}
 
-	/** The entries and local waiters of one lock key. */
+	/** The entries of one lock key. */
 	private static final class Resource {
 
 		private final Map<String, StoredEntry> entries = new HashMap<>();
-
-		private final List<Listener> listeners = new ArrayList<>(1);
-
-		private long changes;
-
-		Resource(long changes) {
-			this.changes = changes;
-		}
-
-	}
-
-	/** One registration; compared by identity so that the same callback may register twice. */
-	private static final class Listener {
-
-		private final Runnable onChange;
-
-		Listener(Runnable onChange) {
-			this.onChange = onChange;
-		}
 
 	}
 

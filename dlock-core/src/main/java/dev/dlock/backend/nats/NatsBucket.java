@@ -389,7 +389,7 @@ final class NatsBucket implements AutoCloseable {
 	 * message of each. The leader's list contains our own entry unless it is gone.
 	 */
 	private CompletableFuture<QueueState> decideOnLeader(NatsQueueEntry entry) {
-		entry.seenChanges(this.mirror.changes(entry.resource()));
+		entry.observedChanges(this.mirror.changes(entry.resource()));
 		String ownKey = kvKey(entry.request());
 		return subjects(entry.resource()).thenCompose((kvKeys) -> {
 			if (!kvKeys.contains(ownKey)) {

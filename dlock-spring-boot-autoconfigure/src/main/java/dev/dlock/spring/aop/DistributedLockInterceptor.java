@@ -21,7 +21,6 @@ import dev.dlock.LockOptions;
 import dev.dlock.annotation.DistributedLock.OnBusy;
 import dev.dlock.spring.aop.HeldLocks.HeldLock;
 import dev.dlock.spring.aop.LockSpec.Result;
-import dev.dlock.support.SystemTimeSource;
 import dev.dlock.support.TimeSource;
 import org.aopalliance.intercept.MethodInterceptor;
 import org.aopalliance.intercept.MethodInvocation;
@@ -84,7 +83,7 @@ public class DistributedLockInterceptor implements MethodInterceptor, BeanFactor
 
 	private @Nullable TimeSource timeSource;
 
-	private @Nullable SystemTimeSource ownedTimeSource;
+	private TimeSource.@Nullable Owned ownedTimeSource;
 
 	private volatile @Nullable HeldLocks heldLocks;
 
@@ -321,7 +320,7 @@ public class DistributedLockInterceptor implements MethodInterceptor, BeanFactor
 				if (held == null) {
 					TimeSource time = this.timeSource;
 					if (time == null) {
-						this.ownedTimeSource = new SystemTimeSource("dlock-min-hold");
+						this.ownedTimeSource = TimeSource.system("dlock-min-hold");
 						time = this.ownedTimeSource;
 					}
 					held = new HeldLocks(time);
@@ -352,7 +351,7 @@ public class DistributedLockInterceptor implements MethodInterceptor, BeanFactor
 		if (held != null) {
 			held.releaseDeferred();
 		}
-		SystemTimeSource owned = this.ownedTimeSource;
+		TimeSource.Owned owned = this.ownedTimeSource;
 		if (owned != null) {
 			owned.close();
 		}
