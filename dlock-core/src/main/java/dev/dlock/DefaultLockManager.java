@@ -26,8 +26,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The lock engine: re-entrancy, sessions per lease time, acquisitions, grants and their
- * release. Backends only answer atomic questions.
+ * The lock engine: re-entrancy, sessions per lease time, the requests under way, and
+ * shutdown. It makes the engine's parts and hands each one its collaborators; none of them
+ * calls back into it: an {@link Acquisition} turns a granted entry into a grant through
+ * {@link Grants}, and withdraws through the {@link Releaser}. Backends only answer atomic
+ * questions.
  */
 final class DefaultLockManager implements LockManager {
 
