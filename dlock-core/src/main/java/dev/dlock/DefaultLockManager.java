@@ -25,8 +25,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The lock engine: re-entrancy, sessions per lease time, acquisitions, grants and their
- * release. Backends only answer atomic questions.
+ * The lock engine: re-entrancy, sessions per lease time, the requests under way, and
+ * shutdown. It makes the engine's parts and hands each one its collaborators; none of them
+ * calls back into it: an {@link Acquisition} turns a granted entry into a grant through
+ * {@link Grants}, and withdraws through the {@link Releaser}. Backends only answer atomic
+ * questions.
  */
 final class DefaultLockManager implements LockManager {
 
@@ -46,11 +49,9 @@ final class DefaultLockManager implements LockManager {
 
 	private final Set<Acquisition> acquisitions = ConcurrentHashMap.newKeySet();
 
-	private final Set<Grant> grants = ConcurrentHashMap.newKeySet();
-
-	private final ThreadHolds threadHolds = new ThreadHolds();
-
 	private final Releaser releaser;
+
+	private final Grants grants;
 
 	private final boolean sessionLease;
 
@@ -70,9 +71,10 @@ final class DefaultLockManager implements LockManager {
 		this.observations = observations;
 		this.ownedTime = (time != null) ? null : TimeSource.system("dlock-timer");
 		this.time = (time != null) ? time : Objects.requireNonNull(this.ownedTime);
-		this.releaser = new Releaser(this.time, settings.renewalInterval(),
-				!backend.capabilities().contains(BackendCapability.OWN_REMOVALS_FIRST));
 		this.sessionLease = backend.capabilities().contains(BackendCapability.SESSION_LEASE);
+		this.releaser = new Releaser(this.time, settings.renewalInterval(),
+				!backend.capabilities().contains(BackendCapability.OWN_REMOVALS_FIRST), this.sessionLease);
+		this.grants = new Grants(this.releaser, this.time, settings.callbackExecutor(), observations);
 	}
 
 	@Override
@@ -97,7 +99,7 @@ final class DefaultLockManager implements LockManager {
 		if (grant == null) {
 			throw new LockAcquisitionTimeoutException(key, mode, options.waitTime());
 		}
-		this.threadHolds.put(thread, grant);
+		this.grants.holdFor(thread, grant);
 		return new DefaultLockHandle(grant);
 	}
 
@@ -112,7 +114,7 @@ final class DefaultLockManager implements LockManager {
 		if (grant == null) {
 			return Optional.empty();
 		}
-		this.threadHolds.put(thread, grant);
+		this.grants.holdFor(thread, grant);
 		return Optional.of(new DefaultLockHandle(grant));
 	}
 
@@ -184,7 +186,7 @@ final class DefaultLockManager implements LockManager {
 	private @Nullable LockHandle reenter(Thread thread, String key, LockMode mode) {
 		checkOpen();
 		KeyCodec.validate(key);
-		Grant held = this.threadHolds.find(thread, key);
+		Grant held = this.grants.heldBy(thread, key);
 		if (held == null) {
 			return null;
 		}
@@ -196,7 +198,7 @@ final class DefaultLockManager implements LockManager {
 		if (held.tryAddHold()) {
 			return new DefaultLockHandle(held);
 		}
-		this.threadHolds.remove(held);
+		this.grants.forgetHolder(held);
 		return null;
 	}
 
@@ -210,13 +212,16 @@ final class DefaultLockManager implements LockManager {
 		this.closing.readLock().lock();
 		try {
 			checkOpen();
-			acquisition = new Acquisition(this, claimSession(lease), key, mode, waitTime);
+			acquisition = new Acquisition(this.grants, this.releaser, this.time, this.settings, this.observations,
+					claimSession(lease), key, mode, waitTime);
 			this.acquisitions.add(acquisition);
 		}
 		finally {
 			this.closing.readLock().unlock();
 		}
-		return acquisition.start();
+		CompletableFuture<@Nullable Grant> result = acquisition.start();
+		result.whenComplete((grant, failure) -> this.acquisitions.remove(acquisition));
+		return result;
 	}
 
 	/**
@@ -257,70 +262,11 @@ final class DefaultLockManager implements LockManager {
 		}
 	}
 
-	Grant newGrant(LiveEntry entry) {
-		long token = Objects.requireNonNull(entry.queueEntry()).ticket();
-		Grant grant = new Grant(entry, token, this.time, this.settings.callbackExecutor(), this::release,
-				this.observations.startHold(entry.request().key(), entry.request().mode(), token));
-		this.grants.add(grant);
-		logger.debug("Granted lock '{}' in mode {} with token {}", grant.key(), grant.mode(), grant.token());
-		return grant;
-	}
-
-	private void release(Grant grant) {
-		if (!this.grants.remove(grant)) {
-			return; // released already: by close(), racing the last hold's release
-		}
-		// the removal goes to the server first: a waiter elsewhere is waiting for it
-		withdraw(grant.entry());
-		this.threadHolds.remove(grant);
-		logger.debug("Released lock '{}' in mode {} with token {}", grant.key(), grant.mode(), grant.token());
-	}
-
-	/** Stops renewing an entry at once and removes it from the backend in the background. */
-	void withdraw(LiveEntry entry) {
-		entry.end();
-		long giveUpAt;
-		if (this.sessionLease) {
-			giveUpAt = Long.MAX_VALUE;
-		}
-		else if (entry.isAttached()) {
-			giveUpAt = entry.serverExpiryBound();
-		}
-		else {
-			giveUpAt = this.time.nanoTime() + entry.session().leaseNanos();
-		}
-		this.releaser.remove(entry.session(), entry.request(), giveUpAt);
-	}
-
-	/**
-	 * Completes when a new request for the key may be sent without overtaking this
-	 * manager's own removals of that key (see {@link BackendCapability#OWN_REMOVALS_FIRST}).
-	 */
-	CompletableFuture<Void> ownRemovalsSettled(String key) {
-		return this.releaser.firstAttemptsSettled(key);
-	}
-
-	void forget(Acquisition acquisition) {
-		this.acquisitions.remove(acquisition);
-	}
-
-	EngineObservations observations() {
-		return this.observations;
-	}
-
-	TimeSource time() {
-		return this.time;
-	}
-
-	EngineSettings settings() {
-		return this.settings;
-	}
-
 	@Override
 	public List<LockInfo> locks() {
 		long now = this.time.nanoTime();
 		List<LockInfo> locks = new ArrayList<>();
-		for (Grant grant : this.grants) {
+		for (Grant grant : this.grants.held()) {
 			LiveEntry entry = grant.entry();
 			boolean valid = grant.isValid();
 			locks.add(new LockInfo(grant.key(), grant.mode(), valid ? LockInfo.State.HELD : LockInfo.State.LOST,
@@ -356,7 +302,7 @@ final class DefaultLockManager implements LockManager {
 		}
 		LockBackendException closing = new LockBackendException("The lock manager was closed", null);
 		List.copyOf(this.acquisitions).forEach((acquisition) -> acquisition.abort(closing));
-		List.copyOf(this.grants).forEach(this::release);
+		this.grants.releaseAll();
 		this.releaser.awaitPending(this.settings.closeTimeout());
 		this.sessions.values().forEach(EngineSession::close);
 		if (this.ownedTime != null) {

@@ -95,12 +95,12 @@ final class EngineSession {
 	}
 
 	LiveEntry track(AcquireRequest request) {
-		LiveEntry entry = new LiveEntry(request, this);
+		LiveEntry entry = new LiveEntry(request, this.leaseNanos, this::forget);
 		this.entries.add(entry);
 		return entry;
 	}
 
-	void forget(LiveEntry entry) {
+	private void forget(LiveEntry entry) {
 		this.entries.remove(entry);
 		this.lastActive = this.time.nanoTime();
 	}
