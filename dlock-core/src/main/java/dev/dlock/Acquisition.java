@@ -28,7 +28,15 @@ final class Acquisition {
 
 	private static final Logger logger = LoggerFactory.getLogger(Acquisition.class);
 
-	private final DefaultLockManager engine;
+	private final Grants grants;
+
+	private final Releaser releaser;
+
+	private final TimeSource time;
+
+	private final EngineSettings settings;
+
+	private final EngineObservations observations;
 
 	private final EngineSession session;
 
@@ -69,14 +77,25 @@ final class Acquisition {
 
 	private @Nullable Observation observation;
 
-	Acquisition(DefaultLockManager engine, EngineSession session, String key, LockMode mode, Duration waitTime) {
-		this.engine = engine;
+	/**
+	 * @param grants where a granted entry becomes a grant
+	 * @param releaser withdraws the entry of a request that ends without a grant
+	 * @param session the session the request's entries live under; the caller claimed it
+	 * for this request, which lets go of it when it ends
+	 */
+	Acquisition(Grants grants, Releaser releaser, TimeSource time, EngineSettings settings,
+			EngineObservations observations, EngineSession session, String key, LockMode mode, Duration waitTime) {
+		this.grants = grants;
+		this.releaser = releaser;
+		this.time = time;
+		this.settings = settings;
+		this.observations = observations;
 		this.session = session;
 		this.key = key;
 		this.mode = mode;
 		this.waitTime = waitTime;
 		this.waitIfBusy = !waitTime.isZero();
-		this.startedAt = engine.time().nanoTime();
+		this.startedAt = time.nanoTime();
 	}
 
 	/** This request while it waits, or {@code null} once it has ended. */
@@ -93,13 +112,13 @@ final class Acquisition {
 	}
 
 	CompletableFuture<@Nullable Grant> start() {
-		Observation started = this.engine.observations().startAcquisition(this.key, this.mode);
+		Observation started = this.observations.startAcquisition(this.key, this.mode);
 		synchronized (this.monitor) {
 			this.observation = started;
 		}
 		this.result.whenComplete(this::finish);
 		if (this.waitIfBusy) {
-			TimeSource.Cancellable timer = this.engine.time().schedule(this.waitTime,
+			TimeSource.Cancellable timer = this.time.schedule(this.waitTime,
 					() -> fail(new LockAcquisitionTimeoutException(this.key, this.mode, this.waitTime)));
 			synchronized (this.monitor) {
 				this.timeout = timer;
@@ -118,7 +137,7 @@ final class Acquisition {
 	}
 
 	private void enqueue() {
-		CompletableFuture<Void> settled = this.engine.ownRemovalsSettled(this.key);
+		CompletableFuture<Void> settled = this.releaser.firstAttemptsSettled(this.key);
 		if (settled.isDone()) {
 			send();
 		}
@@ -139,7 +158,7 @@ final class Acquisition {
 		}
 		live.lossListener((loss) -> fail(new LockBackendException(
 				"The request for lock '" + this.key + "' lost its place in the queue: " + loss.getMessage(), loss)));
-		long sentAt = this.engine.time().nanoTime();
+		long sentAt = this.time.nanoTime();
 		CompletableFuture<EnqueueResult> reply;
 		try {
 			reply = this.session.backend().enqueue(request);
@@ -166,11 +185,11 @@ final class Acquisition {
 			this.result.complete(null);
 			return;
 		}
-		live.attach(queueEntry, sentAt, this.engine.time().nanoTime());
+		live.attach(queueEntry, sentAt, this.time.nanoTime());
 		if (live.isEnded() || this.result.isDone()) {
 			// withdrawn while the enqueue was under way: remove again now that it surely
 			// reached the server
-			this.engine.withdraw(live);
+			this.releaser.withdraw(this.session, live);
 			return;
 		}
 		handle(live, enqueued.state());
@@ -182,13 +201,28 @@ final class Acquisition {
 		}
 		switch (state.status()) {
 			case GRANTED -> grant(live);
-			case GONE -> {
-				live.end();
-				enqueue();
-			}
+			case GONE -> requeue(live);
 			case WAITING -> await(live, state);
 			case REJECTED -> fail(new IllegalStateException("backend rejected a waiting request"));
 		}
+	}
+
+	/**
+	 * Enqueues again after the entry was lost on the server. What waited for the old entry
+	 * (its subscription, its re-check) ends here, so that no signal polls an entry that
+	 * is gone or one whose enqueue has not been answered yet.
+	 */
+	private void requeue(LiveEntry gone) {
+		synchronized (this.monitor) {
+			if (this.entry != gone || !gone.end()) {
+				return; // another reply of the same entry got here first
+			}
+			this.entry = null;
+			closeSubscription();
+			cancelRecheck();
+			this.signalled = false;
+		}
+		enqueue();
 	}
 
 	private void grant(LiveEntry live) {
@@ -201,12 +235,12 @@ final class Acquisition {
 			}
 			this.granting = true;
 		}
-		if (!live.isAlive(this.engine.time().nanoTime())) {
+		if (!live.isAlive(this.time.nanoTime())) {
 			fail(new LockBackendException("The grant of lock '" + this.key
 					+ "' arrived after its lease could no longer be proved alive", null));
 			return;
 		}
-		Grant grant = this.engine.newGrant(live);
+		Grant grant = this.grants.grant(this.session, live);
 		if (!this.result.complete(grant)) {
 			grant.releaseHold();
 		}
@@ -219,8 +253,8 @@ final class Acquisition {
 		}
 		boolean pollNow;
 		synchronized (this.monitor) {
-			if (this.result.isDone()) {
-				return;
+			if (this.result.isDone() || this.entry != live) {
+				return; // decided, or the entry was lost and requeued meanwhile
 			}
 			closeSubscription();
 			// a signal the backend sends from inside watch() is recorded, not acted on, so
@@ -234,9 +268,10 @@ final class Acquisition {
 			}
 			pollNow = this.signalled;
 			this.signalled = false;
+			cancelRecheck();
 			if (!pollNow) {
-				Duration delay = min(state.recheckAfter(), this.engine.settings().maxRecheckInterval());
-				this.recheck = this.engine.time().schedule(delay, this::signal);
+				Duration delay = min(state.recheckAfter(), this.settings.maxRecheckInterval());
+				this.recheck = this.time.schedule(delay, this::signal);
 			}
 		}
 		if (pollNow) {
@@ -246,8 +281,13 @@ final class Acquisition {
 
 	private void signal() {
 		LiveEntry live;
+		QueueEntry queueEntry;
 		synchronized (this.monitor) {
-			if (this.result.isDone() || this.entry == null) {
+			live = this.entry;
+			// before its enqueue is answered an entry has nothing to poll, and the answer
+			// itself arms the wait: only an attached entry may mark a poll under way
+			queueEntry = (live != null) ? live.queueEntry() : null;
+			if (this.result.isDone() || live == null || queueEntry == null) {
 				return;
 			}
 			if (this.polling || this.arming) {
@@ -256,11 +296,6 @@ final class Acquisition {
 			}
 			this.polling = true;
 			cancelRecheck();
-			live = this.entry;
-		}
-		QueueEntry queueEntry = live.queueEntry();
-		if (queueEntry == null) {
-			return;
 		}
 		CompletableFuture<QueueState> reply;
 		try {
@@ -276,7 +311,7 @@ final class Acquisition {
 			if (failure != null || state == null) {
 				logger.debug("Polling lock '{}' failed; trying again: {}", this.key,
 						(failure != null) ? AsyncFailures.unwrap(failure).toString() : "no reply");
-				await(live, QueueState.waiting(this.engine.settings().maxRecheckInterval()));
+				await(live, QueueState.waiting(this.settings.maxRecheckInterval()));
 				return;
 			}
 			handle(live, state);
@@ -305,12 +340,12 @@ final class Acquisition {
 			withdraw = grant == null && !this.rejected;
 		}
 		if (started != null) {
-			EngineObservations.stopAcquisition(started, grant, failure, cancelled);
+			EngineObservations.stopAcquisition(started, grant != null, failure, cancelled);
 		}
-		this.engine.forget(this);
 		if (withdraw && live != null) {
-			this.engine.withdraw(live);
+			this.releaser.withdraw(this.session, live);
 		}
+		this.session.unclaim();
 	}
 
 	private void closeSubscription() {

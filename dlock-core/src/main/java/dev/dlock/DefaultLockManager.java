@@ -11,12 +11,13 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.BiConsumer;
 
 import dev.dlock.spi.BackendCapability;
 import dev.dlock.spi.LockBackend;
 import dev.dlock.support.KeyCodec;
-import dev.dlock.support.SystemTimeSource;
 import dev.dlock.support.TimeSource;
 import dev.dlock.support.AsyncFailures;
 import org.jspecify.annotations.Nullable;
@@ -24,8 +25,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The lock engine: re-entrancy, sessions per lease time, acquisitions, grants and their
- * release. Backends only answer atomic questions.
+ * The lock engine: re-entrancy, sessions per lease time, the requests under way, and
+ * shutdown. It makes the engine's parts and hands each one its collaborators; none of them
+ * calls back into it: an {@link Acquisition} turns a granted entry into a grant through
+ * {@link Grants}, and withdraws through the {@link Releaser}. Backends only answer atomic
+ * questions.
  */
 final class DefaultLockManager implements LockManager {
 
@@ -39,19 +43,24 @@ final class DefaultLockManager implements LockManager {
 
 	private final EngineObservations observations;
 
-	private final @Nullable SystemTimeSource ownedTime;
+	private final TimeSource.@Nullable Owned ownedTime;
 
 	private final Map<Duration, EngineSession> sessions = new ConcurrentHashMap<>();
 
 	private final Set<Acquisition> acquisitions = ConcurrentHashMap.newKeySet();
 
-	private final Set<Grant> grants = ConcurrentHashMap.newKeySet();
-
-	private final ThreadHolds threadHolds = new ThreadHolds();
-
 	private final Releaser releaser;
 
+	private final Grants grants;
+
 	private final boolean sessionLease;
+
+	/**
+	 * Held (shared) while a request registers itself, and (exclusive) while the manager
+	 * closes: no request registers after {@link #close()} collected the ones to abort, and
+	 * none opens a session after the sessions were closed.
+	 */
+	private final ReadWriteLock closing = new ReentrantReadWriteLock();
 
 	private volatile boolean closed;
 
@@ -60,11 +69,12 @@ final class DefaultLockManager implements LockManager {
 		this.backend = backend;
 		this.settings = settings;
 		this.observations = observations;
-		this.ownedTime = (time != null) ? null : new SystemTimeSource("dlock-timer");
+		this.ownedTime = (time != null) ? null : TimeSource.system("dlock-timer");
 		this.time = (time != null) ? time : Objects.requireNonNull(this.ownedTime);
-		this.releaser = new Releaser(this.time, settings.renewalInterval(),
-				!backend.capabilities().contains(BackendCapability.OWN_REMOVALS_FIRST));
 		this.sessionLease = backend.capabilities().contains(BackendCapability.SESSION_LEASE);
+		this.releaser = new Releaser(this.time, settings.renewalInterval(),
+				!backend.capabilities().contains(BackendCapability.OWN_REMOVALS_FIRST), this.sessionLease);
+		this.grants = new Grants(this.releaser, this.time, settings.callbackExecutor(), observations);
 	}
 
 	@Override
@@ -80,7 +90,7 @@ final class DefaultLockManager implements LockManager {
 			grant = pending.get();
 		}
 		catch (InterruptedException ex) {
-			pending.cancel(false);
+			abandon(pending);
 			throw ex;
 		}
 		catch (ExecutionException ex) {
@@ -89,7 +99,7 @@ final class DefaultLockManager implements LockManager {
 		if (grant == null) {
 			throw new LockAcquisitionTimeoutException(key, mode, options.waitTime());
 		}
-		this.threadHolds.put(thread, grant);
+		this.grants.holdFor(thread, grant);
 		return new DefaultLockHandle(grant);
 	}
 
@@ -104,7 +114,7 @@ final class DefaultLockManager implements LockManager {
 		if (grant == null) {
 			return Optional.empty();
 		}
-		this.threadHolds.put(thread, grant);
+		this.grants.holdFor(thread, grant);
 		return Optional.of(new DefaultLockHandle(grant));
 	}
 
@@ -142,10 +152,26 @@ final class DefaultLockManager implements LockManager {
 		}
 		handle.whenComplete((result, failure) -> {
 			if (handle.isCancelled()) {
+				// a grant that completes pending after this is released by 'complete' above
 				pending.cancel(false);
 			}
 		});
 		return handle;
+	}
+
+	/**
+	 * Gives up a result nobody will receive. When the grant won the race against the
+	 * cancellation, it is released here: otherwise it would stay held, and renewed, with no
+	 * handle to release it.
+	 */
+	private static void abandon(CompletableFuture<@Nullable Grant> pending) {
+		if (!pending.cancel(false)) {
+			pending.thenAccept((grant) -> {
+				if (grant != null) {
+					grant.releaseHold();
+				}
+			});
+		}
 	}
 
 	private void handOver(Runnable completion) {
@@ -160,7 +186,7 @@ final class DefaultLockManager implements LockManager {
 	private @Nullable LockHandle reenter(Thread thread, String key, LockMode mode) {
 		checkOpen();
 		KeyCodec.validate(key);
-		Grant held = this.threadHolds.find(thread, key);
+		Grant held = this.grants.heldBy(thread, key);
 		if (held == null) {
 			return null;
 		}
@@ -172,7 +198,7 @@ final class DefaultLockManager implements LockManager {
 		if (held.tryAddHold()) {
 			return new DefaultLockHandle(held);
 		}
-		this.threadHolds.remove(held);
+		this.grants.forgetHolder(held);
 		return null;
 	}
 
@@ -182,82 +208,65 @@ final class DefaultLockManager implements LockManager {
 		KeyCodec.validate(key);
 		Objects.requireNonNull(mode, "'mode' must not be null");
 		Duration lease = (options.leaseTime() != null) ? options.leaseTime() : this.settings.leaseTime();
-		Acquisition acquisition = new Acquisition(this, session(lease), key, mode, waitTime);
-		this.acquisitions.add(acquisition);
-		return acquisition.start();
+		Acquisition acquisition;
+		this.closing.readLock().lock();
+		try {
+			checkOpen();
+			acquisition = new Acquisition(this.grants, this.releaser, this.time, this.settings, this.observations,
+					claimSession(lease), key, mode, waitTime);
+			this.acquisitions.add(acquisition);
+		}
+		finally {
+			this.closing.readLock().unlock();
+		}
+		CompletableFuture<@Nullable Grant> result = acquisition.start();
+		result.whenComplete((grant, failure) -> this.acquisitions.remove(acquisition));
+		return result;
 	}
 
-	private EngineSession session(Duration lease) {
-		return this.sessions.computeIfAbsent(lease, (leaseTime) -> {
-			EngineSession session = new EngineSession(this.backend.openSession(leaseTime),
-					this.settings.renewalIntervalFor(leaseTime), this.sessionLease, this.time, this.observations);
-			session.start();
+	/**
+	 * The session of a lease time, opened if there is none, with one more user: it is not
+	 * retired until the request lets go of it ({@link EngineSession#unclaim()}).
+	 */
+	private EngineSession claimSession(Duration lease) {
+		return this.sessions.compute(lease, (leaseTime, existing) -> {
+			EngineSession session = existing;
+			if (session == null) {
+				session = new EngineSession(this.backend.openSession(leaseTime),
+						this.settings.renewalIntervalFor(leaseTime), this.sessionLease, this.time, this.observations,
+						this::retireIfIdle);
+				session.start();
+			}
+			session.claim();
 			return session;
 		});
 	}
 
-	Grant newGrant(LiveEntry entry) {
-		long token = Objects.requireNonNull(entry.queueEntry()).ticket();
-		Grant grant = new Grant(entry, token, this.time, this.settings.callbackExecutor(), this::release,
-				this.observations.startHold(entry.request().key(), entry.request().mode(), token));
-		this.grants.add(grant);
-		logger.debug("Granted lock '{}' in mode {} with token {}", grant.key(), grant.mode(), grant.token());
-		return grant;
-	}
-
-	private void release(Grant grant) {
-		// the removal goes to the server first: a waiter elsewhere is waiting for it
-		withdraw(grant.entry());
-		this.grants.remove(grant);
-		this.threadHolds.remove(grant);
-		logger.debug("Released lock '{}' in mode {} with token {}", grant.key(), grant.mode(), grant.token());
-	}
-
-	/** Stops renewing an entry at once and removes it from the backend in the background. */
-	void withdraw(LiveEntry entry) {
-		entry.end();
-		long giveUpAt;
-		if (this.sessionLease) {
-			giveUpAt = Long.MAX_VALUE;
-		}
-		else if (entry.isAttached()) {
-			giveUpAt = entry.serverExpiryBound();
-		}
-		else {
-			giveUpAt = this.time.nanoTime() + entry.session().leaseNanos();
-		}
-		this.releaser.remove(entry.session(), entry.request(), giveUpAt);
-	}
-
 	/**
-	 * Completes when a new request for the key may be sent without overtaking this
-	 * manager's own removals of that key (see {@link BackendCapability#OWN_REMOVALS_FIRST}).
+	 * Closes a session that has had no request and no entry for a while (on etcd it keeps
+	 * a server lease alive), unless a request claimed it meanwhile.
 	 */
-	CompletableFuture<Void> ownRemovalsSettled(String key) {
-		return this.releaser.firstAttemptsSettled(key);
-	}
-
-	void forget(Acquisition acquisition) {
-		this.acquisitions.remove(acquisition);
-	}
-
-	EngineObservations observations() {
-		return this.observations;
-	}
-
-	TimeSource time() {
-		return this.time;
-	}
-
-	EngineSettings settings() {
-		return this.settings;
+	private void retireIfIdle(EngineSession session) {
+		Duration lease = session.backend().leaseTime();
+		boolean[] retired = { false };
+		this.sessions.computeIfPresent(lease, (leaseTime, current) -> {
+			if (current == session && session.isIdle()) {
+				retired[0] = true;
+				return null;
+			}
+			return current;
+		});
+		if (retired[0]) {
+			logger.debug("Closing the idle session of lease time {}", lease);
+			session.close();
+		}
 	}
 
 	@Override
 	public List<LockInfo> locks() {
 		long now = this.time.nanoTime();
 		List<LockInfo> locks = new ArrayList<>();
-		for (Grant grant : this.grants) {
+		for (Grant grant : this.grants.held()) {
 			LiveEntry entry = grant.entry();
 			boolean valid = grant.isValid();
 			locks.add(new LockInfo(grant.key(), grant.mode(), valid ? LockInfo.State.HELD : LockInfo.State.LOST,
@@ -281,13 +290,19 @@ final class DefaultLockManager implements LockManager {
 
 	@Override
 	public void close() {
-		if (this.closed) {
-			return;
+		this.closing.writeLock().lock();
+		try {
+			if (this.closed) {
+				return;
+			}
+			this.closed = true;
 		}
-		this.closed = true;
+		finally {
+			this.closing.writeLock().unlock();
+		}
 		LockBackendException closing = new LockBackendException("The lock manager was closed", null);
 		List.copyOf(this.acquisitions).forEach((acquisition) -> acquisition.abort(closing));
-		List.copyOf(this.grants).forEach(this::release);
+		this.grants.releaseAll();
 		this.releaser.awaitPending(this.settings.closeTimeout());
 		this.sessions.values().forEach(EngineSession::close);
 		if (this.ownedTime != null) {

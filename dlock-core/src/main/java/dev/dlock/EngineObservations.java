@@ -53,22 +53,23 @@ final class EngineObservations {
 
 	/**
 	 * Stops an acquisition observation with the outcome that the result shows.
+	 * @param granted whether the request ended with a grant
 	 */
-	static void stopAcquisition(Observation observation, @Nullable Grant grant, @Nullable Throwable failure,
+	static void stopAcquisition(Observation observation, boolean granted, @Nullable Throwable failure,
 			boolean cancelled) {
 		if (observation.getContext() instanceof LockAcquisitionContext context) {
-			context.setOutcome(outcome(grant, failure, cancelled));
+			context.setOutcome(outcome(granted, failure, cancelled));
 		}
-		if (failure != null && grant == null && !cancelled
+		if (failure != null && !granted && !cancelled
 				&& !(AsyncFailures.unwrap(failure) instanceof LockAcquisitionTimeoutException)) {
 			observation.error(AsyncFailures.unwrap(failure));
 		}
 		observation.stop();
 	}
 
-	private static LockAcquisitionContext.Outcome outcome(@Nullable Grant grant, @Nullable Throwable failure,
+	private static LockAcquisitionContext.Outcome outcome(boolean granted, @Nullable Throwable failure,
 			boolean cancelled) {
-		if (grant != null) {
+		if (granted) {
 			return LockAcquisitionContext.Outcome.ACQUIRED;
 		}
 		if (failure == null) {

@@ -6,7 +6,9 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 
 import dev.dlock.spi.AcquireRequest;
 import dev.dlock.spi.LockSession;
@@ -20,11 +22,15 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A backend session and the entries that live under it: one renewal round per period for
- * all of them, and loss detection from the monotonic clock.
+ * all of them, and loss detection from the monotonic clock. A session that has had no
+ * request and no entry for {@link #IDLE_LEASES} lease times offers itself for closing.
  */
 final class EngineSession {
 
 	private static final Logger logger = LoggerFactory.getLogger(EngineSession.class);
+
+	/** How many lease times without a request or an entry make a session idle. */
+	static final int IDLE_LEASES = 3;
 
 	private final LockSession backendSession;
 
@@ -48,18 +54,28 @@ final class EngineSession {
 
 	private final EngineObservations observations;
 
+	private final Consumer<EngineSession> onIdle;
+
+	/** Requests that use this session, from their start until they end. */
+	private final AtomicInteger users = new AtomicInteger();
+
+	private volatile long lastActive;
+
 	/**
 	 * @param keepIdleLeaseAlive whether to renew with no entries while idle (a backend with
 	 * {@link dev.dlock.spi.BackendCapability#SESSION_LEASE})
+	 * @param onIdle told, on the timer, while the session is idle (see {@link #isIdle()})
 	 */
 	EngineSession(LockSession backendSession, Duration renewalInterval, boolean keepIdleLeaseAlive, TimeSource time,
-			EngineObservations observations) {
+			EngineObservations observations, Consumer<EngineSession> onIdle) {
+		this.onIdle = onIdle;
 		this.backendSession = backendSession;
 		this.keepIdleLeaseAlive = keepIdleLeaseAlive;
 		this.observations = observations;
 		this.time = time;
 		this.leaseNanos = backendSession.leaseTime().toNanos();
 		this.intervalNanos = renewalInterval.toNanos();
+		this.lastActive = time.nanoTime();
 	}
 
 	void start() {
@@ -79,13 +95,35 @@ final class EngineSession {
 	}
 
 	LiveEntry track(AcquireRequest request) {
-		LiveEntry entry = new LiveEntry(request, this);
+		LiveEntry entry = new LiveEntry(request, this.leaseNanos, this::forget);
 		this.entries.add(entry);
 		return entry;
 	}
 
-	void forget(LiveEntry entry) {
+	private void forget(LiveEntry entry) {
 		this.entries.remove(entry);
+		this.lastActive = this.time.nanoTime();
+	}
+
+	/** Counts a request that will use this session; see {@link #unclaim()}. */
+	void claim() {
+		this.users.incrementAndGet();
+		this.lastActive = this.time.nanoTime();
+	}
+
+	/** The request counted by {@link #claim()} has ended. */
+	void unclaim() {
+		this.users.decrementAndGet();
+		this.lastActive = this.time.nanoTime();
+	}
+
+	/**
+	 * Whether no request uses the session, it has no entry, and neither changed for
+	 * {@link #IDLE_LEASES} lease times (longer than any removal still retrying).
+	 */
+	boolean isIdle() {
+		return this.users.get() == 0 && this.entries.isEmpty()
+				&& this.time.nanoTime() - this.lastActive >= IDLE_LEASES * this.leaseNanos;
 	}
 
 	boolean isClosed() {
@@ -103,6 +141,12 @@ final class EngineSession {
 			return;
 		}
 		try {
+			if (isIdle()) {
+				this.onIdle.accept(this);
+				if (this.closed) {
+					return;
+				}
+			}
 			expireDue();
 			if (this.renewing.compareAndSet(false, true)) {
 				renewRound();

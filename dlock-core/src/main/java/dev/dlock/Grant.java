@@ -21,6 +21,8 @@ final class Grant {
 
 	private static final Logger logger = LoggerFactory.getLogger(Grant.class);
 
+	private final EngineSession session;
+
 	private final LiveEntry entry;
 
 	private final long token;
@@ -45,9 +47,10 @@ final class Grant {
 
 	private final AtomicBoolean ended = new AtomicBoolean();
 
-	Grant(LiveEntry entry, long token, TimeSource time, Executor callbackExecutor, Consumer<Grant> onLastRelease,
-			Observation observation) {
+	Grant(EngineSession session, LiveEntry entry, long token, TimeSource time, Executor callbackExecutor,
+			Consumer<Grant> onLastRelease, Observation observation) {
 		this.observation = observation;
+		this.session = session;
 		this.entry = entry;
 		this.token = token;
 		this.time = time;
@@ -79,6 +82,11 @@ final class Grant {
 
 	void holderThread(Thread thread) {
 		this.holderThread = thread;
+	}
+
+	/** The session the grant's entry lives under. */
+	EngineSession session() {
+		return this.session;
 	}
 
 	LiveEntry entry() {

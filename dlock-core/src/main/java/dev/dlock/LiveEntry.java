@@ -18,7 +18,9 @@ final class LiveEntry {
 
 	private final AcquireRequest request;
 
-	private final EngineSession session;
+	private final long leaseNanos;
+
+	private final Consumer<LiveEntry> onEnd;
 
 	private final AtomicBoolean ended = new AtomicBoolean();
 
@@ -31,17 +33,19 @@ final class LiveEntry {
 	private volatile Consumer<LockLostException> lossListener = (lost) -> {
 	};
 
-	LiveEntry(AcquireRequest request, EngineSession session) {
+	/**
+	 * @param leaseNanos the lease time of the session the entry lives under
+	 * @param onEnd told once when the entry ends, lost or on purpose, so that its session
+	 * stops renewing it
+	 */
+	LiveEntry(AcquireRequest request, long leaseNanos, Consumer<LiveEntry> onEnd) {
 		this.request = request;
-		this.session = session;
+		this.leaseNanos = leaseNanos;
+		this.onEnd = onEnd;
 	}
 
 	AcquireRequest request() {
 		return this.request;
-	}
-
-	EngineSession session() {
-		return this.session;
 	}
 
 	@Nullable QueueEntry queueEntry() {
@@ -57,13 +61,13 @@ final class LiveEntry {
 	 * confirmed at {@code confirmedAt}.
 	 */
 	void attach(QueueEntry entry, long sentAt, long confirmedAt) {
-		this.validUntil = sentAt + this.session.leaseNanos();
+		this.validUntil = sentAt + this.leaseNanos;
 		this.confirmedAt = confirmedAt;
 		this.queueEntry = entry;
 	}
 
 	void extend(long sentAt, long confirmedAt) {
-		this.validUntil = Math.max(this.validUntil, sentAt + this.session.leaseNanos());
+		this.validUntil = Math.max(this.validUntil, sentAt + this.leaseNanos);
 		this.confirmedAt = Math.max(this.confirmedAt, confirmedAt);
 	}
 
@@ -80,7 +84,7 @@ final class LiveEntry {
 	 * confirmed renewal.
 	 */
 	long serverExpiryBound() {
-		return this.confirmedAt + this.session.leaseNanos();
+		return this.confirmedAt + this.leaseNanos;
 	}
 
 	boolean isAlive(long now) {
@@ -97,7 +101,7 @@ final class LiveEntry {
 	 */
 	void lose(String reason, @Nullable Throwable cause) {
 		if (this.ended.compareAndSet(false, true)) {
-			this.session.forget(this);
+			this.onEnd.accept(this);
 			this.lossListener.accept(new LockLostException(
 					"Lock '" + this.request.key() + "' in mode " + this.request.mode() + " was lost: " + reason, cause));
 		}
@@ -109,7 +113,7 @@ final class LiveEntry {
 	 */
 	boolean end() {
 		if (this.ended.compareAndSet(false, true)) {
-			this.session.forget(this);
+			this.onEnd.accept(this);
 			return true;
 		}
 		return false;

@@ -37,14 +37,40 @@ final class Releaser {
 
 	private final boolean trackFirstAttempts;
 
+	private final boolean sessionLease;
+
 	/**
 	 * @param trackFirstAttempts whether {@link #firstAttemptsSettled} must wait for removals
 	 * under way (a backend whose calls may overtake each other)
+	 * @param sessionLease whether entries live under a server lease of the session
+	 * ({@link dev.dlock.spi.BackendCapability#SESSION_LEASE}), which the engine keeps alive
+	 * while the session is open: removals then retry until the session closes
 	 */
-	Releaser(TimeSource time, Duration maxBackoff, boolean trackFirstAttempts) {
+	Releaser(TimeSource time, Duration maxBackoff, boolean trackFirstAttempts, boolean sessionLease) {
 		this.time = time;
 		this.maxBackoffNanos = maxBackoff.toNanos();
 		this.trackFirstAttempts = trackFirstAttempts;
+		this.sessionLease = sessionLease;
+	}
+
+	/**
+	 * Stops renewing an entry at once and removes it from the backend in the background.
+	 * @param session the session the entry lives under
+	 * @param entry the entry, attached or with its enqueue still under way
+	 */
+	void withdraw(EngineSession session, LiveEntry entry) {
+		entry.end();
+		long giveUpAt;
+		if (this.sessionLease) {
+			giveUpAt = Long.MAX_VALUE;
+		}
+		else if (entry.isAttached()) {
+			giveUpAt = entry.serverExpiryBound();
+		}
+		else {
+			giveUpAt = this.time.nanoTime() + session.leaseNanos();
+		}
+		remove(session, entry.request(), giveUpAt);
 	}
 
 	/**
@@ -52,7 +78,7 @@ final class Releaser {
 	 * @param giveUpAt when to stop retrying (monotonic nanos); retrying also stops when the
 	 * session is closed
 	 */
-	CompletableFuture<Void> remove(EngineSession session, AcquireRequest request, long giveUpAt) {
+	private void remove(EngineSession session, AcquireRequest request, long giveUpAt) {
 		CompletableFuture<Void> done = new CompletableFuture<>();
 		this.pending.add(done);
 		done.whenComplete((result, failure) -> this.pending.remove(done));
@@ -63,7 +89,6 @@ final class Releaser {
 			gate.whenComplete((result, failure) -> this.firstAttempts.remove(request.key(), gate));
 		}
 		attempt(session, request, giveUpAt, FIRST_RETRY_NANOS, done, firstAttempt);
-		return done;
 	}
 
 	/**

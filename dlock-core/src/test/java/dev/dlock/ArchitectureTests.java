@@ -1,85 +1,254 @@
 package dev.dlock;
 
+import java.util.List;
+
+import com.tngtech.archunit.base.DescribedPredicate;
+import com.tngtech.archunit.core.domain.JavaClass;
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.core.importer.Location;
+import com.tngtech.archunit.lang.ArchRule;
+import com.tngtech.archunit.library.dependencies.SliceAssignment;
+import com.tngtech.archunit.library.dependencies.SliceIdentifier;
+import dev.dlock.backend.etcd.EtcdLockBackend;
+import dev.dlock.backend.memory.InMemoryLockBackend;
+import dev.dlock.backend.nats.NatsLockBackend;
+import dev.dlock.backend.redis.RedisLockBackend;
+import dev.dlock.backend.violation.cycle.ReachesBack;
+import dev.dlock.spi.LockBackend;
+import dev.dlock.support.KeyCodec;
+import dev.dlock.tck.LockBackendConformanceKit;
 import org.junit.jupiter.api.Test;
 
+import static com.tngtech.archunit.base.DescribedPredicate.not;
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.assignableTo;
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.belongToAnyOf;
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAPackage;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The conventions of dlock-core, checked rather than left to review.
+ * <p>
+ * Every rule runs on core's production classes, where it must hold, and on those plus the
+ * classes that break it on purpose ({@code dev.dlock.backend.violation} and the
+ * {@code Violation*} classes of this package, in the test tree), where it must report the
+ * break: a rule that cannot fail does not pass here.
  */
 class ArchitectureTests {
 
-	private final JavaClasses classes = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+	/** Core's production classes: the test tree (kit, test servers, violations) is left out. */
+	private static final JavaClasses PRODUCTION = new ClassFileImporter()
+		.withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
 		.importPackages("dev.dlock");
+
+	/** The production classes and the purposely violating classes of the test tree. */
+	private static final JavaClasses WITH_VIOLATIONS = new ClassFileImporter()
+		.withImportOption(ArchitectureTests::isProductionOrViolation)
+		.importPackages("dev.dlock");
+
+	/**
+	 * What a backend may not use of the root package: everything but the vocabulary the SPI
+	 * speaks ({@link LockMode} and the exceptions), that is the engine and the API it
+	 * serves.
+	 */
+	private static final DescribedPredicate<JavaClass> ENGINE = resideInAPackage("dev.dlock")
+		.and(not(belongToAnyOf(LockMode.class)))
+		.and(not(assignableTo(DistributedLockException.class)))
+		.as("the engine or its API (dev.dlock other than LockMode and the exceptions)");
+
+	static final ArchRule CORE_DOES_NOT_USE_SPRING = noClasses().should()
+		.dependOnClassesThat()
+		.resideInAPackage("org.springframework..");
+
+	static final ArchRule BACKENDS_DO_NOT_USE_THE_ENGINE = noClasses().that()
+		.resideInAPackage("dev.dlock.backend..")
+		.should()
+		.dependOnClassesThat(ENGINE);
+
+	static final ArchRule BACKENDS_DO_NOT_USE_EACH_OTHER = slices().matching("dev.dlock.backend.(*)..")
+		.should()
+		.notDependOnEachOther();
+
+	static final ArchRule API_SPI_AND_SUPPORT_DO_NOT_USE_BACKENDS = noClasses().that()
+		.resideInAnyPackage("dev.dlock.spi..", "dev.dlock.support..", "dev.dlock")
+		.should()
+		.dependOnClassesThat()
+		.resideInAPackage("dev.dlock.backend..");
+
+	/**
+	 * The manager is the top of the engine: it makes the requests, grants and sessions, and
+	 * none of them calls back into it (as {@code Acquisition} did). Only the public builder
+	 * makes one.
+	 */
+	static final ArchRule NOTHING_REACHES_UP_TO_THE_MANAGER = noClasses().that()
+		.doNotBelongToAnyOf(DefaultLockManager.class, LockManagerBuilder.class)
+		.should()
+		.dependOnClassesThat()
+		.belongToAnyOf(DefaultLockManager.class);
+
+	/**
+	 * No cycle between the classes of the root package (each with its nested classes). The
+	 * one pair allowed is the API's entry point and its builder, which name each other:
+	 * {@code LockManager.builder()} returns a builder whose {@code build()} returns a
+	 * {@code LockManager}.
+	 */
+	static final ArchRule ROOT_CLASSES_ARE_FREE_OF_CYCLES = slices().assignedFrom(topLevelClassesOf("dev.dlock"))
+		.should()
+		.beFreeOfCycles()
+		.ignoreDependency(LockManager.class, LockManagerBuilder.class);
+
+	/**
+	 * No cycle between the packages below the root. The root itself is left out: it holds
+	 * the API, whose types (LockMode, the exceptions) the SPI and the backend helpers
+	 * speak, and the engine, which uses them; the rule above checks it class by class.
+	 */
+	static final ArchRule SUBPACKAGES_ARE_FREE_OF_CYCLES = slices().matching("dev.dlock.(**)")
+		.should()
+		.beFreeOfCycles();
+
+	static final ArchRule BACKEND_IMPLEMENTATIONS_ARE_PACKAGE_PRIVATE = classes().that()
+		.resideInAPackage("dev.dlock.backend..")
+		.and()
+		.haveSimpleNameNotEndingWith("LockBackend")
+		.and()
+		.haveSimpleNameNotEndingWith("Builder")
+		.and()
+		.areNotMemberClasses()
+		.should()
+		.notBePublic();
+
+	static final ArchRule ENGINE_CLASSES_ARE_PACKAGE_PRIVATE = classes().that()
+		.resideInAPackage("dev.dlock")
+		.and()
+		.haveSimpleNameNotEndingWith("Exception")
+		.and()
+		.areNotInterfaces()
+		.and()
+		.areNotEnums()
+		.and()
+		.areNotRecords()
+		.and()
+		.doNotHaveSimpleName("LockManagerBuilder")
+		.should()
+		.notBePublic();
+
+	@Test
+	void theProductionImportHasEveryPartOfCoreAndNoTestClass() {
+		assertThat(PRODUCTION.contain(DefaultLockManager.class)).isTrue();
+		assertThat(PRODUCTION.contain(Acquisition.class)).isTrue();
+		assertThat(PRODUCTION.contain(LockBackend.class)).isTrue();
+		assertThat(PRODUCTION.contain(KeyCodec.class)).isTrue();
+		assertThat(List.of(InMemoryLockBackend.class, RedisLockBackend.class, EtcdLockBackend.class,
+				NatsLockBackend.class))
+			.allMatch(PRODUCTION::contain);
+		assertThat(PRODUCTION.contain(LockBackendConformanceKit.class)).isFalse();
+		assertThat(PRODUCTION.contain(ArchitectureTests.class)).isFalse();
+		assertThat(PRODUCTION.contain(ViolationPublicEngineClass.class)).isFalse();
+		assertThat(WITH_VIOLATIONS.contain(ReachesBack.class)).isTrue();
+		assertThat(WITH_VIOLATIONS.contain(LockBackendConformanceKit.class)).isFalse();
+	}
 
 	@Test
 	void coreDoesNotDependOnSpring() {
-		noClasses().should().dependOnClassesThat().resideInAPackage("org.springframework..").check(this.classes);
+		CORE_DOES_NOT_USE_SPRING.check(PRODUCTION);
+		assertReports(CORE_DOES_NOT_USE_SPRING, "backend.violation.UsesSpring", "org.springframework.violation");
 	}
 
 	@Test
-	void backendsDoNotDependOnEachOtherOrOnTheEngine() {
-		slices().matching("dev.dlock.backend.(*)..").should().notDependOnEachOther().check(this.classes);
-		noClasses().that()
-			.resideInAPackage("dev.dlock.backend..")
-			.should()
-			.dependOnClassesThat()
-			.resideInAPackage("dev.dlock.tck..")
-			.check(this.classes);
+	void backendsDoNotDependOnTheEngine() {
+		BACKENDS_DO_NOT_USE_THE_ENGINE.check(PRODUCTION);
+		assertReports(BACKENDS_DO_NOT_USE_THE_ENGINE, "backend.violation.UsesTheEngine", "dev.dlock.LockManager");
 	}
 
 	@Test
-	void spiAndSupportDoNotReachIntoBackends() {
-		noClasses().that()
-			.resideInAnyPackage("dev.dlock.spi..", "dev.dlock.support..", "dev.dlock")
-			.should()
-			.dependOnClassesThat()
-			.resideInAPackage("dev.dlock.backend..")
-			.check(this.classes);
+	void backendsDoNotDependOnEachOther() {
+		BACKENDS_DO_NOT_USE_EACH_OTHER.check(PRODUCTION);
+		assertReports(BACKENDS_DO_NOT_USE_EACH_OTHER, "backend.violation.UsesAnotherBackend",
+				"backend.memory.InMemoryLockBackend");
 	}
 
 	@Test
-	void packagesAreFreeOfCycles() {
-		slices().matching("dev.dlock.(**)").should().beFreeOfCycles().check(this.classes);
+	void apiSpiAndSupportDoNotReachIntoBackends() {
+		API_SPI_AND_SUPPORT_DO_NOT_USE_BACKENDS.check(PRODUCTION);
+		assertReports(API_SPI_AND_SUPPORT_DO_NOT_USE_BACKENDS, "dev.dlock.ViolationPublicEngineClass",
+				"backend.memory.InMemoryLockBackend");
+	}
+
+	@Test
+	void nothingInTheEngineReachesUpToTheManager() {
+		NOTHING_REACHES_UP_TO_THE_MANAGER.check(PRODUCTION);
+		assertReports(NOTHING_REACHES_UP_TO_THE_MANAGER, "dev.dlock.ViolationReachingUpToTheManager",
+				"dev.dlock.DefaultLockManager");
+	}
+
+	@Test
+	void classesOfTheRootPackageAreFreeOfCycles() {
+		ROOT_CLASSES_ARE_FREE_OF_CYCLES.check(PRODUCTION);
+		assertReports(ROOT_CLASSES_ARE_FREE_OF_CYCLES, "dev.dlock.ViolationReachingUpToTheManager",
+				"dev.dlock.ViolationPublicEngineClass");
+	}
+
+	@Test
+	void subpackagesAreFreeOfCycles() {
+		SUBPACKAGES_ARE_FREE_OF_CYCLES.check(PRODUCTION);
+		assertReports(SUBPACKAGES_ARE_FREE_OF_CYCLES, "backend.violation.PublicImplementation",
+				"backend.violation.cycle.ReachesBack");
 	}
 
 	@Test
 	void backendImplementationsArePackagePrivateExceptTheBackendAndItsBuilder() {
-		classes().that()
-			.resideInAPackage("dev.dlock.backend..")
-			.and()
-			.haveSimpleNameNotEndingWith("LockBackend")
-			.and()
-			.haveSimpleNameNotEndingWith("Builder")
-			.and()
-			.areNotMemberClasses()
-			.should()
-			.notBePublic()
-			.check(this.classes);
+		BACKEND_IMPLEMENTATIONS_ARE_PACKAGE_PRIVATE.check(PRODUCTION);
+		assertReports(BACKEND_IMPLEMENTATIONS_ARE_PACKAGE_PRIVATE, "backend.violation.PublicImplementation",
+				"modifier PUBLIC");
 	}
 
 	@Test
 	void engineClassesArePackagePrivate() {
-		classes().that()
-			.resideInAPackage("dev.dlock")
-			.and()
-			.haveSimpleNameNotEndingWith("Exception")
-			.and()
-			.areNotInterfaces()
-			.and()
-			.areNotEnums()
-			.and()
-			.areNotRecords()
-			.and()
-			.doNotHaveSimpleName("LockManagerBuilder")
-			.should()
-			.notBePublic()
-			.check(this.classes);
+		ENGINE_CLASSES_ARE_PACKAGE_PRIVATE.check(PRODUCTION);
+		assertReports(ENGINE_CLASSES_ARE_PACKAGE_PRIVATE, "dev.dlock.ViolationPublicEngineClass", "modifier PUBLIC");
+	}
+
+	/**
+	 * Asserts that the rule, run with the violating classes, reports a violation that names
+	 * both the violating class and what it must not use.
+	 */
+	private static void assertReports(ArchRule rule, String violator, String forbidden) {
+		List<String> details = rule.evaluate(WITH_VIOLATIONS).getFailureReport().getDetails();
+		assertThat(details).as("violations of '%s'", rule.getDescription())
+			.anySatisfy((detail) -> assertThat(detail).contains(violator).contains(forbidden));
+	}
+
+	private static boolean isProductionOrViolation(Location location) {
+		return ImportOption.Predefined.DO_NOT_INCLUDE_TESTS.includes(location)
+				|| location.contains("/dev/dlock/backend/violation/") || location.contains("/dev/dlock/Violation");
+	}
+
+	/** Each top-level class of the package is a slice, with its nested classes; other packages are not sliced. */
+	private static SliceAssignment topLevelClassesOf(String packageName) {
+		return new SliceAssignment() {
+
+			@Override
+			public SliceIdentifier getIdentifierOf(JavaClass javaClass) {
+				if (!javaClass.getPackageName().equals(packageName)) {
+					return SliceIdentifier.ignore();
+				}
+				JavaClass topLevel = javaClass;
+				while (topLevel.getEnclosingClass().isPresent()) {
+					topLevel = topLevel.getEnclosingClass().get();
+				}
+				return SliceIdentifier.of(topLevel.getSimpleName());
+			}
+
+			@Override
+			public String getDescription() {
+				return "the top-level classes of " + packageName;
+			}
+
+		};
 	}
 
 }

@@ -17,6 +17,7 @@ import dev.dlock.spi.AcquireRequest;
 import dev.dlock.spi.BackendCapability;
 import dev.dlock.spi.LockBackend;
 import dev.dlock.spi.LockSession;
+import dev.dlock.spi.QueueState;
 import dev.dlock.spi.Subscription;
 import dev.dlock.tck.CuttableBackend;
 import dev.dlock.tck.ManualTime;
@@ -37,7 +38,7 @@ class DefaultLockManagerTests {
 
 	private final ManualTime time = new ManualTime();
 
-	private final InMemoryLockBackend server = InMemoryLockBackend.builder().clock(this.time::nanoTime).build();
+	private final InMemoryLockBackend server = InMemoryLockBackend.builder().timeSource(this.time).build();
 
 	private final List<LockManager> managers = new ArrayList<>();
 
@@ -289,6 +290,138 @@ class DefaultLockManagerTests {
 		handle.cancel(false);
 		callbacks.forEach(Runnable::run);
 		assertThat(manager().tryAcquire("k", LockMode.EX)).as("released, since nobody holds its handle").isPresent();
+	}
+
+	@Test
+	void aWaiterWhoseEntryWasLostIsStillWokenWhenASignalCameBeforeItsNewEnqueueWasAnswered() {
+		LockHandle held = manager().tryAcquire("k", LockMode.EX).orElseThrow();
+		LostEntryBackend backend = new LostEntryBackend();
+		CompletableFuture<LockHandle> waiter = manager(new CuttableBackend(backend.proxy))
+			.acquireAsync("k", LockMode.EX, LockOptions.waitTime(Duration.ofMinutes(5)));
+		Runnable firstWatch = backend.watchers.get(0);
+		backend.loseNextPoll = true;
+		firstWatch.run(); // the poll answers GONE: the waiter enqueues again, held back
+		assertThat(backend.heldBackEnqueues).hasSize(1);
+		firstWatch.run(); // a signal before the new enqueue is answered
+		backend.heldBackEnqueues.get(0).complete(null);
+		held.release();
+		this.time.advance(Duration.ofSeconds(2)); // past the re-check bound of 1 s
+		assertThat(waiter).as("woken by the release or the re-check, not stranded").isCompleted();
+		assertThat(waiter.join().isValid()).isTrue();
+	}
+
+	@Test
+	void aSessionIdleForThreeLeaseTimesIsClosedAndANewRequestOpensAnother() {
+		List<Duration> opened = new ArrayList<>();
+		List<Duration> closed = new ArrayList<>();
+		LockBackend counted = forwarding(this.server, LockBackend.class, (backend, method, args) -> {
+			Object result = method.invoke(backend, args);
+			if (!method.getName().equals("openSession")) {
+				return result;
+			}
+			opened.add((Duration) args[0]);
+			return forwarding((LockSession) result, LockSession.class, (session, sessionMethod, sessionArgs) -> {
+				if (sessionMethod.getName().equals("close")) {
+					closed.add(session.leaseTime());
+				}
+				return sessionMethod.invoke(session, sessionArgs);
+			});
+		});
+		LockManager manager = manager(new CuttableBackend(counted));
+		LockOptions shortLease = LockOptions.noWait().withLeaseTime(Duration.ofSeconds(3));
+		LockHandle held = manager.tryAcquire("held", LockMode.EX).orElseThrow();
+		manager.tryAcquire("brief", LockMode.EX, shortLease).orElseThrow().release();
+		this.time.advance(Duration.ofSeconds(8));
+		assertThat(closed).as("idle for less than three lease times").isEmpty();
+		this.time.advance(Duration.ofSeconds(3));
+		assertThat(closed).containsExactly(Duration.ofSeconds(3));
+		this.time.advance(LEASE.multipliedBy(4));
+		assertThat(closed).as("the session of a held lock is never idle").containsExactly(Duration.ofSeconds(3));
+		assertThat(held.isValid()).isTrue();
+		LockHandle again = manager.tryAcquire("brief", LockMode.EX, shortLease).orElseThrow();
+		assertThat(opened).containsExactly(LEASE, Duration.ofSeconds(3), Duration.ofSeconds(3));
+		this.time.advance(Duration.ofSeconds(20));
+		assertThat(again.isValid()).as("renewed by the new session").isTrue();
+	}
+
+	@Test
+	void aRequestStartedWhileTheManagerClosesIsRefusedOrAbortedAndHoldsNothing() throws Exception {
+		for (int round = 0; round < 200; round++) {
+			LockManager closing = manager();
+			String key = "k" + round;
+			CompletableFuture<Void> closed = CompletableFuture.runAsync(closing::close);
+			CompletableFuture<LockHandle> request;
+			try {
+				request = closing.acquireAsync(key, LockMode.EX, LockOptions.waitTime(Duration.ofSeconds(5)));
+			}
+			catch (LockBackendException refused) {
+				request = CompletableFuture.failedFuture(refused);
+			}
+			closed.get(5, java.util.concurrent.TimeUnit.SECONDS);
+			if (request.isDone() && !request.isCompletedExceptionally()) {
+				assertThat(request.join().isValid()).as("a handle granted by a closed manager").isFalse();
+			}
+			assertThat(manager().tryAcquire(key, LockMode.EX)).as("round %d: left held", round).isPresent();
+		}
+	}
+
+	/**
+	 * The in-memory server behind a client that can lose a waiting entry on the server
+	 * (its next poll answers GONE), holds back the enqueue that follows, and records the
+	 * change listeners given to watch.
+	 */
+	private final class LostEntryBackend {
+
+		final List<Runnable> watchers = new ArrayList<>();
+
+		final List<CompletableFuture<Void>> heldBackEnqueues = new ArrayList<>();
+
+		final List<AcquireRequest> enqueued = new ArrayList<>();
+
+		boolean loseNextPoll;
+
+		final LockBackend proxy = forwarding(DefaultLockManagerTests.this.server, LockBackend.class,
+				(backend, method, args) -> {
+					Object result = method.invoke(backend, args);
+					if (!method.getName().equals("openSession")) {
+						return result;
+					}
+					return forwarding((LockSession) result, LockSession.class, this::call);
+				});
+
+		private Object call(LockSession session, Method method, Object[] args) throws Exception {
+			switch (method.getName()) {
+				case "watch" -> this.watchers.add((Runnable) args[1]);
+				case "poll" -> {
+					if (this.loseNextPoll) {
+						this.loseNextPoll = false;
+						session.remove(this.enqueued.get(this.enqueued.size() - 1)).join();
+						return CompletableFuture.completedFuture(QueueState.GONE);
+					}
+				}
+				case "enqueue" -> {
+					this.enqueued.add((AcquireRequest) args[0]);
+					if (this.enqueued.size() > 1) {
+						CompletableFuture<Void> gate = new CompletableFuture<>();
+						this.heldBackEnqueues.add(gate);
+						return gate.thenCompose((reached) -> invoke(method, session, args));
+					}
+				}
+				default -> {
+				}
+			}
+			return method.invoke(session, args);
+		}
+
+		private static CompletableFuture<?> invoke(Method method, LockSession session, Object[] args) {
+			try {
+				return (CompletableFuture<?>) method.invoke(session, args);
+			}
+			catch (ReflectiveOperationException ex) {
+				throw new IllegalStateException(ex);
+			}
+		}
+
 	}
 
 	@Test

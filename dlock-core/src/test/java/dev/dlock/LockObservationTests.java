@@ -24,7 +24,7 @@ class LockObservationTests {
 
 	private final ManualTime time = new ManualTime();
 
-	private final InMemoryLockBackend server = InMemoryLockBackend.builder().clock(this.time::nanoTime).build();
+	private final InMemoryLockBackend server = InMemoryLockBackend.builder().timeSource(this.time).build();
 
 	private final TestObservationRegistry registry = TestObservationRegistry.create();
 

@@ -30,12 +30,18 @@ public final class KeyCodec {
 	 * Checks a user key.
 	 * @param key the key
 	 * @return the key
-	 * @throws InvalidLockRequestException if the key is empty or longer than
-	 * {@link #MAX_KEY_BYTES} UTF-8 bytes
+	 * @throws InvalidLockRequestException if the key is empty, is not well-formed UTF-16
+	 * (a lone surrogate, which UTF-8 cannot encode and would replace with {@code ?}, so that
+	 * distinct keys would share a lock), or is longer than {@link #MAX_KEY_BYTES} UTF-8 bytes
 	 */
 	public static String validate(String key) {
 		if (key.isEmpty()) {
 			throw new InvalidLockRequestException("'key' must not be empty");
+		}
+		int loneSurrogate = firstLoneSurrogate(key);
+		if (loneSurrogate >= 0) {
+			throw new InvalidLockRequestException("'key' must be well-formed UTF-16, but has a lone surrogate at index "
+					+ loneSurrogate);
 		}
 		int length = key.getBytes(StandardCharsets.UTF_8).length;
 		if (length > MAX_KEY_BYTES) {
@@ -43,6 +49,19 @@ public final class KeyCodec {
 					"'key' must be at most " + MAX_KEY_BYTES + " UTF-8 bytes long, but is " + length);
 		}
 		return key;
+	}
+
+	private static int firstLoneSurrogate(String key) {
+		for (int i = 0; i < key.length(); i++) {
+			char c = key.charAt(i);
+			if (Character.isHighSurrogate(c) && i + 1 < key.length() && Character.isLowSurrogate(key.charAt(i + 1))) {
+				i++;
+			}
+			else if (Character.isSurrogate(c)) {
+				return i;
+			}
+		}
+		return -1;
 	}
 
 	/**

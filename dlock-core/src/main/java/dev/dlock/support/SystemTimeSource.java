@@ -6,19 +6,14 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The real clock and a one-thread scheduler on a daemon thread.
- *
- * @since 0.1.0
+ * The real clock and a one-thread scheduler on a daemon thread, which the executor starts
+ * with the first task. Made by {@link TimeSource#system}.
  */
-public final class SystemTimeSource implements TimeSource, AutoCloseable {
+final class SystemTimeSource implements TimeSource.Owned {
 
 	private final ScheduledThreadPoolExecutor scheduler;
 
-	/**
-	 * Creates a time source with its own timer thread.
-	 * @param threadName the name of the timer thread
-	 */
-	public SystemTimeSource(String threadName) {
+	SystemTimeSource(String threadName) {
 		this.scheduler = new ScheduledThreadPoolExecutor(1, (runnable) -> {
 			Thread thread = new Thread(runnable, threadName);
 			thread.setDaemon(true);
@@ -38,9 +33,6 @@ public final class SystemTimeSource implements TimeSource, AutoCloseable {
 		return () -> future.cancel(false);
 	}
 
-	/**
-	 * Stops the timer thread; tasks not yet run are dropped.
-	 */
 	@Override
 	public void close() {
 		this.scheduler.shutdownNow();

@@ -25,6 +25,30 @@ public interface TimeSource {
 	Cancellable schedule(Duration delay, Runnable task);
 
 	/**
+	 * The system's monotonic clock ({@link System#nanoTime()}) and a timer on one daemon
+	 * thread, started by the first {@link #schedule}. Whoever creates it owns the thread
+	 * and closes the time source when done.
+	 * @param timerThreadName the name of the timer thread
+	 * @return a new time source
+	 */
+	static Owned system(String timerThreadName) {
+		return new SystemTimeSource(timerThreadName);
+	}
+
+	/**
+	 * A time source with resources of its own (a timer thread), which its creator closes.
+	 */
+	interface Owned extends TimeSource, AutoCloseable {
+
+		/**
+		 * Stops the timer thread; tasks not yet run are dropped. Idempotent.
+		 */
+		@Override
+		void close();
+
+	}
+
+	/**
 	 * A scheduled task that can be cancelled.
 	 */
 	@FunctionalInterface

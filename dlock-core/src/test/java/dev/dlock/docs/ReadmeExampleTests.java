@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.Collectors;
@@ -16,10 +18,11 @@ import dev.dlock.backend.memory.InMemoryLockBackend;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 
 /**
- * Runs the README's programmatic example and checks that the README shows exactly this
- * code, so the example always compiles and works.
+ * Runs the README's examples (the programmatic one and {@link FencedResource}) and checks
+ * that the README shows exactly this code, so the examples always compile and work.
  */
 class ReadmeExampleTests {
 
@@ -29,7 +32,49 @@ class ReadmeExampleTests {
 	void programmaticExampleRunsAndIsTheOneInTheReadme() throws Exception {
 		example();
 		assertThat(this.shipped.toString()).isEqualTo("shipped 42 with token 1;");
-		assertThat(readme()).contains(exampleSource());
+		assertThat(readme()).contains(tagged("ReadmeExampleTests.java"));
+	}
+
+	@Test
+	void fencedResourceIsTheOneInTheReadme() throws IOException {
+		assertThat(readme()).contains(tagged("FencedResource.java"));
+	}
+
+	@Test
+	void fencedResourceAcceptsConcurrentWritersOfCompatibleModesInAnyOrder() {
+		InMemoryLockBackend backend = InMemoryLockBackend.create();
+		List<String> applied = new ArrayList<>();
+		try (LockManager first = LockManager.builder(backend).build();
+				LockManager second = LockManager.builder(backend).build();
+				LockHandle earlier = first.tryAcquire("ledger", LockMode.CW).orElseThrow();
+				LockHandle later = second.tryAcquire("ledger", LockMode.CW).orElseThrow()) {
+			assertThat(later.fencingToken()).isGreaterThan(earlier.fencingToken());
+			FencedResource resource = new FencedResource();
+			resource.write(LockMode.CW, later.fencingToken(), () -> applied.add("later"));
+			resource.write(LockMode.CW, earlier.fencingToken(), () -> applied.add("earlier"));
+		}
+		assertThat(applied).containsExactly("later", "earlier");
+	}
+
+	@Test
+	void fencedResourceRefusesAWriterWhomAConflictingHolderFollowed() throws InterruptedException {
+		InMemoryLockBackend backend = InMemoryLockBackend.create();
+		FencedResource resource = new FencedResource();
+		List<String> applied = new ArrayList<>();
+		try (LockManager first = LockManager.builder(backend).build();
+				LockManager second = LockManager.builder(backend).build()) {
+			long staleToken;
+			try (LockHandle stale = first.tryAcquire("ledger", LockMode.CW).orElseThrow()) {
+				staleToken = stale.fencingToken();
+				resource.write(LockMode.CW, staleToken, () -> applied.add("before"));
+			} // as if its holder paused past the lease
+			try (LockHandle next = second.acquire("ledger", LockMode.PW, Duration.ofSeconds(5))) {
+				resource.write(LockMode.PW, next.fencingToken(), () -> applied.add("next"));
+			}
+			assertThatIllegalStateException()
+				.isThrownBy(() -> resource.write(LockMode.CW, staleToken, () -> applied.add("stale")));
+		}
+		assertThat(applied).containsExactly("before", "next");
 	}
 
 	private void example() throws Exception {
@@ -59,13 +104,29 @@ class ReadmeExampleTests {
 		this.shipped.append("shipped ").append(order).append(" with token ").append(fencingToken).append(';');
 	}
 
-	private static String exampleSource() throws IOException {
-		String source = Files.readString(Path.of("src/test/java/dev/dlock/docs/ReadmeExampleTests.java"));
-		String body = source.substring(source.indexOf("// tag::example[]") + "// tag::example[]".length(),
-				source.indexOf("\t\t// end::example[]"));
-		return body.lines().skip(1).map((line) -> line.startsWith("\t\t") ? line.substring(2) : line)
+	/**
+	 * The lines of a file of this package between its tag lines, without the tag lines'
+	 * indentation and with tabs as four spaces, as the README shows them.
+	 */
+	private static String tagged(String file) throws IOException {
+		List<String> lines = Files.readAllLines(Path.of("src/test/java/dev/dlock/docs", file));
+		int start = indexOfTagLine(lines, "// tag::example[]");
+		int end = indexOfTagLine(lines, "// end::example[]");
+		String indent = lines.get(start).substring(0, lines.get(start).indexOf("//"));
+		return lines.subList(start + 1, end)
+			.stream()
+			.map((line) -> line.startsWith(indent) ? line.substring(indent.length()) : line)
 			.map((line) -> line.replace("\t", "    "))
 			.collect(Collectors.joining("\n"));
+	}
+
+	private static int indexOfTagLine(List<String> lines, String tag) {
+		for (int i = 0; i < lines.size(); i++) {
+			if (lines.get(i).strip().equals(tag)) {
+				return i;
+			}
+		}
+		throw new IllegalStateException("No line '" + tag + "'");
 	}
 
 	private static String readme() throws IOException {

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ForkJoinWorkerThread;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
@@ -603,7 +604,7 @@ public abstract class LockBackendConformanceKit {
 			CompletableFuture<LockHandle> waiting = closing.manager().acquireAsync(busy, LockMode.EX,
 					LockOptions.waitTime(Duration.ofSeconds(30)));
 			closing.manager().close();
-			assertThat(waiting).failsWithin(Duration.ofSeconds(5));
+			assertThat(waiting).failsWithin(Duration.ofSeconds(5)).withThrowableOfType(ExecutionException.class);
 			other.acquire(held, LockMode.EX, Duration.ofSeconds(5)).release();
 			assertThatExceptionOfType(LockBackendException.class)
 				.isThrownBy(() -> closing.manager().tryAcquire(newKey(), LockMode.EX));
@@ -643,6 +644,23 @@ public abstract class LockBackendConformanceKit {
 			assertThatExceptionOfType(InvalidLockRequestException.class)
 				.isThrownBy(() -> manager.tryAcquire("x".repeat(1025), LockMode.EX))
 				.withMessageContaining("1024");
+		}
+
+		@Test
+		void malformedUtf16KeysAreRejectedInsteadOfSharingALock() throws Exception {
+			LockManager manager = newManager();
+			String base = UUID.randomUUID().toString();
+			// UTF-8 cannot encode a lone surrogate and would turn each of these into the
+			// same '?': the thread holding '?' would then wait for itself
+			try (LockHandle question = manager.acquire(base + "?", LockMode.EX, Duration.ofSeconds(5))) {
+				for (String lone : List.of("\uD800", "\uDBFF", "\uDC00", "\uDC00\uD800", "x\uD800y")) {
+					assertThatExceptionOfType(InvalidLockRequestException.class).as(lone)
+						.isThrownBy(() -> manager.acquire(base + lone, LockMode.EX, Duration.ofSeconds(5)))
+						.withMessageContaining("surrogate");
+				}
+				assertThat(question.isValid()).isTrue();
+			}
+			manager.tryAcquire(base + "\uD83D\uDD12", LockMode.EX).orElseThrow().release();
 		}
 
 		@Test

@@ -1,5 +1,6 @@
 package dev.dlock.autoconfigure;
 
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -10,6 +11,7 @@ import dev.dlock.observation.LockAcquisitionConvention;
 import dev.dlock.observation.LockHoldConvention;
 import dev.dlock.observation.LockRenewalConvention;
 import dev.dlock.spi.LockBackend;
+import dev.dlock.spring.lifecycle.LockManagerLifecycle;
 import io.micrometer.observation.ObservationRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,6 +28,8 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Import;
+import org.springframework.context.annotation.ImportSelector;
+import org.springframework.core.type.AnnotationMetadata;
 
 /**
  * {@link org.springframework.boot.autoconfigure.EnableAutoConfiguration
@@ -34,11 +38,17 @@ import org.springframework.context.annotation.Import;
  * The backend is the one that {@code dlock.backend} names or, when that is not set, the
  * first of Redis, etcd and NATS whose client is on the class path and whose connection
  * is configured. The in-memory backend is used only when named. Without a backend the
- * application fails to start, with a report of why each backend was not used.
+ * application fails to start, with a report of why each backend was not used. The
+ * backends, their order and their configuration classes come from one table,
+ * {@link Backend}.
  * <p>
  * The lock manager reports the {@code dlock.acquire}, {@code dlock.hold} and
  * {@code dlock.renew} observations to the application's {@link ObservationRegistry}, with
  * the conventions defined as beans, if any.
+ * <p>
+ * The lock manager is closed while the context stops, by a {@link LockManagerLifecycle}
+ * whose phase comes before the clients of every backend are stopped, so that a graceful
+ * shutdown hands its locks to other instances at once.
  *
  * @since 0.1.0
  */
@@ -46,8 +56,7 @@ import org.springframework.context.annotation.Import;
 		"org.springframework.boot.micrometer.observation.autoconfigure.ObservationAutoConfiguration" })
 @ConditionalOnBooleanProperty(name = "dlock.enabled", matchIfMissing = true)
 @EnableConfigurationProperties(DlockProperties.class)
-@Import({ RedisLockBackendConfiguration.class, EtcdLockBackendConfiguration.class, NatsLockBackendConfiguration.class,
-		InMemoryLockBackendConfiguration.class })
+@Import(DlockAutoConfiguration.LockBackendConfigurationImportSelector.class)
 public final class DlockAutoConfiguration {
 
 	private static final Logger logger = LoggerFactory.getLogger(DlockAutoConfiguration.class);
@@ -79,11 +88,17 @@ public final class DlockAutoConfiguration {
 		return builder.build();
 	}
 
+	@Bean
+	@ConditionalOnMissingBean
+	LockManagerLifecycle lockManagerLifecycle(LockManager lockManager) {
+		return new LockManagerLifecycle(lockManager);
+	}
+
 	private static Map<Backend, String> reasons(ConfigurableListableBeanFactory beanFactory) {
 		ConditionEvaluationReport report = ConditionEvaluationReport.find(beanFactory);
 		Map<Backend, String> reasons = new LinkedHashMap<>();
 		for (Backend backend : Backend.values()) {
-			String source = LockBackendConfigurations.detection(backend).configurationClass();
+			String source = backend.configurationClass();
 			ConditionAndOutcomes outcomes = (report != null) ? report.getConditionAndOutcomesBySource().get(source)
 					: null;
 			String reason = (outcomes != null) ? outcomes.stream()
@@ -95,6 +110,20 @@ public final class DlockAutoConfiguration {
 			reasons.put(backend, reason);
 		}
 		return reasons;
+	}
+
+	/**
+	 * Imports the configuration class of every backend in {@link Backend}, in the order in
+	 * which backends are detected: when several match, the first registers the
+	 * {@link LockBackend}.
+	 */
+	static final class LockBackendConfigurationImportSelector implements ImportSelector {
+
+		@Override
+		public String[] selectImports(AnnotationMetadata importingClassMetadata) {
+			return Arrays.stream(Backend.values()).map(Backend::configurationClass).toArray(String[]::new);
+		}
+
 	}
 
 }

@@ -3,6 +3,7 @@ package dev.dlock.autoconfigure;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 import dev.dlock.spring.aop.DistributedLockAdvisor;
 import org.jspecify.annotations.Nullable;
@@ -114,29 +115,92 @@ public class DlockProperties {
 	}
 
 	/**
-	 * The lock backends.
+	 * The lock backends, in the order in which they are detected. This is the one table
+	 * that chooses the backend: each entry names its configuration class (imported in
+	 * this order by {@link DlockAutoConfiguration}), what tells that its connection is
+	 * configured, and how to set it up when start-up finds no backend.
 	 */
 	public enum Backend {
 
 		/**
 		 * Redis through the application's Spring Data Redis (Lettuce) connection.
 		 */
-		REDIS,
+		REDIS(RedisLockBackendConfiguration.class,
+				LockBackendDetection
+					.requiredBean("org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory"),
+				"add spring-boot-starter-data-redis (Lettuce) and configure spring.data.redis.* "
+						+ "(host and port, url, sentinel or cluster)"),
 
 		/**
 		 * etcd through jetcd.
 		 */
-		ETCD,
+		ETCD(EtcdLockBackendConfiguration.class,
+				LockBackendDetection.beanOrProperties("io.etcd.jetcd.Client", "dlock.etcd.endpoints"),
+				"add io.etcd:jetcd-core and set dlock.etcd.endpoints"),
 
 		/**
 		 * NATS JetStream key-value through jnats.
 		 */
-		NATS,
+		NATS(NatsLockBackendConfiguration.class,
+				LockBackendDetection.beanOrProperties("io.nats.client.Connection", "dlock.nats.url",
+						"dlock.nats.servers"),
+				"add io.nats:jnats and set dlock.nats.url (a JetStream-enabled server)"),
 
 		/**
 		 * In-memory locks inside one JVM, for tests and demos.
 		 */
-		MEMORY
+		MEMORY(InMemoryLockBackendConfiguration.class,
+				LockBackendDetection.onlyWhenNamed("the in-memory backend is used only when dlock.backend=memory"),
+				"set dlock.backend=memory (locks inside one JVM only: for tests and demos)");
+
+		private final String configurationClass;
+
+		private final LockBackendDetection detection;
+
+		private final String howTo;
+
+		/**
+		 * One entry of the table. The configuration class is kept by name, as Spring Boot
+		 * keeps its cache configurations: naming it loads the class without linking it, so
+		 * the backend's client classes, which may be absent, are not needed here.
+		 */
+		Backend(Class<?> configurationClass, LockBackendDetection detection, String howTo) {
+			this.configurationClass = configurationClass.getName();
+			this.detection = detection;
+			this.howTo = howTo;
+		}
+
+		/**
+		 * The name of the configuration class that sets the backend up.
+		 * @return the class name
+		 */
+		String configurationClass() {
+			return this.configurationClass;
+		}
+
+		/**
+		 * What tells that the backend's connection is configured.
+		 * @return the detection rule
+		 */
+		LockBackendDetection detection() {
+			return this.detection;
+		}
+
+		/**
+		 * How to set the backend up, as the failure analysis reports it.
+		 * @return the advice
+		 */
+		String howTo() {
+			return this.howTo;
+		}
+
+		/**
+		 * The value of {@code dlock.backend} that names this backend.
+		 * @return the name in lower case
+		 */
+		String value() {
+			return name().toLowerCase(Locale.ROOT);
+		}
 
 	}
 

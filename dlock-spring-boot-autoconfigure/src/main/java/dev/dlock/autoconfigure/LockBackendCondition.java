@@ -1,10 +1,8 @@
 package dev.dlock.autoconfigure;
 
 import java.util.List;
-import java.util.Locale;
 
 import dev.dlock.autoconfigure.DlockProperties.Backend;
-import dev.dlock.autoconfigure.LockBackendConfigurations.Detection;
 
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.boot.autoconfigure.condition.ConditionMessage;
@@ -21,8 +19,9 @@ import org.springframework.util.ClassUtils;
 /**
  * Matches a lock backend configuration when {@code dlock.backend} names its backend, or,
  * when {@code dlock.backend} is not set, when the backend's connection is configured (a
- * client bean or connection properties). The in-memory backend matches only when named.
- * Evaluated when beans are registered, after the auto-configurations of the clients.
+ * client bean or connection properties), as the backend's entry in the table
+ * {@link Backend} says. The in-memory backend matches only when named. Evaluated when
+ * beans are registered, after the auto-configurations of the clients.
  */
 class LockBackendCondition extends SpringBootCondition implements ConfigurationCondition {
 
@@ -33,14 +32,14 @@ class LockBackendCondition extends SpringBootCondition implements ConfigurationC
 
 	@Override
 	public ConditionOutcome getMatchOutcome(ConditionContext context, AnnotatedTypeMetadata metadata) {
-		Backend backend = LockBackendConfigurations.backendOf(((ClassMetadata) metadata).getClassName());
-		Detection detection = LockBackendConfigurations.detection(backend);
-		String name = backend.name().toLowerCase(Locale.ROOT);
+		Backend backend = backendOf(((ClassMetadata) metadata).getClassName());
+		LockBackendDetection detection = backend.detection();
+		String name = backend.value();
 		Binder binder = Binder.get(context.getEnvironment());
 		Backend chosen = binder.bind("dlock.backend", Backend.class).orElse(null);
 		boolean clientBean = hasClientBean(context, detection);
 		if (chosen != null && chosen != backend) {
-			return ConditionOutcome.noMatch(ConditionMessage.of("dlock.backend is " + chosen.name().toLowerCase(Locale.ROOT)));
+			return ConditionOutcome.noMatch(ConditionMessage.of("dlock.backend is " + chosen.value()));
 		}
 		if (chosen != null) {
 			if (detection.clientBeanRequired() && !clientBean) {
@@ -49,8 +48,9 @@ class LockBackendCondition extends SpringBootCondition implements ConfigurationC
 			}
 			return ConditionOutcome.match(ConditionMessage.of("dlock.backend is " + name));
 		}
-		if (backend == Backend.MEMORY) {
-			return ConditionOutcome.noMatch(ConditionMessage.of("the in-memory backend is used only when dlock.backend=memory"));
+		String notDetected = detection.notDetected();
+		if (notDetected != null) {
+			return ConditionOutcome.noMatch(ConditionMessage.of(notDetected));
 		}
 		if (clientBean) {
 			return ConditionOutcome.match(ConditionMessage.of("found a bean of type " + detection.clientBean()));
@@ -68,7 +68,16 @@ class LockBackendCondition extends SpringBootCondition implements ConfigurationC
 		return ConditionOutcome.noMatch(ConditionMessage.of(missing.toString()));
 	}
 
-	private static boolean hasClientBean(ConditionContext context, Detection detection) {
+	private static Backend backendOf(String configurationClass) {
+		for (Backend backend : Backend.values()) {
+			if (backend.configurationClass().equals(configurationClass)) {
+				return backend;
+			}
+		}
+		throw new IllegalStateException("Unknown lock backend configuration " + configurationClass);
+	}
+
+	private static boolean hasClientBean(ConditionContext context, LockBackendDetection detection) {
 		String type = detection.clientBean();
 		ConfigurableListableBeanFactory beanFactory = context.getBeanFactory();
 		if (type == null || beanFactory == null || !ClassUtils.isPresent(type, context.getClassLoader())) {

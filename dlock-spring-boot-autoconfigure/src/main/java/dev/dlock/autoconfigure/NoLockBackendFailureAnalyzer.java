@@ -1,7 +1,7 @@
 package dev.dlock.autoconfigure;
 
-import java.util.Locale;
-import java.util.Map;
+import java.util.Arrays;
+import java.util.stream.Collectors;
 
 import dev.dlock.autoconfigure.DlockProperties.Backend;
 
@@ -10,16 +10,9 @@ import org.springframework.boot.diagnostics.FailureAnalysis;
 
 /**
  * Explains a start-up without a lock backend: why each backend was not used, and how to
- * configure one.
+ * configure one, as the table {@link Backend} says.
  */
 class NoLockBackendFailureAnalyzer extends AbstractFailureAnalyzer<NoLockBackendException> {
-
-	private static final Map<Backend, String> HOW_TO = Map.of(Backend.REDIS,
-			"add spring-boot-starter-data-redis (Lettuce) and configure spring.data.redis.* "
-					+ "(host and port, url, sentinel or cluster)",
-			Backend.ETCD, "add io.etcd:jetcd-core and set dlock.etcd.endpoints", Backend.NATS,
-			"add io.nats:jnats and set dlock.nats.url (a JetStream-enabled server)", Backend.MEMORY,
-			"set dlock.backend=memory (locks inside one JVM only: for tests and demos)");
 
 	@Override
 	protected FailureAnalysis analyze(Throwable rootFailure, NoLockBackendException cause) {
@@ -27,32 +20,31 @@ class NoLockBackendFailureAnalyzer extends AbstractFailureAnalyzer<NoLockBackend
 		description.append("Backends, in the order in which they are detected:\n");
 		cause.reasons()
 			.forEach((backend, reason) -> description.append("    - ")
-				.append(name(backend))
+				.append(backend.value())
 				.append(": ")
 				.append(reason)
 				.append('\n'));
 		StringBuilder action = new StringBuilder();
-		if (cause.requested() != null) {
+		Backend requested = cause.requested();
+		if (requested != null) {
 			action.append("Make the ")
-				.append(name(cause.requested()))
+				.append(requested.value())
 				.append(" backend available, or set dlock.backend to another backend. To use ")
-				.append(name(cause.requested()))
+				.append(requested.value())
 				.append(": ")
-				.append(HOW_TO.get(cause.requested()))
+				.append(requested.howTo())
 				.append(".\n");
 		}
 		else {
-			action.append("Configure a lock backend (or set dlock.backend to one of redis, etcd, nats, memory):\n");
+			action.append("Configure a lock backend (or set dlock.backend to one of ")
+				.append(Arrays.stream(Backend.values()).map(Backend::value).collect(Collectors.joining(", ")))
+				.append("):\n");
 			for (Backend backend : Backend.values()) {
-				action.append("    - ").append(name(backend)).append(": ").append(HOW_TO.get(backend)).append('\n');
+				action.append("    - ").append(backend.value()).append(": ").append(backend.howTo()).append('\n');
 			}
 		}
 		action.append("Alternatively, define a LockBackend or LockManager bean, or set dlock.enabled=false.");
 		return new FailureAnalysis(description.toString(), action.toString(), cause);
-	}
-
-	private static String name(Backend backend) {
-		return backend.name().toLowerCase(Locale.ROOT);
 	}
 
 }

@@ -16,6 +16,7 @@ import com.jayway.jsonpath.JsonPath;
 import dev.dlock.LockHandle;
 import dev.dlock.LockManager;
 import dev.dlock.LockMode;
+import dev.dlock.autoconfigure.DlockProperties.Backend;
 import dev.dlock.backend.etcd.EtcdLockBackend;
 import dev.dlock.backend.memory.InMemoryLockBackend;
 import dev.dlock.spi.LockBackend;
@@ -43,7 +44,6 @@ import org.springframework.boot.diagnostics.FailureAnalyzer;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
-import org.springframework.context.annotation.Import;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.AnnotatedElementUtils;
 import org.springframework.core.env.Environment;
@@ -51,6 +51,7 @@ import org.springframework.core.env.StandardEnvironment;
 import org.springframework.core.io.support.SpringFactoriesLoader;
 import org.springframework.core.io.support.SpringFactoriesLoader.ArgumentResolver;
 import org.springframework.core.io.support.SpringFactoriesLoader.FailureHandler;
+import org.springframework.core.type.AnnotationMetadata;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -103,6 +104,36 @@ class DlockAutoConfigurationTests {
 				.contains("dlock.nats.url")
 				.contains("dlock.backend=memory")
 				.contains("define a LockBackend or LockManager bean");
+		});
+	}
+
+	@Test
+	void failureAnalysisListsEveryBackendWithWhyAndHow() {
+		this.runner.run((context) -> {
+			FailureAnalysis analysis = analyze(context.getStartupFailure());
+			assertThat(analysis.getDescription().lines()).hasSize(3 + Backend.values().length)
+				.startsWith("No lock backend is configured and none was detected.", "",
+						"Backends, in the order in which they are detected:")
+				.containsSubsequence(
+						"    - redis: dlock.backend is not set and there is no bean of type "
+								+ "org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory",
+						"    - etcd: dlock.backend is not set and there is no bean of type io.etcd.jetcd.Client "
+								+ "and no dlock.etcd.endpoints",
+						"    - nats: dlock.backend is not set and there is no bean of type io.nats.client.Connection "
+								+ "and no dlock.nats.url or dlock.nats.servers",
+						"    - memory: the in-memory backend is used only when dlock.backend=memory");
+			assertThat(analysis.getAction().lines()).hasSize(2 + Backend.values().length)
+				.startsWith("Configure a lock backend (or set dlock.backend to one of "
+						+ Arrays.stream(Backend.values()).map(Backend::value).collect(Collectors.joining(", ")) + "):")
+				.containsSubsequence(
+						"    - redis: add spring-boot-starter-data-redis (Lettuce) and configure spring.data.redis.* "
+								+ "(host and port, url, sentinel or cluster)",
+						"    - etcd: add io.etcd:jetcd-core and set dlock.etcd.endpoints",
+						"    - nats: add io.nats:jnats and set dlock.nats.url (a JetStream-enabled server)",
+						"    - memory: set dlock.backend=memory (locks inside one JVM only: for tests and demos)")
+				.endsWith("Alternatively, define a LockBackend or LockManager bean, or set dlock.enabled=false.");
+			assertThat(Arrays.stream(Backend.values()).map(Backend::value)).containsSubsequence("redis", "etcd",
+					"nats", "memory");
 		});
 	}
 
@@ -283,7 +314,18 @@ class DlockAutoConfigurationTests {
 	}
 
 	@Test
-	void everyBeanMethodBacksOffForAUserBean() {
+	void backendConfigurationsAreImportedFromTheTableInDetectionOrder() {
+		assertThat(new DlockAutoConfiguration.LockBackendConfigurationImportSelector()
+			.selectImports(AnnotationMetadata.introspect(DlockAutoConfiguration.class)))
+			.hasSize(Backend.values().length)
+			.containsSubsequence(RedisLockBackendConfiguration.class.getName(),
+					EtcdLockBackendConfiguration.class.getName(), NatsLockBackendConfiguration.class.getName(),
+					InMemoryLockBackendConfiguration.class.getName())
+			.endsWith(InMemoryLockBackendConfiguration.class.getName());
+	}
+
+	@Test
+	void everyBeanMethodBacksOffForAUserBean() throws Exception {
 		List<Method> beanMethods = new ArrayList<>();
 		for (Class<?> configuration : configurationClasses()) {
 			for (Method method : configuration.getDeclaredMethods()) {
@@ -314,10 +356,11 @@ class DlockAutoConfigurationTests {
 			.isEqualTo(DistributedLockAdvisor.DEFAULT_ORDER);
 	}
 
-	private static List<Class<?>> configurationClasses() {
+	private static List<Class<?>> configurationClasses() throws ClassNotFoundException {
 		List<Class<?>> classes = new ArrayList<>(List.of(DlockAutoConfiguration.class, DlockAopAutoConfiguration.class));
-		Import imports = DlockAutoConfiguration.class.getAnnotation(Import.class);
-		classes.addAll(Arrays.asList(imports.value()));
+		for (Backend backend : Backend.values()) {
+			classes.add(Class.forName(backend.configurationClass()));
+		}
 		return classes;
 	}
 

@@ -5,8 +5,8 @@ import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.function.LongSupplier;
 
+import dev.dlock.support.TimeSource;
 import io.etcd.jetcd.ByteSequence;
 
 /**
@@ -28,11 +28,11 @@ final class DepartingEntries {
 
 	private final long keepNanos;
 
-	private final LongSupplier clock;
+	private final TimeSource time;
 
-	DepartingEntries(Duration keep, LongSupplier clock) {
+	DepartingEntries(Duration keep, TimeSource time) {
 		this.keepNanos = keep.toNanos();
-		this.clock = clock;
+		this.time = time;
 	}
 
 	/** Records that the removal of an entry is being sent. */
@@ -43,7 +43,7 @@ final class DepartingEntries {
 
 	/** Records that the removal of an entry was answered (or failed; a retry records it again). */
 	void settled(ByteSequence entryKey, long ticket) {
-		this.settled.add(new Settled(entryKey, ticket, this.clock.getAsLong() + this.keepNanos));
+		this.settled.add(new Settled(entryKey, ticket, this.time.nanoTime() + this.keepNanos));
 	}
 
 	/** Whether a request of this backend may disregard this entry. */
@@ -53,7 +53,7 @@ final class DepartingEntries {
 	}
 
 	private void forgetExpired() {
-		long now = this.clock.getAsLong();
+		long now = this.time.nanoTime();
 		Settled oldest;
 		while ((oldest = this.settled.peek()) != null && now - oldest.forgetAt() >= 0) {
 			if (this.settled.remove(oldest)) {

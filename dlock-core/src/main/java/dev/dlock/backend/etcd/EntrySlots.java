@@ -11,7 +11,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The entry keys of one session: {@code <resource prefix><session id>-<slot>}, where a
- * request takes the lowest slot of its lock key that the session does not use now.
+ * request takes the lowest slot of its lock key that the session does not use now; and
+ * the key of each entry's withdrawal mark.
  * <p>
  * A lock taken again and again so reuses the same few etcd keys. A key per request would
  * leave one more deleted key in etcd's index each time, and every read of the queue visits
@@ -21,8 +22,9 @@ import org.jspecify.annotations.Nullable;
  * A slot is free again only once its entry is known to be gone and no enqueue of it is
  * under way (the engine may withdraw a request before its enqueue is answered, and again
  * after). A slot whose enqueue got no answer stays taken for the life of the session, since
- * that enqueue may still be applied later. So a slot's key never exists on the server when a
- * new request takes it. Thread-safe.
+ * that enqueue may still be applied later (the session withdraws it with a mark the enqueue
+ * cannot be applied past, which lives as long as the session's lease). So a slot's key never
+ * exists on the server when a new request takes it, and neither does its mark. Thread-safe.
  */
 final class EntrySlots {
 
@@ -43,17 +45,19 @@ final class EntrySlots {
 	 * The entry key of a request about to be enqueued: its slot, taken now unless it has one
 	 * already.
 	 */
-	synchronized ByteSequence claim(AcquireRequest request) {
+	synchronized Keys claim(AcquireRequest request) {
 		Claim claim = this.byOwner.get(request.ownerId());
 		if (claim == null) {
 			BitSet used = this.usedByKey.computeIfAbsent(request.key(), (key) -> new BitSet());
 			int slot = used.nextClearBit(0);
 			used.set(slot);
-			claim = new Claim(request.key(), slot, this.layout.entryKey(request.key(), this.sessionId + "-" + slot));
+			String entryName = this.sessionId + "-" + slot;
+			claim = new Claim(request.key(), slot, new Keys(this.layout.entryKey(request.key(), entryName),
+					this.layout.withdrawalMarkKey(request.key(), entryName)));
 			this.byOwner.put(request.ownerId(), claim);
 		}
 		claim.state = State.ENQUEUEING;
-		return claim.entryKey;
+		return claim.keys;
 	}
 
 	/** Records that the request's enqueue was answered. */
@@ -69,10 +73,16 @@ final class EntrySlots {
 		setState(request, State.UNANSWERED);
 	}
 
-	/** The entry key a request claimed and has not freed, or {@code null}. */
-	synchronized @Nullable ByteSequence keyOf(AcquireRequest request) {
+	/** The keys a request claimed and has not freed, or {@code null}. */
+	synchronized @Nullable Keys keysOf(AcquireRequest request) {
 		Claim claim = this.byOwner.get(request.ownerId());
-		return (claim != null) ? claim.entryKey : null;
+		return (claim != null) ? claim.keys : null;
+	}
+
+	/** Whether the request's enqueue got no answer (and may still be applied). */
+	synchronized boolean isUnanswered(AcquireRequest request) {
+		Claim claim = this.byOwner.get(request.ownerId());
+		return claim != null && claim.state == State.UNANSWERED;
 	}
 
 	/**
@@ -103,6 +113,16 @@ final class EntrySlots {
 		}
 	}
 
+	/**
+	 * The keys of one slot.
+	 *
+	 * @param entry the key of the entry
+	 * @param withdrawalMark the key of the mark that withdraws the entry for good
+	 */
+	record Keys(ByteSequence entry, ByteSequence withdrawalMark) {
+
+	}
+
 	private enum State {
 
 		ENQUEUEING, ANSWERED, UNANSWERED
@@ -115,14 +135,14 @@ final class EntrySlots {
 
 		final int slot;
 
-		final ByteSequence entryKey;
+		final Keys keys;
 
 		State state = State.ENQUEUEING;
 
-		Claim(String lockKey, int slot, ByteSequence entryKey) {
+		Claim(String lockKey, int slot, Keys keys) {
 			this.lockKey = lockKey;
 			this.slot = slot;
-			this.entryKey = entryKey;
+			this.keys = keys;
 		}
 
 	}

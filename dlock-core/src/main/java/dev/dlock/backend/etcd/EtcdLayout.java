@@ -17,10 +17,16 @@ import io.etcd.jetcd.KeyValue;
  * {@code <prefix><encoded key>/<entry name>} (see {@link EntrySlots}) with the value
  * {@code <mode>:<user key>}. The encoded key never contains {@code /}, so the trailing
  * separator keeps {@code foo} from matching {@code foobar}.
+ * <p>
+ * An entry whose enqueue had an unknown outcome is withdrawn with a mark,
+ * {@code <prefix>.withdrawn/<encoded key>/<entry name>}, that the enqueue cannot be
+ * applied past. An encoded key never starts with {@code .}, so no queue contains a mark.
  */
 final class EtcdLayout {
 
 	private static final char MODE_SEPARATOR = ':';
+
+	private static final String WITHDRAWN = ".withdrawn/";
 
 	private final String keyPrefix;
 
@@ -40,6 +46,11 @@ final class EtcdLayout {
 	/** The key of an entry of the lock {@code key}. */
 	ByteSequence entryKey(String key, String entryName) {
 		return bytes(this.keyPrefix + KeyCodec.encode(key) + "/" + entryName);
+	}
+
+	/** The key of the withdrawal mark of an entry of the lock {@code key}. */
+	ByteSequence withdrawalMarkKey(String key, String entryName) {
+		return bytes(this.keyPrefix + WITHDRAWN + KeyCodec.encode(key) + "/" + entryName);
 	}
 
 	/** The value of a request's entry: its mode, and the readable key for diagnostics. */
@@ -80,7 +91,7 @@ final class EtcdLayout {
 				if (departing.contains(kv.getKey(), kv.getCreateRevision())) {
 					continue;
 				}
-				earlier.add(new Slot(kv.getKey(), modeOf(kv.getValue())));
+				earlier.add(new Slot(kv.getKey(), kv.getCreateRevision(), modeOf(kv.getValue())));
 			}
 			else if (kv.getCreateRevision() == ticket && kv.getKey().equals(ownKey)) {
 				present = true;
@@ -103,8 +114,15 @@ final class EtcdLayout {
 		return ByteSequence.from(text, StandardCharsets.UTF_8);
 	}
 
-	/** One earlier entry of a queue. */
-	record Slot(ByteSequence key, LockMode mode) {
+	/**
+	 * One earlier entry of a queue. A session reuses its entry keys, so only the key together
+	 * with the create revision names one entry.
+	 *
+	 * @param key the entry's key
+	 * @param ticket its create revision
+	 * @param mode its mode
+	 */
+	record Slot(ByteSequence key, long ticket, LockMode mode) {
 
 	}
 

@@ -12,7 +12,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.LongSupplier;
 
 import javax.net.ssl.SSLException;
 
@@ -21,6 +20,7 @@ import dev.dlock.spi.BackendCapability;
 import dev.dlock.spi.BackendHealth;
 import dev.dlock.spi.LockBackend;
 import dev.dlock.spi.LockSession;
+import dev.dlock.support.TimeSource;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.ClientBuilder;
@@ -36,7 +36,7 @@ import org.jspecify.annotations.Nullable;
  * <p>
  * Each session holds one etcd lease, renewed by one keep-alive per renewal round however
  * many locks it holds or waits for. A request is one key
- * {@code <prefix><encoded key>/<owner id>} under that lease; its create revision is the
+ * {@code <prefix><encoded key>/<session id>-<slot>} under that lease; its create revision is the
  * ticket and the fencing token. An uncontended acquire is one transaction, a release one
  * delete, and a waiter watches only the latest earlier conflicting entry. See
  * {@code docs/backends/etcd.md} for the guarantees and what breaks them.
@@ -63,7 +63,9 @@ public final class EtcdLockBackend implements LockBackend {
 
 	private final Duration requestTimeout;
 
-	private final LongSupplier clock;
+	private final TimeSource time;
+
+	private final TimeSource.@Nullable Owned ownedTime;
 
 	private final Set<EtcdLockSession> sessions = ConcurrentHashMap.newKeySet();
 
@@ -71,13 +73,16 @@ public final class EtcdLockBackend implements LockBackend {
 
 	private final AtomicBoolean closed = new AtomicBoolean();
 
-	EtcdLockBackend(Client client, boolean ownsClient, String keyPrefix, Duration requestTimeout, LongSupplier clock) {
+	EtcdLockBackend(Client client, boolean ownsClient, String keyPrefix, Duration requestTimeout,
+			@Nullable TimeSource time) {
 		this.client = client;
 		this.ownsClient = ownsClient;
 		this.layout = new EtcdLayout(keyPrefix);
-		this.departing = new DepartingEntries(requestTimeout, clock);
+		// the backend only reads the clock: an owned system time source never starts its timer
+		this.ownedTime = (time != null) ? null : TimeSource.system("dlock-etcd-timer");
+		this.time = (time != null) ? time : Objects.requireNonNull(this.ownedTime);
+		this.departing = new DepartingEntries(requestTimeout, this.time);
 		this.requestTimeout = requestTimeout;
-		this.clock = clock;
 	}
 
 	/**
@@ -115,7 +120,7 @@ public final class EtcdLockBackend implements LockBackend {
 			throw new LockBackendException("The etcd lock backend is closed", null);
 		}
 		EtcdLockSession session = new EtcdLockSession(this.client, this.layout, this.departing, leaseTime,
-				this.requestTimeout, this.clock, this.sessions::remove);
+				this.requestTimeout, this.time, this.sessions::remove);
 		this.sessions.add(session);
 		session.start();
 		return session;
@@ -128,14 +133,14 @@ public final class EtcdLockBackend implements LockBackend {
 	 */
 	@Override
 	public CompletableFuture<BackendHealth> health() {
-		long start = this.clock.getAsLong();
+		long start = this.time.nanoTime();
 		CompletableFuture<BackendHealth> health;
 		try {
 			health = this.client.getKVClient()
 				.get(EtcdLayout.bytes(this.layout.keyPrefix()), GetOption.builder().withCountOnly(true).build())
 				.orTimeout(this.requestTimeout.toNanos(), TimeUnit.NANOSECONDS)
 				.handle((response, failure) -> {
-					Duration roundTrip = Duration.ofNanos(this.clock.getAsLong() - start);
+					Duration roundTrip = Duration.ofNanos(this.time.nanoTime() - start);
 					if (failure != null) {
 						return BackendHealth.down(roundTrip, EtcdFailures.describe(failure));
 					}
@@ -146,7 +151,7 @@ public final class EtcdLockBackend implements LockBackend {
 		}
 		catch (RuntimeException ex) {
 			health = CompletableFuture.completedFuture(
-					BackendHealth.down(Duration.ofNanos(this.clock.getAsLong() - start), EtcdFailures.describe(ex)));
+					BackendHealth.down(Duration.ofNanos(this.time.nanoTime() - start), EtcdFailures.describe(ex)));
 		}
 		return health;
 	}
@@ -174,6 +179,9 @@ public final class EtcdLockBackend implements LockBackend {
 		List.copyOf(this.sessions).forEach(EtcdLockSession::close);
 		if (this.ownsClient) {
 			this.client.close();
+		}
+		if (this.ownedTime != null) {
+			this.ownedTime.close();
 		}
 	}
 
@@ -357,12 +365,12 @@ public final class EtcdLockBackend implements LockBackend {
 					throw new IllegalStateException(
 							"Set either 'client' or the connection settings ('endpoints', 'user', TLS), not both");
 				}
-				return new EtcdLockBackend(this.client, false, this.keyPrefix, this.requestTimeout, System::nanoTime);
+				return new EtcdLockBackend(this.client, false, this.keyPrefix, this.requestTimeout, null);
 			}
 			if (this.endpoints.isEmpty()) {
 				throw new IllegalStateException("Set 'endpoints' or 'client'");
 			}
-			return new EtcdLockBackend(buildClient(), true, this.keyPrefix, this.requestTimeout, System::nanoTime);
+			return new EtcdLockBackend(buildClient(), true, this.keyPrefix, this.requestTimeout, null);
 		}
 
 		private boolean hasConnectionSettings() {

@@ -14,7 +14,6 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
-import java.util.function.LongSupplier;
 
 import dev.dlock.spi.AcquireRequest;
 import dev.dlock.spi.EnqueueResult;
@@ -23,6 +22,7 @@ import dev.dlock.spi.QueueEntry;
 import dev.dlock.spi.QueueState;
 import dev.dlock.spi.Subscription;
 import dev.dlock.support.GrantRule;
+import dev.dlock.support.TimeSource;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KeyValue;
@@ -70,7 +70,7 @@ final class EtcdLockSession implements LockSession {
 		.withSortOrder(GetOption.SortOrder.ASCEND)
 		.build();
 
-	private static final GetOption COUNT_ONLY = GetOption.builder().withCountOnly(true).build();
+	private static final GetOption KEY_ONLY = GetOption.builder().withKeysOnly(true).build();
 
 	private final Client client;
 
@@ -86,7 +86,7 @@ final class EtcdLockSession implements LockSession {
 
 	private final Duration renewTimeout;
 
-	private final LongSupplier clock;
+	private final TimeSource time;
 
 	private final Consumer<EtcdLockSession> onClose;
 
@@ -96,6 +96,9 @@ final class EtcdLockSession implements LockSession {
 
 	/** Entries created by this session and not yet removed, by owner id. */
 	private final Map<String, EtcdQueueEntry> entries = new ConcurrentHashMap<>();
+
+	/** Withdrawals of unanswered enqueues that etcd has not confirmed yet, by entry key. */
+	private final Map<ByteSequence, Withdrawal> withdrawals = new ConcurrentHashMap<>();
 
 	private final Object leaseMonitor = new Object();
 
@@ -107,7 +110,7 @@ final class EtcdLockSession implements LockSession {
 	private volatile boolean closed;
 
 	EtcdLockSession(Client client, EtcdLayout layout, DepartingEntries departing, Duration leaseTime,
-			Duration requestTimeout, LongSupplier clock, Consumer<EtcdLockSession> onClose) {
+			Duration requestTimeout, TimeSource time, Consumer<EtcdLockSession> onClose) {
 		this.client = client;
 		this.layout = layout;
 		this.slots = new EntrySlots(layout);
@@ -117,7 +120,7 @@ final class EtcdLockSession implements LockSession {
 		this.ttlSeconds = serverTtlSeconds(leaseTime);
 		this.requestTimeout = requestTimeout;
 		this.renewTimeout = (leaseTime.compareTo(requestTimeout) < 0) ? leaseTime : requestTimeout;
-		this.clock = clock;
+		this.time = time;
 		this.onClose = onClose;
 	}
 
@@ -133,7 +136,7 @@ final class EtcdLockSession implements LockSession {
 
 	/** Starts granting the first lease, so that the first enqueue rarely waits for it. */
 	void start() {
-		leaseFor(this.clock.getAsLong(), 1).exceptionally((failure) -> {
+		leaseFor(this.time.nanoTime(), 1).exceptionally((failure) -> {
 			logger.debug("Granting the first etcd session lease failed; the first enqueue tries again: {}",
 					EtcdFailures.describe(failure));
 			return null;
@@ -147,7 +150,7 @@ final class EtcdLockSession implements LockSession {
 
 	@Override
 	public CompletableFuture<EnqueueResult> enqueue(AcquireRequest request) {
-		long calledAt = this.clock.getAsLong();
+		long calledAt = this.time.nanoTime();
 		return EtcdFailures.mapped(enqueue(request, calledAt, true, FIRST_OVERLOAD_BACKOFF_MILLIS),
 				"Enqueueing lock '" + request.key() + "' in mode " + request.mode());
 	}
@@ -163,7 +166,7 @@ final class EtcdLockSession implements LockSession {
 					sessionLease.markDead();
 					return enqueue(request, calledAt, false, overloadBackoffMillis);
 				}
-				long retryAt = this.clock.getAsLong() + TimeUnit.MILLISECONDS.toNanos(overloadBackoffMillis);
+				long retryAt = this.time.nanoTime() + TimeUnit.MILLISECONDS.toNanos(overloadBackoffMillis);
 				if (EtcdFailures.isTooManyRequests(failure) && retryAt - (calledAt + this.requestTimeout.toNanos()) < 0) {
 					// refused before it was proposed (a burst outran etcd's apply): try again
 					// shortly, within the request timeout
@@ -178,31 +181,32 @@ final class EtcdLockSession implements LockSession {
 	}
 
 	/**
-	 * One transaction: create the entry under the lease unless it exists, and read the
-	 * resource's queue in ticket order, in the same snapshot.
+	 * One transaction: create the entry under the lease unless it exists or was withdrawn,
+	 * and read the resource's queue in ticket order, in the same snapshot.
 	 */
 	private CompletableFuture<EnqueueResult> enqueueTxn(AcquireRequest request, SessionLease sessionLease,
 			long calledAt) {
-		ByteSequence key = this.slots.claim(request);
+		EntrySlots.Keys keys = this.slots.claim(request);
+		ByteSequence key = keys.entry();
 		ByteSequence prefix = this.layout.resourcePrefix(request.key());
 		PutOption put = PutOption.builder().withLeaseId(sessionLease.id()).build();
 		CompletableFuture<TxnResponse> txn = this.client.getKVClient()
 			.txn()
-			.If(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.createRevision(0)))
+			.If(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.createRevision(0)),
+					new Cmp(keys.withdrawalMark(), Cmp.Op.EQUAL, CmpTarget.createRevision(0)))
 			.Then(Op.put(key, this.layout.entryValue(request), put), Op.get(prefix, QUEUE))
 			.Else(Op.get(prefix, QUEUE))
 			.commit();
-		return timed(txn, this.requestTimeout, (late) -> deleteLateEntry(request, key, late)).whenComplete((response,
-				failure) -> {
+		return timed(txn, this.requestTimeout).whenComplete((response, failure) -> {
 			if (failure != null && !EtcdFailures.wroteNothing(failure)) {
-				// it may still be applied: the slot must never be taken again (etcd refuses
-				// a txn with an unknown lease, or when overloaded, as a whole, and the enqueue
-				// is tried again)
-				this.slots.unanswered(request);
+				// it may still be applied (etcd refuses a txn with an unknown lease, or when
+				// overloaded, as a whole, and the enqueue is tried again)
+				unknownOutcome(request, keys, sessionLease);
 			}
 		}).thenCompose((response) -> {
 			if (!response.isSucceeded()) {
-				this.slots.unanswered(request);
+				// an earlier attempt of this txn (a retry inside the client) may have created it
+				unknownOutcome(request, keys, sessionLease);
 				return CompletableFuture.failedFuture(new IllegalStateException("the entry key is already taken"));
 			}
 			this.slots.answered(request);
@@ -214,8 +218,7 @@ final class EtcdLockSession implements LockSession {
 			EtcdLayout.Slot blocker = GrantRule.blocker(EtcdLayout.queue(queue, key, ticket, this.departing).earlier(),
 					request.mode(), EtcdLayout.Slot::mode);
 			EtcdQueueEntry entry = new EtcdQueueEntry(request, key, ticket, sessionLease,
-					new EtcdQueueEntry.Observation(response.getHeader().getRevision(),
-							(blocker != null) ? blocker.key() : null),
+					new EtcdQueueEntry.Observation(response.getHeader().getRevision(), blocker),
 					calledAt + this.leaseNanos);
 			if (blocker == null) {
 				this.entries.put(request.ownerId(), entry);
@@ -236,20 +239,60 @@ final class EtcdLockSession implements LockSession {
 	}
 
 	/**
-	 * An enqueue that was given up on but applied after all (the reply came late): the
-	 * engine has already withdrawn the request, and that removal may have reached etcd
-	 * first, so the entry would stay under a lease that lives on for other entries.
+	 * An enqueue whose outcome is unknown (no reply in time, or a broken connection) may be
+	 * applied by etcd at any time later, also after the engine withdrew the request, and
+	 * would then stay under a lease that lives on for the session's other entries: a lock
+	 * held by nobody. So the session withdraws it at once and for good: one transaction
+	 * deletes the entry and writes the slot's withdrawal mark, which the enqueue's guard
+	 * checks. Whichever etcd applies first, no entry remains. Until etcd confirms it, the
+	 * withdrawal is sent again with every renewal and every removal of the request. The
+	 * slot is never used again by the session; the mark goes with the enqueue's lease.
 	 */
-	private void deleteLateEntry(AcquireRequest request, ByteSequence key, TxnResponse late) {
-		if (!late.isSucceeded()) {
-			return;
+	private void unknownOutcome(AcquireRequest request, EntrySlots.Keys keys, SessionLease sessionLease) {
+		this.slots.unanswered(request);
+		Withdrawal withdrawal = new Withdrawal(request, keys, sessionLease);
+		if (this.withdrawals.putIfAbsent(keys.entry(), withdrawal) == null) {
+			withdrawInBackground(withdrawal);
 		}
-		long ticket = EtcdLayout.ticketOf(late.getGetResponses().get(0).getKvs(), key);
-		if (ticket != 0) {
-			logger.debug("Deleting the entry of lock '{}' ({}) that etcd created after the request timed out",
-					request.key(), request.mode());
-			deleteEntry(key, ticket);
+	}
+
+	private void withdrawInBackground(Withdrawal withdrawal) {
+		withdraw(withdrawal).exceptionally((failure) -> {
+			logger.debug("Withdrawing an unanswered enqueue of lock '{}' ({}) failed; trying again later: {}",
+					withdrawal.request().key(), withdrawal.request().mode(), EtcdFailures.describe(failure));
+			return null;
+		});
+	}
+
+	/** Sends a withdrawal; completes once etcd confirmed it, or its lease is gone. */
+	private CompletableFuture<Void> withdraw(Withdrawal withdrawal) {
+		if (withdrawal.lease().isDead() || this.closed) {
+			// etcd deleted whatever the lease had, and refuses the enqueue that names it
+			withdrawn(withdrawal);
+			return CompletableFuture.completedFuture(null);
 		}
+		PutOption put = PutOption.builder().withLeaseId(withdrawal.lease().id()).build();
+		CompletableFuture<TxnResponse> txn = this.client.getKVClient()
+			.txn()
+			.Then(Op.delete(withdrawal.keys().entry(), DeleteOption.DEFAULT),
+					Op.put(withdrawal.keys().withdrawalMark(), ByteSequence.EMPTY, put))
+			.commit();
+		return timed(txn, this.requestTimeout, (late) -> withdrawn(withdrawal)).handle((response, failure) -> {
+			if (failure != null && !EtcdFailures.isLeaseNotFound(failure)) {
+				throw EtcdFailures.propagate(failure);
+			}
+			withdrawn(withdrawal);
+			return null;
+		});
+	}
+
+	private void withdrawn(Withdrawal withdrawal) {
+		this.withdrawals.remove(withdrawal.keys().entry(), withdrawal);
+	}
+
+	/** Sends the withdrawals that etcd has not confirmed yet. */
+	private void retryWithdrawals() {
+		this.withdrawals.values().forEach(this::withdrawInBackground);
 	}
 
 	@Override
@@ -272,8 +315,7 @@ final class EtcdLockSession implements LockSession {
 					return QueueState.GONE;
 				}
 				EtcdLayout.Slot blocker = GrantRule.blocker(queue.earlier(), request.mode(), EtcdLayout.Slot::mode);
-				entry.observed(new EtcdQueueEntry.Observation(response.getHeader().getRevision(),
-						(blocker != null) ? blocker.key() : null));
+				entry.observed(new EtcdQueueEntry.Observation(response.getHeader().getRevision(), blocker));
 				return (blocker != null) ? waiting() : QueueState.GRANTED;
 			});
 		return EtcdFailures.mapped(state, "Polling lock '" + request.key() + "' in mode " + request.mode());
@@ -301,7 +343,7 @@ final class EtcdLockSession implements LockSession {
 	public Subscription watch(QueueEntry queueEntry, Runnable onChange) {
 		EtcdQueueEntry entry = (EtcdQueueEntry) queueEntry;
 		EtcdQueueEntry.Observation observed = entry.observed();
-		ByteSequence blocker = observed.blocker();
+		EtcdLayout.Slot blocker = observed.blocker();
 		if (blocker == null || this.closed) {
 			// nothing to wait for (or nothing to watch with): the engine's re-check covers it
 			return () -> {
@@ -316,7 +358,7 @@ final class EtcdLockSession implements LockSession {
 		WatchOption fromNow = WatchOption.builder().withNoPut(true).withCreateNotify(true).build();
 		Watch.Watcher watcher;
 		try {
-			watcher = this.client.getWatchClient().watch(blocker, fromNow, new Watch.Listener() {
+			watcher = this.client.getWatchClient().watch(blocker.key(), fromNow, new Watch.Listener() {
 
 				@Override
 				public void onNext(WatchResponse response) {
@@ -362,13 +404,20 @@ final class EtcdLockSession implements LockSession {
 		};
 	}
 
-	/** Signals unless the entry still exists (a linearizable read, so after the watch began). */
-	private void checkStillThere(ByteSequence key, Runnable signal) {
-		timed(this.client.getKVClient().get(key, COUNT_ONLY), this.requestTimeout).whenComplete((response, failure) -> {
-			if (failure != null || response.getCount() == 0) {
-				signal.run();
-			}
-		});
+	/**
+	 * Signals unless the entry still exists (a linearizable read, so after the watch began).
+	 * Its key alone does not tell: the blocker's session may have deleted it and created a
+	 * new entry under the same key since, which the watch (it starts after that) would wait
+	 * for instead.
+	 */
+	private void checkStillThere(EtcdLayout.Slot blocker, Runnable signal) {
+		timed(this.client.getKVClient().get(blocker.key(), KEY_ONLY), this.requestTimeout)
+			.whenComplete((response, failure) -> {
+				if (failure != null || response.getKvs().isEmpty()
+						|| response.getKvs().get(0).getCreateRevision() != blocker.ticket()) {
+					signal.run();
+				}
+			});
 	}
 
 	/**
@@ -383,7 +432,7 @@ final class EtcdLockSession implements LockSession {
 	 */
 	@Override
 	public CompletableFuture<Set<QueueEntry>> renew(Collection<QueueEntry> queueEntries) {
-		long calledAt = this.clock.getAsLong();
+		long calledAt = this.time.nanoTime();
 		Set<EtcdQueueEntry> batch = new HashSet<>();
 		Map<SessionLease, List<QueueEntry>> byLease = new HashMap<>();
 		for (QueueEntry queueEntry : queueEntries) {
@@ -418,6 +467,7 @@ final class EtcdLockSession implements LockSession {
 				logger.warn("The etcd session lease was lost; {} lock entries are gone with it", lost.size());
 			}
 			reapAbandoned(batch, calledAt);
+			retryWithdrawals();
 			return Set.copyOf(lost);
 		});
 		return EtcdFailures.mapped(result, "Renewing the etcd session lease");
@@ -457,11 +507,12 @@ final class EtcdLockSession implements LockSession {
 
 	@Override
 	public CompletableFuture<Void> remove(AcquireRequest request) {
-		ByteSequence key = this.slots.keyOf(request);
-		if (key == null) {
+		EntrySlots.Keys keys = this.slots.keysOf(request);
+		if (keys == null) {
 			// this session has no entry of that owner (never created, or already gone)
 			return CompletableFuture.completedFuture(null);
 		}
+		ByteSequence key = keys.entry();
 		EtcdQueueEntry known = this.entries.get(request.ownerId());
 		CompletableFuture<Void> removal;
 		if (known != null) {
@@ -470,9 +521,15 @@ final class EtcdLockSession implements LockSession {
 				.whenComplete((deleted, failure) -> this.departing.settled(key, known.ticket()))
 				.thenAccept((deleted) -> forgetGone(known));
 		}
+		else if (this.slots.isUnanswered(request)) {
+			// its enqueue may still be applied: removed once the withdrawal is confirmed
+			Withdrawal withdrawal = this.withdrawals.get(key);
+			removal = ((withdrawal != null) ? withdraw(withdrawal) : CompletableFuture.<Void>completedFuture(null))
+				.thenAccept((withdrawn) -> this.slots.free(request));
+		}
 		else {
-			// no entry is known (its enqueue is under way or got no answer): one under this
-			// request's slot key can only be its own
+			// no entry is known (its enqueue is under way): one under this request's slot key
+			// can only be its own; should the enqueue get no answer, it is withdrawn then
 			removal = timed(this.client.getKVClient().delete(key, DeleteOption.DEFAULT), this.requestTimeout)
 				.thenAccept((deleted) -> this.slots.free(request));
 		}
@@ -553,7 +610,7 @@ final class EtcdLockSession implements LockSession {
 	}
 
 	private CompletableFuture<SessionLease> grant() {
-		long sentAt = this.clock.getAsLong();
+		long sentAt = this.time.nanoTime();
 		return timed(this.client.getLeaseClient().grant(this.ttlSeconds), this.requestTimeout)
 			.thenApply((granted) -> new SessionLease(granted.getID(), sentAt + TimeUnit.SECONDS.toNanos(granted.getTTL())));
 	}
@@ -563,7 +620,7 @@ final class EtcdLockSession implements LockSession {
 	 * it alive for its TTL from the send time), {@code false} when etcd no longer has it.
 	 */
 	private CompletableFuture<Boolean> keepAlive(SessionLease sessionLease, Duration timeout) {
-		long sentAt = this.clock.getAsLong();
+		long sentAt = this.time.nanoTime();
 		return timed(this.client.getLeaseClient().keepAliveOnce(sessionLease.id()), timeout).handle((reply, failure) -> {
 			if (failure == null) {
 				return sessionLease.confirm(sentAt + TimeUnit.SECONDS.toNanos(reply.getTTL()));
@@ -588,6 +645,7 @@ final class EtcdLockSession implements LockSession {
 			current = this.lease;
 		}
 		this.entries.clear();
+		this.withdrawals.clear();
 		this.onClose.accept(this);
 		if (current != null && !current.isDead()) {
 			EtcdFailures.await(revoke(current), this.requestTimeout);
@@ -627,6 +685,17 @@ final class EtcdLockSession implements LockSession {
 			}
 		});
 		return bounded;
+	}
+
+	/**
+	 * The withdrawal of an entry whose enqueue got no answer.
+	 *
+	 * @param request the request (for logs)
+	 * @param keys the entry's key and the key of its withdrawal mark
+	 * @param lease the lease the enqueue named, under which the mark is written
+	 */
+	private record Withdrawal(AcquireRequest request, EntrySlots.Keys keys, SessionLease lease) {
+
 	}
 
 }

@@ -1,7 +1,7 @@
 package dev.dlock.backend.etcd;
 
 import dev.dlock.spi.AcquireRequest;
-import dev.dlock.spi.QueueEntry;
+import dev.dlock.support.BackendQueueEntry;
 import io.etcd.jetcd.ByteSequence;
 import org.jspecify.annotations.Nullable;
 
@@ -10,13 +10,9 @@ import org.jspecify.annotations.Nullable;
  * token), the lease it lives under, and what the last enqueue or poll saw, so that a watch
  * can start exactly where that snapshot ended.
  */
-final class EtcdQueueEntry implements QueueEntry {
-
-	private final AcquireRequest request;
+final class EtcdQueueEntry extends BackendQueueEntry {
 
 	private final ByteSequence key;
-
-	private final long ticket;
 
 	private final SessionLease lease;
 
@@ -26,22 +22,11 @@ final class EtcdQueueEntry implements QueueEntry {
 
 	EtcdQueueEntry(AcquireRequest request, ByteSequence key, long ticket, SessionLease lease,
 			Observation observed, long validBound) {
-		this.request = request;
+		super(request, ticket);
 		this.key = key;
-		this.ticket = ticket;
 		this.lease = lease;
 		this.observed = observed;
 		this.validBound = validBound;
-	}
-
-	@Override
-	public AcquireRequest request() {
-		return this.request;
-	}
-
-	@Override
-	public long ticket() {
-		return this.ticket;
 	}
 
 	ByteSequence key() {
@@ -73,20 +58,13 @@ final class EtcdQueueEntry implements QueueEntry {
 		this.validBound = bound;
 	}
 
-	@Override
-	public String toString() {
-		// the etcd key contains the owner id
-		return "EtcdQueueEntry[key=" + this.request.key() + ", mode=" + this.request.mode() + ", ticket="
-				+ this.ticket + "]";
-	}
-
 	/**
 	 * What one snapshot of the queue showed.
 	 *
 	 * @param revision the store revision of the snapshot
 	 * @param blocker the latest earlier conflicting entry, or {@code null} when granted
 	 */
-	record Observation(long revision, @Nullable ByteSequence blocker) {
+	record Observation(long revision, EtcdLayout.@Nullable Slot blocker) {
 
 	}
 

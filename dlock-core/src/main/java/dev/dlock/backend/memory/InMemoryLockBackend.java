@@ -5,19 +5,20 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.LongSupplier;
 
 import dev.dlock.spi.BackendCapability;
 import dev.dlock.spi.BackendHealth;
 import dev.dlock.spi.LockBackend;
 import dev.dlock.spi.LockSession;
+import dev.dlock.support.TimeSource;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A lock backend that lives in this JVM: all six modes, the fair queue, leases that run
  * out when a session stops renewing, and fencing tokens. Locks are not shared with other
  * processes, and a restart forgets them.
  * <p>
- * Thread-safe. Tests can pass a clock they advance, so that lease expiry needs no
+ * Thread-safe. Tests can pass a time source they advance, so that lease expiry needs no
  * sleeping.
  *
  * @since 0.1.0
@@ -26,8 +27,12 @@ public final class InMemoryLockBackend implements LockBackend {
 
 	private final MemoryLockTable table;
 
-	private InMemoryLockBackend(LongSupplier clock) {
-		this.table = new MemoryLockTable(clock);
+	private final TimeSource.@Nullable Owned ownedTime;
+
+	private InMemoryLockBackend(@Nullable TimeSource time) {
+		// the table only reads the clock: an owned system time source never starts its timer
+		this.ownedTime = (time != null) ? null : TimeSource.system("dlock-memory-timer");
+		this.table = new MemoryLockTable((time != null) ? time : this.ownedTime);
 	}
 
 	/**
@@ -77,6 +82,9 @@ public final class InMemoryLockBackend implements LockBackend {
 
 	@Override
 	public void close() {
+		if (this.ownedTime != null) {
+			this.ownedTime.close();
+		}
 	}
 
 	/**
@@ -84,19 +92,19 @@ public final class InMemoryLockBackend implements LockBackend {
 	 */
 	public static final class Builder {
 
-		private LongSupplier clock = System::nanoTime;
+		private @Nullable TimeSource timeSource;
 
 		private Builder() {
 		}
 
 		/**
-		 * The clock the backend expires leases by, in nanoseconds, as
-		 * {@link System#nanoTime()}; tests pass one they advance.
-		 * @param clock the clock
+		 * The time the backend expires leases by; by default the system's monotonic
+		 * clock. Tests pass one they advance.
+		 * @param timeSource the time source
 		 * @return this builder
 		 */
-		public Builder clock(LongSupplier clock) {
-			this.clock = Objects.requireNonNull(clock, "'clock' must not be null");
+		public Builder timeSource(TimeSource timeSource) {
+			this.timeSource = Objects.requireNonNull(timeSource, "'timeSource' must not be null");
 			return this;
 		}
 
@@ -105,7 +113,7 @@ public final class InMemoryLockBackend implements LockBackend {
 		 * @return a new, empty backend
 		 */
 		public InMemoryLockBackend build() {
-			return new InMemoryLockBackend(this.clock);
+			return new InMemoryLockBackend(this.timeSource);
 		}
 
 	}

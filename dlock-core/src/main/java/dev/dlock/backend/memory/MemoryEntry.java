@@ -1,36 +1,20 @@
 package dev.dlock.backend.memory;
 
 import dev.dlock.spi.AcquireRequest;
-import dev.dlock.spi.QueueEntry;
+import dev.dlock.support.BackendQueueEntry;
 
 /**
- * An entry in a resource's queue. Its expiry is the server-side lease; {@code observed}
- * is the change count of the resource that the last enqueue or poll saw.
+ * An entry in a resource's queue. Its expiry is the server-side lease; its
+ * {@linkplain #observedChanges() observed changes} are the change count of the resource
+ * that the last enqueue or poll saw.
  */
-final class MemoryEntry implements QueueEntry {
-
-	private final AcquireRequest request;
-
-	private final long ticket;
+final class MemoryEntry extends BackendQueueEntry {
 
 	private volatile long expiresAt;
 
-	private volatile long observed;
-
 	MemoryEntry(AcquireRequest request, long ticket, long expiresAt) {
-		this.request = request;
-		this.ticket = ticket;
+		super(request, ticket);
 		this.expiresAt = expiresAt;
-	}
-
-	@Override
-	public AcquireRequest request() {
-		return this.request;
-	}
-
-	@Override
-	public long ticket() {
-		return this.ticket;
 	}
 
 	long expiresAt() {
@@ -39,14 +23,6 @@ final class MemoryEntry implements QueueEntry {
 
 	void expiresAt(long expiresAt) {
 		this.expiresAt = expiresAt;
-	}
-
-	long observed() {
-		return this.observed;
-	}
-
-	void observed(long observed) {
-		this.observed = observed;
 	}
 
 }

@@ -49,12 +49,7 @@ final class MemoryLockSession implements LockSession {
 
 	@Override
 	public Subscription watch(QueueEntry entry, Runnable onChange) {
-		MemoryEntry memoryEntry = (MemoryEntry) entry;
-		Runnable cancel = this.table.watch(entry.request().key(), onChange);
-		if (this.table.changedSince(memoryEntry)) {
-			onChange.run();
-		}
-		return cancel::run;
+		return this.table.watch((MemoryEntry) entry, onChange);
 	}
 
 	@Override

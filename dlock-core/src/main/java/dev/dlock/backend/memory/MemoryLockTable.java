@@ -4,69 +4,73 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArraySet;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.LongSupplier;
 
 import dev.dlock.spi.AcquireRequest;
 import dev.dlock.spi.QueueState;
+import dev.dlock.spi.Subscription;
 import dev.dlock.support.GrantRule;
+import dev.dlock.support.ResourceChanges;
+import dev.dlock.support.TimeSource;
 import org.jspecify.annotations.Nullable;
 
 /**
  * The in-memory "server": one queue per resource, in ticket order, with leases on the
  * table's clock. Each operation on a resource is atomic (it runs inside the map's
  * per-key compute), sweeps expired entries first, and drops the resource when it empties.
+ * A change of a queue moves the resource's change count inside that compute, and the
+ * listeners are signalled on the calling thread once it is over.
  */
 final class MemoryLockTable {
 
-	private final LongSupplier clock;
+	private final TimeSource time;
 
 	private final Map<String, Resource> resources = new ConcurrentHashMap<>();
 
-	private final Map<String, Set<Runnable>> watchers = new ConcurrentHashMap<>();
+	private final ResourceChanges<Runnable> changes = new ResourceChanges<>(Runnable::run);
 
 	private final AtomicLong tickets = new AtomicLong();
 
-	private final AtomicLong changes = new AtomicLong();
-
-	MemoryLockTable(LongSupplier clock) {
-		this.clock = clock;
+	MemoryLockTable(TimeSource time) {
+		this.time = time;
 	}
 
 	long now() {
-		return this.clock.getAsLong();
+		return this.time.nanoTime();
 	}
 
 	/** Records a request; returns its entry and state, or {@code null} for a rejected try. */
 	@Nullable Decision enqueue(AcquireRequest request, long leaseNanos) {
 		Decision[] decision = new Decision[1];
-		update(request.key(), (resource, now) -> {
+		long observed = update(request.key(), (resource, now) -> {
 			MemoryEntry entry = new MemoryEntry(request, this.tickets.incrementAndGet(), now + leaseNanos);
 			QueueState state = stateOf(resource, entry.ticket(), request, now);
 			if (state.status() == QueueState.Status.WAITING && !request.waitIfBusy()) {
 				return false;
 			}
 			resource.queue.put(entry.ticket(), entry);
-			entry.observed(touch(resource));
 			decision[0] = new Decision(entry, state);
 			return true;
 		});
+		if (decision[0] != null) {
+			decision[0].entry().observedChanges(observed);
+		}
 		return decision[0];
 	}
 
 	QueueState poll(MemoryEntry entry) {
 		QueueState[] state = { QueueState.GONE };
-		update(entry.request().key(), (resource, now) -> {
+		long observed = update(entry.request().key(), (resource, now) -> {
 			if (resource.queue.get(entry.ticket()) == entry) {
 				state[0] = stateOf(resource, entry.ticket(), entry.request(), now);
-				entry.observed(resource.lastChange);
 			}
 			return false;
 		});
+		if (state[0] != QueueState.GONE) {
+			entry.observedChanges(observed);
+		}
 		return state[0];
 	}
 
@@ -84,28 +88,16 @@ final class MemoryLockTable {
 	}
 
 	void remove(AcquireRequest request) {
-		update(request.key(), (resource, now) -> {
-			boolean removed = resource.queue.values()
-				.removeIf((entry) -> entry.request().ownerId().equals(request.ownerId()));
-			if (removed) {
-				touch(resource);
-			}
-			return removed;
-		});
+		update(request.key(), (resource, now) -> resource.queue.values()
+			.removeIf((entry) -> entry.request().ownerId().equals(request.ownerId())));
 	}
 
-	/** Whether the resource changed since the entry's last enqueue or poll. */
-	boolean changedSince(MemoryEntry entry) {
-		Resource resource = this.resources.get(entry.request().key());
-		return resource == null || resource.lastChange != entry.observed();
-	}
-
-	Runnable watch(String key, Runnable onChange) {
-		this.watchers.computeIfAbsent(key, (k) -> new CopyOnWriteArraySet<>()).add(onChange);
-		return () -> this.watchers.computeIfPresent(key, (k, set) -> {
-			set.remove(onChange);
-			return set.isEmpty() ? null : set;
-		});
+	/**
+	 * Registers a waiter; signals it at once if the resource changed since the entry's last
+	 * enqueue or poll.
+	 */
+	Subscription watch(MemoryEntry entry, Runnable onChange) {
+		return this.changes.watch(entry.request().key(), entry.observedChanges(), onChange);
 	}
 
 	int resourceCount() {
@@ -113,30 +105,27 @@ final class MemoryLockTable {
 	}
 
 	/**
-	 * Runs an operation atomically on a resource after sweeping its expired entries, and
-	 * signals the resource's watchers if anything changed. The operation returns whether
-	 * it changed the queue, and {@linkplain #touch touches} the resource when it does.
+	 * Runs an operation atomically on a resource after sweeping its expired entries. The
+	 * operation returns whether it changed the queue; if anything changed, the resource's
+	 * change count moves inside the same atomic step and its listeners are signalled after
+	 * it.
+	 * @return the change count of the resource at the end of the atomic step
 	 */
-	private void update(String key, Operation operation) {
-		boolean[] changed = new boolean[1];
+	private long update(String key, Operation operation) {
+		long[] observed = new long[1];
+		List<Runnable> signals = new ArrayList<>();
 		this.resources.compute(key, (k, existing) -> {
 			Resource resource = (existing != null) ? existing : new Resource();
 			long now = now();
 			boolean swept = resource.queue.values().removeIf((entry) -> now - entry.expiresAt() >= 0);
-			if (swept) {
-				touch(resource);
+			if (operation.apply(resource, now) || swept) {
+				signals.addAll(this.changes.changed(key));
 			}
-			changed[0] = operation.apply(resource, now) || swept;
+			observed[0] = this.changes.count(key);
 			return resource.queue.isEmpty() ? null : resource;
 		});
-		if (changed[0]) {
-			signal(key);
-		}
-	}
-
-	private long touch(Resource resource) {
-		resource.lastChange = this.changes.incrementAndGet();
-		return resource.lastChange;
+		signals.forEach(Runnable::run);
+		return observed[0];
 	}
 
 	private QueueState stateOf(Resource resource, long ticket, AcquireRequest request, long now) {
@@ -146,13 +135,6 @@ final class MemoryLockTable {
 			return QueueState.GRANTED;
 		}
 		return QueueState.waiting(Duration.ofNanos(blocker.expiresAt() - now));
-	}
-
-	private void signal(String key) {
-		Set<Runnable> listeners = this.watchers.get(key);
-		if (listeners != null) {
-			listeners.forEach(Runnable::run);
-		}
 	}
 
 	record Decision(MemoryEntry entry, QueueState state) {
@@ -168,8 +150,6 @@ final class MemoryLockTable {
 	private static final class Resource {
 
 		private final TreeMap<Long, MemoryEntry> queue = new TreeMap<>();
-
-		private long lastChange;
 
 	}
 

@@ -15,6 +15,7 @@ import java.util.concurrent.CompletableFuture;
 import dev.dlock.LockBackendException;
 import dev.dlock.spi.Subscription;
 import dev.dlock.support.GrantRule;
+import dev.dlock.support.ResourceChanges;
 import dev.dlock.support.TimeSource;
 import io.nats.client.Dispatcher;
 import io.nats.client.JetStreamApiException;
@@ -37,10 +38,19 @@ import org.slf4j.LoggerFactory;
  * <p>
  * An ordered push consumer reads the whole bucket from its first message, then every new
  * message, in stream order (the client re-creates it after a gap or missed heartbeats, from
- * the last sequence it delivered). Entries leave the copy only through a delete marker (a
- * real removal by the entry's owner), a removal the stream leader confirmed
- * ({@link #tombstone}), or when they are two max ages older than the newest server
- * timestamp seen. Max-age expiry is silent on nats-server 2.9, so the copy can hold entries
+ * the last sequence it delivered).
+ * <p>
+ * The watcher also checks itself once a second while anything depends on it, or after a
+ * reconnect, until the server confirms that nothing is pending: a consumer that is gone,
+ * or that is behind and neither delivers nor lets the copy move for {@link #STALL_LIMIT},
+ * is replaced by a new one from the last applied sequence, and decisions ask the stream
+ * leader at once until it exists. The consumer asked about is the one named in the last
+ * delivered message: after a re-creation whose reply was lost, the client keeps the old
+ * name.
+ * <p>
+ * Entries leave the copy only through a delete marker (a real removal by the entry's
+ * owner), a removal the stream leader confirmed ({@link #tombstone}), or when they are two
+ * max ages older than the newest server timestamp seen. Max-age expiry is silent on nats-server 2.9, so the copy can hold entries
  * the server has dropped: it errs towards waiting, never towards granting.
  * <p>
  * The copy is <em>complete as of sequence S</em> once it applied a message with sequence
@@ -65,6 +75,18 @@ final class BucketMirror implements AutoCloseable {
 	 */
 	private static final Duration PROBE_DELAY = Duration.ofMillis(10);
 
+	/** How often the watcher checks itself; see {@link #check()}. */
+	static final Duration CHECK_PERIOD = Duration.ofSeconds(1);
+
+	/**
+	 * How long the consumer may have messages pending without delivering any before the
+	 * watcher re-creates it.
+	 */
+	static final Duration STALL_LIMIT = Duration.ofSeconds(3);
+
+	/** JetStream's API error: no such consumer. */
+	private static final int CONSUMER_NOT_FOUND = 10014;
+
 	private final NatsCalls calls;
 
 	private final String stream;
@@ -82,6 +104,9 @@ final class BucketMirror implements AutoCloseable {
 
 	private final Map<String, Long> sightings = new HashMap<>();
 
+	// counts move under lock, with the copy; listeners are signalled outside it
+	private final ResourceChanges<Runnable> changes;
+
 	private long lastSeq;
 
 	private long completeSeq;
@@ -89,8 +114,6 @@ final class BucketMirror implements AutoCloseable {
 	private long anchorSeq;
 
 	private boolean probing;
-
-	private long changeClock;
 
 	private int generation;
 
@@ -102,17 +125,34 @@ final class BucketMirror implements AutoCloseable {
 
 	private @Nullable JetStreamSubscription subscription;
 
-	private boolean reloading;
+	private @Nullable String consumerName;
+
+	private boolean restarting;
+
+	private boolean broken;
+
+	private boolean suspect;
+
+	private long stalledSince;
+
+	private long stalledDelivered;
+
+	private long stalledApplied;
+
+	private long reconnects;
 
 	private boolean closed;
 
 	private TimeSource.@Nullable Cancellable sweep;
+
+	private TimeSource.@Nullable Cancellable checker;
 
 	BucketMirror(NatsCalls calls, String stream, String subjectPrefix, Duration maxAge) {
 		this.calls = calls;
 		this.stream = stream;
 		this.subjectPrefix = subjectPrefix;
 		this.maxAge = maxAge;
+		this.changes = new ResourceChanges<>(calls::run);
 	}
 
 	/** Starts the watcher. */
@@ -123,20 +163,27 @@ final class BucketMirror implements AutoCloseable {
 			this.dispatcher = created;
 			current = this.generation;
 		}
-		JetStreamSubscription started = subscribe(created, current);
+		JetStreamSubscription started = subscribe(created, current, 1);
 		synchronized (this.lock) {
 			this.subscription = started;
+			this.reconnects = this.calls.connection().getStatistics().getReconnects();
 		}
 		scheduleSweep();
+		scheduleCheck();
 	}
 
-	private JetStreamSubscription subscribe(Dispatcher dispatcher, int generation)
+	private JetStreamSubscription subscribe(Dispatcher dispatcher, int generation, long from)
 			throws IOException, JetStreamApiException {
-		ConsumerConfiguration consumer = ConsumerConfiguration.builder()
+		ConsumerConfiguration.Builder builder = ConsumerConfiguration.builder()
 			.ackPolicy(AckPolicy.None)
-			.deliverPolicy(DeliverPolicy.All)
-			.idleHeartbeat(IDLE_HEARTBEAT)
-			.build();
+			.idleHeartbeat(IDLE_HEARTBEAT);
+		if (from > 1) {
+			builder.deliverPolicy(DeliverPolicy.ByStartSequence).startSequence(from);
+		}
+		else {
+			builder.deliverPolicy(DeliverPolicy.All);
+		}
+		ConsumerConfiguration consumer = builder.build();
 		PushSubscribeOptions options = PushSubscribeOptions.builder()
 			.stream(this.stream)
 			.ordered(true)
@@ -163,6 +210,10 @@ final class BucketMirror implements AutoCloseable {
 				return;
 			}
 			this.lastSeq = seq;
+			// the consumer that delivers: jnats re-creates it after a gap or missed
+			// heartbeats, and keeps the old name if the create's reply was lost
+			this.consumerName = meta.getConsumer();
+			this.broken = false;
 			Instant stamp = meta.timestamp().toInstant();
 			observe(stamp);
 			if (kvKey != null) {
@@ -177,17 +228,8 @@ final class BucketMirror implements AutoCloseable {
 		}
 		// waiters' signals and decisions waiting for the copy go on on this thread: both are
 		// short and non-blocking, and hand their results over to the executor
-		signals.forEach(BucketMirror::signal);
+		signals.forEach(Runnable::run);
 		completed.forEach((future) -> future.complete(true));
-	}
-
-	private static void signal(Runnable onChange) {
-		try {
-			onChange.run();
-		}
-		catch (RuntimeException ex) {
-			logger.warn("A lock waiter's change signal failed", ex);
-		}
 	}
 
 	/**
@@ -196,6 +238,8 @@ final class BucketMirror implements AutoCloseable {
 	 */
 	// guarded by lock
 	private void completeAsOf(long seq, List<CompletableFuture<Boolean>> completed) {
+		this.suspect = false;
+		this.stalledSince = 0;
 		if (seq > this.completeSeq) {
 			this.completeSeq = seq;
 		}
@@ -212,47 +256,138 @@ final class BucketMirror implements AutoCloseable {
 	 * messages a waiter needs but no message came with nothing pending behind it.
 	 * nats-server 2.9 can over-count a push consumer's pending messages by one for good
 	 * (after a message it had not delivered yet was replaced); the consumer info request
-	 * counts afresh. If nothing is pending, the copy is complete as of the last delivered
-	 * sequence once it has applied it.
+	 * counts afresh.
 	 */
 	private void probePending(long seq) {
-		JetStreamSubscription current;
+		synchronized (this.lock) {
+			if (this.completeSeq >= seq || this.lastSeq < seq) {
+				return;
+			}
+		}
+		probe();
+	}
+
+	/**
+	 * Asks the server about the consumer that delivers. If nothing is pending, the copy is
+	 * complete as of the last delivered sequence once it has applied it. If the consumer
+	 * is gone (a restarted server), or has had messages pending without delivering any for
+	 * {@link #STALL_LIMIT}, the watcher re-creates it from the last applied sequence.
+	 */
+	private void probe() {
+		String consumer;
 		int probedGeneration;
 		synchronized (this.lock) {
-			if (this.closed || this.probing || this.completeSeq >= seq || this.lastSeq < seq
-					|| this.subscription == null) {
+			if (this.closed || this.probing || this.restarting || this.subscription == null) {
 				return;
 			}
 			this.probing = true;
-			current = this.subscription;
+			consumer = (this.consumerName != null) ? this.consumerName : this.subscription.getConsumerName();
 			probedGeneration = this.generation;
 		}
 		CompletableFuture<Message> reply;
 		try {
-			reply = this.calls.api("CONSUMER.INFO." + this.stream + "." + current.getConsumerName(), "");
+			reply = this.calls.api("CONSUMER.INFO." + this.stream + "." + consumer, "");
 		}
 		catch (RuntimeException ex) {
 			reply = CompletableFuture.failedFuture(ex);
 		}
 		reply.whenComplete((message, failure) -> {
 			List<CompletableFuture<Boolean>> completed = new ArrayList<>();
+			boolean restart = false;
 			synchronized (this.lock) {
 				this.probing = false;
-				if (failure == null && probedGeneration == this.generation) {
-					ConsumerInfo info = new ConsumerInfo(message);
-					if (!info.hasError() && info.getNumPending() == 0) {
-						long delivered = info.getDelivered().getStreamSequence();
-						if (this.lastSeq >= delivered) {
-							completeAsOf(delivered, completed);
-						}
-						else if (delivered > this.anchorSeq) {
-							this.anchorSeq = delivered;
-						}
-					}
+				if (failure == null && probedGeneration == this.generation && !this.closed) {
+					restart = judge(new ConsumerInfo(message), completed);
 				}
 			}
 			completed.forEach((future) -> future.complete(true));
+			if (restart) {
+				logger.warn("The watcher of NATS stream {} lost its consumer or stalls; re-creating it from the "
+						+ "last sequence it applied", this.stream);
+				this.calls.run(() -> restart(false));
+			}
 		});
+	}
+
+	/**
+	 * Reads a consumer info reply; tells whether to re-create the consumer: it is gone, or
+	 * the copy is behind it (messages pending, or delivered but not applied) and neither
+	 * moved for {@link #STALL_LIMIT}.
+	 */
+	// guarded by lock
+	private boolean judge(ConsumerInfo info, List<CompletableFuture<Boolean>> completed) {
+		if (info.hasError()) {
+			if (info.getApiErrorCode() != CONSUMER_NOT_FOUND) {
+				return false;
+			}
+			this.broken = true;
+			return true;
+		}
+		long delivered = info.getDelivered().getStreamSequence();
+		if (info.getNumPending() == 0) {
+			if (this.lastSeq >= delivered) {
+				completeAsOf(delivered, completed);
+				return false;
+			}
+			if (delivered > this.anchorSeq) {
+				this.anchorSeq = delivered;
+			}
+		}
+		long now = this.calls.time().nanoTime();
+		if (this.stalledSince == 0 || delivered != this.stalledDelivered || this.lastSeq != this.stalledApplied) {
+			this.stalledSince = now;
+			this.stalledDelivered = delivered;
+			this.stalledApplied = this.lastSeq;
+			return false;
+		}
+		if (now - this.stalledSince < STALL_LIMIT.toNanos()) {
+			return false;
+		}
+		this.broken = true;
+		return true;
+	}
+
+	private void scheduleCheck() {
+		TimeSource.Cancellable next = this.calls.time().schedule(CHECK_PERIOD, this::check);
+		synchronized (this.lock) {
+			if (this.closed) {
+				next.cancel();
+			}
+			else {
+				this.checker = next;
+			}
+		}
+	}
+
+	/**
+	 * The watcher's check of itself, once per {@link #CHECK_PERIOD}: re-creates the
+	 * consumer if that failed before, and otherwise asks about it while anything depends
+	 * on the watcher (a waiter, a decision waiting for the copy) or it is in doubt (the
+	 * connection reconnected, as after a server restart that lost the consumer, or a
+	 * decision gave up waiting) until the server confirms that nothing is pending.
+	 */
+	private void check() {
+		boolean restart;
+		boolean probe;
+		synchronized (this.lock) {
+			if (this.closed) {
+				return;
+			}
+			long reconnected = this.calls.connection().getStatistics().getReconnects();
+			if (reconnected != this.reconnects) {
+				this.reconnects = reconnected;
+				this.suspect = true;
+			}
+			restart = this.broken && !this.restarting;
+			probe = this.suspect || this.changes.isWatched() || !this.waiters.isEmpty();
+		}
+		if (restart) {
+			this.calls.run(() -> restart(false));
+		}
+		else if (probe) {
+			probe();
+		}
+		scheduleCheck();
 	}
 
 	/** The KV key of a message subject, if it has the shape of a queue entry. */
@@ -282,28 +417,20 @@ final class BucketMirror implements AutoCloseable {
 		Resource resource = this.resources.get(resourceKey);
 		if (value != null) {
 			if (resource == null) {
-				resource = new Resource(this.changeClock);
+				resource = new Resource();
 				this.resources.put(resourceKey, resource);
 			}
 			resource.entries.put(owner, new StoredEntry(owner, value.mode(), value.ticketAt(seq), seq, stamp));
 		}
 		else if (resource != null && resource.entries.remove(owner) != null) {
-			changed(resource, signals);
-			dropIfIdle(resourceKey, resource);
+			signals.addAll(this.changes.changed(resourceKey));
+			dropIfEmpty(resourceKey, resource);
 		}
 	}
 
 	// guarded by lock
-	private void changed(Resource resource, List<Runnable> signals) {
-		resource.changes = ++this.changeClock;
-		for (Listener listener : resource.listeners) {
-			signals.add(listener.onChange);
-		}
-	}
-
-	// guarded by lock
-	private void dropIfIdle(String resourceKey, Resource resource) {
-		if (resource.entries.isEmpty() && resource.listeners.isEmpty()) {
+	private void dropIfEmpty(String resourceKey, Resource resource) {
+		if (resource.entries.isEmpty()) {
 			this.resources.remove(resourceKey);
 		}
 	}
@@ -347,6 +474,11 @@ final class BucketMirror implements AutoCloseable {
 			if (this.completeSeq >= seq) {
 				return CompletableFuture.completedFuture(true);
 			}
+			if (this.broken) {
+				// being re-created: the stream leader answers at once
+				this.suspect = true;
+				return CompletableFuture.completedFuture(false);
+			}
 			this.waiters.computeIfAbsent(seq, (key) -> new ArrayList<>(1)).add(done);
 			progress = this.lastSeq;
 		}
@@ -369,6 +501,7 @@ final class BucketMirror implements AutoCloseable {
 				applied = this.lastSeq;
 				waitOn = applied != progress && this.calls.time().nanoTime() - giveUpAt < 0;
 				if (!waitOn) {
+					this.suspect = true;
 					List<CompletableFuture<Boolean>> futures = this.waiters.get(seq);
 					if (futures != null) {
 						futures.remove(done);
@@ -389,6 +522,13 @@ final class BucketMirror implements AutoCloseable {
 		done.whenComplete((complete, failure) -> timer.cancel());
 	}
 
+	/** The stream sequence of the last message the watcher applied. */
+	long position() {
+		synchronized (this.lock) {
+			return this.lastSeq;
+		}
+	}
+
 	/**
 	 * Decides a request from the copy. The caller made sure the copy is complete as of the
 	 * entry's ticket.
@@ -396,7 +536,7 @@ final class BucketMirror implements AutoCloseable {
 	Evaluation evaluate(NatsQueueEntry entry) {
 		synchronized (this.lock) {
 			Resource resource = this.resources.get(entry.resource());
-			entry.seenChanges((resource != null) ? resource.changes : this.changeClock);
+			entry.observedChanges(this.changes.count(entry.resource()));
 			if (resource == null || !resource.entries.containsKey(entry.owner())) {
 				return Evaluation.GONE;
 			}
@@ -416,8 +556,7 @@ final class BucketMirror implements AutoCloseable {
 	/** The change stamp of a resource, for {@link #watch}. */
 	long changes(String resourceKey) {
 		synchronized (this.lock) {
-			Resource resource = this.resources.get(resourceKey);
-			return (resource != null) ? resource.changes : this.changeClock;
+			return this.changes.count(resourceKey);
 		}
 	}
 
@@ -432,8 +571,8 @@ final class BucketMirror implements AutoCloseable {
 			StoredEntry current = (resource != null) ? resource.entries.get(gone.owner()) : null;
 			if (resource != null && current != null && current.revision() <= gone.revision()) {
 				resource.entries.remove(gone.owner());
-				changed(resource, signals);
-				dropIfIdle(resourceKey, resource);
+				signals.addAll(this.changes.changed(resourceKey));
+				dropIfEmpty(resourceKey, resource);
 			}
 		}
 		signals.forEach(this.calls::run);
@@ -457,25 +596,7 @@ final class BucketMirror implements AutoCloseable {
 	 * the resource changed since the last decision about the entry.
 	 */
 	Subscription watch(NatsQueueEntry entry, Runnable onChange) {
-		String resourceKey = entry.resource();
-		Listener listener = new Listener(onChange);
-		boolean missed;
-		synchronized (this.lock) {
-			Resource resource = this.resources.computeIfAbsent(resourceKey, (key) -> new Resource(this.changeClock));
-			resource.listeners.add(listener);
-			missed = resource.changes != entry.seenChanges();
-		}
-		if (missed) {
-			this.calls.run(onChange);
-		}
-		return () -> {
-			synchronized (this.lock) {
-				Resource resource = this.resources.get(resourceKey);
-				if (resource != null && resource.listeners.remove(listener)) {
-					dropIfIdle(resourceKey, resource);
-				}
-			}
-		};
+		return this.changes.watch(entry.resource(), entry.observedChanges(), onChange);
 	}
 
 	/** Notes that this backend is about to create an entry, to tell later whether it was seen. */
@@ -507,46 +628,76 @@ final class BucketMirror implements AutoCloseable {
 	 * can no longer be matched against new sequences. Waiters keep waiting for the new copy.
 	 */
 	void reload() {
+		logger.warn("The NATS stream {} went back to an earlier sequence; reading the lock bucket again", this.stream);
+		restart(true);
+	}
+
+	/**
+	 * Replaces the consumer with a new one: from the first message after the last one
+	 * applied, or from the start with an empty copy. Decisions ask the stream leader until
+	 * the new consumer exists; if creating it fails, the next check tries again. Blocks for
+	 * up to a request: runs on the executor.
+	 */
+	private void restart(boolean fromScratch) {
 		Dispatcher current;
 		JetStreamSubscription old;
 		int next;
+		long from;
 		List<Runnable> signals = new ArrayList<>();
 		synchronized (this.lock) {
-			if (this.closed || this.reloading || this.dispatcher == null) {
+			if (this.closed || this.restarting || this.dispatcher == null || (!fromScratch && !this.broken)) {
 				return;
 			}
-			this.reloading = true;
+			this.restarting = true;
+			this.broken = true;
 			next = ++this.generation;
-			this.lastSeq = 0;
-			this.completeSeq = 0;
-			this.anchorSeq = 0;
-			for (Resource resource : this.resources.values()) {
-				resource.entries.clear();
-				changed(resource, signals);
+			if (fromScratch) {
+				this.lastSeq = 0;
+				this.completeSeq = 0;
+				this.resources.clear();
+				signals.addAll(this.changes.changedAll());
 			}
-			this.resources.values().removeIf((resource) -> resource.listeners.isEmpty());
+			this.anchorSeq = 0;
+			this.consumerName = null;
+			this.stalledSince = 0;
+			from = this.lastSeq + 1;
 			current = this.dispatcher;
 			old = this.subscription;
+			this.subscription = null;
 		}
-		logger.warn("The NATS stream {} went back to an earlier sequence; reading the lock bucket again", this.stream);
+		boolean started = false;
 		try {
 			if (old != null) {
-				current.unsubscribe(old);
+				unsubscribe(current, old);
 			}
-			JetStreamSubscription started = subscribe(current, next);
+			JetStreamSubscription subscribed = subscribe(current, next, from);
 			synchronized (this.lock) {
-				this.subscription = started;
+				this.subscription = subscribed;
+				this.broken = false;
 			}
+			started = true;
 		}
 		catch (IOException | JetStreamApiException | RuntimeException ex) {
-			logger.warn("Reading the NATS lock bucket again failed; decisions use the stream leader meanwhile: {}",
-					ex.toString());
+			logger.warn("Re-creating the watcher of NATS stream {} failed; decisions ask the stream leader, and the "
+					+ "watcher tries again in {}: {}", this.stream, CHECK_PERIOD, ex.toString());
 		}
 		finally {
 			synchronized (this.lock) {
-				this.reloading = false;
+				this.restarting = false;
 			}
 			signals.forEach(this.calls::run);
+		}
+		if (started) {
+			logger.info("The watcher of NATS stream {} reads on from sequence {}", this.stream, from);
+		}
+	}
+
+	private static void unsubscribe(Dispatcher dispatcher, JetStreamSubscription subscription) {
+		try {
+			dispatcher.unsubscribe(subscription);
+		}
+		catch (RuntimeException ex) {
+			logger.debug("Ending the old NATS watcher failed: {}", ex.toString());
 		}
 	}
 
@@ -578,9 +729,9 @@ final class BucketMirror implements AutoCloseable {
 				this.resources.entrySet().removeIf((pair) -> {
 					Resource resource = pair.getValue();
 					if (resource.entries.values().removeIf((stored) -> stored.written().isBefore(horizon))) {
-						changed(resource, signals);
+						signals.addAll(this.changes.changed(pair.getKey()));
 					}
-					return resource.entries.isEmpty() && resource.listeners.isEmpty();
+					return resource.entries.isEmpty();
 				});
 			}
 		}
@@ -600,6 +751,9 @@ final class BucketMirror implements AutoCloseable {
 			if (this.sweep != null) {
 				this.sweep.cancel();
 			}
+			if (this.checker != null) {
+				this.checker.cancel();
+			}
 			this.waiters.values().forEach(pending::addAll);
 			this.waiters.clear();
 			current = this.dispatcher;
@@ -616,29 +770,10 @@ final class BucketMirror implements AutoCloseable {
 		}
 	}
 
-	/** The entries and local waiters of one lock key. */
+	/** The entries of one lock key. */
 	private static final class Resource {
 
 		private final Map<String, StoredEntry> entries = new HashMap<>();
-
-		private final List<Listener> listeners = new ArrayList<>(1);
-
-		private long changes;
-
-		Resource(long changes) {
-			this.changes = changes;
-		}
-
-	}
-
-	/** One registration; compared by identity so that the same callback may register twice. */
-	private static final class Listener {
-
-		private final Runnable onChange;
-
-		Listener(Runnable onChange) {
-			this.onChange = onChange;
-		}
 
 	}
 

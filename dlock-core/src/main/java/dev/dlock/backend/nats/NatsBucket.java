@@ -389,7 +389,7 @@ final class NatsBucket implements AutoCloseable {
 	 * message of each. The leader's list contains our own entry unless it is gone.
 	 */
 	private CompletableFuture<QueueState> decideOnLeader(NatsQueueEntry entry) {
-		entry.seenChanges(this.mirror.changes(entry.resource()));
+		entry.observedChanges(this.mirror.changes(entry.resource()));
 		String ownKey = kvKey(entry.request());
 		return subjects(entry.resource()).thenCompose((kvKeys) -> {
 			if (!kvKeys.contains(ownKey)) {
@@ -488,6 +488,10 @@ final class NatsBucket implements AutoCloseable {
 		catch (RuntimeException ex) {
 			return CompletableFuture.failedFuture(ex);
 		}
+	}
+
+	long watcherPosition() {
+		return this.mirror.position();
 	}
 
 	/** The round trip for a health check: the stream's info from its leader. */

@@ -26,7 +26,6 @@ import dev.dlock.spi.BackendHealth;
 import dev.dlock.spi.LockBackend;
 import dev.dlock.spi.LockSession;
 import dev.dlock.support.AsyncFailures;
-import dev.dlock.support.SystemTimeSource;
 import dev.dlock.support.TimeSource;
 import io.nats.client.Connection;
 import io.nats.client.Nats;
@@ -70,7 +69,7 @@ public final class NatsLockBackend implements LockBackend {
 
 	private final StorageType storage;
 
-	private final @Nullable SystemTimeSource ownedTime;
+	private final TimeSource.@Nullable Owned ownedTime;
 
 	private final ExecutorService executor;
 
@@ -88,7 +87,7 @@ public final class NatsLockBackend implements LockBackend {
 		this.bucketName = builder.bucket;
 		this.replicas = builder.replicas;
 		this.storage = builder.storage;
-		this.ownedTime = (builder.timeSource != null) ? null : new SystemTimeSource("dlock-nats-timer");
+		this.ownedTime = (builder.timeSource != null) ? null : TimeSource.system("dlock-nats-timer");
 		TimeSource time = (builder.timeSource != null) ? builder.timeSource : Objects.requireNonNull(this.ownedTime);
 		AtomicInteger threads = new AtomicInteger();
 		// a fixed pool: replies come in bursts of thousands (a renewal round), and a cached
@@ -196,6 +195,16 @@ public final class NatsLockBackend implements LockBackend {
 	@Override
 	public Set<BackendCapability> capabilities() {
 		return Set.of(BackendCapability.OWN_REMOVALS_FIRST);
+	}
+
+	/**
+	 * The stream sequence of the last message the watcher applied; 0 before the bucket is
+	 * open. For tests.
+	 */
+	long watcherPosition() {
+		synchronized (this.lock) {
+			return (this.bucket != null) ? this.bucket.watcherPosition() : 0;
+		}
 	}
 
 	/**

@@ -1,40 +1,24 @@
 package dev.dlock.backend.nats;
 
 import dev.dlock.spi.AcquireRequest;
-import dev.dlock.spi.QueueEntry;
+import dev.dlock.support.BackendQueueEntry;
 
 /**
  * A request's entry in the bucket: KV key {@code <encoded key>.<owner id>}, its ticket
  * (the create revision, also the fencing token) and the revision its last write made, which
- * the next renewal must match.
+ * the next renewal must match. Its {@linkplain #observedChanges() observed changes} are the
+ * resource's change stamp that the last decision about it saw.
  */
-final class NatsQueueEntry implements QueueEntry {
-
-	private final AcquireRequest request;
+final class NatsQueueEntry extends BackendQueueEntry {
 
 	private final String resource;
 
-	private final long ticket;
-
 	private volatile long revision;
 
-	private volatile long seenChanges;
-
 	NatsQueueEntry(AcquireRequest request, String resource, long ticket) {
-		this.request = request;
+		super(request, ticket);
 		this.resource = resource;
-		this.ticket = ticket;
 		this.revision = ticket;
-	}
-
-	@Override
-	public AcquireRequest request() {
-		return this.request;
-	}
-
-	@Override
-	public long ticket() {
-		return this.ticket;
 	}
 
 	/** The encoded key: the first token of the entry's KV key. */
@@ -44,7 +28,7 @@ final class NatsQueueEntry implements QueueEntry {
 
 	/** The owner id: the second token of the entry's KV key. */
 	String owner() {
-		return this.request.ownerId();
+		return request().ownerId();
 	}
 
 	long revision() {
@@ -56,22 +40,6 @@ final class NatsQueueEntry implements QueueEntry {
 		if (revision > this.revision) {
 			this.revision = revision;
 		}
-	}
-
-	/** The resource's change stamp that the last decision about this entry saw. */
-	long seenChanges() {
-		return this.seenChanges;
-	}
-
-	void seenChanges(long changes) {
-		this.seenChanges = changes;
-	}
-
-	@Override
-	public String toString() {
-		// the owner id is a secret
-		return "NatsQueueEntry[key=" + this.request.key() + ", mode=" + this.request.mode() + ", ticket=" + this.ticket
-				+ "]";
 	}
 
 }

@@ -1,16 +1,12 @@
 package dev.dlock.backend.redis;
 
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLongArray;
 
 import dev.dlock.spi.Subscription;
+import dev.dlock.support.ResourceChanges;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import org.jspecify.annotations.Nullable;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Dispatches the backend's one pub/sub channel to local waiters.
@@ -24,21 +20,21 @@ import org.slf4j.LoggerFactory;
  * <p>
  * No signal is lost between a poll's reply and the registration of the waiter: the caller
  * reads the change count of the resource before it sends the poll, and
- * {@link #watch} signals at once when the count moved meanwhile. Counts are kept in a
- * fixed array of stripes (hash of the resource), so memory stays bounded; two resources on
- * one stripe only cause spurious signals, which are allowed.
+ * {@link #watch} signals at once when the count moved meanwhile (the rule of
+ * {@link ResourceChanges}).
  */
 final class ChangeNotifier extends RedisPubSubAdapter<String, String> {
 
-	private static final Logger logger = LoggerFactory.getLogger(ChangeNotifier.class);
-
-	private static final int STRIPES = 1024;
+	/**
+	 * Equal to no count (counts start at zero and only grow): an entry announced as
+	 * granted is signalled at once.
+	 */
+	private static final long SIGNAL_AT_ONCE = -1;
 
 	private final String channel;
 
-	private final AtomicLongArray changes = new AtomicLongArray(STRIPES);
-
-	private final ConcurrentHashMap<String, Set<Watcher>> watchers = new ConcurrentHashMap<>();
+	// not on the caller's thread: the caller may still be setting up its wait
+	private final ResourceChanges<Watcher> changes = new ResourceChanges<>(CompletableFuture::runAsync);
 
 	private final AtomicBoolean firstSubscription = new AtomicBoolean(true);
 
@@ -57,7 +53,7 @@ final class ChangeNotifier extends RedisPubSubAdapter<String, String> {
 	 * @return the count
 	 */
 	long changes(String resource) {
-		return this.changes.get(stripe(resource));
+		return this.changes.count(resource);
 	}
 
 	/**
@@ -67,18 +63,8 @@ final class ChangeNotifier extends RedisPubSubAdapter<String, String> {
 	 * @return the registration
 	 */
 	Subscription watch(RedisQueueEntry entry, Runnable onChange) {
-		String resource = entry.resource().id();
-		Watcher watcher = new Watcher(entry, onChange);
-		this.watchers.compute(resource, (id, current) -> {
-			Set<Watcher> set = (current != null) ? current : ConcurrentHashMap.newKeySet();
-			set.add(watcher);
-			return set;
-		});
-		if (entry.isGrantAnnounced() || changes(resource) != entry.observedChanges()) {
-			// not on the caller's thread: the caller may still be setting up its wait
-			CompletableFuture.runAsync(watcher::fire);
-		}
-		return watcher;
+		long seen = entry.isGrantAnnounced() ? SIGNAL_AT_ONCE : entry.observedChanges();
+		return this.changes.watch(entry.resource().id(), seen, new Watcher(entry, onChange));
 	}
 
 	/**
@@ -86,10 +72,7 @@ final class ChangeNotifier extends RedisPubSubAdapter<String, String> {
 	 * (messages published meanwhile are lost).
 	 */
 	void wakeAll() {
-		for (int i = 0; i < STRIPES; i++) {
-			this.changes.incrementAndGet(i);
-		}
-		this.watchers.values().forEach((set) -> set.forEach(Watcher::fire));
+		this.changes.changedAll().forEach(Runnable::run);
 	}
 
 	/**
@@ -110,25 +93,8 @@ final class ChangeNotifier extends RedisPubSubAdapter<String, String> {
 		}
 		int space = message.indexOf(' ');
 		String resource = (space < 0) ? message : message.substring(0, space);
-		this.changes.incrementAndGet(stripe(resource));
-		Set<Watcher> waiting = this.watchers.get(resource);
-		if (waiting == null || waiting.isEmpty()) {
-			return;
-		}
 		Change change = Change.parse(message, space);
-		for (Watcher watcher : waiting) {
-			RedisQueueEntry entry = watcher.entry;
-			if (change == null) {
-				watcher.fire();
-			}
-			else if (contains(change.granted(), entry.ticket())) {
-				entry.grantAnnounced();
-				watcher.fire();
-			}
-			else if (contains(change.removed(), watcher.blockerTicket)) {
-				watcher.fire();
-			}
-		}
+		this.changes.changed(resource, (watcher) -> watcher.concerns(change)).forEach(Runnable::run);
 	}
 
 	private static boolean contains(long[] tickets, long ticket) {
@@ -138,11 +104,6 @@ final class ChangeNotifier extends RedisPubSubAdapter<String, String> {
 			}
 		}
 		return false;
-	}
-
-	private static int stripe(String resource) {
-		int hash = resource.hashCode();
-		return (hash ^ (hash >>> 16)) & (STRIPES - 1);
 	}
 
 	/**
@@ -185,49 +146,39 @@ final class ChangeNotifier extends RedisPubSubAdapter<String, String> {
 
 	}
 
-	private void unregister(Watcher watcher) {
-		this.watchers.computeIfPresent(watcher.resource, (id, set) -> {
-			set.remove(watcher);
-			return set.isEmpty() ? null : set;
-		});
-	}
-
-	private final class Watcher implements Subscription {
+	/** A waiter: its entry, the ticket of the entry it waits for, and its signal. */
+	private static final class Watcher implements Runnable {
 
 		private final RedisQueueEntry entry;
-
-		private final String resource;
 
 		private final long blockerTicket;
 
 		private final Runnable onChange;
 
-		private final AtomicBoolean closed = new AtomicBoolean();
-
 		Watcher(RedisQueueEntry entry, Runnable onChange) {
 			this.entry = entry;
-			this.resource = entry.resource().id();
 			this.blockerTicket = entry.blockerTicket();
 			this.onChange = onChange;
 		}
 
-		void fire() {
-			if (this.closed.get()) {
-				return;
+		/**
+		 * Whether a change can grant this waiter: a message without tickets, the entry it
+		 * waits for leaving, or itself announced as granted (which it records).
+		 */
+		boolean concerns(@Nullable Change change) {
+			if (change == null) {
+				return true;
 			}
-			try {
-				this.onChange.run();
+			if (contains(change.granted(), this.entry.ticket())) {
+				this.entry.grantAnnounced();
+				return true;
 			}
-			catch (RuntimeException ex) {
-				logger.warn("A lock change listener failed: {}", ex.toString());
-			}
+			return contains(change.removed(), this.blockerTicket);
 		}
 
 		@Override
-		public void close() {
-			if (this.closed.compareAndSet(false, true)) {
-				unregister(this);
-			}
+		public void run() {
+			this.onChange.run();
 		}
 
 	}

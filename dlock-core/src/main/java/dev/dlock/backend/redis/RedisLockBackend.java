@@ -60,7 +60,7 @@ public final class RedisLockBackend implements LockBackend {
 
 	private static final Duration HEALTH_TIMEOUT = Duration.ofSeconds(5);
 
-	private final String keyPrefix;
+	private final RedisKeyspace keyspace;
 
 	private final RedisClusterAsyncCommands<String, String> commands;
 
@@ -70,22 +70,17 @@ public final class RedisLockBackend implements LockBackend {
 
 	private final ChangeNotifier notifier;
 
-	private final ScriptExecutor scripts;
-
-	private final boolean cluster;
-
 	private final AtomicBoolean closed = new AtomicBoolean();
 
 	private RedisLockBackend(String keyPrefix, RedisClusterAsyncCommands<String, String> commands,
 			StatefulRedisPubSubConnection<String, String> pubSub, List<StatefulConnection<String, String>> owned,
 			Duration subscribeTimeout) {
-		this.keyPrefix = keyPrefix;
+		this.keyspace = new RedisKeyspace(keyPrefix, new ScriptExecutor(commands),
+				commands instanceof RedisAdvancedClusterAsyncCommands);
 		this.commands = commands;
-		this.cluster = commands instanceof RedisAdvancedClusterAsyncCommands;
 		this.pubSub = pubSub;
 		this.owned = owned;
-		this.notifier = new ChangeNotifier(keyPrefix + "changes");
-		this.scripts = new ScriptExecutor(commands);
+		this.notifier = new ChangeNotifier(this.keyspace.channel());
 		pubSub.addListener(this.notifier);
 		try {
 			pubSub.async().subscribe(this.notifier.channel()).get(subscribeTimeout.toNanos(), TimeUnit.NANOSECONDS);
@@ -99,7 +94,7 @@ public final class RedisLockBackend implements LockBackend {
 			close();
 			throw ScriptExecutor.toLockException(ex, "Subscribing to the Redis channel " + this.notifier.channel());
 		}
-		this.scripts.preload(LuaScript.ALL);
+		this.keyspace.scripts().preload(LuaScript.ALL);
 	}
 
 	/**
@@ -160,7 +155,7 @@ public final class RedisLockBackend implements LockBackend {
 		if (leaseTime.isNegative() || leaseTime.isZero()) {
 			throw new IllegalArgumentException("'leaseTime' must be positive");
 		}
-		return new RedisLockSession(this, leaseTime);
+		return new RedisLockSession(this.keyspace, this.notifier, leaseTime);
 	}
 
 	@Override
@@ -178,7 +173,8 @@ public final class RedisLockBackend implements LockBackend {
 			if (failure != null) {
 				return BackendHealth.down(roundTrip, AsyncFailures.unwrap(failure).toString());
 			}
-			return BackendHealth.up(roundTrip, Map.of("keyPrefix", this.keyPrefix, "cluster", this.cluster));
+			return BackendHealth.up(roundTrip,
+					Map.of("keyPrefix", this.keyspace.keyPrefix(), "cluster", this.keyspace.isCluster()));
 		});
 	}
 
@@ -206,6 +202,10 @@ public final class RedisLockBackend implements LockBackend {
 			}
 		}
 		for (StatefulConnection<String, String> connection : this.owned) {
+			if (!connection.isOpen()) {
+				// closed with its client, which an application may shut down first
+				continue;
+			}
 			try {
 				connection.close();
 			}
@@ -215,21 +215,9 @@ public final class RedisLockBackend implements LockBackend {
 		}
 	}
 
-	RedisResource resource(String key) {
-		return RedisResource.of(this.keyPrefix, key);
-	}
-
-	/** Whether this backend talks to a Redis Cluster, where one script must stay in one slot. */
-	boolean isCluster() {
-		return this.cluster;
-	}
-
+	/** The change counts and waiters fed from the channel; tests look at them. */
 	ChangeNotifier notifier() {
 		return this.notifier;
-	}
-
-	ScriptExecutor scripts() {
-		return this.scripts;
 	}
 
 	private void checkOpen() {

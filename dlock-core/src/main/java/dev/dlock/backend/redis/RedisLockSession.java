@@ -23,7 +23,6 @@ import dev.dlock.spi.QueueEntry;
 import dev.dlock.spi.QueueState;
 import dev.dlock.spi.Subscription;
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.cluster.SlotHash;
 
 /**
  * A session on Redis: entries carry their own expiry (server time) in the resource's
@@ -62,16 +61,24 @@ final class RedisLockSession implements LockSession {
 		.map((entry) -> entry.getKey().name() + "=" + entry.getValue())
 		.collect(Collectors.joining(";"));
 
-	private final RedisLockBackend backend;
+	private final RedisKeyspace keyspace;
+
+	private final ChangeNotifier notifier;
 
 	private final Duration leaseTime;
 
-	private final String leaseMillis;
+	/** The lease in microseconds, rounded up: the scripts keep it to the microsecond. */
+	private final String leaseMicros;
 
-	RedisLockSession(RedisLockBackend backend, Duration leaseTime) {
-		this.backend = backend;
+	/**
+	 * @param keyspace the keys, channel and scripts of the backend's locks
+	 * @param notifier the backend's change counts and waiters, fed from the channel
+	 */
+	RedisLockSession(RedisKeyspace keyspace, ChangeNotifier notifier, Duration leaseTime) {
+		this.keyspace = keyspace;
+		this.notifier = notifier;
 		this.leaseTime = leaseTime;
-		this.leaseMillis = Long.toString(Math.max(1, leaseTime.toMillis()));
+		this.leaseMicros = Long.toString(Math.max(1, (leaseTime.toNanos() + 999) / 1000));
 	}
 
 	@Override
@@ -81,13 +88,12 @@ final class RedisLockSession implements LockSession {
 
 	@Override
 	public CompletableFuture<EnqueueResult> enqueue(AcquireRequest request) {
-		RedisResource resource = this.backend.resource(request.key());
+		RedisResource resource = this.keyspace.resource(request.key());
 		String member = member(request);
-		ChangeNotifier notifier = this.backend.notifier();
-		long observed = notifier.changes(resource.id());
-		String[] args = { member, CONFLICTS.get(request.mode()), this.leaseMillis,
-				request.waitIfBusy() ? "1" : "0", notifier.channel(), resource.id() };
-		return this.backend.scripts()
+		long observed = this.notifier.changes(resource.id());
+		String[] args = { member, CONFLICTS.get(request.mode()), this.leaseMicros,
+				request.waitIfBusy() ? "1" : "0", this.keyspace.channel(), resource.id() };
+		return this.keyspace.scripts()
 			.run(LuaScript.ENQUEUE, ScriptOutputType.MULTI, resource.keys(), args, request.key(),
 					(List<Object> reply) -> {
 						int status = status(reply);
@@ -106,17 +112,17 @@ final class RedisLockSession implements LockSession {
 			return CompletableFuture.completedFuture(QueueState.GRANTED);
 		}
 		RedisResource resource = entry.resource();
-		ChangeNotifier notifier = this.backend.notifier();
-		long observed = notifier.changes(resource.id());
-		String[] args = { entry.member(), CONFLICTS.get(entry.request().mode()), notifier.channel(), resource.id() };
-		return this.backend.scripts()
+		long observed = this.notifier.changes(resource.id());
+		String[] args = { entry.member(), CONFLICTS.get(entry.request().mode()), this.keyspace.channel(),
+				resource.id() };
+		return this.keyspace.scripts()
 			.run(LuaScript.POLL, ScriptOutputType.MULTI, resource.keys(), args, entry.request().key(),
 					(List<Object> reply) -> state(entry, status(reply), reply, observed));
 	}
 
 	@Override
 	public Subscription watch(QueueEntry entry, Runnable onChange) {
-		return this.backend.notifier().watch(own(entry), onChange);
+		return this.notifier.watch(own(entry), onChange);
 	}
 
 	@Override
@@ -160,7 +166,7 @@ final class RedisLockSession implements LockSession {
 		Map<Integer, List<List<RedisQueueEntry>>> open = new HashMap<>();
 		List<List<List<RedisQueueEntry>>> batches = new ArrayList<>();
 		for (List<RedisQueueEntry> group : byResource.values()) {
-			int slot = this.backend.isCluster() ? SlotHash.getSlot(group.get(0).resource().keys()[0]) : 0;
+			int slot = this.keyspace.slot(group.get(0).resource());
 			List<List<RedisQueueEntry>> batch = open.computeIfAbsent(slot, (s) -> {
 				List<List<RedisQueueEntry>> created = new ArrayList<>();
 				batches.add(created);
@@ -178,8 +184,8 @@ final class RedisLockSession implements LockSession {
 		List<RedisQueueEntry> members = new ArrayList<>();
 		String[] keys = new String[2 * batch.size()];
 		List<String> args = new ArrayList<>();
-		args.add(this.leaseMillis);
-		args.add(this.backend.notifier().channel());
+		args.add(this.leaseMicros);
+		args.add(this.keyspace.channel());
 		for (int i = 0; i < batch.size(); i++) {
 			List<RedisQueueEntry> group = batch.get(i);
 			RedisResource resource = group.get(0).resource();
@@ -192,7 +198,7 @@ final class RedisLockSession implements LockSession {
 				members.add(entry);
 			}
 		}
-		return this.backend.scripts()
+		return this.keyspace.scripts()
 			.run(LuaScript.RENEW, ScriptOutputType.MULTI, keys, args.toArray(String[]::new),
 					members.get(0).request().key(), (List<Object> positions) -> {
 						for (Object position : positions) {
@@ -204,9 +210,9 @@ final class RedisLockSession implements LockSession {
 
 	@Override
 	public CompletableFuture<Void> remove(AcquireRequest request) {
-		RedisResource resource = this.backend.resource(request.key());
-		String[] args = { member(request), this.backend.notifier().channel(), resource.id(), MATRIX };
-		return this.backend.scripts()
+		RedisResource resource = this.keyspace.resource(request.key());
+		String[] args = { member(request), this.keyspace.channel(), resource.id(), MATRIX };
+		return this.keyspace.scripts()
 			.run(LuaScript.REMOVE, ScriptOutputType.INTEGER, resource.keys(), args, request.key(),
 					(Long existed) -> null);
 	}

@@ -1,47 +1,30 @@
 package dev.dlock.backend.redis;
 
 import dev.dlock.spi.AcquireRequest;
-import dev.dlock.spi.QueueEntry;
+import dev.dlock.support.BackendQueueEntry;
 
 /**
  * A request recorded in a Redis queue, with what the last enqueue or poll saw: the entry it
  * waits for and the change count of its resource before that call was sent.
  */
-final class RedisQueueEntry implements QueueEntry {
+final class RedisQueueEntry extends BackendQueueEntry {
 
 	/** The blocker ticket of an entry that waits for nothing (it is granted). */
 	static final long NO_BLOCKER = -1;
-
-	private final AcquireRequest request;
 
 	private final RedisResource resource;
 
 	private final String member;
 
-	private final long ticket;
-
 	private volatile long blockerTicket;
-
-	private volatile long observedChanges;
 
 	private volatile boolean grantAnnounced;
 
 	RedisQueueEntry(AcquireRequest request, RedisResource resource, String member, long ticket) {
-		this.request = request;
+		super(request, ticket);
 		this.resource = resource;
 		this.member = member;
-		this.ticket = ticket;
 		this.blockerTicket = NO_BLOCKER;
-	}
-
-	@Override
-	public AcquireRequest request() {
-		return this.request;
-	}
-
-	@Override
-	public long ticket() {
-		return this.ticket;
 	}
 
 	RedisResource resource() {
@@ -57,10 +40,6 @@ final class RedisQueueEntry implements QueueEntry {
 		return this.blockerTicket;
 	}
 
-	long observedChanges() {
-		return this.observedChanges;
-	}
-
 	/**
 	 * Records what an enqueue or poll saw.
 	 * @param blockerTicket the ticket of the entry this one waits for, or
@@ -69,7 +48,7 @@ final class RedisQueueEntry implements QueueEntry {
 	 */
 	void observed(long blockerTicket, long observedChanges) {
 		this.blockerTicket = blockerTicket;
-		this.observedChanges = observedChanges;
+		observedChanges(observedChanges);
 	}
 
 	/**
@@ -83,13 +62,6 @@ final class RedisQueueEntry implements QueueEntry {
 
 	boolean isGrantAnnounced() {
 		return this.grantAnnounced;
-	}
-
-	@Override
-	public String toString() {
-		// the member holds the owner id, a secret
-		return "RedisQueueEntry[key=" + this.request.key() + ", mode=" + this.request.mode() + ", ticket="
-				+ this.ticket + "]";
 	}
 
 }

@@ -2,7 +2,7 @@
 --
 -- A resource (lock) has two keys that share one hash tag, so a script touches a single cluster slot:
 --   q  <prefix>{<encoded key>}:q   ZSET  member = '<mode>:<owner id>', score = ticket
---   x  <prefix>{<encoded key>}:x   ZSET  member = the same, score = lease expiry (server ms)
+--   x  <prefix>{<encoded key>}:x   ZSET  member = the same, score = lease expiry (server ms, rounded up)
 -- Scripts for one resource get them as KEYS[1] and KEYS[2]; renew gets pairs of them.
 -- Modes are the first two characters of a member. The grant rule gets the requested mode's conflict
 -- set as an argument ('CR,CW,...', derived from LockMode); the compatibility matrix is not in Lua.
@@ -13,16 +13,27 @@ local function fmt(n)
 	return string.format('%.0f', n)
 end
 
--- server time in milliseconds (for leases) and in microseconds (for tickets)
+-- server time: the current millisecond (for sweeping) and microseconds (for tickets and expiries)
 local function clock()
 	local t = redis.call('TIME')
 	local sec, usec = tonumber(t[1]), tonumber(t[2])
 	return sec * 1000 + math.floor(usec / 1000), sec * 1000000 + usec
 end
 
--- removes the entries whose lease ran out; appends their tickets to removed
+-- the expiry of a lease that starts now, in server ms rounded up: the client counts the lease from
+-- before its call was sent, so the server must not end it earlier, not even by a fraction of a ms
+-- (the sum stays far below 2^53, so it is an exact integer, and a quotient that is not whole is never
+-- rounded to a whole number)
+local function expiryAfter(nowUs, leaseUs)
+	return math.ceil((nowUs + leaseUs) / 1000)
+end
+
+-- removes the entries whose lease ran out, that is whose expiry lies before the current millisecond
+-- (an entry stays through the millisecond it expires in, like a key with PEXPIREAT); appends their
+-- tickets to removed
 local function sweep(q, x, nowMs, removed)
-	local expired = redis.call('ZRANGEBYSCORE', x, '-inf', nowMs)
+	local before = '(' .. fmt(nowMs)
+	local expired = redis.call('ZRANGEBYSCORE', x, '-inf', before)
 	if #expired == 0 then
 		return
 	end
@@ -33,7 +44,7 @@ local function sweep(q, x, nowMs, removed)
 			redis.call('ZREM', q, member)
 		end
 	end
-	redis.call('ZREMRANGEBYSCORE', x, '-inf', nowMs)
+	redis.call('ZREMRANGEBYSCORE', x, '-inf', before)
 end
 
 -- the latest entry with a ticket below max (a score bound such as '(123' or '+inf') whose mode is in
@@ -58,6 +69,7 @@ local function blocker(q, max, conflicts)
 end
 
 -- the reply for an entry that waits: {1, ticket, blocker's ticket, blocker's remaining lease in ms}
+-- (the blocker is swept from the millisecond after its expiry on, remaining + 1 ms from now)
 local function waiting(q, x, ticket, blocking, nowMs)
 	local blockerTicket = tonumber(redis.call('ZSCORE', q, blocking))
 	local remaining = tonumber(redis.call('ZSCORE', x, blocking)) - nowMs

@@ -1,8 +1,9 @@
 -- dlock enqueue: records a request, assigns its ticket and tells whether it is granted.
--- ARGV: member ('<mode>:<owner id>'), conflicting modes, lease ms, wait (1) or try (0), channel, resource
+-- ARGV: member ('<mode>:<owner id>'), conflicting modes, lease in microseconds, wait (1) or try (0), channel,
+-- resource
 -- Reply: {0, ticket} granted | {1, ticket, blocker ticket, blocker lease left ms} waiting | {2} rejected
 local q, x = KEYS[1], KEYS[2]
-local member, conflicts, leaseMs, wait, channel, resource =
+local member, conflicts, leaseUs, wait, channel, resource =
 	ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4] == '1', ARGV[5], ARGV[6]
 local nowMs, nowUs = clock()
 local last = redis.call('ZRANGE', q, -1, -1, 'WITHSCORES')
@@ -30,7 +31,7 @@ local ticket = nowUs
 if last[1] then
 	ticket = math.max(tonumber(last[2]) + 1, nowUs)
 end
-local expiry = nowMs + leaseMs
+local expiry = expiryAfter(nowUs, leaseUs)
 if redis.call('ZADD', q, 'NX', fmt(ticket), member) == 0 then
 	-- the same request again: answer for the entry it already has
 	ticket = tonumber(redis.call('ZSCORE', q, member))

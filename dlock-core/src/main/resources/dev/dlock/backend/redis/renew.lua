@@ -1,11 +1,11 @@
 -- dlock renew: extends the leases of a session's entries, granted or waiting, on one or more resources
 -- (all in one cluster slot).
 -- KEYS: q and x of each resource, in pairs
--- ARGV: lease ms, channel, then per resource: resource, member count, members...
+-- ARGV: lease in microseconds, channel, then per resource: resource, member count, members...
 -- Reply: the 1-based positions (among all members) of the entries that no longer exist
-local leaseMs, channel = tonumber(ARGV[1]), ARGV[2]
-local nowMs = clock()
-local expiry = fmt(nowMs + leaseMs)
+local leaseUs, channel = tonumber(ARGV[1]), ARGV[2]
+local nowMs, nowUs = clock()
+local expiry = fmt(expiryAfter(nowUs, leaseUs))
 local missing = {}
 local arg = 3
 local position = 0

@@ -1,8 +1,8 @@
 package dev.dlock.backend.etcd;
 
 import java.time.Duration;
-import java.util.concurrent.atomic.AtomicLong;
 
+import dev.dlock.tck.ManualTime;
 import io.etcd.jetcd.ByteSequence;
 import org.junit.jupiter.api.Test;
 
@@ -17,9 +17,9 @@ class DepartingEntriesTests {
 
 	private static final Duration KEEP = Duration.ofSeconds(5);
 
-	private final AtomicLong now = new AtomicLong();
+	private final ManualTime time = new ManualTime();
 
-	private final DepartingEntries departing = new DepartingEntries(KEEP, this.now::get);
+	private final DepartingEntries departing = new DepartingEntries(KEEP, this.time);
 
 	private final ByteSequence key = bytes("dlock/k/s-0");
 
@@ -35,11 +35,11 @@ class DepartingEntriesTests {
 	void itStaysDisregardedForTheKeepTimeAfterItsRemovalSettledThenIsForgotten() {
 		this.departing.departing(this.key, 7);
 		this.departing.settled(this.key, 7);
-		this.now.addAndGet(KEEP.toNanos() - 1);
+		this.time.advance(KEEP.minusNanos(1));
 		this.departing.departing(bytes("dlock/other/s-0"), 3);
 		assertThat(this.departing.contains(this.key, 7)).as("a reply from before the delete may still show it")
 			.isTrue();
-		this.now.addAndGet(1);
+		this.time.advance(Duration.ofNanos(1));
 		this.departing.departing(bytes("dlock/other/s-1"), 4);
 		assertThat(this.departing.contains(this.key, 7)).isFalse();
 	}
@@ -49,7 +49,7 @@ class DepartingEntriesTests {
 		this.departing.departing(this.key, 7);
 		this.departing.settled(this.key, 7);
 		this.departing.departing(this.key, 9);
-		this.now.addAndGet(KEEP.toNanos());
+		this.time.advance(KEEP);
 		this.departing.departing(bytes("dlock/other/s-0"), 3);
 		assertThat(this.departing.contains(this.key, 9)).isTrue();
 	}

@@ -44,24 +44,26 @@ class EntrySlotsTests {
 	@Test
 	void aSlotFreedWhileItsEnqueueIsUnderWayStaysTakenUntilTheEnqueueIsAnsweredAndItIsFreedAgain() {
 		AcquireRequest withdrawnEarly = request("k");
-		ByteSequence key = this.slots.claim(withdrawnEarly);
+		ByteSequence key = this.slots.claim(withdrawnEarly).entry();
 		this.slots.free(withdrawnEarly);
-		assertThat(this.slots.keyOf(withdrawnEarly)).as("the second removal needs the key").isEqualTo(key);
+		assertThat(this.slots.keysOf(withdrawnEarly).entry()).as("the second removal needs the key").isEqualTo(key);
 		assertThat(enqueued(request("k"))).isNotEqualTo(key);
 		this.slots.answered(withdrawnEarly);
 		this.slots.free(withdrawnEarly);
-		assertThat(this.slots.keyOf(withdrawnEarly)).isNull();
+		assertThat(this.slots.keysOf(withdrawnEarly)).isNull();
 		assertThat(enqueued(request("k"))).isEqualTo(key);
 	}
 
 	@Test
 	void aSlotWhoseEnqueueWasNeverAnsweredIsNeverTakenAgain() {
 		AcquireRequest unanswered = request("k");
-		ByteSequence key = this.slots.claim(unanswered);
+		ByteSequence key = this.slots.claim(unanswered).entry();
+		assertThat(this.slots.isUnanswered(unanswered)).isFalse();
 		this.slots.unanswered(unanswered);
-		assertThat(this.slots.keyOf(unanswered)).as("its removal still needs the key").isEqualTo(key);
+		assertThat(this.slots.isUnanswered(unanswered)).isTrue();
+		assertThat(this.slots.keysOf(unanswered).entry()).as("its removal still needs the key").isEqualTo(key);
 		this.slots.free(unanswered);
-		assertThat(this.slots.keyOf(unanswered)).isNull();
+		assertThat(this.slots.keysOf(unanswered)).isNull();
 		for (int i = 0; i < 3; i++) {
 			AcquireRequest later = request("k");
 			assertThat(enqueued(later)).isNotEqualTo(key);
@@ -69,8 +71,20 @@ class EntrySlotsTests {
 		}
 	}
 
+	@Test
+	void eachSlotHasAWithdrawalMarkOutsideEveryQueue() {
+		EtcdLayout layout = new EtcdLayout("dlock/");
+		EntrySlots.Keys keys = this.slots.claim(request("k"));
+		String entry = keys.entry().toString();
+		String mark = keys.withdrawalMark().toString();
+		assertThat(mark).startsWith("dlock/").endsWith(entry.substring(entry.lastIndexOf('/')));
+		assertThat(mark).doesNotStartWith(layout.resourcePrefix("k").toString());
+		// an encoded key never starts with '.', so no lock's queue covers the marks
+		assertThat(mark).startsWith("dlock/.");
+	}
+
 	private ByteSequence enqueued(AcquireRequest request) {
-		ByteSequence key = this.slots.claim(request);
+		ByteSequence key = this.slots.claim(request).entry();
 		this.slots.answered(request);
 		return key;
 	}

@@ -8,6 +8,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -283,6 +284,33 @@ class EtcdLockBackendIntegrationTests {
 		}
 
 		@Test
+		void aWatchSignalsWhenTheBlockerLeftAndItsSessionReusedItsKeyBeforeTheWatchBegan() throws Exception {
+			Client raw = EtcdLockBackendIntegrationTests.this.support.client(endpoint());
+			EtcdLockBackend backend = EtcdLockBackendIntegrationTests.this.support.backend(endpoint());
+			LockSession first = session(backend);
+			LockSession second = session(backend);
+			String key = newKey();
+			AcquireRequest holder = request(key, LockMode.EX, true);
+			assertThat(first.enqueue(holder).join().state()).isEqualTo(QueueState.GRANTED);
+			ByteSequence blockerKey = EtcdLockBackendIntegrationTests.this.support.entries(raw).get(0).getKey();
+			EnqueueResult waiting = second.enqueue(request(key, LockMode.EX, true)).join();
+			assertThat(waiting.state().status()).isEqualTo(QueueState.Status.WAITING);
+			// the holder releases and its session asks again, under the same etcd key, now behind
+			// the waiter: what the waiter waited for is gone although its key exists
+			first.remove(holder).join();
+			EnqueueResult again = first.enqueue(request(key, LockMode.EX, true)).join();
+			assertThat(again.state().status()).isEqualTo(QueueState.Status.WAITING);
+			assertThat(EtcdLockBackendIntegrationTests.this.support.entries(raw)).extracting(KeyValue::getKey)
+				.contains(blockerKey);
+			AtomicBoolean signalled = new AtomicBoolean();
+			try (Subscription subscription = second.watch(entryOf(waiting), () -> signalled.set(true))) {
+				// well under the engine's re-check: only the watch's own gap check wakes it
+				await().atMost(Duration.ofSeconds(3)).untilTrue(signalled);
+			}
+			assertThat(second.poll(entryOf(waiting)).join()).isEqualTo(QueueState.GRANTED);
+		}
+
+		@Test
 		void aWatchDoesNotSignalWhileTheBlockerStays() {
 			EtcdLockBackend backend = EtcdLockBackendIntegrationTests.this.support.backend(endpoint());
 			LockSession first = session(backend);
@@ -410,6 +438,51 @@ class EtcdLockBackendIntegrationTests {
 			session.remove(mine).join();
 			session.remove(request(key, LockMode.PR, true)).join();
 			assertThat(EtcdLockBackendIntegrationTests.this.support.entries(raw)).hasSize(1);
+		}
+
+		@Test
+		void anEnqueueThatFailedButIsAppliedAfterItsRemovalLeavesNoEntry() throws Exception {
+			Client raw = EtcdLockBackendIntegrationTests.this.support.client(endpoint());
+			HoldingClient holding = new HoldingClient(EtcdLockBackendIntegrationTests.this.support.client(endpoint()));
+			LockSession session = session(EtcdLockBackendIntegrationTests.this.support.backend(holding.client()));
+			String key = newKey();
+			AcquireRequest request = request(key, LockMode.EX, true);
+			holding.holdNextTransaction();
+			CompletableFuture<EnqueueResult> enqueue = session.enqueue(request);
+			holding.failHeldCall();
+			assertThat(enqueue).failsWithin(WAIT).withThrowableOfType(ExecutionException.class);
+			// the engine withdraws the request whose enqueue failed; etcd gets the enqueue only
+			// after that removal, and its reply is lost
+			session.remove(request).join();
+			holding.sendHeldTransaction().join();
+			// the session lease lives on (the engine renews it), so only a withdrawal that the
+			// late enqueue cannot outrun keeps the lock from being held by nobody
+			assertThat(session.renew(List.of()).join()).isEmpty();
+			await().atMost(Duration.ofSeconds(2))
+				.untilAsserted(() -> assertThat(EtcdLockBackendIntegrationTests.this.support.entries(raw)).isEmpty());
+			assertThat(EtcdLockBackendIntegrationTests.this.support.manager(endpoint()).tryAcquire(key, LockMode.EX))
+				.isPresent();
+		}
+
+		@Test
+		void anEnqueueWithdrawnWhileUnderWayThatFailsButIsAppliedLateLeavesNoEntry() throws Exception {
+			Client raw = EtcdLockBackendIntegrationTests.this.support.client(endpoint());
+			HoldingClient holding = new HoldingClient(EtcdLockBackendIntegrationTests.this.support.client(endpoint()));
+			LockSession session = session(EtcdLockBackendIntegrationTests.this.support.backend(holding.client()));
+			String key = newKey();
+			AcquireRequest request = request(key, LockMode.EX, true);
+			holding.holdNextTransaction();
+			CompletableFuture<EnqueueResult> enqueue = session.enqueue(request);
+			// the engine gives up while the enqueue is under way (its one removal goes first),
+			// then the enqueue fails: the engine does not ask again
+			await().atMost(WAIT).until(() -> holding.isHolding());
+			session.remove(request).join();
+			holding.failHeldCall();
+			assertThat(enqueue).failsWithin(WAIT).withThrowableOfType(ExecutionException.class);
+			holding.sendHeldTransaction().join();
+			assertThat(session.renew(List.of()).join()).isEmpty();
+			await().atMost(Duration.ofSeconds(2))
+				.untilAsserted(() -> assertThat(EtcdLockBackendIntegrationTests.this.support.entries(raw)).isEmpty());
 		}
 
 		private static QueueEntry entryOf(EnqueueResult result) {

@@ -64,13 +64,17 @@ final class EtcdTestSupport implements AutoCloseable {
 		return ByteSequence.from(text, StandardCharsets.UTF_8);
 	}
 
-	/** Every entry under this test's prefix, in creation order. */
+	/** Every entry under this test's prefix, in creation order (not the withdrawal marks). */
 	List<KeyValue> entries(Client raw) throws Exception {
+		String marks = this.keyPrefix + ".withdrawn/";
 		return raw.getKVClient()
 			.get(bytes(this.keyPrefix),
 					GetOption.builder().isPrefix(true).withSortField(GetOption.SortTarget.CREATE).build())
 			.get()
-			.getKvs();
+			.getKvs()
+			.stream()
+			.filter((kv) -> !kv.getKey().toString().startsWith(marks))
+			.toList();
 	}
 
 	@Override

@@ -1,5 +1,8 @@
 package dev.dlock.backend.redis;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,6 +20,7 @@ import dev.dlock.spi.QueueState.Status;
 import dev.dlock.spi.Subscription;
 import dev.dlock.testserver.RedisServer;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.StatefulRedisConnection;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -261,11 +265,48 @@ class RedisLockSessionIntegrationTests {
 	}
 
 	@Test
+	void theServerNeverEndsALeaseBeforeTheClientStopsCountingItValid() {
+		// the client counts a lease from before its call was sent; TIME read before sending is
+		// earlier still, so the stored expiry must be at least that plus the whole lease,
+		// including its sub-millisecond part
+		Duration lease = Duration.ofMillis(5000).plusNanos(300_000);
+		long leaseMicros = lease.toNanos() / 1000;
+		LockSession exact = this.backend.openSession(lease);
+		for (int i = 0; i < 50; i++) {
+			long enqueueSentAfter = serverMicros();
+			RedisQueueEntry entry = (RedisQueueEntry) exact.enqueue(request(LockMode.PR, true)).join().entry();
+			assertThat(expiryMicros(entry)).as("expiry set by enqueue %d", i)
+				.isGreaterThanOrEqualTo(enqueueSentAfter + leaseMicros);
+			long renewalSentAfter = serverMicros();
+			assertThat(exact.renew(List.of(entry)).join()).isEmpty();
+			assertThat(expiryMicros(entry)).as("expiry set by renewal %d", i)
+				.isGreaterThanOrEqualTo(renewalSentAfter + leaseMicros);
+		}
+	}
+
+	@Test
+	void anEntryIsSweptOnlyOnceTheMillisecondOfItsExpiryHasPassed() throws IOException {
+		// the sweep of every script, run at a given server millisecond
+		String script = prelude()
+				+ "local removed = {}\nsweep(KEYS[1], KEYS[2], tonumber(ARGV[1]), removed)\nreturn removed\n";
+		String[] keys = { RedisTestKeys.queue(this.prefix, this.key), RedisTestKeys.expiries(this.prefix, this.key) };
+		connection.sync().zadd(keys[0], 7, "EX:owner");
+		connection.sync().zadd(keys[1], 1_000_000, "EX:owner");
+		List<String> atExpiry = connection.sync().eval(script, ScriptOutputType.MULTI, keys, "1000000");
+		assertThat(atExpiry).as("swept in the millisecond it expires").isEmpty();
+		assertThat(connection.sync().zscore(keys[1], "EX:owner")).isEqualTo(1_000_000d);
+		List<String> after = connection.sync().eval(script, ScriptOutputType.MULTI, keys, "1000001");
+		assertThat(after).containsExactly("7");
+		assertThat(connection.sync().exists(keys)).isZero();
+	}
+
+	@Test
 	void entryWithoutRenewalExpiresAndNoLongerBlocks() {
 		LockSession shortSession = this.backend.openSession(Duration.ofMillis(300));
 		QueueEntry holder = shortSession.enqueue(request(LockMode.EX, true)).join().entry();
 		EnqueueResult waiter = enqueue(LockMode.EX);
-		assertThat(waiter.state().recheckAfter()).isLessThanOrEqualTo(Duration.ofMillis(301));
+		// the expiry is rounded up, and the entry is swept once its millisecond has passed
+		assertThat(waiter.state().recheckAfter()).isLessThanOrEqualTo(Duration.ofMillis(302));
 		await().atMost(Duration.ofSeconds(2))
 			.until(() -> this.session.poll(waiter.entry()).join() == QueueState.GRANTED);
 		assertThat(shortSession.poll(holder).join()).isEqualTo(QueueState.GONE);
@@ -309,6 +350,27 @@ class RedisLockSessionIntegrationTests {
 
 	private AcquireRequest request(LockMode mode, boolean wait) {
 		return new AcquireRequest(this.key, mode, UUID.randomUUID().toString(), wait);
+	}
+
+	/** The prelude every script starts with. */
+	private static String prelude() throws IOException {
+		try (InputStream in = LuaScript.class.getResourceAsStream("common.lua")) {
+			assertThat(in).isNotNull();
+			return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+		}
+	}
+
+	/** The server clock in microseconds. */
+	private static long serverMicros() {
+		List<String> time = connection.sync().time();
+		return Long.parseLong(time.get(0)) * 1_000_000 + Long.parseLong(time.get(1));
+	}
+
+	/** The lease expiry stored for an entry, in microseconds. */
+	private static long expiryMicros(RedisQueueEntry entry) {
+		Double expiry = connection.sync().zscore(entry.resource().keys()[1], entry.member());
+		assertThat(expiry).isNotNull();
+		return expiry.longValue() * 1000;
 	}
 
 	private List<String> keys() {

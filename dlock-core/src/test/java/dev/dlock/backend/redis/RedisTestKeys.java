@@ -35,4 +35,9 @@ final class RedisTestKeys {
 		return prefix + "{" + KeyCodec.encode(key) + "}:q";
 	}
 
+	/** The expiry key of a lock. */
+	static String expiries(String prefix, String key) {
+		return prefix + "{" + KeyCodec.encode(key) + "}:x";
+	}
+
 }

@@ -11,8 +11,9 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 public class DlockEndpointProperties {
 
 	/**
-	 * Whether the dlock endpoint shows a short hash of each lock key instead of the key,
-	 * because keys can carry customer data.
+	 * Whether the dlock endpoint shows a mask of each lock key instead of the key, because
+	 * keys can carry customer data: an HMAC-SHA256 under a secret drawn at start-up, the
+	 * same for one key until the instance restarts, not comparable across instances.
 	 */
 	private boolean maskKeys = true;
 

@@ -21,7 +21,6 @@ import dev.dlock.LockOptions;
 import dev.dlock.annotation.DistributedLock.OnBusy;
 import dev.dlock.spring.aop.HeldLocks.HeldLock;
 import dev.dlock.spring.aop.LockSpec.Result;
-import dev.dlock.support.SystemTimeSource;
 import dev.dlock.support.TimeSource;
 import org.aopalliance.intercept.MethodInterceptor;
 import org.aopalliance.intercept.MethodInvocation;
@@ -84,7 +83,7 @@ public class DistributedLockInterceptor implements MethodInterceptor, BeanFactor
 
 	private @Nullable TimeSource timeSource;
 
-	private @Nullable SystemTimeSource ownedTimeSource;
+	private TimeSource.@Nullable Owned ownedTimeSource;
 
 	private volatile @Nullable HeldLocks heldLocks;
 
@@ -231,7 +230,7 @@ public class DistributedLockInterceptor implements MethodInterceptor, BeanFactor
 	private CompletableFuture<@Nullable Object> invokeAsync(MethodInvocation invocation, LockSpec spec, String key,
 			LockOptions options) {
 		CompletableFuture<@Nullable Object> result = new CompletableFuture<>();
-		CompletableFuture<LockHandle> acquiring = this.lockManager.get().acquireAsync(key, spec.mode(), options);
+		CompletableFuture<LockHandle> acquiring = acquireAsync(key, spec, options);
 		BiConsumer<@Nullable LockHandle, @Nullable Throwable> onAcquired = (handle, failure) -> {
 			if (handle == null) {
 				Throwable cause = unwrap(Objects.requireNonNull(failure));
@@ -257,6 +256,10 @@ public class DistributedLockInterceptor implements MethodInterceptor, BeanFactor
 			}
 		});
 		return result;
+	}
+
+	private CompletableFuture<LockHandle> acquireAsync(String key, LockSpec spec, LockOptions options) {
+		return this.lockManager.get().acquireAsync(key, spec.mode(), options);
 	}
 
 	private void runAsync(MethodInvocation invocation, LockSpec spec, HeldLock held,
@@ -317,7 +320,7 @@ public class DistributedLockInterceptor implements MethodInterceptor, BeanFactor
 				if (held == null) {
 					TimeSource time = this.timeSource;
 					if (time == null) {
-						this.ownedTimeSource = new SystemTimeSource("dlock-min-hold");
+						this.ownedTimeSource = TimeSource.system("dlock-min-hold");
 						time = this.ownedTimeSource;
 					}
 					held = new HeldLocks(time);
@@ -348,7 +351,7 @@ public class DistributedLockInterceptor implements MethodInterceptor, BeanFactor
 		if (held != null) {
 			held.releaseDeferred();
 		}
-		SystemTimeSource owned = this.ownedTimeSource;
+		TimeSource.Owned owned = this.ownedTimeSource;
 		if (owned != null) {
 			owned.close();
 		}
@@ -363,28 +366,41 @@ public class DistributedLockInterceptor implements MethodInterceptor, BeanFactor
 		static Object invoke(DistributedLockInterceptor interceptor, MethodInvocation invocation, LockSpec spec,
 				String key, LockOptions options) {
 			ReactiveAdapter adapter = Objects.requireNonNull(spec.reactiveAdapter());
-			Mono<HeldLock> lock = Mono.defer(() -> {
-				CompletableFuture<LockHandle> acquiring = interceptor.lockManager.get()
-					.acquireAsync(key, spec.mode(), options);
-				Mono<LockHandle> handle = Mono.fromFuture(acquiring, false);
-				// a lock granted later completes on a dlock thread, which must not run user code
-				return acquiring.isDone() ? handle : handle.publishOn(Schedulers.parallel());
-			}).map((handle) -> interceptor.heldLocks().hold(handle, spec.minHoldTime()));
+			Publisher<?> result;
+			if (adapter.isMultiValue()) {
+				result = Flux.defer(() -> {
+					PendingLock pending = new PendingLock(interceptor.acquireAsync(key, spec, options));
+					return Flux.usingWhen(lock(interceptor, spec, pending),
+							(held) -> pending.claim() ? Flux.from(call(invocation, adapter, held))
+								.contextWrite((context) -> context.put(LockHandle.class, held.handle())) : Flux.empty(),
+							ReactiveDelegate::release, (held, failure) -> release(held), ReactiveDelegate::release)
+						.doFinally((signal) -> pending.abandon());
+				});
+			}
+			else {
+				result = Mono.defer(() -> {
+					PendingLock pending = new PendingLock(interceptor.acquireAsync(key, spec, options));
+					return Mono.usingWhen(lock(interceptor, spec, pending),
+							(held) -> pending.claim() ? Mono.from(call(invocation, adapter, held))
+								.contextWrite((context) -> context.put(LockHandle.class, held.handle())) : Mono.empty(),
+							ReactiveDelegate::release, (held, failure) -> release(held), ReactiveDelegate::release)
+						.doFinally((signal) -> pending.abandon());
+				});
+			}
+			return adapter.fromPublisher(result);
+		}
+
+		/** The lock of one subscription; cancelling does not cancel the acquisition, {@link PendingLock#abandon()} does. */
+		private static Mono<HeldLock> lock(DistributedLockInterceptor interceptor, LockSpec spec, PendingLock pending) {
+			CompletableFuture<LockHandle> acquiring = pending.acquiring();
+			Mono<LockHandle> handle = Mono.fromFuture(acquiring, true);
+			// a lock granted later completes on a dlock thread, which must not run user code
+			Mono<HeldLock> lock = (acquiring.isDone() ? handle : handle.publishOn(Schedulers.parallel()))
+				.map((granted) -> interceptor.heldLocks().hold(granted, spec.minHoldTime()));
 			if (spec.onBusy() == OnBusy.SKIP) {
 				lock = lock.onErrorResume(LockAcquisitionTimeoutException.class, (ex) -> Mono.empty());
 			}
-			Publisher<?> result;
-			if (adapter.isMultiValue()) {
-				result = Flux.usingWhen(lock, (held) -> Flux.from(call(invocation, adapter, held))
-					.contextWrite((context) -> context.put(LockHandle.class, held.handle())), ReactiveDelegate::release,
-						(held, failure) -> release(held), ReactiveDelegate::release);
-			}
-			else {
-				result = Mono.usingWhen(lock, (held) -> Mono.from(call(invocation, adapter, held))
-					.contextWrite((context) -> context.put(LockHandle.class, held.handle())), ReactiveDelegate::release,
-						(held, failure) -> release(held), ReactiveDelegate::release);
-			}
-			return adapter.fromPublisher(result);
+			return lock;
 		}
 
 		private static Publisher<?> call(MethodInvocation invocation, ReactiveAdapter adapter, HeldLock held) {

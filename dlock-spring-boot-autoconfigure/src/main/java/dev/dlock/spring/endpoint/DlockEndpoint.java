@@ -1,10 +1,6 @@
 package dev.dlock.spring.endpoint;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
 
@@ -20,8 +16,21 @@ import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
  * for or has lost. It offers no way to release or break a lock.
  * <p>
  * Keys can carry customer data, so the endpoint can mask them: a masked key is
- * {@code sha256:} and the first 12 hex digits of the SHA-256 of the key, the same on
- * every instance, so that an operator who knows a key can find its lock.
+ * {@code hmac:} and the first 16 hex digits of the HMAC-SHA256 of the key under a secret
+ * that each endpoint draws from {@link java.security.SecureRandom} when it is created and
+ * keeps in memory only.
+ * <ul>
+ * <li>The same key shows the same mask in every answer of one instance, until it
+ * restarts, so the entries of one key can be followed from call to call.</li>
+ * <li>Masks of different instances, or of one instance before and after a restart, are
+ * not comparable.</li>
+ * <li>Without the secret, a mask cannot be computed from a guessed key, so a dictionary
+ * of likely keys does not reverse it.</li>
+ * <li>A mask has a fixed length, so it hides the key's length too. It does not hide how
+ * many locks there are, their modes, states, fencing tokens and times, nor which entries
+ * share a key. Nor does it protect against anyone who can read the process's memory (a
+ * heap dump holds the secret, and the keys themselves).</li>
+ * </ul>
  *
  * @since 0.1.0
  */
@@ -32,10 +41,12 @@ public class DlockEndpoint {
 
 	private final boolean maskKeys;
 
+	private final KeyMask keyMask = KeyMask.withRandomSecret();
+
 	/**
 	 * Creates the endpoint.
 	 * @param lockManager the lock manager whose locks are listed
-	 * @param maskKeys whether to show a hash instead of each key
+	 * @param maskKeys whether to show a keyed hash instead of each key
 	 */
 	public DlockEndpoint(LockManager lockManager, boolean maskKeys) {
 		this.lockManager = Objects.requireNonNull(lockManager, "'lockManager' must not be null");
@@ -60,18 +71,13 @@ public class DlockEndpoint {
 	}
 
 	/**
-	 * The masked form of a key.
+	 * The masked form of a key, as this endpoint shows it.
 	 * @param key a lock key
-	 * @return {@code sha256:} and the first 12 hex digits of the key's SHA-256
+	 * @return {@code hmac:} and the first 16 hex digits of the key's HMAC-SHA256 under this
+	 * endpoint's secret
 	 */
-	public static String mask(String key) {
-		try {
-			byte[] digest = MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8));
-			return "sha256:" + HexFormat.of().formatHex(digest, 0, 6);
-		}
-		catch (NoSuchAlgorithmException ex) {
-			throw new IllegalStateException("SHA-256 is not available", ex);
-		}
+	public String mask(String key) {
+		return this.keyMask.apply(key);
 	}
 
 	/**
@@ -84,7 +90,7 @@ public class DlockEndpoint {
 
 	/**
 	 * One lock of this instance.
-	 * @param key the key, or its hash when keys are masked
+	 * @param key the key, or its mask when keys are masked
 	 * @param mode the lock mode
 	 * @param state {@code HELD}, {@code WAITING} or {@code LOST}
 	 * @param fencingToken the fencing token of a granted lock; {@code null} while waiting

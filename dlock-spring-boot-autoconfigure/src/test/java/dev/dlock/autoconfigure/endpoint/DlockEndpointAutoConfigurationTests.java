@@ -1,5 +1,12 @@
 package dev.dlock.autoconfigure.endpoint;
 
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
 import dev.dlock.LockHandle;
@@ -42,7 +49,8 @@ class DlockEndpointAutoConfigurationTests {
 				assertThat(answer.keysMasked()).isTrue();
 				assertThat(answer.locks()).hasSize(1);
 				LockDescriptor lock = answer.locks().get(0);
-				assertThat(lock.key()).isEqualTo(DlockEndpoint.mask(key)).matches("sha256:[0-9a-f]{12}");
+				assertThat(lock.key()).isEqualTo(context.getBean(DlockEndpoint.class).mask(key))
+					.matches("hmac:[0-9a-f]{16}");
 				assertThat(lock.mode()).isEqualTo("PW");
 				assertThat(lock.state()).isEqualTo("HELD");
 				assertThat(lock.fencingToken()).isEqualTo(handle.fencingToken());
@@ -69,10 +77,62 @@ class DlockEndpointAutoConfigurationTests {
 	}
 
 	@Test
-	void maskIsStableAndShort() {
-		assertThat(DlockEndpoint.mask("orders:42")).isEqualTo(DlockEndpoint.mask("orders:42"))
-			.isNotEqualTo(DlockEndpoint.mask("orders:43"))
-			.hasSize("sha256:".length() + 12);
+	void maskIsStableWithinAnInstanceAndDiffersAcrossInstances() {
+		this.runner.run((context) -> {
+			LockManager lockManager = context.getBean(LockManager.class);
+			DlockEndpoint instance = new DlockEndpoint(lockManager, true);
+			DlockEndpoint otherInstance = new DlockEndpoint(lockManager, true);
+			String shown;
+			try (LockHandle handle = lockManager.tryAcquire("orders:42", LockMode.EX).orElseThrow()) {
+				shown = shownKey(instance);
+				assertThat(shownKey(instance)).as("the next call").isEqualTo(shown);
+				assertThat(shownKey(otherInstance)).as("another instance").isNotEqualTo(shown);
+			}
+			try (LockHandle handle = lockManager.tryAcquire("orders:43", LockMode.EX).orElseThrow()) {
+				assertThat(shownKey(instance)).as("another key").isNotEqualTo(shown);
+			}
+		});
+	}
+
+	@Test
+	void dictionaryOfUnsaltedHashesDoesNotReverseAMaskedKey() {
+		this.runner.run((context) -> {
+			LockManager lockManager = context.getBean(LockManager.class);
+			String key = "order:4711";
+			try (LockHandle handle = lockManager.tryAcquire(key, LockMode.EX).orElseThrow()) {
+				String shown = shownKey(new DlockEndpoint(lockManager, true));
+				String digits = shown.substring(shown.indexOf(':') + 1);
+				Map<String, String> dictionary = new HashMap<>();
+				for (int id = 0; id < 10_000; id++) {
+					dictionary.put(unsaltedSha256Prefix("order:" + id), "order:" + id);
+				}
+				assertThat(dictionary).as("a dictionary that reverses unsalted hashes of the key's kind")
+					.containsEntry(unsaltedSha256Prefix(key), key);
+				List<String> found = dictionary.entrySet()
+					.stream()
+					.filter((entry) -> digits.startsWith(entry.getKey()) || entry.getKey().startsWith(digits))
+					.map(Map.Entry::getValue)
+					.toList();
+				assertThat(found).as("keys the dictionary finds for " + shown).isEmpty();
+			}
+		});
+	}
+
+	private static String shownKey(DlockEndpoint endpoint) {
+		List<LockDescriptor> locks = endpoint.locks().locks();
+		assertThat(locks).hasSize(1);
+		return locks.get(0).key();
+	}
+
+	/** The former mask: the first 12 hex digits of the key's unsalted SHA-256. */
+	private static String unsaltedSha256Prefix(String key) {
+		try {
+			byte[] digest = MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8));
+			return HexFormat.of().formatHex(digest, 0, 6);
+		}
+		catch (NoSuchAlgorithmException ex) {
+			throw new IllegalStateException(ex);
+		}
 	}
 
 }

@@ -22,6 +22,7 @@ import dev.dlock.autoconfigure.DlockAopAutoConfiguration;
 import dev.dlock.autoconfigure.DlockAutoConfiguration;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
+import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
@@ -240,6 +241,25 @@ class AsyncDistributedLockTests {
 				assertThat(service.invocations(key)).isZero();
 				held.release();
 			}).expectNext(true).expectComplete().verify(TIMEOUT);
+		});
+	}
+
+	@Test
+	void aReactiveCallCancelledAsItsLockIsGrantedNeverLeavesTheLockHeld() {
+		this.runner.run((context) -> {
+			AsyncService service = context.getBean(AsyncService.class);
+			for (int round = 0; round < 300; round++) {
+				String key = newKey();
+				LockHandle held = probe(context).hold(key, LockMode.EX);
+				Disposable subscription = service.waitingMono(key).subscribe();
+				CompletableFuture<Void> releasing = CompletableFuture.runAsync(held::release);
+				subscription.dispose();
+				releasing.join();
+				await("round " + round).atMost(TIMEOUT)
+					.pollDelay(Duration.ZERO)
+					.pollInterval(Duration.ofMillis(5))
+					.until(() -> !probe(context).isHeld(key));
+			}
 		});
 	}
 

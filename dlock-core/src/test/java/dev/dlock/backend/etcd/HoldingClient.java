@@ -1,0 +1,100 @@
+package dev.dlock.backend.etcd;
+
+import java.lang.reflect.InvocationHandler;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Proxy;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.KV;
+import io.etcd.jetcd.Txn;
+import io.etcd.jetcd.kv.TxnResponse;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+
+/**
+ * A client that can hold one transaction back, as a network that delivers a request late
+ * and loses its reply: the caller's call stays unanswered until the test fails it, and
+ * etcd gets the transaction only when the test sends it, whose reply goes to the test
+ * alone. Everything else goes straight to the real client.
+ */
+final class HoldingClient {
+
+	private final Client real;
+
+	private final AtomicBoolean armed = new AtomicBoolean();
+
+	private final CompletableFuture<Txn> held = new CompletableFuture<>();
+
+	private final CompletableFuture<TxnResponse> unanswered = new CompletableFuture<>();
+
+	HoldingClient(Client real) {
+		this.real = real;
+	}
+
+	/** The client to hand to the backend. */
+	Client client() {
+		return proxy(Client.class, (self, method, args) -> method.getName().equals("getKVClient")
+				? kv(this.real.getKVClient()) : call(method, this.real, args));
+	}
+
+	/** Holds back the next transaction committed through {@link #client()}. */
+	void holdNextTransaction() {
+		this.armed.set(true);
+	}
+
+	/** Whether a transaction is held. */
+	boolean isHolding() {
+		return this.held.isDone();
+	}
+
+	/** Fails the held transaction's call, the way a broken connection does. */
+	void failHeldCall() {
+		this.unanswered.completeExceptionally(
+				new StatusRuntimeException(Status.UNAVAILABLE.withDescription("the connection broke (test)")));
+	}
+
+	/** Sends the held transaction to etcd now; its reply goes to the test only. */
+	CompletableFuture<TxnResponse> sendHeldTransaction() {
+		return this.held.join().commit();
+	}
+
+	private KV kv(KV kv) {
+		return proxy(KV.class, (self, method, args) -> method.getName().equals("txn")
+				? transaction((Txn) call(method, kv, args)) : call(method, kv, args));
+	}
+
+	private Txn transaction(Txn txn) {
+		return proxy(Txn.class, (self, method, args) -> {
+			if (method.getDeclaringClass() != Txn.class) {
+				return call(method, txn, args);
+			}
+			if (!method.getName().equals("commit")) {
+				// If, Then and Else build the transaction and return it
+				call(method, txn, args);
+				return self;
+			}
+			if (this.armed.compareAndSet(true, false)) {
+				this.held.complete(txn);
+				return this.unanswered;
+			}
+			return txn.commit();
+		});
+	}
+
+	private static Object call(Method method, Object target, Object[] args) throws Throwable {
+		try {
+			return method.invoke(target, args);
+		}
+		catch (InvocationTargetException ex) {
+			throw ex.getCause();
+		}
+	}
+
+	private static <T> T proxy(Class<T> type, InvocationHandler handler) {
+		return type.cast(Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] { type }, handler));
+	}
+
+}

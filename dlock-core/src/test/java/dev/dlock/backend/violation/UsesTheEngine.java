@@ -1,0 +1,18 @@
+package dev.dlock.backend.violation;
+
+import dev.dlock.LockManager;
+import dev.dlock.spi.LockBackend;
+
+/**
+ * Violation: a backend that uses the engine (builds a lock manager).
+ */
+final class UsesTheEngine {
+
+	private UsesTheEngine() {
+	}
+
+	static LockManager manager(LockBackend backend) {
+		return LockManager.builder(backend).build();
+	}
+
+}

@@ -1,0 +1,205 @@
+package dev.dlock.simulation;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+import dev.dlock.LockBackendException;
+import dev.dlock.spi.AcquireRequest;
+import dev.dlock.spi.BackendCapability;
+import dev.dlock.spi.BackendHealth;
+import dev.dlock.spi.EnqueueResult;
+import dev.dlock.spi.LockBackend;
+import dev.dlock.spi.LockSession;
+import dev.dlock.spi.QueueEntry;
+import dev.dlock.spi.QueueState;
+import dev.dlock.spi.Subscription;
+
+/**
+ * One client's connection to the {@link SimulatedServer}: every call is a message that the
+ * simulation delivers (and applies) later, may reorder (unless the connection is FIFO, as
+ * Redis and NATS are) or drop; every reply is a message too, which may be lost after the
+ * call was applied.
+ */
+final class SimulatedBackend implements LockBackend {
+
+	private final Simulation simulation;
+
+	private final int client;
+
+	private final boolean ownRemovalsFirst;
+
+	private final List<Session> sessions = new ArrayList<>();
+
+	private boolean synchronous;
+
+	SimulatedBackend(Simulation simulation, int client, boolean ownRemovalsFirst) {
+		this.simulation = simulation;
+		this.client = client;
+		this.ownRemovalsFirst = ownRemovalsFirst;
+	}
+
+	@Override
+	public String name() {
+		return "simulated";
+	}
+
+	@Override
+	public LockSession openSession(Duration leaseTime) {
+		Session session = new Session(this.sessions.size() + 1, leaseTime);
+		this.sessions.add(session);
+		return session;
+	}
+
+	@Override
+	public CompletableFuture<BackendHealth> health() {
+		return CompletableFuture.completedFuture(BackendHealth.up(Duration.ZERO, Map.of()));
+	}
+
+	@Override
+	public Set<BackendCapability> capabilities() {
+		return this.ownRemovalsFirst ? Set.of(BackendCapability.OWN_REMOVALS_FIRST) : Set.of();
+	}
+
+	@Override
+	public void close() {
+	}
+
+	/** The sessions opened and not closed, for the idle-session check. */
+	List<String> openSessions() {
+		List<String> open = new ArrayList<>();
+		for (Session session : this.sessions) {
+			if (!session.closed) {
+				open.add("session " + session.number + " (lease " + session.leaseTime + ")");
+			}
+		}
+		return open;
+	}
+
+	/**
+	 * Makes every call be applied and answered at once, as a server on the same thread
+	 * would, or stops doing so; for the calls that block until their enqueue is answered.
+	 * Only safe on a FIFO connection with nothing in flight, so that nothing is overtaken.
+	 */
+	void synchronous(boolean synchronous) {
+		this.synchronous = synchronous;
+	}
+
+	private <T> CompletableFuture<T> call(String label, String order, Supplier<T> atServer,
+			Function<T, String> describe) {
+		if (this.synchronous) {
+			T result = atServer.get();
+			this.simulation.trace("  at once: " + label + ": " + describe.apply(result));
+			return CompletableFuture.completedFuture(result);
+		}
+		CompletableFuture<T> reply = new CompletableFuture<>();
+		EventLoop loop = this.simulation.loop;
+		loop.toServer(this.client, label, order, () -> {
+			T result = atServer.get();
+			loop.toClient(this.client, "reply to " + label + ": " + describe.apply(result),
+					() -> reply.complete(result), () -> {
+						this.simulation.faults.dropped();
+						this.simulation.faults.reached("reply lost after the call was applied: " + label.split(" ")[0]);
+						reply.completeExceptionally(new LockBackendException("simulated: the reply was lost", null));
+					});
+		}, () -> {
+			this.simulation.faults.dropped();
+			loop.toClient(this.client, "failure of " + label,
+					() -> reply.completeExceptionally(new LockBackendException("simulated: the call was lost", null)),
+					null);
+		});
+		return reply;
+	}
+
+	private final class Session implements LockSession {
+
+		private final int number;
+
+		private final Duration leaseTime;
+
+		private boolean closed;
+
+		Session(int number, Duration leaseTime) {
+			this.number = number;
+			this.leaseTime = leaseTime;
+		}
+
+		@Override
+		public Duration leaseTime() {
+			return this.leaseTime;
+		}
+
+		@Override
+		public CompletableFuture<EnqueueResult> enqueue(AcquireRequest request) {
+			Simulation simulation = SimulatedBackend.this.simulation;
+			int client = SimulatedBackend.this.client;
+			int requestNo = simulation.register(request);
+			String label = "enqueue c" + client + " r" + requestNo + " " + request.key() + " " + request.mode()
+					+ (request.waitIfBusy() ? " wait" : " try") + " lease " + this.leaseTime.toMillis() + "ms";
+			simulation.faults.enqueueSent(client, request.key());
+			CompletableFuture<EnqueueResult> reply = call(label, "",
+					() -> simulation.server.enqueue(request, requestNo, client, this.leaseTime.toNanos()),
+					(result) -> (result.entry() != null) ? "t" + result.entry().ticket() + " " + result.state().status()
+							: "REJECTED");
+			reply.whenComplete((result, failure) -> simulation.faults.enqueueAnswered(client, request.key()));
+			return reply;
+		}
+
+		@Override
+		public CompletableFuture<QueueState> poll(QueueEntry entry) {
+			SimulatedServer.Entry serverEntry = (SimulatedServer.Entry) entry;
+			Simulation simulation = SimulatedBackend.this.simulation;
+			return call("poll c" + SimulatedBackend.this.client + " r" + serverEntry.requestNo + " t" + entry.ticket(),
+					"", () -> simulation.server.poll(entry), (state) -> {
+						if (state.status() == QueueState.Status.GONE) {
+							simulation.faults.reached("poll answered GONE");
+						}
+						return state.status().toString();
+					});
+		}
+
+		@Override
+		public Subscription watch(QueueEntry entry, Runnable onChange) {
+			return SimulatedBackend.this.simulation.server.watch(entry, SimulatedBackend.this.client, onChange);
+		}
+
+		@Override
+		public CompletableFuture<Set<QueueEntry>> renew(Collection<QueueEntry> entries) {
+			List<SimulatedServer.Entry> sorted = new ArrayList<>();
+			entries.forEach((entry) -> sorted.add((SimulatedServer.Entry) entry));
+			sorted.sort(Comparator.comparingLong(QueueEntry::ticket));
+			List<String> tickets = sorted.stream().map((entry) -> "t" + entry.ticket()).toList();
+			Simulation simulation = SimulatedBackend.this.simulation;
+			return call("renew c" + SimulatedBackend.this.client + " session " + this.number + " " + tickets, "",
+					() -> simulation.server.renew(List.copyOf(sorted)),
+					(lost) -> lost.isEmpty() ? "all alive" : "lost " + lost.size());
+		}
+
+		@Override
+		public CompletableFuture<Void> remove(AcquireRequest request) {
+			Simulation simulation = SimulatedBackend.this.simulation;
+			int requestNo = simulation.requestNumber(request);
+			// removals may be made in the order of a hash set (close, renewal replies): the
+			// request number orders them the same way in every run
+			return call("remove c" + SimulatedBackend.this.client + " r" + requestNo,
+					"remove " + (100_000_000 + requestNo), () -> {
+						simulation.server.remove(request);
+						return null;
+					}, (nothing) -> "done");
+		}
+
+		@Override
+		public void close() {
+			this.closed = true;
+		}
+
+	}
+
+}

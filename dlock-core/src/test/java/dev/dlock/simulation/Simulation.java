@@ -1,0 +1,809 @@
+package dev.dlock.simulation;
+
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.function.Consumer;
+
+import dev.dlock.InvalidLockRequestException;
+import dev.dlock.LockHandle;
+import dev.dlock.LockInfo;
+import dev.dlock.LockManager;
+import dev.dlock.LockMode;
+import dev.dlock.LockOptions;
+import dev.dlock.spi.AcquireRequest;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One seeded run of the lock engine against the {@link SimulatedServer}: several clients
+ * acquire, cancel and release on a few keys while the network delays, reorders and drops
+ * messages and the server loses entries, restarts and expires leases. Everything runs on
+ * the calling thread on simulated time, so a seed replays exactly.
+ * <p>
+ * After every step it checks safety (S1: no two conflicting valid handles whose server
+ * entries are both live; the lease bound: a valid handle's entry has neither expired nor
+ * been removed; FIFO and S2 when a handle is delivered) and liveness (an entry that nothing
+ * conflicting precedes is granted or withdrawn within the re-check bound once faults have
+ * stopped). After the clients stop, it checks that nothing leaked: no waiter left, no grant
+ * without a handle, no entry on the server without a live handle, and no idle session.
+ */
+final class Simulation {
+
+	static final Duration MAX_RECHECK = Duration.ofSeconds(1);
+
+	private static final int TRACE_LINES = 400;
+
+	/**
+	 * How many lease times a manager without requests or entries may keep a session: the
+	 * engine closes one after three idle lease times, checked once a renewal period.
+	 */
+	private static final int IDLE_LEASES = 5;
+
+	private static final int MAX_STEPS_PER_PHASE = 200_000;
+
+	private static final LockMode[] MODES = { LockMode.EX, LockMode.EX, LockMode.EX, LockMode.PW, LockMode.PW,
+			LockMode.PR, LockMode.PR, LockMode.PR, LockMode.CW, LockMode.CW, LockMode.CR, LockMode.NL };
+
+	final long seed;
+
+	final Config config;
+
+	final EventLoop loop;
+
+	final Faults faults;
+
+	final SimulatedServer server;
+
+	private final Random random;
+
+	private final List<SimulatedClient> clients = new ArrayList<>();
+
+	private final Map<String, Integer> requestNumbers = new HashMap<>();
+
+	private final Set<Long> delivered = new HashSet<>();
+
+	/** The delivered handles not yet seen invalid. */
+	private final List<SimulatedClient.Held> active = new ArrayList<>();
+
+	private final Map<Long, Long> grantableSince = new HashMap<>();
+
+	private final Map<String, long[]> maxEndedToken = new HashMap<>();
+
+	private final Deque<Line> trace = new ArrayDeque<>();
+
+	private final @Nullable Consumer<String> traceOut;
+
+	private final long livenessBound;
+
+	private long traceDigest = 17;
+
+	private int steps;
+
+	private int nextClientId;
+
+	private int nextRequest;
+
+	private @Nullable Violation pendingViolation;
+
+	Simulation(long seed, @Nullable Consumer<String> traceOut) {
+		this.seed = seed;
+		this.traceOut = traceOut;
+		this.random = new Random(seed);
+		this.config = Config.random(this.random);
+		this.loop = new EventLoop(this.config.maxDelay, this.config.timerLag, this.config.fifo);
+		long recovery = this.config.maxLease().toNanos() / 3 + 4 * this.config.maxDelay.toNanos();
+		this.faults = new Faults(this.loop, recovery);
+		this.server = new SimulatedServer(this.loop, this.faults, this.config.signalEnqueues);
+		this.livenessBound = MAX_RECHECK.toNanos() + 2 * this.config.timerLag.toNanos()
+				+ 10 * this.config.maxDelay.toNanos();
+	}
+
+	/** Runs the seed to the end or to its first violation. */
+	Result run() {
+		try {
+			trace("config " + this.config);
+			for (int i = 0; i < this.config.clients; i++) {
+				newClient();
+			}
+			this.loop.endStep();
+			active();
+			quiesce();
+			releaseAll();
+			idle();
+			closeAll();
+			return result(null);
+		}
+		catch (Violation violation) {
+			return result(violation);
+		}
+	}
+
+	// the phases
+
+	private void active() {
+		int actions = 0;
+		int guard = 0;
+		while (actions < this.config.actions) {
+			if (step(true, true)) {
+				actions++;
+			}
+			guard(++guard);
+		}
+	}
+
+	/** No more client actions or faults: every waiter must be served or give up. */
+	private void quiesce() {
+		trace("quiesce: no more actions or faults");
+		this.clients.forEach((client) -> this.loop.pause(client.id, this.loop.now()));
+		this.faults.allEnded(this.loop.now());
+		runUntil(this.loop.now() + this.config.maxWait.toNanos() + this.config.maxLease().toNanos() + this.livenessBound);
+		for (SimulatedClient client : liveClients()) {
+			for (SimulatedClient.Request request : client.requests) {
+				if (request.future != null && !request.future.isDone()) {
+					throw new Violation("WAITER-LEFT", "c" + client.id + "'s " + request
+							+ " is still not complete after its wait time and a lease");
+				}
+			}
+			Set<Long> handles = new HashSet<>();
+			client.held.stream().filter((held) -> !held.released).forEach((held) -> handles.add(held.token));
+			for (LockInfo info : client.manager.locks()) {
+				if (info.state() == LockInfo.State.WAITING) {
+					throw new Violation("WAITER-LEFT", "c" + client.id + " still shows a request WAITING: " + info);
+				}
+				if (info.fencingToken() != null && !handles.contains(info.fencingToken())) {
+					throw new Violation("LEAK",
+							"c" + client.id + " holds a grant that no unreleased handle stands for: " + info);
+				}
+			}
+		}
+		for (SimulatedServer.Entry entry : this.server.liveEntries()) {
+			SimulatedClient owner = this.clients.get(entry.client);
+			boolean handled = owner.isLive() && owner.held.stream()
+				.anyMatch((held) -> held.token == entry.ticket && !held.released && held.handle.isValid());
+			if (!handled) {
+				throw new Violation("LEAK", "the server keeps " + entry + " but no live, valid handle stands for it"
+						+ diagnose(entry));
+			}
+		}
+	}
+
+	private void releaseAll() {
+		trace("release every handle");
+		for (SimulatedClient client : liveClients()) {
+			for (SimulatedClient.Held held : client.held) {
+				if (!held.released) {
+					held.released = true;
+					held.handle.release();
+				}
+			}
+		}
+		this.loop.endStep();
+		runUntil(this.loop.now() + this.config.maxLease().toNanos() + this.livenessBound);
+		List<SimulatedServer.Entry> left = this.server.liveEntries();
+		if (!left.isEmpty()) {
+			throw new Violation("LEAK", "the server keeps " + left + " after every handle was released");
+		}
+		for (SimulatedClient client : liveClients()) {
+			List<LockInfo> locks = client.manager.locks();
+			if (!locks.isEmpty()) {
+				throw new Violation("LEAK", "c" + client.id + " still lists " + locks + " after every release");
+			}
+		}
+	}
+
+	/** Defect 7: a manager keeps a session per lease time for ever. */
+	private void idle() {
+		runUntil(this.loop.now() + IDLE_LEASES * this.config.maxLease().toNanos());
+		for (SimulatedClient client : liveClients()) {
+			List<String> open = client.backend.openSessions();
+			if (!open.isEmpty()) {
+				throw new Violation("IDLE-SESSION",
+						"c" + client.id + " keeps " + open + " open after " + IDLE_LEASES + " idle lease times");
+			}
+		}
+	}
+
+	private void closeAll() {
+		trace("close every manager");
+		for (SimulatedClient client : liveClients()) {
+			client.closed = true;
+			client.manager.close();
+		}
+		this.loop.endStep();
+		runUntil(this.loop.now() + this.config.maxLease().toNanos() + this.livenessBound);
+		for (SimulatedClient client : this.clients) {
+			if (!client.crashed && !client.backend.openSessions().isEmpty()) {
+				throw new Violation("LEAK", "c" + client.id + " keeps " + client.backend.openSessions()
+						+ " open after close()");
+			}
+		}
+		if (!this.server.liveEntries().isEmpty()) {
+			throw new Violation("LEAK", "the server keeps " + this.server.liveEntries() + " after every close()");
+		}
+	}
+
+	private void runUntil(long end) {
+		int guard = 0;
+		while (this.loop.now() - end < 0) {
+			step(false, false);
+			guard(++guard);
+		}
+	}
+
+	private void guard(int count) {
+		if (count > MAX_STEPS_PER_PHASE) {
+			throw new Violation("NO-PROGRESS", "a phase took more than " + MAX_STEPS_PER_PHASE + " steps");
+		}
+	}
+
+	// one step
+
+	/** Makes one thing happen; returns whether it was a client action. */
+	private boolean step(boolean actions, boolean withFaults) {
+		this.steps++;
+		boolean acted = false;
+		double roll = this.random.nextDouble();
+		try {
+			if (actions && roll < 0.12) {
+				act();
+				acted = true;
+			}
+			else if (withFaults && roll < 0.12 + this.config.faultRate) {
+				fault();
+			}
+			else if (roll > 0.99) {
+				trace("server sweeps expired entries");
+				this.server.sweepAll();
+			}
+			else {
+				happen(withFaults);
+			}
+		}
+		catch (Violation violation) {
+			throw violation;
+		}
+		catch (RuntimeException ex) {
+			throw new Violation("ENGINE-ERROR", "step threw " + ex, ex);
+		}
+		this.loop.endStep();
+		check();
+		return acted;
+	}
+
+	private void happen(boolean withFaults) {
+		List<EventLoop.Event> eligible = this.loop.eligible();
+		boolean advance = eligible.isEmpty() || this.random.nextDouble() < 0.2;
+		if (advance && advanceTime(eligible.isEmpty())) {
+			return;
+		}
+		if (eligible.isEmpty()) {
+			return;
+		}
+		EventLoop.Event event = eligible.get(this.random.nextInt(eligible.size()));
+		this.loop.take(event);
+		Runnable drop = event.drop;
+		if (withFaults && drop != null && this.random.nextDouble() < this.config.dropRate) {
+			trace("DROP " + event.label);
+			drop.run();
+		}
+		else {
+			trace(event.label);
+			event.deliver.run();
+		}
+	}
+
+	private boolean advanceTime(boolean nothingElse) {
+		long now = this.loop.now();
+		int scale = this.random.nextInt(10);
+		long step = (scale < 4) ? Duration.ofMillis(2).toNanos()
+				: (scale < 8) ? Duration.ofMillis(100).toNanos() : Duration.ofSeconds(2).toNanos();
+		long target = now + 1 + (long) (this.random.nextDouble() * step);
+		long nextDue = this.loop.nextDue();
+		if (nothingElse && nextDue != Long.MAX_VALUE) {
+			target = Math.max(target, nextDue);
+		}
+		target = Math.min(target, this.loop.bound());
+		if (target - now <= 0) {
+			return false;
+		}
+		// liveness changes only as time passes: what became grantable since the last
+		// advance did so at this time
+		checkLiveness();
+		this.loop.advanceTo(target);
+		checkLiveness();
+		return true;
+	}
+
+	// client actions
+
+	private void act() {
+		List<SimulatedClient> able = new ArrayList<>();
+		for (SimulatedClient client : liveClients()) {
+			if (!this.loop.isPaused(client.id)) {
+				able.add(client);
+			}
+		}
+		if (able.isEmpty()) {
+			return;
+		}
+		SimulatedClient client = able.get(this.random.nextInt(able.size()));
+		int roll = this.random.nextInt(100);
+		if (roll < 47) {
+			acquire(client);
+		}
+		else if (roll < 52) {
+			tryAcquire(client);
+		}
+		else if (roll < 55) {
+			interruptedAcquire(client);
+		}
+		else if (roll < 80) {
+			release(client);
+		}
+		else if (roll < 96) {
+			cancel(client);
+		}
+		else {
+			trace("close c" + client.id);
+			client.closed = true;
+			client.closedAt = this.loop.now();
+			client.manager.close();
+			replace();
+		}
+	}
+
+	private void acquire(SimulatedClient client) {
+		String key = "k" + this.random.nextInt(this.config.keys);
+		LockMode mode = MODES[this.random.nextInt(MODES.length)];
+		Duration wait = (this.random.nextInt(4) == 0) ? Duration.ZERO
+				: Duration.ofMillis(this.random.nextInt((int) this.config.maxWait.toMillis()));
+		LockOptions options = LockOptions.waitTime(wait);
+		if (this.random.nextInt(4) == 0) {
+			options = options.withLeaseTime(this.config.altLease);
+		}
+		SimulatedClient.Request request = new SimulatedClient.Request(++this.nextRequest, key, mode, wait);
+		client.requests.add(request);
+		trace("acquireAsync c" + client.id + " " + request
+				+ ((options.leaseTime() != null) ? " lease " + options.leaseTime().toMillis() + "ms" : ""));
+		CompletableFuture<LockHandle> future = client.manager.acquireAsync(key, mode, options);
+		request.future = future;
+		future.whenComplete((handle, failure) -> {
+			if (handle != null) {
+				delivered(client, request, handle);
+			}
+			else if (failure != null) {
+				this.faults.reached("acquireAsync ended with " + failure.getClass().getSimpleName());
+			}
+		});
+	}
+
+	/**
+	 * {@code tryAcquire} joins its enqueue's reply on this thread, so it runs only where the
+	 * reply can come at once: on a FIFO connection with nothing in flight (else the call
+	 * would overtake a removal). The same thread holds every key, so it may re-enter.
+	 */
+	private void tryAcquire(SimulatedClient client) {
+		if (!this.config.fifo || this.loop.sending(client.id)) {
+			return;
+		}
+		String key = "k" + this.random.nextInt(this.config.keys);
+		LockMode mode = MODES[this.random.nextInt(MODES.length)];
+		SimulatedClient.Request request = new SimulatedClient.Request(++this.nextRequest, key, mode, Duration.ZERO);
+		trace("tryAcquire c" + client.id + " " + request);
+		Optional<LockHandle> handle;
+		client.backend.synchronous(true);
+		try {
+			handle = client.manager.tryAcquire(key, mode);
+		}
+		catch (InvalidLockRequestException ex) {
+			trace("  refused: this thread holds the key in a mode that does not cover " + mode);
+			return;
+		}
+		finally {
+			client.backend.synchronous(false);
+		}
+		request.future = CompletableFuture.completedFuture(handle.orElse(null));
+		client.requests.add(request);
+		if (handle.isPresent()) {
+			if (this.delivered.contains(handle.get().fencingToken())) {
+				this.faults.reached("re-entrant hold");
+			}
+			delivered(client, request, handle.get());
+		}
+	}
+
+	/**
+	 * A blocking {@code acquire} on a thread that is already interrupted: granted at once,
+	 * or withdrawn when it would wait. Runs where {@link #tryAcquire} may.
+	 */
+	private void interruptedAcquire(SimulatedClient client) {
+		if (!this.config.fifo || this.loop.sending(client.id)) {
+			return;
+		}
+		String key = "k" + this.random.nextInt(this.config.keys);
+		LockMode mode = MODES[this.random.nextInt(MODES.length)];
+		Duration wait = Duration.ofMillis(1 + this.random.nextInt((int) this.config.maxWait.toMillis()));
+		SimulatedClient.Request request = new SimulatedClient.Request(++this.nextRequest, key, mode, wait);
+		trace("acquire on an interrupted thread c" + client.id + " " + request);
+		LockHandle handle;
+		client.backend.synchronous(true);
+		Thread.currentThread().interrupt();
+		try {
+			handle = client.manager.acquire(key, mode, wait);
+		}
+		catch (InterruptedException ex) {
+			trace("  interrupted: the request is withdrawn");
+			this.faults.reached("acquire interrupted");
+			return;
+		}
+		catch (InvalidLockRequestException ex) {
+			trace("  refused: this thread holds the key in a mode that does not cover " + mode);
+			return;
+		}
+		finally {
+			Thread.interrupted();
+			client.backend.synchronous(false);
+		}
+		request.future = CompletableFuture.completedFuture(handle);
+		client.requests.add(request);
+		if (this.delivered.contains(handle.fencingToken())) {
+			this.faults.reached("re-entrant hold");
+		}
+		delivered(client, request, handle);
+	}
+
+	private void release(SimulatedClient client) {
+		List<SimulatedClient.Held> unreleased = client.held.stream().filter((held) -> !held.released).toList();
+		if (unreleased.isEmpty()) {
+			return;
+		}
+		SimulatedClient.Held held = unreleased.get(this.random.nextInt(unreleased.size()));
+		trace("release c" + client.id + " " + held);
+		held.released = true;
+		held.handle.release();
+	}
+
+	private void cancel(SimulatedClient client) {
+		List<SimulatedClient.Request> waiting = client.requests.stream()
+			.filter((request) -> request.future != null && !request.future.isDone())
+			.toList();
+		if (waiting.isEmpty()) {
+			return;
+		}
+		SimulatedClient.Request request = waiting.get(this.random.nextInt(waiting.size()));
+		trace("cancel c" + client.id + " " + request);
+		this.faults.reached("cancel of a pending acquireAsync");
+		for (LockInfo info : client.manager.locks()) {
+			Long token = info.fencingToken();
+			if (token != null && info.key().equals(request.key) && !this.delivered.contains(token)) {
+				// the grant is made and its handle is on its way on the callback executor
+				this.faults.reached("cancel while a grant of the key awaits delivery");
+			}
+		}
+		Objects.requireNonNull(request.future).cancel(false);
+	}
+
+	// faults
+
+	private void fault() {
+		int roll = this.random.nextInt(100);
+		List<SimulatedClient> live = liveClients();
+		if (live.isEmpty()) {
+			return;
+		}
+		if (roll < 45) {
+			SimulatedServer.Entry lost = this.server.loseOne(this.random);
+			if (lost != null) {
+				trace("FAULT server loses " + lost);
+				this.faults.fault("entry lost", this.loop.now());
+			}
+		}
+		else if (roll < 55) {
+			int lost = this.server.restart(this.random);
+			trace("FAULT server restarts, losing " + lost + " entries");
+			this.faults.fault("server restart", this.loop.now());
+		}
+		else if (roll < 90) {
+			SimulatedClient client = live.get(this.random.nextInt(live.size()));
+			if (!this.loop.isPaused(client.id)) {
+				long until = this.loop.now()
+						+ (long) (this.random.nextDouble() * 2 * this.config.lease.toNanos());
+				trace("FAULT c" + client.id + " pauses until " + format(until));
+				this.loop.pause(client.id, until);
+				this.faults.fault("client paused", until);
+			}
+		}
+		else {
+			SimulatedClient client = live.get(this.random.nextInt(live.size()));
+			trace("FAULT c" + client.id + " crashes");
+			client.crashed = true;
+			this.loop.crash(client.id);
+			this.faults.fault("client crashed", this.loop.now());
+			replace();
+		}
+	}
+
+	private void replace() {
+		if (this.nextClientId < this.config.clients + 6) {
+			newClient();
+		}
+	}
+
+	private void newClient() {
+		int id = this.nextClientId++;
+		SimulatedBackend backend = new SimulatedBackend(this, id, this.config.fifo);
+		Executor callbacks = this.config.queuedCallbacks ? (task) -> this.loop.callback(id, task) : Runnable::run;
+		LockManager manager = LockManager.builder(backend)
+			.leaseTime(this.config.lease)
+			.maxRecheckInterval(MAX_RECHECK)
+			.closeTimeout(Duration.ofNanos(1))
+			.timeSource(this.loop.timeSource(id))
+			.callbackExecutor(callbacks)
+			.build();
+		this.clients.add(new SimulatedClient(id, backend, manager));
+		trace("new client c" + id);
+	}
+
+	// checks
+
+	/** A handle reached the application: it must stand on a live entry granted in ticket order. */
+	private void delivered(SimulatedClient client, SimulatedClient.Request request, LockHandle handle) {
+		SimulatedClient.Held held = new SimulatedClient.Held(request, handle, this.loop.now());
+		client.held.add(held);
+		this.delivered.add(held.token);
+		this.active.add(held);
+		trace("c" + client.id + " got " + held + (handle.isValid() ? "" : " (already invalid)"));
+		if (!handle.isValid()) {
+			held.ended = true;
+			return;
+		}
+		SimulatedServer.Entry entry = this.server.entry(held.token);
+		if (entry == null || entry.client != client.id || !entry.key().equals(request.key)
+				|| entry.mode() != held.mode || !held.mode.covers(request.mode)) {
+			record(new Violation("GRANT", "c" + client.id + " got " + held + " but the server has " + entry));
+			return;
+		}
+		SimulatedServer.End end = this.server.endOf(entry);
+		if (end == SimulatedServer.End.EXPIRED || end == SimulatedServer.End.REMOVED) {
+			record(new Violation("LEASE", "c" + client.id + " got a valid " + held + " but its entry was " + end));
+			return;
+		}
+		if (end != null) {
+			return; // lost by a fault: the lease bound cannot hold
+		}
+		SimulatedServer.Entry blocker = this.server.blocker(entry);
+		if (blocker != null) {
+			record(new Violation("FIFO", "c" + client.id + " got " + held + " while the earlier conflicting "
+					+ blocker + " is live"));
+			return;
+		}
+		long[] ended = this.maxEndedToken.get(request.key);
+		if (ended != null) {
+			for (LockMode other : held.mode.conflictingModes()) {
+				if (ended[other.ordinal()] > held.token) {
+					record(new Violation("S2", "c" + client.id + " got " + held + " after a conflicting " + other
+							+ " grant with the larger token " + ended[other.ordinal()] + " had ended"));
+					return;
+				}
+			}
+		}
+	}
+
+	private void record(Violation violation) {
+		if (this.pendingViolation == null) {
+			this.pendingViolation = violation;
+		}
+	}
+
+	private void check() {
+		Violation recorded = this.pendingViolation;
+		if (recorded != null) {
+			throw recorded;
+		}
+		checkHandles();
+	}
+
+	/** S1 and the lease bound, over every handle that is still valid. */
+	private void checkHandles() {
+		Map<String, List<SimulatedClient.Held>> validByKey = new HashMap<>();
+		for (SimulatedClient.Held held : this.active) {
+			if (held.ended) {
+				continue;
+			}
+			if (!held.handle.isValid()) {
+				held.ended = true;
+				long[] ended = this.maxEndedToken.computeIfAbsent(held.request.key,
+						(key) -> new long[LockMode.values().length]);
+				int mode = held.mode.ordinal();
+				ended[mode] = Math.max(ended[mode], held.token);
+				continue;
+			}
+			SimulatedServer.Entry entry = this.server.entry(held.token);
+			SimulatedServer.End end = (entry != null) ? this.server.endOf(entry) : null;
+			if (end == SimulatedServer.End.EXPIRED || end == SimulatedServer.End.REMOVED) {
+				throw new Violation("LEASE", held + " is still valid but its entry was " + end + " at "
+						+ format(entry.endedAt));
+			}
+			if (end == null) {
+				validByKey.computeIfAbsent(held.request.key, (key) -> new ArrayList<>()).add(held);
+			}
+		}
+		this.active.removeIf((held) -> held.ended);
+		for (List<SimulatedClient.Held> valid : validByKey.values()) {
+			for (int i = 0; i < valid.size(); i++) {
+				for (int j = i + 1; j < valid.size(); j++) {
+					SimulatedClient.Held a = valid.get(i);
+					SimulatedClient.Held b = valid.get(j);
+					// re-entrant holds of one grant share its token
+					if (a.token != b.token && !a.mode.isCompatibleWith(b.mode)) {
+						throw new Violation("S1", "two conflicting valid handles on live entries: " + a + " and " + b);
+					}
+				}
+			}
+		}
+	}
+
+	/**
+	 * Every live entry that nothing conflicting precedes must be granted (a handle reached
+	 * the application) or withdrawn within the bound, once faults have stopped.
+	 */
+	private void checkLiveness() {
+		long now = this.loop.now();
+		Map<Long, Long> since = new HashMap<>();
+		for (SimulatedServer.Entry entry : this.server.grantableEntries((id) -> this.clients.get(id).crashed)) {
+			long from = this.grantableSince.getOrDefault(entry.ticket, now);
+			since.put(entry.ticket, from);
+			if (this.delivered.contains(entry.ticket)) {
+				continue;
+			}
+			SimulatedClient owner = this.clients.get(entry.client);
+			// close() waits for no removal here (its timeout is a nanosecond) and stops
+			// retrying failed ones: the entries of a closed manager end by their leases
+			long deadline = owner.closed ? owner.closedAt + entry.leaseNanos + this.livenessBound
+					: Math.max(from, this.faults.quietFrom()) + this.livenessBound;
+			if (now - deadline > 0) {
+				throw new Violation(livenessKind(entry), entry + " could be granted since " + format(from)
+						+ " (faults ended by " + format(this.faults.quietFrom()) + ") but is neither granted nor withdrawn at "
+						+ format(now) + diagnose(entry));
+			}
+		}
+		this.grantableSince.clear();
+		this.grantableSince.putAll(since);
+	}
+
+	private String livenessKind(SimulatedServer.Entry entry) {
+		SimulatedClient owner = this.clients.get(entry.client);
+		for (LockInfo info : owner.manager.locks()) {
+			if (info.key().equals(entry.key()) && Long.valueOf(entry.ticket).equals(info.fencingToken())) {
+				return "LIVENESS-LEAKED-GRANT";
+			}
+		}
+		for (LockInfo info : owner.manager.locks()) {
+			if (info.key().equals(entry.key()) && info.state() == LockInfo.State.WAITING) {
+				return "LIVENESS-STRANDED-WAITER";
+			}
+		}
+		return "LIVENESS-ORPHAN-ENTRY";
+	}
+
+	private String diagnose(SimulatedServer.Entry entry) {
+		SimulatedClient owner = this.clients.get(entry.client);
+		String state = owner.crashed ? "crashed" : owner.closed ? "closed" : "live";
+		return "; its client c" + owner.id + " is " + state + " and lists " + owner.manager.locks();
+	}
+
+	// bookkeeping
+
+	int register(AcquireRequest request) {
+		int number = this.requestNumbers.size() + 1;
+		this.requestNumbers.put(request.ownerId(), number);
+		return number;
+	}
+
+	int requestNumber(AcquireRequest request) {
+		Integer number = this.requestNumbers.get(request.ownerId());
+		if (number == null) {
+			throw new Violation("GRANT", "a removal for a request that was never enqueued: " + request);
+		}
+		return number;
+	}
+
+	private List<SimulatedClient> liveClients() {
+		return this.clients.stream().filter(SimulatedClient::isLive).toList();
+	}
+
+	void trace(String text) {
+		Line line = new Line(this.loop.now(), text);
+		this.traceDigest = (this.traceDigest * 31 + line.at) * 31 + text.hashCode();
+		if (this.traceOut != null) {
+			this.traceOut.accept(line.toString());
+		}
+		this.trace.addLast(line);
+		if (this.trace.size() > TRACE_LINES) {
+			this.trace.removeFirst();
+		}
+	}
+
+	private Result result(@Nullable Violation violation) {
+		List<String> lines = new ArrayList<>();
+		if (violation != null) {
+			this.trace.forEach((line) -> lines.add(line.toString()));
+		}
+		return new Result(this.seed, violation, lines, this.traceDigest, this.steps, this.faults.reached());
+	}
+
+	static String format(long nanos) {
+		long millis = (nanos - EventLoop.START) / 1_000_000;
+		long fraction = Math.abs(millis % 1000);
+		return (millis / 1000) + "." + ((fraction < 10) ? "00" : (fraction < 100) ? "0" : "") + fraction + "s";
+	}
+
+	/** A line of the trace; formatted only when it is shown. */
+	private record Line(long at, String text) {
+
+		@Override
+		public String toString() {
+			return format(this.at) + " " + this.text;
+		}
+
+	}
+
+	/** The shape of a run, drawn from its seed. */
+	record Config(int clients, int keys, Duration lease, Duration altLease, Duration maxWait, Duration maxDelay,
+			Duration timerLag, boolean fifo, boolean queuedCallbacks, boolean signalEnqueues, double dropRate,
+			double faultRate, int actions) {
+
+		static Config random(Random random) {
+			double[] faultRates = { 0, 0.004, 0.01, 0.03 };
+			double[] dropRates = { 0, 0.005, 0.02, 0.06 };
+			return new Config(2 + random.nextInt(3), 1 + random.nextInt(3), Duration.ofSeconds(3),
+					Duration.ofSeconds(5), Duration.ofSeconds(15), Duration.ofMillis(5 + random.nextInt(95)),
+					Duration.ofMillis(random.nextInt(20)), random.nextBoolean(), random.nextBoolean(),
+					random.nextBoolean(), dropRates[random.nextInt(dropRates.length)], faultRates[random.nextInt(faultRates.length)],
+					40 + random.nextInt(120));
+		}
+
+		Duration maxLease() {
+			return (this.lease.compareTo(this.altLease) >= 0) ? this.lease : this.altLease;
+		}
+
+	}
+
+	/** The outcome of a run. */
+	record Result(long seed, @Nullable Violation violation, List<String> trace, long digest, int steps,
+			Map<String, Integer> reached) {
+
+		boolean failed() {
+			return this.violation != null;
+		}
+
+	}
+
+	/** A broken invariant; its kind names the check. */
+	static final class Violation extends RuntimeException {
+
+		final String kind;
+
+		Violation(String kind, String message) {
+			this(kind, message, null);
+		}
+
+		Violation(String kind, String message, @Nullable Throwable cause) {
+			super(kind + ": " + message, cause, false, cause != null);
+			this.kind = kind;
+		}
+
+	}
+
+}

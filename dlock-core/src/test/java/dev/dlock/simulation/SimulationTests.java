@@ -1,0 +1,123 @@
+package dev.dlock.simulation;
+
+import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The lock engine under a deterministic simulation: thousands of seeds, each a run of
+ * several clients against a server and network that delay, reorder and drop messages,
+ * lose entries, restart and expire leases, checked after every step (see
+ * {@link Simulation}).
+ * <p>
+ * {@code -Ddlock.simulation.seeds=N} runs N seeds (nightly: 100000), starting at
+ * {@code -Ddlock.simulation.firstSeed}; {@code -Ddlock.simulation.seed=S} replays one
+ * seed and prints its whole trace.
+ */
+class SimulationTests {
+
+	private static final int DEFAULT_SEEDS = 4000;
+
+	private static final Logger engineLogger = (Logger) LoggerFactory.getLogger("dev.dlock");
+
+	private static Level engineLevel;
+
+	@BeforeAll
+	static void quietEngine() {
+		// the engine warns about every failure the simulation injects; a replay keeps them
+		engineLevel = engineLogger.getLevel();
+		if (System.getProperty("dlock.simulation.seed") == null) {
+			engineLogger.setLevel(Level.ERROR);
+		}
+	}
+
+	@AfterAll
+	static void restoreEngineLogging() {
+		engineLogger.setLevel(engineLevel);
+	}
+
+	@Test
+	void everySeedKeepsSafetyLivenessAndLeavesNothingBehind() {
+		String replay = System.getProperty("dlock.simulation.seed");
+		if (replay != null) {
+			Simulation.Result result = new Simulation(Long.parseLong(replay), System.out::println).run();
+			assertThat(result.violation()).as(() -> report(result, 1, 0, Map.of())).isNull();
+			return;
+		}
+		long first = Long.getLong("dlock.simulation.firstSeed", 1L);
+		int seeds = Integer.getInteger("dlock.simulation.seeds", DEFAULT_SEEDS);
+		long started = System.nanoTime();
+		long cpuStarted = ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime();
+		Map<String, Integer> reached = new TreeMap<>();
+		Map<String, List<Long>> failures = new TreeMap<>();
+		Map<String, String> firstFound = new LinkedHashMap<>();
+		Simulation.Result firstFailure = null;
+		long steps = 0;
+		for (long seed = first; seed < first + seeds; seed++) {
+			Simulation.Result result = new Simulation(seed, null).run();
+			steps += result.steps();
+			result.reached().forEach((what, count) -> reached.merge(what, count, Integer::sum));
+			Simulation.Violation violation = result.violation();
+			if (violation != null) {
+				failures.computeIfAbsent(violation.kind, (kind) -> new ArrayList<>()).add(seed);
+				firstFound.computeIfAbsent(violation.kind, (kind) -> String.format("seed %d, after %d seeds and %.1f s",
+						result.seed(), result.seed() - first + 1, (System.nanoTime() - started) / 1e9));
+				if (firstFailure == null) {
+					firstFailure = result;
+				}
+			}
+		}
+		double seconds = (System.nanoTime() - started) / 1e9;
+		double cpu = (ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime() - cpuStarted) / 1e9;
+		System.out.printf("Simulation: %d seeds from %d, %d steps in %.1f s (%.1f s CPU); reached: %s%n", seeds,
+				first, steps, seconds, cpu, reached);
+		Simulation.Result failed = firstFailure;
+		if (failed != null) {
+			StringBuilder summary = new StringBuilder();
+			failures.forEach((kind, list) -> summary.append(String.format("%n  %s: %d seeds, first found at %s; %s",
+					kind, list.size(), firstFound.get(kind), list.subList(0, Math.min(10, list.size())))));
+			System.out.println("Simulation failures:" + summary);
+			assertThat(failed.violation()).as(() -> report(failed, seeds, seconds, failures) + summary).isNull();
+		}
+		// the runs must reach the interleavings that hid defects before
+		assertThat(reached).containsKeys("poll answered GONE",
+				"signal for a gone entry while the client's enqueue of the key is under way",
+				"reply lost after the call was applied: enqueue", "cancel of a pending acquireAsync",
+				"cancel while a grant of the key awaits delivery", "re-entrant hold", "acquire interrupted",
+				"server restart", "client paused", "client crashed");
+	}
+
+	@Test
+	void aSeedReplaysExactly() {
+		for (long seed = 1; seed <= 10; seed++) {
+			Simulation.Result once = new Simulation(seed, null).run();
+			Simulation.Result again = new Simulation(seed, null).run();
+			assertThat(again.digest()).as("trace digest of seed %d", seed).isEqualTo(once.digest());
+			assertThat(again.steps()).as("steps of seed %d", seed).isEqualTo(once.steps());
+		}
+	}
+
+	private static String report(Simulation.Result result, int seeds, double seconds,
+			Map<String, List<Long>> failures) {
+		Simulation.Violation violation = result.violation();
+		return String.format("Seed %d failed (%d of %d seeds failed, %.1f s): %s%nReplay: ./mvnw -pl dlock-core test "
+				+ "-Dtest=SimulationTests#everySeedKeepsSafetyLivenessAndLeavesNothingBehind "
+				+ "-Ddlock.simulation.seed=%d%nLast %d events:%n  %s%n", result.seed(),
+				failures.values().stream().mapToInt(List::size).sum(), seeds, seconds,
+				(violation != null) ? violation.getMessage() : "none", result.seed(), result.trace().size(),
+				String.join(System.lineSeparator() + "  ", result.trace()));
+	}
+
+}

@@ -1,0 +1,7 @@
+/**
+ * Takes the lock manager into the application context's shutdown order.
+ */
+@NullMarked
+package dev.dlock.spring.lifecycle;
+
+import org.jspecify.annotations.NullMarked;
