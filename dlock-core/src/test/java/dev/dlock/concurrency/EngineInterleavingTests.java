@@ -45,7 +45,7 @@ class EngineInterleavingTests {
 
 	@Test
 	void timeoutRacingGrantLeavesNothingHeld() {
-		Explorer.explore(30, (run) -> {
+		Explorer.explore(10, (run) -> {
 			LockManager first = run.manager();
 			LockManager second = run.manager();
 			LockHandle holder = run.hold(first.tryAcquire(KEY, LockMode.EX).orElseThrow());
@@ -63,7 +63,7 @@ class EngineInterleavingTests {
 
 	@Test
 	void cancelRacingGrantLeavesNothingHeld() {
-		Explorer.explore(30, (run) -> {
+		Explorer.explore(10, (run) -> {
 			LockManager first = run.manager();
 			LockManager second = run.manager();
 			LockHandle holder = run.hold(first.tryAcquire(KEY, LockMode.EX).orElseThrow());
@@ -80,7 +80,7 @@ class EngineInterleavingTests {
 
 	@Test
 	void tryAcquireAndAcquireRacingAReleaseOnAnotherThread() {
-		Explorer.explore(30, (run) -> {
+		Explorer.explore(10, (run) -> {
 			LockManager first = run.manager();
 			LockManager second = run.manager();
 			LockManager third = run.manager();
@@ -99,7 +99,7 @@ class EngineInterleavingTests {
 
 	@Test
 	void reentrantHoldRacingTheLastReleaseOnAnotherThread() {
-		Explorer.explore(30, (run) -> {
+		Explorer.explore(10, (run) -> {
 			LockManager first = run.manager();
 			LockManager second = run.manager();
 			LockHandle outer = first.tryAcquire(KEY, LockMode.EX).orElseThrow();
@@ -122,7 +122,7 @@ class EngineInterleavingTests {
 
 	@Test
 	void waiterWhoseEntryIsGoneIsNotStranded() {
-		Explorer.explore(30, (run) -> {
+		Explorer.explore(10, (run) -> {
 			LockManager first = run.manager();
 			LockManager second = run.manager();
 			LockManager third = run.manager();
@@ -144,7 +144,7 @@ class EngineInterleavingTests {
 
 	@Test
 	void holderWhoseEntryIsGoneLosesItAndTheWaiterGetsIt() {
-		Explorer.explore(30, (run) -> {
+		Explorer.explore(10, (run) -> {
 			LockManager first = run.manager();
 			LockManager second = run.manager();
 			LockHandle holder = first.tryAcquire(KEY, LockMode.EX).orElseThrow();
@@ -168,7 +168,7 @@ class EngineInterleavingTests {
 
 	@Test
 	void renewalFailureEndsTheHoldAndReleaseStillFreesTheServer() {
-		Explorer.explore(30, (run) -> {
+		Explorer.explore(10, (run) -> {
 			LockManager first = run.manager();
 			LockManager second = run.manager();
 			LockHandle holder = first.tryAcquire(KEY, LockMode.EX).orElseThrow();
@@ -186,7 +186,7 @@ class EngineInterleavingTests {
 
 	@Test
 	void closeRacingAcquireLeavesNothingHeld() {
-		Explorer.explore(30, (run) -> {
+		Explorer.explore(10, (run) -> {
 			LockManager first = run.manager();
 			LockManager second = run.manager();
 			LockHandle holder = run.hold(first.tryAcquire(KEY, LockMode.EX).orElseThrow());

@@ -34,7 +34,7 @@ final class Harness {
 	final ManualTime time = new ManualTime();
 
 	final ScriptedBackend backend = new ScriptedBackend(
-			InMemoryLockBackend.builder().clock(this.time::nanoTime).build());
+			InMemoryLockBackend.builder().timeSource(this.time).build());
 
 	private final List<LockManager> managers = new ArrayList<>();
 
