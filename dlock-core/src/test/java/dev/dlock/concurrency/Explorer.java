@@ -20,9 +20,9 @@ import org.slf4j.LoggerFactory;
 final class Explorer {
 
 	/**
-	 * Lincheck's defaults except that the JDK's own code (concurrent collections, futures,
-	 * {@code SecureRandom}) runs as single steps between switch points in the engine's code:
-	 * analysing it too makes one run of a scenario take seconds instead of milliseconds. The
+	 * Lincheck's defaults except that it does not analyse the JDK's own code (concurrent
+	 * collections, futures, {@code SecureRandom}) as it does the engine's: with that analysis
+	 * one run of a scenario takes seconds. The
 	 * public {@code Lincheck.runConcurrentTest} has no way to say so; this constructor and
 	 * {@code runConcurrentTestInternal} are Lincheck 3.7's (internal in Kotlin, public in
 	 * bytecode), which is why the version is pinned.
