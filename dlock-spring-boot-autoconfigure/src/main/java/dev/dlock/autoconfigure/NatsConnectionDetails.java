@@ -4,9 +4,6 @@ import java.util.List;
 
 import org.jspecify.annotations.Nullable;
 
-import org.springframework.boot.autoconfigure.service.connection.ConnectionDetails;
-import org.springframework.boot.ssl.SslBundle;
-
 /**
  * Where and how the auto-configured jnats connection connects to NATS. By default read
  * from {@code dlock.nats.*}; a bean of this type (a user's, or one that Testcontainers'
@@ -15,29 +12,13 @@ import org.springframework.boot.ssl.SslBundle;
  *
  * @since 0.1.0
  */
-public interface NatsConnectionDetails extends ConnectionDetails {
+public interface NatsConnectionDetails extends ServerConnectionDetails {
 
 	/**
 	 * The server URLs, such as {@code nats://127.0.0.1:4222}; several for a cluster.
 	 * @return the URLs, not empty
 	 */
 	List<String> getServers();
-
-	/**
-	 * The login user.
-	 * @return the user, or {@code null}
-	 */
-	default @Nullable String getUser() {
-		return null;
-	}
-
-	/**
-	 * The login password.
-	 * @return the password, or {@code null}
-	 */
-	default @Nullable String getPassword() {
-		return null;
-	}
 
 	/**
 	 * The authentication token.
@@ -52,14 +33,6 @@ public interface NatsConnectionDetails extends ConnectionDetails {
 	 * @return the path, or {@code null}
 	 */
 	default @Nullable String getCredentials() {
-		return null;
-	}
-
-	/**
-	 * The TLS trust and key material.
-	 * @return the SSL bundle, or {@code null} to connect without TLS
-	 */
-	default @Nullable SslBundle getSslBundle() {
 		return null;
 	}
 

@@ -11,7 +11,7 @@ import org.springframework.boot.ssl.SslBundles;
 /**
  * The login and TLS part of the properties-based connection details of etcd and NATS.
  */
-abstract class PropertiesServerConnectionDetails {
+abstract class PropertiesServerConnectionDetails implements ServerConnectionDetails {
 
 	private final ServerConnection properties;
 
@@ -22,10 +22,12 @@ abstract class PropertiesServerConnectionDetails {
 		this.sslBundles = sslBundles;
 	}
 
+	@Override
 	public @Nullable String getUser() {
 		return this.properties.getUser();
 	}
 
+	@Override
 	public @Nullable String getPassword() {
 		return this.properties.getPassword();
 	}
@@ -34,6 +36,7 @@ abstract class PropertiesServerConnectionDetails {
 	 * The named SSL bundle; the JVM's defaults when TLS is enabled without one.
 	 * @return the bundle, or {@code null} without TLS
 	 */
+	@Override
 	public @Nullable SslBundle getSslBundle() {
 		Tls tls = this.properties.getTls();
 		if (tls.getBundle() != null) {

@@ -15,6 +15,7 @@ import dev.dlock.spi.BackendCapability;
 import dev.dlock.spi.BackendHealth;
 import dev.dlock.spi.LockBackend;
 import dev.dlock.spi.LockSession;
+import dev.dlock.support.Durations;
 import dev.dlock.support.TimeSource;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.Response;
@@ -99,10 +100,7 @@ public final class EtcdLockBackend implements LockBackend {
 	 */
 	@Override
 	public LockSession openSession(Duration leaseTime) {
-		Objects.requireNonNull(leaseTime, "'leaseTime' must not be null");
-		if (leaseTime.isNegative() || leaseTime.isZero()) {
-			throw new IllegalArgumentException("'leaseTime' must be positive");
-		}
+		Durations.positive(leaseTime, "leaseTime");
 		if (this.closed.get()) {
 			throw new LockBackendException("The etcd lock backend is closed", null);
 		}
@@ -208,11 +206,7 @@ public final class EtcdLockBackend implements LockBackend {
 		 * @return this builder
 		 */
 		public Builder requestTimeout(Duration requestTimeout) {
-			Objects.requireNonNull(requestTimeout, "'requestTimeout' must not be null");
-			if (requestTimeout.isNegative() || requestTimeout.isZero()) {
-				throw new IllegalArgumentException("'requestTimeout' must be positive");
-			}
-			this.requestTimeout = requestTimeout;
+			this.requestTimeout = Durations.positive(requestTimeout, "requestTimeout");
 			return this;
 		}
 

@@ -17,6 +17,7 @@ import dev.dlock.spi.BackendHealth;
 import dev.dlock.spi.LockBackend;
 import dev.dlock.spi.LockSession;
 import dev.dlock.support.AsyncFailures;
+import dev.dlock.support.Durations;
 import dev.dlock.support.TimeSource;
 import io.nats.client.Connection;
 import io.nats.client.api.AccountStatistics;
@@ -114,10 +115,7 @@ public final class NatsLockBackend implements LockBackend {
 	 */
 	@Override
 	public LockSession openSession(Duration leaseTime) {
-		Objects.requireNonNull(leaseTime, "'leaseTime' must not be null");
-		if (leaseTime.isNegative() || leaseTime.isZero()) {
-			throw new IllegalArgumentException("'leaseTime' must be positive");
-		}
+		Durations.positive(leaseTime, "leaseTime");
 		NatsBucket opened;
 		synchronized (this.lock) {
 			if (this.closed) {
@@ -294,11 +292,7 @@ public final class NatsLockBackend implements LockBackend {
 		 * @return this builder
 		 */
 		public Builder requestTimeout(Duration requestTimeout) {
-			Objects.requireNonNull(requestTimeout, "'requestTimeout' must not be null");
-			if (requestTimeout.isNegative() || requestTimeout.isZero()) {
-				throw new IllegalArgumentException("'requestTimeout' must be positive");
-			}
-			this.requestTimeout = requestTimeout;
+			this.requestTimeout = Durations.positive(requestTimeout, "requestTimeout");
 			return this;
 		}
 
