@@ -20,8 +20,8 @@ import org.springframework.util.ClassUtils;
 /**
  * Matches a lock backend configuration when {@code dlock.backend} names its backend, or,
  * when {@code dlock.backend} is not set, when the backend's connection is configured (a
- * client bean, a connection details bean or connection properties), as the backend's entry in the table
- * {@link Backend} says. The in-memory backend matches only when named. Evaluated when
+ * client bean, a connection details bean or connection properties), as the backend's
+ * entry in the table {@link Backend} says. The in-memory backend matches only when named. Evaluated when
  * beans are registered, after the auto-configurations of the clients.
  */
 class LockBackendCondition extends SpringBootCondition implements ConfigurationCondition {
