@@ -9,6 +9,7 @@ import dev.dlock.observation.LockAcquisitionConvention;
 import dev.dlock.observation.LockHoldConvention;
 import dev.dlock.observation.LockRenewalConvention;
 import dev.dlock.spi.LockBackend;
+import dev.dlock.support.Durations;
 import dev.dlock.support.TimeSource;
 import io.micrometer.observation.ObservationRegistry;
 import org.jspecify.annotations.Nullable;
@@ -54,7 +55,7 @@ public final class LockManagerBuilder {
 	 * @return this builder
 	 */
 	public LockManagerBuilder leaseTime(Duration leaseTime) {
-		this.leaseTime = positive(leaseTime, "leaseTime");
+		this.leaseTime = Durations.positive(leaseTime, "leaseTime");
 		return this;
 	}
 
@@ -64,7 +65,7 @@ public final class LockManagerBuilder {
 	 * @return this builder
 	 */
 	public LockManagerBuilder renewalInterval(Duration renewalInterval) {
-		this.renewalInterval = positive(renewalInterval, "renewalInterval");
+		this.renewalInterval = Durations.positive(renewalInterval, "renewalInterval");
 		return this;
 	}
 
@@ -75,7 +76,7 @@ public final class LockManagerBuilder {
 	 * @return this builder
 	 */
 	public LockManagerBuilder maxRecheckInterval(Duration maxRecheckInterval) {
-		this.maxRecheckInterval = positive(maxRecheckInterval, "maxRecheckInterval");
+		this.maxRecheckInterval = Durations.positive(maxRecheckInterval, "maxRecheckInterval");
 		return this;
 	}
 
@@ -86,7 +87,7 @@ public final class LockManagerBuilder {
 	 * @return this builder
 	 */
 	public LockManagerBuilder closeTimeout(Duration closeTimeout) {
-		this.closeTimeout = positive(closeTimeout, "closeTimeout");
+		this.closeTimeout = Durations.positive(closeTimeout, "closeTimeout");
 		return this;
 	}
 
@@ -171,14 +172,6 @@ public final class LockManagerBuilder {
 		EngineObservations observations = new EngineObservations(this.observationRegistry, this.backend.name(),
 				this.acquisitionConvention, this.holdConvention, this.renewalConvention);
 		return new DefaultLockManager(this.backend, settings, observations, this.timeSource);
-	}
-
-	private static Duration positive(Duration value, String name) {
-		Objects.requireNonNull(value, () -> "'" + name + "' must not be null");
-		if (value.isNegative() || value.isZero()) {
-			throw new IllegalArgumentException("'" + name + "' must be positive");
-		}
-		return value;
 	}
 
 }

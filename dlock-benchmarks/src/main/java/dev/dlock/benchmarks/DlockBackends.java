@@ -1,5 +1,7 @@
 package dev.dlock.benchmarks;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.Optional;
 
@@ -7,11 +9,17 @@ import dev.dlock.backend.etcd.EtcdLockBackend;
 import dev.dlock.backend.memory.InMemoryLockBackend;
 import dev.dlock.backend.nats.NatsLockBackend;
 import dev.dlock.backend.redis.RedisLockBackend;
+import dev.dlock.benchmarks.DlockLibrary.OwnBackend;
+import io.etcd.jetcd.Client;
+import io.nats.client.Connection;
+import io.nats.client.Nats;
+import io.nats.client.Options;
 
 /**
  * dlock's backends as benchmark libraries, one per server, each with its defaults: every
  * client gets a backend of its own (the Redis backend opens a command and a pub/sub
- * connection from the shared Lettuce client, etcd and NATS a client of their own).
+ * connection from the shared Lettuce client, etcd and NATS a client of their own, built
+ * as the Spring Boot auto-configuration builds it).
  */
 final class DlockBackends {
 
@@ -27,17 +35,40 @@ final class DlockBackends {
 	static Optional<LockLibrary> on(String server, Servers servers, Duration lease) {
 		return switch (server) {
 			case "redis" -> Optional.of(DlockLibrary.of(server,
-					() -> RedisLockBackend.builder(servers.redisClient()).build(), lease));
-			case "etcd" -> Optional.of(DlockLibrary.of(server,
-					() -> EtcdLockBackend.builder().endpoints(servers.etcdEndpoint()).build(), lease));
+					() -> new OwnBackend(RedisLockBackend.builder(servers.redisClient()).build(), () -> {
+					}), lease));
+			case "etcd" -> Optional.of(DlockLibrary.of(server, () -> {
+				Client client = Client.builder().endpoints(servers.etcdEndpoint()).build();
+				return new OwnBackend(EtcdLockBackend.builder(client).build(), client);
+			}, lease));
 			// a bucket serves one lease time (its max age), so each lease time gets its own bucket
-			case "nats" -> Optional.of(DlockLibrary.of(server, () -> NatsLockBackend.builder()
-				.servers(servers.natsUrl())
-				.bucket("dlock-" + lease.toSeconds() + "s")
-				.build(), lease));
+			case "nats" -> Optional.of(DlockLibrary.of(server, () -> {
+				Connection connection = natsConnection(servers.natsUrl());
+				return new OwnBackend(
+						NatsLockBackend.builder(connection).bucket("dlock-" + lease.toSeconds() + "s").build(),
+						connection);
+			}, lease));
 			case "memory" -> Optional.of(DlockLibrary.shared(server, InMemoryLockBackend.create(), lease));
 			default -> Optional.empty();
 		};
+	}
+
+	/** A connection with the options of the auto-configured one. */
+	private static Connection natsConnection(String url) {
+		try {
+			return Nats.connect(new Options.Builder().server(url)
+				.connectionName("dlock")
+				.maxReconnects(-1)
+				.dontForceFlushOnRequest()
+				.build());
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new IllegalStateException(ex);
+		}
 	}
 
 }

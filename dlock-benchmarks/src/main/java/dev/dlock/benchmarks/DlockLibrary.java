@@ -18,13 +18,13 @@ final class DlockLibrary implements LockLibrary {
 
 	private final String server;
 
-	private final Supplier<LockBackend> backends;
+	private final Supplier<OwnBackend> backends;
 
 	private final boolean shared;
 
 	private final Duration lease;
 
-	private DlockLibrary(String server, Supplier<LockBackend> backends, boolean shared, Duration lease) {
+	private DlockLibrary(String server, Supplier<OwnBackend> backends, boolean shared, Duration lease) {
 		this.server = server;
 		this.backends = backends;
 		this.shared = shared;
@@ -37,13 +37,14 @@ final class DlockLibrary implements LockLibrary {
 	 * @param backends makes a new backend with its own connections
 	 * @param lease the lease time
 	 */
-	static DlockLibrary of(String server, Supplier<LockBackend> backends, Duration lease) {
+	static DlockLibrary of(String server, Supplier<OwnBackend> backends, Duration lease) {
 		return new DlockLibrary(server, backends, false, lease);
 	}
 
 	/** dlock on one in-memory backend that every client shares. */
 	static DlockLibrary shared(String server, LockBackend backend, Duration lease) {
-		return new DlockLibrary(server, () -> backend, true, lease);
+		return new DlockLibrary(server, () -> new OwnBackend(backend, () -> {
+		}), true, lease);
 	}
 
 	@Override
@@ -63,7 +64,8 @@ final class DlockLibrary implements LockLibrary {
 
 	@Override
 	public LockClient connect() {
-		LockBackend backend = this.backends.get();
+		OwnBackend own = this.backends.get();
+		LockBackend backend = own.backend();
 		LockManager manager = LockManager.builder(backend).leaseTime(this.lease).build();
 		return new LockClient() {
 
@@ -84,14 +86,25 @@ final class DlockLibrary implements LockLibrary {
 			}
 
 			@Override
-			public void close() {
+			public void close() throws Exception {
 				manager.close();
 				if (!DlockLibrary.this.shared) {
 					backend.close();
+					own.connection().close();
 				}
 			}
 
 		};
+	}
+
+	/**
+	 * A backend and the client connection it was built on, which the backend never closes.
+	 *
+	 * @param backend the backend
+	 * @param connection closes the client connection
+	 */
+	record OwnBackend(LockBackend backend, AutoCloseable connection) {
+
 	}
 
 }

@@ -135,15 +135,16 @@ public class DlockProperties {
 		 * etcd through jetcd.
 		 */
 		ETCD(EtcdLockBackendConfiguration.class,
-				LockBackendDetection.beanOrProperties("io.etcd.jetcd.Client", "dlock.etcd.endpoints"),
+				LockBackendDetection.beanOrProperties("io.etcd.jetcd.Client",
+						"dev.dlock.autoconfigure.EtcdConnectionDetails", "dlock.etcd.endpoints"),
 				"add io.etcd:jetcd-core and set dlock.etcd.endpoints"),
 
 		/**
 		 * NATS JetStream key-value through jnats.
 		 */
 		NATS(NatsLockBackendConfiguration.class,
-				LockBackendDetection.beanOrProperties("io.nats.client.Connection", "dlock.nats.url",
-						"dlock.nats.servers"),
+				LockBackendDetection.beanOrProperties("io.nats.client.Connection",
+						"dev.dlock.autoconfigure.NatsConnectionDetails", "dlock.nats.url", "dlock.nats.servers"),
 				"add io.nats:jnats and set dlock.nats.url (a JetStream-enabled server)"),
 
 		/**
@@ -283,47 +284,22 @@ public class DlockProperties {
 	}
 
 	/**
-	 * etcd properties, used when no jetcd Client bean is defined.
+	 * Login and TLS properties of the connection to a backend's server, shared by etcd
+	 * and NATS.
 	 */
-	public static class Etcd {
+	public abstract static class ServerConnection {
 
 		/**
-		 * etcd endpoints, such as http://127.0.0.1:2379. Setting them selects etcd when
-		 * the backend is detected. Default http://127.0.0.1:2379 when the etcd backend is
-		 * named explicitly.
-		 */
-		private List<String> endpoints = new ArrayList<>();
-
-		/**
-		 * Login user of etcd authentication.
+		 * Login user.
 		 */
 		private @Nullable String user;
 
 		/**
-		 * Login password of etcd authentication.
+		 * Login password.
 		 */
 		private @Nullable String password;
 
-		/**
-		 * Host name to verify the server's TLS certificate against, when the endpoints are
-		 * addresses that the certificate does not name.
-		 */
-		private @Nullable String authority;
-
-		/**
-		 * How long to wait for etcd's answer to one request before it counts as failed.
-		 */
-		private Duration requestTimeout = Duration.ofSeconds(5);
-
 		private final Tls tls = new Tls();
-
-		public List<String> getEndpoints() {
-			return this.endpoints;
-		}
-
-		public void setEndpoints(List<String> endpoints) {
-			this.endpoints = endpoints;
-		}
 
 		public @Nullable String getUser() {
 			return this.user;
@@ -339,6 +315,45 @@ public class DlockProperties {
 
 		public void setPassword(@Nullable String password) {
 			this.password = password;
+		}
+
+		public Tls getTls() {
+			return this.tls;
+		}
+
+	}
+
+	/**
+	 * etcd properties. The connection properties are used when no jetcd Client bean and
+	 * no EtcdConnectionDetails bean is defined.
+	 */
+	public static class Etcd extends ServerConnection {
+
+		/**
+		 * etcd endpoints, such as http://127.0.0.1:2379. Setting them selects etcd when
+		 * the backend is detected. Default http://127.0.0.1:2379 when the etcd backend is
+		 * named explicitly.
+		 */
+		private List<String> endpoints = new ArrayList<>();
+
+		/**
+		 * Host name to verify the server's TLS certificate against, when the endpoints are
+		 * addresses that the certificate does not name.
+		 */
+		private @Nullable String authority;
+
+		/**
+		 * How long to wait for etcd's answer to one request before it counts as failed;
+		 * also how long the auto-configured client waits to connect.
+		 */
+		private Duration requestTimeout = Duration.ofSeconds(5);
+
+		public List<String> getEndpoints() {
+			return this.endpoints;
+		}
+
+		public void setEndpoints(List<String> endpoints) {
+			this.endpoints = endpoints;
 		}
 
 		public @Nullable String getAuthority() {
@@ -357,16 +372,13 @@ public class DlockProperties {
 			this.requestTimeout = requestTimeout;
 		}
 
-		public Tls getTls() {
-			return this.tls;
-		}
-
 	}
 
 	/**
-	 * NATS properties, used when no jnats Connection bean is defined.
+	 * NATS properties. The connection properties are used when no jnats Connection bean
+	 * and no NatsConnectionDetails bean is defined.
 	 */
-	public static class Nats {
+	public static class Nats extends ServerConnection {
 
 		/**
 		 * NATS server URL, such as nats://127.0.0.1:4222. Setting it (or servers) selects
@@ -385,16 +397,6 @@ public class DlockProperties {
 		 * /etc/nats/app.creds.
 		 */
 		private @Nullable String credentials;
-
-		/**
-		 * Login user.
-		 */
-		private @Nullable String user;
-
-		/**
-		 * Login password.
-		 */
-		private @Nullable String password;
 
 		/**
 		 * Authentication token.
@@ -427,8 +429,6 @@ public class DlockProperties {
 		 */
 		private int replicas = 1;
 
-		private final Tls tls = new Tls();
-
 		public @Nullable String getUrl() {
 			return this.url;
 		}
@@ -451,22 +451,6 @@ public class DlockProperties {
 
 		public void setCredentials(@Nullable String credentials) {
 			this.credentials = credentials;
-		}
-
-		public @Nullable String getUser() {
-			return this.user;
-		}
-
-		public void setUser(@Nullable String user) {
-			this.user = user;
-		}
-
-		public @Nullable String getPassword() {
-			return this.password;
-		}
-
-		public void setPassword(@Nullable String password) {
-			this.password = password;
 		}
 
 		public @Nullable String getToken() {
@@ -515,10 +499,6 @@ public class DlockProperties {
 
 		public void setReplicas(int replicas) {
 			this.replicas = replicas;
-		}
-
-		public Tls getTls() {
-			return this.tls;
 		}
 
 	}

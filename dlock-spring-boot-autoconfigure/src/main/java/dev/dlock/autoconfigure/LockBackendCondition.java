@@ -3,6 +3,7 @@ package dev.dlock.autoconfigure;
 import java.util.List;
 
 import dev.dlock.autoconfigure.DlockProperties.Backend;
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.boot.autoconfigure.condition.ConditionMessage;
@@ -19,8 +20,8 @@ import org.springframework.util.ClassUtils;
 /**
  * Matches a lock backend configuration when {@code dlock.backend} names its backend, or,
  * when {@code dlock.backend} is not set, when the backend's connection is configured (a
- * client bean or connection properties), as the backend's entry in the table
- * {@link Backend} says. The in-memory backend matches only when named. Evaluated when
+ * client bean, a connection details bean or connection properties), as the backend's
+ * entry in the table {@link Backend} says. The in-memory backend matches only when named. Evaluated when
  * beans are registered, after the auto-configurations of the clients.
  */
 class LockBackendCondition extends SpringBootCondition implements ConfigurationCondition {
@@ -37,7 +38,7 @@ class LockBackendCondition extends SpringBootCondition implements ConfigurationC
 		String name = backend.value();
 		Binder binder = Binder.get(context.getEnvironment());
 		Backend chosen = binder.bind("dlock.backend", Backend.class).orElse(null);
-		boolean clientBean = hasClientBean(context, detection);
+		boolean clientBean = hasBean(context, detection.clientBean());
 		if (chosen != null && chosen != backend) {
 			return ConditionOutcome.noMatch(ConditionMessage.of("dlock.backend is " + chosen.value()));
 		}
@@ -55,6 +56,10 @@ class LockBackendCondition extends SpringBootCondition implements ConfigurationC
 		if (clientBean) {
 			return ConditionOutcome.match(ConditionMessage.of("found a bean of type " + detection.clientBean()));
 		}
+		if (hasBean(context, detection.connectionDetailsBean())) {
+			return ConditionOutcome
+				.match(ConditionMessage.of("found a bean of type " + detection.connectionDetailsBean()));
+		}
 		for (String property : detection.properties()) {
 			if (!binder.bind(property, Bindable.listOf(String.class)).orElse(List.of()).isEmpty()) {
 				return ConditionOutcome.match(ConditionMessage.of(property + " is set"));
@@ -62,6 +67,9 @@ class LockBackendCondition extends SpringBootCondition implements ConfigurationC
 		}
 		StringBuilder missing = new StringBuilder("dlock.backend is not set and there is no bean of type ")
 			.append(detection.clientBean());
+		if (detection.connectionDetailsBean() != null) {
+			missing.append(" or ").append(detection.connectionDetailsBean());
+		}
 		if (!detection.properties().isEmpty()) {
 			missing.append(" and no ").append(String.join(" or ", detection.properties()));
 		}
@@ -77,14 +85,13 @@ class LockBackendCondition extends SpringBootCondition implements ConfigurationC
 		throw new IllegalStateException("Unknown lock backend configuration " + configurationClass);
 	}
 
-	private static boolean hasClientBean(ConditionContext context, LockBackendDetection detection) {
-		String type = detection.clientBean();
+	private static boolean hasBean(ConditionContext context, @Nullable String type) {
 		ConfigurableListableBeanFactory beanFactory = context.getBeanFactory();
 		if (type == null || beanFactory == null || !ClassUtils.isPresent(type, context.getClassLoader())) {
 			return false;
 		}
-		Class<?> clientType = ClassUtils.resolveClassName(type, context.getClassLoader());
-		return beanFactory.getBeanNamesForType(clientType, true, false).length > 0;
+		Class<?> beanType = ClassUtils.resolveClassName(type, context.getClassLoader());
+		return beanFactory.getBeanNamesForType(beanType, true, false).length > 0;
 	}
 
 }

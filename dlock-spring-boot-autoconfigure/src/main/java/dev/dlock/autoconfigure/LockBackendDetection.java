@@ -13,12 +13,14 @@ import org.jspecify.annotations.Nullable;
  * referenced, since its class may be absent
  * @param clientBeanRequired whether the backend cannot work without that bean, even when
  * named
+ * @param connectionDetailsBean the type of a bean that tells the backend where to connect,
+ * if any; named, as the client bean is
  * @param properties properties that configure a connection
  * @param notDetected why the backend is never detected, for a backend that is used only
  * when named
  */
-record LockBackendDetection(@Nullable String clientBean, boolean clientBeanRequired, List<String> properties,
-		@Nullable String notDetected) {
+record LockBackendDetection(@Nullable String clientBean, boolean clientBeanRequired,
+		@Nullable String connectionDetailsBean, List<String> properties, @Nullable String notDetected) {
 
 	/**
 	 * A backend that cannot work without a client bean, and is detected from that bean.
@@ -26,18 +28,20 @@ record LockBackendDetection(@Nullable String clientBean, boolean clientBeanRequi
 	 * @return the detection
 	 */
 	static LockBackendDetection requiredBean(String clientBean) {
-		return new LockBackendDetection(clientBean, true, List.of(), null);
+		return new LockBackendDetection(clientBean, true, null, List.of(), null);
 	}
 
 	/**
-	 * A backend that is detected from a client bean or from any of its connection
-	 * properties, and that builds its own client otherwise.
-	 * @param clientBean the type of the bean
+	 * A backend that is detected from a client bean, a connection details bean or any of
+	 * its connection properties, and whose client is auto-configured otherwise.
+	 * @param clientBean the type of the client bean
+	 * @param connectionDetailsBean the type of the connection details bean
 	 * @param properties the connection properties
 	 * @return the detection
 	 */
-	static LockBackendDetection beanOrProperties(String clientBean, String... properties) {
-		return new LockBackendDetection(clientBean, false, List.of(properties), null);
+	static LockBackendDetection beanOrProperties(String clientBean, String connectionDetailsBean,
+			String... properties) {
+		return new LockBackendDetection(clientBean, false, connectionDetailsBean, List.of(properties), null);
 	}
 
 	/**
@@ -46,7 +50,7 @@ record LockBackendDetection(@Nullable String clientBean, boolean clientBeanRequi
 	 * @return the detection
 	 */
 	static LockBackendDetection onlyWhenNamed(String reason) {
-		return new LockBackendDetection(null, false, List.of(), reason);
+		return new LockBackendDetection(null, false, null, List.of(), reason);
 	}
 
 }

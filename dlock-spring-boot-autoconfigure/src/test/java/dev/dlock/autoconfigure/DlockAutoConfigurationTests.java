@@ -44,6 +44,7 @@ import org.springframework.boot.diagnostics.FailureAnalyzer;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Import;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.AnnotatedElementUtils;
 import org.springframework.core.env.Environment;
@@ -54,6 +55,7 @@ import org.springframework.core.io.support.SpringFactoriesLoader.FailureHandler;
 import org.springframework.core.type.AnnotationMetadata;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.mockito.Mockito.mock;
 
 /**
  * The choice of lock backend, back-off for user beans, failure analysis, registration
@@ -118,8 +120,9 @@ class DlockAutoConfigurationTests {
 						"    - redis: dlock.backend is not set and there is no bean of type "
 								+ "org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory",
 						"    - etcd: dlock.backend is not set and there is no bean of type io.etcd.jetcd.Client "
-								+ "and no dlock.etcd.endpoints",
+								+ "or dev.dlock.autoconfigure.EtcdConnectionDetails and no dlock.etcd.endpoints",
 						"    - nats: dlock.backend is not set and there is no bean of type io.nats.client.Connection "
+								+ "or dev.dlock.autoconfigure.NatsConnectionDetails "
 								+ "and no dlock.nats.url or dlock.nats.servers",
 						"    - memory: the in-memory backend is used only when dlock.backend=memory");
 			assertThat(analysis.getAction().lines()).hasSize(2 + Backend.values().length)
@@ -171,9 +174,38 @@ class DlockAutoConfigurationTests {
 	}
 
 	@Test
+	void etcdIsDetectedFromAConnectionDetailsBean() {
+		EtcdConnectionDetails details = () -> List.of("http://127.0.0.1:2379");
+		this.runner.withBean(EtcdConnectionDetails.class, () -> details)
+			.run((context) -> assertThat(context).hasSingleBean(EtcdLockBackend.class)
+				.hasSingleBean(Client.class)
+				.getBean(EtcdConnectionDetails.class)
+				.isSameAs(details));
+	}
+
+	@Test
 	void etcdIsUsedWhenNamedWithTheDefaultEndpoint() {
-		this.runner.withPropertyValues("dlock.backend=etcd")
-			.run((context) -> assertThat(context).hasSingleBean(EtcdLockBackend.class));
+		this.runner.withPropertyValues("dlock.backend=etcd").run((context) -> {
+			assertThat(context).hasSingleBean(EtcdLockBackend.class).hasSingleBean(Client.class);
+			assertThat(context.getBean(EtcdConnectionDetails.class).getEndpoints())
+				.containsExactly("http://127.0.0.1:2379");
+		});
+	}
+
+	@Test
+	void etcdClientIsNotBuiltForAnApplicationsOwnBackend() {
+		this.runner.withPropertyValues("dlock.etcd.endpoints=http://127.0.0.1:2379")
+			.withBean(LockBackend.class, InMemoryLockBackend::create)
+			.run((context) -> assertThat(context).hasSingleBean(LockManager.class)
+				.doesNotHaveBean(Client.class)
+				.doesNotHaveBean(EtcdConnectionDetails.class));
+	}
+
+	@Test
+	void etcdUserNeedsAPassword() {
+		this.runner.withPropertyValues("dlock.backend=etcd", "dlock.etcd.user=u")
+			.run((context) -> assertThat(context).getFailure()
+				.hasStackTraceContaining("Set both the etcd user and password"));
 	}
 
 	@Test
@@ -205,6 +237,7 @@ class DlockAutoConfigurationTests {
 	@Test
 	void invalidNatsBucketFailsTheStartUp() {
 		this.runner.withPropertyValues("dlock.backend=nats", "dlock.nats.bucket=no.dots")
+			.withBean(Connection.class, () -> mock(Connection.class))
 			.run((context) -> assertThat(context).getFailure().hasStackTraceContaining("'bucket' must consist of"));
 	}
 
@@ -359,7 +392,12 @@ class DlockAutoConfigurationTests {
 	private static List<Class<?>> configurationClasses() throws ClassNotFoundException {
 		List<Class<?>> classes = new ArrayList<>(List.of(DlockAutoConfiguration.class, DlockAopAutoConfiguration.class));
 		for (Backend backend : Backend.values()) {
-			classes.add(Class.forName(backend.configurationClass()));
+			Class<?> configuration = Class.forName(backend.configurationClass());
+			classes.add(configuration);
+			Import imports = configuration.getAnnotation(Import.class);
+			if (imports != null) {
+				classes.addAll(List.of(imports.value()));
+			}
 		}
 		return classes;
 	}

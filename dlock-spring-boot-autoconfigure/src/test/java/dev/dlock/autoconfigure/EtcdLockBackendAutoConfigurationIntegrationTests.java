@@ -1,6 +1,7 @@
 package dev.dlock.autoconfigure;
 
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.UUID;
 
 import dev.dlock.LockHandle;
@@ -11,12 +12,14 @@ import dev.dlock.backend.redis.RedisLockBackend;
 import dev.dlock.spring.aop.LockProbe;
 import dev.dlock.testserver.EtcdServer;
 import dev.dlock.testserver.RedisServer;
+import dev.dlock.testserver.TestCertificates;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.options.GetOption;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.autoconfigure.ssl.SslAutoConfiguration;
 import org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration;
 import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
@@ -24,8 +27,8 @@ import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The etcd backend from {@code dlock.etcd.*} or over the application's client, against a
- * real etcd.
+ * The etcd backend over the auto-configured client (from {@code dlock.etcd.*} or connection
+ * details) or over the application's client, against real etcd servers.
  */
 class EtcdLockBackendAutoConfigurationIntegrationTests {
 
@@ -90,6 +93,42 @@ class EtcdLockBackendAutoConfigurationIntegrationTests {
 				assertThat(context).hasSingleBean(EtcdLockBackend.class).doesNotHaveBean(RedisLockBackend.class);
 				assertLocks(context);
 			});
+	}
+
+	@Test
+	void connectionDetailsBeanSelectsEtcdAndSuppliesTheEndpoints() {
+		EtcdConnectionDetails details = () -> List.of(EtcdServer.shared().endpoint());
+		this.runner.withBean(EtcdConnectionDetails.class, () -> details).run((context) -> {
+			assertThat(context).hasSingleBean(EtcdLockBackend.class).hasSingleBean(Client.class);
+			assertLocks(context);
+		});
+	}
+
+	@Test
+	void userAndPasswordPropertiesAuthenticate() throws Exception {
+		try (EtcdServer server = EtcdServer.start()) {
+			try (Client admin = Client.builder().endpoints(server.endpoint()).build()) {
+				admin.getAuthClient().roleAdd(bytes("root")).get();
+				admin.getAuthClient().userAdd(bytes("root"), bytes("s3cret")).get();
+				admin.getAuthClient().userGrantRole(bytes("root"), bytes("root")).get();
+				admin.getAuthClient().authEnable().get();
+			}
+			this.runner
+				.withPropertyValues("dlock.etcd.endpoints=" + server.endpoint(), "dlock.etcd.user=root",
+						"dlock.etcd.password=s3cret")
+				.run(EtcdLockBackendAutoConfigurationIntegrationTests::assertLocks);
+		}
+	}
+
+	@Test
+	void sslBundleReachesTheClient() {
+		TestCertificates certificates = TestCertificates.create();
+		try (EtcdServer server = EtcdServer.startWithTls(certificates)) {
+			this.runner.withConfiguration(AutoConfigurations.of(SslAutoConfiguration.class))
+				.withPropertyValues("dlock.etcd.endpoints=" + server.tlsEndpoint(), "dlock.etcd.tls.bundle=etcd",
+						"spring.ssl.bundle.pem.etcd.truststore.certificate=file:" + certificates.caFile())
+				.run(EtcdLockBackendAutoConfigurationIntegrationTests::assertLocks);
+		}
 	}
 
 	private static void assertLocks(AssertableApplicationContext context) {

@@ -1,24 +1,31 @@
 package dev.dlock.autoconfigure;
 
+import java.io.IOException;
+import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicReference;
 
 import dev.dlock.LockManager;
 import dev.dlock.backend.nats.NatsLockBackend;
 import dev.dlock.spring.aop.LockProbe;
 import dev.dlock.testserver.NatsServer;
+import dev.dlock.testserver.TestCertificates;
 import io.nats.client.Connection;
 import io.nats.client.Nats;
+import io.nats.client.Options;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.autoconfigure.ssl.SslAutoConfiguration;
 import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The NATS JetStream backend from {@code dlock.nats.*} or over the application's
- * connection, against a real nats-server.
+ * The NATS JetStream backend over the auto-configured connection (from
+ * {@code dlock.nats.*} or connection details) or over the application's connection,
+ * against real nats-servers.
  */
 class NatsLockBackendAutoConfigurationIntegrationTests {
 
@@ -64,6 +71,55 @@ class NatsLockBackendAutoConfigurationIntegrationTests {
 					assertThat(connection.keyValueManagement().getBucketNames()).contains(bucket);
 				}
 			});
+	}
+
+	@Test
+	void autoConfiguredConnectionReconnectsForeverAndIsClosedWithTheContext() {
+		AtomicReference<Connection> connection = new AtomicReference<>();
+		this.runner.withPropertyValues("dlock.nats.url=" + NatsServer.shared().url()).run((context) -> {
+			connection.set(context.getBean(Connection.class));
+			Options options = connection.get().getOptions();
+			assertThat(options.getMaxReconnect()).isEqualTo(-1);
+			assertThat(options.forceFlushOnRequest()).isFalse();
+			assertThat(options.getConnectionName()).isEqualTo("dlock");
+			assertLocks(context);
+		});
+		assertThat(connection.get().getStatus()).isEqualTo(Connection.Status.CLOSED);
+	}
+
+	@Test
+	void connectionDetailsBeanSelectsNatsAndSuppliesTheServers() {
+		NatsConnectionDetails details = () -> List.of(NatsServer.shared().url());
+		this.runner.withBean(NatsConnectionDetails.class, () -> details).run((context) -> {
+			assertThat(context).hasSingleBean(NatsLockBackend.class).hasSingleBean(Connection.class);
+			assertLocks(context);
+		});
+	}
+
+	@Test
+	void tokenPropertyAuthenticatesAndAWrongOneFailsTheStartUp() {
+		String token = "t0ken-" + UUID.randomUUID();
+		try (NatsServer server = NatsServer.startWithToken(token)) {
+			this.runner.withPropertyValues("dlock.nats.url=" + server.url(), "dlock.nats.token=" + token)
+				.run(NatsLockBackendAutoConfigurationIntegrationTests::assertLocks);
+			this.runner.withPropertyValues("dlock.nats.url=" + server.url(), "dlock.nats.token=wrong")
+				.run((context) -> assertThat(context).getFailure()
+					.hasRootCauseInstanceOf(IOException.class)
+					.hasStackTraceContaining("Connecting to NATS failed"));
+		}
+	}
+
+	@Test
+	void userPasswordAndSslBundleReachTheConnection() {
+		TestCertificates certificates = TestCertificates.create();
+		String password = "s3cret-" + UUID.randomUUID();
+		try (NatsServer server = NatsServer.startSecured(certificates, "dlock", password)) {
+			this.runner.withConfiguration(AutoConfigurations.of(SslAutoConfiguration.class))
+				.withPropertyValues("dlock.nats.url=" + server.tlsUrl(), "dlock.nats.user=dlock",
+						"dlock.nats.password=" + password, "dlock.nats.tls.bundle=nats",
+						"spring.ssl.bundle.pem.nats.truststore.certificate=file:" + certificates.caFile())
+				.run(NatsLockBackendAutoConfigurationIntegrationTests::assertLocks);
+		}
 	}
 
 	private static void assertLocks(AssertableApplicationContext context) {

@@ -1,9 +1,6 @@
 package dev.dlock.backend.etcd;
 
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -13,22 +10,16 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
-import javax.net.ssl.SSLException;
-
 import dev.dlock.LockBackendException;
 import dev.dlock.spi.BackendCapability;
 import dev.dlock.spi.BackendHealth;
 import dev.dlock.spi.LockBackend;
 import dev.dlock.spi.LockSession;
+import dev.dlock.support.Durations;
 import dev.dlock.support.TimeSource;
-import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
-import io.etcd.jetcd.ClientBuilder;
 import io.etcd.jetcd.Response;
 import io.etcd.jetcd.options.GetOption;
-import io.grpc.netty.GrpcSslContexts;
-import io.netty.handler.ssl.SslContext;
-import io.netty.handler.ssl.SslContextBuilder;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -41,9 +32,9 @@ import org.jspecify.annotations.Nullable;
  * delete, and a waiter watches only the latest earlier conflicting entry. See
  * {@code docs/backends/etcd.md} for the guarantees and what breaks them.
  * <p>
- * Thread-safe. A client passed to {@link Builder#client(Client)} belongs to the
- * application and is never closed here; a client built from endpoints is closed by
- * {@link #close()}.
+ * Thread-safe. The {@link Client} belongs to the application and is never closed here:
+ * build it with jetcd's {@code Client.builder()} (endpoints, authentication, TLS), or let
+ * the Spring Boot auto-configuration build it from {@code dlock.etcd.*}.
  *
  * @since 0.1.0
  */
@@ -56,8 +47,6 @@ public final class EtcdLockBackend implements LockBackend {
 			BackendCapability.OWN_REMOVALS_FIRST);
 
 	private final Client client;
-
-	private final boolean ownsClient;
 
 	private final EtcdLayout layout;
 
@@ -73,10 +62,8 @@ public final class EtcdLockBackend implements LockBackend {
 
 	private final AtomicBoolean closed = new AtomicBoolean();
 
-	EtcdLockBackend(Client client, boolean ownsClient, String keyPrefix, Duration requestTimeout,
-			@Nullable TimeSource time) {
+	EtcdLockBackend(Client client, String keyPrefix, Duration requestTimeout, @Nullable TimeSource time) {
 		this.client = client;
-		this.ownsClient = ownsClient;
 		this.layout = new EtcdLayout(keyPrefix);
 		// the backend only reads the clock: an owned system time source never starts its timer
 		this.ownedTime = (time != null) ? null : TimeSource.system("dlock-etcd-timer");
@@ -86,11 +73,12 @@ public final class EtcdLockBackend implements LockBackend {
 	}
 
 	/**
-	 * Starts a builder.
+	 * Starts a builder on a client that the application owns and closes.
+	 * @param client the jetcd client
 	 * @return a new builder
 	 */
-	public static Builder builder() {
-		return new Builder();
+	public static Builder builder(Client client) {
+		return new Builder(client);
 	}
 
 	/**
@@ -112,10 +100,7 @@ public final class EtcdLockBackend implements LockBackend {
 	 */
 	@Override
 	public LockSession openSession(Duration leaseTime) {
-		Objects.requireNonNull(leaseTime, "'leaseTime' must not be null");
-		if (leaseTime.isNegative() || leaseTime.isZero()) {
-			throw new IllegalArgumentException("'leaseTime' must be positive");
-		}
+		Durations.positive(leaseTime, "leaseTime");
 		if (this.closed.get()) {
 			throw new LockBackendException("The etcd lock backend is closed", null);
 		}
@@ -168,8 +153,8 @@ public final class EtcdLockBackend implements LockBackend {
 	}
 
 	/**
-	 * Closes the open sessions (revoking their leases, which deletes their entries) and
-	 * the client if this backend built it. Idempotent.
+	 * Closes the open sessions (revoking their leases, which deletes their entries); the
+	 * client stays open. Idempotent.
 	 */
 	@Override
 	public void close() {
@@ -177,149 +162,27 @@ public final class EtcdLockBackend implements LockBackend {
 			return;
 		}
 		List.copyOf(this.sessions).forEach(EtcdLockSession::close);
-		if (this.ownsClient) {
-			this.client.close();
-		}
 		if (this.ownedTime != null) {
 			this.ownedTime.close();
 		}
 	}
 
 	/**
-	 * Builds an {@link EtcdLockBackend}: either from a {@link Client} the application owns,
-	 * or from endpoints and connection settings, in which case the backend owns the client
-	 * it builds. Not thread-safe.
+	 * Builds an {@link EtcdLockBackend} on a {@link Client} the application owns: the
+	 * backend never closes it. Not thread-safe.
 	 *
 	 * @since 0.1.0
 	 */
 	public static final class Builder {
 
-		private @Nullable Client client;
-
-		private final List<String> endpoints = new ArrayList<>();
-
-		private @Nullable String user;
-
-		private @Nullable String password;
-
-		private @Nullable String authority;
-
-		private @Nullable SslContext sslContext;
-
-		private @Nullable Path trustCertificates;
-
-		private @Nullable Path keyCertChain;
-
-		private @Nullable Path privateKey;
+		private final Client client;
 
 		private String keyPrefix = DEFAULT_KEY_PREFIX;
 
 		private Duration requestTimeout = Duration.ofSeconds(5);
 
-		private Builder() {
-		}
-
-		/**
-		 * Uses a client the application owns; the backend never closes it. Excludes the
-		 * connection settings of this builder.
-		 * @param client the client
-		 * @return this builder
-		 */
-		public Builder client(Client client) {
+		private Builder(Client client) {
 			this.client = Objects.requireNonNull(client, "'client' must not be null");
-			return this;
-		}
-
-		/**
-		 * The endpoints to connect to, for example {@code http://127.0.0.1:2379}; several
-		 * for a cluster.
-		 * @param endpoints the endpoint URIs
-		 * @return this builder
-		 */
-		public Builder endpoints(String... endpoints) {
-			return endpoints(List.of(endpoints));
-		}
-
-		/**
-		 * The endpoints to connect to, for example {@code http://127.0.0.1:2379}; several
-		 * for a cluster.
-		 * @param endpoints the endpoint URIs
-		 * @return this builder
-		 */
-		public Builder endpoints(List<String> endpoints) {
-			Objects.requireNonNull(endpoints, "'endpoints' must not be null");
-			for (String endpoint : endpoints) {
-				if (endpoint == null || endpoint.isBlank()) {
-					throw new IllegalArgumentException("'endpoints' must not contain blank entries");
-				}
-			}
-			this.endpoints.clear();
-			this.endpoints.addAll(endpoints);
-			return this;
-		}
-
-		/**
-		 * The user name for etcd authentication; needs {@link #password(String)}.
-		 * @param user the user name
-		 * @return this builder
-		 */
-		public Builder user(String user) {
-			this.user = Objects.requireNonNull(user, "'user' must not be null");
-			return this;
-		}
-
-		/**
-		 * The password for etcd authentication.
-		 * @param password the password; never logged
-		 * @return this builder
-		 */
-		public Builder password(String password) {
-			this.password = Objects.requireNonNull(password, "'password' must not be null");
-			return this;
-		}
-
-		/**
-		 * The authority (host name) to verify the server's TLS certificate against, when
-		 * the endpoints are addresses that the certificate does not name.
-		 * @param authority the authority
-		 * @return this builder
-		 */
-		public Builder authority(String authority) {
-			this.authority = Objects.requireNonNull(authority, "'authority' must not be null");
-			return this;
-		}
-
-		/**
-		 * A ready TLS context (build it with {@code GrpcSslContexts.forClient()}). Excludes
-		 * the certificate files.
-		 * @param sslContext the TLS context
-		 * @return this builder
-		 */
-		public Builder sslContext(SslContext sslContext) {
-			this.sslContext = Objects.requireNonNull(sslContext, "'sslContext' must not be null");
-			return this;
-		}
-
-		/**
-		 * The PEM file of the certificate authorities to trust, for TLS.
-		 * @param caFile the CA certificates
-		 * @return this builder
-		 */
-		public Builder trustCertificates(Path caFile) {
-			this.trustCertificates = Objects.requireNonNull(caFile, "'caFile' must not be null");
-			return this;
-		}
-
-		/**
-		 * The client certificate and key (PEM, key in PKCS#8) for mutual TLS.
-		 * @param certFile the client certificate chain
-		 * @param keyFile the client's private key
-		 * @return this builder
-		 */
-		public Builder clientCertificate(Path certFile, Path keyFile) {
-			this.keyCertChain = Objects.requireNonNull(certFile, "'certFile' must not be null");
-			this.privateKey = Objects.requireNonNull(keyFile, "'keyFile' must not be null");
-			return this;
 		}
 
 		/**
@@ -343,82 +206,16 @@ public final class EtcdLockBackend implements LockBackend {
 		 * @return this builder
 		 */
 		public Builder requestTimeout(Duration requestTimeout) {
-			Objects.requireNonNull(requestTimeout, "'requestTimeout' must not be null");
-			if (requestTimeout.isNegative() || requestTimeout.isZero()) {
-				throw new IllegalArgumentException("'requestTimeout' must be positive");
-			}
-			this.requestTimeout = requestTimeout;
+			this.requestTimeout = Durations.positive(requestTimeout, "requestTimeout");
 			return this;
 		}
 
 		/**
-		 * Builds the backend; with endpoints, it builds its own client (which connects
-		 * lazily).
+		 * Builds the backend.
 		 * @return the backend
-		 * @throws IllegalStateException if neither or both of a client and endpoints are
-		 * set, or the settings are incomplete
-		 * @throws IllegalArgumentException if the TLS files cannot be read
 		 */
 		public EtcdLockBackend build() {
-			if (this.client != null) {
-				if (hasConnectionSettings()) {
-					throw new IllegalStateException(
-							"Set either 'client' or the connection settings ('endpoints', 'user', TLS), not both");
-				}
-				return new EtcdLockBackend(this.client, false, this.keyPrefix, this.requestTimeout, null);
-			}
-			if (this.endpoints.isEmpty()) {
-				throw new IllegalStateException("Set 'endpoints' or 'client'");
-			}
-			return new EtcdLockBackend(buildClient(), true, this.keyPrefix, this.requestTimeout, null);
-		}
-
-		private boolean hasConnectionSettings() {
-			return !this.endpoints.isEmpty() || this.user != null || this.password != null || this.authority != null
-					|| this.sslContext != null || this.trustCertificates != null || this.keyCertChain != null;
-		}
-
-		private Client buildClient() {
-			if ((this.user == null) != (this.password == null)) {
-				throw new IllegalStateException("Set both 'user' and 'password', or neither");
-			}
-			if (this.sslContext != null && (this.trustCertificates != null || this.keyCertChain != null)) {
-				throw new IllegalStateException("Set either 'sslContext' or the certificate files, not both");
-			}
-			ClientBuilder builder = Client.builder()
-				.endpoints(this.endpoints.toArray(String[]::new))
-				.connectTimeout(this.requestTimeout);
-			if (this.user != null && this.password != null) {
-				builder.user(ByteSequence.from(this.user, StandardCharsets.UTF_8))
-					.password(ByteSequence.from(this.password, StandardCharsets.UTF_8));
-			}
-			if (this.authority != null) {
-				builder.authority(this.authority);
-			}
-			if (this.sslContext != null) {
-				builder.sslContext(this.sslContext);
-			}
-			else if (this.trustCertificates != null || this.keyCertChain != null) {
-				builder.sslContext(buildSslContext());
-			}
-			return builder.build();
-		}
-
-		private SslContext buildSslContext() {
-			try {
-				SslContextBuilder tls = GrpcSslContexts.forClient();
-				if (this.trustCertificates != null) {
-					tls.trustManager(this.trustCertificates.toFile());
-				}
-				if (this.keyCertChain != null && this.privateKey != null) {
-					tls.keyManager(this.keyCertChain.toFile(), this.privateKey.toFile());
-				}
-				return tls.build();
-			}
-			catch (SSLException | IllegalArgumentException ex) {
-				throw new IllegalArgumentException("Cannot build the TLS context for etcd from the given files: " + ex,
-						ex);
-			}
+			return new EtcdLockBackend(this.client, this.keyPrefix, this.requestTimeout, null);
 		}
 
 	}

@@ -1,13 +1,7 @@
 package dev.dlock.backend.nats;
 
-import java.io.IOException;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Collection;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -15,10 +9,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Consumer;
 import java.util.regex.Pattern;
-
-import javax.net.ssl.SSLContext;
 
 import dev.dlock.LockBackendException;
 import dev.dlock.spi.BackendCapability;
@@ -26,10 +17,9 @@ import dev.dlock.spi.BackendHealth;
 import dev.dlock.spi.LockBackend;
 import dev.dlock.spi.LockSession;
 import dev.dlock.support.AsyncFailures;
+import dev.dlock.support.Durations;
 import dev.dlock.support.TimeSource;
 import io.nats.client.Connection;
-import io.nats.client.Nats;
-import io.nats.client.Options;
 import io.nats.client.api.AccountStatistics;
 import io.nats.client.api.ServerInfo;
 import io.nats.client.api.StorageType;
@@ -51,7 +41,14 @@ import org.jspecify.annotations.Nullable;
  * another lease time fails with a {@link LockBackendException}. Use a second backend with
  * its own bucket for a second lease time.
  * <p>
- * Thread-safe. Closing the backend closes the connection only if the backend created it.
+ * The {@link Connection} belongs to the application and is never closed here. The
+ * backend notices reconnects by polling the connection's statistics, so any connection
+ * works; one that reconnects forever ({@code Options.Builder.maxReconnects(-1)}) keeps the
+ * watcher recovering from any outage, and one built with
+ * {@code dontForceFlushOnRequest()} lets a renewal round be written in batches. The Spring
+ * Boot auto-configuration builds such a connection from {@code dlock.nats.*}.
+ * <p>
+ * Thread-safe.
  *
  * @since 0.1.0
  */
@@ -60,8 +57,6 @@ public final class NatsLockBackend implements LockBackend {
 	private static final Pattern BUCKET_NAME = Pattern.compile("[A-Za-z0-9_-]+");
 
 	private final Connection connection;
-
-	private final boolean ownsConnection;
 
 	private final String bucketName;
 
@@ -81,9 +76,8 @@ public final class NatsLockBackend implements LockBackend {
 
 	private volatile boolean closed;
 
-	private NatsLockBackend(Builder builder, Connection connection, boolean ownsConnection) {
-		this.connection = connection;
-		this.ownsConnection = ownsConnection;
+	private NatsLockBackend(Builder builder) {
+		this.connection = builder.connection;
 		this.bucketName = builder.bucket;
 		this.replicas = builder.replicas;
 		this.storage = builder.storage;
@@ -94,15 +88,16 @@ public final class NatsLockBackend implements LockBackend {
 		// pool would start a thread for each reply that finds every thread busy
 		this.executor = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()),
 				(runnable) -> NatsCalls.newExecutorThread("dlock-nats-" + threads.incrementAndGet(), runnable));
-		this.calls = new NatsCalls(connection, time, this.executor, builder.requestTimeout);
+		this.calls = new NatsCalls(this.connection, time, this.executor, builder.requestTimeout);
 	}
 
 	/**
-	 * Starts a builder.
+	 * Starts a builder on a connection that the application owns and closes.
+	 * @param connection the jnats connection; JetStream must be enabled on its server
 	 * @return a new builder
 	 */
-	public static Builder builder() {
-		return new Builder();
+	public static Builder builder(Connection connection) {
+		return new Builder(connection);
 	}
 
 	@Override
@@ -120,10 +115,7 @@ public final class NatsLockBackend implements LockBackend {
 	 */
 	@Override
 	public LockSession openSession(Duration leaseTime) {
-		Objects.requireNonNull(leaseTime, "'leaseTime' must not be null");
-		if (leaseTime.isNegative() || leaseTime.isZero()) {
-			throw new IllegalArgumentException("'leaseTime' must be positive");
-		}
+		Durations.positive(leaseTime, "leaseTime");
 		NatsBucket opened;
 		synchronized (this.lock) {
 			if (this.closed) {
@@ -208,8 +200,8 @@ public final class NatsLockBackend implements LockBackend {
 	}
 
 	/**
-	 * Stops the watcher and closes the connection if this backend created it. Entries left
-	 * in the bucket expire with its max age. Idempotent.
+	 * Stops the watcher; the connection stays open. Entries left in the bucket expire with
+	 * its max age. Idempotent.
 	 */
 	@Override
 	public void close() {
@@ -224,14 +216,6 @@ public final class NatsLockBackend implements LockBackend {
 		if (current != null) {
 			current.close();
 		}
-		if (this.ownsConnection) {
-			try {
-				this.connection.close();
-			}
-			catch (InterruptedException ex) {
-				Thread.currentThread().interrupt();
-			}
-		}
 		this.executor.shutdown();
 		if (this.ownedTime != null) {
 			this.ownedTime.close();
@@ -239,31 +223,14 @@ public final class NatsLockBackend implements LockBackend {
 	}
 
 	/**
-	 * Builds a {@link NatsLockBackend}: either on a connection the application owns, or on
-	 * connection settings from which the backend makes and owns its connection. Not
-	 * thread-safe.
+	 * Builds a {@link NatsLockBackend} on a connection the application owns: the backend
+	 * never closes it. Not thread-safe.
 	 *
 	 * @since 0.1.0
 	 */
 	public static final class Builder {
 
-		private @Nullable Connection connection;
-
-		private final List<String> servers = new ArrayList<>();
-
-		private @Nullable Path credentials;
-
-		private @Nullable String user;
-
-		private char @Nullable [] password;
-
-		private char @Nullable [] token;
-
-		private @Nullable SSLContext sslContext;
-
-		private String connectionName = "dlock";
-
-		private @Nullable Consumer<Options.Builder> connectionOptions;
+		private final Connection connection;
 
 		private String bucket = "dlock";
 
@@ -275,107 +242,8 @@ public final class NatsLockBackend implements LockBackend {
 
 		private @Nullable TimeSource timeSource;
 
-		private Builder() {
-		}
-
-		/**
-		 * Uses a connection the application owns; the backend never closes it. Excludes the
-		 * connection settings of this builder.
-		 * @param connection an open connection
-		 * @return this builder
-		 */
-		public Builder connection(Connection connection) {
+		private Builder(Connection connection) {
 			this.connection = Objects.requireNonNull(connection, "'connection' must not be null");
-			return this;
-		}
-
-		/**
-		 * The server URLs to connect to, for example {@code nats://10.0.0.1:4222}; several
-		 * for a cluster. Default {@code nats://localhost:4222}.
-		 * @param urls one or more URLs
-		 * @return this builder
-		 */
-		public Builder servers(String... urls) {
-			return servers(Arrays.asList(urls));
-		}
-
-		/**
-		 * The server URLs to connect to; several for a cluster.
-		 * @param urls one or more URLs
-		 * @return this builder
-		 */
-		public Builder servers(Collection<String> urls) {
-			if (urls.isEmpty()) {
-				throw new IllegalArgumentException("'urls' must not be empty");
-			}
-			urls.forEach((url) -> Objects.requireNonNull(url, "'urls' must not contain null"));
-			this.servers.clear();
-			this.servers.addAll(urls);
-			return this;
-		}
-
-		/**
-		 * A credentials file (user JWT and NKey seed) to authenticate with.
-		 * @param credentialsFile the {@code .creds} file
-		 * @return this builder
-		 */
-		public Builder credentials(Path credentialsFile) {
-			this.credentials = Objects.requireNonNull(credentialsFile, "'credentialsFile' must not be null");
-			return this;
-		}
-
-		/**
-		 * A user name and password to authenticate with.
-		 * @param user the user name
-		 * @param password the password; copied
-		 * @return this builder
-		 */
-		public Builder userInfo(String user, char[] password) {
-			this.user = Objects.requireNonNull(user, "'user' must not be null");
-			this.password = Objects.requireNonNull(password, "'password' must not be null").clone();
-			return this;
-		}
-
-		/**
-		 * A token to authenticate with.
-		 * @param token the token; copied
-		 * @return this builder
-		 */
-		public Builder token(char[] token) {
-			this.token = Objects.requireNonNull(token, "'token' must not be null").clone();
-			return this;
-		}
-
-		/**
-		 * Connects with TLS, verifying the servers with this context (and presenting its
-		 * client certificate for mutual TLS, if it has one).
-		 * @param sslContext the TLS context
-		 * @return this builder
-		 */
-		public Builder sslContext(SSLContext sslContext) {
-			this.sslContext = Objects.requireNonNull(sslContext, "'sslContext' must not be null");
-			return this;
-		}
-
-		/**
-		 * The name the connection shows in the server's monitoring. Default {@code dlock}.
-		 * @param connectionName the name
-		 * @return this builder
-		 */
-		public Builder connectionName(String connectionName) {
-			this.connectionName = Objects.requireNonNull(connectionName, "'connectionName' must not be null");
-			return this;
-		}
-
-		/**
-		 * Adjusts the options of the connection the backend makes, after the backend set
-		 * its own (servers, credentials, TLS, name, reconnecting forever).
-		 * @param customizer changes the options builder
-		 * @return this builder
-		 */
-		public Builder connectionOptions(Consumer<Options.Builder> customizer) {
-			this.connectionOptions = Objects.requireNonNull(customizer, "'customizer' must not be null");
-			return this;
 		}
 
 		/**
@@ -424,11 +292,7 @@ public final class NatsLockBackend implements LockBackend {
 		 * @return this builder
 		 */
 		public Builder requestTimeout(Duration requestTimeout) {
-			Objects.requireNonNull(requestTimeout, "'requestTimeout' must not be null");
-			if (requestTimeout.isNegative() || requestTimeout.isZero()) {
-				throw new IllegalArgumentException("'requestTimeout' must be positive");
-			}
-			this.requestTimeout = requestTimeout;
+			this.requestTimeout = Durations.positive(requestTimeout, "requestTimeout");
 			return this;
 		}
 
@@ -444,57 +308,11 @@ public final class NatsLockBackend implements LockBackend {
 		}
 
 		/**
-		 * Builds the backend, connecting first unless a connection was given.
+		 * Builds the backend.
 		 * @return the backend
-		 * @throws IllegalStateException if both a connection and connection settings were
-		 * given
-		 * @throws LockBackendException if connecting fails
 		 */
 		public NatsLockBackend build() {
-			if (this.connection != null) {
-				if (!this.servers.isEmpty() || this.credentials != null || this.user != null || this.token != null
-						|| this.sslContext != null || this.connectionOptions != null) {
-					throw new IllegalStateException(
-							"Give either a connection or connection settings (servers, credentials, user, token, "
-									+ "TLS, options), not both");
-				}
-				return new NatsLockBackend(this, this.connection, false);
-			}
-			return new NatsLockBackend(this, connect(), true);
-		}
-
-		private Connection connect() {
-			Options.Builder options = new Options.Builder()
-				.servers(this.servers.isEmpty() ? new String[] { Options.DEFAULT_URL } : this.servers.toArray(String[]::new))
-				.connectionName(this.connectionName)
-				.maxReconnects(-1)
-				// a renewal round publishes one message per entry: let the writer batch them
-				.dontForceFlushOnRequest();
-			if (this.credentials != null) {
-				options.authHandler(Nats.credentials(this.credentials.toString()));
-			}
-			if (this.user != null && this.password != null) {
-				options.userInfo(this.user.toCharArray(), this.password);
-			}
-			if (this.token != null) {
-				options.token(this.token);
-			}
-			if (this.sslContext != null) {
-				options.sslContext(this.sslContext);
-			}
-			if (this.connectionOptions != null) {
-				this.connectionOptions.accept(options);
-			}
-			try {
-				return Nats.connect(options.build());
-			}
-			catch (IOException ex) {
-				throw new LockBackendException("Connecting to NATS failed", ex);
-			}
-			catch (InterruptedException ex) {
-				Thread.currentThread().interrupt();
-				throw new LockBackendException("Interrupted while connecting to NATS", ex);
-			}
+			return new NatsLockBackend(this);
 		}
 
 	}

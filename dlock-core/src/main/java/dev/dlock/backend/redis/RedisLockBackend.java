@@ -17,6 +17,7 @@ import dev.dlock.spi.BackendHealth;
 import dev.dlock.spi.LockBackend;
 import dev.dlock.spi.LockSession;
 import dev.dlock.support.AsyncFailures;
+import dev.dlock.support.Durations;
 import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulConnection;
@@ -152,9 +153,7 @@ public final class RedisLockBackend implements LockBackend {
 	@Override
 	public LockSession openSession(Duration leaseTime) {
 		checkOpen();
-		if (leaseTime.isNegative() || leaseTime.isZero()) {
-			throw new IllegalArgumentException("'leaseTime' must be positive");
-		}
+		Durations.positive(leaseTime, "leaseTime");
 		return new RedisLockSession(this.keyspace, this.notifier, leaseTime);
 	}
 
@@ -274,11 +273,7 @@ public final class RedisLockBackend implements LockBackend {
 		 * @return this builder
 		 */
 		public Builder connectTimeout(Duration connectTimeout) {
-			Objects.requireNonNull(connectTimeout, "'connectTimeout' must not be null");
-			if (connectTimeout.isNegative() || connectTimeout.isZero()) {
-				throw new IllegalArgumentException("'connectTimeout' must be positive");
-			}
-			this.connectTimeout = connectTimeout;
+			this.connectTimeout = Durations.positive(connectTimeout, "connectTimeout");
 			return this;
 		}
 

@@ -17,7 +17,10 @@ class EtcdLockBackendConformanceIntegrationTests extends LockBackendConformanceK
 
 	@Override
 	protected LockBackend createBackend() {
-		return EtcdLockBackend.builder().endpoints(EtcdServer.shared().endpoint()).keyPrefix(this.keyPrefix).build();
+		// tracked before the kit tracks the backend, so closed after it
+		io.etcd.jetcd.Client client = track(
+				io.etcd.jetcd.Client.builder().endpoints(EtcdServer.shared().endpoint()).build());
+		return EtcdLockBackend.builder(client).keyPrefix(this.keyPrefix).build();
 	}
 
 	/**

@@ -135,7 +135,7 @@ class EtcdLockBackendIntegrationTests {
 		@Test
 		void aClientOfTheApplicationIsNeverClosed() throws Exception {
 			Client client = EtcdLockBackendIntegrationTests.this.support.client(endpoint());
-			EtcdLockBackend backend = EtcdLockBackend.builder().client(client).build();
+			EtcdLockBackend backend = EtcdLockBackend.builder(client).build();
 			LockManager manager = LockManager.builder(backend).leaseTime(LEASE).build();
 			manager.acquire(newKey(), LockMode.EX, WAIT);
 			manager.close();
@@ -152,11 +152,12 @@ class EtcdLockBackendIntegrationTests {
 				admin.getAuthClient().userGrantRole(bytes("root"), bytes("root")).get();
 				admin.getAuthClient().authEnable().get();
 			}
-			EtcdLockBackend backend = EtcdLockBackendIntegrationTests.this.support.register(EtcdLockBackend.builder()
+			Client authenticated = EtcdLockBackendIntegrationTests.this.support.register(Client.builder()
 				.endpoints(server.endpoint())
-				.user("root")
-				.password("s3cret")
+				.user(bytes("root"))
+				.password(bytes("s3cret"))
 				.build());
+			EtcdLockBackend backend = EtcdLockBackendIntegrationTests.this.support.backend(authenticated);
 			LockManager manager = EtcdLockBackendIntegrationTests.this.support.manager(backend);
 			try (LockHandle handle = manager.acquire(newKey(), LockMode.EX, WAIT)) {
 				assertThat(handle.isValid()).isTrue();
@@ -174,10 +175,10 @@ class EtcdLockBackendIntegrationTests {
 
 		@Test
 		void healthIsDownWhenNothingAnswers() {
-			EtcdLockBackend backend = EtcdLockBackendIntegrationTests.this.support.register(EtcdLockBackend.builder()
-				.endpoints("http://127.0.0.1:1")
-				.requestTimeout(Duration.ofMillis(500))
-				.build());
+			EtcdLockBackend backend = EtcdLockBackendIntegrationTests.this.support
+				.register(EtcdLockBackend.builder(EtcdLockBackendIntegrationTests.this.support.client("http://127.0.0.1:1"))
+					.requestTimeout(Duration.ofMillis(500))
+					.build());
 			BackendHealth health = backend.health().join();
 			assertThat(health.up()).isFalse();
 			assertThat(health.reason()).isNotBlank();
@@ -624,11 +625,11 @@ class EtcdLockBackendIntegrationTests {
 		void anEnqueueAppliedAfterItTimedOutLeavesNoEntry() throws Exception {
 			EtcdServer server = EtcdLockBackendIntegrationTests.this.support.register(EtcdServer.start());
 			Client raw = EtcdLockBackendIntegrationTests.this.support.client(server.endpoint());
-			EtcdLockBackend backend = EtcdLockBackendIntegrationTests.this.support.register(EtcdLockBackend.builder()
-				.endpoints(server.endpoint())
-				.keyPrefix(EtcdLockBackendIntegrationTests.this.support.keyPrefix)
-				.requestTimeout(Duration.ofMillis(300))
-				.build());
+			EtcdLockBackend backend = EtcdLockBackendIntegrationTests.this.support
+				.register(EtcdLockBackend.builder(EtcdLockBackendIntegrationTests.this.support.client(server.endpoint()))
+					.keyPrefix(EtcdLockBackendIntegrationTests.this.support.keyPrefix)
+					.requestTimeout(Duration.ofMillis(300))
+					.build());
 			LockSession session = EtcdLockBackendIntegrationTests.this.support.register(backend.openSession(LEASE));
 			// a cold client may need more than the short timeout for its first lease and txn
 			await().atMost(Duration.ofSeconds(10))

@@ -3,13 +3,19 @@ package dev.dlock.backend.etcd;
 import java.time.Duration;
 import java.util.UUID;
 
+import javax.net.ssl.SSLException;
+
 import dev.dlock.LockBackendException;
 import dev.dlock.LockManager;
 import dev.dlock.LockMode;
 import dev.dlock.tck.SharedAndExclusive;
 import dev.dlock.testserver.EtcdServer;
 import dev.dlock.testserver.TestCertificates;
+import io.etcd.jetcd.Client;
+import io.grpc.netty.GrpcSslContexts;
+import io.netty.handler.ssl.SslContextBuilder;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -17,14 +23,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
 /**
- * The backend over TLS, against an etcd that serves clients with a certificate of a
- * throw-away authority: the builder's {@code trustCertificates} is all it takes; and
- * against one that also demands a client certificate of that authority (mutual TLS), where
- * {@code clientCertificate} is all it takes.
+ * The backend over a TLS client, against an etcd that serves clients with a certificate
+ * of a throw-away authority, and against one that also demands a client certificate of
+ * that authority (mutual TLS). jetcd connects lazily, so a client that fails the handshake
+ * still makes a backend, whose calls fail with a backend exception.
  */
 class EtcdLockBackendTlsIntegrationTests {
 
 	private static final Duration WAIT = Duration.ofSeconds(10);
+
+	private static final Duration REQUEST = Duration.ofSeconds(2);
 
 	private static TestCertificates certificates;
 
@@ -37,6 +45,13 @@ class EtcdLockBackendTlsIntegrationTests {
 		certificates = TestCertificates.create();
 		server = EtcdServer.startWithTls(certificates);
 		mutualServer = EtcdServer.startWithMutualTls(certificates);
+	}
+
+	private final EtcdTestSupport support = new EtcdTestSupport();
+
+	@AfterEach
+	void closeClients() {
+		this.support.close();
 	}
 
 	@AfterAll
@@ -57,14 +72,12 @@ class EtcdLockBackendTlsIntegrationTests {
 
 	@Test
 	void locksWorkWithAClientCertificateWhereTheServerDemandsOne() throws Exception {
-		SharedAndExclusive.checkBackends(() -> mutual()
-			.clientCertificate(certificates.clientCertificate(), certificates.clientKey())
-			.build(), WAIT);
+		SharedAndExclusive.checkBackends(() -> mutual(true), WAIT);
 	}
 
 	@Test
 	void aBackendWithoutTheClientCertificateTheServerDemandsFailsWithABackendException() throws Exception {
-		assertUnusable(mutual().build());
+		assertUnusable(mutual(false));
 	}
 
 	/** An acquire fails with a backend exception and health is down; closes the backend. */
@@ -76,19 +89,27 @@ class EtcdLockBackendTlsIntegrationTests {
 		}
 	}
 
-	private static EtcdLockBackend.Builder mutual() {
-		return EtcdLockBackend.builder()
-			.endpoints(mutualServer.tlsEndpoint())
-			.trustCertificates(certificates.caFile())
-			.requestTimeout(Duration.ofSeconds(2));
+	private EtcdLockBackend mutual(boolean withClientCertificate) {
+		SslContextBuilder tls = GrpcSslContexts.forClient().trustManager(certificates.caFile().toFile());
+		if (withClientCertificate) {
+			tls.keyManager(certificates.clientCertificate().toFile(), certificates.clientKey().toFile());
+		}
+		return backend(mutualServer.tlsEndpoint(), tls);
 	}
 
-	private static EtcdLockBackend trusting(TestCertificates authority) {
-		return EtcdLockBackend.builder()
-			.endpoints(server.tlsEndpoint())
-			.trustCertificates(authority.caFile())
-			.requestTimeout(Duration.ofSeconds(2))
-			.build();
+	private EtcdLockBackend trusting(TestCertificates authority) {
+		return backend(server.tlsEndpoint(), GrpcSslContexts.forClient().trustManager(authority.caFile().toFile()));
+	}
+
+	private EtcdLockBackend backend(String endpoint, SslContextBuilder tls) {
+		try {
+			Client client = this.support
+				.register(Client.builder().endpoints(endpoint).sslContext(tls.build()).connectTimeout(REQUEST).build());
+			return EtcdLockBackend.builder(client).requestTimeout(REQUEST).build();
+		}
+		catch (SSLException ex) {
+			throw new IllegalStateException(ex);
+		}
 	}
 
 }

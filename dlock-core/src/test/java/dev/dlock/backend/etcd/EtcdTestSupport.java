@@ -26,8 +26,9 @@ final class EtcdTestSupport implements AutoCloseable {
 	/** A key prefix of its own, so that tests never see each other's entries. */
 	final String keyPrefix = "dlock-it-" + UUID.randomUUID() + "/";
 
+	/** A backend on a client of its own, closed after it. */
 	EtcdLockBackend backend(List<String> endpoints) {
-		return register(EtcdLockBackend.builder().endpoints(endpoints).keyPrefix(this.keyPrefix).build());
+		return backend(client(endpoints.toArray(String[]::new)));
 	}
 
 	EtcdLockBackend backend(String endpoint) {
@@ -35,7 +36,7 @@ final class EtcdTestSupport implements AutoCloseable {
 	}
 
 	EtcdLockBackend backend(Client client) {
-		return register(EtcdLockBackend.builder().client(client).keyPrefix(this.keyPrefix).build());
+		return register(EtcdLockBackend.builder(client).keyPrefix(this.keyPrefix).build());
 	}
 
 	LockManager manager(EtcdLockBackend backend) {

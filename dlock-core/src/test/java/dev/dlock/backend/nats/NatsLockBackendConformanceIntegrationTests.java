@@ -24,7 +24,7 @@ class NatsLockBackendConformanceIntegrationTests extends LockBackendConformanceK
 			track(this.bucket);
 			this.tracked = true;
 		}
-		return NatsLockBackend.builder().servers(this.bucket.url()).bucket(this.bucket.name()).build();
+		return NatsLockBackend.builder(this.bucket.backendConnection()).bucket(this.bucket.name()).build();
 	}
 
 	@Override

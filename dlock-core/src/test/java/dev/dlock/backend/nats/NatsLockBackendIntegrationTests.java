@@ -221,17 +221,10 @@ class NatsLockBackendIntegrationTests {
 		@Test
 		void connectionGivenByTheApplicationIsNotClosed() {
 			Connection connection = bucket.connect();
-			NatsLockBackend backend = NatsLockBackend.builder().connection(connection).bucket(bucket.name()).build();
+			NatsLockBackend backend = NatsLockBackend.builder(connection).bucket(bucket.name()).build();
 			backend.openSession(LEASE);
 			backend.close();
 			assertThat(connection.getStatus()).isEqualTo(Connection.Status.CONNECTED);
-		}
-
-		@Test
-		void connectionAndConnectionSettingsTogetherAreRejected() {
-			Connection connection = bucket.connect();
-			assertThatExceptionOfType(IllegalStateException.class).isThrownBy(
-					() -> NatsLockBackend.builder().connection(connection).servers(bucket.url()).build());
 		}
 
 		@Test
@@ -251,7 +244,7 @@ class NatsLockBackendIntegrationTests {
 		void healthIsDownOnceTheConnectionIsClosed() throws Exception {
 			Connection connection = bucket.connect();
 			NatsLockBackend backend = bucket
-				.register(NatsLockBackend.builder().connection(connection).bucket(bucket.name()).build());
+				.register(NatsLockBackend.builder(connection).bucket(bucket.name()).build());
 			connection.close();
 			BackendHealth health = backend.health().join();
 			assertThat(health.up()).isFalse();
@@ -383,7 +376,7 @@ class NatsLockBackendIntegrationTests {
 		void crashedHolderIsReplacedWithinLeasePlusRenewalPeriodPlusTwoSeconds() throws Exception {
 			Connection holderConnection = bucket.connect();
 			NatsLockBackend holderBackend = bucket
-				.register(NatsLockBackend.builder().connection(holderConnection).bucket(bucket.name()).build());
+				.register(NatsLockBackend.builder(holderConnection).bucket(bucket.name()).build());
 			LockHandle held = manager(holderBackend).acquire(key, LockMode.EX, WAIT);
 			LockManager other = manager();
 			CompletableFuture<LockHandle> waiting = other.acquireAsync(key, LockMode.EX,

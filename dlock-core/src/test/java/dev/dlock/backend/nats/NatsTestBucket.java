@@ -49,18 +49,26 @@ final class NatsTestBucket implements AutoCloseable {
 
 	/** A new backend on its own connection, as another process would have. */
 	NatsLockBackend backend() {
-		return register(NatsLockBackend.builder()
-			.servers(this.urls)
-			.bucket(this.name)
-			.replicas(this.replicas)
-			.connectionOptions((options) -> options.reconnectWait(Duration.ofMillis(200)))
-			.build());
+		return register(
+				NatsLockBackend.builder(backendConnection()).bucket(this.name).replicas(this.replicas).build());
+	}
+
+	/**
+	 * A new connection with the options the Spring Boot auto-configuration gives the
+	 * backend's connection: reconnecting forever, requests not flushed one by one.
+	 */
+	Connection backendConnection() {
+		return connect(options().connectionName("dlock").maxReconnects(-1).dontForceFlushOnRequest());
 	}
 
 	/** A connection the test owns. */
 	Connection connect() {
+		return connect(options());
+	}
+
+	private Connection connect(Options.Builder options) {
 		try {
-			return register(Nats.connect(options()));
+			return register(Nats.connect(options.build()));
 		}
 		catch (IOException ex) {
 			throw new IllegalStateException(ex);
@@ -71,10 +79,8 @@ final class NatsTestBucket implements AutoCloseable {
 		}
 	}
 
-	private Options options() {
-		return new Options.Builder().servers(this.urls.toArray(String[]::new))
-			.reconnectWait(Duration.ofMillis(200))
-			.build();
+	private Options.Builder options() {
+		return new Options.Builder().servers(this.urls.toArray(String[]::new)).reconnectWait(Duration.ofMillis(200));
 	}
 
 	<T extends AutoCloseable> T register(T closeable) {
@@ -102,7 +108,7 @@ final class NatsTestBucket implements AutoCloseable {
 
 	@Override
 	public void close() throws Exception {
-		Connection admin = Nats.connect(options());
+		Connection admin = Nats.connect(options().build());
 		try {
 			while (true) {
 				AutoCloseable next;
