@@ -34,7 +34,7 @@ public final class LockManagerBuilder {
 
 	private @Nullable TimeSource timeSource;
 
-	private Executor callbackExecutor = ForkJoinPool.commonPool();
+	private @Nullable Executor callbackExecutor;
 
 	private ObservationRegistry observationRegistry = ObservationRegistry.NOOP;
 
@@ -168,7 +168,7 @@ public final class LockManagerBuilder {
 			throw new IllegalArgumentException("'renewalInterval' must be shorter than 'leaseTime'");
 		}
 		EngineSettings settings = new EngineSettings(this.leaseTime, renewal, this.maxRecheckInterval,
-				this.closeTimeout, this.callbackExecutor);
+				this.closeTimeout, (this.callbackExecutor != null) ? this.callbackExecutor : ForkJoinPool.commonPool());
 		EngineObservations observations = new EngineObservations(this.observationRegistry, this.backend.name(),
 				this.acquisitionConvention, this.holdConvention, this.renewalConvention);
 		return new DefaultLockManager(this.backend, settings, observations, this.timeSource);
