@@ -1,5 +1,6 @@
 /**
- * Tests of the etcd backend against real etcd servers.
+ * Tests of the etcd backend that need no server; those against real etcd servers are in
+ * dlock-test-support.
  */
 @NullMarked
 package dev.dlock.backend.etcd;

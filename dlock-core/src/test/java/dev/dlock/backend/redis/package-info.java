@@ -1,5 +1,6 @@
 /**
- * Tests of the Redis backend against real servers.
+ * Tests of the Redis backend that need no server; those against real servers are in
+ * dlock-test-support.
  */
 @NullMarked
 package dev.dlock.backend.redis;

@@ -7,7 +7,7 @@ import java.util.function.Supplier;
 
 import org.jspecify.annotations.Nullable;
 
-/** Bounded polling for the fixtures (the fixtures do not depend on Awaitility, so the test-jar stays light). */
+/** Bounded polling for the fixtures (they do not use Awaitility: the benchmarks run them outside any test). */
 final class Poll {
 
 	private static final long INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(50);

@@ -1,6 +1,6 @@
 /**
  * Test fixtures that run real Redis, etcd and NATS servers (single nodes and small clusters) on free loopback
- * ports, for integration tests; published in dlock-core's test-jar.
+ * ports, for integration tests and the benchmarks.
  * <p>
  * Each server is launched from the binary on {@code PATH} (also looked up in {@code /usr/sbin},
  * {@code /usr/local/bin} and {@code /usr/bin}). Where a single-server binary is missing and Docker is available,

@@ -1,0 +1,7 @@
+/**
+ * Tests of the Redis backend against real servers.
+ */
+@NullMarked
+package dev.dlock.backend.redis;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,13 @@
+package dev.dlock.guide;
+
+import dev.dlock.spi.AcquireRequest;
+import dev.dlock.support.BackendQueueEntry;
+
+/** A toy queue entry: the request and its ticket, which also names the server's record. */
+final class ToyEntry extends BackendQueueEntry {
+
+	ToyEntry(AcquireRequest request, long ticket) {
+		super(request, ticket);
+	}
+
+}
