@@ -11,7 +11,6 @@ import java.util.function.Supplier;
 
 import dev.dlock.LockBackendException;
 import dev.dlock.spi.AcquireRequest;
-import dev.dlock.spi.BackendCapability;
 import dev.dlock.spi.BackendHealth;
 import dev.dlock.spi.EnqueueResult;
 import dev.dlock.spi.LockBackend;
@@ -25,9 +24,7 @@ import dev.dlock.spi.Subscription;
  * looks to the lock manager: while cut, every call fails and nothing reaches the server,
  * so the server expires the client's entries. It records when renewals were sent.
  */
-public final class CuttableBackend implements LockBackend {
-
-	private final LockBackend delegate;
+public final class CuttableBackend extends ForwardingLockBackend {
 
 	private final List<RenewalRecord> renewals = new CopyOnWriteArrayList<>();
 
@@ -40,7 +37,7 @@ public final class CuttableBackend implements LockBackend {
 	 * @param delegate the real backend
 	 */
 	public CuttableBackend(LockBackend delegate) {
-		this.delegate = delegate;
+		super(delegate);
 	}
 
 	/** Cuts the client off: from now on every call fails without reaching the server. */
@@ -72,30 +69,15 @@ public final class CuttableBackend implements LockBackend {
 	}
 
 	@Override
-	public String name() {
-		return this.delegate.name();
-	}
-
-	@Override
 	public LockSession openSession(Duration leaseTime) {
 		check();
-		return new CuttableSession(this.delegate.openSession(leaseTime));
+		return new CuttableSession(delegate().openSession(leaseTime));
 	}
 
 	@Override
 	public CompletableFuture<BackendHealth> health() {
 		return this.cut ? CompletableFuture.completedFuture(BackendHealth.down(Duration.ZERO, "cut"))
-				: this.delegate.health();
-	}
-
-	@Override
-	public Set<BackendCapability> capabilities() {
-		return this.delegate.capabilities();
-	}
-
-	@Override
-	public void close() {
-		this.delegate.close();
+				: delegate().health();
 	}
 
 	private void check() {
@@ -125,22 +107,15 @@ public final class CuttableBackend implements LockBackend {
 	public record RenewalRecord(long sentAt, List<Long> tickets, boolean succeeded) {
 	}
 
-	private final class CuttableSession implements LockSession {
-
-		private final LockSession session;
+	private final class CuttableSession extends ForwardingLockSession {
 
 		CuttableSession(LockSession session) {
-			this.session = session;
-		}
-
-		@Override
-		public Duration leaseTime() {
-			return this.session.leaseTime();
+			super(session);
 		}
 
 		@Override
 		public CompletableFuture<EnqueueResult> enqueue(AcquireRequest request) {
-			return guarded(() -> this.session.enqueue(request)).whenComplete((result, failure) -> {
+			return guarded(() -> delegate().enqueue(request)).whenComplete((result, failure) -> {
 				if (failure == null) {
 					CuttableBackend.this.enqueued.incrementAndGet();
 				}
@@ -149,12 +124,12 @@ public final class CuttableBackend implements LockBackend {
 
 		@Override
 		public CompletableFuture<QueueState> poll(QueueEntry entry) {
-			return guarded(() -> this.session.poll(entry));
+			return guarded(() -> delegate().poll(entry));
 		}
 
 		@Override
 		public Subscription watch(QueueEntry entry, Runnable onChange) {
-			return this.session.watch(entry, () -> {
+			return delegate().watch(entry, () -> {
 				if (!CuttableBackend.this.cut) {
 					onChange.run();
 				}
@@ -165,19 +140,19 @@ public final class CuttableBackend implements LockBackend {
 		public CompletableFuture<Set<QueueEntry>> renew(Collection<QueueEntry> entries) {
 			long sentAt = System.nanoTime();
 			List<Long> tickets = entries.stream().map(QueueEntry::ticket).toList();
-			return guarded(() -> this.session.renew(entries)).whenComplete((lost, failure) -> CuttableBackend.this.renewals
+			return guarded(() -> delegate().renew(entries)).whenComplete((lost, failure) -> CuttableBackend.this.renewals
 				.add(new RenewalRecord(sentAt, tickets, failure == null)));
 		}
 
 		@Override
 		public CompletableFuture<Void> remove(AcquireRequest request) {
-			return guarded(() -> this.session.remove(request));
+			return guarded(() -> delegate().remove(request));
 		}
 
 		@Override
 		public void close() {
 			if (!CuttableBackend.this.cut) {
-				this.session.close();
+				super.close();
 			}
 		}
 

@@ -11,23 +11,20 @@ import java.util.function.Predicate;
 import dev.dlock.LockBackendException;
 import dev.dlock.backend.memory.InMemoryLockBackend;
 import dev.dlock.spi.AcquireRequest;
-import dev.dlock.spi.BackendCapability;
-import dev.dlock.spi.BackendHealth;
 import dev.dlock.spi.EnqueueResult;
-import dev.dlock.spi.LockBackend;
 import dev.dlock.spi.LockSession;
 import dev.dlock.spi.QueueEntry;
-import dev.dlock.spi.QueueState;
-import dev.dlock.spi.Subscription;
+import dev.dlock.tck.ForwardingLockBackend;
+import dev.dlock.tck.ForwardingLockSession;
 
 /**
  * The in-memory backend with two faults a scenario can inject from one of its threads: the
  * server loses entries (polls then answer {@code GONE} and renewals report them lost), and
  * renewals fail (the client cannot reach the server).
  */
-final class ScriptedBackend implements LockBackend {
+final class ScriptedBackend extends ForwardingLockBackend {
 
-	private final InMemoryLockBackend delegate;
+	private final InMemoryLockBackend memory;
 
 	private final List<AcquireRequest> enqueued = new CopyOnWriteArrayList<>();
 
@@ -36,7 +33,8 @@ final class ScriptedBackend implements LockBackend {
 	private volatile boolean renewalsFail;
 
 	ScriptedBackend(InMemoryLockBackend delegate) {
-		this.delegate = delegate;
+		super(delegate);
+		this.memory = delegate;
 		this.admin = delegate.openSession(Duration.ofSeconds(1));
 	}
 
@@ -55,7 +53,7 @@ final class ScriptedBackend implements LockBackend {
 	}
 
 	int resourceCount() {
-		return this.delegate.resourceCount();
+		return this.memory.resourceCount();
 	}
 
 	@Override
@@ -65,51 +63,19 @@ final class ScriptedBackend implements LockBackend {
 
 	@Override
 	public LockSession openSession(Duration leaseTime) {
-		return new Session(this.delegate.openSession(leaseTime));
+		return new Session(delegate().openSession(leaseTime));
 	}
 
-	@Override
-	public CompletableFuture<BackendHealth> health() {
-		return this.delegate.health();
-	}
-
-	@Override
-	public Set<BackendCapability> capabilities() {
-		return this.delegate.capabilities();
-	}
-
-	@Override
-	public void close() {
-		this.delegate.close();
-	}
-
-	private final class Session implements LockSession {
-
-		private final LockSession session;
+	private final class Session extends ForwardingLockSession {
 
 		Session(LockSession session) {
-			this.session = session;
-		}
-
-		@Override
-		public Duration leaseTime() {
-			return this.session.leaseTime();
+			super(session);
 		}
 
 		@Override
 		public CompletableFuture<EnqueueResult> enqueue(AcquireRequest request) {
 			ScriptedBackend.this.enqueued.add(request);
-			return this.session.enqueue(request);
-		}
-
-		@Override
-		public CompletableFuture<QueueState> poll(QueueEntry entry) {
-			return this.session.poll(entry);
-		}
-
-		@Override
-		public Subscription watch(QueueEntry entry, Runnable onChange) {
-			return this.session.watch(entry, onChange);
+			return super.enqueue(request);
 		}
 
 		@Override
@@ -117,17 +83,7 @@ final class ScriptedBackend implements LockBackend {
 			if (ScriptedBackend.this.renewalsFail) {
 				return CompletableFuture.failedFuture(new LockBackendException("the test made renewals fail", null));
 			}
-			return this.session.renew(entries);
-		}
-
-		@Override
-		public CompletableFuture<Void> remove(AcquireRequest request) {
-			return this.session.remove(request);
-		}
-
-		@Override
-		public void close() {
-			this.session.close();
+			return super.renew(entries);
 		}
 
 	}
