@@ -51,6 +51,20 @@ final class HeldLocks {
 	}
 
 	/**
+	 * Releases a lock without throwing: a failed release is logged, and the lease ends the
+	 * lock on the server.
+	 * @param handle the lock
+	 */
+	static void releaseQuietly(LockHandle handle) {
+		try {
+			handle.release();
+		}
+		catch (RuntimeException ex) {
+			logger.warn("Releasing lock '{}' failed; its lease will expire", handle.key(), ex);
+		}
+	}
+
+	/**
 	 * A lock held by one call of a guarded method. Released once, from any thread.
 	 */
 	final class HeldLock {
@@ -94,12 +108,7 @@ final class HeldLocks {
 		}
 
 		private void releaseHandle() {
-			try {
-				this.handle.release();
-			}
-			catch (RuntimeException ex) {
-				logger.warn("Releasing lock '{}' failed; its lease will expire", this.handle.key(), ex);
-			}
+			releaseQuietly(this.handle);
 		}
 
 	}

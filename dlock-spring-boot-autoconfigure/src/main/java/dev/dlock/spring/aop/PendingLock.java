@@ -4,8 +4,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import dev.dlock.LockHandle;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * An asynchronous acquisition whose lock reaches exactly one owner: the guarded call that
@@ -14,8 +12,6 @@ import org.slf4j.LoggerFactory;
  * grant of a cancelled subscription is given back here, not left to the operators.
  */
 final class PendingLock {
-
-	private static final Logger logger = LoggerFactory.getLogger(PendingLock.class);
 
 	private final CompletableFuture<LockHandle> acquiring;
 
@@ -44,16 +40,7 @@ final class PendingLock {
 	void abandon() {
 		if (this.settled.compareAndSet(false, true)) {
 			this.acquiring.cancel(false); // a grant that loses this race is released by the manager
-			this.acquiring.thenAccept(PendingLock::release);
-		}
-	}
-
-	private static void release(LockHandle handle) {
-		try {
-			handle.release();
-		}
-		catch (RuntimeException ex) {
-			logger.warn("Releasing lock '{}' failed; its lease will expire", handle.key(), ex);
+			this.acquiring.thenAccept(HeldLocks::releaseQuietly);
 		}
 	}
 

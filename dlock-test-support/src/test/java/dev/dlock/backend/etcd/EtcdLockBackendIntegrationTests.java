@@ -443,53 +443,61 @@ class EtcdLockBackendIntegrationTests {
 
 		@Test
 		void anEnqueueThatFailedButIsAppliedAfterItsRemovalLeavesNoEntry() throws Exception {
-			Client raw = EtcdLockBackendIntegrationTests.this.support.client(endpoint());
-			HoldingClient holding = new HoldingClient(EtcdLockBackendIntegrationTests.this.support.client(endpoint()));
-			LockSession session = session(EtcdLockBackendIntegrationTests.this.support.backend(holding.client()));
-			String key = newKey();
-			AcquireRequest request = request(key, LockMode.EX, true);
-			holding.holdNextTransaction();
-			CompletableFuture<EnqueueResult> enqueue = session.enqueue(request);
-			holding.failHeldCall();
-			assertThat(enqueue).failsWithin(WAIT).withThrowableOfType(ExecutionException.class);
+			HeldBackEnqueue late = holdBackEnqueue();
+			late.holding().failHeldCall();
+			assertThat(late.enqueue()).failsWithin(WAIT).withThrowableOfType(ExecutionException.class);
 			// the engine withdraws the request whose enqueue failed; etcd gets the enqueue only
 			// after that removal, and its reply is lost
-			session.remove(request).join();
-			holding.sendHeldTransaction().join();
+			late.session().remove(late.request()).join();
+			late.holding().sendHeldTransaction().join();
 			// the session lease lives on (the engine renews it), so only a withdrawal that the
 			// late enqueue cannot outrun keeps the lock from being held by nobody
-			assertThat(session.renew(List.of()).join()).isEmpty();
-			await().atMost(Duration.ofSeconds(2))
-				.untilAsserted(() -> assertThat(EtcdLockBackendIntegrationTests.this.support.entries(raw)).isEmpty());
-			assertThat(EtcdLockBackendIntegrationTests.this.support.manager(endpoint()).tryAcquire(key, LockMode.EX))
-				.isPresent();
+			assertNoEntryLeft(late);
+			assertThat(EtcdLockBackendIntegrationTests.this.support.manager(endpoint())
+				.tryAcquire(late.request().key(), LockMode.EX)).isPresent();
 		}
 
 		@Test
 		void anEnqueueWithdrawnWhileUnderWayThatFailsButIsAppliedLateLeavesNoEntry() throws Exception {
+			HeldBackEnqueue late = holdBackEnqueue();
+			// the engine gives up while the enqueue is under way (its one removal goes first),
+			// then the enqueue fails: the engine does not ask again
+			await().atMost(WAIT).until(() -> late.holding().isHolding());
+			late.session().remove(late.request()).join();
+			late.holding().failHeldCall();
+			assertThat(late.enqueue()).failsWithin(WAIT).withThrowableOfType(ExecutionException.class);
+			late.holding().sendHeldTransaction().join();
+			assertNoEntryLeft(late);
+		}
+
+		/** Sends an EX enqueue whose transaction the client holds back until the test says. */
+		private HeldBackEnqueue holdBackEnqueue() throws Exception {
 			Client raw = EtcdLockBackendIntegrationTests.this.support.client(endpoint());
 			HoldingClient holding = new HoldingClient(EtcdLockBackendIntegrationTests.this.support.client(endpoint()));
 			LockSession session = session(EtcdLockBackendIntegrationTests.this.support.backend(holding.client()));
-			String key = newKey();
-			AcquireRequest request = request(key, LockMode.EX, true);
+			AcquireRequest request = request(newKey(), LockMode.EX, true);
 			holding.holdNextTransaction();
-			CompletableFuture<EnqueueResult> enqueue = session.enqueue(request);
-			// the engine gives up while the enqueue is under way (its one removal goes first),
-			// then the enqueue fails: the engine does not ask again
-			await().atMost(WAIT).until(() -> holding.isHolding());
-			session.remove(request).join();
-			holding.failHeldCall();
-			assertThat(enqueue).failsWithin(WAIT).withThrowableOfType(ExecutionException.class);
-			holding.sendHeldTransaction().join();
-			assertThat(session.renew(List.of()).join()).isEmpty();
+			return new HeldBackEnqueue(raw, holding, session, request, session.enqueue(request));
+		}
+
+		private void assertNoEntryLeft(HeldBackEnqueue late) {
+			assertThat(late.session().renew(List.of()).join()).isEmpty();
 			await().atMost(Duration.ofSeconds(2))
-				.untilAsserted(() -> assertThat(EtcdLockBackendIntegrationTests.this.support.entries(raw)).isEmpty());
+				.untilAsserted(() -> assertThat(EtcdLockBackendIntegrationTests.this.support.entries(late.raw())).isEmpty());
 		}
 
 		private static QueueEntry entryOf(EnqueueResult result) {
 			QueueEntry entry = result.entry();
 			assertThat(entry).isNotNull();
 			return entry;
+		}
+
+		/**
+		 * An enqueue under way whose transaction a {@link HoldingClient} holds back, and a
+		 * client that reads etcd directly.
+		 */
+		private record HeldBackEnqueue(Client raw, HoldingClient holding, LockSession session, AcquireRequest request,
+				CompletableFuture<EnqueueResult> enqueue) {
 		}
 
 	}
