@@ -3,7 +3,6 @@ package dev.dlock.autoconfigure.health;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 
@@ -12,11 +11,10 @@ import dev.dlock.LockManager;
 import dev.dlock.LockMode;
 import dev.dlock.autoconfigure.DlockAutoConfiguration;
 import dev.dlock.backend.memory.InMemoryLockBackend;
-import dev.dlock.spi.BackendCapability;
 import dev.dlock.spi.BackendHealth;
 import dev.dlock.spi.LockBackend;
-import dev.dlock.spi.LockSession;
 import dev.dlock.spring.health.DlockHealthIndicator;
+import dev.dlock.tck.ForwardingLockBackend;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
@@ -133,39 +131,18 @@ class DlockHealthContributorAutoConfigurationTests {
 	/**
 	 * The in-memory backend with a health answer of the test's choice.
 	 */
-	static final class HealthOverride implements LockBackend {
-
-		private final LockBackend delegate = InMemoryLockBackend.create();
+	static final class HealthOverride extends ForwardingLockBackend {
 
 		private final CompletableFuture<BackendHealth> health;
 
 		HealthOverride(CompletableFuture<BackendHealth> health) {
+			super(InMemoryLockBackend.create());
 			this.health = health;
-		}
-
-		@Override
-		public String name() {
-			return this.delegate.name();
-		}
-
-		@Override
-		public LockSession openSession(Duration leaseTime) {
-			return this.delegate.openSession(leaseTime);
 		}
 
 		@Override
 		public CompletableFuture<BackendHealth> health() {
 			return this.health;
-		}
-
-		@Override
-		public Set<BackendCapability> capabilities() {
-			return this.delegate.capabilities();
-		}
-
-		@Override
-		public void close() {
-			this.delegate.close();
 		}
 
 	}
