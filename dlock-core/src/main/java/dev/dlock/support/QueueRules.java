@@ -145,8 +145,11 @@ public final class QueueRules {
 		if (held.covers(target)) {
 			return null;
 		}
+		// a conversion not yet recorded would join the end of the conversion queue
+		Queued asking = entry.isConverting() ? entry
+				: Queued.converting(entry.ticket(), held, target, Long.MAX_VALUE);
 		for (Queued other : effective(queue)) {
-			if (other.ticket() != entry.ticket() && waitsFor(entry, target, other)) {
+			if (other.ticket() != entry.ticket() && waitsFor(asking, target, other)) {
 				return other;
 			}
 		}
@@ -194,8 +197,10 @@ public final class QueueRules {
 
 	/**
 	 * The queue with each waiting request that may be granted shown as granted in its mode.
+	 * @param queue the live entries of a resource
+	 * @return the queue as the conversion rules see it
 	 */
-	static List<Queued> effective(List<Queued> queue) {
+	public static List<Queued> effective(List<Queued> queue) {
 		List<Queued> effective = new ArrayList<>(queue.size());
 		for (Queued entry : queue) {
 			boolean grantable = entry.isWaiting() && blockerOfRequest(queue, entry) == null;
