@@ -61,8 +61,9 @@ final class Conversions {
 		if (isNoOp(grant, target)) {
 			return true;
 		}
+		Conversion conversion = begin(grant, target, Duration.ZERO);
 		try {
-			return begin(grant, target, Duration.ZERO).start().join();
+			return conversion.start().join();
 		}
 		catch (RuntimeException ex) {
 			throw AsyncFailures.toLockException(ex, "Converting lock '" + grant.key() + "' to " + target);
