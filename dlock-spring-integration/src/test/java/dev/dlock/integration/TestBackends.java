@@ -12,6 +12,7 @@ import dev.dlock.backend.etcd.EtcdLockBackend;
 import dev.dlock.backend.memory.InMemoryLockBackend;
 import dev.dlock.backend.nats.NatsLockBackend;
 import dev.dlock.backend.redis.RedisLockBackend;
+import dev.dlock.engine.LockManagerBuilder;
 import dev.dlock.spi.LockBackend;
 import dev.dlock.testserver.EtcdServer;
 import dev.dlock.testserver.NatsServer;
@@ -48,7 +49,7 @@ final class TestBackends implements AutoCloseable {
 	 * @return the manager, with the tests' lease time
 	 */
 	static LockManager lockManager(LockBackend backend) {
-		return LockManager.builder(backend).leaseTime(LEASE).build();
+		return LockManagerBuilder.forBackend(backend).leaseTime(LEASE).build();
 	}
 
 	/** One in-memory backend, which every {@link #backend()} returns: this JVM is the server. */
