@@ -1,5 +1,7 @@
 package dev.dlock.shedlock;
 
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -36,6 +38,9 @@ import org.jspecify.annotations.Nullable;
  * fencing token stays); it gives an empty result once {@code lockAtMostFor} has passed or
  * the lock was lost.</li>
  * </ul>
+ * In the task, {@link #currentHandle()} gives the lock's dlock handle, with its fencing
+ * token.
+ * <p>
  * Both durations are measured on this process's monotonic clock from the moment the lock
  * was asked for; ShedLock's wall-clock instants ({@code lockAtMostUntil}) are not used.
  * <p>
@@ -51,6 +56,9 @@ public final class DlockLockProvider implements ExtensibleLockProvider, AutoClos
 	private final TimeSource time;
 
 	private final TimeSource.@Nullable Owned ownedTime;
+
+	/** The locks taken on each thread and not yet unlocked, the latest first. */
+	private static final ThreadLocal<@Nullable Deque<HeldLock>> taken = new ThreadLocal<>();
 
 	private final Set<HeldLock> held = ConcurrentHashMap.newKeySet();
 
@@ -101,7 +109,38 @@ public final class DlockLockProvider implements ExtensibleLockProvider, AutoClos
 		HeldLock lock = new HeldLock(handle, this.time, this.held::remove);
 		this.held.add(lock);
 		lock.start(askedAt, lockConfiguration.getLockAtMostFor(), lockConfiguration.getLockAtLeastFor());
+		Deque<HeldLock> locks = taken.get();
+		if (locks == null) {
+			locks = new ArrayDeque<>();
+			taken.set(locks);
+		}
+		// a lock released by its timer and never unlocked is dropped here
+		locks.removeIf(HeldLock::isReleased);
+		locks.push(lock);
 		return Optional.of(new ShedLockGrant(lock));
+	}
+
+	/**
+	 * The dlock handle of the ShedLock lock taken last on this thread and still held:
+	 * in a {@code @SchedulerLock} method, the method's lock. Its
+	 * {@link LockHandle#fencingToken() fencing token} lets a resource reject the writes of
+	 * a holder that was paused past its lock; an extension keeps the token.
+	 * @return the handle, or empty outside a ShedLock lock of a {@code DlockLockProvider}
+	 */
+	public static Optional<LockHandle> currentHandle() {
+		Deque<HeldLock> locks = taken.get();
+		if (locks == null) {
+			return Optional.empty();
+		}
+		return locks.stream().filter((lock) -> !lock.isReleased()).findFirst().map(HeldLock::handle);
+	}
+
+	/** Called on unlock: ShedLock unlocks on the thread that locked. */
+	static void unlocked(HeldLock lock) {
+		Deque<HeldLock> locks = taken.get();
+		if (locks != null && locks.remove(lock) && locks.isEmpty()) {
+			taken.remove();
+		}
 	}
 
 	/**

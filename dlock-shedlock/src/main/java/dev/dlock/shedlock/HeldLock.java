@@ -39,6 +39,14 @@ final class HeldLock {
 		this.onRelease = onRelease;
 	}
 
+	LockHandle handle() {
+		return this.handle;
+	}
+
+	synchronized boolean isReleased() {
+		return this.released;
+	}
+
 	synchronized void start(long from, Duration lockAtMostFor, Duration lockAtLeastFor) {
 		this.keptUntil = from + lockAtLeastFor.toNanos();
 		this.heldUntil = from + lockAtMostFor.toNanos();

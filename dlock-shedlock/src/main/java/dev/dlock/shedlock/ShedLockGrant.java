@@ -27,6 +27,7 @@ final class ShedLockGrant implements SimpleLock {
 			checkValid();
 			this.valid = false;
 			this.lock.unlock();
+			DlockLockProvider.unlocked(this.lock);
 		}
 	}
 

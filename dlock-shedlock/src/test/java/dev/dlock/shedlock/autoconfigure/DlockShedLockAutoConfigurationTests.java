@@ -78,6 +78,8 @@ class DlockShedLockAutoConfigurationTests {
 			job.run();
 			assertThat(job.runs()).isEqualTo(1);
 			assertThat(job.lockedElsewhereWhileRunning()).isTrue();
+			assertThat(job.fencingTokenWhileRunning()).isPositive();
+			assertThat(DlockLockProvider.currentHandle()).as("no lock after the method").isEmpty();
 
 			try (LockHandle held = lockManager.tryAcquire(ScheduledJob.NAME, LockMode.EX).orElseThrow()) {
 				job.run();
@@ -116,6 +118,8 @@ class DlockShedLockAutoConfigurationTests {
 
 		private volatile boolean lockedElsewhereWhileRunning;
 
+		private volatile long fencingTokenWhileRunning;
+
 		private final LockManager lockManager;
 
 		ScheduledJob(LockManager lockManager) {
@@ -129,6 +133,13 @@ class DlockShedLockAutoConfigurationTests {
 			Optional<LockHandle> other = this.lockManager.tryAcquire(NAME, LockMode.EX);
 			other.ifPresent(LockHandle::release);
 			this.lockedElsewhereWhileRunning = other.isEmpty();
+			LockHandle handle = DlockLockProvider.currentHandle().orElseThrow();
+			assertThat(handle.key()).isEqualTo(NAME);
+			this.fencingTokenWhileRunning = handle.fencingToken();
+		}
+
+		public long fencingTokenWhileRunning() {
+			return this.fencingTokenWhileRunning;
 		}
 
 		public int runs() {
