@@ -51,14 +51,14 @@ import org.jspecify.annotations.Nullable;
  */
 public final class DlockLockProvider implements ExtensibleLockProvider, AutoCloseable {
 
+	/** The locks taken on each thread and not yet unlocked, the latest first. */
+	private static final ThreadLocal<@Nullable Deque<HeldLock>> taken = new ThreadLocal<>();
+
 	private final LockManager lockManager;
 
 	private final TimeSource time;
 
 	private final TimeSource.@Nullable Owned ownedTime;
-
-	/** The locks taken on each thread and not yet unlocked, the latest first. */
-	private static final ThreadLocal<@Nullable Deque<HeldLock>> taken = new ThreadLocal<>();
 
 	private final Set<HeldLock> held = ConcurrentHashMap.newKeySet();
 
