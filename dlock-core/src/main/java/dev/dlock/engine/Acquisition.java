@@ -205,13 +205,15 @@ final class Acquisition {
 	 * is gone or one whose enqueue has not been answered yet.
 	 */
 	private void requeue(LiveEntry gone) {
+		WaitLoop ended;
 		synchronized (this.monitor) {
 			if (this.entry != gone || !gone.end()) {
 				return; // another reply of the same entry got here first
 			}
 			this.entry = null;
-			closeWaitLoop();
+			ended = takeWaitLoop();
 		}
+		close(ended);
 		enqueue();
 	}
 
@@ -265,16 +267,18 @@ final class Acquisition {
 		boolean withdraw;
 		Observation started;
 		boolean cancelled;
+		WaitLoop ended;
 		synchronized (this.monitor) {
 			started = this.observation;
 			cancelled = this.aborted;
 			if (this.timeout != null) {
 				this.timeout.cancel();
 			}
-			closeWaitLoop();
+			ended = takeWaitLoop();
 			live = this.entry;
 			withdraw = grant == null && !this.rejected;
 		}
+		close(ended);
 		if (started != null) {
 			EngineObservations.stopAcquisition(started, grant != null, failure, cancelled);
 		}
@@ -284,10 +288,19 @@ final class Acquisition {
 		this.session.unclaim();
 	}
 
-	private void closeWaitLoop() {
-		if (this.waitLoop != null) {
-			this.waitLoop.close();
-			this.waitLoop = null;
+	/**
+	 * Takes the wait loop out of this request, under the monitor; the caller closes it after
+	 * leaving the monitor, since the loop's answers come back into this request.
+	 */
+	private @Nullable WaitLoop takeWaitLoop() {
+		WaitLoop loop = this.waitLoop;
+		this.waitLoop = null;
+		return loop;
+	}
+
+	private static void close(@Nullable WaitLoop loop) {
+		if (loop != null) {
+			loop.close();
 		}
 	}
 

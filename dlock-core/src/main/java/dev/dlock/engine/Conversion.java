@@ -60,6 +60,8 @@ final class Conversion {
 
 	private final EngineObservations observations;
 
+	private final Grant.PendingConversion pending;
+
 	private @Nullable Observation observation;
 
 	Conversion(Grant grant, LockMode target, Duration waitTime, TimeSource time, EngineSettings settings,
@@ -73,6 +75,12 @@ final class Conversion {
 		this.time = time;
 		this.settings = settings;
 		this.observations = observations;
+		this.pending = new Grant.PendingConversion(target, this::abandon);
+	}
+
+	/** What the grant knows of this conversion while it is pending. */
+	Grant.PendingConversion pending() {
+		return this.pending;
 	}
 
 	/**
@@ -102,6 +110,11 @@ final class Conversion {
 		reply.whenComplete((state, failure) -> {
 			this.answered.complete(state);
 			if (failure != null || state == null) {
+				if (isDown()) {
+					// the server may have converted down: only the weaker mode is safe to claim,
+					// and holding more than claimed only delays others until the release
+					this.grant.converted(this.target, this.before.token());
+				}
 				fail(AsyncFailures.toLockException((failure != null) ? failure : new IllegalStateException("no reply"),
 						"Converting lock '" + this.grant.key() + "' to " + this.target));
 				return;
@@ -168,6 +181,10 @@ final class Conversion {
 		loop.await(state);
 	}
 
+	private boolean isDown() {
+		return this.before.mode().covers(this.target);
+	}
+
 	private void fail(Throwable reason) {
 		this.result.completeExceptionally(reason);
 	}
@@ -175,16 +192,19 @@ final class Conversion {
 	/** Runs once when the result completes, on whichever path. */
 	private void finish(@Nullable Boolean converted, @Nullable Throwable failure) {
 		Observation started;
+		WaitLoop loop;
 		synchronized (this.monitor) {
 			started = this.observation;
 			if (this.timeout != null) {
 				this.timeout.cancel();
 			}
-			if (this.waitLoop != null) {
-				this.waitLoop.close();
-			}
+			loop = this.waitLoop;
 		}
-		this.grant.endConversion(this);
+		// closed outside the monitor: the loop's answers come back into this conversion
+		if (loop != null) {
+			loop.close();
+		}
+		this.grant.endConversion(this.pending);
 		if (started != null) {
 			EngineObservations.stopConversion(started, Boolean.TRUE.equals(converted), failure);
 		}
@@ -204,6 +224,9 @@ final class Conversion {
 	 * withdrawal cannot overtake the call it withdraws.
 	 */
 	private void withdraw() {
+		if (isDown()) {
+			return; // granted at once or failed: nothing waits on the server
+		}
 		this.answered.thenRun(() -> {
 			QueueState answer = this.answered.getNow(null);
 			if (answer != null && answer.status() != QueueState.Status.WAITING

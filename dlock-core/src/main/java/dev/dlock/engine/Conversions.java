@@ -129,7 +129,7 @@ final class Conversions {
 					+ " re-entrant holds; a re-entrant lock cannot be converted: convert with the only hold");
 		}
 		Conversion conversion = new Conversion(grant, target, waitTime, this.time, this.settings, this.observations);
-		if (!grant.startConversion(conversion)) {
+		if (!grant.startConversion(conversion.pending())) {
 			throw new IllegalStateException("Lock '" + grant.key() + "' already has a conversion pending");
 		}
 		return conversion;

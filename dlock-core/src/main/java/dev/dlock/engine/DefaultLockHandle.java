@@ -20,8 +20,11 @@ final class DefaultLockHandle implements LockHandle {
 
 	private final AtomicBoolean released = new AtomicBoolean();
 
-	DefaultLockHandle(Grant grant) {
+	private final Conversions conversions;
+
+	DefaultLockHandle(Grant grant, Conversions conversions) {
 		this.grant = grant;
+		this.conversions = conversions;
 	}
 
 	@Override
@@ -61,13 +64,13 @@ final class DefaultLockHandle implements LockHandle {
 	@Override
 	public void convert(LockMode mode, Duration waitTime) throws InterruptedException {
 		ensureNotReleased();
-		this.grant.conversions().convert(this.grant, mode, Durations.positive(waitTime, "waitTime"));
+		this.conversions.convert(this.grant, mode, Durations.positive(waitTime, "waitTime"));
 	}
 
 	@Override
 	public boolean tryConvert(LockMode mode) {
 		ensureNotReleased();
-		return this.grant.conversions().tryConvert(this.grant, mode);
+		return this.conversions.tryConvert(this.grant, mode);
 	}
 
 	@Override
@@ -75,7 +78,7 @@ final class DefaultLockHandle implements LockHandle {
 		if (this.released.get()) {
 			return CompletableFuture.failedFuture(released());
 		}
-		return this.grant.conversions().convertAsync(this, this.grant, mode, options.waitTime());
+		return this.conversions.convertAsync(this, this.grant, mode, options.waitTime());
 	}
 
 	@Override

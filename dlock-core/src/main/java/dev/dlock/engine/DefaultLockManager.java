@@ -61,6 +61,8 @@ final class DefaultLockManager implements LockManager {
 
 	private final Grants grants;
 
+	private final Conversions conversions;
+
 	private final boolean sessionLease;
 
 	/**
@@ -82,9 +84,9 @@ final class DefaultLockManager implements LockManager {
 		this.sessionLease = backend.capabilities().contains(BackendCapability.SESSION_LEASE);
 		this.releaser = new Releaser(this.time, settings.renewalInterval(),
 				!backend.capabilities().contains(BackendCapability.OWN_REMOVALS_FIRST), this.sessionLease);
-		Conversions conversions = new Conversions(backend.capabilities().contains(BackendCapability.CONVERSION),
-				this.time, settings, observations);
-		this.grants = new Grants(this.releaser, this.time, settings.callbackExecutor(), observations, conversions);
+		this.conversions = new Conversions(backend.capabilities().contains(BackendCapability.CONVERSION), this.time,
+				settings, observations);
+		this.grants = new Grants(this.releaser, this.time, settings.callbackExecutor(), observations);
 	}
 
 	@Override
@@ -110,7 +112,7 @@ final class DefaultLockManager implements LockManager {
 			throw new LockAcquisitionTimeoutException(key, mode, options.waitTime());
 		}
 		this.grants.holdFor(thread, grant);
-		return new DefaultLockHandle(grant);
+		return new DefaultLockHandle(grant, this.conversions);
 	}
 
 	@Override
@@ -125,7 +127,7 @@ final class DefaultLockManager implements LockManager {
 			return Optional.empty();
 		}
 		this.grants.holdFor(thread, grant);
-		return Optional.of(new DefaultLockHandle(grant));
+		return Optional.of(new DefaultLockHandle(grant, this.conversions));
 	}
 
 	@Override
@@ -145,7 +147,7 @@ final class DefaultLockManager implements LockManager {
 			else if (grant == null) {
 				handle.completeExceptionally(new LockAcquisitionTimeoutException(key, mode, options.waitTime()));
 			}
-			else if (!handle.complete(new DefaultLockHandle(grant))) {
+			else if (!handle.complete(new DefaultLockHandle(grant, this.conversions))) {
 				// cancelled after the grant was made: nobody else can release it
 				grant.releaseHold();
 			}
@@ -206,7 +208,7 @@ final class DefaultLockManager implements LockManager {
 					+ "Release the lock first, or acquire the stronger mode from the start");
 		}
 		if (held.tryAddHold()) {
-			return new DefaultLockHandle(held);
+			return new DefaultLockHandle(held, this.conversions);
 		}
 		this.grants.forgetHolder(held);
 		return null;

@@ -31,7 +31,7 @@ final class Grant {
 	/** The granted mode and its token; both change when a conversion is granted. */
 	private volatile Held held;
 
-	private final AtomicReference<@Nullable Conversion> conversion = new AtomicReference<>();
+	private final AtomicReference<@Nullable PendingConversion> conversion = new AtomicReference<>();
 
 	private final long grantedAt;
 
@@ -53,11 +53,8 @@ final class Grant {
 
 	private final AtomicBoolean ended = new AtomicBoolean();
 
-	private final Conversions conversions;
-
 	Grant(EngineSession session, LiveEntry entry, long token, TimeSource time, Executor callbackExecutor,
-			Consumer<Grant> onLastRelease, Observation observation, Conversions conversions) {
-		this.conversions = conversions;
+			Consumer<Grant> onLastRelease, Observation observation) {
 		this.observation = observation;
 		this.session = session;
 		this.entry = entry;
@@ -106,16 +103,16 @@ final class Grant {
 	 * Makes a conversion the grant's pending one.
 	 * @return whether it is, {@code false} if another one is pending
 	 */
-	boolean startConversion(Conversion started) {
+	boolean startConversion(PendingConversion started) {
 		return this.conversion.compareAndSet(null, started);
 	}
 
-	void endConversion(Conversion ended) {
+	void endConversion(PendingConversion ended) {
 		this.conversion.compareAndSet(ended, null);
 	}
 
 	/** The pending conversion, if any. */
-	@Nullable Conversion pendingConversion() {
+	@Nullable PendingConversion pendingConversion() {
 		return this.conversion.get();
 	}
 
@@ -150,11 +147,6 @@ final class Grant {
 		if (loss != null) {
 			throw loss;
 		}
-	}
-
-	/** The conversions of this grant's manager. */
-	Conversions conversions() {
-		return this.conversions;
 	}
 
 	@Nullable LockLostException lossOrExpiry() {
@@ -206,9 +198,9 @@ final class Grant {
 	}
 
 	private void abandonConversion(LockLostException reason) {
-		Conversion pending = this.conversion.get();
+		PendingConversion pending = this.conversion.get();
 		if (pending != null) {
-			pending.abandon(reason);
+			pending.abandon().accept(reason);
 		}
 	}
 
@@ -239,6 +231,13 @@ final class Grant {
 	 * A granted mode with its fencing token.
 	 */
 	record Held(LockMode mode, long token) {
+	}
+
+	/**
+	 * The conversion a grant waits for: its target, and how to end it when the grant is
+	 * lost or released first.
+	 */
+	record PendingConversion(LockMode target, Consumer<LockLostException> abandon) {
 	}
 
 }

@@ -33,11 +33,7 @@ final class Grants {
 
 	private final EngineObservations observations;
 
-	private final Conversions conversions;
-
-	Grants(Releaser releaser, TimeSource time, Executor callbackExecutor, EngineObservations observations,
-			Conversions conversions) {
-		this.conversions = conversions;
+	Grants(Releaser releaser, TimeSource time, Executor callbackExecutor, EngineObservations observations) {
 		this.releaser = releaser;
 		this.time = time;
 		this.callbackExecutor = callbackExecutor;
@@ -52,7 +48,7 @@ final class Grants {
 	Grant grant(EngineSession session, LiveEntry entry, QueueState granted) {
 		long token = granted.tokenFor(Objects.requireNonNull(entry.queueEntry()).ticket());
 		Grant grant = new Grant(session, entry, token, this.time, this.callbackExecutor, this::release,
-				this.observations.startHold(entry.request().key(), entry.request().mode(), token), this.conversions);
+				this.observations.startHold(entry.request().key(), entry.request().mode(), token));
 		this.grants.add(grant);
 		logger.debug("Granted lock '{}' in mode {} with token {}", grant.key(), grant.mode(), grant.token());
 		return grant;

@@ -1,5 +1,6 @@
 package dev.dlock.shedlock;
 
+import dev.dlock.testserver.TestBackends;
 /**
  * ShedLock's provider contract on the NATS backend, against the shared test server.
  */

@@ -19,6 +19,7 @@ import dev.dlock.LockInfo;
 import dev.dlock.LockManager;
 import dev.dlock.LockMode;
 import dev.dlock.spi.LockBackend;
+import dev.dlock.testserver.TestBackends;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

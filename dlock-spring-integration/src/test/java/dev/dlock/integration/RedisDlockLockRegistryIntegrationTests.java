@@ -1,5 +1,6 @@
 package dev.dlock.integration;
 
+import dev.dlock.testserver.TestBackends;
 /**
  * The lock registry's contract and flows on the Redis backend, against the shared test server.
  */

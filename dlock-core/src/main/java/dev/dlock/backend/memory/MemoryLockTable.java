@@ -122,7 +122,12 @@ final class MemoryLockTable {
 				return false;
 			}
 			entry.converting(null, 0);
-			entry.grant(heldMode);
+			LockMode granted = entry.granted();
+			if (granted != null && granted.covers(heldMode)) {
+				// undoes an up-conversion granted meanwhile; a mode is never raised here, which
+				// could grant it over others
+				entry.grant(heldMode);
+			}
 			return true;
 		});
 	}

@@ -1,4 +1,4 @@
-package dev.dlock.shedlock;
+package dev.dlock.testserver;
 
 import java.io.IOException;
 import java.time.Duration;
@@ -14,24 +14,22 @@ import dev.dlock.backend.nats.NatsLockBackend;
 import dev.dlock.backend.redis.RedisLockBackend;
 import dev.dlock.engine.LockManagerBuilder;
 import dev.dlock.spi.LockBackend;
-import dev.dlock.testserver.EtcdServer;
-import dev.dlock.testserver.NatsServer;
-import dev.dlock.testserver.RedisServer;
 import io.etcd.jetcd.Client;
 import io.lettuce.core.RedisClient;
 import io.nats.client.Connection;
 import io.nats.client.Nats;
 
 /**
- * The backends the tests run on, each in a namespace of its own (key prefix or bucket) on
+ * Backends for tests on the shared test servers ({@link RedisServer#shared()},
+ * {@link EtcdServer#shared()}, {@link NatsServer#shared()}) or in memory: the backends the tests run on, each in a namespace of its own (key prefix or bucket) on
  * the shared test server, and the one place that builds the tests' lock managers. Every
  * {@link #backend()} is a new backend with its own client, as another process would have;
  * {@link #close()} closes them and their clients, and deletes the NATS bucket if there is one.
  */
-final class TestBackends implements AutoCloseable {
+public final class TestBackends implements AutoCloseable {
 
 	/** Every manager of a test uses this lease: a NATS bucket serves one lease time. */
-	static final Duration LEASE = Duration.ofSeconds(6);
+	public static final Duration LEASE = Duration.ofSeconds(6);
 
 	private final String namespace = "dlock_test_" + UUID.randomUUID().toString().replace("-", "");
 
@@ -48,19 +46,22 @@ final class TestBackends implements AutoCloseable {
 	 * @param backend the backend
 	 * @return the manager, with the tests' lease time
 	 */
-	static LockManager lockManager(LockBackend backend) {
+	public static LockManager lockManager(LockBackend backend) {
 		return LockManagerBuilder.forBackend(backend).leaseTime(LEASE).build();
 	}
 
-	/** One in-memory backend, which every {@link #backend()} returns: this JVM is the server. */
-	static TestBackends memory() {
+	/**
+	 * One in-memory backend, which every {@link #backend()} returns: this JVM is the server.
+	 * @return the backends
+	 */
+	public static TestBackends memory() {
 		InMemoryLockBackend backend = InMemoryLockBackend.create();
 		TestBackends backends = new TestBackends((self) -> backend);
 		backends.track(backend);
 		return backends;
 	}
 
-	static TestBackends redis() {
+	public static TestBackends redis() {
 		return new TestBackends((self) -> {
 			RedisClient client = RedisClient.create(RedisServer.shared().uri());
 			self.track(client::shutdown);
@@ -68,14 +69,22 @@ final class TestBackends implements AutoCloseable {
 		});
 	}
 
-	static TestBackends etcd() {
+	/**
+	 * etcd backends, each with its own client and the same key prefix.
+	 * @return the backends
+	 */
+	public static TestBackends etcd() {
 		return new TestBackends((self) -> {
 			Client client = self.track(Client.builder().endpoints(EtcdServer.shared().endpoint()).build());
 			return self.track(EtcdLockBackend.builder(client).keyPrefix(self.namespace + "/").build());
 		});
 	}
 
-	static TestBackends nats() {
+	/**
+	 * NATS backends, each with its own connection and the same bucket, deleted on close.
+	 * @return the backends
+	 */
+	public static TestBackends nats() {
 		TestBackends backends = new TestBackends((self) -> {
 			Connection connection = self.track(connect());
 			return self.track(NatsLockBackend.builder(connection).bucket(self.namespace).build());
@@ -109,7 +118,7 @@ final class TestBackends implements AutoCloseable {
 	 * A new backend with a client of its own.
 	 * @return the backend, closed by {@link #close()}
 	 */
-	LockBackend backend() {
+	public LockBackend backend() {
 		return this.factory.apply(this);
 	}
 
