@@ -281,9 +281,12 @@ final class DefaultLockManager implements LockManager {
 		for (Grant grant : this.grants.held()) {
 			LiveEntry entry = grant.entry();
 			boolean valid = grant.isValid();
-			locks.add(new LockInfo(grant.key(), grant.mode(), valid ? LockInfo.State.HELD : LockInfo.State.LOST,
-					grant.token(), Duration.ofNanos(now - grant.grantedAt()),
-					valid ? Duration.ofNanos(entry.validUntil() - now) : Duration.ZERO));
+			Grant.Held held = grant.held();
+			Conversion converting = grant.pendingConversion();
+			locks.add(new LockInfo(grant.key(), held.mode(), valid ? LockInfo.State.HELD : LockInfo.State.LOST,
+					held.token(), Duration.ofNanos(now - grant.grantedAt()),
+					valid ? Duration.ofNanos(entry.validUntil() - now) : Duration.ZERO,
+					(converting != null) ? converting.target() : null));
 		}
 		for (Acquisition acquisition : this.acquisitions) {
 			LockInfo waiting = acquisition.describe(now);
