@@ -81,6 +81,8 @@ final class EtcdLockSession implements LockSession {
 
 	private static final GetOption KEY_ONLY = GetOption.builder().withKeysOnly(true).build();
 
+	private static final GetOption COUNT = GetOption.builder().isPrefix(true).withCountOnly(true).build();
+
 	private final Client client;
 
 	private final EtcdLayout layout;
@@ -242,7 +244,7 @@ final class EtcdLockSession implements LockSession {
 			// a try that would wait: take the entry out again before answering. Compare
 			// first is impossible here (jetcd's Cmp has no range, and modes live in values),
 			// so a busy try costs a second txn; an uncontended one stays a single txn.
-			return deleteEntry(key, ticket).thenApply((deleted) -> {
+			return deleteEntry(request.key(), key, ticket).thenApply((deleted) -> {
 				this.slots.free(request);
 				return EnqueueResult.rejected();
 			});
@@ -457,33 +459,56 @@ final class EtcdLockSession implements LockSession {
 	}
 
 	/**
-	 * One transaction that puts the entry back in {@code heldMode}, unless it is gone. A
-	 * conversion under way stops first: it sends nothing more, and what it sent compares the
-	 * entry's mod revision, which this write changes.
+	 * One read of the entry, then one transaction that puts it back in {@code heldMode},
+	 * compared to the mod revision read, unless it is gone. A conversion under way stops
+	 * first: it sends nothing more, and what it sent compares the entry's mod revision,
+	 * which this write changes. Only a withdrawal that weakens the entry is written: a
+	 * conversion granted meanwhile to a mode that does not cover {@code heldMode} (a
+	 * down-conversion, or {@code PR} and {@code CW}, which cover neither the other) may have
+	 * let others in, so going back would be an up-conversion granted without asking; it
+	 * fails.
 	 */
 	@Override
 	public CompletableFuture<Void> cancelConversion(QueueEntry queueEntry, LockMode heldMode) {
 		EtcdQueueEntry entry = (EtcdQueueEntry) queueEntry;
-		AcquireRequest request = entry.request();
 		entry.withdrawConversion();
-		if (entry.lease().isDead()) {
+		long deadline = this.time.nanoTime() + this.requestTimeout.toNanos();
+		CompletableFuture<Void> cancelled = timed(this.client.getKVClient().get(entry.key()), this.requestTimeout)
+			.thenCompose((response) -> putBack(entry, heldMode, response.getKvs(), deadline));
+		return EtcdFailures.mapped(cancelled, "Withdrawing the conversion of lock '" + entry.request().key() + "'");
+	}
+
+	private CompletableFuture<Void> putBack(EtcdQueueEntry entry, LockMode heldMode, List<KeyValue> read,
+			long deadline) {
+		if (read.isEmpty() || read.get(0).getCreateRevision() != entry.ticket() || entry.lease().isDead()) {
 			return CompletableFuture.completedFuture(null);
 		}
-		PutOption put = PutOption.builder().withLeaseId(entry.lease().id()).build();
-		EntryState held = EntryState.plain(heldMode, request.key()).grantedIn(heldMode);
+		KeyValue kv = read.get(0);
+		EntryState state = EntryState.parse(kv.getValue());
+		if (!state.mode().covers(heldMode)) {
+			return CompletableFuture.failedFuture(new IllegalStateException("the lock was converted to " + state.mode()
+					+ ", which does not cover " + heldMode + ": going back is a conversion of its own"));
+		}
+		if (this.time.nanoTime() - deadline >= 0) {
+			return CompletableFuture.failedFuture(
+					new IllegalStateException("the entry kept changing for longer than the request timeout"));
+		}
+		PutOption put = PutOption.builder().withLeaseId(kv.getLease()).build();
 		CompletableFuture<TxnResponse> txn = this.client.getKVClient()
 			.txn()
-			.If(new Cmp(entry.key(), Cmp.Op.EQUAL, CmpTarget.createRevision(entry.ticket())))
-			.Then(Op.put(entry.key(), held.toValue(), put))
+			.If(new Cmp(kv.getKey(), Cmp.Op.EQUAL, CmpTarget.modRevision(kv.getModRevision())))
+			.Then(Op.put(kv.getKey(), state.grantedIn(heldMode).toValue(), put))
+			.Else(Op.get(kv.getKey(), GetOption.DEFAULT))
 			.commit();
-		CompletableFuture<Void> cancelled = timed(txn, this.requestTimeout).handle((response, failure) -> {
-			if (failure != null && !EtcdFailures.isLeaseNotFound(failure)) {
-				throw EtcdFailures.propagate(failure);
+		return timed(txn, this.requestTimeout).handle((response, failure) -> {
+			if (failure != null) {
+				// a lease etcd no longer has took the entry with it
+				return EtcdFailures.isLeaseNotFound(failure) ? CompletableFuture.<Void>completedFuture(null)
+						: CompletableFuture.<Void>failedFuture(failure);
 			}
-			// a lease etcd no longer has took the entry with it
-			return null;
-		});
-		return EtcdFailures.mapped(cancelled, "Withdrawing the conversion of lock '" + request.key() + "'");
+			return response.isSucceeded() ? CompletableFuture.<Void>completedFuture(null)
+					: putBack(entry, heldMode, response.getGetResponses().get(0).getKvs(), deadline);
+		}).thenCompose(Function.identity());
 	}
 
 	/** One linearizable read of the resource's queue and its sequencer. */
@@ -737,7 +762,7 @@ final class EtcdLockSession implements LockSession {
 				forgetGone(entry);
 			}
 			else if (now - entry.validBound() >= 0) {
-				deleteEntry(entry.key(), entry.ticket()).whenComplete((deleted, failure) -> {
+				deleteEntry(entry.request().key(), entry.key(), entry.ticket()).whenComplete((deleted, failure) -> {
 					if (failure == null) {
 						forgetGone(entry);
 						logger.debug("Deleted the abandoned entry of lock '{}' ({}) with token {}",
@@ -760,7 +785,7 @@ final class EtcdLockSession implements LockSession {
 		CompletableFuture<Void> removal;
 		if (known != null) {
 			this.departing.departing(key, known.ticket());
-			removal = deleteEntry(key, known.ticket())
+			removal = deleteEntry(request.key(), key, known.ticket())
 				.whenComplete((deleted, failure) -> this.departing.settled(key, known.ticket()))
 				.thenAccept((deleted) -> forgetGone(known));
 		}
@@ -785,14 +810,37 @@ final class EtcdLockSession implements LockSession {
 		this.slots.free(entry.request());
 	}
 
-	/** Deletes an entry only if it is still the one with this create revision. */
-	private CompletableFuture<Void> deleteEntry(ByteSequence key, long ticket) {
+	/**
+	 * Deletes an entry only if it is still the one with this create revision. When that
+	 * leaves the queue empty, the resource's sequencer goes too, unless something was
+	 * enqueued or converted since (then the queue is not empty); otherwise a session would
+	 * keep one sequencer under its lease for every lock key it ever used.
+	 */
+	private CompletableFuture<Void> deleteEntry(String lockKey, ByteSequence key, long ticket) {
+		ByteSequence sequencer = this.layout.sequencerKey(lockKey);
 		CompletableFuture<TxnResponse> txn = this.client.getKVClient()
 			.txn()
 			.If(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.createRevision(ticket)))
-			.Then(Op.delete(key, DeleteOption.DEFAULT))
+			.Then(Op.delete(key, DeleteOption.DEFAULT), Op.get(this.layout.resourcePrefix(lockKey), COUNT),
+					Op.get(sequencer, KEY_ONLY))
 			.commit();
-		return timed(txn, this.requestTimeout).thenApply((response) -> null);
+		return timed(txn, this.requestTimeout).thenApply((response) -> {
+			if (response.isSucceeded() && response.getGetResponses().get(0).getCount() == 0
+					&& !response.getGetResponses().get(1).getKvs().isEmpty()) {
+				long sequence = response.getGetResponses().get(1).getKvs().get(0).getModRevision();
+				this.client.getKVClient()
+					.txn()
+					.If(new Cmp(sequencer, Cmp.Op.EQUAL, CmpTarget.modRevision(sequence)))
+					.Then(Op.delete(sequencer, DeleteOption.DEFAULT))
+					.commit()
+					.exceptionally((failure) -> {
+						logger.debug("Deleting the sequencer of lock '{}' failed; it goes with its lease: {}", lockKey,
+								EtcdFailures.describe(failure));
+						return null;
+					});
+			}
+			return null;
+		});
 	}
 
 	/**
