@@ -375,7 +375,8 @@ final class EtcdLockSession implements LockSession {
 				// granted by an earlier poll whose reply was lost: its write drew the token
 				return CompletableFuture.completedFuture(QueueState.granted(own.kv().getModRevision()));
 			}
-			return CompletableFuture.failedFuture(new IllegalStateException("no conversion to " + target + " is pending"));
+			return CompletableFuture
+				.failedFuture(new IllegalStateException("no conversion to " + target + " is pending"));
 		}
 		QueueSnapshot.Member blocker = snapshot.blockerOfPendingConversion(own);
 		entry.observed(new EtcdQueueEntry.Observation(snapshot.revision(), slotOf(blocker)));
@@ -551,11 +552,11 @@ final class EtcdLockSession implements LockSession {
 		for (Write write : plan.writes()) {
 			KeyValue kv = write.member().kv();
 			compares.add(new Cmp(kv.getKey(), Cmp.Op.EQUAL, CmpTarget.modRevision(kv.getModRevision())));
-			writes.add(Op.put(kv.getKey(), write.state().toValue(), PutOption.builder().withLeaseId(kv.getLease()).build()));
+			writes.add(Op.put(kv.getKey(), write.state().toValue(), leased(kv.getLease())));
 		}
 		if (plan.guarded()) {
 			compares.add(new Cmp(sequencer, Cmp.Op.EQUAL, CmpTarget.modRevision(snapshot.sequence())));
-			writes.add(Op.put(sequencer, ByteSequence.EMPTY, PutOption.builder().withLeaseId(entry.lease().id()).build()));
+			writes.add(Op.put(sequencer, ByteSequence.EMPTY, leased(entry.lease().id())));
 		}
 		CompletableFuture<TxnResponse> txn = this.client.getKVClient()
 			.txn()
@@ -574,6 +575,10 @@ final class EtcdLockSession implements LockSession {
 			}
 			return CompletableFuture.completedFuture(plan.outcome().apply(response.getHeader().getRevision()));
 		}).thenCompose(Function.identity());
+	}
+
+	private static PutOption leased(long leaseId) {
+		return PutOption.builder().withLeaseId(leaseId).build();
 	}
 
 	private static QueueSnapshot.@Nullable Slot slotOf(QueueSnapshot.@Nullable Member member) {

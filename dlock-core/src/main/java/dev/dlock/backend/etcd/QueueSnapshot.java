@@ -19,10 +19,8 @@ import org.jspecify.annotations.Nullable;
  * granted when {@link QueueRules#blockerOfRequest} finds nothing that blocks it, and waits
  * otherwise. Entries whose removal this backend sent are left out.
  * <p>
- * Resolving a plain entry may take every other plain entry as waiting: an earlier one
- * blocks it when their modes conflict whether it is granted or not, and a later one that
- * conflicts with it cannot be granted while it waits. A plain entry found granted stays
- * granted until it leaves, because the only writes that could add a blocker, pending
+ * Plain entries are resolved by {@link QueueRules#effective}. A plain entry found granted
+ * stays granted until it leaves, because the only writes that could add a blocker, pending
  * conversions, make the granted entries they conflict with explicit in the same
  * transaction.
  */
@@ -63,15 +61,13 @@ final class QueueSnapshot {
 			EntryState state = EntryState.parse(kv.getValue());
 			live.add(kv);
 			states.add(state);
-			unresolved.add(state.explicit() ? asGranted(kv, state) : Queued.waiting(kv.getCreateRevision(), state.mode()));
+			unresolved.add(
+					state.explicit() ? asGranted(kv, state) : Queued.waiting(kv.getCreateRevision(), state.mode()));
 		}
+		List<Queued> resolved = QueueRules.effective(unresolved);
 		List<Member> members = new ArrayList<>(live.size());
 		for (int i = 0; i < live.size(); i++) {
-			Queued queued = unresolved.get(i);
-			if (queued.isWaiting() && QueueRules.blockerOfRequest(unresolved, queued) == null) {
-				queued = Queued.granted(queued.ticket(), states.get(i).mode());
-			}
-			members.add(new Member(live.get(i), states.get(i), queued));
+			members.add(new Member(live.get(i), states.get(i), resolved.get(i)));
 		}
 		return new QueueSnapshot(revision, sequence, members);
 	}
@@ -107,16 +103,11 @@ final class QueueSnapshot {
 	/**
 	 * What keeps a new conversion of a granted entry to {@code target} from being granted,
 	 * or {@code null}: the conversion counts as the last of the conversion queue, behind
-	 * every pending one.
+	 * every pending one (a pending one of the entry is replaced).
 	 */
 	@Nullable Member blockerOfNewConversion(Member entry, LockMode target) {
-		long last = this.members.stream()
-			.filter((member) -> member.queued().isConverting())
-			.mapToLong((member) -> member.queued().conversionOrder())
-			.max()
-			.orElse(0);
-		Queued asking = Queued.converting(entry.ticket(), entry.grantedMode(), target, last + 1);
-		return memberOf(QueueRules.blockerOfConversion(queueWith(asking), asking, target));
+		Queued settled = Queued.granted(entry.ticket(), entry.grantedMode());
+		return memberOf(QueueRules.blockerOfConversion(queueWith(settled), settled, target));
 	}
 
 	/** What keeps the pending conversion of an entry from being granted, or {@code null}. */
