@@ -81,7 +81,6 @@ final class EtcdLockSession implements LockSession {
 
 	private static final GetOption KEY_ONLY = GetOption.builder().withKeysOnly(true).build();
 
-	private static final GetOption COUNT = GetOption.builder().isPrefix(true).withCountOnly(true).build();
 
 	private final Client client;
 
@@ -323,7 +322,7 @@ final class EtcdLockSession implements LockSession {
 		CompletableFuture<QueueState> state;
 		if (target != null) {
 			Attempt attempt = new Attempt(entry, round, deadline);
-			state = readQueue(request.key()).thenCompose((snapshot) -> pollConversion(attempt, target, snapshot))
+			state = readQueue(entry).thenCompose((snapshot) -> pollConversion(attempt, target, snapshot))
 				.whenComplete((result, failure) -> {
 					if (result != null && result.status() != QueueState.Status.WAITING) {
 						entry.endConversion(round);
@@ -403,7 +402,7 @@ final class EtcdLockSession implements LockSession {
 		AcquireRequest request = entry.request();
 		Attempt attempt = new Attempt(entry, entry.startConversion(mode),
 				this.time.nanoTime() + this.requestTimeout.toNanos());
-		CompletableFuture<QueueState> state = readQueue(request.key())
+		CompletableFuture<QueueState> state = readQueue(entry)
 			.thenCompose((snapshot) -> convert(attempt, mode, waitIfBusy, snapshot))
 			.whenComplete((result, failure) -> {
 				if (result == null || result.status() != QueueState.Status.WAITING) {
@@ -512,11 +511,21 @@ final class EtcdLockSession implements LockSession {
 		}).thenCompose(Function.identity());
 	}
 
-	/** One linearizable read of the resource's queue and its sequencer. */
-	private CompletableFuture<QueueSnapshot> readQueue(String key) {
+	/**
+	 * One read of the resource's queue and its sequencer, which it writes first while the
+	 * entry exists: so the snapshot shows a sequencer revision that no later write can bring
+	 * back (a deleted and written again sequencer gets a new one), which a guard can compare.
+	 */
+	private CompletableFuture<QueueSnapshot> readQueue(EtcdQueueEntry entry) {
+		String key = entry.request().key();
+		ByteSequence sequencer = this.layout.sequencerKey(key);
+		ByteSequence prefix = this.layout.resourcePrefix(key);
 		CompletableFuture<TxnResponse> read = this.client.getKVClient()
 			.txn()
-			.Then(Op.get(this.layout.resourcePrefix(key), QUEUE), Op.get(this.layout.sequencerKey(key), KEY_ONLY))
+			.If(new Cmp(entry.key(), Cmp.Op.EQUAL, CmpTarget.createRevision(entry.ticket())))
+			.Then(Op.put(sequencer, ByteSequence.EMPTY, leased(entry.lease().id())), Op.get(prefix, QUEUE),
+					Op.get(sequencer, KEY_ONLY))
+			.Else(Op.get(prefix, QUEUE), Op.get(sequencer, KEY_ONLY))
 			.commit();
 		return timed(read, this.requestTimeout).thenApply(this::snapshotOf);
 	}
@@ -545,6 +554,9 @@ final class EtcdLockSession implements LockSession {
 			return CompletableFuture.failedFuture(
 					new IllegalStateException("the queue kept changing for longer than the request timeout"));
 		}
+		if (plan.guarded() && snapshot.sequence() <= 0) {
+			return CompletableFuture.failedFuture(new IllegalStateException("no sequencer revision to compare"));
+		}
 		String key = entry.request().key();
 		ByteSequence sequencer = this.layout.sequencerKey(key);
 		List<Cmp> compares = new ArrayList<>();
@@ -567,11 +579,14 @@ final class EtcdLockSession implements LockSession {
 		return timed(txn, this.requestTimeout).handle((response, failure) -> {
 			if (failure != null) {
 				// an entry's lease ended after the read: the next read no longer shows it
-				return EtcdFailures.isLeaseNotFound(failure) ? readQueue(key).thenCompose(again)
+				return EtcdFailures.isLeaseNotFound(failure) ? readQueue(entry).thenCompose(again)
 						: CompletableFuture.<QueueState>failedFuture(failure);
 			}
 			if (!response.isSucceeded()) {
-				return again.apply(snapshotOf(response));
+				QueueSnapshot fresh = snapshotOf(response);
+				// a guard never compares an absent sequencer: it could have been written and
+				// deleted again in between
+				return (fresh.sequence() == 0) ? readQueue(entry).thenCompose(again) : again.apply(fresh);
 			}
 			return CompletableFuture.completedFuture(plan.outcome().apply(response.getHeader().getRevision()));
 		}).thenCompose(Function.identity());
@@ -816,36 +831,19 @@ final class EtcdLockSession implements LockSession {
 	}
 
 	/**
-	 * Deletes an entry only if it is still the one with this create revision. When that
-	 * leaves the queue empty, the resource's sequencer goes too, unless something was
-	 * enqueued or converted since (then the queue is not empty); otherwise a session would
-	 * keep one sequencer under its lease for every lock key it ever used.
+	 * Deletes an entry only if it is still the one with this create revision, and the
+	 * resource's sequencer with it: a conversion compares only a sequencer revision it saw
+	 * written, never its absence, so deleting it is always safe, and it keeps a session from
+	 * holding one sequencer under its lease for every lock key it ever used.
 	 */
 	private CompletableFuture<Void> deleteEntry(String lockKey, ByteSequence key, long ticket) {
-		ByteSequence sequencer = this.layout.sequencerKey(lockKey);
 		CompletableFuture<TxnResponse> txn = this.client.getKVClient()
 			.txn()
 			.If(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.createRevision(ticket)))
-			.Then(Op.delete(key, DeleteOption.DEFAULT), Op.get(this.layout.resourcePrefix(lockKey), COUNT),
-					Op.get(sequencer, KEY_ONLY))
+			.Then(Op.delete(key, DeleteOption.DEFAULT),
+					Op.delete(this.layout.sequencerKey(lockKey), DeleteOption.DEFAULT))
 			.commit();
-		return timed(txn, this.requestTimeout).thenApply((response) -> {
-			if (response.isSucceeded() && response.getGetResponses().get(0).getCount() == 0
-					&& !response.getGetResponses().get(1).getKvs().isEmpty()) {
-				long sequence = response.getGetResponses().get(1).getKvs().get(0).getModRevision();
-				this.client.getKVClient()
-					.txn()
-					.If(new Cmp(sequencer, Cmp.Op.EQUAL, CmpTarget.modRevision(sequence)))
-					.Then(Op.delete(sequencer, DeleteOption.DEFAULT))
-					.commit()
-					.exceptionally((failure) -> {
-						logger.debug("Deleting the sequencer of lock '{}' failed; it goes with its lease: {}", lockKey,
-								EtcdFailures.describe(failure));
-						return null;
-					});
-			}
-			return null;
-		});
+		return timed(txn, this.requestTimeout).thenApply((response) -> null);
 	}
 
 	/**
