@@ -128,9 +128,10 @@ class EtcdLockBackendIntegrationTests {
 		}
 
 		@Test
-		void declaresASessionLeaseAndThatItsOwnRemovalsComeFirst() {
+		void declaresASessionLeaseThatItsOwnRemovalsComeFirstAndConversion() {
 			assertThat(EtcdLockBackendIntegrationTests.this.support.backend(endpoint()).capabilities())
-				.containsExactlyInAnyOrder(BackendCapability.SESSION_LEASE, BackendCapability.OWN_REMOVALS_FIRST);
+				.containsExactlyInAnyOrder(BackendCapability.SESSION_LEASE, BackendCapability.OWN_REMOVALS_FIRST,
+					BackendCapability.CONVERSION);
 		}
 
 		@Test

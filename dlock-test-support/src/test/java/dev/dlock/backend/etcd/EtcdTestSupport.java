@@ -66,9 +66,12 @@ final class EtcdTestSupport implements AutoCloseable {
 		return ByteSequence.from(text, StandardCharsets.UTF_8);
 	}
 
-	/** Every entry under this test's prefix, in creation order (not the withdrawal marks). */
+	/**
+	 * Every entry under this test's prefix, in creation order (not the withdrawal marks or
+	 * sequencers, whose names start with a dot).
+	 */
 	List<KeyValue> entries(Client raw) throws Exception {
-		String marks = this.keyPrefix + ".withdrawn/";
+		String marks = this.keyPrefix + ".";
 		return raw.getKVClient()
 			.get(bytes(this.keyPrefix),
 					GetOption.builder().isPrefix(true).withSortField(GetOption.SortTarget.CREATE).build())
