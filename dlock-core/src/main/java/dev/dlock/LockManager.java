@@ -32,7 +32,8 @@ public interface LockManager extends AutoCloseable {
 
 	/**
 	 * Acquires a lock, waiting up to the options' wait time.
-	 * @param key the lock key: any non-empty string of at most 4,096 UTF-8 bytes
+	 * @param key the lock key: any non-empty, well-formed Unicode string of at most 1,024
+	 * UTF-8 bytes ({@link dev.dlock.support.KeyCodec#MAX_KEY_BYTES})
 	 * @param mode the mode
 	 * @param options wait and lease time
 	 * @return the granted lock

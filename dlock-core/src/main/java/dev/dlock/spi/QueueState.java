@@ -24,6 +24,8 @@ public record QueueState(Status status, Duration recheckAfter) {
 
 	/**
 	 * Creates a state, checking the arguments.
+	 * @param status granted, waiting, rejected or gone
+	 * @param recheckAfter when a waiting entry should be polled again
 	 */
 	public QueueState {
 		Objects.requireNonNull(status, "'status' must not be null");
