@@ -6,8 +6,6 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 
-import dev.dlock.spi.LockBackend;
-
 /**
  * Acquires locks on a backend: blocking with a wait time, without waiting, or
  * asynchronously.
@@ -126,14 +124,5 @@ public interface LockManager extends AutoCloseable {
 	 */
 	@Override
 	void close();
-
-	/**
-	 * Starts building a lock manager on a backend.
-	 * @param backend the backend; the manager does not close it
-	 * @return the builder
-	 */
-	static LockManagerBuilder builder(LockBackend backend) {
-		return new LockManagerBuilder(backend);
-	}
 
 }

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 import dev.dlock.backend.memory.InMemoryLockBackend;
+import dev.dlock.engine.LockManagerBuilder;
 import dev.dlock.tck.CuttableBackend;
 import dev.dlock.tck.ManualTime;
 import io.micrometer.observation.tck.TestObservationRegistry;
@@ -36,7 +37,7 @@ class LockObservationTests {
 	}
 
 	private LockManager manager(CuttableBackend backend, TestObservationRegistry observations) {
-		LockManager manager = LockManager.builder(backend)
+		LockManager manager = LockManagerBuilder.forBackend(backend)
 			.leaseTime(LEASE)
 			.timeSource(this.time)
 			.callbackExecutor(Runnable::run)

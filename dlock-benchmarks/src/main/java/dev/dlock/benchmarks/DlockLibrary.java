@@ -7,6 +7,7 @@ import dev.dlock.LockAcquisitionTimeoutException;
 import dev.dlock.LockHandle;
 import dev.dlock.LockManager;
 import dev.dlock.LockMode;
+import dev.dlock.engine.LockManagerBuilder;
 import dev.dlock.spi.LockBackend;
 import org.jspecify.annotations.Nullable;
 
@@ -66,7 +67,7 @@ final class DlockLibrary implements LockLibrary {
 	public LockClient connect() {
 		OwnBackend own = this.backends.get();
 		LockBackend backend = own.backend();
-		LockManager manager = LockManager.builder(backend).leaseTime(this.lease).build();
+		LockManager manager = LockManagerBuilder.forBackend(backend).leaseTime(this.lease).build();
 		return new LockClient() {
 
 			@Override

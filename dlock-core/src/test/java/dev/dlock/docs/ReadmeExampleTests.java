@@ -15,6 +15,7 @@ import dev.dlock.LockManager;
 import dev.dlock.LockMode;
 import dev.dlock.LockOptions;
 import dev.dlock.backend.memory.InMemoryLockBackend;
+import dev.dlock.engine.LockManagerBuilder;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -44,8 +45,8 @@ class ReadmeExampleTests {
 	void fencedResourceAcceptsConcurrentWritersOfCompatibleModesInAnyOrder() {
 		InMemoryLockBackend backend = InMemoryLockBackend.create();
 		List<String> applied = new ArrayList<>();
-		try (LockManager first = LockManager.builder(backend).build();
-				LockManager second = LockManager.builder(backend).build();
+		try (LockManager first = LockManagerBuilder.forBackend(backend).build();
+				LockManager second = LockManagerBuilder.forBackend(backend).build();
 				LockHandle earlier = first.tryAcquire("ledger", LockMode.CW).orElseThrow();
 				LockHandle later = second.tryAcquire("ledger", LockMode.CW).orElseThrow()) {
 			assertThat(later.fencingToken()).isGreaterThan(earlier.fencingToken());
@@ -61,8 +62,8 @@ class ReadmeExampleTests {
 		InMemoryLockBackend backend = InMemoryLockBackend.create();
 		FencedResource resource = new FencedResource();
 		List<String> applied = new ArrayList<>();
-		try (LockManager first = LockManager.builder(backend).build();
-				LockManager second = LockManager.builder(backend).build()) {
+		try (LockManager first = LockManagerBuilder.forBackend(backend).build();
+				LockManager second = LockManagerBuilder.forBackend(backend).build()) {
 			long staleToken;
 			try (LockHandle stale = first.tryAcquire("ledger", LockMode.CW).orElseThrow()) {
 				staleToken = stale.fencingToken();
@@ -79,7 +80,7 @@ class ReadmeExampleTests {
 
 	private void example() throws Exception {
 		// tag::example[]
-		try (LockManager locks = LockManager.builder(InMemoryLockBackend.create())
+		try (LockManager locks = LockManagerBuilder.forBackend(InMemoryLockBackend.create())
 			.leaseTime(Duration.ofSeconds(30))
 			.build()) {
 

@@ -22,6 +22,7 @@ import dev.dlock.LockInfo;
 import dev.dlock.LockManager;
 import dev.dlock.LockMode;
 import dev.dlock.LockOptions;
+import dev.dlock.engine.LockManagerBuilder;
 import dev.dlock.spi.AcquireRequest;
 import org.jspecify.annotations.Nullable;
 
@@ -544,7 +545,7 @@ final class Simulation {
 		int id = this.nextClientId++;
 		SimulatedBackend backend = new SimulatedBackend(this, id, this.config.fifo);
 		Executor callbacks = this.config.queuedCallbacks ? (task) -> this.loop.callback(id, task) : Runnable::run;
-		LockManager manager = LockManager.builder(backend)
+		LockManager manager = LockManagerBuilder.forBackend(backend)
 			.leaseTime(this.config.lease)
 			.maxRecheckInterval(MAX_RECHECK)
 			.closeTimeout(Duration.ofNanos(1))

@@ -5,7 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 import dev.dlock.LockManager;
-import dev.dlock.LockManagerBuilder;
+import dev.dlock.engine.LockManagerBuilder;
 import dev.dlock.autoconfigure.DlockProperties.Backend;
 import dev.dlock.observation.LockAcquisitionConvention;
 import dev.dlock.observation.LockHoldConvention;
@@ -75,7 +75,7 @@ public final class DlockAutoConfiguration {
 		if (backend == null) {
 			throw new NoLockBackendException(properties.getBackend(), reasons(beanFactory));
 		}
-		LockManagerBuilder builder = LockManager.builder(backend).leaseTime(properties.getLeaseTime());
+		LockManagerBuilder builder = LockManagerBuilder.forBackend(backend).leaseTime(properties.getLeaseTime());
 		if (properties.getRenewal().getInterval() != null) {
 			builder.renewalInterval(properties.getRenewal().getInterval());
 		}

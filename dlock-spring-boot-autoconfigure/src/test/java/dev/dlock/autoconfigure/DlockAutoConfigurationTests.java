@@ -19,6 +19,7 @@ import dev.dlock.LockMode;
 import dev.dlock.autoconfigure.DlockProperties.Backend;
 import dev.dlock.backend.etcd.EtcdLockBackend;
 import dev.dlock.backend.memory.InMemoryLockBackend;
+import dev.dlock.engine.LockManagerBuilder;
 import dev.dlock.spi.LockBackend;
 import dev.dlock.spring.aop.DistributedLockAdvisor;
 import dev.dlock.spring.aop.DistributedLockInterceptor;
@@ -263,7 +264,7 @@ class DlockAutoConfigurationTests {
 
 	@Test
 	void userLockManagerWinsAndNeedsNoBackend() {
-		LockManager lockManager = LockManager.builder(InMemoryLockBackend.create()).build();
+		LockManager lockManager = LockManagerBuilder.forBackend(InMemoryLockBackend.create()).build();
 		this.runner.withBean("myLockManager", LockManager.class, () -> lockManager).run((context) -> {
 			assertThat(context).hasNotFailed().hasSingleBean(LockManager.class).hasBean("myLockManager");
 			assertThat(context).doesNotHaveBean(LockBackend.class);

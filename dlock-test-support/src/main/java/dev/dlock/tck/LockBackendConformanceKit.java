@@ -27,6 +27,7 @@ import dev.dlock.LockLostException;
 import dev.dlock.LockManager;
 import dev.dlock.LockMode;
 import dev.dlock.LockOptions;
+import dev.dlock.engine.LockManagerBuilder;
 import dev.dlock.spi.AcquireRequest;
 import dev.dlock.spi.EnqueueResult;
 import dev.dlock.spi.LockBackend;
@@ -111,7 +112,7 @@ public abstract class LockBackendConformanceKit {
 	 */
 	protected Client newClient() {
 		CuttableBackend backend = track(new CuttableBackend(createBackend()));
-		LockManager manager = track(LockManager.builder(backend)
+		LockManager manager = track(LockManagerBuilder.forBackend(backend)
 			.leaseTime(leaseTime())
 			.maxRecheckInterval(leaseTime().dividedBy(2))
 			.closeTimeout(Duration.ofSeconds(2))

@@ -11,6 +11,7 @@ import dev.dlock.LockHandle;
 import dev.dlock.LockManager;
 import dev.dlock.LockMode;
 import dev.dlock.backend.memory.InMemoryLockBackend;
+import dev.dlock.engine.LockManagerBuilder;
 import dev.dlock.spi.AcquireRequest;
 import dev.dlock.tck.ManualTime;
 import org.jspecify.annotations.Nullable;
@@ -43,7 +44,7 @@ final class Harness {
 	private volatile boolean serverLosesEntries;
 
 	LockManager manager() {
-		LockManager manager = LockManager.builder(this.backend)
+		LockManager manager = LockManagerBuilder.forBackend(this.backend)
 			.timeSource(this.time)
 			.callbackExecutor(Runnable::run)
 			.leaseTime(LEASE)

@@ -21,6 +21,7 @@ import dev.dlock.LockLostException;
 import dev.dlock.LockManager;
 import dev.dlock.LockMode;
 import dev.dlock.LockOptions;
+import dev.dlock.engine.LockManagerBuilder;
 import dev.dlock.spi.AcquireRequest;
 import dev.dlock.spi.BackendCapability;
 import dev.dlock.spi.BackendHealth;
@@ -136,7 +137,7 @@ class EtcdLockBackendIntegrationTests {
 		void aClientOfTheApplicationIsNeverClosed() throws Exception {
 			Client client = EtcdLockBackendIntegrationTests.this.support.client(endpoint());
 			EtcdLockBackend backend = EtcdLockBackend.builder(client).build();
-			LockManager manager = LockManager.builder(backend).leaseTime(LEASE).build();
+			LockManager manager = LockManagerBuilder.forBackend(backend).leaseTime(LEASE).build();
 			manager.acquire(newKey(), LockMode.EX, WAIT);
 			manager.close();
 			backend.close();
@@ -517,8 +518,8 @@ class EtcdLockBackendIntegrationTests {
 			AtomicInteger failures = new AtomicInteger();
 			List<CompletableFuture<Void>> workers = new ArrayList<>();
 			for (int i = 0; i < 4; i++) {
-				LockManager manager = EtcdLockBackendIntegrationTests.this.support.register(LockManager
-					.builder(EtcdLockBackendIntegrationTests.this.support.backend(cluster.endpoints()))
+				LockManager manager = EtcdLockBackendIntegrationTests.this.support.register(LockManagerBuilder
+					.forBackend(EtcdLockBackendIntegrationTests.this.support.backend(cluster.endpoints()))
 					.leaseTime(CLUSTER_LEASE)
 					.build());
 				LockMode[] modes = (i % 2 == 0) ? new LockMode[] { LockMode.EX, LockMode.PR }
@@ -592,7 +593,7 @@ class EtcdLockBackendIntegrationTests {
 			String key = newKey();
 			Client holderClient = Client.builder().endpoints(endpoint()).build();
 			LockManager holder = EtcdLockBackendIntegrationTests.this.support
-				.register(LockManager.builder(EtcdLockBackendIntegrationTests.this.support.backend(holderClient))
+				.register(LockManagerBuilder.forBackend(EtcdLockBackendIntegrationTests.this.support.backend(holderClient))
 					.leaseTime(LEASE)
 					.closeTimeout(Duration.ofMillis(100))
 					.build());
@@ -612,7 +613,7 @@ class EtcdLockBackendIntegrationTests {
 			CuttableBackend cuttable = EtcdLockBackendIntegrationTests.this.support
 				.register(new CuttableBackend(EtcdLockBackendIntegrationTests.this.support.backend(endpoint())));
 			LockManager holder = EtcdLockBackendIntegrationTests.this.support
-				.register(LockManager.builder(cuttable).leaseTime(LEASE).build());
+				.register(LockManagerBuilder.forBackend(cuttable).leaseTime(LEASE).build());
 			String key = newKey();
 			LockHandle lost = holder.acquire(key, LockMode.EX, WAIT);
 			cuttable.cut();
@@ -672,7 +673,7 @@ class EtcdLockBackendIntegrationTests {
 			EtcdServer server = EtcdLockBackendIntegrationTests.this.support.register(EtcdServer.start());
 			String key = newKey();
 			LockManager holder = EtcdLockBackendIntegrationTests.this.support
-				.register(LockManager.builder(EtcdLockBackendIntegrationTests.this.support.backend(server.endpoint()))
+				.register(LockManagerBuilder.forBackend(EtcdLockBackendIntegrationTests.this.support.backend(server.endpoint()))
 					.leaseTime(LEASE)
 					.closeTimeout(Duration.ofMillis(100))
 					.build());

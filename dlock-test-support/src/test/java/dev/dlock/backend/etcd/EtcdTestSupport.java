@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.UUID;
 
 import dev.dlock.LockManager;
+import dev.dlock.engine.LockManagerBuilder;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KeyValue;
@@ -40,7 +41,7 @@ final class EtcdTestSupport implements AutoCloseable {
 	}
 
 	LockManager manager(EtcdLockBackend backend) {
-		return register(LockManager.builder(backend).leaseTime(LEASE).build());
+		return register(LockManagerBuilder.forBackend(backend).leaseTime(LEASE).build());
 	}
 
 	/** A manager on its own backend and client, like another process. */

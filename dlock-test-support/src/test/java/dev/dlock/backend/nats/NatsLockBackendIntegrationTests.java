@@ -23,6 +23,7 @@ import dev.dlock.LockHandle;
 import dev.dlock.LockLostException;
 import dev.dlock.LockManager;
 import dev.dlock.LockMode;
+import dev.dlock.engine.LockManagerBuilder;
 import dev.dlock.spi.AcquireRequest;
 import dev.dlock.spi.BackendHealth;
 import dev.dlock.spi.EnqueueResult;
@@ -67,7 +68,7 @@ class NatsLockBackendIntegrationTests {
 	}
 
 	private LockManager manager(NatsLockBackend backend) {
-		return this.bucket.register(LockManager.builder(backend).leaseTime(LEASE).build());
+		return this.bucket.register(LockManagerBuilder.forBackend(backend).leaseTime(LEASE).build());
 	}
 
 	private LockManager manager() {
@@ -396,7 +397,7 @@ class NatsLockBackendIntegrationTests {
 				throws Exception {
 			try (NatsServer server = NatsServer.start(); NatsTestBucket own = new NatsTestBucket(server.url())) {
 				CuttableBackend backend = new CuttableBackend(own.backend());
-				LockManager manager = own.register(LockManager.builder(backend).leaseTime(LEASE).build());
+				LockManager manager = own.register(LockManagerBuilder.forBackend(backend).leaseTime(LEASE).build());
 				LockHandle held = manager.acquire(key, LockMode.EX, WAIT);
 				CompletableFuture<LockLostException> told = new CompletableFuture<>();
 				held.onLost(told::complete);
@@ -425,7 +426,7 @@ class NatsLockBackendIntegrationTests {
 					NatsTestBucket replicated = new NatsTestBucket(cluster.urls(), 3)) {
 				List<LockManager> managers = new ArrayList<>();
 				for (int i = 0; i < 3; i++) {
-					managers.add(replicated.register(LockManager.builder(replicated.backend())
+					managers.add(replicated.register(LockManagerBuilder.forBackend(replicated.backend())
 						.leaseTime(lease)
 						.maxRecheckInterval(Duration.ofMillis(500))
 						.build()));

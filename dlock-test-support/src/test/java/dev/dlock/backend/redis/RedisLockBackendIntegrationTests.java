@@ -27,6 +27,7 @@ import dev.dlock.LockLostException;
 import dev.dlock.LockManager;
 import dev.dlock.LockMode;
 import dev.dlock.LockOptions;
+import dev.dlock.engine.LockManagerBuilder;
 import dev.dlock.spi.AcquireRequest;
 import dev.dlock.spi.EnqueueResult;
 import dev.dlock.spi.LockBackend;
@@ -118,7 +119,7 @@ class RedisLockBackendIntegrationTests {
 	void crashedHolderLosesTheLockWithinLeasePlusRenewalPlusOneSecond() throws Exception {
 		RedisClient crashing = RedisClient.create(RedisServer.shared().uri());
 		RedisLockBackend crashingBackend = RedisLockBackend.builder(crashing).keyPrefix(PREFIX).build();
-		LockManager crashingManager = LockManager.builder(crashingBackend)
+		LockManager crashingManager = LockManagerBuilder.forBackend(crashingBackend)
 			.leaseTime(LEASE)
 			.closeTimeout(Duration.ofMillis(100))
 			.build();
@@ -358,7 +359,7 @@ class RedisLockBackendIntegrationTests {
 		this.resources.push(commands);
 		this.resources.push(pubSub);
 		RedisLockBackend backend = RedisLockBackend.builder(commands, pubSub).keyPrefix(PREFIX).build();
-		try (LockManager manager = LockManager.builder(backend).leaseTime(LEASE).build()) {
+		try (LockManager manager = LockManagerBuilder.forBackend(backend).leaseTime(LEASE).build()) {
 			manager.acquire(this.key, LockMode.EX, Duration.ofSeconds(5)).release();
 		}
 		backend.close();
@@ -552,7 +553,7 @@ class RedisLockBackendIntegrationTests {
 	}
 
 	private LockManager manager(LockBackend backend, Duration lease, Duration maxRecheck) {
-		LockManager manager = LockManager.builder(backend)
+		LockManager manager = LockManagerBuilder.forBackend(backend)
 			.leaseTime(lease)
 			.maxRecheckInterval(maxRecheck)
 			.closeTimeout(Duration.ofSeconds(1))

@@ -1,8 +1,13 @@
-package dev.dlock;
+package dev.dlock.engine;
 
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 
+import dev.dlock.DistributedLockException;
+import dev.dlock.LockAcquisitionTimeoutException;
+import dev.dlock.LockBackendException;
+import dev.dlock.LockInfo;
+import dev.dlock.LockMode;
 import dev.dlock.spi.AcquireRequest;
 import dev.dlock.spi.EnqueueResult;
 import dev.dlock.spi.QueueEntry;

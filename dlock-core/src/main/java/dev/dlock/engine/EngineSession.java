@@ -1,4 +1,4 @@
-package dev.dlock;
+package dev.dlock.engine;
 
 import java.time.Duration;
 import java.util.List;

@@ -1,4 +1,4 @@
-package dev.dlock;
+package dev.dlock.engine;
 
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -7,6 +7,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
+import dev.dlock.LockLostException;
+import dev.dlock.LockMode;
 import dev.dlock.support.TimeSource;
 import io.micrometer.observation.Observation;
 import org.jspecify.annotations.Nullable;

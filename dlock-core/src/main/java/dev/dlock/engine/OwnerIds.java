@@ -1,4 +1,4 @@
-package dev.dlock;
+package dev.dlock.engine;
 
 import java.security.SecureRandom;
 import java.util.Base64;

@@ -1,8 +1,9 @@
-package dev.dlock;
+package dev.dlock.engine;
 
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
+import dev.dlock.LockLostException;
 import dev.dlock.spi.AcquireRequest;
 import dev.dlock.spi.QueueEntry;
 import org.jspecify.annotations.Nullable;

@@ -1,4 +1,4 @@
-package dev.dlock;
+package dev.dlock.engine;
 
 /**
  * Violations for {@link ArchitectureTests}: an engine class that reaches up to the manager

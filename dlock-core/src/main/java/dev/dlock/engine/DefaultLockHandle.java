@@ -1,7 +1,11 @@
-package dev.dlock;
+package dev.dlock.engine;
 
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
+
+import dev.dlock.LockHandle;
+import dev.dlock.LockLostException;
+import dev.dlock.LockMode;
 
 /**
  * One hold of a grant; releasing it gives back this hold only.

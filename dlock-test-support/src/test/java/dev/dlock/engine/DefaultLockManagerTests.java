@@ -1,4 +1,4 @@
-package dev.dlock;
+package dev.dlock.engine;
 
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
@@ -12,7 +12,16 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import dev.dlock.LockAcquisitionTimeoutException;
+import dev.dlock.LockBackendException;
+import dev.dlock.LockHandle;
+import dev.dlock.LockInfo;
+import dev.dlock.LockLostException;
+import dev.dlock.LockManager;
+import dev.dlock.LockMode;
+import dev.dlock.LockOptions;
 import dev.dlock.backend.memory.InMemoryLockBackend;
+import dev.dlock.engine.LockManagerBuilder;
 import dev.dlock.spi.AcquireRequest;
 import dev.dlock.spi.BackendCapability;
 import dev.dlock.spi.LockBackend;
@@ -52,7 +61,7 @@ class DefaultLockManagerTests {
 	}
 
 	private LockManager manager(CuttableBackend backend, Executor callbacks) {
-		LockManager manager = LockManager.builder(backend)
+		LockManager manager = LockManagerBuilder.forBackend(backend)
 			.leaseTime(LEASE)
 			.timeSource(this.time)
 			.callbackExecutor(callbacks)
@@ -584,10 +593,10 @@ class DefaultLockManagerTests {
 
 	@Test
 	void builderRejectsBadSettingsWithTheirNames() {
-		assertThatIllegalArgumentException().isThrownBy(() -> LockManager.builder(this.server).leaseTime(Duration.ZERO))
+		assertThatIllegalArgumentException().isThrownBy(() -> LockManagerBuilder.forBackend(this.server).leaseTime(Duration.ZERO))
 			.withMessageContaining("'leaseTime'");
 		assertThatIllegalArgumentException()
-			.isThrownBy(() -> LockManager.builder(this.server)
+			.isThrownBy(() -> LockManagerBuilder.forBackend(this.server)
 				.leaseTime(Duration.ofSeconds(1))
 				.renewalInterval(Duration.ofSeconds(1))
 				.build())

@@ -1,4 +1,4 @@
-package dev.dlock;
+package dev.dlock.engine;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -15,6 +15,14 @@ import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.BiConsumer;
 
+import dev.dlock.InvalidLockRequestException;
+import dev.dlock.LockAcquisitionTimeoutException;
+import dev.dlock.LockBackendException;
+import dev.dlock.LockHandle;
+import dev.dlock.LockInfo;
+import dev.dlock.LockManager;
+import dev.dlock.LockMode;
+import dev.dlock.LockOptions;
 import dev.dlock.spi.BackendCapability;
 import dev.dlock.spi.LockBackend;
 import dev.dlock.support.KeyCodec;

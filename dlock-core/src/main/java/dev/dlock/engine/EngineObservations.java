@@ -1,7 +1,10 @@
-package dev.dlock;
+package dev.dlock.engine;
 
 import java.util.concurrent.CancellationException;
 
+import dev.dlock.LockAcquisitionTimeoutException;
+import dev.dlock.LockLostException;
+import dev.dlock.LockMode;
 import dev.dlock.observation.DefaultLockAcquisitionConvention;
 import dev.dlock.observation.DefaultLockHoldConvention;
 import dev.dlock.observation.DefaultLockRenewalConvention;

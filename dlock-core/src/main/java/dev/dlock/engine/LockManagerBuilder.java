@@ -1,10 +1,11 @@
-package dev.dlock;
+package dev.dlock.engine;
 
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ForkJoinPool;
 
+import dev.dlock.LockManager;
 import dev.dlock.observation.LockAcquisitionConvention;
 import dev.dlock.observation.LockHoldConvention;
 import dev.dlock.observation.LockRenewalConvention;
@@ -44,8 +45,17 @@ public final class LockManagerBuilder {
 
 	private @Nullable LockRenewalConvention renewalConvention;
 
-	LockManagerBuilder(LockBackend backend) {
+	private LockManagerBuilder(LockBackend backend) {
 		this.backend = Objects.requireNonNull(backend, "'backend' must not be null");
+	}
+
+	/**
+	 * Starts building a lock manager on a backend.
+	 * @param backend the backend; the manager does not close it
+	 * @return the builder
+	 */
+	public static LockManagerBuilder forBackend(LockBackend backend) {
+		return new LockManagerBuilder(backend);
 	}
 
 	/**

@@ -1,4 +1,4 @@
-package dev.dlock;
+package dev.dlock.engine;
 
 import java.util.List;
 import java.util.Objects;
