@@ -205,6 +205,20 @@ class NatsLockBackendIntegrationTests {
 		}
 
 		@Test
+		void theBuildersLeaseTimeIsTheBucketsAndAnotherIsRefusedEvenWhenItComesFirst() throws Exception {
+			NatsLockBackend backend = bucket.register(NatsLockBackend.builder(bucket.backendConnection())
+				.bucket(bucket.name())
+				.leaseTime(LEASE)
+				.build());
+			assertThatExceptionOfType(LockBackendException.class)
+				.isThrownBy(() -> backend.openSession(Duration.ofSeconds(5)))
+				.withMessageContaining("serves a lease time of PT2S")
+				.withMessageContaining("but a lease time of PT5S was asked for");
+			assertThat(bucket.status().getTtl()).isEqualTo(LEASE);
+			backend.openSession(LEASE);
+		}
+
+		@Test
 		void existingBucketWithAnotherMaxAgeFailsWithAClearMessage() throws Exception {
 			bucket.connect()
 				.keyValueManagement()
