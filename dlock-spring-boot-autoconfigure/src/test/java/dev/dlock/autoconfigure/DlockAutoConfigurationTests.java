@@ -8,6 +8,8 @@ import java.lang.reflect.Method;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -174,6 +176,17 @@ class DlockAutoConfigurationTests {
 		this.runner.withPropertyValues("dlock.etcd.endpoints=" + endpoint)
 			.run((context) -> assertThat(context).getFailure()
 				.hasStackTraceContaining("LockBackendException: Cannot reach etcd at [" + endpoint + "]: "));
+	}
+
+	@Test
+	void anySpringDataRedisConnectionSelectsRedisBeforeEtcdAndOneThatIsNotLettucesFailsTheStartUp() {
+		// Spring Boot defines such a bean whenever Spring Data Redis is on the class path
+		this.runner.withBean(RedisConnectionFactory.class, () -> mock(RedisConnectionFactory.class))
+			.withPropertyValues("dlock.etcd.endpoints=" + closedEndpoint())
+			.run((context) -> assertThat(context).getFailure()
+				.rootCause()
+				.hasMessageStartingWith("dlock's Redis backend needs Lettuce, but the application's Redis connection is a "
+						+ "RedisConnectionFactory$MockitoMock"));
 	}
 
 	@Test
@@ -434,6 +447,17 @@ class DlockAutoConfigurationTests {
 
 	private static String kebab(String name) {
 		return name.replaceAll("([a-z])([A-Z])", "$1-$2").toLowerCase();
+	}
+
+	@Test
+	void everyPropertyIsInThePropertiesTableOfTheDocumentation() throws Exception {
+		String table = Files.readAllLines(Path.of("../docs/spring-boot.md"))
+			.stream()
+			.filter((line) -> line.startsWith("| `dlock."))
+			.collect(Collectors.joining("\n"));
+		assertThat(metadataProperties().keySet()).filteredOn((name) -> name.startsWith("dlock."))
+			.isNotEmpty()
+			.allSatisfy((name) -> assertThat(table).as("docs/spring-boot.md's properties table").contains("`" + name + "`"));
 	}
 
 	private static Map<String, Map<String, Object>> metadataProperties() throws Exception {
