@@ -82,7 +82,9 @@ final class DefaultLockManager implements LockManager {
 		this.sessionLease = backend.capabilities().contains(BackendCapability.SESSION_LEASE);
 		this.releaser = new Releaser(this.time, settings.renewalInterval(),
 				!backend.capabilities().contains(BackendCapability.OWN_REMOVALS_FIRST), this.sessionLease);
-		this.grants = new Grants(this.releaser, this.time, settings.callbackExecutor(), observations);
+		Conversions conversions = new Conversions(backend.capabilities().contains(BackendCapability.CONVERSION),
+				this.time, settings, observations);
+		this.grants = new Grants(this.releaser, this.time, settings.callbackExecutor(), observations, conversions);
 	}
 
 	@Override

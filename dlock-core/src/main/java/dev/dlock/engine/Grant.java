@@ -5,6 +5,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
 import dev.dlock.LockLostException;
@@ -27,7 +28,10 @@ final class Grant {
 
 	private final LiveEntry entry;
 
-	private final long token;
+	/** The granted mode and its token; both change when a conversion is granted. */
+	private volatile Held held;
+
+	private final AtomicReference<@Nullable Conversion> conversion = new AtomicReference<>();
 
 	private final long grantedAt;
 
@@ -49,12 +53,15 @@ final class Grant {
 
 	private final AtomicBoolean ended = new AtomicBoolean();
 
+	private final Conversions conversions;
+
 	Grant(EngineSession session, LiveEntry entry, long token, TimeSource time, Executor callbackExecutor,
-			Consumer<Grant> onLastRelease, Observation observation) {
+			Consumer<Grant> onLastRelease, Observation observation, Conversions conversions) {
+		this.conversions = conversions;
 		this.observation = observation;
 		this.session = session;
 		this.entry = entry;
-		this.token = token;
+		this.held = new Held(entry.request().mode(), token);
 		this.time = time;
 		this.grantedAt = time.nanoTime();
 		this.callbackExecutor = callbackExecutor;
@@ -67,11 +74,49 @@ final class Grant {
 	}
 
 	LockMode mode() {
-		return this.entry.request().mode();
+		return this.held.mode();
 	}
 
 	long token() {
-		return this.token;
+		return this.held.token();
+	}
+
+	/** The mode and token as one consistent pair. */
+	Held held() {
+		return this.held;
+	}
+
+	/** Records a granted conversion. */
+	void converted(LockMode mode, long token) {
+		this.held = new Held(mode, token);
+		logger.debug("Converted lock '{}' to mode {} with token {}", key(), mode, token);
+	}
+
+	/** Goes back to what was held before a conversion whose grant nobody received. */
+	void restore(Held before) {
+		this.held = before;
+	}
+
+	/** The number of holds not yet released. */
+	int holds() {
+		return this.holds.get();
+	}
+
+	/**
+	 * Makes a conversion the grant's pending one.
+	 * @return whether it is, {@code false} if another one is pending
+	 */
+	boolean startConversion(Conversion started) {
+		return this.conversion.compareAndSet(null, started);
+	}
+
+	void endConversion(Conversion ended) {
+		this.conversion.compareAndSet(ended, null);
+	}
+
+	/** The pending conversion, if any. */
+	@Nullable Conversion pendingConversion() {
+		return this.conversion.get();
 	}
 
 	long grantedAt() {
@@ -97,6 +142,19 @@ final class Grant {
 
 	boolean isValid() {
 		return this.lost == null && this.entry.isAlive(this.time.nanoTime());
+	}
+
+	/** Throws what {@link #lossOrExpiry()} returns, if anything. */
+	void lossOrExpiryThrow() {
+		LockLostException loss = lossOrExpiry();
+		if (loss != null) {
+			throw loss;
+		}
+	}
+
+	/** The conversions of this grant's manager. */
+	Conversions conversions() {
+		return this.conversions;
 	}
 
 	@Nullable LockLostException lossOrExpiry() {
@@ -127,6 +185,7 @@ final class Grant {
 
 	void releaseHold() {
 		if (this.holds.decrementAndGet() == 0) {
+			abandonConversion(new LockLostException("Lock '" + key() + "' was released while converting", null));
 			this.onLastRelease.accept(this);
 			endObservation(null);
 		}
@@ -146,10 +205,18 @@ final class Grant {
 		}
 	}
 
+	private void abandonConversion(LockLostException reason) {
+		Conversion pending = this.conversion.get();
+		if (pending != null) {
+			pending.abandon(reason);
+		}
+	}
+
 	private void markLost(LockLostException loss) {
 		this.lost = loss;
+		abandonConversion(loss);
 		endObservation(loss);
-		logger.warn("{} (token {})", loss.getMessage(), this.token);
+		logger.warn("{} (token {})", loss.getMessage(), token());
 		for (Consumer<LockLostException> listener : this.lossListeners) {
 			if (this.lossListeners.remove(listener)) {
 				notify(listener, loss);
@@ -166,6 +233,12 @@ final class Grant {
 				logger.warn("A lock-loss listener of '{}' failed", key(), ex);
 			}
 		});
+	}
+
+	/**
+	 * A granted mode with its fencing token.
+	 */
+	record Held(LockMode mode, long token) {
 	}
 
 }

@@ -6,6 +6,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 
+import dev.dlock.spi.QueueState;
 import dev.dlock.support.TimeSource;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -32,7 +33,11 @@ final class Grants {
 
 	private final EngineObservations observations;
 
-	Grants(Releaser releaser, TimeSource time, Executor callbackExecutor, EngineObservations observations) {
+	private final Conversions conversions;
+
+	Grants(Releaser releaser, TimeSource time, Executor callbackExecutor, EngineObservations observations,
+			Conversions conversions) {
+		this.conversions = conversions;
 		this.releaser = releaser;
 		this.time = time;
 		this.callbackExecutor = callbackExecutor;
@@ -40,10 +45,14 @@ final class Grants {
 	}
 
 	/** Makes the grant of an attached entry that the backend granted, with one hold. */
-	Grant grant(EngineSession session, LiveEntry entry) {
-		long token = Objects.requireNonNull(entry.queueEntry()).ticket();
+	/**
+	 * Makes the grant of a granted entry.
+	 * @param granted what the backend answered: its token, or the entry's ticket as token
+	 */
+	Grant grant(EngineSession session, LiveEntry entry, QueueState granted) {
+		long token = granted.tokenFor(Objects.requireNonNull(entry.queueEntry()).ticket());
 		Grant grant = new Grant(session, entry, token, this.time, this.callbackExecutor, this::release,
-				this.observations.startHold(entry.request().key(), entry.request().mode(), token));
+				this.observations.startHold(entry.request().key(), entry.request().mode(), token), this.conversions);
 		this.grants.add(grant);
 		logger.debug("Granted lock '{}' in mode {} with token {}", grant.key(), grant.mode(), grant.token());
 		return grant;

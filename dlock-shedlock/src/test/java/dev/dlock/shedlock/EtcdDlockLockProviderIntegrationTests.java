@@ -1,0 +1,13 @@
+package dev.dlock.shedlock;
+
+/**
+ * ShedLock's provider contract on the etcd backend, against the shared test server.
+ */
+class EtcdDlockLockProviderIntegrationTests extends DlockLockProviderContract {
+
+	@Override
+	protected TestBackends createBackends() {
+		return TestBackends.etcd();
+	}
+
+}

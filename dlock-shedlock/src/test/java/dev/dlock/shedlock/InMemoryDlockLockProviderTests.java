@@ -1,0 +1,13 @@
+package dev.dlock.shedlock;
+
+/**
+ * ShedLock's provider contract on the in-memory backend.
+ */
+class InMemoryDlockLockProviderTests extends DlockLockProviderContract {
+
+	@Override
+	protected TestBackends createBackends() {
+		return TestBackends.memory();
+	}
+
+}

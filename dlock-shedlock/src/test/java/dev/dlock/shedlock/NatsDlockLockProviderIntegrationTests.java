@@ -1,0 +1,13 @@
+package dev.dlock.shedlock;
+
+/**
+ * ShedLock's provider contract on the NATS backend, against the shared test server.
+ */
+class NatsDlockLockProviderIntegrationTests extends DlockLockProviderContract {
+
+	@Override
+	protected TestBackends createBackends() {
+		return TestBackends.nats();
+	}
+
+}

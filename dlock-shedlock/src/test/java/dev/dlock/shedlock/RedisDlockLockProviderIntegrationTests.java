@@ -1,0 +1,13 @@
+package dev.dlock.shedlock;
+
+/**
+ * ShedLock's provider contract on the Redis backend, against the shared test server.
+ */
+class RedisDlockLockProviderIntegrationTests extends DlockLockProviderContract {
+
+	@Override
+	protected TestBackends createBackends() {
+		return TestBackends.redis();
+	}
+
+}

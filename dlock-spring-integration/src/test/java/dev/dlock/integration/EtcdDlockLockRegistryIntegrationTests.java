@@ -1,0 +1,13 @@
+package dev.dlock.integration;
+
+/**
+ * The lock registry's contract and flows on the etcd backend, against the shared test server.
+ */
+class EtcdDlockLockRegistryIntegrationTests extends DlockLockRegistryContract {
+
+	@Override
+	protected TestBackends createBackends() {
+		return TestBackends.etcd();
+	}
+
+}

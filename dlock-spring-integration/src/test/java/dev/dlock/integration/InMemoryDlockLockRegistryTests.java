@@ -1,0 +1,13 @@
+package dev.dlock.integration;
+
+/**
+ * The lock registry's contract and flows on the in-memory backend.
+ */
+class InMemoryDlockLockRegistryTests extends DlockLockRegistryContract {
+
+	@Override
+	protected TestBackends createBackends() {
+		return TestBackends.memory();
+	}
+
+}

@@ -1,0 +1,13 @@
+package dev.dlock.integration;
+
+/**
+ * The lock registry's contract and flows on the NATS backend, against the shared test server.
+ */
+class NatsDlockLockRegistryIntegrationTests extends DlockLockRegistryContract {
+
+	@Override
+	protected TestBackends createBackends() {
+		return TestBackends.nats();
+	}
+
+}
