@@ -83,7 +83,7 @@ public interface LockManager extends AutoCloseable {
 	 * Acquires a lock without blocking the calling thread. The future completes with the
 	 * handle, or exceptionally with {@link LockAcquisitionTimeoutException} or
 	 * {@link LockBackendException}: at once when the backend decides on the calling thread,
-	 * otherwise on the callback executor ({@link LockManagerBuilder#callbackExecutor}), never
+	 * otherwise on the callback executor ({@link dev.dlock.engine.LockManagerBuilder#callbackExecutor}), never
 	 * on a backend client's I/O thread.
 	 * Cancelling the future withdraws the request; a lock granted after cancellation is
 	 * released.
