@@ -25,6 +25,12 @@ public record LockInfo(String key, LockMode mode, State state, @Nullable Long fe
 
 	/**
 	 * Creates a snapshot, checking the arguments.
+	 * @param key the lock key
+	 * @param mode the mode
+	 * @param state held, waiting or lost
+	 * @param fencingToken the grant's token, or {@code null} while waiting
+	 * @param age how long the lock has been held, or the request has waited
+	 * @param leaseLeft how long the lease is proved alive from now on
 	 */
 	public LockInfo {
 		Objects.requireNonNull(key, "'key' must not be null");

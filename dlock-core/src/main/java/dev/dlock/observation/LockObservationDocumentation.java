@@ -50,7 +50,6 @@ public enum LockObservationDocumentation implements ObservationDocumentation {
 		}
 	},
 
-	/** One renewal round of a session. */
 	/**
 	 * A conversion of a held lock's mode, from the request to its outcome.
 	 */
@@ -72,6 +71,7 @@ public enum LockObservationDocumentation implements ObservationDocumentation {
 		}
 	},
 
+	/** One renewal round of a session. */
 	RENEW {
 		@Override
 		public Class<? extends ObservationConvention<? extends Observation.Context>> getDefaultConvention() {

@@ -36,6 +36,9 @@ public record QueueState(Status status, Duration recheckAfter, long newToken) {
 
 	/**
 	 * Creates a state, checking the arguments.
+	 * @param status granted, waiting, rejected or gone
+	 * @param recheckAfter when a waiting entry should be polled again
+	 * @param newToken a grant's own fencing token, or {@link #TICKET_TOKEN}
 	 */
 	public QueueState {
 		Objects.requireNonNull(status, "'status' must not be null");

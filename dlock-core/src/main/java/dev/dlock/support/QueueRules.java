@@ -48,6 +48,10 @@ public final class QueueRules {
 
 		/**
 		 * Checks that the entry is granted, waiting or converting.
+		 * @param ticket the entry's queue position
+		 * @param granted the granted mode, or {@code null} while the entry waits
+		 * @param requested the mode asked for, or {@code null} when nothing is pending
+		 * @param conversionOrder a pending conversion's place in the conversion queue
 		 */
 		public Queued {
 			if (granted == null && requested == null) {

@@ -16,6 +16,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 import dev.dlock.LockAcquisitionTimeoutException;
+import dev.dlock.LockBackendException;
 import dev.dlock.LockHandle;
 import dev.dlock.LockLostException;
 import dev.dlock.LockManager;
@@ -588,6 +589,35 @@ class EtcdLockBackendIntegrationTests {
 
 	@Nested
 	class Failures {
+
+		@Test
+		void tokensKeepIncreasingAcrossARestartOfTheWholeServerWithItsData() throws Exception {
+			EtcdServer server = EtcdLockBackendIntegrationTests.this.support.register(EtcdServer.start());
+			LockManager manager = EtcdLockBackendIntegrationTests.this.support.manager(server.endpoint());
+			String key = newKey();
+			long highestBefore = 0;
+			for (int i = 0; i < 3; i++) {
+				try (LockHandle handle = manager.acquire(key, LockMode.EX, WAIT)) {
+					highestBefore = Math.max(highestBefore, handle.fencingToken());
+				}
+			}
+			// a single node: nothing serves the key while it is down, and it comes back with its data
+			server.restart();
+			long afterRestart = await().atMost(Duration.ofSeconds(30))
+				.ignoreExceptionsInstanceOf(LockBackendException.class)
+				.until(() -> tokenOfOneGrant(manager, key), (token) -> token > 0);
+			// and for a client started after the restart, as another process would be
+			long newClient = tokenOfOneGrant(EtcdLockBackendIntegrationTests.this.support.manager(server.endpoint()),
+					key);
+			assertThat(afterRestart).isGreaterThan(highestBefore);
+			assertThat(newClient).isGreaterThan(afterRestart);
+		}
+
+		private static long tokenOfOneGrant(LockManager manager, String key) throws InterruptedException {
+			try (LockHandle handle = manager.acquire(key, LockMode.EX, WAIT)) {
+				return handle.fencingToken();
+			}
+		}
 
 		@Test
 		void aCutHolderFreesItsLockWithinLeaseRenewalPeriodAndTwoSeconds() throws Exception {

@@ -79,6 +79,36 @@ class NatsLockBackendIntegrationTests {
 		return new AcquireRequest(key, mode, UUID.randomUUID().toString().replace("-", ""), waitIfBusy);
 	}
 
+	@Test
+	void tokensKeepIncreasingAcrossARestartOfTheWholeServerWithItsData() throws Exception {
+		try (NatsServer server = NatsServer.start(); NatsTestBucket owned = new NatsTestBucket(server.url())) {
+			LockManager manager = owned.register(LockManagerBuilder.forBackend(owned.backend()).leaseTime(LEASE).build());
+			long highestBefore = 0;
+			for (int i = 0; i < 3; i++) {
+				try (LockHandle handle = manager.acquire(this.key, LockMode.EX, WAIT)) {
+					highestBefore = Math.max(highestBefore, handle.fencingToken());
+				}
+			}
+			// a single node with file storage: it comes back with the bucket and its stream sequence
+			server.restart();
+			long afterRestart = await().atMost(Duration.ofSeconds(30))
+				.ignoreExceptionsInstanceOf(LockBackendException.class)
+				.until(() -> tokenOfOneGrant(manager), (token) -> token > 0);
+			// and for a client started after the restart, as another process would be
+			LockManager newClient = owned
+				.register(LockManagerBuilder.forBackend(owned.backend()).leaseTime(LEASE).build());
+			long newClientToken = tokenOfOneGrant(newClient);
+			assertThat(afterRestart).isGreaterThan(highestBefore);
+			assertThat(newClientToken).isGreaterThan(afterRestart);
+		}
+	}
+
+	private long tokenOfOneGrant(LockManager manager) throws InterruptedException {
+		try (LockHandle handle = manager.acquire(this.key, LockMode.EX, WAIT)) {
+			return handle.fencingToken();
+		}
+	}
+
 	@Nested
 	class Locking {
 
@@ -202,6 +232,20 @@ class NatsLockBackendIntegrationTests {
 				.isThrownBy(() -> backend.openSession(Duration.ofSeconds(5)))
 				.withMessageContaining("lease time of PT2S")
 				.withMessageContaining("PT5S");
+		}
+
+		@Test
+		void theBuildersLeaseTimeIsTheBucketsAndAnotherIsRefusedEvenWhenItComesFirst() throws Exception {
+			NatsLockBackend backend = bucket.register(NatsLockBackend.builder(bucket.backendConnection())
+				.bucket(bucket.name())
+				.leaseTime(LEASE)
+				.build());
+			assertThatExceptionOfType(LockBackendException.class)
+				.isThrownBy(() -> backend.openSession(Duration.ofSeconds(5)))
+				.withMessageContaining("serves a lease time of PT2S")
+				.withMessageContaining("but a lease time of PT5S was asked for");
+			assertThat(bucket.status().getTtl()).isEqualTo(LEASE);
+			backend.openSession(LEASE);
 		}
 
 		@Test
