@@ -181,12 +181,14 @@ public final class NatsLockBackend implements LockBackend {
 
 	/**
 	 * NATS has no session lease (entries expire one by one); every call is published on the
-	 * one connection as it is made, so calls reach the stream in order.
-	 * @return {@link BackendCapability#OWN_REMOVALS_FIRST}
+	 * one connection as it is made, so calls reach the stream in order; a conversion is a
+	 * revision-checked write of the entry.
+	 * @return {@link BackendCapability#OWN_REMOVALS_FIRST} and
+	 * {@link BackendCapability#CONVERSION}
 	 */
 	@Override
 	public Set<BackendCapability> capabilities() {
-		return Set.of(BackendCapability.OWN_REMOVALS_FIRST);
+		return Set.of(BackendCapability.OWN_REMOVALS_FIRST, BackendCapability.CONVERSION);
 	}
 
 	/**

@@ -5,6 +5,7 @@ import java.util.Collection;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
+import dev.dlock.LockMode;
 import dev.dlock.spi.AcquireRequest;
 import dev.dlock.spi.EnqueueResult;
 import dev.dlock.spi.LockSession;
@@ -55,6 +56,16 @@ final class NatsLockSession implements LockSession {
 	@Override
 	public CompletableFuture<Void> remove(AcquireRequest request) {
 		return this.bucket.remove(request);
+	}
+
+	@Override
+	public CompletableFuture<QueueState> convert(QueueEntry entry, LockMode mode, boolean waitIfBusy) {
+		return this.bucket.convert(NatsBucket.entry(entry), mode, waitIfBusy);
+	}
+
+	@Override
+	public CompletableFuture<Void> cancelConversion(QueueEntry entry, LockMode heldMode) {
+		return this.bucket.cancelConversion(NatsBucket.entry(entry), heldMode);
 	}
 
 	@Override
