@@ -454,7 +454,7 @@ final class NatsBucket implements AutoCloseable {
 		String kvKey = kvKey(entry.request());
 		return publish(kvKey, null, value.encode(), entry.revision()).handle((ack, failure) -> {
 			if (failure == null) {
-				entry.advance(ack.getSeqno(), value.at(ack.getSeqno()));
+				entry.wrote(ack.getSeqno(), value.at(ack.getSeqno()));
 				return CompletableFuture.completedFuture(ack.getSeqno());
 			}
 			if (NatsCalls.apiErrorCode(failure) != NatsCalls.WRONG_LAST_SEQUENCE || attempt >= MAX_REWRITES) {

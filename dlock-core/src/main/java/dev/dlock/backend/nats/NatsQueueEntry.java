@@ -47,8 +47,9 @@ final class NatsQueueEntry extends BackendQueueEntry {
 	}
 
 	/**
-	 * Records the value a message of this entry holds, unless a later message is known. An
-	 * {@linkplain #assume assumed} value stays until a message holds it.
+	 * Records the value a message of this entry holds (a renewal, a read), unless a later
+	 * message is known. An {@linkplain #assume assumed} value stays until a message holds
+	 * it.
 	 */
 	synchronized void advance(long revision, EntryValue value) {
 		if (revision > this.revision) {
@@ -57,6 +58,15 @@ final class NatsQueueEntry extends BackendQueueEntry {
 				this.value = value;
 				this.assumed = false;
 			}
+		}
+	}
+
+	/** Records a value this backend computed from the entry's value and wrote. */
+	synchronized void wrote(long revision, EntryValue value) {
+		if (revision > this.revision) {
+			this.revision = revision;
+			this.value = value;
+			this.assumed = false;
 		}
 	}
 
