@@ -375,9 +375,9 @@ final class NatsBucket implements AutoCloseable {
 	}
 
 	/**
-	 * After a conversion granted with {@code token}: flags the waiting requests that its
-	 * mode blocks and that could otherwise be granted later with a smaller token, then
-	 * grants. Fails if a flag cannot be written.
+	 * After a grant with a new {@code token} (a conversion, or a flagged request): flags the
+	 * waiting requests that its mode blocks and that could otherwise be granted later with a
+	 * smaller token, then grants. Fails if a flag cannot be written.
 	 */
 	private CompletableFuture<QueueState> flagAfterGrant(NatsQueueEntry entry, LockMode mode, long token) {
 		return view(entry, token, false).thenCompose((view) -> {
@@ -639,12 +639,22 @@ final class NatsBucket implements AutoCloseable {
 			entry.advance(self);
 			StoredEntry blocker = view.requestBlocker(self, token, (other) -> true);
 			if (blocker == null) {
-				return CompletableFuture.completedFuture(QueueState.granted(token));
+				// a grant with a new token, as a conversion's: later requests it blocks draw one too
+				return flagAfterGrant(entry, self.mode(), token)
+					.handle((state, failure) -> (failure == null) ? CompletableFuture.completedFuture(state)
+							: withdrawClaim(entry, token).<QueueState>thenCompose(
+									(withdrawn) -> CompletableFuture.failedFuture(failure)))
+					.thenCompose(Function.identity());
 			}
-			return rewrite(entry, (value) -> (value.token() == token && !value.isImplicit()) ? value.flag() : null)
+			return withdrawClaim(entry, token)
 				.thenCompose((revision) -> (revision == GONE) ? CompletableFuture.completedFuture(QueueState.GONE)
 						: waitFor(entry, blocker, () -> decide(entry, false)));
 		});
+	}
+
+	/** Turns a claimed grant back into a flagged request. */
+	private CompletableFuture<Long> withdrawClaim(NatsQueueEntry entry, long token) {
+		return rewrite(entry, (value) -> (value.token() == token && !value.isImplicit()) ? value.flag() : null);
 	}
 
 	/**
