@@ -49,7 +49,9 @@ import org.slf4j.LoggerFactory;
  * 0, renewal: the entry's last revision), sent without waiting for each other. Decisions
  * come from the {@link BucketMirror} once it is complete as of the entry's ticket, and
  * from the stream leader otherwise: never from a direct get, which any lagging replica may
- * answer.
+ * answer. A conversion, a flag or a grant written down is one revision-checked write of
+ * one entry; {@link QueueView} holds the rules, and {@code docs/backends/nats.md} argues
+ * why decisions of different processes cannot disagree.
  */
 final class NatsBucket implements AutoCloseable {
 

@@ -30,7 +30,9 @@ import org.jspecify.annotations.Nullable;
  * <p>
  * Every request is an entry {@code <encoded key>.<owner id>} in one bucket (default
  * {@code dlock}), created if missing with history 1 and a max age equal to the lease time;
- * its create revision (a stream sequence) is the ticket and the fencing token. Renewal
+ * its create revision (a stream sequence) is the ticket and the fencing token. A conversion
+ * is a revision-checked write of the entry, and the revision of the write that grants it
+ * is its new token. Renewal
  * rewrites each entry with a revision check, which also restarts its max age. Waiters are
  * woken by one watcher per backend that reads the whole bucket; because max-age expiry is
  * silent on nats-server 2.9, a waiter also looks again when the entry it waits for must
