@@ -12,26 +12,20 @@ import dev.dlock.spi.AcquireRequest;
 import dev.dlock.spi.EnqueueResult;
 import dev.dlock.spi.QueueEntry;
 import dev.dlock.spi.QueueState;
-import dev.dlock.spi.Subscription;
 import dev.dlock.support.TimeSource;
 import dev.dlock.support.AsyncFailures;
 import io.micrometer.observation.Observation;
 import org.jspecify.annotations.Nullable;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * One request from enqueue to grant: waits for change signals from the backend, polls
- * again after each signal and on a bounded re-check timer, and withdraws its entry when it
- * times out, is cancelled, or fails.
+ * One request from enqueue to grant: waits (a {@link WaitLoop} per entry) until the backend
+ * grants it, and withdraws its entry when it times out, is cancelled, or fails.
  * <p>
  * The result completes with the grant, with {@code null} when a try was rejected, or
  * exceptionally. Whatever completes it first wins; every path that does not end in a
  * grant withdraws the entry from the backend.
  */
 final class Acquisition {
-
-	private static final Logger logger = LoggerFactory.getLogger(Acquisition.class);
 
 	private final Grants grants;
 
@@ -62,17 +56,9 @@ final class Acquisition {
 	// guarded by monitor
 	private @Nullable LiveEntry entry;
 
-	private @Nullable Subscription subscription;
-
-	private TimeSource.@Nullable Cancellable recheck;
+	private @Nullable WaitLoop waitLoop;
 
 	private TimeSource.@Nullable Cancellable timeout;
-
-	private boolean polling;
-
-	private boolean signalled;
-
-	private boolean arming;
 
 	private boolean granting;
 
@@ -205,10 +191,11 @@ final class Acquisition {
 			return;
 		}
 		switch (state.status()) {
-			case GRANTED -> grant(live);
+			case GRANTED -> grant(live, state);
 			case GONE -> requeue(live);
 			case WAITING -> await(live, state);
-			case REJECTED -> fail(new IllegalStateException("backend rejected a waiting request"));
+			case REJECTED, DEADLOCK -> fail(new IllegalStateException("backend answered " + state.status()
+					+ " for a waiting request"));
 		}
 	}
 
@@ -218,19 +205,19 @@ final class Acquisition {
 	 * is gone or one whose enqueue has not been answered yet.
 	 */
 	private void requeue(LiveEntry gone) {
+		WaitLoop ended;
 		synchronized (this.monitor) {
 			if (this.entry != gone || !gone.end()) {
 				return; // another reply of the same entry got here first
 			}
 			this.entry = null;
-			closeSubscription();
-			cancelRecheck();
-			this.signalled = false;
+			ended = takeWaitLoop();
 		}
+		close(ended);
 		enqueue();
 	}
 
-	private void grant(LiveEntry live) {
+	private void grant(LiveEntry live, QueueState state) {
 		synchronized (this.monitor) {
 			// two polls can both answer GRANTED (a signal may start one while another's
 			// reply is being handled); only the first may make a grant, since undoing a
@@ -245,7 +232,7 @@ final class Acquisition {
 					+ "' arrived after its lease could no longer be proved alive", null));
 			return;
 		}
-		Grant grant = this.grants.grant(this.session, live);
+		Grant grant = this.grants.grant(this.session, live, state);
 		if (!this.result.complete(grant)) {
 			grant.releaseHold();
 		}
@@ -256,71 +243,18 @@ final class Acquisition {
 		if (queueEntry == null) {
 			return;
 		}
-		boolean pollNow;
+		WaitLoop loop;
 		synchronized (this.monitor) {
 			if (this.result.isDone() || this.entry != live) {
 				return; // decided, or the entry was lost and requeued meanwhile
 			}
-			closeSubscription();
-			// a signal the backend sends from inside watch() is recorded, not acted on, so
-			// that no poll (and no grant) runs before the subscription is in place
-			this.arming = true;
-			try {
-				this.subscription = this.session.backend().watch(queueEntry, this::signal);
+			if (this.waitLoop == null) {
+				this.waitLoop = new WaitLoop(this.session, queueEntry, this.time, this.settings.maxRecheckInterval(),
+						(answer) -> handle(live, answer));
 			}
-			finally {
-				this.arming = false;
-			}
-			pollNow = this.signalled;
-			this.signalled = false;
-			cancelRecheck();
-			if (!pollNow) {
-				Duration delay = min(state.recheckAfter(), this.settings.maxRecheckInterval());
-				this.recheck = this.time.schedule(delay, this::signal);
-			}
+			loop = this.waitLoop;
 		}
-		if (pollNow) {
-			signal();
-		}
-	}
-
-	private void signal() {
-		LiveEntry live;
-		QueueEntry queueEntry;
-		synchronized (this.monitor) {
-			live = this.entry;
-			// before its enqueue is answered an entry has nothing to poll, and the answer
-			// itself arms the wait: only an attached entry may mark a poll under way
-			queueEntry = (live != null) ? live.queueEntry() : null;
-			if (this.result.isDone() || live == null || queueEntry == null) {
-				return;
-			}
-			if (this.polling || this.arming) {
-				this.signalled = true;
-				return;
-			}
-			this.polling = true;
-			cancelRecheck();
-		}
-		CompletableFuture<QueueState> reply;
-		try {
-			reply = this.session.backend().poll(queueEntry);
-		}
-		catch (RuntimeException ex) {
-			reply = CompletableFuture.failedFuture(ex);
-		}
-		reply.whenComplete((state, failure) -> {
-			synchronized (this.monitor) {
-				this.polling = false;
-			}
-			if (failure != null || state == null) {
-				logger.debug("Polling lock '{}' failed; trying again: {}", this.key,
-						(failure != null) ? AsyncFailures.unwrap(failure).toString() : "no reply");
-				await(live, QueueState.waiting(this.settings.maxRecheckInterval()));
-				return;
-			}
-			handle(live, state);
-		});
+		loop.await(state);
 	}
 
 	private void fail(Throwable reason) {
@@ -333,17 +267,18 @@ final class Acquisition {
 		boolean withdraw;
 		Observation started;
 		boolean cancelled;
+		WaitLoop ended;
 		synchronized (this.monitor) {
 			started = this.observation;
 			cancelled = this.aborted;
-			cancelRecheck();
 			if (this.timeout != null) {
 				this.timeout.cancel();
 			}
-			closeSubscription();
+			ended = takeWaitLoop();
 			live = this.entry;
 			withdraw = grant == null && !this.rejected;
 		}
+		close(ended);
 		if (started != null) {
 			EngineObservations.stopAcquisition(started, grant != null, failure, cancelled);
 		}
@@ -353,22 +288,20 @@ final class Acquisition {
 		this.session.unclaim();
 	}
 
-	private void closeSubscription() {
-		if (this.subscription != null) {
-			this.subscription.close();
-			this.subscription = null;
-		}
+	/**
+	 * Takes the wait loop out of this request, under the monitor; the caller closes it after
+	 * leaving the monitor, since the loop's answers come back into this request.
+	 */
+	private @Nullable WaitLoop takeWaitLoop() {
+		WaitLoop loop = this.waitLoop;
+		this.waitLoop = null;
+		return loop;
 	}
 
-	private void cancelRecheck() {
-		if (this.recheck != null) {
-			this.recheck.cancel();
-			this.recheck = null;
+	private static void close(@Nullable WaitLoop loop) {
+		if (loop != null) {
+			loop.close();
 		}
-	}
-
-	private static Duration min(Duration a, Duration b) {
-		return (a.compareTo(b) <= 0) ? a : b;
 	}
 
 }

@@ -1,11 +1,15 @@
 package dev.dlock.engine;
 
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
 import dev.dlock.LockHandle;
 import dev.dlock.LockLostException;
 import dev.dlock.LockMode;
+import dev.dlock.LockOptions;
+import dev.dlock.support.Durations;
 
 /**
  * One hold of a grant; releasing it gives back this hold only.
@@ -16,8 +20,11 @@ final class DefaultLockHandle implements LockHandle {
 
 	private final AtomicBoolean released = new AtomicBoolean();
 
-	DefaultLockHandle(Grant grant) {
+	private final Conversions conversions;
+
+	DefaultLockHandle(Grant grant, Conversions conversions) {
 		this.grant = grant;
+		this.conversions = conversions;
 	}
 
 	@Override
@@ -42,9 +49,7 @@ final class DefaultLockHandle implements LockHandle {
 
 	@Override
 	public void ensureValid() {
-		if (this.released.get()) {
-			throw new LockLostException("Lock '" + key() + "' in mode " + mode() + " was released", null);
-		}
+		ensureNotReleased();
 		LockLostException loss = this.grant.lossOrExpiry();
 		if (loss != null) {
 			throw loss;
@@ -57,10 +62,40 @@ final class DefaultLockHandle implements LockHandle {
 	}
 
 	@Override
+	public void convert(LockMode mode, Duration waitTime) throws InterruptedException {
+		ensureNotReleased();
+		this.conversions.convert(this.grant, mode, Durations.positive(waitTime, "waitTime"));
+	}
+
+	@Override
+	public boolean tryConvert(LockMode mode) {
+		ensureNotReleased();
+		return this.conversions.tryConvert(this.grant, mode);
+	}
+
+	@Override
+	public CompletableFuture<LockHandle> convertAsync(LockMode mode, LockOptions options) {
+		if (this.released.get()) {
+			return CompletableFuture.failedFuture(released());
+		}
+		return this.conversions.convertAsync(this, this.grant, mode, options.waitTime());
+	}
+
+	@Override
 	public void release() {
 		if (this.released.compareAndSet(false, true)) {
 			this.grant.releaseHold();
 		}
+	}
+
+	private void ensureNotReleased() {
+		if (this.released.get()) {
+			throw released();
+		}
+	}
+
+	private LockLostException released() {
+		return new LockLostException("Lock '" + key() + "' in mode " + mode() + " was released", null);
 	}
 
 	@Override

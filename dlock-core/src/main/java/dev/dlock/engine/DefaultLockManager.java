@@ -61,6 +61,8 @@ final class DefaultLockManager implements LockManager {
 
 	private final Grants grants;
 
+	private final Conversions conversions;
+
 	private final boolean sessionLease;
 
 	/**
@@ -82,6 +84,8 @@ final class DefaultLockManager implements LockManager {
 		this.sessionLease = backend.capabilities().contains(BackendCapability.SESSION_LEASE);
 		this.releaser = new Releaser(this.time, settings.renewalInterval(),
 				!backend.capabilities().contains(BackendCapability.OWN_REMOVALS_FIRST), this.sessionLease);
+		this.conversions = new Conversions(backend.capabilities().contains(BackendCapability.CONVERSION), this.time,
+				settings, observations);
 		this.grants = new Grants(this.releaser, this.time, settings.callbackExecutor(), observations);
 	}
 
@@ -108,7 +112,7 @@ final class DefaultLockManager implements LockManager {
 			throw new LockAcquisitionTimeoutException(key, mode, options.waitTime());
 		}
 		this.grants.holdFor(thread, grant);
-		return new DefaultLockHandle(grant);
+		return new DefaultLockHandle(grant, this.conversions);
 	}
 
 	@Override
@@ -123,7 +127,7 @@ final class DefaultLockManager implements LockManager {
 			return Optional.empty();
 		}
 		this.grants.holdFor(thread, grant);
-		return Optional.of(new DefaultLockHandle(grant));
+		return Optional.of(new DefaultLockHandle(grant, this.conversions));
 	}
 
 	@Override
@@ -143,7 +147,7 @@ final class DefaultLockManager implements LockManager {
 			else if (grant == null) {
 				handle.completeExceptionally(new LockAcquisitionTimeoutException(key, mode, options.waitTime()));
 			}
-			else if (!handle.complete(new DefaultLockHandle(grant))) {
+			else if (!handle.complete(new DefaultLockHandle(grant, this.conversions))) {
 				// cancelled after the grant was made: nobody else can release it
 				grant.releaseHold();
 			}
@@ -204,7 +208,7 @@ final class DefaultLockManager implements LockManager {
 					+ "Release the lock first, or acquire the stronger mode from the start");
 		}
 		if (held.tryAddHold()) {
-			return new DefaultLockHandle(held);
+			return new DefaultLockHandle(held, this.conversions);
 		}
 		this.grants.forgetHolder(held);
 		return null;
@@ -277,9 +281,12 @@ final class DefaultLockManager implements LockManager {
 		for (Grant grant : this.grants.held()) {
 			LiveEntry entry = grant.entry();
 			boolean valid = grant.isValid();
-			locks.add(new LockInfo(grant.key(), grant.mode(), valid ? LockInfo.State.HELD : LockInfo.State.LOST,
-					grant.token(), Duration.ofNanos(now - grant.grantedAt()),
-					valid ? Duration.ofNanos(entry.validUntil() - now) : Duration.ZERO));
+			Grant.Held held = grant.held();
+			Conversion converting = grant.pendingConversion();
+			locks.add(new LockInfo(grant.key(), held.mode(), valid ? LockInfo.State.HELD : LockInfo.State.LOST,
+					held.token(), Duration.ofNanos(now - grant.grantedAt()),
+					valid ? Duration.ofNanos(entry.validUntil() - now) : Duration.ZERO,
+					(converting != null) ? converting.target() : null));
 		}
 		for (Acquisition acquisition : this.acquisitions) {
 			LockInfo waiting = acquisition.describe(now);

@@ -8,6 +8,9 @@ import dev.dlock.LockMode;
 import dev.dlock.observation.DefaultLockAcquisitionConvention;
 import dev.dlock.observation.DefaultLockHoldConvention;
 import dev.dlock.observation.DefaultLockRenewalConvention;
+import dev.dlock.observation.LockConversionConvention;
+import dev.dlock.observation.LockConversionContext;
+import dev.dlock.observation.DefaultLockConversionConvention;
 import dev.dlock.observation.LockAcquisitionContext;
 import dev.dlock.observation.LockAcquisitionConvention;
 import dev.dlock.observation.LockHoldContext;
@@ -21,8 +24,8 @@ import io.micrometer.observation.ObservationRegistry;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Starts and stops the engine's observations: {@code dlock.acquire}, {@code dlock.hold}
- * and {@code dlock.renew}. With the no-op registry every call is nearly free: contexts are
+ * Starts and stops the engine's observations: {@code dlock.acquire}, {@code dlock.hold},
+ * {@code dlock.convert} and {@code dlock.renew}. With the no-op registry every call is nearly free: contexts are
  * made only for a registry that records.
  */
 final class EngineObservations {
@@ -37,14 +40,17 @@ final class EngineObservations {
 
 	private final @Nullable LockRenewalConvention renewalConvention;
 
+	private final @Nullable LockConversionConvention conversionConvention;
+
 	EngineObservations(ObservationRegistry registry, String backend,
 			@Nullable LockAcquisitionConvention acquisitionConvention, @Nullable LockHoldConvention holdConvention,
-			@Nullable LockRenewalConvention renewalConvention) {
+			@Nullable LockRenewalConvention renewalConvention, @Nullable LockConversionConvention conversionConvention) {
 		this.registry = registry;
 		this.backend = backend;
 		this.acquisitionConvention = acquisitionConvention;
 		this.holdConvention = holdConvention;
 		this.renewalConvention = renewalConvention;
+		this.conversionConvention = conversionConvention;
 	}
 
 	Observation startAcquisition(String key, LockMode mode) {
@@ -101,6 +107,28 @@ final class EngineObservations {
 		}
 		if (loss != null) {
 			observation.error(loss);
+		}
+		observation.stop();
+	}
+
+	Observation startConversion(String key, LockMode from, LockMode to) {
+		return LockObservationDocumentation.CONVERT
+			.observation(this.conversionConvention, DefaultLockConversionConvention.INSTANCE,
+					() -> new LockConversionContext(this.backend, key, from, to), this.registry)
+			.start();
+	}
+
+	/**
+	 * Stops a conversion observation with the outcome that the result shows.
+	 * @param converted whether the conversion was granted
+	 */
+	static void stopConversion(Observation observation, boolean converted, @Nullable Throwable failure) {
+		Throwable cause = (failure != null) ? AsyncFailures.unwrap(failure) : null;
+		if (observation.getContext() instanceof LockConversionContext context) {
+			context.setOutcome(LockConversionContext.Outcome.of(converted, cause));
+		}
+		if (cause != null && LockConversionContext.Outcome.of(false, cause) == LockConversionContext.Outcome.FAILED) {
+			observation.error(cause);
 		}
 		observation.stop();
 	}

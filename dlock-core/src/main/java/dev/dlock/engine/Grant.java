@@ -5,6 +5,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
 import dev.dlock.LockLostException;
@@ -27,7 +28,10 @@ final class Grant {
 
 	private final LiveEntry entry;
 
-	private final long token;
+	/** The granted mode and its token; both change when a conversion is granted. */
+	private volatile Held held;
+
+	private final AtomicReference<@Nullable PendingConversion> conversion = new AtomicReference<>();
 
 	private final long grantedAt;
 
@@ -54,7 +58,7 @@ final class Grant {
 		this.observation = observation;
 		this.session = session;
 		this.entry = entry;
-		this.token = token;
+		this.held = new Held(entry.request().mode(), token);
 		this.time = time;
 		this.grantedAt = time.nanoTime();
 		this.callbackExecutor = callbackExecutor;
@@ -67,11 +71,49 @@ final class Grant {
 	}
 
 	LockMode mode() {
-		return this.entry.request().mode();
+		return this.held.mode();
 	}
 
 	long token() {
-		return this.token;
+		return this.held.token();
+	}
+
+	/** The mode and token as one consistent pair. */
+	Held held() {
+		return this.held;
+	}
+
+	/** Records a granted conversion. */
+	void converted(LockMode mode, long token) {
+		this.held = new Held(mode, token);
+		logger.debug("Converted lock '{}' to mode {} with token {}", key(), mode, token);
+	}
+
+	/** Goes back to what was held before a conversion whose grant nobody received. */
+	void restore(Held before) {
+		this.held = before;
+	}
+
+	/** The number of holds not yet released. */
+	int holds() {
+		return this.holds.get();
+	}
+
+	/**
+	 * Makes a conversion the grant's pending one.
+	 * @return whether it is, {@code false} if another one is pending
+	 */
+	boolean startConversion(PendingConversion started) {
+		return this.conversion.compareAndSet(null, started);
+	}
+
+	void endConversion(PendingConversion ended) {
+		this.conversion.compareAndSet(ended, null);
+	}
+
+	/** The pending conversion, if any. */
+	@Nullable PendingConversion pendingConversion() {
+		return this.conversion.get();
 	}
 
 	long grantedAt() {
@@ -97,6 +139,14 @@ final class Grant {
 
 	boolean isValid() {
 		return this.lost == null && this.entry.isAlive(this.time.nanoTime());
+	}
+
+	/** Throws what {@link #lossOrExpiry()} returns, if anything. */
+	void lossOrExpiryThrow() {
+		LockLostException loss = lossOrExpiry();
+		if (loss != null) {
+			throw loss;
+		}
 	}
 
 	@Nullable LockLostException lossOrExpiry() {
@@ -127,6 +177,7 @@ final class Grant {
 
 	void releaseHold() {
 		if (this.holds.decrementAndGet() == 0) {
+			abandonConversion(new LockLostException("Lock '" + key() + "' was released while converting", null));
 			this.onLastRelease.accept(this);
 			endObservation(null);
 		}
@@ -146,10 +197,18 @@ final class Grant {
 		}
 	}
 
+	private void abandonConversion(LockLostException reason) {
+		PendingConversion pending = this.conversion.get();
+		if (pending != null) {
+			pending.abandon().accept(reason);
+		}
+	}
+
 	private void markLost(LockLostException loss) {
 		this.lost = loss;
+		abandonConversion(loss);
 		endObservation(loss);
-		logger.warn("{} (token {})", loss.getMessage(), this.token);
+		logger.warn("{} (token {})", loss.getMessage(), token());
 		for (Consumer<LockLostException> listener : this.lossListeners) {
 			if (this.lossListeners.remove(listener)) {
 				notify(listener, loss);
@@ -166,6 +225,19 @@ final class Grant {
 				logger.warn("A lock-loss listener of '{}' failed", key(), ex);
 			}
 		});
+	}
+
+	/**
+	 * A granted mode with its fencing token.
+	 */
+	record Held(LockMode mode, long token) {
+	}
+
+	/**
+	 * The conversion a grant waits for: its target, and how to end it when the grant is
+	 * lost or released first.
+	 */
+	record PendingConversion(LockMode target, Consumer<LockLostException> abandon) {
 	}
 
 }

@@ -6,6 +6,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 
+import dev.dlock.spi.QueueState;
 import dev.dlock.support.TimeSource;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -40,8 +41,12 @@ final class Grants {
 	}
 
 	/** Makes the grant of an attached entry that the backend granted, with one hold. */
-	Grant grant(EngineSession session, LiveEntry entry) {
-		long token = Objects.requireNonNull(entry.queueEntry()).ticket();
+	/**
+	 * Makes the grant of a granted entry.
+	 * @param granted what the backend answered: its token, or the entry's ticket as token
+	 */
+	Grant grant(EngineSession session, LiveEntry entry, QueueState granted) {
+		long token = granted.tokenFor(Objects.requireNonNull(entry.queueEntry()).ticket());
 		Grant grant = new Grant(session, entry, token, this.time, this.callbackExecutor, this::release,
 				this.observations.startHold(entry.request().key(), entry.request().mode(), token));
 		this.grants.add(grant);

@@ -7,6 +7,7 @@ import java.util.concurrent.ForkJoinPool;
 
 import dev.dlock.LockManager;
 import dev.dlock.observation.LockAcquisitionConvention;
+import dev.dlock.observation.LockConversionConvention;
 import dev.dlock.observation.LockHoldConvention;
 import dev.dlock.observation.LockRenewalConvention;
 import dev.dlock.spi.LockBackend;
@@ -44,6 +45,8 @@ public final class LockManagerBuilder {
 	private @Nullable LockHoldConvention holdConvention;
 
 	private @Nullable LockRenewalConvention renewalConvention;
+
+	private @Nullable LockConversionConvention conversionConvention;
 
 	private LockManagerBuilder(LockBackend backend) {
 		this.backend = Objects.requireNonNull(backend, "'backend' must not be null");
@@ -167,6 +170,16 @@ public final class LockManagerBuilder {
 	}
 
 	/**
+	 * A convention that replaces the default names and tags of {@code dlock.convert}.
+	 * @param convention the convention
+	 * @return this builder
+	 */
+	public LockManagerBuilder conversionConvention(LockConversionConvention convention) {
+		this.conversionConvention = Objects.requireNonNull(convention, "'convention' must not be null");
+		return this;
+	}
+
+	/**
 	 * Builds the manager.
 	 * @return a new manager
 	 * @throws IllegalArgumentException if the renewal interval is not shorter than the
@@ -180,7 +193,7 @@ public final class LockManagerBuilder {
 		EngineSettings settings = new EngineSettings(this.leaseTime, renewal, this.maxRecheckInterval,
 				this.closeTimeout, (this.callbackExecutor != null) ? this.callbackExecutor : ForkJoinPool.commonPool());
 		EngineObservations observations = new EngineObservations(this.observationRegistry, this.backend.name(),
-				this.acquisitionConvention, this.holdConvention, this.renewalConvention);
+				this.acquisitionConvention, this.holdConvention, this.renewalConvention, this.conversionConvention);
 		return new DefaultLockManager(this.backend, settings, observations, this.timeSource);
 	}
 

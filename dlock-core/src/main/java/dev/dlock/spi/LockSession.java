@@ -112,10 +112,12 @@ public interface LockSession extends AutoCloseable {
 	}
 
 	/**
-	 * Withdraws the pending conversion of an entry, which ends granted in {@code heldMode}
-	 * with no conversion pending: if the conversion was granted meanwhile (its grant never
-	 * reached the engine), it is undone, as a down-conversion. Idempotent; silent if the
-	 * entry is gone. One atomic server operation.
+	 * Withdraws the pending up-conversion of an entry, which ends with no conversion pending
+	 * and granted in {@code heldMode}: if the conversion was granted meanwhile (its grant
+	 * never reached the engine), it is undone, as a down-conversion. A mode is never raised:
+	 * an entry whose granted mode does not cover {@code heldMode} keeps it. Idempotent;
+	 * silent if the entry is gone. One atomic server operation. The engine never withdraws
+	 * a down-conversion.
 	 * @param entry an entry whose conversion the engine gives up on
 	 * @param heldMode the mode the entry was granted in before the conversion
 	 * @return completes when the server confirmed

@@ -1,6 +1,7 @@
 package dev.dlock.support;
 
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashSet;
 import java.util.List;
@@ -18,6 +19,12 @@ import org.jspecify.annotations.Nullable;
  * A resource has three orders: the granted entries, the conversion queue (granted entries
  * with a pending conversion, by {@link Queued#conversionOrder()}), and the waiting queue
  * (new requests, by ticket).
+ * <p>
+ * A backend may record a grant when it tells the engine (the memory table, Redis) or only
+ * derive it from the queue each time (etcd, NATS, whose polls are reads). The rules hold
+ * for both: a waiting request that may be granted counts as granted in its mode for the
+ * conversions of others, so that no conversion is granted over a grant that a poll may
+ * already have reported.
  *
  * @since 0.1.0
  */
@@ -138,8 +145,11 @@ public final class QueueRules {
 		if (held.covers(target)) {
 			return null;
 		}
-		for (Queued other : queue) {
-			if (other.ticket() != entry.ticket() && waitsFor(entry, target, other)) {
+		// a conversion not yet recorded would join the end of the conversion queue
+		Queued asking = entry.isConverting() ? entry
+				: Queued.converting(entry.ticket(), held, target, Long.MAX_VALUE);
+		for (Queued other : effective(queue)) {
+			if (other.ticket() != entry.ticket() && waitsFor(asking, target, other)) {
 				return other;
 			}
 		}
@@ -157,7 +167,8 @@ public final class QueueRules {
 	 * @return whether the conversion must be refused
 	 */
 	public static boolean closesCycle(List<Queued> queue, Queued entry, LockMode target) {
-		long last = queue.stream()
+		List<Queued> effective = effective(queue);
+		long last = effective.stream()
 			.filter(Queued::isConverting)
 			.mapToLong(Queued::conversionOrder)
 			.max()
@@ -168,7 +179,7 @@ public final class QueueRules {
 		toVisit.push(asking);
 		while (!toVisit.isEmpty()) {
 			Queued from = toVisit.pop();
-			for (Queued other : queue) {
+			for (Queued other : effective) {
 				Queued to = (other.ticket() == asking.ticket()) ? asking : other;
 				if (to.ticket() == from.ticket() || !waitsFor(from, from.requested(), to)) {
 					continue;
@@ -182,6 +193,21 @@ public final class QueueRules {
 			}
 		}
 		return false;
+	}
+
+	/**
+	 * The queue with each waiting request that may be granted shown as granted in its mode.
+	 * @param queue the live entries of a resource
+	 * @return the queue as the conversion rules see it
+	 */
+	public static List<Queued> effective(List<Queued> queue) {
+		List<Queued> effective = new ArrayList<>(queue.size());
+		for (Queued entry : queue) {
+			boolean grantable = entry.isWaiting() && blockerOfRequest(queue, entry) == null;
+			effective.add(grantable ? Queued.granted(entry.ticket(), Objects.requireNonNull(entry.requested()))
+					: entry);
+		}
+		return effective;
 	}
 
 	/**

@@ -20,6 +20,8 @@ import dev.dlock.autoconfigure.DlockProperties.Backend;
 import dev.dlock.backend.etcd.EtcdLockBackend;
 import dev.dlock.backend.memory.InMemoryLockBackend;
 import dev.dlock.engine.LockManagerBuilder;
+import dev.dlock.observation.DefaultLockConversionConvention;
+import dev.dlock.observation.LockConversionConvention;
 import dev.dlock.spi.LockBackend;
 import dev.dlock.spring.aop.DistributedLockAdvisor;
 import dev.dlock.spring.aop.DistributedLockInterceptor;
@@ -311,6 +313,33 @@ class DlockAutoConfigurationTests {
 					.that()
 					.hasLowCardinalityKeyValue("dlock.backend", "memory")
 					.hasLowCardinalityKeyValue("dlock.mode", "PR");
+			});
+	}
+
+	@Test
+	void conversionConventionBeanNamesTheConvertObservation() {
+		TestObservationRegistry registry = TestObservationRegistry.create();
+		this.runner.withPropertyValues("dlock.backend=memory")
+			.withBean(ObservationRegistry.class, () -> registry)
+			.withBean(LockConversionConvention.class, () -> new DefaultLockConversionConvention() {
+				@Override
+				public String getName() {
+					return "orders.convert";
+				}
+			})
+			.run((context) -> {
+				try (LockHandle handle = context.getBean(LockManager.class)
+					.tryAcquire("converted", LockMode.PR)
+					.orElseThrow()) {
+					assertThat(handle.tryConvert(LockMode.PW)).isTrue();
+				}
+				TestObservationRegistryAssert.assertThat(registry)
+					.hasObservationWithNameEqualTo("orders.convert")
+					.that()
+					.hasLowCardinalityKeyValue("dlock.from-mode", "PR")
+					.hasLowCardinalityKeyValue("dlock.to-mode", "PW")
+					.hasLowCardinalityKeyValue("dlock.outcome", "converted");
+				TestObservationRegistryAssert.assertThat(registry).hasNumberOfObservationsWithNameEqualTo("dlock.convert", 0);
 			});
 	}
 

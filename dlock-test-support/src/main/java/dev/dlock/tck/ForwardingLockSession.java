@@ -5,6 +5,7 @@ import java.util.Collection;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
+import dev.dlock.LockMode;
 import dev.dlock.spi.AcquireRequest;
 import dev.dlock.spi.EnqueueResult;
 import dev.dlock.spi.LockSession;
@@ -51,6 +52,16 @@ public abstract class ForwardingLockSession implements LockSession {
 	@Override
 	public CompletableFuture<QueueState> poll(QueueEntry entry) {
 		return this.delegate.poll(entry);
+	}
+
+	@Override
+	public CompletableFuture<QueueState> convert(QueueEntry entry, LockMode mode, boolean waitIfBusy) {
+		return this.delegate.convert(entry, mode, waitIfBusy);
+	}
+
+	@Override
+	public CompletableFuture<Void> cancelConversion(QueueEntry entry, LockMode heldMode) {
+		return this.delegate.cancelConversion(entry, heldMode);
 	}
 
 	@Override

@@ -163,6 +163,26 @@ public abstract class LockBackendConformanceKit {
 	}
 
 	@Nested
+	class Conversion extends ConversionConformance {
+
+		@Override
+		protected LockManager newManager() {
+			return LockBackendConformanceKit.this.newManager();
+		}
+
+		@Override
+		protected Client newClient() {
+			return LockBackendConformanceKit.this.newClient();
+		}
+
+		@Override
+		protected Duration leaseTime() {
+			return LockBackendConformanceKit.this.leaseTime();
+		}
+
+	}
+
+	@Nested
 	class ModeMatrix {
 
 		@ParameterizedTest(name = "{0} held, {1} requested")

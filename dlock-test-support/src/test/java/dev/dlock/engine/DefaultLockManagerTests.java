@@ -592,6 +592,30 @@ class DefaultLockManagerTests {
 	}
 
 	@Test
+	void locksShowsAPendingConversionWithTheModeAndTokenStillGranted() {
+		LockManager manager = manager();
+		LockHandle converting = manager.tryAcquire("page", LockMode.PR).orElseThrow();
+		LockHandle reader = manager().tryAcquire("page", LockMode.PR).orElseThrow();
+		long readToken = converting.fencingToken();
+		CompletableFuture<LockHandle> upgrade = converting.convertAsync(LockMode.PW,
+				LockOptions.waitTime(Duration.ofMinutes(1)));
+		assertThat(upgrade).isNotDone();
+		assertThat(manager.locks()).singleElement().satisfies((lock) -> {
+			assertThat(lock.mode()).isEqualTo(LockMode.PR);
+			assertThat(lock.state()).isEqualTo(LockInfo.State.HELD);
+			assertThat(lock.fencingToken()).isEqualTo(readToken);
+			assertThat(lock.convertingTo()).isEqualTo(LockMode.PW);
+		});
+		reader.release();
+		assertThat(upgrade).isCompleted();
+		assertThat(manager.locks()).singleElement().satisfies((lock) -> {
+			assertThat(lock.mode()).isEqualTo(LockMode.PW);
+			assertThat(lock.fencingToken()).isEqualTo(converting.fencingToken()).isGreaterThan(readToken);
+			assertThat(lock.convertingTo()).isNull();
+		});
+	}
+
+	@Test
 	void builderRejectsBadSettingsWithTheirNames() {
 		assertThatIllegalArgumentException().isThrownBy(() -> LockManagerBuilder.forBackend(this.server).leaseTime(Duration.ZERO))
 			.withMessageContaining("'leaseTime'");

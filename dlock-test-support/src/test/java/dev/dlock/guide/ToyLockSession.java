@@ -6,6 +6,7 @@ import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
+import dev.dlock.LockMode;
 import dev.dlock.spi.AcquireRequest;
 import dev.dlock.spi.EnqueueResult;
 import dev.dlock.spi.LockSession;
@@ -56,6 +57,21 @@ final class ToyLockSession implements LockSession {
 		QueueState state = this.server.poll(toy.request().key(), toy.ticket());
 		toy.observedChanges(seen);
 		return CompletableFuture.completedFuture(state);
+	}
+
+	@Override
+	public CompletableFuture<QueueState> convert(QueueEntry entry, LockMode mode, boolean waitIfBusy) {
+		ToyEntry toy = (ToyEntry) entry;
+		long seen = this.changes.count(toy.request().key());
+		QueueState state = this.server.convert(toy.request().key(), toy.ticket(), mode, waitIfBusy);
+		toy.observedChanges(seen);
+		return CompletableFuture.completedFuture(state);
+	}
+
+	@Override
+	public CompletableFuture<Void> cancelConversion(QueueEntry entry, LockMode heldMode) {
+		this.server.cancelConversion(entry.request().key(), entry.ticket(), heldMode);
+		return CompletableFuture.completedFuture(null);
 	}
 
 	@Override

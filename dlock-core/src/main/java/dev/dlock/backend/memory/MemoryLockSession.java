@@ -6,6 +6,7 @@ import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
+import dev.dlock.LockMode;
 import dev.dlock.spi.AcquireRequest;
 import dev.dlock.spi.EnqueueResult;
 import dev.dlock.spi.LockSession;
@@ -45,6 +46,22 @@ final class MemoryLockSession implements LockSession {
 	@Override
 	public CompletableFuture<QueueState> poll(QueueEntry entry) {
 		return CompletableFuture.completedFuture(this.table.poll((MemoryEntry) entry));
+	}
+
+	@Override
+	public CompletableFuture<QueueState> convert(QueueEntry entry, LockMode mode, boolean waitIfBusy) {
+		try {
+			return CompletableFuture.completedFuture(this.table.convert((MemoryEntry) entry, mode, waitIfBusy));
+		}
+		catch (IllegalStateException ex) {
+			return CompletableFuture.failedFuture(ex);
+		}
+	}
+
+	@Override
+	public CompletableFuture<Void> cancelConversion(QueueEntry entry, LockMode heldMode) {
+		this.table.cancelConversion((MemoryEntry) entry, heldMode);
+		return CompletableFuture.completedFuture(null);
 	}
 
 	@Override
