@@ -282,7 +282,7 @@ final class DefaultLockManager implements LockManager {
 			LiveEntry entry = grant.entry();
 			boolean valid = grant.isValid();
 			Grant.Held held = grant.held();
-			Conversion converting = grant.pendingConversion();
+			Grant.PendingConversion converting = grant.pendingConversion();
 			locks.add(new LockInfo(grant.key(), held.mode(), valid ? LockInfo.State.HELD : LockInfo.State.LOST,
 					held.token(), Duration.ofNanos(now - grant.grantedAt()),
 					valid ? Duration.ofNanos(entry.validUntil() - now) : Duration.ZERO,
