@@ -284,11 +284,15 @@ final class NatsBucket implements AutoCloseable {
 
 	/**
 	 * Withdraws a pending conversion, or undoes a conversion granted meanwhile: the entry
-	 * ends granted in {@code heldMode} with no conversion pending.
+	 * ends with no conversion pending, granted in {@code heldMode}, or in its granted mode
+	 * if that does not cover {@code heldMode} (a mode is never raised).
 	 */
 	CompletableFuture<Void> cancelConversion(NatsQueueEntry entry, LockMode heldMode) {
-		return this.calls.handOver(rewrite(entry, (value) -> (value.requested() == null && value.granted() == heldMode)
-				? null : value.holding(heldMode)).thenApply((revision) -> null));
+		return this.calls.handOver(rewrite(entry, (value) -> {
+			LockMode current = value.heldMode();
+			LockMode result = current.covers(heldMode) ? heldMode : current;
+			return (value.requested() == null && value.granted() == result) ? null : value.holding(result);
+		}).thenApply((revision) -> null));
 	}
 
 	/**
