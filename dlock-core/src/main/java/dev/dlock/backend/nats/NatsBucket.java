@@ -268,7 +268,7 @@ final class NatsBucket implements AutoCloseable {
 					new IllegalArgumentException("The entry is granted in " + target + " already"));
 		}
 		if (held.covers(target)) {
-			return this.calls.handOver(downConvert(entry, target));
+			return this.calls.handOver(downConvert(entry, held, target));
 		}
 		long changesBefore = this.mirror.changes(entry.resource());
 		CompletableFuture<QueueState> decision = rewrite(entry, (value) -> value.converting(value.heldMode(), target))
@@ -296,12 +296,21 @@ final class NatsBucket implements AutoCloseable {
 	}
 
 	/**
-	 * A down-conversion is granted by its write, whose revision is the new token; waiting
-	 * requests it still blocks are flagged before the token is handed out. It is not undone
-	 * if flagging fails: undoing it would be an up-conversion without a check.
+	 * A down-conversion is granted by its write, whose revision is the new token. The
+	 * requests its old mode blocks are flagged before that write, so that the ones it lets
+	 * in are granted with tokens after it; requests that came meanwhile and that the new
+	 * mode still blocks are flagged after it, before the token is handed out. It is not
+	 * undone if that fails: undoing it would be an up-conversion without a check.
 	 */
-	private CompletableFuture<QueueState> downConvert(NatsQueueEntry entry, LockMode target) {
-		return rewrite(entry, (value) -> value.grantedWithNewToken(target)).thenCompose((revision) -> {
+	private CompletableFuture<QueueState> downConvert(NatsQueueEntry entry, LockMode held, LockMode target) {
+		return view(entry, entry.revision(), false).thenCompose((view) -> {
+			StoredEntry self = view.find(entry.owner());
+			if (self == null || self.ticket() != entry.ticket()) {
+				return CompletableFuture.completedFuture(GONE);
+			}
+			return mark(entry.resource(), view.toFlagAfterGrant(self, held, Long.MAX_VALUE), false)
+				.thenCompose((stands) -> rewrite(entry, (value) -> value.grantedWithNewToken(target)));
+		}).thenCompose((revision) -> {
 			if (revision == GONE) {
 				return CompletableFuture.completedFuture(QueueState.GONE);
 			}

@@ -138,7 +138,12 @@ final class QueueView {
 				}
 				else {
 					queued = Queued.waiting(other.ticket(), other.mode());
-					if (resolves) {
+					if (!other.mode().isCompatibleWith(held)) {
+						// blocked by this entry's mode until the conversion's grant, which may
+						// unblock it: flagged before, it is granted with a token after the grant's
+						toFlag.add(other);
+					}
+					else if (resolves) {
 						StoredEntry blocker = requestBlocker(other, other.ticket(), (y) -> isAliveAt(y, order, asked));
 						if (blocker == null) {
 							// blocked only by entries that may have expired before the conversion
@@ -170,9 +175,10 @@ final class QueueView {
 
 	/**
 	 * The unflagged requests with no explicit grant and a ticket below {@code token} whose
-	 * mode conflicts with {@code held}: after a grant in {@code held} with that token they
-	 * must draw a new token when they are granted. Fails if one of them may have been
-	 * granted already (which the conversion's own rule excludes).
+	 * mode conflicts with {@code held}, the granted mode of {@code self}: they wait for it,
+	 * so they can be flagged to draw a new token when they are granted, before a grant with
+	 * that token (or, with no bound, before {@code self} gives up {@code held}). Fails if
+	 * one of them may have been granted already, which the rules exclude.
 	 */
 	List<StoredEntry> toFlagAfterGrant(StoredEntry self, LockMode held, long token) {
 		List<StoredEntry> toFlag = new ArrayList<>();
@@ -205,8 +211,8 @@ final class QueueView {
 	 *
 	 * @param blocker an entry that keeps the conversion from being granted, or {@code null}
 	 * @param cycle whether waiting would close a cycle of conversions (a deadlock)
-	 * @param toFlag requests the conversion resolves as waiting: they must be flagged
-	 * before it may be granted
+	 * @param toFlag requests the conversion resolves as waiting, and requests the held mode
+	 * blocks: they must be flagged before it may be granted
 	 * @param toGrant requests the conversion resolves as granted (a decision may have
 	 * granted them already): their grant is written down, and they block the conversion
 	 * @param doubtful an entry that blocks a request to resolve but may have expired

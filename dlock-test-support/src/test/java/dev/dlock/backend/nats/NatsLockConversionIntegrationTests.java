@@ -221,7 +221,7 @@ class NatsLockConversionIntegrationTests {
 	}
 
 	@Test
-	void downConversionLetsACompatibleWaiterInAndFlagsOneItStillBlocks() throws Exception {
+	void downConversionLetsACompatibleWaiterInWithALargerTokenAndFlagsOneItStillBlocks() throws Exception {
 		LockSession holder = session();
 		LockSession waiters = session();
 		QueueEntry held = granted(holder, this.key, LockMode.EX);
@@ -230,7 +230,10 @@ class NatsLockConversionIntegrationTests {
 		QueueState down = holder.convert(held, LockMode.PR, true).join();
 		assertThat(down.status()).isEqualTo(Status.GRANTED);
 		assertThat(down.newToken()).isGreaterThan(writer.ticket());
-		assertThat(waiters.poll(reader).join()).isEqualTo(QueueState.GRANTED);
+		// let in after the conversion, so with a token after the conversion's
+		QueueState read = waiters.poll(reader).join();
+		assertThat(read.status()).isEqualTo(Status.GRANTED);
+		assertThat(read.newToken()).isGreaterThan(down.newToken());
 		assertThat(waiters.poll(writer).join().status()).isEqualTo(Status.WAITING);
 		assertThat(stored(writer)[7]).isEqualTo("F");
 		holder.remove(held.request()).join();
