@@ -236,7 +236,14 @@ final class Conversion {
 			this.grant.session()
 				.backend()
 				.cancelConversion(this.entry, this.before.mode())
-				.whenComplete((done, failure) -> {
+				.whenComplete((ended, failure) -> {
+					if (ended != null && ended != this.before.mode()) {
+						// granted meanwhile between modes neither of which covers the other (PR and
+						// CW), which going back could not undo: the handle tells the mode it holds
+						this.grant.converted(ended, this.before.token());
+						logger.warn("The conversion of lock '{}' to {} was granted as it was given up, and could not be "
+								+ "undone: the lock is held in mode {}", this.grant.key(), this.target, ended);
+					}
 					if (failure != null) {
 						// the entry stays in the old mode or its conversion stays pending; both end
 						// with the entry's release or lease, and neither grants more than was held

@@ -6,6 +6,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
 import dev.dlock.LockMode;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One client session on a backend: the queue entries of one lock manager that share a
@@ -120,9 +121,12 @@ public interface LockSession extends AutoCloseable {
 	 * a down-conversion.
 	 * @param entry an entry whose conversion the engine gives up on
 	 * @param heldMode the mode the entry was granted in before the conversion
-	 * @return completes when the server confirmed
+	 * @return the mode the entry is granted in afterwards: {@code heldMode}, or the mode of a
+	 * conversion granted meanwhile that could not be undone (one between modes neither of
+	 * which covers the other, such as {@code PR} and {@code CW}); {@code null} if the entry
+	 * is gone
 	 */
-	default CompletableFuture<Void> cancelConversion(QueueEntry entry, LockMode heldMode) {
+	default CompletableFuture<@Nullable LockMode> cancelConversion(QueueEntry entry, LockMode heldMode) {
 		return CompletableFuture.failedFuture(new UnsupportedOperationException(
 				"This backend cannot convert a lock's mode (" + getClass().getName() + ")"));
 	}

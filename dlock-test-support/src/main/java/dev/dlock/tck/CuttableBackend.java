@@ -19,6 +19,7 @@ import dev.dlock.spi.LockSession;
 import dev.dlock.spi.QueueEntry;
 import dev.dlock.spi.QueueState;
 import dev.dlock.spi.Subscription;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A backend decorator whose client can be cut off, as a crash or a network partition
@@ -134,7 +135,7 @@ public final class CuttableBackend extends ForwardingLockBackend {
 		}
 
 		@Override
-		public CompletableFuture<Void> cancelConversion(QueueEntry entry, LockMode heldMode) {
+		public CompletableFuture<@Nullable LockMode> cancelConversion(QueueEntry entry, LockMode heldMode) {
 			return guarded(() -> delegate().cancelConversion(entry, heldMode));
 		}
 

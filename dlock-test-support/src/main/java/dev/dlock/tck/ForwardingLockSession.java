@@ -12,6 +12,7 @@ import dev.dlock.spi.LockSession;
 import dev.dlock.spi.QueueEntry;
 import dev.dlock.spi.QueueState;
 import dev.dlock.spi.Subscription;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A session that passes every call to another, for test decorators that change a few of
@@ -60,7 +61,7 @@ public abstract class ForwardingLockSession implements LockSession {
 	}
 
 	@Override
-	public CompletableFuture<Void> cancelConversion(QueueEntry entry, LockMode heldMode) {
+	public CompletableFuture<@Nullable LockMode> cancelConversion(QueueEntry entry, LockMode heldMode) {
 		return this.delegate.cancelConversion(entry, heldMode);
 	}
 

@@ -14,6 +14,7 @@ import dev.dlock.spi.QueueEntry;
 import dev.dlock.spi.QueueState;
 import dev.dlock.spi.Subscription;
 import dev.dlock.support.ResourceChanges;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A toy session: each call is one server operation, answered at once. Before each call
@@ -69,9 +70,9 @@ final class ToyLockSession implements LockSession {
 	}
 
 	@Override
-	public CompletableFuture<Void> cancelConversion(QueueEntry entry, LockMode heldMode) {
-		this.server.cancelConversion(entry.request().key(), entry.ticket(), heldMode);
-		return CompletableFuture.completedFuture(null);
+	public CompletableFuture<@Nullable LockMode> cancelConversion(QueueEntry entry, LockMode heldMode) {
+		return CompletableFuture
+			.completedFuture(this.server.cancelConversion(entry.request().key(), entry.ticket(), heldMode));
 	}
 
 	@Override

@@ -114,8 +114,12 @@ final class ToyServer {
 		return state;
 	}
 
-	/** Withdraws a record's conversion: it ends granted in {@code heldMode}. */
-	void cancelConversion(String key, long ticket, LockMode heldMode) {
+	/**
+	 * Withdraws a record's conversion: it ends granted in {@code heldMode} unless it holds a
+	 * mode that does not cover it; answers the mode it ends in, {@code null} if it is gone.
+	 */
+	@Nullable LockMode cancelConversion(String key, long ticket, LockMode heldMode) {
+		LockMode ended = null;
 		boolean changed;
 		synchronized (this) {
 			TreeMap<Long, Row> queue = this.queues.getOrDefault(key, new TreeMap<>());
@@ -123,12 +127,14 @@ final class ToyServer {
 			Row row = queue.get(ticket);
 			if (row != null && row.granted() != null) {
 				// undoes an up-conversion granted meanwhile, and never raises a mode
-				queue.put(ticket, row.granted(row.granted().covers(heldMode) ? heldMode : row.granted()));
+				ended = row.granted().covers(heldMode) ? heldMode : row.granted();
+				queue.put(ticket, row.granted(ended));
 				changed = true;
 			}
 			forgetIfEmpty(key, queue);
 		}
 		publishIf(changed, key);
+		return ended;
 	}
 
 	/** Extends a record's lease; {@code false} if it no longer exists. */

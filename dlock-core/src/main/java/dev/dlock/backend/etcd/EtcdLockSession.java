@@ -469,25 +469,26 @@ final class EtcdLockSession implements LockSession {
 	 * fails.
 	 */
 	@Override
-	public CompletableFuture<Void> cancelConversion(QueueEntry queueEntry, LockMode heldMode) {
+	public CompletableFuture<@Nullable LockMode> cancelConversion(QueueEntry queueEntry, LockMode heldMode) {
 		EtcdQueueEntry entry = (EtcdQueueEntry) queueEntry;
 		entry.withdrawConversion();
 		long deadline = this.time.nanoTime() + this.requestTimeout.toNanos();
-		CompletableFuture<Void> cancelled = timed(this.client.getKVClient().get(entry.key()), this.requestTimeout)
+		CompletableFuture<@Nullable LockMode> cancelled = timed(this.client.getKVClient().get(entry.key()), this.requestTimeout)
 			.thenCompose((response) -> putBack(entry, heldMode, response.getKvs(), deadline));
 		return EtcdFailures.mapped(cancelled, "Withdrawing the conversion of lock '" + entry.request().key() + "'");
 	}
 
-	private CompletableFuture<Void> putBack(EtcdQueueEntry entry, LockMode heldMode, List<KeyValue> read,
-			long deadline) {
+	private CompletableFuture<@Nullable LockMode> putBack(EtcdQueueEntry entry, LockMode heldMode,
+			List<KeyValue> read, long deadline) {
 		if (read.isEmpty() || read.get(0).getCreateRevision() != entry.ticket() || entry.lease().isDead()) {
 			return CompletableFuture.completedFuture(null);
 		}
 		KeyValue kv = read.get(0);
 		EntryState state = EntryState.parse(kv.getValue());
 		if (!state.mode().covers(heldMode)) {
-			return CompletableFuture.failedFuture(new IllegalStateException("the lock was converted to " + state.mode()
-					+ ", which does not cover " + heldMode + ": going back is a conversion of its own"));
+			// converted meanwhile to a mode that does not cover the old one: going back would
+			// be a conversion of its own, which others may conflict with; the entry keeps it
+			return CompletableFuture.completedFuture(state.mode());
 		}
 		if (this.time.nanoTime() - deadline >= 0) {
 			return CompletableFuture.failedFuture(
@@ -503,10 +504,10 @@ final class EtcdLockSession implements LockSession {
 		return timed(txn, this.requestTimeout).handle((response, failure) -> {
 			if (failure != null) {
 				// a lease etcd no longer has took the entry with it
-				return EtcdFailures.isLeaseNotFound(failure) ? CompletableFuture.<Void>completedFuture(null)
-						: CompletableFuture.<Void>failedFuture(failure);
+				return EtcdFailures.isLeaseNotFound(failure) ? CompletableFuture.<@Nullable LockMode>completedFuture(null)
+						: CompletableFuture.<@Nullable LockMode>failedFuture(failure);
 			}
-			return response.isSucceeded() ? CompletableFuture.<Void>completedFuture(null)
+			return response.isSucceeded() ? CompletableFuture.<@Nullable LockMode>completedFuture(heldMode)
 					: putBack(entry, heldMode, response.getGetResponses().get(0).getKvs(), deadline);
 		}).thenCompose(Function.identity());
 	}

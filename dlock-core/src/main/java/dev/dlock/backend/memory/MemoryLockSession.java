@@ -13,6 +13,7 @@ import dev.dlock.spi.LockSession;
 import dev.dlock.spi.QueueEntry;
 import dev.dlock.spi.QueueState;
 import dev.dlock.spi.Subscription;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A session on the in-memory table. Every operation completes at once.
@@ -59,9 +60,8 @@ final class MemoryLockSession implements LockSession {
 	}
 
 	@Override
-	public CompletableFuture<Void> cancelConversion(QueueEntry entry, LockMode heldMode) {
-		this.table.cancelConversion((MemoryEntry) entry, heldMode);
-		return CompletableFuture.completedFuture(null);
+	public CompletableFuture<@Nullable LockMode> cancelConversion(QueueEntry entry, LockMode heldMode) {
+		return CompletableFuture.completedFuture(this.table.cancelConversion((MemoryEntry) entry, heldMode));
 	}
 
 	@Override

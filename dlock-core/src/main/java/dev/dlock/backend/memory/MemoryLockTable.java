@@ -114,11 +114,19 @@ final class MemoryLockTable {
 		return state[0];
 	}
 
-	/** Withdraws a pending conversion; the entry ends granted in the given mode. */
-	void cancelConversion(MemoryEntry entry, LockMode heldMode) {
+	/**
+	 * Withdraws a pending conversion; the entry ends granted in the given mode unless it
+	 * holds one that does not cover it.
+	 * @return the mode the entry is granted in, or {@code null} if it is gone
+	 */
+	@Nullable LockMode cancelConversion(MemoryEntry entry, LockMode heldMode) {
+		LockMode[] ended = new LockMode[1];
 		update(entry.request().key(), (resource, now) -> {
-			if (resource.queue.get(entry.ticket()) != entry
-					|| (entry.converting() == null && entry.granted() == heldMode)) {
+			if (resource.queue.get(entry.ticket()) != entry) {
+				return false;
+			}
+			ended[0] = entry.granted();
+			if (entry.converting() == null && entry.granted() == heldMode) {
 				return false;
 			}
 			entry.converting(null, 0);
@@ -128,8 +136,10 @@ final class MemoryLockTable {
 				// could grant it over others
 				entry.grant(heldMode);
 			}
+			ended[0] = entry.granted();
 			return true;
 		});
+		return ended[0];
 	}
 
 	/** Extends the lease of an entry; {@code false} if it no longer exists. */

@@ -30,7 +30,9 @@ import org.jspecify.annotations.Nullable;
  * <p>
  * Every request is an entry {@code <encoded key>.<owner id>} in one bucket (default
  * {@code dlock}), created if missing with history 1 and a max age equal to the lease time;
- * its create revision (a stream sequence) is the ticket and the fencing token. Renewal
+ * its create revision (a stream sequence) is the ticket and the fencing token. A conversion
+ * is a revision-checked write of the entry, and the revision of the write that grants it
+ * is its new token. Renewal
  * rewrites each entry with a revision check, which also restarts its max age. Waiters are
  * woken by one watcher per backend that reads the whole bucket; because max-age expiry is
  * silent on nats-server 2.9, a waiter also looks again when the entry it waits for must
@@ -187,12 +189,14 @@ public final class NatsLockBackend implements LockBackend {
 
 	/**
 	 * NATS has no session lease (entries expire one by one); every call is published on the
-	 * one connection as it is made, so calls reach the stream in order.
-	 * @return {@link BackendCapability#OWN_REMOVALS_FIRST}
+	 * one connection as it is made, so calls reach the stream in order; a conversion is a
+	 * revision-checked write of the entry.
+	 * @return {@link BackendCapability#OWN_REMOVALS_FIRST} and
+	 * {@link BackendCapability#CONVERSION}
 	 */
 	@Override
 	public Set<BackendCapability> capabilities() {
-		return Set.of(BackendCapability.OWN_REMOVALS_FIRST);
+		return Set.of(BackendCapability.OWN_REMOVALS_FIRST, BackendCapability.CONVERSION);
 	}
 
 	/**

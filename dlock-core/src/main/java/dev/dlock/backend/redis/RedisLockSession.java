@@ -23,6 +23,7 @@ import dev.dlock.spi.QueueEntry;
 import dev.dlock.spi.QueueState;
 import dev.dlock.spi.Subscription;
 import io.lettuce.core.ScriptOutputType;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A session on Redis: entries carry their own expiry (server time) in the resource's
@@ -139,14 +140,14 @@ final class RedisLockSession implements LockSession {
 	}
 
 	@Override
-	public CompletableFuture<Void> cancelConversion(QueueEntry queueEntry, LockMode heldMode) {
+	public CompletableFuture<@Nullable LockMode> cancelConversion(QueueEntry queueEntry, LockMode heldMode) {
 		RedisQueueEntry entry = own(queueEntry);
 		entry.converting(false);
 		RedisResource resource = entry.resource();
 		String[] args = { entry.member(), heldMode.name(), MATRIX, this.keyspace.channel(), resource.id() };
 		return this.keyspace.scripts()
-			.run(LuaScript.CANCEL, ScriptOutputType.INTEGER, resource.keys(), args, entry.request().key(),
-					(Long changed) -> null);
+			.run(LuaScript.CANCEL, ScriptOutputType.VALUE, resource.keys(), args, entry.request().key(),
+					(@Nullable String mode) -> (mode != null) ? LockMode.valueOf(mode) : null);
 	}
 
 	@Override

@@ -4,7 +4,7 @@
 -- mode by now. Wakes the entries the withdrawn or undone mode blocked. Idempotent; silent if the entry is gone.
 -- ARGV: member, the mode held before the conversion, the conflict sets of all modes ('NL=;CR=EX;...'), channel,
 -- resource
--- Reply: 1 if something was withdrawn or undone, 0 otherwise
+-- Reply: the mode the entry is granted in afterwards, or false if it is gone
 local q, x, c = KEYS[1], KEYS[2], KEYS[3]
 local member, heldBefore, matrix, channel, resource = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
 local nowMs = clock()
@@ -14,10 +14,13 @@ if #removed > 0 then
 	settle(q, x, c, channel, resource, removed)
 end
 local ticket = redis.call('ZSCORE', q, member)
-local value = ticket and redis.call('HGET', c, member)
+if not ticket then
+	return false
+end
+local value = redis.call('HGET', c, member)
 if not value then
-	-- gone, or never converted
-	return 0
+	-- never converted: it holds the mode it held before
+	return heldBefore
 end
 local sets = conflictSets(matrix)
 local entry = { member = member }
@@ -27,9 +30,9 @@ if covers(sets, mode, heldBefore) then
 	mode = heldBefore
 end
 if not entry.requested and mode == entry.granted then
-	return 0
+	return mode
 end
 entry.granted, entry.requested, entry.order = mode, nil, nil
 record(c, entry)
 redis.call('PUBLISH', channel, resource .. ' ' .. fmt(tonumber(ticket)))
-return 1
+return mode

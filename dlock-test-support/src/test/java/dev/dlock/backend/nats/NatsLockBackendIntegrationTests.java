@@ -171,7 +171,7 @@ class NatsLockBackendIntegrationTests {
 			});
 			KeyValueEntry renewed = bucket.onlyEntry(key);
 			assertThat(new String(renewed.getValue(), StandardCharsets.UTF_8))
-				.isEqualTo("v1 EX " + held.fencingToken() + " " + key);
+				.isEqualTo("v2 EX " + held.fencingToken() + " - - 0 " + held.fencingToken() + " - " + key);
 			assertThat(held.isValid()).isTrue();
 			assertThat(held.fencingToken()).isEqualTo(created.getRevision());
 		}
