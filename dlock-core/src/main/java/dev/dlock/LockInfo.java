@@ -31,6 +31,7 @@ public record LockInfo(String key, LockMode mode, State state, @Nullable Long fe
 	 * @param fencingToken the grant's token, or {@code null} while waiting
 	 * @param age how long the lock has been held, or the request has waited
 	 * @param leaseLeft how long the lease is proved alive from now on
+	 * @param convertingTo the mode a pending conversion asks for, or {@code null}
 	 */
 	public LockInfo {
 		Objects.requireNonNull(key, "'key' must not be null");

@@ -61,6 +61,10 @@ public final class TestBackends implements AutoCloseable {
 		return backends;
 	}
 
+	/**
+	 * Redis backends, each with its own client and the same key prefix.
+	 * @return the backends
+	 */
 	public static TestBackends redis() {
 		return new TestBackends((self) -> {
 			RedisClient client = RedisClient.create(RedisServer.shared().uri());
