@@ -2,7 +2,6 @@ package dev.dlock.tck;
 
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -166,33 +165,20 @@ public abstract class ConversionConformance {
 
 	@Test
 	void aTimedOutConversionLeavesTheOldModeHeldAndNothingPending() throws Exception {
-		LockManager first = newManager();
-		LockManager second = newManager();
-		LockManager probe = newManager();
-		String key = LockBackendConformanceKit.newKey();
-		LockHandle upgrading = first.acquire(key, LockMode.PR, WAIT);
-		LockHandle reader = second.acquire(key, LockMode.PR, WAIT);
-		long token = upgrading.fencingToken();
+		TwoReaders readers = twoReaders();
 		assertThatExceptionOfType(LockAcquisitionTimeoutException.class)
-			.isThrownBy(() -> upgrading.convert(LockMode.EX, Duration.ofMillis(300)));
-		assertOldModeHeldAndNothingPending(upgrading, LockMode.PR, token, probe, key);
-		reader.release();
-		upgrading.release();
+			.isThrownBy(() -> readers.upgrading().convert(LockMode.EX, Duration.ofMillis(300)));
+		readers.assertOldModeHeldAndNothingPending();
+		readers.release();
 	}
 
 	@Test
 	void anInterruptedConversionLeavesTheOldModeHeldAndNothingPending() throws Exception {
-		LockManager first = newManager();
-		LockManager second = newManager();
-		LockManager probe = newManager();
-		String key = LockBackendConformanceKit.newKey();
-		LockHandle upgrading = first.acquire(key, LockMode.PR, WAIT);
-		LockHandle reader = second.acquire(key, LockMode.PR, WAIT);
-		long token = upgrading.fencingToken();
+		TwoReaders readers = twoReaders();
 		AtomicReference<@Nullable Throwable> thrown = new AtomicReference<>();
 		Thread converter = new Thread(() -> {
 			try {
-				upgrading.convert(LockMode.EX, WAIT);
+				readers.upgrading().convert(LockMode.EX, WAIT);
 			}
 			catch (Throwable ex) {
 				thrown.set(ex);
@@ -203,29 +189,23 @@ public abstract class ConversionConformance {
 		converter.interrupt();
 		converter.join(10_000);
 		assertThat(thrown.get()).isInstanceOf(InterruptedException.class);
-		assertOldModeHeldAndNothingPending(upgrading, LockMode.PR, token, probe, key);
-		reader.release();
-		upgrading.release();
+		readers.assertOldModeHeldAndNothingPending();
+		readers.release();
 	}
 
 	@Test
 	void aCancelledConversionLeavesTheOldModeHeldAndNothingPending() throws Exception {
-		LockManager first = newManager();
-		LockManager second = newManager();
-		LockManager probe = newManager();
-		String key = LockBackendConformanceKit.newKey();
-		LockHandle upgrading = first.acquire(key, LockMode.PR, WAIT);
-		LockHandle reader = second.acquire(key, LockMode.PR, WAIT);
-		long token = upgrading.fencingToken();
-		CompletableFuture<LockHandle> upgrade = upgrading.convertAsync(LockMode.EX, LockOptions.waitTime(WAIT));
+		TwoReaders readers = twoReaders();
+		CompletableFuture<LockHandle> upgrade = readers.upgrading()
+			.convertAsync(LockMode.EX, LockOptions.waitTime(WAIT));
 		awaitNotDone(upgrade);
 		upgrade.cancel(true);
-		assertOldModeHeldAndNothingPending(upgrading, LockMode.PR, token, probe, key);
-		reader.release();
+		readers.assertOldModeHeldAndNothingPending();
+		readers.reader().release();
 		// the cancelled conversion is not granted when the way clears
-		await().during(Duration.ofMillis(300)).atMost(WAIT).until(() -> upgrading.mode() == LockMode.PR);
-		assertThat(LockBackendConformanceKit.grantsAtOnce(probe, key, LockMode.CR)).isTrue();
-		upgrading.release();
+		await().during(Duration.ofMillis(300)).atMost(WAIT).until(() -> readers.upgrading().mode() == LockMode.PR);
+		assertThat(LockBackendConformanceKit.grantsAtOnce(readers.probe(), readers.key(), LockMode.CR)).isTrue();
+		readers.release();
 	}
 
 	@Test
@@ -267,15 +247,34 @@ public abstract class ConversionConformance {
 		writer.release();
 	}
 
-	private static void assertOldModeHeldAndNothingPending(LockHandle handle, LockMode mode, long token,
-			LockManager probe, String key) {
-		assertThat(handle.mode()).isEqualTo(mode);
-		assertThat(handle.fencingToken()).isEqualTo(token);
-		assertThat(handle.isValid()).isTrue();
-		// a pending EX conversion would hold back a new CR request
-		await().atMost(WAIT).until(() -> LockBackendConformanceKit.grantsAtOnce(probe, key, LockMode.CR));
-		Optional<LockHandle> writer = probe.tryAcquire(key, LockMode.EX);
-		assertThat(writer).as("an EX request while %s is held", mode).isEmpty();
+	/** Two managers holding PR on a new key, the first about to convert, and a probe. */
+	private TwoReaders twoReaders() throws InterruptedException {
+		String key = LockBackendConformanceKit.newKey();
+		LockHandle upgrading = newManager().acquire(key, LockMode.PR, WAIT);
+		LockHandle reader = newManager().acquire(key, LockMode.PR, WAIT);
+		return new TwoReaders(key, upgrading, upgrading.fencingToken(), reader, newManager());
+	}
+
+	/**
+	 * Two PR holders of a key, the first of which converts, and a third manager that probes.
+	 */
+	private record TwoReaders(String key, LockHandle upgrading, long token, LockHandle reader, LockManager probe) {
+
+		/** The converting holder holds PR with its token, and no EX conversion is pending. */
+		void assertOldModeHeldAndNothingPending() {
+			assertThat(this.upgrading.mode()).isEqualTo(LockMode.PR);
+			assertThat(this.upgrading.fencingToken()).isEqualTo(this.token);
+			assertThat(this.upgrading.isValid()).isTrue();
+			// a pending EX conversion would hold back a new CR request
+			await().atMost(WAIT).until(() -> LockBackendConformanceKit.grantsAtOnce(this.probe, this.key, LockMode.CR));
+			assertThat(this.probe.tryAcquire(this.key, LockMode.EX)).as("an EX request while PR is held").isEmpty();
+		}
+
+		void release() {
+			this.reader.release();
+			this.upgrading.release();
+		}
+
 	}
 
 	private static void awaitNotDone(CompletableFuture<?> future) {
