@@ -8,6 +8,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
@@ -122,7 +123,14 @@ final class DefaultLockManager implements LockManager {
 		if (reentrant != null) {
 			return Optional.of(reentrant);
 		}
-		Grant grant = start(key, mode, Duration.ZERO, options).join();
+		Grant grant;
+		try {
+			grant = start(key, mode, Duration.ZERO, options).join();
+		}
+		catch (CompletionException ex) {
+			// the backend's failure as the API states it, not wrapped by join()
+			throw AsyncFailures.toLockException(ex, "Acquiring lock '" + key + "'");
+		}
 		if (grant == null) {
 			return Optional.empty();
 		}

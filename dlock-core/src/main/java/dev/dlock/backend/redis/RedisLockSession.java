@@ -147,7 +147,7 @@ final class RedisLockSession implements LockSession {
 		String[] args = { entry.member(), heldMode.name(), MATRIX, this.keyspace.channel(), resource.id() };
 		return this.keyspace.scripts()
 			.run(LuaScript.CANCEL, ScriptOutputType.VALUE, resource.keys(), args, entry.request().key(),
-					(@Nullable String mode) -> (mode != null) ? LockMode.valueOf(mode) : null);
+					(String mode) -> mode.isEmpty() ? null : LockMode.valueOf(mode));
 	}
 
 	@Override

@@ -4,7 +4,7 @@
 -- mode by now. Wakes the entries the withdrawn or undone mode blocked. Idempotent; silent if the entry is gone.
 -- ARGV: member, the mode held before the conversion, the conflict sets of all modes ('NL=;CR=EX;...'), channel,
 -- resource
--- Reply: the mode the entry is granted in afterwards, or false if it is gone
+-- Reply: the mode the entry is granted in afterwards, or '' if it is gone
 local q, x, c = KEYS[1], KEYS[2], KEYS[3]
 local member, heldBefore, matrix, channel, resource = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
 local nowMs = clock()
@@ -15,7 +15,7 @@ if #removed > 0 then
 end
 local ticket = redis.call('ZSCORE', q, member)
 if not ticket then
-	return false
+	return ''
 end
 local value = redis.call('HGET', c, member)
 if not value then
