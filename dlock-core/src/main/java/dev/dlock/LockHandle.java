@@ -65,9 +65,13 @@ public interface LockHandle extends AutoCloseable {
 	 * is granted at once; an up-conversion waits until the new mode is compatible with every
 	 * other holder and with every conversion asked for before it, ahead of every new request.
 	 * The handle keeps its key, identity and loss listeners; a granted conversion gets a new
-	 * {@link #fencingToken()}, larger than every token issued on the key before. While it
-	 * waits, the old mode stays granted and protected; a conversion that times out, is
-	 * interrupted or fails leaves the lock held in the old mode.
+	 * {@link #fencingToken()}, larger than every token issued on the key before. While an
+	 * up-conversion waits, the old mode stays granted and protected; an up-conversion that
+	 * times out, is interrupted or fails leaves the lock held in the old mode. A
+	 * down-conversion is never withdrawn, since the server may let others in at once: the
+	 * handle shows the weaker mode from the moment it is asked for (with its old token until
+	 * the server's new one arrives), also when the call then times out, is interrupted,
+	 * cancelled or fails.
 	 * @param mode the new mode
 	 * @param waitTime the longest to wait; positive
 	 * @throws InterruptedException if the thread is interrupted while waiting
@@ -94,7 +98,8 @@ public interface LockHandle extends AutoCloseable {
 	/**
 	 * Converts this lock to another mode without blocking; see
 	 * {@link #convert(LockMode, Duration)}. A zero wait time tries once. Cancelling the
-	 * future withdraws the conversion and leaves the old mode held.
+	 * future withdraws an up-conversion and leaves the old mode held (a down-conversion is
+	 * never withdrawn).
 	 * @param mode the new mode
 	 * @param options the wait time (the lease time is the lock's own and is ignored)
 	 * @return completes with this handle once converted, or exceptionally as

@@ -20,15 +20,29 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One conversion of a grant's mode (DESIGN.md §12), from the backend's first answer to
- * the grant or the end of the wait. While it waits, the grant keeps its mode and token and
- * the entry stays renewed; a wait that ends without the conversion (timeout, interrupt,
- * cancel, loss, release) withdraws it on the server, which also undoes a conversion
- * granted there whose answer came too late. The result completes with {@code true} when
- * converted, {@code false} when a try would have waited, or exceptionally.
+ * the grant or the end of the wait. While an up-conversion waits, the grant keeps its mode
+ * and token and the entry stays renewed; a wait that ends without the conversion (timeout,
+ * interrupt, cancel, loss, release) withdraws it on the server, which also undoes a
+ * conversion granted there whose answer came too late, and retries the withdrawal until the
+ * server confirms or the entry ends. The next conversion of the grant is sent only once
+ * that withdrawal has settled, so that it cannot undo the next one.
+ * <p>
+ * A conversion to a mode that does not cover the one held (a down-conversion, or between
+ * {@code PR} and {@code CW}) gives up part of the old mode the moment the server grants it,
+ * and the server may let others in at once: undoing it could grant conflicting modes
+ * together. So the grant shows the strongest mode that both cover (its
+ * {@linkplain #floor floor}) from the moment such a conversion is sent, keeping its token
+ * until the server's new one arrives, and a conversion given up is withdrawn to that mode,
+ * never to the old one. For an up-conversion the floor is the old mode.
+ * <p>
+ * The result completes with {@code true} when converted, {@code false} when a try would
+ * have waited, or exceptionally.
  */
 final class Conversion {
 
 	private static final Logger logger = LoggerFactory.getLogger(Conversion.class);
+
+	private static final Duration FIRST_RETRY = Duration.ofMillis(50);
 
 	private final Grant grant;
 
@@ -41,6 +55,9 @@ final class Conversion {
 	private final Duration waitTime;
 
 	private final boolean waitIfBusy;
+
+	/** What the grant holds while the conversion is under way and after it is given up. */
+	private final Grant.Held floor;
 
 	private final TimeSource time;
 
@@ -72,6 +89,7 @@ final class Conversion {
 		this.target = target;
 		this.waitTime = waitTime;
 		this.waitIfBusy = !waitTime.isZero();
+		this.floor = new Grant.Held(floor(this.before.mode(), target), this.before.token());
 		this.time = time;
 		this.settings = settings;
 		this.observations = observations;
@@ -100,6 +118,29 @@ final class Conversion {
 				this.timeout = timer;
 			}
 		}
+		CompletableFuture<Void> settled = this.grant.withdrawalsSettled();
+		if (settled.isDone()) {
+			send();
+		}
+		else if (!this.waitIfBusy) {
+			// a try does not wait for the withdrawal of the previous conversion
+			this.answered.complete(QueueState.REJECTED);
+			this.result.complete(false);
+		}
+		else {
+			settled.whenComplete((done, failure) -> send());
+		}
+		return this.result;
+	}
+
+	private void send() {
+		if (this.result.isDone()) {
+			this.answered.complete(QueueState.REJECTED); // nothing was sent, nothing to withdraw
+			return;
+		}
+		if (!this.floor.equals(this.before)) {
+			this.grant.converted(this.floor.mode(), this.floor.token());
+		}
 		CompletableFuture<QueueState> reply;
 		try {
 			reply = this.grant.session().backend().convert(this.entry, this.target, this.waitIfBusy);
@@ -110,18 +151,12 @@ final class Conversion {
 		reply.whenComplete((state, failure) -> {
 			this.answered.complete(state);
 			if (failure != null || state == null) {
-				if (isDown()) {
-					// the server may have converted down: only the weaker mode is safe to claim,
-					// and holding more than claimed only delays others until the release
-					this.grant.converted(this.target, this.before.token());
-				}
 				fail(AsyncFailures.toLockException((failure != null) ? failure : new IllegalStateException("no reply"),
 						"Converting lock '" + this.grant.key() + "' to " + this.target));
 				return;
 			}
 			handle(state);
 		});
-		return this.result;
 	}
 
 	/** The mode asked for. */
@@ -145,8 +180,14 @@ final class Conversion {
 		switch (state.status()) {
 			case GRANTED -> converted(state);
 			case WAITING -> await(state);
-			case REJECTED -> this.result.complete(false);
-			case DEADLOCK -> fail(new LockConversionDeadlockException(this.grant.key(), this.before.mode(), this.target));
+			case REJECTED -> {
+				this.grant.restore(this.before); // nothing was recorded
+				this.result.complete(false);
+			}
+			case DEADLOCK -> {
+				this.grant.restore(this.before);
+				fail(new LockConversionDeadlockException(this.grant.key(), this.before.mode(), this.target));
+			}
 			case GONE -> fail(new LockLostException("Lock '" + this.grant.key() + "' in mode " + this.before.mode()
 					+ " no longer exists on the server: the conversion to " + this.target + " ended", null));
 		}
@@ -161,8 +202,8 @@ final class Conversion {
 		this.grant.converted(this.target, state.tokenFor(this.entry.ticket()));
 		if (!this.result.complete(true)) {
 			// the wait ended first (timeout, cancel): its end withdraws the conversion on the
-			// server, and the grant keeps the mode it had
-			this.grant.restore(this.before);
+			// server, and the grant goes back to its floor
+			this.grant.restore(this.floor);
 		}
 	}
 
@@ -179,10 +220,6 @@ final class Conversion {
 			loop = this.waitLoop;
 		}
 		loop.await(state);
-	}
-
-	private boolean isDown() {
-		return this.before.mode().covers(this.target);
 	}
 
 	private void fail(Throwable reason) {
@@ -204,53 +241,83 @@ final class Conversion {
 		if (loop != null) {
 			loop.close();
 		}
+		if (failure != null) {
+			withdraw(); // recorded before the conversion ends, so that the next one waits for it
+		}
 		this.grant.endConversion(this.pending);
 		if (started != null) {
 			EngineObservations.stopConversion(started, Boolean.TRUE.equals(converted), failure);
-		}
-		if (failure != null) {
-			withdraw();
 		}
 	}
 
 	/** Undoes a conversion whose grant the caller never saw. */
 	private void revert() {
-		this.grant.restore(this.before);
+		this.grant.restore(this.floor);
 		withdraw();
 	}
 
 	/**
 	 * Withdraws the conversion on the server once its convert call was answered, so that the
-	 * withdrawal cannot overtake the call it withdraws.
+	 * withdrawal cannot overtake the call it withdraws; retries until the server confirms or
+	 * the entry has ended (released or lost), since a conversion left pending would block
+	 * new requests, and one left granted would hold more than the handle shows.
 	 */
 	private void withdraw() {
-		if (isDown()) {
-			return; // granted at once or failed: nothing waits on the server
-		}
+		CompletableFuture<Void> settled = new CompletableFuture<>();
+		this.grant.withdrawing(settled);
 		this.answered.thenRun(() -> {
 			QueueState answer = this.answered.getNow(null);
 			if (answer != null && answer.status() != QueueState.Status.WAITING
 					&& answer.status() != QueueState.Status.GRANTED) {
-				return; // refused or gone: nothing was recorded
+				// refused or gone, or never sent: nothing was recorded, the old mode holds
+				this.grant.restore(this.before);
+				settled.complete(null);
+				return;
 			}
-			this.grant.session()
-				.backend()
-				.cancelConversion(this.entry, this.before.mode())
-				.whenComplete((ended, failure) -> {
-					if (ended != null && ended != this.before.mode()) {
-						// granted meanwhile between modes neither of which covers the other (PR and
-						// CW), which going back could not undo: the handle tells the mode it holds
-						this.grant.converted(ended, this.before.token());
-						logger.warn("The conversion of lock '{}' to {} was granted as it was given up, and could not be "
-								+ "undone: the lock is held in mode {}", this.grant.key(), this.target, ended);
-					}
-					if (failure != null) {
-						// the entry stays in the old mode or its conversion stays pending; both end
-						// with the entry's release or lease, and neither grants more than was held
-						logger.debug("Withdrawing the conversion of lock '{}' failed: {}", this.grant.key(),
-								AsyncFailures.unwrap(failure).toString());
-					}
-				});
+			attemptWithdrawal(settled, FIRST_RETRY);
+		});
+	}
+
+	/**
+	 * The strongest mode that both modes cover: the old mode for an up-conversion, the new one
+	 * for a down-conversion, {@code CR} between {@code PR} and {@code CW}.
+	 */
+	static LockMode floor(LockMode held, LockMode target) {
+		LockMode floor = LockMode.NL;
+		for (LockMode mode : LockMode.values()) {
+			if (held.covers(mode) && target.covers(mode) && mode.covers(floor)) {
+				floor = mode;
+			}
+		}
+		return floor;
+	}
+
+	private void attemptWithdrawal(CompletableFuture<Void> settled, Duration backoff) {
+		if (this.grant.entry().isEnded()) {
+			settled.complete(null); // the entry's removal or lease ends the conversion too
+			return;
+		}
+		CompletableFuture<@Nullable LockMode> withdrawal;
+		try {
+			withdrawal = this.grant.session().backend().cancelConversion(this.entry, this.floor.mode());
+		}
+		catch (RuntimeException ex) {
+			withdrawal = CompletableFuture.failedFuture(ex);
+		}
+		withdrawal.whenComplete((ended, failure) -> {
+			if (failure == null) {
+				if (ended != null && ended != this.floor.mode()) {
+					// a backend that could not go down to the floor: the handle tells what it holds
+					this.grant.converted(ended, this.floor.token());
+				}
+				settled.complete(null);
+				return;
+			}
+			logger.debug("Withdrawing the conversion of lock '{}' failed, retrying: {}", this.grant.key(),
+					AsyncFailures.unwrap(failure).toString());
+			Duration next = backoff.multipliedBy(2);
+			Duration cap = this.settings.maxRecheckInterval();
+			this.time.schedule(backoff, () -> attemptWithdrawal(settled, (next.compareTo(cap) > 0) ? cap : next));
 		});
 	}
 

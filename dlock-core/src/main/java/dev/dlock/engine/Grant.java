@@ -1,6 +1,7 @@
 package dev.dlock.engine;
 
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -32,6 +33,9 @@ final class Grant {
 	private volatile Held held;
 
 	private final AtomicReference<@Nullable PendingConversion> conversion = new AtomicReference<>();
+
+	/** Settles once the withdrawal of the last conversion given up is confirmed or moot. */
+	private volatile CompletableFuture<Void> withdrawals = CompletableFuture.completedFuture(null);
 
 	private final long grantedAt;
 
@@ -109,6 +113,16 @@ final class Grant {
 
 	void endConversion(PendingConversion ended) {
 		this.conversion.compareAndSet(ended, null);
+	}
+
+	/** Records the withdrawal of a conversion given up; the next conversion waits for it. */
+	void withdrawing(CompletableFuture<Void> withdrawal) {
+		this.withdrawals = withdrawal;
+	}
+
+	/** Settles once the withdrawal of the last conversion given up is confirmed or moot. */
+	CompletableFuture<Void> withdrawalsSettled() {
+		return this.withdrawals;
 	}
 
 	/** The pending conversion, if any. */

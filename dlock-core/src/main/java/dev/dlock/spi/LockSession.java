@@ -91,9 +91,11 @@ public interface LockSession extends AutoCloseable {
 	 * every conversion asked for before it; waiting new requests never block it. A granted
 	 * conversion draws a new fencing token, larger than every token issued on the resource
 	 * before, keeps the entry's ticket, and marks every waiting entry of the resource so that
-	 * it, too, draws a new token when it is granted. An up-conversion that cannot be granted
-	 * now is refused with {@link QueueState.Status#DEADLOCK} when it would wait for a
-	 * conversion that waits for it, with {@link QueueState.Status#REJECTED} when
+	 * it, too, draws a new token when it is granted (a request granted with a new token marks
+	 * the waiting entries the same way, and a poll repeats the token it reported). An
+	 * up-conversion that cannot be granted now is refused with
+	 * {@link QueueState.Status#DEADLOCK} when it would wait for a conversion that waits for
+	 * it, with {@link QueueState.Status#REJECTED} when
 	 * {@code waitIfBusy} is {@code false}, and otherwise recorded at the end of the
 	 * conversion queue ({@link QueueState.Status#WAITING}); refused conversions record
 	 * nothing. While it waits the entry keeps its granted mode; {@link #poll} and
@@ -113,18 +115,17 @@ public interface LockSession extends AutoCloseable {
 	}
 
 	/**
-	 * Withdraws the pending up-conversion of an entry, which ends with no conversion pending
-	 * and granted in {@code heldMode}: if the conversion was granted meanwhile (its grant
-	 * never reached the engine), it is undone, as a down-conversion. A mode is never raised:
-	 * an entry whose granted mode does not cover {@code heldMode} keeps it. Idempotent;
-	 * silent if the entry is gone. One atomic server operation. The engine never withdraws
-	 * a down-conversion.
+	 * Withdraws the pending up-conversion of an entry, which ends granted in
+	 * {@code heldMode} with no conversion pending: if the conversion was granted meanwhile
+	 * (its grant never reached the engine), it is undone, as a down-conversion. The engine
+	 * never withdraws a down-conversion (undoing one could grant conflicting modes together),
+	 * retries a withdrawal until it is confirmed, and sends the entry's next conversion only
+	 * after that. Idempotent; silent if the entry is gone. One atomic server operation.
 	 * @param entry an entry whose conversion the engine gives up on
 	 * @param heldMode the mode the entry was granted in before the conversion
-	 * @return the mode the entry is granted in afterwards: {@code heldMode}, or the mode of a
-	 * conversion granted meanwhile that could not be undone (one between modes neither of
-	 * which covers the other, such as {@code PR} and {@code CW}); {@code null} if the entry
-	 * is gone
+	 * @return the mode the entry is granted in afterwards: {@code heldMode}, or the mode it
+	 * holds if that does not cover {@code heldMode} (a mode is never raised); {@code null} if
+	 * the entry is gone
 	 */
 	default CompletableFuture<@Nullable LockMode> cancelConversion(QueueEntry entry, LockMode heldMode) {
 		return CompletableFuture.failedFuture(new UnsupportedOperationException(

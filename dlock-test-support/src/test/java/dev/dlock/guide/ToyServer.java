@@ -128,7 +128,7 @@ final class ToyServer {
 			if (row != null && row.granted() != null) {
 				// undoes an up-conversion granted meanwhile, and never raises a mode
 				ended = row.granted().covers(heldMode) ? heldMode : row.granted();
-				queue.put(ticket, row.granted(ended));
+				queue.put(ticket, row.granted(ended, row.token()));
 				changed = true;
 			}
 			forgetIfEmpty(key, queue);
@@ -181,19 +181,32 @@ final class ToyServer {
 					: grantConversion(queue, ticket, row.converting());
 		}
 		if (row.granted() != null) {
-			return QueueState.GRANTED;
+			return (row.token() != 0) ? QueueState.granted(row.token()) : QueueState.GRANTED; // told before
 		}
 		QueueRules.Queued blocker = QueueRules.blockerOfRequest(queued(queue), queued(ticket, row));
 		if (blocker != null) {
 			return QueueState.waiting(remainingLease(queue.get(blocker.ticket())));
 		}
-		queue.put(ticket, row.granted(row.requested()));
-		return row.freshToken() ? QueueState.granted(++this.lastTicket) : QueueState.GRANTED;
+		if (!row.freshToken()) {
+			queue.put(ticket, row.granted(row.requested(), 0));
+			return QueueState.GRANTED;
+		}
+		return drawToken(queue, ticket, row.requested());
 	}
 
 	private QueueState grantConversion(TreeMap<Long, Row> queue, long ticket, LockMode mode) {
-		queue.replaceAll((other, row) -> (other == ticket) ? row.granted(mode) : row.markedForFreshToken());
-		return QueueState.granted(++this.lastTicket);
+		return drawToken(queue, ticket, mode);
+	}
+
+	/**
+	 * Grants a record with a new token, which it keeps for repeated polls, and marks the
+	 * waiting records: one with a smaller ticket, granted after this grant ended, must not
+	 * show a smaller token.
+	 */
+	private QueueState drawToken(TreeMap<Long, Row> queue, long ticket, LockMode mode) {
+		long token = ++this.lastTicket;
+		queue.replaceAll((other, row) -> (other == ticket) ? row.granted(mode, token) : row.markedForFreshToken());
+		return QueueState.granted(token);
 	}
 
 	private static Duration remainingLease(Row row) {
@@ -232,28 +245,30 @@ final class ToyServer {
 	 * target; the order of that conversion; whether a grant must take a new token.
 	 */
 	private record Row(LockMode requested, @Nullable LockMode granted, @Nullable LockMode converting, long order,
-			boolean freshToken, String ownerId, long expiresAt) {
+			boolean freshToken, long token, String ownerId, long expiresAt) {
 
 		static Row waiting(LockMode mode, String ownerId, long expiresAt) {
-			return new Row(mode, null, null, 0, false, ownerId, expiresAt);
+			return new Row(mode, null, null, 0, false, 0, ownerId, expiresAt);
 		}
 
-		Row granted(LockMode mode) {
-			return new Row(this.requested, mode, null, 0, false, this.ownerId, this.expiresAt);
+		/** Granted in a mode, with a token drawn for it ({@code 0}: the ticket). */
+		Row granted(LockMode mode, long drawn) {
+			return new Row(this.requested, mode, null, 0, false, drawn, this.ownerId, this.expiresAt);
 		}
 
 		Row converting(LockMode target, long conversionOrder) {
-			return new Row(this.requested, this.granted, target, conversionOrder, false, this.ownerId, this.expiresAt);
+			return new Row(this.requested, this.granted, target, conversionOrder, false, this.token, this.ownerId,
+					this.expiresAt);
 		}
 
 		Row markedForFreshToken() {
 			return (this.granted != null) ? this
-					: new Row(this.requested, null, null, 0, true, this.ownerId, this.expiresAt);
+					: new Row(this.requested, null, null, 0, true, 0, this.ownerId, this.expiresAt);
 		}
 
 		Row renewed(long expiry) {
-			return new Row(this.requested, this.granted, this.converting, this.order, this.freshToken, this.ownerId,
-					expiry);
+			return new Row(this.requested, this.granted, this.converting, this.order, this.freshToken, this.token,
+					this.ownerId, expiry);
 		}
 
 	}

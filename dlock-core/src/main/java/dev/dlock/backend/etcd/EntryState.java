@@ -16,15 +16,18 @@ import org.jspecify.annotations.Nullable;
  * ({@code =PR>EX:key}, its conversion order being the entry's mod revision), and the plain
  * granted entries a pending conversion would otherwise block. A trailing {@code !} flags an
  * entry that waited while a conversion was granted: it draws a new fencing token when it is
- * granted.
+ * granted; a trailing {@code #} marks the grant that drew it ({@code =PR#:key}), so that a
+ * repeated poll answers the same token.
  *
  * @param mode the requested mode of a plain entry, or the granted mode of an explicit one
  * @param explicit whether the value says that the entry is granted
  * @param target the mode of a pending conversion, or {@code null}
  * @param flagged whether the entry draws a new token when granted
+ * @param drawn whether the entry is a request granted with a token it drew: its mod revision
  * @param lockKey the readable lock key, for diagnostics
  */
-record EntryState(LockMode mode, boolean explicit, @Nullable LockMode target, boolean flagged, String lockKey) {
+record EntryState(LockMode mode, boolean explicit, @Nullable LockMode target, boolean flagged, boolean drawn,
+		String lockKey) {
 
 	private static final char KEY_SEPARATOR = ':';
 
@@ -34,9 +37,11 @@ record EntryState(LockMode mode, boolean explicit, @Nullable LockMode target, bo
 
 	private static final char FLAGGED = '!';
 
+	private static final char DRAWN = '#';
+
 	/** A plain entry of a new request. */
 	static EntryState plain(LockMode mode, String lockKey) {
-		return new EntryState(mode, false, null, false, lockKey);
+		return new EntryState(mode, false, null, false, false, lockKey);
 	}
 
 	/**
@@ -53,18 +58,19 @@ record EntryState(LockMode mode, boolean explicit, @Nullable LockMode target, bo
 		}
 		String state = text.substring(0, end);
 		boolean explicit = state.startsWith(String.valueOf(GRANTED));
+		boolean drawn = state.endsWith(String.valueOf(DRAWN));
 		boolean flagged = state.endsWith(String.valueOf(FLAGGED));
-		state = state.substring(explicit ? 1 : 0, state.length() - (flagged ? 1 : 0));
+		state = state.substring(explicit ? 1 : 0, state.length() - ((flagged || drawn) ? 1 : 0));
 		int arrow = state.indexOf(CONVERTING);
 		try {
 			if (arrow < 0) {
-				return new EntryState(LockMode.valueOf(state), explicit, null, flagged, lockKey);
+				return new EntryState(LockMode.valueOf(state), explicit, null, flagged, drawn && explicit, lockKey);
 			}
 			if (!explicit) {
 				return unreadable;
 			}
 			return new EntryState(LockMode.valueOf(state.substring(0, arrow)), true,
-					LockMode.valueOf(state.substring(arrow + 1)), flagged, lockKey);
+					LockMode.valueOf(state.substring(arrow + 1)), flagged, false, lockKey);
 		}
 		catch (IllegalArgumentException ex) {
 			return unreadable;
@@ -84,27 +90,38 @@ record EntryState(LockMode mode, boolean explicit, @Nullable LockMode target, bo
 		if (this.flagged) {
 			text.append(FLAGGED);
 		}
+		else if (this.drawn) {
+			text.append(DRAWN);
+		}
 		return EtcdLayout.bytes(text.append(KEY_SEPARATOR).append(this.lockKey).toString());
 	}
 
 	/** Granted in {@code granted}, with no conversion pending and no flag. */
 	EntryState grantedIn(LockMode granted) {
-		return new EntryState(granted, true, null, false, this.lockKey);
+		return new EntryState(granted, true, null, false, false, this.lockKey);
+	}
+
+	/**
+	 * A waiting request's grant that draws a new token: the mod revision of the write that
+	 * records it, which a repeated poll answers again.
+	 */
+	EntryState drawnIn(LockMode granted) {
+		return new EntryState(granted, true, null, false, true, this.lockKey);
 	}
 
 	/** Granted in its mode, explicitly, keeping its flag. */
 	EntryState frozen() {
-		return new EntryState(this.mode, true, null, this.flagged, this.lockKey);
+		return new EntryState(this.mode, true, null, this.flagged, false, this.lockKey);
 	}
 
 	/** Granted in its mode, with a pending conversion to {@code to}. */
 	EntryState converting(LockMode to) {
-		return new EntryState(this.mode, true, to, false, this.lockKey);
+		return new EntryState(this.mode, true, to, false, false, this.lockKey);
 	}
 
 	/** The same state, flagged. */
 	EntryState withFlag() {
-		return new EntryState(this.mode, this.explicit, this.target, true, this.lockKey);
+		return new EntryState(this.mode, this.explicit, this.target, true, false, this.lockKey);
 	}
 
 	/** Whether another state blocks in the same way (the flag and explicitness aside). */

@@ -347,6 +347,10 @@ final class EtcdLockSession implements LockSession {
 			forgetGone(entry);
 			return CompletableFuture.completedFuture(QueueState.GONE);
 		}
+		if (own.state().drawn()) {
+			// granted by an earlier poll whose reply was lost: its write drew the token
+			return CompletableFuture.completedFuture(QueueState.granted(own.kv().getModRevision()));
+		}
 		QueueSnapshot.Member blocker = snapshot.blockerOfRequest(own);
 		entry.observed(new EtcdQueueEntry.Observation(snapshot.revision(), slotOf(blocker)));
 		if (blocker != null) {
@@ -356,9 +360,16 @@ final class EtcdLockSession implements LockSession {
 			return CompletableFuture.completedFuture(QueueState.GRANTED);
 		}
 		// granted after a conversion on its resource: the write that takes the flag away
-		// draws the token. It needs no guard on the queue, a grant stays a grant.
-		Plan draw = new Plan(List.of(new Write(own, own.state().grantedIn(own.grantedMode()))), false,
-				QueueState::granted);
+		// draws the token, and flags the other waiting requests, as a conversion's grant does:
+		// one with a smaller ticket, granted after this grant ended, must not show a smaller
+		// token. Guarded by the sequencer, so that a request enqueued since the read is seen.
+		List<Write> writes = new ArrayList<>();
+		writes.add(new Write(own, own.state().drawnIn(own.grantedMode())));
+		snapshot.waiting()
+			.stream()
+			.filter((waiter) -> waiter != own && !waiter.state().flagged())
+			.forEach((waiter) -> writes.add(new Write(waiter, waiter.state().withFlag())));
+		Plan draw = new Plan(writes, true, QueueState::granted);
 		return commit(attempt, draw, snapshot, (fresh) -> pollRequest(attempt, fresh));
 	}
 

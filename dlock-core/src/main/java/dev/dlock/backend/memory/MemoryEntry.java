@@ -2,6 +2,7 @@ package dev.dlock.backend.memory;
 
 import dev.dlock.LockMode;
 import dev.dlock.spi.AcquireRequest;
+import dev.dlock.spi.QueueState;
 import dev.dlock.support.BackendQueueEntry;
 import dev.dlock.support.QueueRules;
 import org.jspecify.annotations.Nullable;
@@ -24,6 +25,9 @@ final class MemoryEntry extends BackendQueueEntry {
 	private long conversionOrder;
 
 	private boolean freshTokenOnGrant;
+
+	/** The token the server drew for the current grant; 0 while it is the ticket. */
+	private long token;
 
 	MemoryEntry(AcquireRequest request, long ticket, long expiresAt) {
 		super(request, ticket);
@@ -55,6 +59,15 @@ final class MemoryEntry extends BackendQueueEntry {
 		this.converting = null;
 		this.freshTokenOnGrant = false;
 		return fresh;
+	}
+
+	void token(long token) {
+		this.token = token;
+	}
+
+	/** The state of the granted entry, with the token it was reported with before. */
+	QueueState reported() {
+		return (this.token == 0) ? QueueState.GRANTED : QueueState.granted(this.token);
 	}
 
 	@Nullable LockMode converting() {

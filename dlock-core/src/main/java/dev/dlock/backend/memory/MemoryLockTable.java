@@ -69,9 +69,11 @@ final class MemoryLockTable {
 				return false;
 			}
 			LockMode target = entry.converting();
+			LockMode granted = entry.granted();
 			state[0] = (target != null) ? conversionState(resource, entry, target, now)
 					: requestState(resource, entry, now);
-			return state[0].newToken() != QueueState.TICKET_TOKEN;
+			// a grant that drew a token marked the waiters: a change
+			return entry.granted() != granted && state[0].newToken() != QueueState.TICKET_TOKEN;
 		});
 		if (state[0] != QueueState.GONE) {
 			entry.observedChanges(observed);
@@ -199,14 +201,16 @@ final class MemoryLockTable {
 	/** The state of a new request, granting it when it may be granted. */
 	private QueueState requestState(Resource resource, MemoryEntry entry, long now) {
 		if (entry.granted() != null) {
-			return QueueState.GRANTED; // reported before
+			return entry.reported(); // reported before, with the same token
 		}
 		QueueRules.Queued blocker = QueueRules.blockerOfRequest(queued(resource), entry.queued());
 		if (blocker != null) {
 			return waiting(resource, blocker, now);
 		}
-		return entry.grant(entry.request().mode()) ? QueueState.granted(this.tickets.incrementAndGet())
-				: QueueState.GRANTED;
+		if (entry.grant(entry.request().mode())) {
+			drawToken(resource, entry);
+		}
+		return entry.reported();
 	}
 
 	/** The state of a conversion to {@code target}, granting it when it may be granted. */
@@ -216,8 +220,19 @@ final class MemoryLockTable {
 			return waiting(resource, blocker, now);
 		}
 		entry.grant(target);
+		drawToken(resource, entry);
+		return entry.reported();
+	}
+
+	/**
+	 * Gives a grant a new token, larger than every ticket and token before, and marks every
+	 * waiting entry of the resource to draw one too when it is granted: its ticket is now
+	 * smaller than a token issued on the resource (by a conversion, or by a request granted
+	 * after one).
+	 */
+	private void drawToken(Resource resource, MemoryEntry entry) {
+		entry.token(this.tickets.incrementAndGet());
 		resource.queue.values().forEach(MemoryEntry::drawFreshTokenOnGrant);
-		return QueueState.granted(this.tickets.incrementAndGet());
 	}
 
 	private static QueueState waiting(Resource resource, QueueRules.Queued blocker, long now) {
