@@ -1,5 +1,7 @@
 package dev.dlock;
 
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 
 /**
@@ -56,6 +58,54 @@ public interface LockHandle extends AutoCloseable {
 	 * @param listener receives the reason of the loss
 	 */
 	void onLost(Consumer<LockLostException> listener);
+
+	/**
+	 * Converts this lock to another mode in place, waiting at most {@code waitTime}
+	 * (DESIGN.md §12): a down-conversion (to a mode this one {@link LockMode#covers covers})
+	 * is granted at once; an up-conversion waits until the new mode is compatible with every
+	 * other holder and with every conversion asked for before it, ahead of every new request.
+	 * The handle keeps its key, identity and loss listeners; a granted conversion gets a new
+	 * {@link #fencingToken()}, larger than every token issued on the key before. While an
+	 * up-conversion waits, the old mode stays granted and protected; an up-conversion that
+	 * times out, is interrupted or fails leaves the lock held in the old mode. A
+	 * down-conversion is never withdrawn, since the server may let others in at once: the
+	 * handle shows the weaker mode from the moment it is asked for (with its old token until
+	 * the server's new one arrives), also when the call then times out, is interrupted,
+	 * cancelled or fails.
+	 * @param mode the new mode
+	 * @param waitTime the longest to wait; positive
+	 * @throws InterruptedException if the thread is interrupted while waiting
+	 * @throws LockAcquisitionTimeoutException if the conversion was not granted in time
+	 * @throws LockConversionDeadlockException if the conversion would wait for a conversion
+	 * that waits for it
+	 * @throws IllegalStateException if the handle is one of several re-entrant holds, or a
+	 * conversion of it is pending already
+	 * @throws LockLostException if the lock was released or lost
+	 * @throws LockBackendException if the backend cannot be reached
+	 */
+	void convert(LockMode mode, Duration waitTime) throws InterruptedException;
+
+	/**
+	 * Converts this lock to another mode if that can be done without waiting; see
+	 * {@link #convert(LockMode, Duration)}. A try that would wait leaves no trace.
+	 * @param mode the new mode
+	 * @return whether the lock is now held in the new mode
+	 * @throws LockConversionDeadlockException if the conversion would wait for a conversion
+	 * that waits for it
+	 */
+	boolean tryConvert(LockMode mode);
+
+	/**
+	 * Converts this lock to another mode without blocking; see
+	 * {@link #convert(LockMode, Duration)}. A zero wait time tries once. Cancelling the
+	 * future withdraws an up-conversion and leaves the old mode held (a down-conversion is
+	 * never withdrawn).
+	 * @param mode the new mode
+	 * @param options the wait time (the lease time is the lock's own and is ignored)
+	 * @return completes with this handle once converted, or exceptionally as
+	 * {@link #convert(LockMode, Duration)} throws
+	 */
+	CompletableFuture<LockHandle> convertAsync(LockMode mode, LockOptions options);
 
 	/**
 	 * Gives the lock back. Idempotent and non-blocking: renewal stops at once, and the

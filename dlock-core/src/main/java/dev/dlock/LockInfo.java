@@ -15,18 +15,42 @@ import org.jspecify.annotations.Nullable;
  * @param fencingToken the grant's token, or {@code null} while waiting
  * @param age how long the lock has been held, or the request has waited
  * @param leaseLeft how long the lease is proved alive from now on; zero when lost
+ * @param convertingTo the mode a pending conversion asks for, or {@code null} when none
+ * is pending; while it waits, {@code mode} and {@code fencingToken} are still the granted
+ * ones
  * @since 0.1.0
  */
 public record LockInfo(String key, LockMode mode, State state, @Nullable Long fencingToken, Duration age,
-		Duration leaseLeft) {
+		Duration leaseLeft, @Nullable LockMode convertingTo) {
 
 	/**
 	 * Creates a snapshot, checking the arguments.
+	 * @param key the lock key
+	 * @param mode the mode
+	 * @param state held, waiting or lost
+	 * @param fencingToken the grant's token, or {@code null} while waiting
+	 * @param age how long the lock has been held, or the request has waited
+	 * @param leaseLeft how long the lease is proved alive from now on
+	 * @param convertingTo the mode a pending conversion asks for, or {@code null}
 	 */
 	public LockInfo {
 		Objects.requireNonNull(key, "'key' must not be null");
 		Objects.requireNonNull(mode, "'mode' must not be null");
 		Objects.requireNonNull(state, "'state' must not be null");
+	}
+
+	/**
+	 * Creates a snapshot of a lock with no conversion pending.
+	 * @param key the lock key
+	 * @param mode the mode
+	 * @param state held, waiting or lost
+	 * @param fencingToken the grant's token, or {@code null} while waiting
+	 * @param age how long the lock has been held, or the request has waited
+	 * @param leaseLeft how long the lease is proved alive from now on; zero when lost
+	 */
+	public LockInfo(String key, LockMode mode, State state, @Nullable Long fencingToken, Duration age,
+			Duration leaseLeft) {
+		this(key, mode, state, fencingToken, age, leaseLeft, null);
 	}
 
 	/**

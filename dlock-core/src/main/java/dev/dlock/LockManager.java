@@ -6,8 +6,6 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 
-import dev.dlock.spi.LockBackend;
-
 /**
  * Acquires locks on a backend: blocking with a wait time, without waiting, or
  * asynchronously.
@@ -32,7 +30,8 @@ public interface LockManager extends AutoCloseable {
 
 	/**
 	 * Acquires a lock, waiting up to the options' wait time.
-	 * @param key the lock key: any non-empty string of at most 4,096 UTF-8 bytes
+	 * @param key the lock key: any non-empty, well-formed Unicode string of at most 1,024
+	 * UTF-8 bytes ({@link dev.dlock.support.KeyCodec#MAX_KEY_BYTES})
 	 * @param mode the mode
 	 * @param options wait and lease time
 	 * @return the granted lock
@@ -84,7 +83,7 @@ public interface LockManager extends AutoCloseable {
 	 * Acquires a lock without blocking the calling thread. The future completes with the
 	 * handle, or exceptionally with {@link LockAcquisitionTimeoutException} or
 	 * {@link LockBackendException}: at once when the backend decides on the calling thread,
-	 * otherwise on the callback executor ({@link LockManagerBuilder#callbackExecutor}), never
+	 * otherwise on the callback executor ({@link dev.dlock.engine.LockManagerBuilder#callbackExecutor}), never
 	 * on a backend client's I/O thread.
 	 * Cancelling the future withdraws the request; a lock granted after cancellation is
 	 * released.
@@ -125,14 +124,5 @@ public interface LockManager extends AutoCloseable {
 	 */
 	@Override
 	void close();
-
-	/**
-	 * Starts building a lock manager on a backend.
-	 * @param backend the backend; the manager does not close it
-	 * @return the builder
-	 */
-	static LockManagerBuilder builder(LockBackend backend) {
-		return new LockManagerBuilder(backend);
-	}
 
 }

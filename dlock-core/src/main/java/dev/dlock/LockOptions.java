@@ -20,6 +20,8 @@ public record LockOptions(Duration waitTime, @Nullable Duration leaseTime) {
 
 	/**
 	 * Creates options, checking the arguments.
+	 * @param waitTime how long {@code acquire} waits
+	 * @param leaseTime the lease time, or {@code null} for the manager's default
 	 * @throws IllegalArgumentException if a duration is negative or the lease is not
 	 * positive
 	 */

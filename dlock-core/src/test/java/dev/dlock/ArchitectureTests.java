@@ -16,6 +16,10 @@ import dev.dlock.backend.memory.InMemoryLockBackend;
 import dev.dlock.backend.nats.NatsLockBackend;
 import dev.dlock.backend.redis.RedisLockBackend;
 import dev.dlock.backend.violation.cycle.ReachesBack;
+import dev.dlock.engine.EngineClasses;
+import dev.dlock.engine.LockManagerBuilder;
+import dev.dlock.engine.ViolationPublicEngineClass;
+import dev.dlock.engine.LockManagerBuilder;
 import dev.dlock.spi.LockBackend;
 import dev.dlock.support.KeyCodec;
 import org.junit.jupiter.api.Test;
@@ -23,7 +27,7 @@ import org.junit.jupiter.api.Test;
 import static com.tngtech.archunit.base.DescribedPredicate.not;
 import static com.tngtech.archunit.core.domain.JavaClass.Predicates.assignableTo;
 import static com.tngtech.archunit.core.domain.JavaClass.Predicates.belongToAnyOf;
-import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAPackage;
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAnyPackage;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
@@ -50,14 +54,13 @@ class ArchitectureTests {
 		.importPackages("dev.dlock");
 
 	/**
-	 * What a backend may not use of the root package: everything but the vocabulary the SPI
-	 * speaks ({@link LockMode} and the exceptions), that is the engine and the API it
-	 * serves.
+	 * What a backend may not use: the engine, and of the API everything but the vocabulary
+	 * the SPI speaks ({@link LockMode} and the exceptions).
 	 */
-	private static final DescribedPredicate<JavaClass> ENGINE = resideInAPackage("dev.dlock")
+	private static final DescribedPredicate<JavaClass> ENGINE = resideInAnyPackage("dev.dlock", "dev.dlock.engine")
 		.and(not(belongToAnyOf(LockMode.class)))
 		.and(not(assignableTo(DistributedLockException.class)))
-		.as("the engine or its API (dev.dlock other than LockMode and the exceptions)");
+		.as("the engine or its API (dev.dlock.engine, and dev.dlock other than LockMode and the exceptions)");
 
 	static final ArchRule CORE_DOES_NOT_USE_SPRING = noClasses().should()
 		.dependOnClassesThat()
@@ -73,7 +76,7 @@ class ArchitectureTests {
 		.notDependOnEachOther();
 
 	static final ArchRule API_SPI_AND_SUPPORT_DO_NOT_USE_BACKENDS = noClasses().that()
-		.resideInAnyPackage("dev.dlock.spi..", "dev.dlock.support..", "dev.dlock")
+		.resideInAnyPackage("dev.dlock.spi..", "dev.dlock.support..", "dev.dlock", "dev.dlock.engine")
 		.should()
 		.dependOnClassesThat()
 		.resideInAPackage("dev.dlock.backend..");
@@ -84,28 +87,25 @@ class ArchitectureTests {
 	 * makes one.
 	 */
 	static final ArchRule NOTHING_REACHES_UP_TO_THE_MANAGER = noClasses().that()
-		.doNotBelongToAnyOf(DefaultLockManager.class, LockManagerBuilder.class)
+		.doNotBelongToAnyOf(EngineClasses.MANAGER, LockManagerBuilder.class)
 		.should()
 		.dependOnClassesThat()
-		.belongToAnyOf(DefaultLockManager.class);
+		.belongToAnyOf(EngineClasses.MANAGER);
 
 	/**
-	 * No cycle between the classes of the root package (each with its nested classes). The
-	 * one pair allowed is the API's entry point and its builder, which name each other:
-	 * {@code LockManager.builder()} returns a builder whose {@code build()} returns a
-	 * {@code LockManager}.
+	 * No cycle between the classes of the API and of the engine (each top-level class with
+	 * its nested classes).
 	 */
-	static final ArchRule ROOT_CLASSES_ARE_FREE_OF_CYCLES = slices().assignedFrom(topLevelClassesOf("dev.dlock"))
+	static final ArchRule API_AND_ENGINE_CLASSES_ARE_FREE_OF_CYCLES = slices()
+		.assignedFrom(topLevelClassesOf("dev.dlock", "dev.dlock.engine"))
 		.should()
-		.beFreeOfCycles()
-		.ignoreDependency(LockManager.class, LockManagerBuilder.class);
+		.beFreeOfCycles();
 
 	/**
-	 * No cycle between the packages below the root. The root itself is left out: it holds
-	 * the API, whose types (LockMode, the exceptions) the SPI and the backend helpers
-	 * speak, and the engine, which uses them; the rule above checks it class by class.
+	 * No cycle between the packages of core, the root included: the API at the bottom, the
+	 * SPI and support above it, the engine and the backends above those.
 	 */
-	static final ArchRule SUBPACKAGES_ARE_FREE_OF_CYCLES = slices().matching("dev.dlock.(**)")
+	static final ArchRule PACKAGES_ARE_FREE_OF_CYCLES = slices().assignedFrom(packagesOf("dev.dlock"))
 		.should()
 		.beFreeOfCycles();
 
@@ -121,15 +121,7 @@ class ArchitectureTests {
 		.notBePublic();
 
 	static final ArchRule ENGINE_CLASSES_ARE_PACKAGE_PRIVATE = classes().that()
-		.resideInAPackage("dev.dlock")
-		.and()
-		.haveSimpleNameNotEndingWith("Exception")
-		.and()
-		.areNotInterfaces()
-		.and()
-		.areNotEnums()
-		.and()
-		.areNotRecords()
+		.resideInAPackage("dev.dlock.engine")
 		.and()
 		.doNotHaveSimpleName("LockManagerBuilder")
 		.should()
@@ -137,8 +129,8 @@ class ArchitectureTests {
 
 	@Test
 	void theProductionImportHasEveryPartOfCoreAndNoTestClass() {
-		assertThat(PRODUCTION.contain(DefaultLockManager.class)).isTrue();
-		assertThat(PRODUCTION.contain(Acquisition.class)).isTrue();
+		assertThat(PRODUCTION.contain(EngineClasses.MANAGER)).isTrue();
+		assertThat(PRODUCTION.contain(LockManagerBuilder.class)).isTrue();
 		assertThat(PRODUCTION.contain(LockBackend.class)).isTrue();
 		assertThat(PRODUCTION.contain(KeyCodec.class)).isTrue();
 		assertThat(List.of(InMemoryLockBackend.class, RedisLockBackend.class, EtcdLockBackend.class,
@@ -159,7 +151,7 @@ class ArchitectureTests {
 	@Test
 	void backendsDoNotDependOnTheEngine() {
 		BACKENDS_DO_NOT_USE_THE_ENGINE.check(PRODUCTION);
-		assertReports(BACKENDS_DO_NOT_USE_THE_ENGINE, "backend.violation.UsesTheEngine", "dev.dlock.LockManager");
+		assertReports(BACKENDS_DO_NOT_USE_THE_ENGINE, "backend.violation.UsesTheEngine", "dev.dlock.engine.LockManagerBuilder");
 	}
 
 	@Test
@@ -172,29 +164,31 @@ class ArchitectureTests {
 	@Test
 	void apiSpiAndSupportDoNotReachIntoBackends() {
 		API_SPI_AND_SUPPORT_DO_NOT_USE_BACKENDS.check(PRODUCTION);
-		assertReports(API_SPI_AND_SUPPORT_DO_NOT_USE_BACKENDS, "dev.dlock.ViolationPublicEngineClass",
+		assertReports(API_SPI_AND_SUPPORT_DO_NOT_USE_BACKENDS, "dev.dlock.engine.ViolationPublicEngineClass",
 				"backend.memory.InMemoryLockBackend");
 	}
 
 	@Test
 	void nothingInTheEngineReachesUpToTheManager() {
 		NOTHING_REACHES_UP_TO_THE_MANAGER.check(PRODUCTION);
-		assertReports(NOTHING_REACHES_UP_TO_THE_MANAGER, "dev.dlock.ViolationReachingUpToTheManager",
-				"dev.dlock.DefaultLockManager");
+		assertReports(NOTHING_REACHES_UP_TO_THE_MANAGER, "dev.dlock.engine.ViolationReachingUpToTheManager",
+				"dev.dlock.engine.DefaultLockManager");
 	}
 
 	@Test
-	void classesOfTheRootPackageAreFreeOfCycles() {
-		ROOT_CLASSES_ARE_FREE_OF_CYCLES.check(PRODUCTION);
-		assertReports(ROOT_CLASSES_ARE_FREE_OF_CYCLES, "dev.dlock.ViolationReachingUpToTheManager",
-				"dev.dlock.ViolationPublicEngineClass");
+	void classesOfTheApiAndTheEngineAreFreeOfCycles() {
+		API_AND_ENGINE_CLASSES_ARE_FREE_OF_CYCLES.check(PRODUCTION);
+		assertReports(API_AND_ENGINE_CLASSES_ARE_FREE_OF_CYCLES, "dev.dlock.engine.ViolationReachingUpToTheManager",
+				"dev.dlock.engine.ViolationPublicEngineClass");
 	}
 
 	@Test
-	void subpackagesAreFreeOfCycles() {
-		SUBPACKAGES_ARE_FREE_OF_CYCLES.check(PRODUCTION);
-		assertReports(SUBPACKAGES_ARE_FREE_OF_CYCLES, "backend.violation.PublicImplementation",
+	void packagesAreFreeOfCycles() {
+		PACKAGES_ARE_FREE_OF_CYCLES.check(PRODUCTION);
+		assertReports(PACKAGES_ARE_FREE_OF_CYCLES, "backend.violation.PublicImplementation",
 				"backend.violation.cycle.ReachesBack");
+		assertReports(PACKAGES_ARE_FREE_OF_CYCLES, "dev.dlock.ViolationApiUsingTheEngine",
+				"dev.dlock.engine.ViolationPublicEngineClass");
 	}
 
 	@Test
@@ -207,7 +201,8 @@ class ArchitectureTests {
 	@Test
 	void engineClassesArePackagePrivate() {
 		ENGINE_CLASSES_ARE_PACKAGE_PRIVATE.check(PRODUCTION);
-		assertReports(ENGINE_CLASSES_ARE_PACKAGE_PRIVATE, "dev.dlock.ViolationPublicEngineClass", "modifier PUBLIC");
+		assertReports(ENGINE_CLASSES_ARE_PACKAGE_PRIVATE, "dev.dlock.engine.ViolationPublicEngineClass",
+				"modifier PUBLIC");
 	}
 
 	/**
@@ -222,28 +217,52 @@ class ArchitectureTests {
 
 	private static boolean isProductionOrViolation(Location location) {
 		return ImportOption.Predefined.DO_NOT_INCLUDE_TESTS.includes(location)
-				|| location.contains("/dev/dlock/backend/violation/") || location.contains("/dev/dlock/Violation");
+				|| location.contains("/dev/dlock/backend/violation/") || location.contains("/dev/dlock/Violation")
+				|| location.contains("/dev/dlock/engine/Violation");
 	}
 
-	/** Each top-level class of the package is a slice, with its nested classes; other packages are not sliced. */
-	private static SliceAssignment topLevelClassesOf(String packageName) {
+	/**
+	 * Each top-level class of the given packages is a slice, with its nested classes; other
+	 * packages are not sliced.
+	 */
+	private static SliceAssignment topLevelClassesOf(String... packageNames) {
+		List<String> packages = List.of(packageNames);
 		return new SliceAssignment() {
 
 			@Override
 			public SliceIdentifier getIdentifierOf(JavaClass javaClass) {
-				if (!javaClass.getPackageName().equals(packageName)) {
+				if (!packages.contains(javaClass.getPackageName())) {
 					return SliceIdentifier.ignore();
 				}
 				JavaClass topLevel = javaClass;
 				while (topLevel.getEnclosingClass().isPresent()) {
 					topLevel = topLevel.getEnclosingClass().get();
 				}
-				return SliceIdentifier.of(topLevel.getSimpleName());
+				return SliceIdentifier.of(topLevel.getName());
 			}
 
 			@Override
 			public String getDescription() {
-				return "the top-level classes of " + packageName;
+				return "the top-level classes of " + packages;
+			}
+
+		};
+	}
+
+	/** Each package at or below the root is a slice, the root included. */
+	private static SliceAssignment packagesOf(String root) {
+		return new SliceAssignment() {
+
+			@Override
+			public SliceIdentifier getIdentifierOf(JavaClass javaClass) {
+				String name = javaClass.getPackageName();
+				return (name.equals(root) || name.startsWith(root + ".")) ? SliceIdentifier.of(name)
+						: SliceIdentifier.ignore();
+			}
+
+			@Override
+			public String getDescription() {
+				return "the packages of " + root;
 			}
 
 		};

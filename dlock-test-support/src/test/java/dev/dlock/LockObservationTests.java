@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 import dev.dlock.backend.memory.InMemoryLockBackend;
+import dev.dlock.engine.LockManagerBuilder;
 import dev.dlock.tck.CuttableBackend;
 import dev.dlock.tck.ManualTime;
 import io.micrometer.observation.tck.TestObservationRegistry;
@@ -36,7 +37,7 @@ class LockObservationTests {
 	}
 
 	private LockManager manager(CuttableBackend backend, TestObservationRegistry observations) {
-		LockManager manager = LockManager.builder(backend)
+		LockManager manager = LockManagerBuilder.forBackend(backend)
 			.leaseTime(LEASE)
 			.timeSource(this.time)
 			.callbackExecutor(Runnable::run)
@@ -96,6 +97,63 @@ class LockObservationTests {
 			.hasAnObservationWithAKeyValue("dlock.outcome", "lost");
 		assertThat(this.registry).hasAnObservation((observation) -> observation.hasNameEqualTo("dlock.renew")
 			.hasLowCardinalityKeyValue("dlock.outcome", "failed"));
+	}
+
+	@Test
+	void conversionIsObservedWithBackendBothModesAndOutcomeButNotTheKey() {
+		LockHandle handle = manager().tryAcquire("customer:4711", LockMode.PR).orElseThrow();
+		assertThat(handle.tryConvert(LockMode.EX)).isTrue();
+		assertThat(this.registry).hasObservationWithNameEqualTo("dlock.convert")
+			.that()
+			.hasBeenStarted()
+			.hasBeenStopped()
+			.hasContextualNameEqualTo("convert PR to EX")
+			.hasLowCardinalityKeyValue("dlock.backend", "memory")
+			.hasLowCardinalityKeyValue("dlock.from-mode", "PR")
+			.hasLowCardinalityKeyValue("dlock.to-mode", "EX")
+			.hasLowCardinalityKeyValue("dlock.outcome", "converted")
+			.doesNotHaveLowCardinalityKeyValueWithKey("dlock.key")
+			.hasHighCardinalityKeyValue("dlock.key", "customer:4711");
+	}
+
+	@Test
+	void conversionOutcomesBusyDeadlockTimeoutAndCancelledAreTheirOwn() {
+		LockManager observed = manager();
+		LockManager other = unobserved();
+		LockOptions minute = LockOptions.waitTime(Duration.ofMinutes(1));
+		// busy: a try that would wait for another reader
+		other.tryAcquire("busy", LockMode.PR).orElseThrow();
+		assertThat(observed.tryAcquire("busy", LockMode.PR).orElseThrow().tryConvert(LockMode.EX)).isFalse();
+		// deadlock: the other reader asked for EX first, so this later conversion can never be granted
+		LockHandle first = other.tryAcquire("deadlock", LockMode.PR).orElseThrow();
+		LockHandle later = observed.tryAcquire("deadlock", LockMode.PR).orElseThrow();
+		assertThat(first.convertAsync(LockMode.EX, minute)).isNotDone();
+		assertThat(later.convertAsync(LockMode.EX, minute)).isCompletedExceptionally();
+		// timeout: the other reader stays
+		other.tryAcquire("timeout", LockMode.PR).orElseThrow();
+		CompletableFuture<LockHandle> timingOut = observed.tryAcquire("timeout", LockMode.PR)
+			.orElseThrow()
+			.convertAsync(LockMode.PW, LockOptions.waitTime(Duration.ofSeconds(1)));
+		// cancelled: the caller gives up
+		other.tryAcquire("cancelled", LockMode.PR).orElseThrow();
+		CompletableFuture<LockHandle> cancelled = observed.tryAcquire("cancelled", LockMode.CR)
+			.orElseThrow()
+			.convertAsync(LockMode.EX, minute);
+		assertThat(cancelled.cancel(true)).isTrue();
+		this.time.advance(Duration.ofSeconds(1));
+		assertThat(timingOut).isCompletedExceptionally();
+		assertThat(this.registry).hasNumberOfObservationsWithNameEqualTo("dlock.convert", 4);
+		assertConversion("PR", "EX", "busy");
+		assertConversion("PR", "EX", "deadlock");
+		assertConversion("PR", "PW", "timeout");
+		assertConversion("CR", "EX", "cancelled");
+	}
+
+	private void assertConversion(String from, String to, String outcome) {
+		assertThat(this.registry).hasAnObservation((observation) -> observation.hasNameEqualTo("dlock.convert")
+			.hasLowCardinalityKeyValue("dlock.from-mode", from)
+			.hasLowCardinalityKeyValue("dlock.to-mode", to)
+			.hasLowCardinalityKeyValue("dlock.outcome", outcome));
 	}
 
 	@Test

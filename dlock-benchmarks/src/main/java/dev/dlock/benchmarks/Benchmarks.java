@@ -32,8 +32,8 @@ public final class Benchmarks {
 
 	static final String COMMAND = "./mvnw -q -pl dlock-benchmarks -am clean package -DskipTests && java -jar dlock-benchmarks/target/dlock-benchmarks.jar";
 
-	static final List<String> CASES = List.of("floor", "uncontended", "hand-off", "contended", "modes", "16-threads",
-			"scale");
+	static final List<String> CASES = List.of("floor", "uncontended", "hand-off", "contended", "modes", "conversion",
+			"16-threads", "scale");
 
 	static final List<String> SERVERS = List.of("redis", "etcd", "nats", "memory");
 
@@ -124,6 +124,14 @@ public final class Benchmarks {
 				for (LockLibrary library : libraries) {
 					if (library.hasModes() && !library.server().equals("memory")) {
 						step("modes", library, () -> Modes.run(this.settings, this.results, library));
+					}
+				}
+			}
+			if (enabled("conversion")) {
+				for (LockLibrary library : libraries) {
+					// every backend the run covers: one that cannot convert yet fails here, and the run notes why
+					if (library instanceof DlockLibrary dlock) {
+						step("conversion", library, () -> Converting.run(this.settings, this.results, dlock));
 					}
 				}
 			}

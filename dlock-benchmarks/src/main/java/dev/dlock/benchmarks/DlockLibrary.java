@@ -7,6 +7,7 @@ import dev.dlock.LockAcquisitionTimeoutException;
 import dev.dlock.LockHandle;
 import dev.dlock.LockManager;
 import dev.dlock.LockMode;
+import dev.dlock.engine.LockManagerBuilder;
 import dev.dlock.spi.LockBackend;
 import org.jspecify.annotations.Nullable;
 
@@ -62,11 +63,27 @@ final class DlockLibrary implements LockLibrary {
 		return true;
 	}
 
+	/**
+	 * A new lock manager over a backend of its own (the shared one in memory), for the
+	 * cases that use dlock's own API.
+	 * @return the manager; closing the client closes it and its backend
+	 */
+	Client connectManager() {
+		OwnBackend own = this.backends.get();
+		LockManager manager = LockManagerBuilder.forBackend(own.backend()).leaseTime(this.lease).build();
+		return new Client(manager, () -> {
+			manager.close();
+			if (!this.shared) {
+				own.backend().close();
+				own.connection().close();
+			}
+		});
+	}
+
 	@Override
 	public LockClient connect() {
-		OwnBackend own = this.backends.get();
-		LockBackend backend = own.backend();
-		LockManager manager = LockManager.builder(backend).leaseTime(this.lease).build();
+		Client client = connectManager();
+		LockManager manager = client.manager();
 		return new LockClient() {
 
 			@Override
@@ -87,14 +104,25 @@ final class DlockLibrary implements LockLibrary {
 
 			@Override
 			public void close() throws Exception {
-				manager.close();
-				if (!DlockLibrary.this.shared) {
-					backend.close();
-					own.connection().close();
-				}
+				client.close();
 			}
 
 		};
+	}
+
+	/**
+	 * A lock manager of one client, and what closes it with its backend and connection.
+	 *
+	 * @param manager the lock manager
+	 * @param closer closes the manager, then the backend and connection it owns
+	 */
+	record Client(LockManager manager, AutoCloseable closer) implements AutoCloseable {
+
+		@Override
+		public void close() throws Exception {
+			this.closer.close();
+		}
+
 	}
 
 	/**

@@ -15,7 +15,7 @@ import java.util.Set;
 final class MarkdownReport {
 
 	private static final List<String> SECTIONS = List.of(Figure.FLOOR, Uncontended.SECTION, HandOff.SECTION,
-			Contended.SECTION, Modes.SECTION, Scale.SECTION, Pipelining.SECTION);
+			Contended.SECTION, Modes.SECTION, Converting.SECTION, Scale.SECTION, Pipelining.SECTION);
 
 	private final StringBuilder md = new StringBuilder();
 
@@ -75,7 +75,7 @@ final class MarkdownReport {
 	}
 
 	private void renderTargets(List<Target> targets) {
-		line("## Targets (issues 3, 4 and 5)");
+		line("## Targets (issues 3, 4, 5 and 15)");
 		line("");
 		line("| issue | server | target | ratio | how | bound | verdict |");
 		line("|---|---|---|---|---|---|---|");
@@ -180,6 +180,9 @@ final class MarkdownReport {
 		items.add("Modes: 4 readers (dlock `PR`, a read lock elsewhere), each with its own client, hold the key 2 ms "
 				+ "and take it again at once; a writer (dlock `PW`, a write lock) asks every 20 ms with a wait time of "
 				+ "one round and holds it 1 ms. Writer wait includes the requests that ran out of time.");
+		items.add("Conversion: one client holds a key alone in `PR` and calls `convert(EX)` then `convert(PR)` back "
+				+ "to back for " + settings.round().toMillis() + " ms per round, then acquires and releases `EX` on "
+				+ "another key for as long; each conversion and each acquire is timed on its own.");
 		items.add("Scale: one client holds " + String.format("%,d", settings.scaleLocks()) + " locks on distinct keys "
 				+ "with a " + settings.scaleLease().toSeconds() + " s lease (renewal every third of it). Heap: used "
 				+ "heap after full collections, with the client connected, before and after acquiring. Renewal: "
@@ -213,6 +216,7 @@ final class MarkdownReport {
 			case HandOff.SECTION -> "Hand-off between two clients";
 			case Contended.SECTION -> "Contended throughput: 4 clients, one key";
 			case Modes.SECTION -> "Modes: 4 shared readers and a queued writer";
+			case Converting.SECTION -> "Conversion: PR→EX→PR by a lone holder";
 			case Scale.SECTION -> "Scale: many locks held by one client";
 			case Pipelining.SECTION -> "Redis: 16 threads over one client";
 			default -> section;
@@ -241,6 +245,13 @@ final class MarkdownReport {
 					+ "lets its releaser take it straight back does more per second but starves the others.";
 			case Modes.SECTION -> "Only libraries with shared and exclusive modes: dlock (PR/PW) and Redisson's "
 					+ "RReadWriteLock.";
+			case Converting.SECTION -> "dlock only: no peer converts a held lock in place. One client holds a key "
+					+ "alone in PR and converts it to EX and back, back to back, so every conversion is granted at "
+					+ "once; ops/s counts PR→EX→PR round trips. convert: every single conversion, against the one raw "
+					+ "server operation a conversion needs (Redis EVALSHA, etcd txn, NATS KV CAS). upgrade: the "
+					+ "PR→EX conversions alone. acquire: an uncontended EX acquire by the same client on another key, "
+					+ "in the same rounds, which the upgrade is compared with. A backend that cannot convert fails "
+					+ "this case (see the notes) rather than report a figure.";
 			case Scale.SECTION -> "Only libraries that renew held locks by themselves.";
 			case Pipelining.SECTION -> "Acquire+release pairs per second on distinct keys over one client.";
 			default -> "";

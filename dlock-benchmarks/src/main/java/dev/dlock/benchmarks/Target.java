@@ -33,7 +33,7 @@ record Target(int issue, String server, String text, String how, double ratio, d
 		return (this.atMost ? "≤ " : "≥ ") + Format.ratio(this.limit);
 	}
 
-	/** The targets of issues 3 (Redis), 4 (etcd) and 5 (NATS). */
+	/** The targets of issues 3 (Redis), 4 (etcd), 5 (NATS) and 15 (conversion, every backend). */
 	static List<Target> evaluate(Results results) {
 		Lookup r = new Lookup(results);
 		List<Target> targets = new ArrayList<>();
@@ -88,6 +88,20 @@ record Target(int issue, String server, String text, String how, double ratio, d
 				r.ratio(r.dlock(HandOff.SECTION, "nats", "p50"), r.floor("nats", Floors.KV_CAS, "p50")), 4, true));
 		targets.add(likeForLike(r, 5, "nats", "KV compare-and-set", 4));
 		targets.add(pushedFloor(r, 5, "nats", "KV compare-and-set", 4));
+		for (String server : List.of("redis", "etcd", "nats")) {
+			String op = Floors.conversionOp(server);
+			targets.add(new Target(15, server, "a conversion round trip ≤ 1.2x the raw " + op + " it needs",
+					"dlock convert p50 (each conversion of PR→EX→PR) ÷ raw " + op + " p50",
+					r.ratio(r.dlock(Converting.SECTION, server, "convert p50"), r.floor(server, op, "p50")), 1.2,
+					true));
+		}
+		for (String server : List.of("redis", "etcd", "nats", "memory")) {
+			targets.add(new Target(15, server, "a PR→EX upgrade with no other holder at most as slow as an "
+					+ "uncontended acquire", "dlock upgrade p50 ÷ dlock EX acquire p50 (same client, same rounds)",
+					r.ratio(r.dlock(Converting.SECTION, server, "upgrade p50"),
+							r.dlock(Converting.SECTION, server, "acquire p50")),
+					1, true));
+		}
 		return targets;
 	}
 

@@ -58,6 +58,41 @@ class ReportTests {
 	}
 
 	@Test
+	void conversionRowsAreComparedWithTheRawOperationAndTheUncontendedAcquire() {
+		this.results.add(Figure.FLOOR, "etcd", Floors.TXN, "p50", "ms", Better.LOWER, new double[] { 0.5 });
+		this.results.add(new Figure(Converting.SECTION, "etcd", Figure.DLOCK, "convert p50", "ms", Better.LOWER,
+				new double[] { 0.55 }, Floors.conversionOp("etcd"), "p50"));
+		this.results.add(Converting.SECTION, "etcd", Figure.DLOCK, "upgrade p50", "ms", Better.LOWER,
+				new double[] { 0.6 });
+		this.results.add(Converting.SECTION, "etcd", Figure.DLOCK, "acquire p50", "ms", Better.LOWER,
+				new double[] { 0.8 });
+		this.results.note("nats · dlock (conversion)", "failed: java.lang.UnsupportedOperationException: no");
+		List<Target> targets = Target.evaluate(this.results);
+		assertThat(targets).filteredOn((target) -> target.issue() == 15 && target.server().equals("etcd"))
+			.satisfiesExactly((roundTrip) -> {
+				assertThat(roundTrip.text()).isEqualTo("a conversion round trip ≤ 1.2x the raw txn it needs");
+				assertThat(roundTrip.ratio()).isCloseTo(1.1, within(1e-9));
+				assertThat(roundTrip.met()).isTrue();
+			}, (upgrade) -> {
+				assertThat(upgrade.text())
+					.isEqualTo("a PR→EX upgrade with no other holder at most as slow as an uncontended acquire");
+				assertThat(upgrade.ratio()).isCloseTo(0.75, within(1e-9));
+				assertThat(upgrade.met()).isTrue();
+			});
+		assertThat(targets).filteredOn((target) -> target.issue() == 15 && target.server().equals("nats"))
+			.hasSize(2)
+			.allSatisfy((target) -> assertThat(target.verdict()).isEqualTo("not measured"));
+		String md = MarkdownReport.write(this.results, this.machine, Settings.quickRun(), "run it", targets,
+				"plot.svg", "raw.json", "1 min 00 s");
+		assertThat(md).contains("## Conversion: PR→EX→PR by a lone holder")
+			.contains("| server | library | convert p50 (ms) | upgrade p50 (ms) | acquire p50 (ms) |")
+			.contains("| etcd | **dlock** | 0.550 | 0.600 | 0.800 |")
+			.contains("| conversion | etcd | convert p50 | 0.550 ms | txn p50: 0.500 | 1.10x |")
+			.contains("| #15 | etcd | a conversion round trip ≤ 1.2x the raw txn it needs | **1.10x** |")
+			.contains("**nats · dlock (conversion)**: failed: java.lang.UnsupportedOperationException");
+	}
+
+	@Test
 	void jsonHasEveryRoundAndEscapesText() throws IOException {
 		this.results.note("a \"quoted\"\nnote", "x\\y");
 		String json = JsonReport.write(this.results, this.machine, Settings.quickRun(), "run it",

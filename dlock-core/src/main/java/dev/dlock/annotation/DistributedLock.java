@@ -15,6 +15,14 @@ import dev.dlock.LockMode;
  * The Spring Boot starter applies it to bean methods (or to every public method of an
  * annotated type). Methods that return a {@code CompletionStage}, {@code Mono} or
  * {@code Flux} hold the lock until the result completes.
+ * <p>
+ * The method reaches its lock through the starter's
+ * {@code DistributedLocks.currentHandle()}, and may convert it there
+ * ({@link dev.dlock.LockHandle#convert LockHandle.convert}): for example it reads under
+ * {@link LockMode#PR}, decides, converts to {@link LockMode#PW} and writes with the new
+ * fencing token. The lock is released when the method ends, in whatever mode it is then
+ * held. A nested guarded call on the same key holds the lock re-entrantly and cannot
+ * convert it; convert in the outermost method.
  *
  * @since 0.1.0
  */

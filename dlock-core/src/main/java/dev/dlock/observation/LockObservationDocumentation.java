@@ -23,7 +23,7 @@ public enum LockObservationDocumentation implements ObservationDocumentation {
 
 		@Override
 		public KeyName[] getLowCardinalityKeyNames() {
-			return LowCardinalityKeys.values();
+			return new KeyName[] { LowCardinalityKeys.BACKEND, LowCardinalityKeys.MODE, LowCardinalityKeys.OUTCOME };
 		}
 
 		@Override
@@ -41,12 +41,33 @@ public enum LockObservationDocumentation implements ObservationDocumentation {
 
 		@Override
 		public KeyName[] getLowCardinalityKeyNames() {
-			return LowCardinalityKeys.values();
+			return new KeyName[] { LowCardinalityKeys.BACKEND, LowCardinalityKeys.MODE, LowCardinalityKeys.OUTCOME };
 		}
 
 		@Override
 		public KeyName[] getHighCardinalityKeyNames() {
 			return new KeyName[] { HighCardinalityKeys.KEY, HighCardinalityKeys.FENCING_TOKEN };
+		}
+	},
+
+	/**
+	 * A conversion of a held lock's mode, from the request to its outcome.
+	 */
+	CONVERT {
+		@Override
+		public Class<? extends ObservationConvention<? extends Observation.Context>> getDefaultConvention() {
+			return DefaultLockConversionConvention.class;
+		}
+
+		@Override
+		public KeyName[] getLowCardinalityKeyNames() {
+			return new KeyName[] { LowCardinalityKeys.BACKEND, LowCardinalityKeys.FROM_MODE,
+					LowCardinalityKeys.TO_MODE, LowCardinalityKeys.OUTCOME };
+		}
+
+		@Override
+		public KeyName[] getHighCardinalityKeyNames() {
+			return new KeyName[] { HighCardinalityKeys.KEY };
 		}
 	},
 
@@ -94,6 +115,26 @@ public enum LockObservationDocumentation implements ObservationDocumentation {
 			@Override
 			public String asString() {
 				return "dlock.outcome";
+			}
+		},
+
+		/**
+		 * The mode a conversion starts from.
+		 */
+		FROM_MODE {
+			@Override
+			public String asString() {
+				return "dlock.from-mode";
+			}
+		},
+
+		/**
+		 * The mode a conversion asks for.
+		 */
+		TO_MODE {
+			@Override
+			public String asString() {
+				return "dlock.to-mode";
 			}
 		}
 

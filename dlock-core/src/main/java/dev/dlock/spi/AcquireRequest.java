@@ -20,6 +20,10 @@ public record AcquireRequest(String key, LockMode mode, String ownerId, boolean 
 
 	/**
 	 * Creates a request, checking the arguments.
+	 * @param key the user's key, unencoded
+	 * @param mode the requested mode
+	 * @param ownerId the secret id of this request
+	 * @param waitIfBusy whether to stay in the queue when not granted at once
 	 */
 	public AcquireRequest {
 		Objects.requireNonNull(key, "'key' must not be null");

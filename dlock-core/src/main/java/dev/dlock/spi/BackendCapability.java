@@ -23,6 +23,13 @@ public enum BackendCapability {
 	 * overtake the delete made before it). Without it the engine holds a new request for a
 	 * key back until its own removals of that key have been answered.
 	 */
-	OWN_REMOVALS_FIRST
+	OWN_REMOVALS_FIRST,
+
+	/**
+	 * The backend converts a granted entry's mode in place ({@link LockSession#convert},
+	 * {@link LockSession#cancelConversion}). Without it the engine refuses conversions with
+	 * an {@link UnsupportedOperationException}.
+	 */
+	CONVERSION
 
 }

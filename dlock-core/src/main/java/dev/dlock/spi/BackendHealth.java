@@ -19,6 +19,10 @@ public record BackendHealth(boolean up, Duration roundTrip, @Nullable String rea
 
 	/**
 	 * Creates a health result, copying the details.
+	 * @param up whether the backend answered
+	 * @param roundTrip how long the check took
+	 * @param reason why the backend is down, or {@code null} when up
+	 * @param details extra facts for the health endpoint
 	 */
 	public BackendHealth {
 		Objects.requireNonNull(roundTrip, "'roundTrip' must not be null");

@@ -16,6 +16,8 @@ public record EnqueueResult(@Nullable QueueEntry entry, QueueState state) {
 
 	/**
 	 * Creates a result, checking that only a rejection comes without an entry.
+	 * @param entry the recorded entry, or {@code null} for a rejection
+	 * @param state granted, waiting or rejected
 	 */
 	public EnqueueResult {
 		Objects.requireNonNull(state, "'state' must not be null");

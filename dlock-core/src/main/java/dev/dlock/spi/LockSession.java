@@ -5,6 +5,9 @@ import java.util.Collection;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
+import dev.dlock.LockMode;
+import org.jspecify.annotations.Nullable;
+
 /**
  * One client session on a backend: the queue entries of one lock manager that share a
  * lease time.
@@ -27,10 +30,12 @@ public interface LockSession extends AutoCloseable {
 
 	/**
 	 * Records a request in the resource's queue, assigns its ticket on the server, and
-	 * tells whether it is granted now: granted when no live entry with a smaller ticket has
-	 * a mode in {@link AcquireRequest#conflictingModes()}. When
-	 * {@link AcquireRequest#waitIfBusy()} is {@code false} and the request is not granted,
-	 * nothing is recorded and the result is {@link QueueState.Status#REJECTED}.
+	 * tells whether it is granted now: granted when its mode is compatible with the granted
+	 * mode of every entry, the requested mode of every pending conversion, and the mode of
+	 * every waiting entry with a smaller ticket (DESIGN.md §3 and §12;
+	 * {@link dev.dlock.support.QueueRules}). When {@link AcquireRequest#waitIfBusy()} is
+	 * {@code false} and the request is not granted, nothing is recorded and the result is
+	 * {@link QueueState.Status#REJECTED}.
 	 * @param request the request
 	 * @return the entry and its state
 	 */
@@ -77,6 +82,55 @@ public interface LockSession extends AutoCloseable {
 	 * @return completes when the server confirmed
 	 */
 	CompletableFuture<Void> remove(AcquireRequest request);
+
+	/**
+	 * Asks to change the granted mode of a granted entry, in one atomic server operation
+	 * (DESIGN.md §12). A down-conversion (the granted mode {@link LockMode#covers covers} the
+	 * new one) is granted at once; an up-conversion is granted when the new mode is
+	 * compatible with the granted mode of every other entry and with the requested mode of
+	 * every conversion asked for before it; waiting new requests never block it. A granted
+	 * conversion draws a new fencing token, larger than every token issued on the resource
+	 * before, keeps the entry's ticket, and marks every waiting entry of the resource so that
+	 * it, too, draws a new token when it is granted (a request granted with a new token marks
+	 * the waiting entries the same way, and a poll repeats the token it reported). An
+	 * up-conversion that cannot be granted now is refused with
+	 * {@link QueueState.Status#DEADLOCK} when it would wait for a conversion that waits for
+	 * it, with {@link QueueState.Status#REJECTED} when
+	 * {@code waitIfBusy} is {@code false}, and otherwise recorded at the end of the
+	 * conversion queue ({@link QueueState.Status#WAITING}); refused conversions record
+	 * nothing. While it waits the entry keeps its granted mode; {@link #poll} and
+	 * {@link #watch} then follow the conversion, and a granted poll carries the new token.
+	 * <p>
+	 * The default refuses: a backend that converts says so with
+	 * {@link BackendCapability#CONVERSION}.
+	 * @param entry a granted entry with no conversion pending
+	 * @param mode the mode to convert to, other than the granted one
+	 * @param waitIfBusy whether an up-conversion that cannot be granted now waits
+	 * @return the state: granted (with {@link QueueState#newToken()}), waiting, rejected,
+	 * deadlock, or gone when the entry no longer exists
+	 */
+	default CompletableFuture<QueueState> convert(QueueEntry entry, LockMode mode, boolean waitIfBusy) {
+		return CompletableFuture.failedFuture(new UnsupportedOperationException(
+				"This backend cannot convert a lock's mode (" + getClass().getName() + ")"));
+	}
+
+	/**
+	 * Withdraws the pending up-conversion of an entry, which ends granted in
+	 * {@code heldMode} with no conversion pending: if the conversion was granted meanwhile
+	 * (its grant never reached the engine), it is undone, as a down-conversion. The engine
+	 * never withdraws a down-conversion (undoing one could grant conflicting modes together),
+	 * retries a withdrawal until it is confirmed, and sends the entry's next conversion only
+	 * after that. Idempotent; silent if the entry is gone. One atomic server operation.
+	 * @param entry an entry whose conversion the engine gives up on
+	 * @param heldMode the mode the entry was granted in before the conversion
+	 * @return the mode the entry is granted in afterwards: {@code heldMode}, or the mode it
+	 * holds if that does not cover {@code heldMode} (a mode is never raised); {@code null} if
+	 * the entry is gone
+	 */
+	default CompletableFuture<@Nullable LockMode> cancelConversion(QueueEntry entry, LockMode heldMode) {
+		return CompletableFuture.failedFuture(new UnsupportedOperationException(
+				"This backend cannot convert a lock's mode (" + getClass().getName() + ")"));
+	}
 
 	/**
 	 * Ends the session without removing its entries one by one: where the backend has a

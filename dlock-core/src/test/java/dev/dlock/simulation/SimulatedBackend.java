@@ -12,6 +12,7 @@ import java.util.function.Function;
 import java.util.function.Supplier;
 
 import dev.dlock.LockBackendException;
+import dev.dlock.LockMode;
 import dev.dlock.spi.AcquireRequest;
 import dev.dlock.spi.BackendCapability;
 import dev.dlock.spi.BackendHealth;
@@ -21,6 +22,7 @@ import dev.dlock.spi.LockSession;
 import dev.dlock.spi.QueueEntry;
 import dev.dlock.spi.QueueState;
 import dev.dlock.spi.Subscription;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One client's connection to the {@link SimulatedServer}: every call is a message that the
@@ -65,7 +67,8 @@ final class SimulatedBackend implements LockBackend {
 
 	@Override
 	public Set<BackendCapability> capabilities() {
-		return this.ownRemovalsFirst ? Set.of(BackendCapability.OWN_REMOVALS_FIRST) : Set.of();
+		return this.ownRemovalsFirst ? Set.of(BackendCapability.OWN_REMOVALS_FIRST, BackendCapability.CONVERSION)
+				: Set.of(BackendCapability.CONVERSION);
 	}
 
 	@Override
@@ -161,8 +164,28 @@ final class SimulatedBackend implements LockBackend {
 						if (state.status() == QueueState.Status.GONE) {
 							simulation.faults.reached("poll answered GONE");
 						}
-						return state.status().toString();
+						return state.status()
+								+ ((state.newToken() != QueueState.TICKET_TOKEN) ? " token " + state.newToken() : "");
 					});
+		}
+
+		@Override
+		public CompletableFuture<QueueState> convert(QueueEntry entry, LockMode mode, boolean waitIfBusy) {
+			SimulatedServer.Entry serverEntry = (SimulatedServer.Entry) entry;
+			Simulation simulation = SimulatedBackend.this.simulation;
+			return call("convert c" + SimulatedBackend.this.client + " r" + serverEntry.requestNo + " t" + entry.ticket()
+					+ " to " + mode + (waitIfBusy ? " wait" : " try"), "",
+					() -> simulation.server.convert(entry, mode, waitIfBusy), (state) -> state.status()
+							+ ((state.newToken() != QueueState.TICKET_TOKEN) ? " token " + state.newToken() : ""));
+		}
+
+		@Override
+		public CompletableFuture<@Nullable LockMode> cancelConversion(QueueEntry entry, LockMode heldMode) {
+			SimulatedServer.Entry serverEntry = (SimulatedServer.Entry) entry;
+			Simulation simulation = SimulatedBackend.this.simulation;
+			return call("cancelConversion c" + SimulatedBackend.this.client + " r" + serverEntry.requestNo + " t"
+					+ entry.ticket() + " back to " + heldMode, "",
+					() -> simulation.server.cancelConversion(entry, heldMode), (ended) -> "ended in " + ended);
 		}
 
 		@Override

@@ -26,6 +26,8 @@ final class SimulatedClient {
 
 	final List<Held> held = new ArrayList<>();
 
+	final List<Conversion> conversions = new ArrayList<>();
+
 	boolean crashed;
 
 	boolean closed;
@@ -76,10 +78,25 @@ final class SimulatedClient {
 
 		final LockHandle handle;
 
-		final long token;
+		/**
+		 * The token of the grant as the checks last saw it; a granted conversion gives the
+		 * grant a new one.
+		 */
+		long token;
 
-		/** The mode granted: a re-entrant hold has its grant's mode, which covers the one asked for. */
-		final LockMode mode;
+		/**
+		 * The mode granted as the checks last saw it: a re-entrant hold has its grant's mode,
+		 * which covers the one asked for; a conversion changes it.
+		 */
+		LockMode mode;
+
+		/** The grant before the last conversion the checks saw (none: token 0). */
+		long previousToken;
+
+		@Nullable LockMode previousMode;
+
+		/** The conversion of this handle the application waits for, if any. */
+		@Nullable Conversion converting;
 
 		final long grantedAt;
 
@@ -98,7 +115,53 @@ final class SimulatedClient {
 		@Override
 		public String toString() {
 			return "handle of " + this.request + " token " + this.token
-					+ ((this.mode != this.request.mode) ? " (re-entrant, " + this.mode + ")" : "");
+					+ ((this.mode != this.request.mode) ? " (" + this.mode + ")" : "");
+		}
+
+	}
+
+	/** A conversion the application asked for: what was held before, and its outcome. */
+	static final class Conversion {
+
+		final Held held;
+
+		final LockMode from;
+
+		final long fromToken;
+
+		final LockMode to;
+
+		final Duration waitTime;
+
+		@Nullable CompletableFuture<LockHandle> future;
+
+		Conversion(Held held, LockMode to, Duration waitTime) {
+			this.held = held;
+			this.from = held.handle.mode();
+			this.fromToken = held.handle.fencingToken();
+			this.to = to;
+			this.waitTime = waitTime;
+		}
+
+		/**
+		 * The strongest mode both the old and the new mode cover: what the holder keeps
+		 * while the conversion is under way and after it is given up (the server may grant a
+		 * conversion that gives up part of the old mode at once, and let others in).
+		 */
+		LockMode floor() {
+			LockMode floor = LockMode.NL;
+			for (LockMode mode : LockMode.values()) {
+				if (this.from.covers(mode) && this.to.covers(mode) && mode.covers(floor)) {
+					floor = mode;
+				}
+			}
+			return floor;
+		}
+
+		@Override
+		public String toString() {
+			return "conversion of " + this.held + " " + this.from + "->" + this.to + " (wait "
+					+ this.waitTime.toMillis() + "ms)";
 		}
 
 	}

@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.Consumer;
 import java.util.function.IntPredicate;
 
 import dev.dlock.LockMode;
@@ -19,13 +20,17 @@ import dev.dlock.spi.EnqueueResult;
 import dev.dlock.spi.QueueEntry;
 import dev.dlock.spi.QueueState;
 import dev.dlock.spi.Subscription;
-import dev.dlock.support.GrantRule;
+import dev.dlock.support.QueueRules;
 import org.jspecify.annotations.Nullable;
 
 /**
  * The simulated lock server: one fair queue per key on simulated time, with server-side
  * leases, a ticket counter that survives restarts, and change signals that travel as
- * droppable messages. It also answers the checks' questions about what is live.
+ * droppable messages. It records grants when it reports them and converts granted entries
+ * with the rules of DESIGN.md §12 ({@link QueueRules}, as the memory backend does): a
+ * granted conversion draws a new token from the ticket counter, and every grant that draws
+ * one marks every waiting entry of the key to draw a new token too when it is granted. It also answers the checks'
+ * questions about what is live and granted.
  */
 final class SimulatedServer {
 
@@ -37,7 +42,7 @@ final class SimulatedServer {
 
 	private final Map<String, TreeMap<Long, Entry>> queues = new TreeMap<>();
 
-	private final Map<Long, Entry> byTicket = new HashMap<>();
+	private final Map<Long, Entry> byToken = new HashMap<>();
 
 	private final Map<String, Entry> byOwner = new HashMap<>();
 
@@ -47,18 +52,29 @@ final class SimulatedServer {
 
 	private final Map<String, Long> lastChange = new HashMap<>();
 
+	private final Breakage breakage;
+
+	private final Consumer<Simulation.Violation> violations;
+
 	private long tickets;
 
 	private long changes;
 
+	private long conversionOrders;
+
 	/**
 	 * @param signalEnqueues whether an enqueue signals the key's watchers (etcd, memory)
 	 * or only leaving entries do (Redis)
+	 * @param breakage a rule the server breaks on purpose, to show that the checks catch it
+	 * @param violations told of a call that breaks the SPI's preconditions
 	 */
-	SimulatedServer(EventLoop loop, Faults faults, boolean signalEnqueues) {
+	SimulatedServer(EventLoop loop, Faults faults, boolean signalEnqueues, Breakage breakage,
+			Consumer<Simulation.Violation> violations) {
 		this.loop = loop;
+		this.violations = violations;
 		this.faults = faults;
 		this.signalEnqueues = signalEnqueues;
+		this.breakage = breakage;
 	}
 
 	EnqueueResult enqueue(AcquireRequest request, int requestNo, int client, long leaseNanos) {
@@ -73,12 +89,16 @@ final class SimulatedServer {
 		}
 		long now = this.loop.now();
 		Entry entry = new Entry(request, ++this.tickets, requestNo, client, leaseNanos, now + leaseNanos);
-		QueueState state = stateOf(entry);
+		TreeMap<Long, Entry> queue = this.queues.computeIfAbsent(key, (k) -> new TreeMap<>());
+		queue.put(entry.ticket, entry);
+		QueueState state = requestState(entry);
 		if (state.status() == QueueState.Status.WAITING && !request.waitIfBusy()) {
+			queue.remove(entry.ticket);
+			if (queue.isEmpty()) {
+				this.queues.remove(key);
+			}
 			return EnqueueResult.rejected();
 		}
-		this.queues.computeIfAbsent(key, (k) -> new TreeMap<>()).put(entry.ticket, entry);
-		this.byTicket.put(entry.ticket, entry);
 		this.byOwner.put(request.ownerId(), entry);
 		// a later entry never changes an earlier one's state, but etcd's watch and the
 		// memory backend signal every change; Redis signals only when entries leave
@@ -93,7 +113,71 @@ final class SimulatedServer {
 			return QueueState.GONE;
 		}
 		entry.observed = this.lastChange.getOrDefault(entry.key(), 0L);
-		return stateOf(entry);
+		LockMode target = entry.converting;
+		return (target != null) ? conversionState(entry, target) : requestState(entry);
+	}
+
+	/**
+	 * Converts a granted entry or records its conversion; see
+	 * {@link dev.dlock.spi.LockSession#convert}. A convert for an entry that is not granted
+	 * or has a conversion pending breaks the SPI's precondition: the engine sent it before
+	 * the withdrawal of its previous conversion.
+	 */
+	QueueState convert(QueueEntry queueEntry, LockMode mode, boolean waitIfBusy) {
+		Entry entry = (Entry) queueEntry;
+		sweep(entry.key());
+		if (!isCurrent(entry)) {
+			return QueueState.GONE;
+		}
+		if (entry.granted == null || entry.converting != null) {
+			// the memory backend refuses it; the run fails at the end of this step
+			this.violations.accept(new Simulation.Violation("SPI", "convert of " + entry + " to " + mode
+					+ " while it is " + ((entry.granted == null) ? "not granted" : "converting to " + entry.converting)));
+			return QueueState.REJECTED;
+		}
+		entry.observed = this.lastChange.getOrDefault(entry.key(), 0L);
+		QueueState state = conversionState(entry, mode);
+		if (state.status() != QueueState.Status.WAITING) {
+			return state;
+		}
+		List<QueueRules.Queued> queue = queued(entry.key());
+		if (QueueRules.closesCycle(queue, entry.queued(), mode)) {
+			this.faults.reached("conversion deadlock refused");
+			return QueueState.DEADLOCK;
+		}
+		if (!waitIfBusy) {
+			return QueueState.REJECTED;
+		}
+		entry.converting = mode;
+		entry.conversionOrder = ++this.conversionOrders;
+		return state;
+	}
+
+	/**
+	 * Withdraws a pending conversion, or undoes one granted meanwhile: the entry ends
+	 * granted in {@code heldMode} unless it holds a mode that does not cover it; see
+	 * {@link dev.dlock.spi.LockSession#cancelConversion}.
+	 * @return the mode the entry ends in, or {@code null} if it is gone
+	 */
+	@Nullable LockMode cancelConversion(QueueEntry queueEntry, LockMode heldMode) {
+		Entry entry = (Entry) queueEntry;
+		sweep(entry.key());
+		if (!isCurrent(entry)) {
+			return null;
+		}
+		if (entry.converting == null && entry.granted == heldMode) {
+			return heldMode;
+		}
+		if (entry.converting == null) {
+			this.faults.reached("withdrawal undoes a conversion granted on the server");
+		}
+		entry.converting = null;
+		LockMode granted = entry.granted;
+		if (granted != null && granted.covers(heldMode)) {
+			entry.granted = heldMode;
+		}
+		touch(entry.key(), true);
+		return entry.granted;
 	}
 
 	Set<QueueEntry> renew(Collection<QueueEntry> entries) {
@@ -229,55 +313,127 @@ final class SimulatedServer {
 		return queue != null && queue.get(entry.ticket) == entry;
 	}
 
-	private QueueState stateOf(Entry entry) {
-		Entry blocker = blocker(entry);
-		if (blocker == null) {
-			return QueueState.GRANTED;
+	/** The state of a new request, granting it (and drawing its token) when nothing blocks it. */
+	private QueueState requestState(Entry entry) {
+		if (entry.granted != null) {
+			return reported(entry); // granted before; the reply may have been lost
 		}
-		return QueueState.waiting(Duration.ofNanos(blocker.expiresAt - this.loop.now()));
+		QueueRules.Queued blocker = QueueRules.blockerOfRequest(queued(entry.key()), entry.queued());
+		if (blocker != null) {
+			return waitingFor(entry, blocker);
+		}
+		entry.granted = entry.mode();
+		entry.token = entry.ticket;
+		if (entry.freshTokenOnGrant) {
+			drawToken(entry);
+		}
+		entry.freshTokenOnGrant = false;
+		this.byToken.put(entry.token, entry);
+		return reported(entry);
 	}
 
-	/** The live earlier entry with a conflicting mode that the entry waits for, if any. */
-	@Nullable Entry blocker(Entry entry) {
-		TreeMap<Long, Entry> queue = this.queues.get(entry.key());
-		if (queue == null) {
-			return null;
+	/** The state of a conversion to {@code target}, granting it when nothing blocks it. */
+	private QueueState conversionState(Entry entry, LockMode target) {
+		QueueRules.Queued blocker = QueueRules.blockerOfConversion(queued(entry.key()), entry.queued(), target);
+		if (blocker != null) {
+			return waitingFor(entry, blocker);
 		}
-		List<Entry> earlier = new ArrayList<>();
-		for (Entry other : queue.headMap(entry.ticket).values()) {
-			if (other.expiresAt - this.loop.now() > 0) {
-				earlier.add(other);
-			}
-		}
-		return GrantRule.blocker(earlier, entry.request.mode(), Entry::mode);
+		entry.granted = target;
+		entry.converting = null;
+		drawToken(entry);
+		this.byToken.put(entry.token, entry);
+		touch(entry.key(), true);
+		return reported(entry);
 	}
 
 	/**
-	 * The live entries that nothing conflicting precedes, in one pass per queue.
+	 * Gives a grant a new token, larger than every ticket and token before, and marks every
+	 * waiting entry of the key to draw one too: their tickets are now smaller than a token
+	 * issued on the key.
+	 */
+	private void drawToken(Entry entry) {
+		entry.token = ++this.tickets;
+		if (this.breakage != Breakage.NO_FRESH_TOKEN_FOR_WAITERS) {
+			for (Entry other : this.queues.get(entry.key()).values()) {
+				other.freshTokenOnGrant |= other.granted == null;
+			}
+		}
+	}
+
+	private static QueueState reported(Entry entry) {
+		return (entry.token == entry.ticket) ? QueueState.GRANTED : QueueState.granted(entry.token);
+	}
+
+	private QueueState waitingFor(Entry entry, QueueRules.Queued blocker) {
+		Entry blocking = this.queues.get(entry.key()).get(blocker.ticket());
+		return QueueState.waiting(Duration.ofNanos(blocking.expiresAt - this.loop.now()));
+	}
+
+	/** The live entries of a key as the queue rules see them (an unswept expired entry counts as gone). */
+	private List<QueueRules.Queued> queued(String key) {
+		List<QueueRules.Queued> queued = new ArrayList<>();
+		TreeMap<Long, Entry> queue = this.queues.get(key);
+		if (queue != null) {
+			for (Entry entry : queue.values()) {
+				if (entry.expiresAt - this.loop.now() > 0) {
+					queued.add(entry.queued());
+				}
+			}
+		}
+		return queued;
+	}
+
+	/** The live entry that keeps a waiting request from being granted, if any. */
+	@Nullable Entry blocker(Entry entry) {
+		if (entry.granted != null) {
+			return null;
+		}
+		QueueRules.Queued blocker = QueueRules.blockerOfRequest(queued(entry.key()), entry.queued());
+		return (blocker != null) ? this.queues.get(entry.key()).get(blocker.ticket()) : null;
+	}
+
+	/**
+	 * The live entries the engine owes an answer: a waiting request that nothing blocks, a
+	 * grant not yet delivered, or a pending conversion that nothing blocks.
 	 * @param crashed whether a client crashed (its entries are left out as candidates,
 	 * but still block)
 	 */
 	List<Entry> grantableEntries(IntPredicate crashed) {
 		List<Entry> grantable = new ArrayList<>();
-		long now = this.loop.now();
-		for (TreeMap<Long, Entry> queue : this.queues.values()) {
-			boolean[] seen = new boolean[LockMode.values().length];
-			for (Entry entry : queue.values()) {
-				if (entry.expiresAt - now <= 0) {
+		for (Map.Entry<String, TreeMap<Long, Entry>> queue : this.queues.entrySet()) {
+			List<QueueRules.Queued> queued = queued(queue.getKey());
+			for (Entry entry : queue.getValue().values()) {
+				if (!isLive(entry) || crashed.test(entry.client)) {
 					continue;
 				}
-				LockMode mode = entry.mode();
-				boolean blocked = false;
-				for (LockMode other : mode.conflictingModes()) {
-					blocked |= seen[other.ordinal()];
-				}
-				if (!blocked && !crashed.test(entry.client)) {
+				LockMode target = entry.converting;
+				boolean owed = (entry.granted == null) ? QueueRules.blockerOfRequest(queued, entry.queued()) == null
+						: (target != null) ? QueueRules.blockerOfConversion(queued, entry.queued(), target) == null
+								: !entry.delivered;
+				if (owed) {
 					grantable.add(entry);
 				}
-				seen[mode.ordinal()] = true;
 			}
 		}
 		return grantable;
+	}
+
+	/** S1 on the server: two live entries of a key granted in conflicting modes, if any. */
+	@Nullable String conflictingGrants() {
+		for (TreeMap<Long, Entry> queue : this.queues.values()) {
+			List<Entry> granted = queue.values().stream().filter((entry) -> isLive(entry) && entry.granted != null)
+				.toList();
+			for (int i = 0; i < granted.size(); i++) {
+				for (int j = i + 1; j < granted.size(); j++) {
+					Entry a = granted.get(i);
+					Entry b = granted.get(j);
+					if (!a.granted.isCompatibleWith(b.granted)) {
+						return a + " and " + b;
+					}
+				}
+			}
+		}
+		return null;
 	}
 
 	/** Live: in its queue and its lease not yet run out, whether or not a sweep saw it. */
@@ -293,8 +449,9 @@ final class SimulatedServer {
 		return (entry.expiresAt - this.loop.now() <= 0) ? End.EXPIRED : null;
 	}
 
-	@Nullable Entry entry(long ticket) {
-		return this.byTicket.get(ticket);
+	/** The entry that a grant's token was drawn for (its ticket or a later token). */
+	@Nullable Entry entry(long token) {
+		return this.byToken.get(token);
 	}
 
 	List<Entry> liveEntries() {
@@ -307,6 +464,17 @@ final class SimulatedServer {
 			}
 		}
 		return live;
+	}
+
+	/** A rule the server breaks on purpose, to show that the checks catch it. */
+	enum Breakage {
+
+		/** None: the server keeps every rule. */
+		NONE,
+
+		/** A grant that draws a new token does not mark the waiting entries to draw one too. */
+		NO_FRESH_TOKEN_FOR_WAITERS
+
 	}
 
 	/** How an entry left the server. */
@@ -340,6 +508,23 @@ final class SimulatedServer {
 
 		long observed;
 
+		/** The granted mode, recorded when the server reports the grant; null while waiting. */
+		@Nullable LockMode granted;
+
+		/** The target of a pending conversion. */
+		@Nullable LockMode converting;
+
+		long conversionOrder;
+
+		/** A conversion was granted on the key while this entry waited: its grant draws a new token. */
+		boolean freshTokenOnGrant;
+
+		/** The token of the current grant (0 while waiting). */
+		long token;
+
+		/** Whether a handle for its grant reached the application. */
+		boolean delivered;
+
 		@Nullable End end;
 
 		long endedAt;
@@ -371,10 +556,23 @@ final class SimulatedServer {
 			return this.request.mode();
 		}
 
+		QueueRules.Queued queued() {
+			LockMode held = this.granted;
+			if (held == null) {
+				return QueueRules.Queued.waiting(this.ticket, mode());
+			}
+			LockMode target = this.converting;
+			return (target != null) ? QueueRules.Queued.converting(this.ticket, held, target, this.conversionOrder)
+					: QueueRules.Queued.granted(this.ticket, held);
+		}
+
 		@Override
 		public String toString() {
+			String state = (this.granted == null) ? "waits"
+					: "granted " + this.granted + " token " + this.token
+							+ ((this.converting != null) ? " converting to " + this.converting : "");
 			return "entry t" + this.ticket + " (r" + this.requestNo + " of c" + this.client + ", " + key() + " "
-					+ mode() + ")";
+					+ mode() + ", " + state + ")";
 		}
 
 	}

@@ -17,12 +17,17 @@ import java.util.concurrent.Executor;
 import java.util.function.Consumer;
 
 import dev.dlock.InvalidLockRequestException;
+import dev.dlock.LockAcquisitionTimeoutException;
+import dev.dlock.LockConversionDeadlockException;
 import dev.dlock.LockHandle;
 import dev.dlock.LockInfo;
+import dev.dlock.LockLostException;
 import dev.dlock.LockManager;
 import dev.dlock.LockMode;
 import dev.dlock.LockOptions;
+import dev.dlock.engine.LockManagerBuilder;
 import dev.dlock.spi.AcquireRequest;
+import dev.dlock.support.AsyncFailures;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -97,6 +102,13 @@ final class Simulation {
 	private @Nullable Violation pendingViolation;
 
 	Simulation(long seed, @Nullable Consumer<String> traceOut) {
+		this(seed, traceOut, SimulatedServer.Breakage.NONE);
+	}
+
+	/**
+	 * @param breakage a rule the server breaks on purpose, to show that the checks catch it
+	 */
+	Simulation(long seed, @Nullable Consumer<String> traceOut, SimulatedServer.Breakage breakage) {
 		this.seed = seed;
 		this.traceOut = traceOut;
 		this.random = new Random(seed);
@@ -104,7 +116,7 @@ final class Simulation {
 		this.loop = new EventLoop(this.config.maxDelay, this.config.timerLag, this.config.fifo);
 		long recovery = this.config.maxLease().toNanos() / 3 + 4 * this.config.maxDelay.toNanos();
 		this.faults = new Faults(this.loop, recovery);
-		this.server = new SimulatedServer(this.loop, this.faults, this.config.signalEnqueues);
+		this.server = new SimulatedServer(this.loop, this.faults, this.config.signalEnqueues, breakage, this::record);
 		this.livenessBound = MAX_RECHECK.toNanos() + 2 * this.config.timerLag.toNanos()
 				+ 10 * this.config.maxDelay.toNanos();
 	}
@@ -155,8 +167,16 @@ final class Simulation {
 							+ " is still not complete after its wait time and a lease");
 				}
 			}
+			for (SimulatedClient.Conversion conversion : client.conversions) {
+				if (conversion.future != null && !conversion.future.isDone()) {
+					throw new Violation("WAITER-LEFT", "c" + client.id + "'s " + conversion
+							+ " is still not complete after its wait time and a lease");
+				}
+			}
 			Set<Long> handles = new HashSet<>();
-			client.held.stream().filter((held) -> !held.released).forEach((held) -> handles.add(held.token));
+			client.held.stream()
+				.filter((held) -> !held.released)
+				.forEach((held) -> handles.add(held.handle.fencingToken()));
 			for (LockInfo info : client.manager.locks()) {
 				if (info.state() == LockInfo.State.WAITING) {
 					throw new Violation("WAITER-LEFT", "c" + client.id + " still shows a request WAITING: " + info);
@@ -170,10 +190,37 @@ final class Simulation {
 		for (SimulatedServer.Entry entry : this.server.liveEntries()) {
 			SimulatedClient owner = this.clients.get(entry.client);
 			boolean handled = owner.isLive() && owner.held.stream()
-				.anyMatch((held) -> held.token == entry.ticket && !held.released && held.handle.isValid());
+				.anyMatch((held) -> this.server.entry(held.handle.fencingToken()) == entry && !held.released
+						&& held.handle.isValid());
 			if (!handled) {
 				throw new Violation("LEAK", "the server keeps " + entry + " but no live, valid handle stands for it"
 						+ diagnose(entry));
+			}
+		}
+		checkSettledModes();
+	}
+
+	/**
+	 * Once every call has settled, a valid handle shows the mode its entry is granted in on
+	 * the server, with no conversion pending there: never half-converted. (The token may
+	 * differ: a withdrawal that undoes a granted conversion goes back to the old mode, and
+	 * the handle keeps the old token.)
+	 */
+	private void checkSettledModes() {
+		for (SimulatedClient client : liveClients()) {
+			for (SimulatedClient.Held held : client.held) {
+				if (held.released || !held.handle.isValid()) {
+					continue;
+				}
+				SimulatedServer.Entry entry = this.server.entry(held.handle.fencingToken());
+				if (entry == null || !this.server.isLive(entry)) {
+					continue; // lost by a fault: the next renewal tells the holder
+				}
+				if (entry.granted != held.handle.mode() || entry.converting != null) {
+					throw new Violation("HALF-CONVERTED", "c" + client.id + "'s " + held + " shows "
+							+ held.handle.mode() + " token " + held.handle.fencingToken() + " but the server has " + entry
+							+ diagnose(entry));
+				}
 			}
 		}
 	}
@@ -339,16 +386,25 @@ final class Simulation {
 		}
 		SimulatedClient client = able.get(this.random.nextInt(able.size()));
 		int roll = this.random.nextInt(100);
-		if (roll < 47) {
+		if (roll < 40) {
 			acquire(client);
 		}
-		else if (roll < 52) {
+		else if (roll < 44) {
 			tryAcquire(client);
 		}
-		else if (roll < 55) {
+		else if (roll < 47) {
 			interruptedAcquire(client);
 		}
-		else if (roll < 80) {
+		else if (roll < 57) {
+			convertAsync(client);
+		}
+		else if (roll < 60) {
+			tryConvert(client);
+		}
+		else if (roll < 63) {
+			interruptedConvert(client);
+		}
+		else if (roll < 83) {
 			release(client);
 		}
 		else if (roll < 96) {
@@ -478,6 +534,13 @@ final class Simulation {
 		List<SimulatedClient.Request> waiting = client.requests.stream()
 			.filter((request) -> request.future != null && !request.future.isDone())
 			.toList();
+		List<SimulatedClient.Conversion> converting = client.conversions.stream()
+			.filter((conversion) -> conversion.future != null && !conversion.future.isDone())
+			.toList();
+		if (!converting.isEmpty() && (waiting.isEmpty() || this.random.nextBoolean())) {
+			cancelConversion(client, converting.get(this.random.nextInt(converting.size())));
+			return;
+		}
 		if (waiting.isEmpty()) {
 			return;
 		}
@@ -492,6 +555,158 @@ final class Simulation {
 			}
 		}
 		Objects.requireNonNull(request.future).cancel(false);
+	}
+
+	/** A handle to convert: unreleased, valid, with no conversion the application waits for. */
+	private SimulatedClient.@Nullable Held convertible(SimulatedClient client) {
+		List<SimulatedClient.Held> convertible = client.held.stream()
+			.filter((held) -> !held.released && held.converting == null && held.handle.isValid())
+			.toList();
+		return convertible.isEmpty() ? null : convertible.get(this.random.nextInt(convertible.size()));
+	}
+
+	private LockMode otherMode(LockMode current) {
+		LockMode mode;
+		do {
+			mode = MODES[this.random.nextInt(MODES.length)];
+		}
+		while (mode == current);
+		return mode;
+	}
+
+	/** {@code convertAsync}: a wait (or a try, with a zero wait) that may be cancelled later. */
+	private void convertAsync(SimulatedClient client) {
+		SimulatedClient.Held held = convertible(client);
+		if (held == null) {
+			return;
+		}
+		Duration wait = (this.random.nextInt(5) == 0) ? Duration.ZERO
+				: Duration.ofMillis(this.random.nextInt((int) this.config.maxWait.toMillis()));
+		SimulatedClient.Conversion conversion = new SimulatedClient.Conversion(held,
+				otherMode(held.handle.mode()), wait);
+		trace("convertAsync c" + client.id + " " + conversion);
+		held.converting = conversion;
+		client.conversions.add(conversion);
+		CompletableFuture<LockHandle> future = held.handle.convertAsync(conversion.to, LockOptions.waitTime(wait));
+		conversion.future = future;
+		future.whenComplete((handle, failure) -> {
+			held.converting = null;
+			if (!future.isCancelled()) {
+				converted(client, conversion, failure);
+			}
+		});
+	}
+
+	/** {@code tryConvert}, answered at once; runs where {@link #tryAcquire} may. */
+	private void tryConvert(SimulatedClient client) {
+		SimulatedClient.Held held = convertible(client);
+		if (held == null || !this.config.fifo || this.loop.sending(client.id)) {
+			return;
+		}
+		SimulatedClient.Conversion conversion = new SimulatedClient.Conversion(held, otherMode(held.handle.mode()),
+				Duration.ZERO);
+		trace("tryConvert c" + client.id + " " + conversion);
+		client.backend.synchronous(true);
+		try {
+			boolean converted = held.handle.tryConvert(conversion.to);
+			converted(client, conversion, converted ? null : new LockAcquisitionTimeoutException(held.request.key,
+					conversion.to, Duration.ZERO));
+		}
+		catch (RuntimeException ex) {
+			converted(client, conversion, ex);
+		}
+		finally {
+			client.backend.synchronous(false);
+		}
+	}
+
+	/**
+	 * A blocking {@code convert} on a thread that is already interrupted: converted at once,
+	 * or withdrawn when it would wait. Runs where {@link #tryAcquire} may.
+	 */
+	private void interruptedConvert(SimulatedClient client) {
+		SimulatedClient.Held held = convertible(client);
+		if (held == null || !this.config.fifo || this.loop.sending(client.id)) {
+			return;
+		}
+		SimulatedClient.Conversion conversion = new SimulatedClient.Conversion(held, otherMode(held.handle.mode()),
+				Duration.ofMillis(1 + this.random.nextInt((int) this.config.maxWait.toMillis())));
+		trace("convert on an interrupted thread c" + client.id + " " + conversion);
+		client.backend.synchronous(true);
+		Thread.currentThread().interrupt();
+		Throwable failure = null;
+		try {
+			held.handle.convert(conversion.to, conversion.waitTime);
+		}
+		catch (InterruptedException | RuntimeException ex) {
+			failure = ex;
+		}
+		finally {
+			Thread.interrupted();
+			client.backend.synchronous(false);
+		}
+		converted(client, conversion, failure);
+	}
+
+	private void cancelConversion(SimulatedClient client, SimulatedClient.Conversion conversion) {
+		trace("cancel c" + client.id + " " + conversion);
+		this.faults.reached("conversion cancelled");
+		Objects.requireNonNull(conversion.future).cancel(false);
+		if (conversion.future.isCancelled()) {
+			leftAsItWas(client, conversion, "cancelled", null);
+		}
+	}
+
+	/**
+	 * A conversion ended: converted, with a new token larger than the old; or failed, with
+	 * the old mode and token still held.
+	 */
+	private void converted(SimulatedClient client, SimulatedClient.Conversion conversion,
+			@Nullable Throwable failure) {
+		LockHandle handle = conversion.held.handle;
+		String outcome = (failure == null) ? "converted"
+				: AsyncFailures.unwrap(failure).getClass().getSimpleName();
+		trace("  c" + client.id + " " + conversion + ": " + outcome + ", handle " + handle.mode() + " token "
+				+ handle.fencingToken());
+		String direction = conversion.to.covers(conversion.from) ? "up"
+				: conversion.from.covers(conversion.to) ? "down" : "sideways";
+		this.faults.reached("conversion " + direction + ": " + outcome);
+		if (!handle.isValid()) {
+			return;
+		}
+		if (failure != null) {
+			Throwable cause = AsyncFailures.unwrap(failure);
+			// refused, or a try that would wait: nothing was recorded, the old mode holds; any
+			// other end leaves the floor (the old mode, for an up-conversion)
+			boolean refused = cause instanceof IllegalStateException
+					|| cause instanceof LockConversionDeadlockException
+					|| cause instanceof LockAcquisitionTimeoutException && conversion.waitTime.isZero();
+			// (interrupted or lost, it may not have been sent: either)
+			boolean maybeUnsent = cause instanceof InterruptedException || cause instanceof LockLostException;
+			leftAsItWas(client, conversion, outcome,
+					refused ? conversion.from : maybeUnsent ? null : conversion.floor());
+		}
+		else if (handle.mode() != conversion.to || handle.fencingToken() <= conversion.fromToken) {
+			record(new Violation("CONVERSION", "c" + client.id + "'s " + conversion + " succeeded but the handle shows "
+					+ handle.mode() + " token " + handle.fencingToken()));
+		}
+	}
+
+	/**
+	 * A conversion that ended without converting left the handle with its old token, in the
+	 * given mode, or (when {@code mode} is null: cancelled before or after it was sent, or
+	 * ended by a loss) in its old mode or its floor.
+	 */
+	private void leftAsItWas(SimulatedClient client, SimulatedClient.Conversion conversion, String outcome,
+			@Nullable LockMode mode) {
+		LockHandle handle = conversion.held.handle;
+		boolean expected = (mode != null) ? handle.mode() == mode
+				: handle.mode() == conversion.from || handle.mode() == conversion.floor();
+		if (handle.isValid() && (!expected || handle.fencingToken() != conversion.fromToken)) {
+			record(new Violation("CONVERSION", "c" + client.id + "'s " + conversion + " ended " + outcome
+					+ " but the handle shows " + handle.mode() + " token " + handle.fencingToken() + " instead of "
+					+ ((mode != null) ? mode : conversion.from + " or " + conversion.floor()) + " with the old token"));
+		}
 	}
 
 	// faults
@@ -544,7 +759,7 @@ final class Simulation {
 		int id = this.nextClientId++;
 		SimulatedBackend backend = new SimulatedBackend(this, id, this.config.fifo);
 		Executor callbacks = this.config.queuedCallbacks ? (task) -> this.loop.callback(id, task) : Runnable::run;
-		LockManager manager = LockManager.builder(backend)
+		LockManager manager = LockManagerBuilder.forBackend(backend)
 			.leaseTime(this.config.lease)
 			.maxRecheckInterval(MAX_RECHECK)
 			.closeTimeout(Duration.ofNanos(1))
@@ -564,16 +779,22 @@ final class Simulation {
 		this.delivered.add(held.token);
 		this.active.add(held);
 		trace("c" + client.id + " got " + held + (handle.isValid() ? "" : " (already invalid)"));
+		SimulatedServer.Entry entry = this.server.entry(held.token);
 		if (!handle.isValid()) {
 			held.ended = true;
+			if (entry != null) {
+				entry.delivered = true;
+			}
 			return;
 		}
-		SimulatedServer.Entry entry = this.server.entry(held.token);
+		boolean reentrant = entry != null && entry.delivered;
 		if (entry == null || entry.client != client.id || !entry.key().equals(request.key)
-				|| entry.mode() != held.mode || !held.mode.covers(request.mode)) {
+				|| !held.mode.covers(request.mode) || entry.granted == null
+				|| (!reentrant && (entry.granted != held.mode || entry.token != held.token))) {
 			record(new Violation("GRANT", "c" + client.id + " got " + held + " but the server has " + entry));
 			return;
 		}
+		entry.delivered = true;
 		SimulatedServer.End end = this.server.endOf(entry);
 		if (end == SimulatedServer.End.EXPIRED || end == SimulatedServer.End.REMOVED) {
 			record(new Violation("LEASE", "c" + client.id + " got a valid " + held + " but its entry was " + end));
@@ -582,22 +803,29 @@ final class Simulation {
 		if (end != null) {
 			return; // lost by a fault: the lease bound cannot hold
 		}
-		SimulatedServer.Entry blocker = this.server.blocker(entry);
-		if (blocker != null) {
-			record(new Violation("FIFO", "c" + client.id + " got " + held + " while the earlier conflicting "
-					+ blocker + " is live"));
-			return;
-		}
-		long[] ended = this.maxEndedToken.get(request.key);
+		checkTokenOrder(held, "c" + client.id + " got " + held);
+	}
+
+	/** S2: a grant begins with a token larger than that of every conflicting grant that ended. */
+	private void checkTokenOrder(SimulatedClient.Held held, String what) {
+		long[] ended = this.maxEndedToken.get(held.request.key);
 		if (ended != null) {
 			for (LockMode other : held.mode.conflictingModes()) {
 				if (ended[other.ordinal()] > held.token) {
-					record(new Violation("S2", "c" + client.id + " got " + held + " after a conflicting " + other
-							+ " grant with the larger token " + ended[other.ordinal()] + " had ended"));
+					record(new Violation("S2", what + " after a conflicting " + other + " grant with the larger token "
+							+ ended[other.ordinal()] + " had ended"));
 					return;
 				}
 			}
 		}
+	}
+
+	/** A grant ended: by release or loss, or by a conversion that gave it a new mode and token. */
+	private void ended(SimulatedClient.Held held) {
+		long[] ended = this.maxEndedToken.computeIfAbsent(held.request.key,
+				(key) -> new long[LockMode.values().length]);
+		int mode = held.mode.ordinal();
+		ended[mode] = Math.max(ended[mode], held.token);
 	}
 
 	private void record(Violation violation) {
@@ -611,10 +839,17 @@ final class Simulation {
 		if (recorded != null) {
 			throw recorded;
 		}
+		String conflict = this.server.conflictingGrants();
+		if (conflict != null) {
+			throw new Violation("S1-SERVER", "the server grants conflicting modes to " + conflict);
+		}
 		checkHandles();
 	}
 
-	/** S1 and the lease bound, over every handle that is still valid. */
+	/**
+	 * S1 and the lease bound over every handle that is still valid, and S2 for the grants
+	 * that conversions made.
+	 */
 	private void checkHandles() {
 		Map<String, List<SimulatedClient.Held>> validByKey = new HashMap<>();
 		for (SimulatedClient.Held held : this.active) {
@@ -623,11 +858,15 @@ final class Simulation {
 			}
 			if (!held.handle.isValid()) {
 				held.ended = true;
-				long[] ended = this.maxEndedToken.computeIfAbsent(held.request.key,
-						(key) -> new long[LockMode.values().length]);
-				int mode = held.mode.ordinal();
-				ended[mode] = Math.max(ended[mode], held.token);
+				ended(held);
 				continue;
+			}
+			if (held.handle.fencingToken() != held.token || held.handle.mode() != held.mode) {
+				grantChanged(held);
+				Violation recorded = this.pendingViolation;
+				if (recorded != null) {
+					throw recorded;
+				}
 			}
 			SimulatedServer.Entry entry = this.server.entry(held.token);
 			SimulatedServer.End end = (entry != null) ? this.server.endOf(entry) : null;
@@ -646,11 +885,65 @@ final class Simulation {
 					SimulatedClient.Held a = valid.get(i);
 					SimulatedClient.Held b = valid.get(j);
 					// re-entrant holds of one grant share its token
-					if (a.token != b.token && !a.mode.isCompatibleWith(b.mode)) {
+					if (a.token != b.token && !usedMode(a).isCompatibleWith(usedMode(b))) {
 						throw new Violation("S1", "two conflicting valid handles on live entries: " + a + " and " + b);
 					}
 				}
 			}
+		}
+	}
+
+	/**
+	 * The mode a holder may use: while a conversion it asked for is under way, only its floor
+	 * (the server may have granted it and let others in already).
+	 */
+	private static LockMode usedMode(SimulatedClient.Held held) {
+		SimulatedClient.Conversion conversion = held.converting;
+		return (conversion != null) ? conversion.floor() : held.mode;
+	}
+
+	/**
+	 * The handle's grant has a new mode and token: the old grant ended, and the new one must
+	 * have a larger token than it and than every conflicting grant that ended before.
+	 */
+	private void grantChanged(SimulatedClient.Held held) {
+		long before = held.token;
+		LockMode mode = held.mode;
+		ended(held);
+		boolean revert = held.handle.fencingToken() == held.previousToken && held.handle.mode() == held.previousMode;
+		held.previousToken = before;
+		held.previousMode = mode;
+		held.token = held.handle.fencingToken();
+		held.mode = held.handle.mode();
+		this.delivered.add(held.token);
+		String what = held + " converted from " + mode + " token " + before;
+		if (revert) {
+			// a conversion granted but given up (its answer came after a cancel): the holder
+			// goes back to the grant it had; the one in between ended
+			trace("  " + what + ", back to the grant it had before");
+			this.faults.reached("handle back to its old grant after a conversion it gave up");
+			return;
+		}
+		trace("  " + what);
+		if (held.token == before && mode.covers(held.mode)) {
+			return; // a down-conversion under way: the same grant, narrowed, until the new token comes
+		}
+		if (held.token <= before) {
+			record(new Violation("S2", what + " but its new token is not larger"));
+			return;
+		}
+		SimulatedServer.Entry entry = this.server.entry(held.token);
+		if (entry == null || this.server.entry(before) != entry) {
+			record(new Violation("GRANT", what + " to a token the server drew for " + entry));
+			return;
+		}
+		SimulatedServer.End end = this.server.endOf(entry);
+		if (end == SimulatedServer.End.EXPIRED || end == SimulatedServer.End.REMOVED) {
+			record(new Violation("LEASE", what + " but its entry was " + end));
+			return;
+		}
+		if (end == null) {
+			checkTokenOrder(held, what); // (an entry lost by a fault: the next renewal tells the holder)
 		}
 	}
 
@@ -664,7 +957,7 @@ final class Simulation {
 		for (SimulatedServer.Entry entry : this.server.grantableEntries((id) -> this.clients.get(id).crashed)) {
 			long from = this.grantableSince.getOrDefault(entry.ticket, now);
 			since.put(entry.ticket, from);
-			if (this.delivered.contains(entry.ticket)) {
+			if (entry.granted != null && entry.delivered && entry.converting == null) {
 				continue;
 			}
 			SimulatedClient owner = this.clients.get(entry.client);
@@ -685,7 +978,8 @@ final class Simulation {
 	private String livenessKind(SimulatedServer.Entry entry) {
 		SimulatedClient owner = this.clients.get(entry.client);
 		for (LockInfo info : owner.manager.locks()) {
-			if (info.key().equals(entry.key()) && Long.valueOf(entry.ticket).equals(info.fencingToken())) {
+			if (info.key().equals(entry.key()) && info.fencingToken() != null
+					&& this.server.entry(info.fencingToken()) == entry) {
 				return "LIVENESS-LEAKED-GRANT";
 			}
 		}

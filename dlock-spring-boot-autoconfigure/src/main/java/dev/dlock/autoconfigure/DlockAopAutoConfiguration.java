@@ -18,7 +18,7 @@ import org.springframework.core.env.Environment;
 /**
  * {@link org.springframework.boot.autoconfigure.EnableAutoConfiguration
  * Auto-configuration} for the {@link dev.dlock.annotation.DistributedLock
- * @DistributedLock} interceptor: an infrastructure advisor, and an auto-proxy creator if
+ * &#64;DistributedLock} interceptor: an infrastructure advisor, and an auto-proxy creator if
  * the application has none yet. No AspectJ weaver is needed.
  * <p>
  * Its beans are static and read their settings from the environment, so that creating

@@ -5,9 +5,10 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 import dev.dlock.LockManager;
-import dev.dlock.LockManagerBuilder;
+import dev.dlock.engine.LockManagerBuilder;
 import dev.dlock.autoconfigure.DlockProperties.Backend;
 import dev.dlock.observation.LockAcquisitionConvention;
+import dev.dlock.observation.LockConversionConvention;
 import dev.dlock.observation.LockHoldConvention;
 import dev.dlock.observation.LockRenewalConvention;
 import dev.dlock.spi.LockBackend;
@@ -42,8 +43,8 @@ import org.springframework.core.type.AnnotationMetadata;
  * backends, their order and their configuration classes come from one table,
  * {@link Backend}.
  * <p>
- * The lock manager reports the {@code dlock.acquire}, {@code dlock.hold} and
- * {@code dlock.renew} observations to the application's {@link ObservationRegistry}, with
+ * The lock manager reports the {@code dlock.acquire}, {@code dlock.hold},
+ * {@code dlock.convert} and {@code dlock.renew} observations to the application's {@link ObservationRegistry}, with
  * the conventions defined as beans, if any.
  * <p>
  * The lock manager is closed while the context stops, by a {@link LockManagerLifecycle}
@@ -70,12 +71,13 @@ public final class DlockAutoConfiguration {
 			ObjectProvider<ObservationRegistry> observationRegistry,
 			ObjectProvider<LockAcquisitionConvention> acquisitionConvention,
 			ObjectProvider<LockHoldConvention> holdConvention, ObjectProvider<LockRenewalConvention> renewalConvention,
+			ObjectProvider<LockConversionConvention> conversionConvention,
 			ObjectProvider<LockManagerBuilderCustomizer> customizers, ConfigurableListableBeanFactory beanFactory) {
 		LockBackend backend = lockBackend.getIfAvailable();
 		if (backend == null) {
 			throw new NoLockBackendException(properties.getBackend(), reasons(beanFactory));
 		}
-		LockManagerBuilder builder = LockManager.builder(backend).leaseTime(properties.getLeaseTime());
+		LockManagerBuilder builder = LockManagerBuilder.forBackend(backend).leaseTime(properties.getLeaseTime());
 		if (properties.getRenewal().getInterval() != null) {
 			builder.renewalInterval(properties.getRenewal().getInterval());
 		}
@@ -83,6 +85,7 @@ public final class DlockAutoConfiguration {
 		acquisitionConvention.ifUnique(builder::acquisitionConvention);
 		holdConvention.ifUnique(builder::holdConvention);
 		renewalConvention.ifUnique(builder::renewalConvention);
+		conversionConvention.ifUnique(builder::conversionConvention);
 		customizers.orderedStream().forEach((customizer) -> customizer.customize(builder));
 		logger.info("dlock uses the {} lock backend", backend.name());
 		return builder.build();

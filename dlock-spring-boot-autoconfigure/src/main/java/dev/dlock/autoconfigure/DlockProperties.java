@@ -123,11 +123,12 @@ public class DlockProperties {
 	public enum Backend {
 
 		/**
-		 * Redis through the application's Spring Data Redis (Lettuce) connection.
+		 * Redis through the application's Spring Data Redis (Lettuce) connection. Any
+		 * Spring Data Redis connection selects it, so that a Jedis one fails the start-up
+		 * with a message that names Lettuce.
 		 */
 		REDIS(RedisLockBackendConfiguration.class,
-				LockBackendDetection
-					.requiredBean("org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory"),
+				LockBackendDetection.requiredBean("org.springframework.data.redis.connection.RedisConnectionFactory"),
 				"add spring-boot-starter-data-redis (Lettuce) and configure spring.data.redis.* "
 						+ "(host and port, url, sentinel or cluster)"),
 

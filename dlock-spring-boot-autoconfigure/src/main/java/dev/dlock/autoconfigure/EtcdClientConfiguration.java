@@ -1,9 +1,16 @@
 package dev.dlock.autoconfigure;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 import javax.net.ssl.SSLException;
 
+import dev.dlock.LockBackendException;
 import dev.dlock.autoconfigure.DlockProperties.Etcd;
 import dev.dlock.spi.LockBackend;
 import io.etcd.jetcd.ByteSequence;
@@ -19,6 +26,7 @@ import org.springframework.boot.ssl.SslBundle;
 import org.springframework.boot.ssl.SslBundles;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.NestedExceptionUtils;
 
 /**
  * The jetcd {@link Client} of the etcd backend, built from {@link EtcdConnectionDetails}
@@ -57,7 +65,34 @@ class EtcdClientConfiguration {
 		if (sslBundle != null) {
 			builder.sslContext(sslContext(sslBundle));
 		}
+		checkReachable(builder, connectionDetails.getEndpoints(), etcd.getRequestTimeout());
 		return builder.build();
+	}
+
+	/**
+	 * Fails the start-up, naming the endpoints, when etcd does not answer, as the Redis and
+	 * NATS backends do when they connect. jetcd connects lazily and its calls wait until
+	 * the server is ready, so without this check the first lock request would fail, after
+	 * the request timeout, with no address. The check asks for the member list on a
+	 * throw-away client that does not wait for readiness: a refused connection fails it
+	 * at once.
+	 */
+	private static void checkReachable(ClientBuilder builder, List<String> endpoints, Duration timeout) {
+		try (Client probe = builder.copy().waitForReady(false).retryMaxAttempts(0).build()) {
+			probe.getClusterClient().listMember().get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new LockBackendException("Interrupted while connecting to etcd at " + endpoints, ex);
+		}
+		catch (ExecutionException | TimeoutException ex) {
+			Throwable cause = (ex.getCause() != null) ? ex.getCause() : ex;
+			// gRPC says "io exception"; what the network said is at the end of the chain
+			Throwable mostSpecific = NestedExceptionUtils.getMostSpecificCause(cause);
+			String reason = (ex instanceof TimeoutException) ? "no answer within " + timeout
+					: Objects.requireNonNullElse(mostSpecific.getMessage(), mostSpecific.toString());
+			throw new LockBackendException("Cannot reach etcd at " + endpoints + ": " + reason, cause);
+		}
 	}
 
 	private static ByteSequence bytes(String text) {

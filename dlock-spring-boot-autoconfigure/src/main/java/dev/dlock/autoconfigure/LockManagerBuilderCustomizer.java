@@ -1,6 +1,6 @@
 package dev.dlock.autoconfigure;
 
-import dev.dlock.LockManagerBuilder;
+import dev.dlock.engine.LockManagerBuilder;
 
 /**
  * Customizes the auto-configured {@link dev.dlock.LockManager} before it is built.

@@ -31,6 +31,8 @@ class NatsLockBackendConfiguration {
 			.bucket(nats.getBucket())
 			.replicas(nats.getReplicas())
 			.requestTimeout(nats.getRequestTimeout())
+			// the bucket serves this one lease time: a method's own lease time is refused
+			.leaseTime(properties.getLeaseTime())
 			.build();
 	}
 

@@ -1,9 +1,15 @@
 package dev.dlock.autoconfigure;
 
 import java.beans.PropertyDescriptor;
+import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.lang.reflect.Method;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -19,11 +25,13 @@ import dev.dlock.LockMode;
 import dev.dlock.autoconfigure.DlockProperties.Backend;
 import dev.dlock.backend.etcd.EtcdLockBackend;
 import dev.dlock.backend.memory.InMemoryLockBackend;
+import dev.dlock.engine.LockManagerBuilder;
+import dev.dlock.observation.DefaultLockConversionConvention;
+import dev.dlock.observation.LockConversionConvention;
 import dev.dlock.spi.LockBackend;
 import dev.dlock.spring.aop.DistributedLockAdvisor;
 import dev.dlock.spring.aop.DistributedLockInterceptor;
 import io.etcd.jetcd.Client;
-import io.lettuce.core.AbstractRedisClient;
 import io.micrometer.observation.ObservationRegistry;
 import io.nats.client.Connection;
 import io.micrometer.observation.tck.TestObservationRegistry;
@@ -41,6 +49,7 @@ import org.springframework.boot.autoconfigure.ssl.SslAutoConfiguration;
 import org.springframework.boot.context.annotation.ImportCandidates;
 import org.springframework.boot.diagnostics.FailureAnalysis;
 import org.springframework.boot.diagnostics.FailureAnalyzer;
+import org.springframework.boot.ssl.SslBundles;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
@@ -53,6 +62,7 @@ import org.springframework.core.io.support.SpringFactoriesLoader;
 import org.springframework.core.io.support.SpringFactoriesLoader.ArgumentResolver;
 import org.springframework.core.io.support.SpringFactoriesLoader.FailureHandler;
 import org.springframework.core.type.AnnotationMetadata;
+import org.springframework.data.redis.connection.RedisConnectionFactory;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.mockito.Mockito.mock;
@@ -118,7 +128,7 @@ class DlockAutoConfigurationTests {
 						"Backends, in the order in which they are detected:")
 				.containsSubsequence(
 						"    - redis: dlock.backend is not set and there is no bean of type "
-								+ "org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory",
+								+ "org.springframework.data.redis.connection.RedisConnectionFactory",
 						"    - etcd: dlock.backend is not set and there is no bean of type io.etcd.jetcd.Client "
 								+ "or dev.dlock.autoconfigure.EtcdConnectionDetails and no dlock.etcd.endpoints",
 						"    - nats: dlock.backend is not set and there is no bean of type io.nats.client.Connection "
@@ -146,7 +156,7 @@ class DlockAutoConfigurationTests {
 			FailureAnalysis analysis = analyze(context.getStartupFailure());
 			assertThat(analysis.getDescription()).contains("dlock.backend (redis) could not be set up")
 				.contains("- redis: dlock.backend is redis but no bean of type "
-						+ "org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory is defined")
+						+ "org.springframework.data.redis.connection.RedisConnectionFactory is defined")
 				.contains("- etcd: ")
 				.contains("dlock.backend is redis");
 			assertThat(analysis.getAction()).contains("To use redis: add spring-boot-starter-data-redis");
@@ -156,15 +166,29 @@ class DlockAutoConfigurationTests {
 	@Test
 	void namedBackendWithoutItsClientIsExplained() {
 		this.runner.withPropertyValues("dlock.backend=redis")
-			.withClassLoader(new FilteredClassLoader(AbstractRedisClient.class))
-			.run((context) -> assertThat(analyze(context.getStartupFailure()).getDescription())
-				.contains("- redis: @ConditionalOnClass did not find required class 'io.lettuce.core.AbstractRedisClient'"));
+			.withClassLoader(new FilteredClassLoader(RedisConnectionFactory.class))
+			.run((context) -> assertThat(analyze(context.getStartupFailure()).getDescription()).contains(
+					"- redis: @ConditionalOnClass did not find required class "
+							+ "'org.springframework.data.redis.connection.RedisConnectionFactory'"));
 	}
 
 	@Test
-	void etcdIsDetectedFromItsEndpoints() {
-		this.runner.withPropertyValues("dlock.etcd.endpoints=http://127.0.0.1:2379")
-			.run((context) -> assertThat(context).hasSingleBean(EtcdLockBackend.class).hasSingleBean(LockManager.class));
+	void etcdIsDetectedFromItsEndpointsAndAnUnreachableOneFailsTheStartUpNamingIt() {
+		String endpoint = closedEndpoint();
+		this.runner.withPropertyValues("dlock.etcd.endpoints=" + endpoint)
+			.run((context) -> assertThat(context).getFailure()
+				.hasStackTraceContaining("LockBackendException: Cannot reach etcd at [" + endpoint + "]: "));
+	}
+
+	@Test
+	void anySpringDataRedisConnectionSelectsRedisBeforeEtcdAndOneThatIsNotLettucesFailsTheStartUp() {
+		// Spring Boot defines such a bean whenever Spring Data Redis is on the class path
+		this.runner.withBean(RedisConnectionFactory.class, () -> mock(RedisConnectionFactory.class))
+			.withPropertyValues("dlock.etcd.endpoints=" + closedEndpoint())
+			.run((context) -> assertThat(context).getFailure()
+				.rootCause()
+				.hasMessageStartingWith("dlock's Redis backend needs Lettuce, but the application's Redis connection is a "
+						+ "RedisConnectionFactory$MockitoMock"));
 	}
 
 	@Test
@@ -174,22 +198,22 @@ class DlockAutoConfigurationTests {
 	}
 
 	@Test
-	void etcdIsDetectedFromAConnectionDetailsBean() {
-		EtcdConnectionDetails details = () -> List.of("http://127.0.0.1:2379");
+	void etcdIsDetectedFromAConnectionDetailsBeanWhoseEndpointsTheClientUses() {
+		String endpoint = closedEndpoint();
+		EtcdConnectionDetails details = () -> List.of(endpoint);
 		this.runner.withBean(EtcdConnectionDetails.class, () -> details)
-			.run((context) -> assertThat(context).hasSingleBean(EtcdLockBackend.class)
-				.hasSingleBean(Client.class)
-				.getBean(EtcdConnectionDetails.class)
-				.isSameAs(details));
+			.run((context) -> assertThat(context).getFailure()
+				.hasStackTraceContaining("LockBackendException: Cannot reach etcd at [" + endpoint + "]: "));
 	}
 
 	@Test
 	void etcdIsUsedWhenNamedWithTheDefaultEndpoint() {
-		this.runner.withPropertyValues("dlock.backend=etcd").run((context) -> {
-			assertThat(context).hasSingleBean(EtcdLockBackend.class).hasSingleBean(Client.class);
-			assertThat(context.getBean(EtcdConnectionDetails.class).getEndpoints())
-				.containsExactly("http://127.0.0.1:2379");
-		});
+		this.runner.withPropertyValues("dlock.backend=etcd")
+			.withBean(Client.class, () -> Client.builder().endpoints("http://127.0.0.1:2379").build())
+			.run((context) -> assertThat(context).hasSingleBean(EtcdLockBackend.class));
+		EtcdConnectionDetails defaults = new PropertiesEtcdConnectionDetails(new DlockProperties().getEtcd(),
+				new DefaultListableBeanFactory().getBeanProvider(SslBundles.class));
+		assertThat(defaults.getEndpoints()).containsExactly("http://127.0.0.1:2379");
 	}
 
 	@Test
@@ -222,8 +246,10 @@ class DlockAutoConfigurationTests {
 			.withPropertyValues("dlock.backend=etcd", "dlock.etcd.tls.bundle=missing")
 			.run((context) -> assertThat(context).getFailure()
 				.hasStackTraceContaining("SSL bundle name 'missing' cannot be found"));
-		this.runner.withPropertyValues("dlock.backend=etcd", "dlock.etcd.tls.enabled=true")
-			.run((context) -> assertThat(context).hasSingleBean(EtcdLockBackend.class));
+		// without a bundle, the JVM's trust store: the client is built, and only then is etcd found unreachable
+		this.runner.withPropertyValues("dlock.backend=etcd", "dlock.etcd.tls.enabled=true",
+				"dlock.etcd.endpoints=" + closedEndpoint().replace("http:", "https:"))
+			.run((context) -> assertThat(context).getFailure().hasStackTraceContaining("Cannot reach etcd at [https://"));
 	}
 
 	@Test
@@ -244,6 +270,7 @@ class DlockAutoConfigurationTests {
 	@Test
 	void invalidEtcdKeyPrefixFailsTheStartUp() {
 		this.runner.withPropertyValues("dlock.backend=etcd", "dlock.key-prefix=no-slash")
+			.withBean(Client.class, () -> Client.builder().endpoints("http://127.0.0.1:2379").build())
 			.run((context) -> assertThat(context).getFailure().hasStackTraceContaining("must end with '/'"));
 	}
 
@@ -263,7 +290,7 @@ class DlockAutoConfigurationTests {
 
 	@Test
 	void userLockManagerWinsAndNeedsNoBackend() {
-		LockManager lockManager = LockManager.builder(InMemoryLockBackend.create()).build();
+		LockManager lockManager = LockManagerBuilder.forBackend(InMemoryLockBackend.create()).build();
 		this.runner.withBean("myLockManager", LockManager.class, () -> lockManager).run((context) -> {
 			assertThat(context).hasNotFailed().hasSingleBean(LockManager.class).hasBean("myLockManager");
 			assertThat(context).doesNotHaveBean(LockBackend.class);
@@ -310,6 +337,33 @@ class DlockAutoConfigurationTests {
 					.that()
 					.hasLowCardinalityKeyValue("dlock.backend", "memory")
 					.hasLowCardinalityKeyValue("dlock.mode", "PR");
+			});
+	}
+
+	@Test
+	void conversionConventionBeanNamesTheConvertObservation() {
+		TestObservationRegistry registry = TestObservationRegistry.create();
+		this.runner.withPropertyValues("dlock.backend=memory")
+			.withBean(ObservationRegistry.class, () -> registry)
+			.withBean(LockConversionConvention.class, () -> new DefaultLockConversionConvention() {
+				@Override
+				public String getName() {
+					return "orders.convert";
+				}
+			})
+			.run((context) -> {
+				try (LockHandle handle = context.getBean(LockManager.class)
+					.tryAcquire("converted", LockMode.PR)
+					.orElseThrow()) {
+					assertThat(handle.tryConvert(LockMode.PW)).isTrue();
+				}
+				TestObservationRegistryAssert.assertThat(registry)
+					.hasObservationWithNameEqualTo("orders.convert")
+					.that()
+					.hasLowCardinalityKeyValue("dlock.from-mode", "PR")
+					.hasLowCardinalityKeyValue("dlock.to-mode", "PW")
+					.hasLowCardinalityKeyValue("dlock.outcome", "converted");
+				TestObservationRegistryAssert.assertThat(registry).hasNumberOfObservationsWithNameEqualTo("dlock.convert", 0);
 			});
 	}
 
@@ -424,6 +478,17 @@ class DlockAutoConfigurationTests {
 		return name.replaceAll("([a-z])([A-Z])", "$1-$2").toLowerCase();
 	}
 
+	@Test
+	void everyPropertyIsInThePropertiesTableOfTheDocumentation() throws Exception {
+		String table = Files.readAllLines(Path.of("../docs/spring-boot.md"))
+			.stream()
+			.filter((line) -> line.startsWith("| `dlock."))
+			.collect(Collectors.joining("\n"));
+		assertThat(metadataProperties().keySet()).filteredOn((name) -> name.startsWith("dlock."))
+			.isNotEmpty()
+			.allSatisfy((name) -> assertThat(table).as("docs/spring-boot.md's properties table").contains("`" + name + "`"));
+	}
+
 	private static Map<String, Map<String, Object>> metadataProperties() throws Exception {
 		try (InputStream in = DlockAutoConfigurationTests.class.getClassLoader()
 			.getResourceAsStream("META-INF/spring-configuration-metadata.json")) {
@@ -474,6 +539,16 @@ class DlockAutoConfigurationTests {
 			return (builder) -> this.calls.set(this.calls.get() * 10 + 1);
 		}
 
+	}
+
+	/** An endpoint on a loopback port that nothing listens on. */
+	private static String closedEndpoint() {
+		try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+			return "http://127.0.0.1:" + socket.getLocalPort();
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
 	}
 
 }

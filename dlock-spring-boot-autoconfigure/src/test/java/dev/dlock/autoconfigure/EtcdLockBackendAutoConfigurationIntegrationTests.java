@@ -16,11 +16,15 @@ import dev.dlock.testserver.TestCertificates;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.options.GetOption;
+import dev.dlock.autoconfigure.health.DlockHealthContributorAutoConfiguration;
+import dev.dlock.spring.health.DlockHealthIndicator;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.autoconfigure.ssl.SslAutoConfiguration;
 import org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration;
+import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.health.contributor.Status;
 import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 
@@ -128,6 +132,24 @@ class EtcdLockBackendAutoConfigurationIntegrationTests {
 				.withPropertyValues("dlock.etcd.endpoints=" + server.tlsEndpoint(), "dlock.etcd.tls.bundle=etcd",
 						"spring.ssl.bundle.pem.etcd.truststore.certificate=file:" + certificates.caFile())
 				.run(EtcdLockBackendAutoConfigurationIntegrationTests::assertLocks);
+		}
+	}
+
+	@Test
+	void healthIsDownWithinTheHealthTimeoutOnceTheServerIsGone() {
+		try (EtcdServer server = EtcdServer.start()) {
+			this.runner.withConfiguration(AutoConfigurations.of(DlockHealthContributorAutoConfiguration.class))
+				.withPropertyValues("dlock.etcd.endpoints=" + server.endpoint(), "dlock.health.timeout=300ms")
+				.run((context) -> {
+					DlockHealthIndicator indicator = context.getBean(DlockHealthIndicator.class);
+					assertThat(indicator.health().getStatus()).isEqualTo(Status.UP);
+					server.kill();
+					// jetcd waits for the server to be ready again: the timeout answers the check
+					Health health = indicator.health();
+					assertThat(health.getStatus()).isEqualTo(Status.DOWN);
+					assertThat(health.getDetails()).containsEntry("reason",
+							"the backend did not answer within 300.0ms");
+				});
 		}
 	}
 

@@ -11,6 +11,7 @@ import dev.dlock.LockManager;
 import dev.dlock.LockMode;
 import dev.dlock.annotation.DistributedLock;
 import dev.dlock.backend.memory.InMemoryLockBackend;
+import dev.dlock.engine.LockManagerBuilder;
 import dev.dlock.spi.LockBackend;
 import dev.dlock.spring.lifecycle.LockManagerLifecycle;
 import org.jspecify.annotations.Nullable;
@@ -64,7 +65,7 @@ class LockManagerShutdownOrderTests {
 	void guardedTaskInProgressOnASpringExecutorKeepsItsLockUntilItEnds() throws Exception {
 		InMemoryLockBackend backend = InMemoryLockBackend.create();
 		CountDownLatch finish = new CountDownLatch(1);
-		try (LockManager otherInstance = LockManager.builder(backend).build()) {
+		try (LockManager otherInstance = LockManagerBuilder.forBackend(backend).build()) {
 			this.runner.withConfiguration(AutoConfigurations.of(DlockAopAutoConfiguration.class))
 				.withBean(LockBackend.class, () -> backend, (definition) -> definition.setDestroyMethodName(""))
 				.withBean(ThreadPoolTaskExecutor.class, ThreadPoolTaskExecutor::new)

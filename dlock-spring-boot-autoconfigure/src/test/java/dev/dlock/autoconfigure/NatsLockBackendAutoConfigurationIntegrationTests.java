@@ -5,7 +5,9 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicReference;
 
+import dev.dlock.LockBackendException;
 import dev.dlock.LockManager;
+import dev.dlock.annotation.DistributedLock;
 import dev.dlock.backend.nats.NatsLockBackend;
 import dev.dlock.spring.aop.LockProbe;
 import dev.dlock.testserver.NatsServer;
@@ -21,6 +23,7 @@ import org.springframework.boot.test.context.assertj.AssertableApplicationContex
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
 /**
  * The NATS JetStream backend over the auto-configured connection (from
@@ -122,8 +125,31 @@ class NatsLockBackendAutoConfigurationIntegrationTests {
 		}
 	}
 
+	@Test
+	void aMethodThatAsksForAnotherLeaseTimeIsRefusedBecauseABucketServesOneLeaseTime() {
+		String bucket = "app-" + UUID.randomUUID().toString().replace("-", "");
+		this.runner.withPropertyValues("dlock.nats.url=" + NatsServer.shared().url(), "dlock.nats.bucket=" + bucket)
+			.withBean(ShortLease.class)
+			.run((context) -> {
+				assertThatExceptionOfType(LockBackendException.class)
+					.isThrownBy(() -> context.getBean(ShortLease.class).run())
+					.withMessageContaining("The NATS bucket '" + bucket + "' serves a lease time of PT30S")
+					.withMessageContaining("but a lease time of PT5S was asked for");
+				// the configured lease time still works
+				assertLocks(context);
+			});
+	}
+
 	private static void assertLocks(AssertableApplicationContext context) {
 		new LockProbe(context.getBean(LockManager.class)).assertLocksAndReleases();
+	}
+
+	static class ShortLease {
+
+		@DistributedLock(key = "short-lease", leaseTime = "5s")
+		public void run() {
+		}
+
 	}
 
 }

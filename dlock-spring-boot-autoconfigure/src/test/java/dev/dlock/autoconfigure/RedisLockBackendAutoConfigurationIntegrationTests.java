@@ -10,10 +10,15 @@ import dev.dlock.backend.redis.RedisLockBackend;
 import dev.dlock.spring.aop.LockProbe;
 import dev.dlock.testserver.RedisCluster;
 import dev.dlock.testserver.RedisServer;
+import dev.dlock.autoconfigure.health.DlockHealthContributorAutoConfiguration;
+import dev.dlock.spring.health.DlockHealthIndicator;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration;
+import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.health.contributor.Status;
+import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.data.redis.connection.RedisConnectionFactory;
@@ -84,6 +89,48 @@ class RedisLockBackendAutoConfigurationIntegrationTests {
 					context.getBean(RedisConnectionFactory.class));
 			redis.opsForValue().set("dlock-test:" + UUID.randomUUID(), "still open");
 		});
+	}
+
+	@Test
+	void aJedisConnectionFailsTheStartUpSayingThatLettuceIsNeeded() {
+		this.runner
+			.withPropertyValues("spring.data.redis.url=" + RedisServer.shared().uri(),
+					"spring.data.redis.client-type=jedis")
+			.run(RedisLockBackendAutoConfigurationIntegrationTests::assertFailsNamingLettuce);
+	}
+
+	@Test
+	void aJedisConnectionWithoutLettuceOnTheClassPathFailsTheStartUpSayingThatLettuceIsNeeded() {
+		// as with spring-boot-starter-data-redis whose lettuce-core is excluded for jedis
+		this.runner.withClassLoader(new FilteredClassLoader("io.lettuce.core"))
+			.withPropertyValues("spring.data.redis.url=" + RedisServer.shared().uri())
+			.run(RedisLockBackendAutoConfigurationIntegrationTests::assertFailsNamingLettuce);
+	}
+
+	@Test
+	void healthIsDownWithinTheHealthTimeoutOnceTheServerIsGone() {
+		try (RedisServer server = RedisServer.start()) {
+			this.runner.withConfiguration(AutoConfigurations.of(DlockHealthContributorAutoConfiguration.class))
+				.withPropertyValues("spring.data.redis.url=" + server.uri(), "dlock.health.timeout=300ms")
+				.run((context) -> {
+					DlockHealthIndicator indicator = context.getBean(DlockHealthIndicator.class);
+					assertThat(indicator.health().getStatus()).isEqualTo(Status.UP);
+					server.kill();
+					// Lettuce keeps the check queued while it reconnects: the timeout answers it
+					Health health = indicator.health();
+					assertThat(health.getStatus()).isEqualTo(Status.DOWN);
+					assertThat(health.getDetails()).containsEntry("reason",
+							"the backend did not answer within 300.0ms");
+				});
+		}
+	}
+
+	private static void assertFailsNamingLettuce(AssertableApplicationContext context) {
+		assertThat(context).getFailure()
+			.rootCause()
+			.isInstanceOf(IllegalStateException.class)
+			.hasMessageStartingWith("dlock's Redis backend needs Lettuce, but the application's Redis connection "
+					+ "is a JedisConnectionFactory: Jedis is not supported.");
 	}
 
 	private static void assertLocks(AssertableApplicationContext context) {

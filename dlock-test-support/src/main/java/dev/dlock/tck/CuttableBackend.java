@@ -10,6 +10,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
 import dev.dlock.LockBackendException;
+import dev.dlock.LockMode;
 import dev.dlock.spi.AcquireRequest;
 import dev.dlock.spi.BackendHealth;
 import dev.dlock.spi.EnqueueResult;
@@ -18,6 +19,7 @@ import dev.dlock.spi.LockSession;
 import dev.dlock.spi.QueueEntry;
 import dev.dlock.spi.QueueState;
 import dev.dlock.spi.Subscription;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A backend decorator whose client can be cut off, as a crash or a network partition
@@ -125,6 +127,16 @@ public final class CuttableBackend extends ForwardingLockBackend {
 		@Override
 		public CompletableFuture<QueueState> poll(QueueEntry entry) {
 			return guarded(() -> delegate().poll(entry));
+		}
+
+		@Override
+		public CompletableFuture<QueueState> convert(QueueEntry entry, LockMode mode, boolean waitIfBusy) {
+			return guarded(() -> delegate().convert(entry, mode, waitIfBusy));
+		}
+
+		@Override
+		public CompletableFuture<@Nullable LockMode> cancelConversion(QueueEntry entry, LockMode heldMode) {
+			return guarded(() -> delegate().cancelConversion(entry, heldMode));
 		}
 
 		@Override

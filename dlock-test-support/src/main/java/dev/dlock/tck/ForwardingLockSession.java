@@ -5,12 +5,14 @@ import java.util.Collection;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
+import dev.dlock.LockMode;
 import dev.dlock.spi.AcquireRequest;
 import dev.dlock.spi.EnqueueResult;
 import dev.dlock.spi.LockSession;
 import dev.dlock.spi.QueueEntry;
 import dev.dlock.spi.QueueState;
 import dev.dlock.spi.Subscription;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A session that passes every call to another, for test decorators that change a few of
@@ -51,6 +53,16 @@ public abstract class ForwardingLockSession implements LockSession {
 	@Override
 	public CompletableFuture<QueueState> poll(QueueEntry entry) {
 		return this.delegate.poll(entry);
+	}
+
+	@Override
+	public CompletableFuture<QueueState> convert(QueueEntry entry, LockMode mode, boolean waitIfBusy) {
+		return this.delegate.convert(entry, mode, waitIfBusy);
+	}
+
+	@Override
+	public CompletableFuture<@Nullable LockMode> cancelConversion(QueueEntry entry, LockMode heldMode) {
+		return this.delegate.cancelConversion(entry, heldMode);
 	}
 
 	@Override

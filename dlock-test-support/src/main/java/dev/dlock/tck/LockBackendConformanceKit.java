@@ -27,6 +27,7 @@ import dev.dlock.LockLostException;
 import dev.dlock.LockManager;
 import dev.dlock.LockMode;
 import dev.dlock.LockOptions;
+import dev.dlock.engine.LockManagerBuilder;
 import dev.dlock.spi.AcquireRequest;
 import dev.dlock.spi.EnqueueResult;
 import dev.dlock.spi.LockBackend;
@@ -111,7 +112,7 @@ public abstract class LockBackendConformanceKit {
 	 */
 	protected Client newClient() {
 		CuttableBackend backend = track(new CuttableBackend(createBackend()));
-		LockManager manager = track(LockManager.builder(backend)
+		LockManager manager = track(LockManagerBuilder.forBackend(backend)
 			.leaseTime(leaseTime())
 			.maxRecheckInterval(leaseTime().dividedBy(2))
 			.closeTimeout(Duration.ofSeconds(2))
@@ -119,11 +120,21 @@ public abstract class LockBackendConformanceKit {
 		return new Client(manager, backend);
 	}
 
+	/**
+	 * Closes a resource of the test after it, before the managers and backends.
+	 * @param <T> the resource's type
+	 * @param resource the resource
+	 * @return the resource
+	 */
 	protected <T extends AutoCloseable> T track(T resource) {
 		this.resources.add(resource);
 		return resource;
 	}
 
+	/**
+	 * A new key that no other test uses.
+	 * @return the key
+	 */
 	protected static String newKey() {
 		return "dlock-test:" + UUID.randomUUID();
 	}
@@ -135,6 +146,10 @@ public abstract class LockBackendConformanceKit {
 	/**
 	 * Whether {@code probe} gets {@code mode} on {@code key} at once; a granted probe is
 	 * released again.
+	 * @param probe the manager that tries
+	 * @param key the key
+	 * @param mode the mode
+	 * @return whether the lock was granted at once
 	 */
 	protected static boolean grantsAtOnce(LockManager probe, String key, LockMode mode) {
 		Optional<LockHandle> handle = probe.tryAcquire(key, mode);
@@ -142,7 +157,13 @@ public abstract class LockBackendConformanceKit {
 		return handle.isPresent();
 	}
 
-	/** Waits up to 5 seconds until {@code probe} does (or does not) get {@code mode} at once. */
+	/**
+	 * Waits up to 5 seconds until {@code probe} does (or does not) get {@code mode} at once.
+	 * @param probe the manager that tries
+	 * @param key the key
+	 * @param mode the mode
+	 * @param grantable whether to wait until it is granted, or until it is not
+	 */
 	protected static void awaitGrantable(LockManager probe, String key, LockMode mode, boolean grantable) {
 		await().atMost(Duration.ofSeconds(5)).until(() -> grantsAtOnce(probe, key, mode) == grantable);
 	}
@@ -159,6 +180,26 @@ public abstract class LockBackendConformanceKit {
 	 * @param backend the client, which the test can cut off
 	 */
 	protected record Client(LockManager manager, CuttableBackend backend) {
+	}
+
+	@Nested
+	class Conversion extends ConversionConformance {
+
+		@Override
+		protected LockManager newManager() {
+			return LockBackendConformanceKit.this.newManager();
+		}
+
+		@Override
+		protected Client newClient() {
+			return LockBackendConformanceKit.this.newClient();
+		}
+
+		@Override
+		protected Duration leaseTime() {
+			return LockBackendConformanceKit.this.leaseTime();
+		}
+
 	}
 
 	@Nested

@@ -7,6 +7,7 @@ import java.util.function.Supplier;
 import dev.dlock.LockHandle;
 import dev.dlock.LockManager;
 import dev.dlock.LockMode;
+import dev.dlock.engine.LockManagerBuilder;
 import dev.dlock.spi.LockBackend;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -32,8 +33,8 @@ public final class SharedAndExclusive {
 	 */
 	public static void checkBackends(Supplier<? extends LockBackend> backends, Duration wait) throws Exception {
 		try (LockBackend first = backends.get(); LockBackend second = backends.get();
-				LockManager holder = LockManager.builder(first).build();
-				LockManager other = LockManager.builder(second).build()) {
+				LockManager holder = LockManagerBuilder.forBackend(first).build();
+				LockManager other = LockManagerBuilder.forBackend(second).build()) {
 			check(holder, other, "check-" + UUID.randomUUID(), wait);
 			assertThat(first.health().get().up()).as("health of a backend that works").isTrue();
 		}

@@ -64,27 +64,42 @@ public final class TestCertificates {
 		return new TestCertificates(directory);
 	}
 
-	/** The authority's certificate (PEM), for clients to trust. */
+	/**
+	 * The authority's certificate (PEM), for clients to trust.
+	 * @return the file
+	 */
 	public Path caFile() {
 		return this.directory.resolve("ca.crt");
 	}
 
-	/** The server's certificate (PEM), signed by the authority. */
+	/**
+	 * The server's certificate (PEM), signed by the authority.
+	 * @return the file
+	 */
 	public Path serverCertificate() {
 		return this.directory.resolve("server.crt");
 	}
 
-	/** The server's private key (PEM, unencrypted). */
+	/**
+	 * The server's private key (PEM, unencrypted).
+	 * @return the file
+	 */
 	public Path serverKey() {
 		return this.directory.resolve("server.key");
 	}
 
-	/** The client's certificate (PEM), signed by the authority, for client authentication. */
+	/**
+	 * The client's certificate (PEM), signed by the authority, for client authentication.
+	 * @return the file
+	 */
 	public Path clientCertificate() {
 		return this.directory.resolve("client.crt");
 	}
 
-	/** The client's private key (PEM, PKCS#8, unencrypted). */
+	/**
+	 * The client's private key (PEM, PKCS#8, unencrypted).
+	 * @return the file
+	 */
 	public Path clientKey() {
 		return this.directory.resolve("client.key");
 	}

@@ -9,6 +9,7 @@ import dev.dlock.LockHandle;
 import dev.dlock.LockManager;
 import dev.dlock.LockMode;
 import dev.dlock.LockOptions;
+import dev.dlock.spi.AcquireRequest;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -206,6 +207,138 @@ class EngineInterleavingTests {
 			Thread releaser = Harness.start(() -> run.release(holder));
 			Harness.join(acquirer, closer, releaser);
 			Harness.check(second.locks().isEmpty(), "a closed manager reports " + second.locks());
+			run.assertNothingHeld();
+		});
+	}
+
+
+	@Test
+	void conversionRacingTheReleaseThatLetsItThroughAndItsCancel() {
+		Explorer.explore(10, (run) -> {
+			LockManager first = run.manager();
+			LockManager second = run.manager();
+			LockHandle reader = first.tryAcquire(KEY, LockMode.PR).orElseThrow();
+			LockHandle other = run.hold(second.tryAcquire(KEY, LockMode.PR).orElseThrow());
+			CompletableFuture<LockHandle> upgrade = reader.convertAsync(LockMode.EX, LockOptions.waitTime(Harness.WAIT));
+			// the other reader's release grants the conversion on its thread, racing the cancel
+			Thread canceller = Harness.start(() -> upgrade.cancel(false));
+			Thread releaser = Harness.start(() -> run.release(other));
+			Harness.join(canceller, releaser);
+			run.assertConvertedOrNot(reader, LockMode.PR, LockMode.EX, !upgrade.isCompletedExceptionally());
+			reader.release();
+			run.assertNothingHeld();
+		});
+	}
+
+	@Test
+	void conversionInterruptedRacingItsGrant() {
+		Explorer.explore(30, (run) -> {
+			LockManager first = run.manager();
+			LockManager second = run.manager();
+			LockHandle reader = first.tryAcquire(KEY, LockMode.PR).orElseThrow();
+			LockHandle other = run.hold(second.tryAcquire(KEY, LockMode.PR).orElseThrow());
+			boolean[] converted = new boolean[1];
+			Thread converter = Harness.start(() -> {
+				try {
+					reader.convert(LockMode.EX, Harness.WAIT);
+					converted[0] = true;
+				}
+				catch (InterruptedException ex) {
+					// the interrupt came first: the lock stays held in PR
+				}
+			});
+			Thread releaser = Harness.start(() -> run.release(other));
+			converter.interrupt();
+			Harness.join(converter, releaser);
+			run.assertConvertedOrNot(reader, LockMode.PR, LockMode.EX, converted[0]);
+			reader.release();
+			run.assertNothingHeld();
+		});
+	}
+
+	@Test
+	void conversionTimingOutRacingItsGrant() {
+		Explorer.explore(10, (run) -> {
+			LockManager first = run.manager();
+			LockManager second = run.manager();
+			LockHandle reader = first.tryAcquire(KEY, LockMode.PR).orElseThrow();
+			LockHandle other = run.hold(second.tryAcquire(KEY, LockMode.PR).orElseThrow());
+			Duration waitTime = Duration.ofSeconds(2);
+			CompletableFuture<LockHandle> upgrade = reader.convertAsync(LockMode.EX, LockOptions.waitTime(waitTime));
+			Thread clock = Harness.start(() -> run.time.advance(waitTime));
+			Thread releaser = Harness.start(() -> run.release(other));
+			Harness.join(clock, releaser);
+			Harness.check(upgrade.isDone(), "a conversion neither granted nor timed out after its wait time");
+			run.assertConvertedOrNot(reader, LockMode.PR, LockMode.EX, !upgrade.isCompletedExceptionally());
+			reader.release();
+			run.assertNothingHeld();
+		});
+	}
+
+	@Test
+	void releaseOfAConvertingLockRacingTheGrantOfItsConversion() {
+		Explorer.explore(10, (run) -> {
+			LockManager first = run.manager();
+			LockManager second = run.manager();
+			LockHandle reader = first.tryAcquire(KEY, LockMode.PR).orElseThrow();
+			LockHandle other = run.hold(second.tryAcquire(KEY, LockMode.PR).orElseThrow());
+			CompletableFuture<LockHandle> upgrade = reader.convertAsync(LockMode.EX, LockOptions.waitTime(Harness.WAIT));
+			Thread owner = Harness.start(reader::release);
+			Thread releaser = Harness.start(() -> run.release(other));
+			Harness.join(owner, releaser);
+			Harness.check(upgrade.isDone(), "the conversion of a released lock is still pending");
+			Harness.check(!reader.isValid(), "a released lock reports valid");
+			run.assertNothingHeld();
+		});
+	}
+
+	@Test
+	void conversionWhoseEntryIsLostEndsAndLeavesNothingBehind() {
+		Explorer.explore(10, (run) -> {
+			LockManager first = run.manager();
+			LockManager second = run.manager();
+			// granted at once; the only request that asked to wait, so the one the server loses
+			LockHandle reader = first.acquire(KEY, LockMode.PR, Harness.WAIT);
+			LockHandle other = run.hold(second.tryAcquire(KEY, LockMode.PR).orElseThrow());
+			long before = reader.fencingToken();
+			CompletableFuture<LockHandle> upgrade = reader.convertAsync(LockMode.EX, LockOptions.waitTime(Harness.WAIT));
+			// the server loses the converting entry while the other reader's release wakes it
+			Thread loser = Harness.start(() -> run.loseOnServer(AcquireRequest::waitIfBusy));
+			Thread releaser = Harness.start(() -> run.release(other));
+			Harness.join(loser, releaser);
+			// a renewal round tells the holder at the latest
+			run.time.advance(Harness.LEASE);
+			Harness.check(upgrade.isDone(), "a conversion whose entry is gone is still pending");
+			Harness.check(!reader.isValid(), "a lock whose entry the server lost still reports valid");
+			Harness.check(upgrade.isCompletedExceptionally() || reader.fencingToken() > before,
+					"a conversion granted without a new token");
+			reader.release();
+			run.assertNothingHeld();
+		});
+	}
+
+	@Test
+	void waiterGrantedAfterAConversionGetsALargerTokenWhicheverPollAnswersFirst() {
+		Explorer.explore(30, (run) -> {
+			LockManager first = run.manager();
+			LockManager second = run.manager();
+			LockManager third = run.manager();
+			LockHandle writer = first.tryAcquire(KEY, LockMode.EX).orElseThrow();
+			CompletableFuture<LockHandle> waiting = second.acquireAsync(KEY, LockMode.PW,
+					LockOptions.waitTime(Harness.WAIT));
+			// a down-conversion draws a token larger than the waiter's ticket; the waiter must
+			// draw a larger one still when it is granted
+			writer.convert(LockMode.CR, Harness.WAIT);
+			long converted = writer.fencingToken();
+			// the release and another request both wake the waiter: two polls may answer GRANTED
+			Thread releaser = Harness.start(writer::release);
+			Thread other = Harness.start(() -> third.tryAcquire(KEY, LockMode.NL).ifPresent(run::release));
+			Harness.join(releaser, other);
+			LockHandle granted = run.settle(waiting);
+			Harness.check(granted != null && granted.fencingToken() > converted, "the waiter granted after a "
+					+ "conversion on its key has token " + ((granted != null) ? granted.fencingToken() : "none")
+					+ ", not larger than the conversion's " + converted);
+			run.releaseAll();
 			run.assertNothingHeld();
 		});
 	}

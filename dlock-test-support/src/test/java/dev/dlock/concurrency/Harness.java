@@ -3,6 +3,7 @@ package dev.dlock.concurrency;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Predicate;
@@ -11,6 +12,7 @@ import dev.dlock.LockHandle;
 import dev.dlock.LockManager;
 import dev.dlock.LockMode;
 import dev.dlock.backend.memory.InMemoryLockBackend;
+import dev.dlock.engine.LockManagerBuilder;
 import dev.dlock.spi.AcquireRequest;
 import dev.dlock.tck.ManualTime;
 import org.jspecify.annotations.Nullable;
@@ -43,7 +45,7 @@ final class Harness {
 	private volatile boolean serverLosesEntries;
 
 	LockManager manager() {
-		LockManager manager = LockManager.builder(this.backend)
+		LockManager manager = LockManagerBuilder.forBackend(this.backend)
 			.timeSource(this.time)
 			.callbackExecutor(Runnable::run)
 			.leaseTime(LEASE)
@@ -151,6 +153,26 @@ final class Harness {
 		}
 		throw new AssertionError("a waiter is stranded: not decided a few re-check intervals after "
 				+ "nothing conflicting was held");
+	}
+
+	/**
+	 * The postcondition of a conversion of {@code handle} from {@code from} to {@code to}
+	 * (an up-conversion) once every thread has ended: the handle shows one of the two modes,
+	 * the new one exactly when the conversion succeeded, and the server agrees: held in the
+	 * old mode, a new request in a mode compatible with it is granted (nothing pending blocks
+	 * it); held in the new one, a request in a mode compatible with the old but not the new
+	 * mode waits.
+	 * @param converted whether the conversion call reported success
+	 */
+	void assertConvertedOrNot(LockHandle handle, LockMode from, LockMode to, boolean converted) {
+		check(handle.isValid(), "a conversion lost the lock");
+		check(handle.mode() == (converted ? to : from), "the conversion " + (converted ? "succeeded" : "failed")
+				+ " but the handle shows " + handle.mode());
+		LockManager probe = manager();
+		Optional<LockHandle> other = probe.tryAcquire(KEY, from);
+		other.ifPresent(LockHandle::release);
+		check(other.isPresent() != converted, converted ? "converted to " + to + " but the server lets " + from + " in"
+				: "held in " + from + " but the server keeps a " + from + " request out (a conversion left pending)");
 	}
 
 	/** Fails the run (plain checks: an assertion library would add hundreds of classes to instrument). */

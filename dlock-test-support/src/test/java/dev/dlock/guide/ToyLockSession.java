@@ -6,6 +6,7 @@ import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
+import dev.dlock.LockMode;
 import dev.dlock.spi.AcquireRequest;
 import dev.dlock.spi.EnqueueResult;
 import dev.dlock.spi.LockSession;
@@ -13,6 +14,7 @@ import dev.dlock.spi.QueueEntry;
 import dev.dlock.spi.QueueState;
 import dev.dlock.spi.Subscription;
 import dev.dlock.support.ResourceChanges;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A toy session: each call is one server operation, answered at once. Before each call
@@ -56,6 +58,21 @@ final class ToyLockSession implements LockSession {
 		QueueState state = this.server.poll(toy.request().key(), toy.ticket());
 		toy.observedChanges(seen);
 		return CompletableFuture.completedFuture(state);
+	}
+
+	@Override
+	public CompletableFuture<QueueState> convert(QueueEntry entry, LockMode mode, boolean waitIfBusy) {
+		ToyEntry toy = (ToyEntry) entry;
+		long seen = this.changes.count(toy.request().key());
+		QueueState state = this.server.convert(toy.request().key(), toy.ticket(), mode, waitIfBusy);
+		toy.observedChanges(seen);
+		return CompletableFuture.completedFuture(state);
+	}
+
+	@Override
+	public CompletableFuture<@Nullable LockMode> cancelConversion(QueueEntry entry, LockMode heldMode) {
+		return CompletableFuture
+			.completedFuture(this.server.cancelConversion(entry.request().key(), entry.ticket(), heldMode));
 	}
 
 	@Override

@@ -12,7 +12,8 @@ import java.util.function.Consumer;
 import dev.dlock.LockMode;
 import dev.dlock.spi.AcquireRequest;
 import dev.dlock.spi.QueueState;
-import dev.dlock.support.GrantRule;
+import dev.dlock.support.QueueRules;
+import dev.dlock.support.QueueRules.Queued;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -46,12 +47,13 @@ final class ToyServer {
 			TreeMap<Long, Row> queue = this.queues.computeIfAbsent(request.key(), (key) -> new TreeMap<>());
 			expired = dropExpired(queue);
 			long ticket = ++this.lastTicket;
-			QueueState state = stateOf(queue, ticket, request.mode());
+			queue.put(ticket, Row.waiting(request.mode(), request.ownerId(), System.nanoTime() + lease.toNanos()));
+			QueueState state = decide(queue, ticket);
 			if (state.status() == QueueState.Status.WAITING && !request.waitIfBusy()) {
+				queue.remove(ticket);
 				decision = null;
 			}
 			else {
-				queue.put(ticket, new Row(request.mode(), request.ownerId(), System.nanoTime() + lease.toNanos()));
 				decision = new Decision(ticket, state);
 			}
 			forgetIfEmpty(request.key(), queue);
@@ -67,14 +69,72 @@ final class ToyServer {
 		synchronized (this) {
 			TreeMap<Long, Row> queue = this.queues.getOrDefault(key, new TreeMap<>());
 			expired = dropExpired(queue);
-			Row row = queue.get(ticket);
-			if (row != null) {
-				state = stateOf(queue, ticket, row.mode());
+			if (queue.containsKey(ticket)) {
+				state = decide(queue, ticket);
 			}
 			forgetIfEmpty(key, queue);
 		}
 		publishIf(expired, key);
 		return state;
+	}
+
+	/**
+	 * Converts a granted record, or queues the conversion: the rules are
+	 * {@code QueueRules}'; a granted conversion takes a new ticket as its token and marks
+	 * the waiting records, which take a new one too when granted.
+	 */
+	QueueState convert(String key, long ticket, LockMode mode, boolean waitIfBusy) {
+		QueueState state = QueueState.GONE;
+		boolean changed;
+		synchronized (this) {
+			TreeMap<Long, Row> queue = this.queues.getOrDefault(key, new TreeMap<>());
+			changed = dropExpired(queue);
+			Row row = queue.get(ticket);
+			if (row != null) {
+				Queued entry = queued(ticket, row);
+				QueueRules.Queued blocker = QueueRules.blockerOfConversion(queued(queue), entry, mode);
+				if (blocker == null) {
+					state = grantConversion(queue, ticket, mode);
+					changed = true;
+				}
+				else if (QueueRules.closesCycle(queued(queue), entry, mode)) {
+					state = QueueState.DEADLOCK;
+				}
+				else if (!waitIfBusy) {
+					state = QueueState.REJECTED;
+				}
+				else {
+					queue.put(ticket, row.converting(mode, ++this.lastTicket));
+					state = QueueState.waiting(remainingLease(queue.get(blocker.ticket())));
+				}
+			}
+			forgetIfEmpty(key, queue);
+		}
+		publishIf(changed, key);
+		return state;
+	}
+
+	/**
+	 * Withdraws a record's conversion: it ends granted in {@code heldMode} unless it holds a
+	 * mode that does not cover it; answers the mode it ends in, {@code null} if it is gone.
+	 */
+	@Nullable LockMode cancelConversion(String key, long ticket, LockMode heldMode) {
+		LockMode ended = null;
+		boolean changed;
+		synchronized (this) {
+			TreeMap<Long, Row> queue = this.queues.getOrDefault(key, new TreeMap<>());
+			changed = dropExpired(queue);
+			Row row = queue.get(ticket);
+			if (row != null && row.granted() != null) {
+				// undoes an up-conversion granted meanwhile, and never raises a mode
+				ended = row.granted().covers(heldMode) ? heldMode : row.granted();
+				queue.put(ticket, row.granted(ended, row.token()));
+				changed = true;
+			}
+			forgetIfEmpty(key, queue);
+		}
+		publishIf(changed, key);
+		return ended;
 	}
 
 	/** Extends a record's lease; {@code false} if it no longer exists. */
@@ -87,7 +147,7 @@ final class ToyServer {
 			Row row = queue.get(ticket);
 			alive = row != null;
 			if (row != null) {
-				queue.put(ticket, new Row(row.mode(), row.ownerId(), System.nanoTime() + lease.toNanos()));
+				queue.put(ticket, row.renewed(System.nanoTime() + lease.toNanos()));
 			}
 			forgetIfEmpty(key, queue);
 		}
@@ -111,14 +171,57 @@ final class ToyServer {
 		return queue.values().removeIf((row) -> now - row.expiresAt() >= 0);
 	}
 
-	/** The guide's grant rule: granted unless an earlier record's mode conflicts. */
-	private static QueueState stateOf(TreeMap<Long, Row> queue, long ticket, LockMode mode) {
-		List<Row> earlier = new ArrayList<>(queue.headMap(ticket).values());
-		Row blocker = GrantRule.blocker(earlier, mode, Row::mode);
-		if (blocker == null) {
+	/** Decides a waiting request or a pending conversion with {@code QueueRules}. */
+	private QueueState decide(TreeMap<Long, Row> queue, long ticket) {
+		Row row = queue.get(ticket);
+		if (row.converting() != null) {
+			QueueRules.Queued blocker = QueueRules.blockerOfConversion(queued(queue), queued(ticket, row),
+					row.converting());
+			return (blocker != null) ? QueueState.waiting(remainingLease(queue.get(blocker.ticket())))
+					: grantConversion(queue, ticket, row.converting());
+		}
+		if (row.granted() != null) {
+			return (row.token() != 0) ? QueueState.granted(row.token()) : QueueState.GRANTED; // told before
+		}
+		QueueRules.Queued blocker = QueueRules.blockerOfRequest(queued(queue), queued(ticket, row));
+		if (blocker != null) {
+			return QueueState.waiting(remainingLease(queue.get(blocker.ticket())));
+		}
+		if (!row.freshToken()) {
+			queue.put(ticket, row.granted(row.requested(), 0));
 			return QueueState.GRANTED;
 		}
-		return QueueState.waiting(Duration.ofNanos(blocker.expiresAt() - System.nanoTime()));
+		return drawToken(queue, ticket, row.requested());
+	}
+
+	private QueueState grantConversion(TreeMap<Long, Row> queue, long ticket, LockMode mode) {
+		return drawToken(queue, ticket, mode);
+	}
+
+	/**
+	 * Grants a record with a new token, which it keeps for repeated polls, and marks the
+	 * waiting records: one with a smaller ticket, granted after this grant ended, must not
+	 * show a smaller token.
+	 */
+	private QueueState drawToken(TreeMap<Long, Row> queue, long ticket, LockMode mode) {
+		long token = ++this.lastTicket;
+		queue.replaceAll((other, row) -> (other == ticket) ? row.granted(mode, token) : row.markedForFreshToken());
+		return QueueState.granted(token);
+	}
+
+	private static Duration remainingLease(Row row) {
+		return Duration.ofNanos(row.expiresAt() - System.nanoTime());
+	}
+
+	private static List<Queued> queued(TreeMap<Long, Row> queue) {
+		List<Queued> entries = new ArrayList<>();
+		queue.forEach((ticket, row) -> entries.add(queued(ticket, row)));
+		return entries;
+	}
+
+	private static Queued queued(long ticket, Row row) {
+		return new Queued(ticket, row.granted(), (row.granted() == null) ? row.requested() : row.converting(),
+				row.order());
 	}
 
 	private void forgetIfEmpty(String key, TreeMap<Long, Row> queue) {
@@ -137,7 +240,37 @@ final class ToyServer {
 	record Decision(long ticket, QueueState state) {
 	}
 
-	private record Row(LockMode mode, String ownerId, long expiresAt) {
+	/**
+	 * A record: the mode a new request asks for, or the granted mode and a conversion's
+	 * target; the order of that conversion; whether a grant must take a new token.
+	 */
+	private record Row(LockMode requested, @Nullable LockMode granted, @Nullable LockMode converting, long order,
+			boolean freshToken, long token, String ownerId, long expiresAt) {
+
+		static Row waiting(LockMode mode, String ownerId, long expiresAt) {
+			return new Row(mode, null, null, 0, false, 0, ownerId, expiresAt);
+		}
+
+		/** Granted in a mode, with a token drawn for it ({@code 0}: the ticket). */
+		Row granted(LockMode mode, long drawn) {
+			return new Row(this.requested, mode, null, 0, false, drawn, this.ownerId, this.expiresAt);
+		}
+
+		Row converting(LockMode target, long conversionOrder) {
+			return new Row(this.requested, this.granted, target, conversionOrder, false, this.token, this.ownerId,
+					this.expiresAt);
+		}
+
+		Row markedForFreshToken() {
+			return (this.granted != null) ? this
+					: new Row(this.requested, null, null, 0, true, 0, this.ownerId, this.expiresAt);
+		}
+
+		Row renewed(long expiry) {
+			return new Row(this.requested, this.granted, this.converting, this.order, this.freshToken, this.token,
+					this.ownerId, expiry);
+		}
+
 	}
 
 }

@@ -120,6 +120,31 @@ abstract class SampleEndpointsTestSupport {
 	}
 
 	@Test
+	void upgradeIsGrantedAheadOfAWriterThatAskedBeforeIt() {
+		Map<String, Object> upgrade = get("/demo/upgrade");
+		@SuppressWarnings("unchecked")
+		List<String> events = (List<String>) upgrade.get("events");
+		assertThat(events).hasSize(8);
+		assertThat(events.get(0)).startsWith("holder: PR granted");
+		assertThat(events.get(1)).startsWith("reader: PR granted");
+		assertThat(events.get(2)).startsWith("writer: asks for EX");
+		assertThat(events.get(3)).startsWith("holder: asks to convert PR to PW");
+		assertThat(events.get(4)).isEqualTo("reader: releases PR");
+		assertThat(events.get(5)).startsWith("holder: converted to PW");
+		assertThat(events.get(6)).isEqualTo("holder: releases PW");
+		assertThat(events.get(7)).startsWith("writer: EX granted");
+		assertThat(upgrade).containsEntry("upgradeGrantedBeforeWriter", true);
+		@SuppressWarnings("unchecked")
+		Map<String, Number> tokens = (Map<String, Number>) upgrade.get("tokens");
+		assertThat(tokens).containsOnlyKeys("holder PR", "reader PR", "holder PW", "writer EX");
+		assertThat(tokens.get("holder PW").longValue()).as("a conversion draws a new, larger token")
+			.isGreaterThan(tokens.get("reader PR").longValue())
+			.isGreaterThan(tokens.get("holder PR").longValue());
+		assertThat(tokens.get("writer EX").longValue()).as("the writer, granted after the conversion, comes later")
+			.isGreaterThan(tokens.get("holder PW").longValue());
+	}
+
+	@Test
 	void healthIsUpWithTheBackendNamed() {
 		Map<String, Object> health = get("/actuator/health");
 		assertThat(health).containsEntry("status", "UP");

@@ -29,7 +29,8 @@ import org.jspecify.annotations.Nullable;
  * many locks it holds or waits for. A request is one key
  * {@code <prefix><encoded key>/<session id>-<slot>} under that lease; its create revision is the
  * ticket and the fencing token. An uncontended acquire is one transaction, a release one
- * delete, and a waiter watches only the latest earlier conflicting entry. See
+ * delete, and a waiter watches only one entry that blocks it. A conversion is one
+ * transaction on the entry, whose new mod revision is the new token. See
  * {@code docs/backends/etcd.md} for the guarantees and what breaks them.
  * <p>
  * Thread-safe. The {@link Client} belongs to the application and is never closed here:
@@ -44,7 +45,7 @@ public final class EtcdLockBackend implements LockBackend {
 	public static final String DEFAULT_KEY_PREFIX = "dlock/";
 
 	private static final Set<BackendCapability> CAPABILITIES = Set.of(BackendCapability.SESSION_LEASE,
-			BackendCapability.OWN_REMOVALS_FIRST);
+			BackendCapability.OWN_REMOVALS_FIRST, BackendCapability.CONVERSION);
 
 	private final Client client;
 
@@ -142,9 +143,9 @@ public final class EtcdLockBackend implements LockBackend {
 	}
 
 	/**
-	 * Returns {@link BackendCapability#SESSION_LEASE} (one lease per session) and
+	 * Returns {@link BackendCapability#SESSION_LEASE} (one lease per session),
 	 * {@link BackendCapability#OWN_REMOVALS_FIRST} (entries whose removal was sent do not
-	 * hold this backend's later requests back).
+	 * hold this backend's later requests back) and {@link BackendCapability#CONVERSION}.
 	 * @return the capabilities
 	 */
 	@Override

@@ -8,20 +8,23 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.function.LongFunction;
 
+import dev.dlock.LockMode;
 import dev.dlock.spi.AcquireRequest;
 import dev.dlock.spi.EnqueueResult;
 import dev.dlock.spi.LockSession;
 import dev.dlock.spi.QueueEntry;
 import dev.dlock.spi.QueueState;
 import dev.dlock.spi.Subscription;
-import dev.dlock.support.GrantRule;
 import dev.dlock.support.TimeSource;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
@@ -70,7 +73,14 @@ final class EtcdLockSession implements LockSession {
 		.withSortOrder(GetOption.SortOrder.ASCEND)
 		.build();
 
+	/** The sequencer revision of a snapshot that did not read it. */
+	private static final long UNREAD = -1;
+
+	/** The round of an {@link Attempt} that is no conversion. */
+	private static final long NO_CONVERSION = -1;
+
 	private static final GetOption KEY_ONLY = GetOption.builder().withKeysOnly(true).build();
+
 
 	private final Client client;
 
@@ -194,7 +204,8 @@ final class EtcdLockSession implements LockSession {
 			.txn()
 			.If(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.createRevision(0)),
 					new Cmp(keys.withdrawalMark(), Cmp.Op.EQUAL, CmpTarget.createRevision(0)))
-			.Then(Op.put(key, this.layout.entryValue(request), put), Op.get(prefix, QUEUE))
+			.Then(Op.put(key, this.layout.entryValue(request), put),
+					Op.put(this.layout.sequencerKey(request.key()), ByteSequence.EMPTY, put), Op.get(prefix, QUEUE))
 			.Else(Op.get(prefix, QUEUE))
 			.commit();
 		return timed(txn, this.requestTimeout).whenComplete((response, failure) -> {
@@ -212,14 +223,15 @@ final class EtcdLockSession implements LockSession {
 			this.slots.answered(request);
 			List<KeyValue> queue = response.getGetResponses().get(0).getKvs();
 			long ticket = EtcdLayout.ticketOf(queue, key);
-			if (ticket == 0) {
+			QueueSnapshot snapshot = QueueSnapshot.of(queue, response.getHeader().getRevision(), UNREAD,
+					this.departing);
+			QueueSnapshot.Member own = snapshot.find(key, ticket);
+			if (own == null) {
 				return CompletableFuture.failedFuture(new IllegalStateException("the new entry is not in the queue"));
 			}
-			EtcdLayout.Slot blocker = GrantRule.blocker(EtcdLayout.queue(queue, key, ticket, this.departing).earlier(),
-					request.mode(), EtcdLayout.Slot::mode);
+			QueueSnapshot.Member blocker = snapshot.blockerOfRequest(own);
 			EtcdQueueEntry entry = new EtcdQueueEntry(request, key, ticket, sessionLease,
-					new EtcdQueueEntry.Observation(response.getHeader().getRevision(), blocker),
-					calledAt + this.leaseNanos);
+					new EtcdQueueEntry.Observation(snapshot.revision(), slotOf(blocker)), calledAt + this.leaseNanos);
 			if (blocker == null) {
 				this.entries.put(request.ownerId(), entry);
 				return CompletableFuture.completedFuture(new EnqueueResult(entry, QueueState.GRANTED));
@@ -231,7 +243,7 @@ final class EtcdLockSession implements LockSession {
 			// a try that would wait: take the entry out again before answering. Compare
 			// first is impossible here (jetcd's Cmp has no range, and modes live in values),
 			// so a busy try costs a second txn; an uncontended one stays a single txn.
-			return deleteEntry(key, ticket).thenApply((deleted) -> {
+			return deleteEntry(request.key(), key, ticket).thenApply((deleted) -> {
 				this.slots.free(request);
 				return EnqueueResult.rejected();
 			});
@@ -295,30 +307,309 @@ final class EtcdLockSession implements LockSession {
 		this.withdrawals.values().forEach(this::withdrawInBackground);
 	}
 
+	/**
+	 * A request: one read of the resource's queue; a flagged request that may be granted
+	 * also writes its entry, whose new mod revision is its token. A conversion: see
+	 * {@link #convert}.
+	 */
 	@Override
 	public CompletableFuture<QueueState> poll(QueueEntry queueEntry) {
 		EtcdQueueEntry entry = (EtcdQueueEntry) queueEntry;
 		AcquireRequest request = entry.request();
-		GetOption upToOwn = GetOption.builder()
-			.isPrefix(true)
-			.withSortField(GetOption.SortTarget.CREATE)
-			.withSortOrder(GetOption.SortOrder.ASCEND)
-			.withMaxCreateRevision(entry.ticket())
-			.build();
-		CompletableFuture<QueueState> state = timed(
-				this.client.getKVClient().get(this.layout.resourcePrefix(request.key()), upToOwn), this.requestTimeout)
-			.thenApply((response) -> {
-				EtcdLayout.Queue queue = EtcdLayout.queue(response.getKvs(), entry.key(), entry.ticket(),
-						this.departing);
-				if (!queue.ownEntryPresent()) {
-					forgetGone(entry);
-					return QueueState.GONE;
+		long deadline = this.time.nanoTime() + this.requestTimeout.toNanos();
+		long round = entry.conversionRound();
+		LockMode target = entry.converting();
+		CompletableFuture<QueueState> state;
+		if (target != null) {
+			Attempt attempt = new Attempt(entry, round, deadline);
+			state = readQueue(entry).thenCompose((snapshot) -> pollConversion(attempt, target, snapshot))
+				.whenComplete((result, failure) -> {
+					if (result != null && result.status() != QueueState.Status.WAITING) {
+						entry.endConversion(round);
+					}
+				});
+		}
+		else {
+			Attempt attempt = new Attempt(entry, NO_CONVERSION, deadline);
+			state = timed(this.client.getKVClient().get(this.layout.resourcePrefix(request.key()), QUEUE),
+					this.requestTimeout)
+				.thenCompose((response) -> pollRequest(attempt, QueueSnapshot.of(response.getKvs(),
+						response.getHeader().getRevision(), UNREAD, this.departing)));
+		}
+		return EtcdFailures.mapped(state, "Polling lock '" + request.key() + "' in mode "
+				+ ((target != null) ? request.mode() + " converting to " + target : request.mode()));
+	}
+
+	private CompletableFuture<QueueState> pollRequest(Attempt attempt, QueueSnapshot snapshot) {
+		EtcdQueueEntry entry = attempt.entry();
+		QueueSnapshot.Member own = snapshot.find(entry.key(), entry.ticket());
+		if (own == null) {
+			forgetGone(entry);
+			return CompletableFuture.completedFuture(QueueState.GONE);
+		}
+		if (own.state().drawn()) {
+			// granted by an earlier poll whose reply was lost: its write drew the token
+			return CompletableFuture.completedFuture(QueueState.granted(own.kv().getModRevision()));
+		}
+		QueueSnapshot.Member blocker = snapshot.blockerOfRequest(own);
+		entry.observed(new EtcdQueueEntry.Observation(snapshot.revision(), slotOf(blocker)));
+		if (blocker != null) {
+			return CompletableFuture.completedFuture(waiting());
+		}
+		if (!own.state().flagged()) {
+			return CompletableFuture.completedFuture(QueueState.GRANTED);
+		}
+		// granted after a conversion on its resource: the write that takes the flag away
+		// draws the token, and flags the other waiting requests, as a conversion's grant does:
+		// one with a smaller ticket, granted after this grant ended, must not show a smaller
+		// token. Guarded by the sequencer, so that a request enqueued since the read is seen.
+		List<Write> writes = new ArrayList<>();
+		writes.add(new Write(own, own.state().drawnIn(own.grantedMode())));
+		snapshot.waiting()
+			.stream()
+			.filter((waiter) -> waiter != own && !waiter.state().flagged())
+			.forEach((waiter) -> writes.add(new Write(waiter, waiter.state().withFlag())));
+		Plan draw = new Plan(writes, true, QueueState::granted);
+		return commit(attempt, draw, snapshot, (fresh) -> pollRequest(attempt, fresh));
+	}
+
+	private CompletableFuture<QueueState> pollConversion(Attempt attempt, LockMode target, QueueSnapshot snapshot) {
+		EtcdQueueEntry entry = attempt.entry();
+		QueueSnapshot.Member own = snapshot.find(entry.key(), entry.ticket());
+		if (own == null) {
+			forgetGone(entry);
+			return CompletableFuture.completedFuture(QueueState.GONE);
+		}
+		if (own.state().target() == null) {
+			if (own.state().explicit() && own.state().mode() == target) {
+				// granted by an earlier poll whose reply was lost: its write drew the token
+				return CompletableFuture.completedFuture(QueueState.granted(own.kv().getModRevision()));
+			}
+			return CompletableFuture
+				.failedFuture(new IllegalStateException("no conversion to " + target + " is pending"));
+		}
+		QueueSnapshot.Member blocker = snapshot.blockerOfPendingConversion(own);
+		entry.observed(new EtcdQueueEntry.Observation(snapshot.revision(), slotOf(blocker)));
+		if (blocker != null) {
+			return CompletableFuture.completedFuture(waiting());
+		}
+		return commit(attempt, grant(snapshot, own, target), snapshot,
+				(fresh) -> pollConversion(attempt, target, fresh));
+	}
+
+	/**
+	 * One read, then one transaction on the entry guarded by the resource's sequencer: a
+	 * down-conversion, or an up-conversion that nothing blocks, writes the entry granted in
+	 * the new mode, its mod revision being the new token, and flags every waiting request in
+	 * the same transaction; an up-conversion that must wait writes the entry converting
+	 * (its mod revision is its place in the conversion queue), and makes explicit every
+	 * granted entry it conflicts with. A refused conversion writes nothing. When the queue
+	 * changed since the read, the transaction reads it again instead, and the decision is
+	 * made again.
+	 */
+	@Override
+	public CompletableFuture<QueueState> convert(QueueEntry queueEntry, LockMode mode, boolean waitIfBusy) {
+		EtcdQueueEntry entry = (EtcdQueueEntry) queueEntry;
+		AcquireRequest request = entry.request();
+		Attempt attempt = new Attempt(entry, entry.startConversion(mode),
+				this.time.nanoTime() + this.requestTimeout.toNanos());
+		CompletableFuture<QueueState> state = readQueue(entry)
+			.thenCompose((snapshot) -> convert(attempt, mode, waitIfBusy, snapshot))
+			.whenComplete((result, failure) -> {
+				if (result == null || result.status() != QueueState.Status.WAITING) {
+					entry.endConversion(attempt.round());
 				}
-				EtcdLayout.Slot blocker = GrantRule.blocker(queue.earlier(), request.mode(), EtcdLayout.Slot::mode);
-				entry.observed(new EtcdQueueEntry.Observation(response.getHeader().getRevision(), blocker));
-				return (blocker != null) ? waiting() : QueueState.GRANTED;
 			});
-		return EtcdFailures.mapped(state, "Polling lock '" + request.key() + "' in mode " + request.mode());
+		return EtcdFailures.mapped(state, "Converting lock '" + request.key() + "' to mode " + mode);
+	}
+
+	private CompletableFuture<QueueState> convert(Attempt attempt, LockMode target, boolean waitIfBusy,
+			QueueSnapshot snapshot) {
+		EtcdQueueEntry entry = attempt.entry();
+		QueueSnapshot.Member own = snapshot.find(entry.key(), entry.ticket());
+		if (own == null) {
+			forgetGone(entry);
+			return CompletableFuture.completedFuture(QueueState.GONE);
+		}
+		if (!own.isGranted()) {
+			return CompletableFuture.failedFuture(new IllegalStateException("only a granted lock converts"));
+		}
+		QueueSnapshot.Member blocker = snapshot.blockerOfNewConversion(own, target);
+		Plan plan;
+		if (blocker == null) {
+			plan = grant(snapshot, own, target);
+		}
+		else if (snapshot.closesCycle(own, target)) {
+			return CompletableFuture.completedFuture(QueueState.DEADLOCK);
+		}
+		else if (!waitIfBusy) {
+			return CompletableFuture.completedFuture(QueueState.REJECTED);
+		}
+		else {
+			List<Write> writes = new ArrayList<>();
+			writes.add(new Write(own, own.state().grantedIn(own.grantedMode()).converting(target)));
+			snapshot.plainGrantedConflictingWith(target)
+				.stream()
+				.filter((other) -> other.ticket() != own.ticket())
+				.forEach((other) -> writes.add(new Write(other, other.state().frozen())));
+			entry.observed(new EtcdQueueEntry.Observation(snapshot.revision(), blocker.slot()));
+			plan = new Plan(writes, true, (revision) -> waiting());
+		}
+		return commit(attempt, plan, snapshot, (fresh) -> convert(attempt, target, waitIfBusy, fresh));
+	}
+
+	/** Grants a conversion: the entry in its new mode, and every waiting request flagged. */
+	private static Plan grant(QueueSnapshot snapshot, QueueSnapshot.Member own, LockMode target) {
+		List<Write> writes = new ArrayList<>();
+		writes.add(new Write(own, own.state().grantedIn(target)));
+		snapshot.waiting()
+			.stream()
+			.filter((waiter) -> !waiter.state().flagged())
+			.forEach((waiter) -> writes.add(new Write(waiter, waiter.state().withFlag())));
+		return new Plan(writes, true, QueueState::granted);
+	}
+
+	/**
+	 * One read of the entry, then one transaction that puts it back in {@code heldMode},
+	 * compared to the mod revision read, unless it is gone. A conversion under way stops
+	 * first: it sends nothing more, and what it sent compares the entry's mod revision,
+	 * which this write changes. Only a withdrawal that weakens the entry is written: a
+	 * conversion granted meanwhile to a mode that does not cover {@code heldMode} (a
+	 * down-conversion, or {@code PR} and {@code CW}, which cover neither the other) may have
+	 * let others in, so going back would be an up-conversion granted without asking; it
+	 * fails.
+	 */
+	@Override
+	public CompletableFuture<@Nullable LockMode> cancelConversion(QueueEntry queueEntry, LockMode heldMode) {
+		EtcdQueueEntry entry = (EtcdQueueEntry) queueEntry;
+		entry.withdrawConversion();
+		long deadline = this.time.nanoTime() + this.requestTimeout.toNanos();
+		CompletableFuture<@Nullable LockMode> cancelled = timed(this.client.getKVClient().get(entry.key()), this.requestTimeout)
+			.thenCompose((response) -> putBack(entry, heldMode, response.getKvs(), deadline));
+		return EtcdFailures.mapped(cancelled, "Withdrawing the conversion of lock '" + entry.request().key() + "'");
+	}
+
+	private CompletableFuture<@Nullable LockMode> putBack(EtcdQueueEntry entry, LockMode heldMode,
+			List<KeyValue> read, long deadline) {
+		if (read.isEmpty() || read.get(0).getCreateRevision() != entry.ticket() || entry.lease().isDead()) {
+			return CompletableFuture.completedFuture(null);
+		}
+		KeyValue kv = read.get(0);
+		EntryState state = EntryState.parse(kv.getValue());
+		if (!state.mode().covers(heldMode)) {
+			// converted meanwhile to a mode that does not cover the old one: going back would
+			// be a conversion of its own, which others may conflict with; the entry keeps it
+			return CompletableFuture.completedFuture(state.mode());
+		}
+		if (this.time.nanoTime() - deadline >= 0) {
+			return CompletableFuture.failedFuture(
+					new IllegalStateException("the entry kept changing for longer than the request timeout"));
+		}
+		PutOption put = PutOption.builder().withLeaseId(kv.getLease()).build();
+		CompletableFuture<TxnResponse> txn = this.client.getKVClient()
+			.txn()
+			.If(new Cmp(kv.getKey(), Cmp.Op.EQUAL, CmpTarget.modRevision(kv.getModRevision())))
+			.Then(Op.put(kv.getKey(), state.grantedIn(heldMode).toValue(), put))
+			.Else(Op.get(kv.getKey(), GetOption.DEFAULT))
+			.commit();
+		return timed(txn, this.requestTimeout).handle((response, failure) -> {
+			if (failure != null) {
+				// a lease etcd no longer has took the entry with it
+				return EtcdFailures.isLeaseNotFound(failure) ? CompletableFuture.<@Nullable LockMode>completedFuture(null)
+						: CompletableFuture.<@Nullable LockMode>failedFuture(failure);
+			}
+			return response.isSucceeded() ? CompletableFuture.<@Nullable LockMode>completedFuture(heldMode)
+					: putBack(entry, heldMode, response.getGetResponses().get(0).getKvs(), deadline);
+		}).thenCompose(Function.identity());
+	}
+
+	/**
+	 * One read of the resource's queue and its sequencer, which it writes first while the
+	 * entry exists: so the snapshot shows a sequencer revision that no later write can bring
+	 * back (a deleted and written again sequencer gets a new one), which a guard can compare.
+	 */
+	private CompletableFuture<QueueSnapshot> readQueue(EtcdQueueEntry entry) {
+		String key = entry.request().key();
+		ByteSequence sequencer = this.layout.sequencerKey(key);
+		ByteSequence prefix = this.layout.resourcePrefix(key);
+		CompletableFuture<TxnResponse> read = this.client.getKVClient()
+			.txn()
+			.If(new Cmp(entry.key(), Cmp.Op.EQUAL, CmpTarget.createRevision(entry.ticket())))
+			.Then(Op.put(sequencer, ByteSequence.EMPTY, leased(entry.lease().id())), Op.get(prefix, QUEUE),
+					Op.get(sequencer, KEY_ONLY))
+			.Else(Op.get(prefix, QUEUE), Op.get(sequencer, KEY_ONLY))
+			.commit();
+		return timed(read, this.requestTimeout).thenApply(this::snapshotOf);
+	}
+
+	private QueueSnapshot snapshotOf(TxnResponse response) {
+		List<KeyValue> sequencer = response.getGetResponses().get(1).getKvs();
+		return QueueSnapshot.of(response.getGetResponses().get(0).getKvs(), response.getHeader().getRevision(),
+				sequencer.isEmpty() ? 0 : sequencer.get(0).getModRevision(), this.departing);
+	}
+
+	/**
+	 * Sends the writes of a plan in one transaction, each compared to the mod revision the
+	 * snapshot showed (so that none revives a deleted entry), and, when the plan is guarded,
+	 * the sequencer compared and written too: then no entry was created or converted since
+	 * the snapshot. If a compare fails the transaction reads the queue instead, and
+	 * {@code again} decides on that. Gives up after the request timeout, and sends nothing
+	 * for a conversion that was withdrawn meanwhile.
+	 */
+	private CompletableFuture<QueueState> commit(Attempt attempt, Plan plan, QueueSnapshot snapshot,
+			Function<QueueSnapshot, CompletableFuture<QueueState>> again) {
+		EtcdQueueEntry entry = attempt.entry();
+		if (!attempt.isCurrent()) {
+			return CompletableFuture.failedFuture(new CancellationException("the conversion was withdrawn"));
+		}
+		if (this.time.nanoTime() - attempt.deadline() >= 0) {
+			return CompletableFuture.failedFuture(
+					new IllegalStateException("the queue kept changing for longer than the request timeout"));
+		}
+		if (plan.guarded() && snapshot.sequence() <= 0) {
+			return CompletableFuture.failedFuture(new IllegalStateException("no sequencer revision to compare"));
+		}
+		String key = entry.request().key();
+		ByteSequence sequencer = this.layout.sequencerKey(key);
+		List<Cmp> compares = new ArrayList<>();
+		List<Op> writes = new ArrayList<>();
+		for (Write write : plan.writes()) {
+			KeyValue kv = write.member().kv();
+			compares.add(new Cmp(kv.getKey(), Cmp.Op.EQUAL, CmpTarget.modRevision(kv.getModRevision())));
+			writes.add(Op.put(kv.getKey(), write.state().toValue(), leased(kv.getLease())));
+		}
+		if (plan.guarded()) {
+			compares.add(new Cmp(sequencer, Cmp.Op.EQUAL, CmpTarget.modRevision(snapshot.sequence())));
+			writes.add(Op.put(sequencer, ByteSequence.EMPTY, leased(entry.lease().id())));
+		}
+		CompletableFuture<TxnResponse> txn = this.client.getKVClient()
+			.txn()
+			.If(compares.toArray(Cmp[]::new))
+			.Then(writes.toArray(Op[]::new))
+			.Else(Op.get(this.layout.resourcePrefix(key), QUEUE), Op.get(sequencer, KEY_ONLY))
+			.commit();
+		return timed(txn, this.requestTimeout).handle((response, failure) -> {
+			if (failure != null) {
+				// an entry's lease ended after the read: the next read no longer shows it
+				return EtcdFailures.isLeaseNotFound(failure) ? readQueue(entry).thenCompose(again)
+						: CompletableFuture.<QueueState>failedFuture(failure);
+			}
+			if (!response.isSucceeded()) {
+				QueueSnapshot fresh = snapshotOf(response);
+				// a guard never compares an absent sequencer: it could have been written and
+				// deleted again in between
+				return (fresh.sequence() == 0) ? readQueue(entry).thenCompose(again) : again.apply(fresh);
+			}
+			return CompletableFuture.completedFuture(plan.outcome().apply(response.getHeader().getRevision()));
+		}).thenCompose(Function.identity());
+	}
+
+	private static PutOption leased(long leaseId) {
+		return PutOption.builder().withLeaseId(leaseId).build();
+	}
+
+	private static QueueSnapshot.@Nullable Slot slotOf(QueueSnapshot.@Nullable Member member) {
+		return (member != null) ? member.slot() : null;
 	}
 
 	/**
@@ -330,8 +621,9 @@ final class EtcdLockSession implements LockSession {
 	}
 
 	/**
-	 * Watches the blocking entry for its deletion, without losing one that happened after
-	 * the snapshot the last enqueue or poll saw.
+	 * Watches the blocking entry for its deletion or a write that changes how it blocks (a
+	 * down-conversion, a withdrawn or granted conversion), without losing one that happened
+	 * after the snapshot the last enqueue, poll or conversion saw.
 	 * <p>
 	 * A watch that starts at a past revision is "unsynced" in etcd and gets its events only
 	 * on the next sync tick, up to 100 ms later; on a store with other writes that is almost
@@ -343,7 +635,7 @@ final class EtcdLockSession implements LockSession {
 	public Subscription watch(QueueEntry queueEntry, Runnable onChange) {
 		EtcdQueueEntry entry = (EtcdQueueEntry) queueEntry;
 		EtcdQueueEntry.Observation observed = entry.observed();
-		EtcdLayout.Slot blocker = observed.blocker();
+		QueueSnapshot.Slot blocker = observed.blocker();
 		if (blocker == null || this.closed) {
 			// nothing to wait for (or nothing to watch with): the engine's re-check covers it
 			return () -> {
@@ -355,7 +647,7 @@ final class EtcdLockSession implements LockSession {
 				onChange.run();
 			}
 		};
-		WatchOption fromNow = WatchOption.builder().withNoPut(true).withCreateNotify(true).build();
+		WatchOption fromNow = WatchOption.builder().withCreateNotify(true).build();
 		Watch.Watcher watcher;
 		try {
 			watcher = this.client.getWatchClient().watch(blocker.key(), fromNow, new Watch.Listener() {
@@ -371,7 +663,8 @@ final class EtcdLockSession implements LockSession {
 						return;
 					}
 					for (WatchEvent event : response.getEvents()) {
-						if (event.getEventType() == WatchEvent.EventType.DELETE) {
+						if (event.getEventType() == WatchEvent.EventType.DELETE
+								|| changedSince(blocker, event.getKeyValue())) {
 							signal.run();
 							return;
 						}
@@ -405,19 +698,26 @@ final class EtcdLockSession implements LockSession {
 	}
 
 	/**
-	 * Signals unless the entry still exists (a linearizable read, so after the watch began).
-	 * Its key alone does not tell: the blocker's session may have deleted it and created a
-	 * new entry under the same key since, which the watch (it starts after that) would wait
-	 * for instead.
+	 * Signals unless the entry still exists as the snapshot showed it (a linearizable read,
+	 * so after the watch began). Its key alone does not tell: the blocker's session may have
+	 * deleted it and created a new entry under the same key since, which the watch (it starts
+	 * after that) would wait for instead; and a conversion may have changed its value.
 	 */
-	private void checkStillThere(EtcdLayout.Slot blocker, Runnable signal) {
+	private void checkStillThere(QueueSnapshot.Slot blocker, Runnable signal) {
 		timed(this.client.getKVClient().get(blocker.key(), KEY_ONLY), this.requestTimeout)
 			.whenComplete((response, failure) -> {
 				if (failure != null || response.getKvs().isEmpty()
-						|| response.getKvs().get(0).getCreateRevision() != blocker.ticket()) {
+						|| response.getKvs().get(0).getCreateRevision() != blocker.ticket()
+						|| response.getKvs().get(0).getModRevision() != blocker.modRevision()) {
 					signal.run();
 				}
 			});
+	}
+
+	/** Whether a put to the blocker's key is another entry, or blocks in another way. */
+	private static boolean changedSince(QueueSnapshot.Slot blocker, KeyValue put) {
+		return put.getCreateRevision() != blocker.ticket()
+				|| !EntryState.parse(put.getValue()).blocksLike(blocker.state());
 	}
 
 	/**
@@ -494,7 +794,7 @@ final class EtcdLockSession implements LockSession {
 				forgetGone(entry);
 			}
 			else if (now - entry.validBound() >= 0) {
-				deleteEntry(entry.key(), entry.ticket()).whenComplete((deleted, failure) -> {
+				deleteEntry(entry.request().key(), entry.key(), entry.ticket()).whenComplete((deleted, failure) -> {
 					if (failure == null) {
 						forgetGone(entry);
 						logger.debug("Deleted the abandoned entry of lock '{}' ({}) with token {}",
@@ -517,7 +817,7 @@ final class EtcdLockSession implements LockSession {
 		CompletableFuture<Void> removal;
 		if (known != null) {
 			this.departing.departing(key, known.ticket());
-			removal = deleteEntry(key, known.ticket())
+			removal = deleteEntry(request.key(), key, known.ticket())
 				.whenComplete((deleted, failure) -> this.departing.settled(key, known.ticket()))
 				.thenAccept((deleted) -> forgetGone(known));
 		}
@@ -542,12 +842,18 @@ final class EtcdLockSession implements LockSession {
 		this.slots.free(entry.request());
 	}
 
-	/** Deletes an entry only if it is still the one with this create revision. */
-	private CompletableFuture<Void> deleteEntry(ByteSequence key, long ticket) {
+	/**
+	 * Deletes an entry only if it is still the one with this create revision, and the
+	 * resource's sequencer with it: a conversion compares only a sequencer revision it saw
+	 * written, never its absence, so deleting it is always safe, and it keeps a session from
+	 * holding one sequencer under its lease for every lock key it ever used.
+	 */
+	private CompletableFuture<Void> deleteEntry(String lockKey, ByteSequence key, long ticket) {
 		CompletableFuture<TxnResponse> txn = this.client.getKVClient()
 			.txn()
 			.If(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.createRevision(ticket)))
-			.Then(Op.delete(key, DeleteOption.DEFAULT))
+			.Then(Op.delete(key, DeleteOption.DEFAULT),
+					Op.delete(this.layout.sequencerKey(lockKey), DeleteOption.DEFAULT))
 			.commit();
 		return timed(txn, this.requestTimeout).thenApply((response) -> null);
 	}
@@ -695,6 +1001,42 @@ final class EtcdLockSession implements LockSession {
 	 * @param lease the lease the enqueue named, under which the mark is written
 	 */
 	private record Withdrawal(AcquireRequest request, EntrySlots.Keys keys, SessionLease lease) {
+
+	}
+
+	/**
+	 * One decision that may take several transactions, when the queue changes under it.
+	 *
+	 * @param entry the entry
+	 * @param round the entry's conversion round it belongs to, or {@link #NO_CONVERSION}
+	 * @param deadline when to give up (this JVM's monotonic clock)
+	 */
+	private record Attempt(EtcdQueueEntry entry, long round, long deadline) {
+
+		boolean isCurrent() {
+			return this.round == NO_CONVERSION || this.entry.isCurrentConversion(this.round);
+		}
+
+	}
+
+	/**
+	 * What a decision writes.
+	 *
+	 * @param writes the entries to write
+	 * @param guarded whether the queue must be the snapshot's (compare and write the sequencer)
+	 * @param outcome the state to answer, from the revision of the transaction
+	 */
+	private record Plan(List<Write> writes, boolean guarded, LongFunction<QueueState> outcome) {
+
+	}
+
+	/**
+	 * An entry of a snapshot and its new state.
+	 *
+	 * @param member the entry as the snapshot showed it
+	 * @param state its new state
+	 */
+	private record Write(QueueSnapshot.Member member, EntryState state) {
 
 	}
 

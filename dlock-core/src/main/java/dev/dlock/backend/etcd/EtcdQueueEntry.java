@@ -1,5 +1,8 @@
 package dev.dlock.backend.etcd;
 
+import java.util.concurrent.atomic.AtomicLong;
+
+import dev.dlock.LockMode;
 import dev.dlock.spi.AcquireRequest;
 import dev.dlock.support.BackendQueueEntry;
 import io.etcd.jetcd.ByteSequence;
@@ -7,8 +10,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * An entry this backend created: its etcd key, its create revision (ticket and fencing
- * token), the lease it lives under, and what the last enqueue or poll saw, so that a watch
- * can start exactly where that snapshot ended.
+ * token), the lease it lives under, what the last enqueue, poll or conversion saw, so that a
+ * watch can start exactly where that snapshot ended, and the conversion the engine waits for.
  */
 final class EtcdQueueEntry extends BackendQueueEntry {
 
@@ -19,6 +22,11 @@ final class EtcdQueueEntry extends BackendQueueEntry {
 	private volatile Observation observed;
 
 	private volatile long validBound;
+
+	private volatile @Nullable LockMode converting;
+
+	/** Counts conversions asked and withdrawn, so that a withdrawn one stops writing. */
+	private final AtomicLong conversionRound = new AtomicLong();
 
 	EtcdQueueEntry(AcquireRequest request, ByteSequence key, long ticket, SessionLease lease,
 			Observation observed, long validBound) {
@@ -58,13 +66,47 @@ final class EtcdQueueEntry extends BackendQueueEntry {
 		this.validBound = bound;
 	}
 
+	/** The target of the conversion the engine waits for, or {@code null}. */
+	@Nullable LockMode converting() {
+		return this.converting;
+	}
+
+	/** Starts a conversion to {@code target}; returns its round. */
+	long startConversion(LockMode target) {
+		this.converting = target;
+		return this.conversionRound.incrementAndGet();
+	}
+
+	/** Ends the conversion of this round, if it is still the current one. */
+	void endConversion(long round) {
+		if (this.conversionRound.get() == round) {
+			this.converting = null;
+		}
+	}
+
+	/** Withdraws whatever conversion is under way: none of its writes is sent any more. */
+	void withdrawConversion() {
+		this.conversionRound.incrementAndGet();
+		this.converting = null;
+	}
+
+	/** The current conversion round. */
+	long conversionRound() {
+		return this.conversionRound.get();
+	}
+
+	/** Whether the conversion of this round is still the current one. */
+	boolean isCurrentConversion(long round) {
+		return this.conversionRound.get() == round;
+	}
+
 	/**
 	 * What one snapshot of the queue showed.
 	 *
 	 * @param revision the store revision of the snapshot
-	 * @param blocker the latest earlier conflicting entry, or {@code null} when granted
+	 * @param blocker what the entry waits for, or {@code null} when granted
 	 */
-	record Observation(long revision, EtcdLayout.@Nullable Slot blocker) {
+	record Observation(long revision, QueueSnapshot.@Nullable Slot blocker) {
 
 	}
 

@@ -6,12 +6,14 @@ import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
+import dev.dlock.LockMode;
 import dev.dlock.spi.AcquireRequest;
 import dev.dlock.spi.EnqueueResult;
 import dev.dlock.spi.LockSession;
 import dev.dlock.spi.QueueEntry;
 import dev.dlock.spi.QueueState;
 import dev.dlock.spi.Subscription;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A session on the in-memory table. Every operation completes at once.
@@ -45,6 +47,21 @@ final class MemoryLockSession implements LockSession {
 	@Override
 	public CompletableFuture<QueueState> poll(QueueEntry entry) {
 		return CompletableFuture.completedFuture(this.table.poll((MemoryEntry) entry));
+	}
+
+	@Override
+	public CompletableFuture<QueueState> convert(QueueEntry entry, LockMode mode, boolean waitIfBusy) {
+		try {
+			return CompletableFuture.completedFuture(this.table.convert((MemoryEntry) entry, mode, waitIfBusy));
+		}
+		catch (IllegalStateException ex) {
+			return CompletableFuture.failedFuture(ex);
+		}
+	}
+
+	@Override
+	public CompletableFuture<@Nullable LockMode> cancelConversion(QueueEntry entry, LockMode heldMode) {
+		return CompletableFuture.completedFuture(this.table.cancelConversion((MemoryEntry) entry, heldMode));
 	}
 
 	@Override

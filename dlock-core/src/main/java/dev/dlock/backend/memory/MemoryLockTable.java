@@ -8,10 +8,11 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
+import dev.dlock.LockMode;
 import dev.dlock.spi.AcquireRequest;
 import dev.dlock.spi.QueueState;
 import dev.dlock.spi.Subscription;
-import dev.dlock.support.GrantRule;
+import dev.dlock.support.QueueRules;
 import dev.dlock.support.ResourceChanges;
 import dev.dlock.support.TimeSource;
 import org.jspecify.annotations.Nullable;
@@ -46,11 +47,12 @@ final class MemoryLockTable {
 		Decision[] decision = new Decision[1];
 		long observed = update(request.key(), (resource, now) -> {
 			MemoryEntry entry = new MemoryEntry(request, this.tickets.incrementAndGet(), now + leaseNanos);
-			QueueState state = stateOf(resource, entry.ticket(), request, now);
+			resource.queue.put(entry.ticket(), entry);
+			QueueState state = requestState(resource, entry, now);
 			if (state.status() == QueueState.Status.WAITING && !request.waitIfBusy()) {
+				resource.queue.remove(entry.ticket());
 				return false;
 			}
-			resource.queue.put(entry.ticket(), entry);
 			decision[0] = new Decision(entry, state);
 			return true;
 		});
@@ -63,15 +65,83 @@ final class MemoryLockTable {
 	QueueState poll(MemoryEntry entry) {
 		QueueState[] state = { QueueState.GONE };
 		long observed = update(entry.request().key(), (resource, now) -> {
-			if (resource.queue.get(entry.ticket()) == entry) {
-				state[0] = stateOf(resource, entry.ticket(), entry.request(), now);
+			if (resource.queue.get(entry.ticket()) != entry) {
+				return false;
 			}
-			return false;
+			LockMode target = entry.converting();
+			LockMode granted = entry.granted();
+			state[0] = (target != null) ? conversionState(resource, entry, target, now)
+					: requestState(resource, entry, now);
+			// a grant that drew a token marked the waiters: a change
+			return entry.granted() != granted && state[0].newToken() != QueueState.TICKET_TOKEN;
 		});
 		if (state[0] != QueueState.GONE) {
 			entry.observedChanges(observed);
 		}
 		return state[0];
+	}
+
+	/**
+	 * Converts a granted entry, or records the conversion in the conversion queue; see
+	 * {@link dev.dlock.spi.LockSession#convert}.
+	 */
+	QueueState convert(MemoryEntry entry, LockMode mode, boolean waitIfBusy) {
+		QueueState[] state = { QueueState.GONE };
+		long observed = update(entry.request().key(), (resource, now) -> {
+			if (resource.queue.get(entry.ticket()) != entry) {
+				return false;
+			}
+			if (entry.granted() == null || entry.converting() != null) {
+				throw new IllegalStateException("Only a granted entry with no conversion pending converts");
+			}
+			QueueState decided = conversionState(resource, entry, mode, now);
+			if (decided.status() == QueueState.Status.WAITING) {
+				List<QueueRules.Queued> queue = queued(resource);
+				if (QueueRules.closesCycle(queue, entry.queued(), mode)) {
+					decided = QueueState.DEADLOCK;
+				}
+				else if (!waitIfBusy) {
+					decided = QueueState.REJECTED;
+				}
+				else {
+					entry.converting(mode, this.tickets.incrementAndGet());
+				}
+			}
+			state[0] = decided;
+			return decided.status() == QueueState.Status.GRANTED;
+		});
+		if (state[0] != QueueState.GONE) {
+			entry.observedChanges(observed);
+		}
+		return state[0];
+	}
+
+	/**
+	 * Withdraws a pending conversion; the entry ends granted in the given mode unless it
+	 * holds one that does not cover it.
+	 * @return the mode the entry is granted in, or {@code null} if it is gone
+	 */
+	@Nullable LockMode cancelConversion(MemoryEntry entry, LockMode heldMode) {
+		LockMode[] ended = new LockMode[1];
+		update(entry.request().key(), (resource, now) -> {
+			if (resource.queue.get(entry.ticket()) != entry) {
+				return false;
+			}
+			ended[0] = entry.granted();
+			if (entry.converting() == null && entry.granted() == heldMode) {
+				return false;
+			}
+			entry.converting(null, 0);
+			LockMode granted = entry.granted();
+			if (granted != null && granted.covers(heldMode)) {
+				// undoes an up-conversion granted meanwhile; a mode is never raised here, which
+				// could grant it over others
+				entry.grant(heldMode);
+			}
+			ended[0] = entry.granted();
+			return true;
+		});
+		return ended[0];
 	}
 
 	/** Extends the lease of an entry; {@code false} if it no longer exists. */
@@ -128,13 +198,52 @@ final class MemoryLockTable {
 		return observed[0];
 	}
 
-	private QueueState stateOf(Resource resource, long ticket, AcquireRequest request, long now) {
-		List<MemoryEntry> earlier = new ArrayList<>(resource.queue.headMap(ticket).values());
-		MemoryEntry blocker = GrantRule.blocker(earlier, request.mode(), (entry) -> entry.request().mode());
-		if (blocker == null) {
-			return QueueState.GRANTED;
+	/** The state of a new request, granting it when it may be granted. */
+	private QueueState requestState(Resource resource, MemoryEntry entry, long now) {
+		if (entry.granted() != null) {
+			return entry.reported(); // reported before, with the same token
 		}
-		return QueueState.waiting(Duration.ofNanos(blocker.expiresAt() - now));
+		QueueRules.Queued blocker = QueueRules.blockerOfRequest(queued(resource), entry.queued());
+		if (blocker != null) {
+			return waiting(resource, blocker, now);
+		}
+		if (entry.grant(entry.request().mode())) {
+			drawToken(resource, entry);
+		}
+		return entry.reported();
+	}
+
+	/** The state of a conversion to {@code target}, granting it when it may be granted. */
+	private QueueState conversionState(Resource resource, MemoryEntry entry, LockMode target, long now) {
+		QueueRules.Queued blocker = QueueRules.blockerOfConversion(queued(resource), entry.queued(), target);
+		if (blocker != null) {
+			return waiting(resource, blocker, now);
+		}
+		entry.grant(target);
+		drawToken(resource, entry);
+		return entry.reported();
+	}
+
+	/**
+	 * Gives a grant a new token, larger than every ticket and token before, and marks every
+	 * waiting entry of the resource to draw one too when it is granted: its ticket is now
+	 * smaller than a token issued on the resource (by a conversion, or by a request granted
+	 * after one).
+	 */
+	private void drawToken(Resource resource, MemoryEntry entry) {
+		entry.token(this.tickets.incrementAndGet());
+		resource.queue.values().forEach(MemoryEntry::drawFreshTokenOnGrant);
+	}
+
+	private static QueueState waiting(Resource resource, QueueRules.Queued blocker, long now) {
+		MemoryEntry blocking = resource.queue.get(blocker.ticket());
+		return QueueState.waiting(Duration.ofNanos(blocking.expiresAt() - now));
+	}
+
+	private static List<QueueRules.Queued> queued(Resource resource) {
+		List<QueueRules.Queued> queue = new ArrayList<>(resource.queue.size());
+		resource.queue.values().forEach((entry) -> queue.add(entry.queued()));
+		return queue;
 	}
 
 	record Decision(MemoryEntry entry, QueueState state) {

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -14,7 +13,6 @@ import java.util.concurrent.CompletableFuture;
 
 import dev.dlock.LockBackendException;
 import dev.dlock.spi.Subscription;
-import dev.dlock.support.GrantRule;
 import dev.dlock.support.ResourceChanges;
 import dev.dlock.support.TimeSource;
 import io.nats.client.Dispatcher;
@@ -420,12 +418,35 @@ final class BucketMirror implements AutoCloseable {
 				resource = new Resource();
 				this.resources.put(resourceKey, resource);
 			}
-			resource.entries.put(owner, new StoredEntry(owner, value.mode(), value.ticketAt(seq), seq, stamp));
+			EntryValue stored = value.at(seq);
+			StoredEntry previous = resource.entries.put(owner, new StoredEntry(owner, stored, seq, stamp));
+			if (isChange(previous, stored)) {
+				signals.addAll(this.changes.changed(resourceKey));
+			}
 		}
-		else if (resource != null && resource.entries.remove(owner) != null) {
+		else {
+			// counted even for an entry the copy never held: a conversion decided on the copy
+			// must know that something left the resource since it was written
 			signals.addAll(this.changes.changed(resourceKey));
-			dropIfEmpty(resourceKey, resource);
+			if (resource != null && resource.entries.remove(owner) != null) {
+				dropIfEmpty(resourceKey, resource);
+			}
 		}
+	}
+
+	/**
+	 * Whether a message changes what a decision may find: a conversion asked for, granted,
+	 * withdrawn or a down-conversion, a grant written down, a flag. A renewal is none, nor
+	 * is a new request (it blocks, it never unblocks).
+	 */
+	private static boolean isChange(@Nullable StoredEntry previous, EntryValue stored) {
+		if (previous == null) {
+			return !stored.isImplicit() || stored.flagged();
+		}
+		EntryValue before = previous.value();
+		return before.granted() != stored.granted() || before.requested() != stored.requested()
+				|| before.order() != stored.order() || before.token() != stored.token()
+				|| before.flagged() != stored.flagged();
 	}
 
 	// guarded by lock
@@ -530,26 +551,27 @@ final class BucketMirror implements AutoCloseable {
 	}
 
 	/**
-	 * Decides a request from the copy. The caller made sure the copy is complete as of the
-	 * entry's ticket.
+	 * The entries of the entry's resource in the copy, and the resource's change stamp for
+	 * {@link #watch}. The caller made sure the copy is complete as of the entry's last write.
 	 */
-	Evaluation evaluate(NatsQueueEntry entry) {
+	QueueView snapshot(NatsQueueEntry entry) {
 		synchronized (this.lock) {
-			Resource resource = this.resources.get(entry.resource());
 			entry.observedChanges(this.changes.count(entry.resource()));
-			if (resource == null || !resource.entries.containsKey(entry.owner())) {
-				return Evaluation.GONE;
-			}
-			List<StoredEntry> earlier = resource.entries.values()
-				.stream()
-				.filter((stored) -> stored.ticket() < entry.ticket())
-				.sorted(Comparator.comparingLong(StoredEntry::ticket))
-				.toList();
-			StoredEntry blocker = GrantRule.blocker(earlier, entry.request().mode(), StoredEntry::mode);
-			if (blocker == null) {
-				return Evaluation.GRANTED;
-			}
-			return new Evaluation(Evaluation.Verdict.WAITING, blocker, remainingLease(blocker.written()));
+			Resource resource = this.resources.get(entry.resource());
+			return new QueueView((resource != null) ? new ArrayList<>(resource.entries.values()) : List.of(),
+					this.maxAge, true);
+		}
+	}
+
+	/**
+	 * The stream sequence up to which a decision about the resource must wait for the copy:
+	 * after an expiry the stream leader confirmed, a decision must see every write made
+	 * before it, as the stream leader would (see {@link #tombstone}).
+	 */
+	long fence(String resourceKey) {
+		synchronized (this.lock) {
+			Resource resource = this.resources.get(resourceKey);
+			return (resource != null) ? resource.fence : 0;
 		}
 	}
 
@@ -562,15 +584,19 @@ final class BucketMirror implements AutoCloseable {
 
 	/**
 	 * Removes an entry the stream leader no longer has (it expired silently), unless the
-	 * copy has seen a newer revision of it meanwhile.
+	 * copy has seen a newer revision of it meanwhile. The copy without it is no longer a
+	 * prefix of the stream: a conversion written before the expiry may be missing from it.
+	 * So decisions about the resource wait until the copy is complete as of
+	 * {@code streamEnd}, the stream's last sequence read after the confirmation.
 	 */
-	void tombstone(String resourceKey, StoredEntry gone) {
+	void tombstone(String resourceKey, StoredEntry gone, long streamEnd) {
 		List<Runnable> signals = new ArrayList<>();
 		synchronized (this.lock) {
 			Resource resource = this.resources.get(resourceKey);
 			StoredEntry current = (resource != null) ? resource.entries.get(gone.owner()) : null;
 			if (resource != null && current != null && current.revision() <= gone.revision()) {
 				resource.entries.remove(gone.owner());
+				resource.fence = Math.max(resource.fence, streamEnd);
 				signals.addAll(this.changes.changed(resourceKey));
 				dropIfEmpty(resourceKey, resource);
 			}
@@ -578,17 +604,26 @@ final class BucketMirror implements AutoCloseable {
 		signals.forEach(this.calls::run);
 	}
 
-	/** Records a newer revision of an entry that the stream leader showed before the copy. */
+	/**
+	 * Records a newer revision of an entry that the stream leader showed before the copy.
+	 * As after {@link #tombstone}, decisions about the resource then wait until the copy is
+	 * complete as of that revision.
+	 */
 	void refresh(String resourceKey, StoredEntry newer) {
+		List<Runnable> signals = new ArrayList<>();
 		synchronized (this.lock) {
 			Resource resource = this.resources.get(resourceKey);
 			StoredEntry current = (resource != null) ? resource.entries.get(newer.owner()) : null;
 			if (resource != null && current != null && current.revision() < newer.revision()) {
-				resource.entries.put(newer.owner(), new StoredEntry(current.owner(), current.mode(), current.ticket(),
-						newer.revision(), newer.written()));
+				resource.entries.put(newer.owner(), newer);
+				resource.fence = Math.max(resource.fence, newer.revision());
+				if (isChange(current, newer.value())) {
+					signals.addAll(this.changes.changed(resourceKey));
+				}
 			}
 			observe(newer.written());
 		}
+		signals.forEach(this.calls::run);
 	}
 
 	/**
@@ -775,27 +810,7 @@ final class BucketMirror implements AutoCloseable {
 
 		private final Map<String, StoredEntry> entries = new HashMap<>();
 
-	}
-
-	/**
-	 * What the copy says about a request.
-	 *
-	 * @param verdict granted, gone or waiting
-	 * @param blocker for a waiting request, the latest earlier conflicting entry
-	 * @param remaining for a waiting request, how long the blocker still lives on the server;
-	 * zero or negative once it should have expired
-	 */
-	record Evaluation(Verdict verdict, @Nullable StoredEntry blocker, Duration remaining) {
-
-		static final Evaluation GRANTED = new Evaluation(Verdict.GRANTED, null, Duration.ZERO);
-
-		static final Evaluation GONE = new Evaluation(Verdict.GONE, null, Duration.ZERO);
-
-		enum Verdict {
-
-			GRANTED, GONE, WAITING
-
-		}
+		private long fence;
 
 	}
 

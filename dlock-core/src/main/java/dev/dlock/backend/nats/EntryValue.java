@@ -6,30 +6,111 @@ import dev.dlock.LockMode;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The value of a queue entry in the bucket: {@code v1 <mode> <ticket> <readable key>}.
+ * The value of a queue entry in the bucket:
+ * {@code v2 <mode> <ticket> <granted> <requested> <order> <token> <flag> <readable key>}.
  * <p>
- * The ticket is the create revision of the entry. The first write cannot know it yet and
- * stores {@code 0}, which means "the revision of this very message"; renewals store the
- * real ticket so that it survives the new revisions they make. The readable key is there
- * for diagnostics only ({@code nats kv get}); the entry's KV key carries the encoded one.
+ * The ticket is the create revision of the entry. {@code granted} is the mode the entry is
+ * explicitly granted in, or {@code -} while its grant follows from the queue (a request
+ * that waits or was granted by the grant rule without a write); {@code requested} and
+ * {@code order} are the target and the conversion-queue position of a pending conversion
+ * ({@code -} and {@code 0} without one); {@code token} is the fencing token of the current
+ * grant; {@code flag} is {@code F} when the entry must draw a new token when it is granted
+ * (and its grant is then one revision-checked write of its own), otherwise {@code -}. A
+ * ticket, order or token of {@code 0} means "the revision of this very message": a write
+ * cannot know its own revision, and rewrites store the real numbers. The readable key is
+ * there for diagnostics only ({@code nats kv get}); the entry's KV key carries the encoded
+ * one.
+ * <p>
+ * Values of version 1 ({@code v1 <mode> <ticket> <readable key>}, before conversions) are
+ * read as requests with no explicit grant, no conversion and no flag.
  *
  * @param mode the requested mode
- * @param ticket the ticket, or {@code 0} in the first write
+ * @param ticket the ticket, or {@code 0} for this message's revision
+ * @param granted the explicitly granted mode, or {@code null}
+ * @param requested the target of a pending conversion, or {@code null}
+ * @param order the conversion order of a pending conversion, or {@code 0} for this
+ * message's revision
+ * @param token the fencing token, or {@code 0} for this message's revision
+ * @param flagged whether the entry draws a new token when it is granted
  * @param key the readable user key
  */
-record EntryValue(LockMode mode, long ticket, String key) {
+record EntryValue(LockMode mode, long ticket, @Nullable LockMode granted, @Nullable LockMode requested, long order,
+		long token, boolean flagged, String key) {
 
-	private static final String VERSION = "v1";
+	private static final String VERSION = "v2";
+
+	private static final String VERSION_1 = "v1";
+
+	private static final String NONE = "-";
+
+	private static final String FLAG = "F";
+
+	/**
+	 * The value of a new request: no explicit grant, its ticket and token the revision of
+	 * its first message.
+	 */
+	static EntryValue request(LockMode mode, String key) {
+		return new EntryValue(mode, 0, null, null, 0, 0, false, key);
+	}
 
 	byte[] encode() {
-		return (VERSION + " " + this.mode.name() + " " + this.ticket + " " + this.key).getBytes(StandardCharsets.UTF_8);
+		return (VERSION + " " + this.mode.name() + " " + this.ticket + " " + name(this.granted) + " "
+				+ name(this.requested) + " " + this.order + " " + this.token + " " + (this.flagged ? FLAG : NONE) + " "
+				+ this.key).getBytes(StandardCharsets.UTF_8);
 	}
 
 	/**
-	 * The ticket of an entry whose message has the given revision.
+	 * This value as stored in a message with the given revision: every {@code 0} that
+	 * stands for "this message" replaced by the revision.
 	 */
-	long ticketAt(long revision) {
-		return (this.ticket != 0) ? this.ticket : revision;
+	EntryValue at(long revision) {
+		return new EntryValue(this.mode, (this.ticket != 0) ? this.ticket : revision, this.granted, this.requested,
+				(this.requested != null && this.order == 0) ? revision : this.order,
+				(this.token != 0) ? this.token : revision, this.flagged, this.key);
+	}
+
+	/** The mode the entry holds once granted: the explicit one, else the requested mode. */
+	LockMode heldMode() {
+		return (this.granted != null) ? this.granted : this.mode;
+	}
+
+	/** Whether the entry is a request with no explicit grant (waiting, or granted by the rule). */
+	boolean isImplicit() {
+		return this.granted == null;
+	}
+
+	/**
+	 * A granted entry converting to {@code target}, in the conversion queue at the revision
+	 * of the message that stores it.
+	 */
+	EntryValue converting(LockMode held, LockMode target) {
+		return new EntryValue(this.mode, this.ticket, held, target, 0, this.token, false, this.key);
+	}
+
+	/** The entry granted in {@code mode} with no conversion pending, its token unchanged. */
+	EntryValue holding(LockMode held) {
+		return new EntryValue(this.mode, this.ticket, held, null, 0, this.token, false, this.key);
+	}
+
+	/**
+	 * The entry granted in {@code mode} with a new token: the revision of the message that
+	 * stores it.
+	 */
+	EntryValue grantedWithNewToken(LockMode held) {
+		return new EntryValue(this.mode, this.ticket, held, null, 0, 0, false, this.key);
+	}
+
+	/** The entry granted in {@code held} with a new token known already. */
+	EntryValue converted(LockMode held, long newToken) {
+		return new EntryValue(this.mode, this.ticket, held, null, 0, newToken, false, this.key);
+	}
+
+	/**
+	 * The entry as a waiting request, flagged to draw a new token when it is granted. Its
+	 * token is its ticket again. Only for a value whose numbers are resolved.
+	 */
+	EntryValue flag() {
+		return new EntryValue(this.mode, this.ticket, null, null, 0, this.ticket, true, this.key);
 	}
 
 	/**
@@ -39,16 +120,38 @@ record EntryValue(LockMode mode, long ticket, String key) {
 		if (data == null || data.length == 0) {
 			return null;
 		}
-		String[] parts = new String(data, StandardCharsets.UTF_8).split(" ", 4);
-		if (parts.length != 4 || !VERSION.equals(parts[0])) {
-			return null;
-		}
+		String text = new String(data, StandardCharsets.UTF_8);
 		try {
-			return new EntryValue(LockMode.valueOf(parts[1]), Long.parseLong(parts[2]), parts[3]);
+			if (text.startsWith(VERSION + " ")) {
+				String[] parts = text.split(" ", 9);
+				if (parts.length != 9 || (!FLAG.equals(parts[7]) && !NONE.equals(parts[7]))) {
+					return null;
+				}
+				return new EntryValue(LockMode.valueOf(parts[1]), Long.parseLong(parts[2]), mode(parts[3]),
+						mode(parts[4]), Long.parseLong(parts[5]), Long.parseLong(parts[6]), FLAG.equals(parts[7]),
+						parts[8]);
+			}
+			if (text.startsWith(VERSION_1 + " ")) {
+				String[] parts = text.split(" ", 4);
+				if (parts.length != 4) {
+					return null;
+				}
+				long ticket = Long.parseLong(parts[2]);
+				return new EntryValue(LockMode.valueOf(parts[1]), ticket, null, null, 0, ticket, false, parts[3]);
+			}
 		}
 		catch (IllegalArgumentException ex) {
 			return null;
 		}
+		return null;
+	}
+
+	private static String name(@Nullable LockMode mode) {
+		return (mode != null) ? mode.name() : NONE;
+	}
+
+	private static @Nullable LockMode mode(String name) {
+		return NONE.equals(name) ? null : LockMode.valueOf(name);
 	}
 
 }

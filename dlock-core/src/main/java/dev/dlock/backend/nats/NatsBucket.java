@@ -4,23 +4,24 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
 import dev.dlock.LockBackendException;
+import dev.dlock.LockMode;
 import dev.dlock.spi.AcquireRequest;
 import dev.dlock.spi.EnqueueResult;
 import dev.dlock.spi.QueueEntry;
 import dev.dlock.spi.QueueState;
 import dev.dlock.spi.Subscription;
 import dev.dlock.support.AsyncFailures;
-import dev.dlock.support.GrantRule;
 import dev.dlock.support.KeyCodec;
 import io.nats.client.Connection;
 import io.nats.client.JetStream;
@@ -49,7 +50,9 @@ import org.slf4j.LoggerFactory;
  * 0, renewal: the entry's last revision), sent without waiting for each other. Decisions
  * come from the {@link BucketMirror} once it is complete as of the entry's ticket, and
  * from the stream leader otherwise: never from a direct get, which any lagging replica may
- * answer.
+ * answer. A conversion, a flag or a grant written down is one revision-checked write of
+ * one entry; {@link QueueView} holds the rules, and {@code docs/backends/nats.md} argues
+ * why decisions of different processes cannot disagree.
  */
 final class NatsBucket implements AutoCloseable {
 
@@ -76,6 +79,15 @@ final class NatsBucket implements AutoCloseable {
 	private static final Pattern TOKEN = Pattern.compile("[A-Za-z0-9_-]+");
 
 	private static final byte[] EMPTY = new byte[0];
+
+	/** How often a revision-checked write is tried again on top of a newer message. */
+	private static final int MAX_REWRITES = 5;
+
+	/** What {@link #rewrite} answers when the entry no longer exists. */
+	private static final long GONE = -1;
+
+	/** What {@link #rewrite} answers when there was nothing to write. */
+	private static final long UNCHANGED = 0;
 
 	private final NatsCalls calls;
 
@@ -194,9 +206,9 @@ final class NatsBucket implements AutoCloseable {
 		String resource = KeyCodec.encode(request.key());
 		String kvKey = kvKey(request);
 		this.mirror.expect(kvKey);
-		EntryValue value = new EntryValue(request.mode(), 0, request.key());
+		EntryValue value = EntryValue.request(request.mode(), request.key());
 		return this.calls.handOver(create(kvKey, value.encode()).thenCompose((ack) -> {
-			NatsQueueEntry entry = new NatsQueueEntry(request, resource, ack.getSeqno());
+			NatsQueueEntry entry = new NatsQueueEntry(request, resource, ack.getSeqno(), value.at(ack.getSeqno()));
 			return decide(entry, true).thenCompose((state) -> {
 				if (state.status() == QueueState.Status.GRANTED || request.waitIfBusy()) {
 					return CompletableFuture.completedFuture(new EnqueueResult(entry, state));
@@ -229,8 +241,13 @@ final class NatsBucket implements AutoCloseable {
 		}).thenCompose(Function.identity());
 	}
 
+	/** Decides a waiting request, or a pending conversion. */
 	CompletableFuture<QueueState> poll(NatsQueueEntry entry) {
-		return this.calls.handOver(decide(entry, false));
+		EntryValue value = entry.value();
+		CompletableFuture<QueueState> decision = (value.requested() != null)
+				? view(entry, value.order(), false).thenCompose((view) -> decideConversion(entry, view, null))
+				: decide(entry, false);
+		return this.calls.handOver(decision);
 	}
 
 	Subscription watch(NatsQueueEntry entry, Runnable onChange) {
@@ -242,18 +259,254 @@ final class NatsBucket implements AutoCloseable {
 	}
 
 	/**
-	 * Renews every entry with a revision-checked write, all sent before any reply is
-	 * awaited, under one timeout for the round. An entry whose check fails is lost, unless
-	 * the stored entry still carries its ticket (an earlier renewal was applied but its reply
-	 * was lost): then the renewal is sent again against that revision. Any other failure
-	 * fails the round, so that no entry is counted as renewed on a guess.
+	 * Converts a granted entry: one revision-checked write of the entry, then a decision on
+	 * a copy complete as of that write (see {@code docs/backends/nats.md}, "Conversion").
+	 */
+	CompletableFuture<QueueState> convert(NatsQueueEntry entry, LockMode target, boolean waitIfBusy) {
+		LockMode held = entry.value().heldMode();
+		if (held == target) {
+			return CompletableFuture.failedFuture(
+					new IllegalArgumentException("The entry is granted in " + target + " already"));
+		}
+		if (held.covers(target)) {
+			return this.calls.handOver(downConvert(entry, held, target));
+		}
+		long changesBefore = this.mirror.changes(entry.resource());
+		CompletableFuture<QueueState> decision = rewrite(entry, (value) -> value.converting(value.heldMode(), target))
+			.thenCompose((revision) -> {
+				if (revision == GONE) {
+					return CompletableFuture.completedFuture(QueueState.GONE);
+				}
+				return view(entry, revision, false).thenCompose(
+						(view) -> decideConversion(entry, view, new Asking(waitIfBusy, changesBefore)));
+			});
+		return this.calls.handOver(decision);
+	}
+
+	/**
+	 * Withdraws a pending conversion, or undoes a conversion granted meanwhile: the entry
+	 * ends with no conversion pending, granted in {@code heldMode}, or in its granted mode
+	 * if that does not cover {@code heldMode} (a mode is never raised).
+	 */
+	CompletableFuture<@Nullable LockMode> cancelConversion(NatsQueueEntry entry, LockMode heldMode) {
+		AtomicReference<@Nullable LockMode> ended = new AtomicReference<>();
+		return this.calls.handOver(rewrite(entry, (value) -> {
+			LockMode current = value.heldMode();
+			LockMode result = current.covers(heldMode) ? heldMode : current;
+			ended.set(result);
+			return (value.requested() == null && value.granted() == result) ? null : value.holding(result);
+		}).thenApply((revision) -> (revision == GONE) ? null : ended.get()));
+	}
+
+	/**
+	 * A down-conversion is granted by its write, whose revision is the new token. The
+	 * requests its old mode blocks are flagged before that write, so that the ones it lets
+	 * in are granted with tokens after it; requests that came meanwhile and that the new
+	 * mode still blocks are flagged after it, before the token is handed out. It is not
+	 * undone if that fails: undoing it would be an up-conversion without a check.
+	 */
+	private CompletableFuture<QueueState> downConvert(NatsQueueEntry entry, LockMode held, LockMode target) {
+		return view(entry, entry.revision(), false).thenCompose((view) -> {
+			StoredEntry self = view.find(entry.owner());
+			if (self == null || self.ticket() != entry.ticket()) {
+				return CompletableFuture.completedFuture(GONE);
+			}
+			return mark(entry.resource(), view.toFlagAfterGrant(self, held, Long.MAX_VALUE), false)
+				.thenCompose((stands) -> rewrite(entry, (value) -> value.grantedWithNewToken(target)));
+		}).thenCompose((revision) -> {
+			if (revision == GONE) {
+				return CompletableFuture.completedFuture(QueueState.GONE);
+			}
+			return flagAfterGrant(entry, target, revision);
+		});
+	}
+
+	/**
+	 * Decides a pending conversion. {@code asking} is the convert call that wrote it, or
+	 * {@code null} for a poll.
+	 */
+	private CompletableFuture<QueueState> decideConversion(NatsQueueEntry entry, QueueView view,
+			@Nullable Asking asking) {
+		StoredEntry self = view.find(entry.owner());
+		if (self == null || self.ticket() != entry.ticket()) {
+			return CompletableFuture.completedFuture(QueueState.GONE);
+		}
+		entry.advance(self);
+		EntryValue value = self.value();
+		LockMode held = value.granted();
+		LockMode target = value.requested();
+		if (held == null || target == null) {
+			throw new IllegalStateException("No conversion is pending on " + entry);
+		}
+		long order = value.order();
+		QueueView.ConversionCheck check = view.checkConversion(self, held, target, order);
+		if (check.grantable()) {
+			if (asking != null && view.isCopy() && view.isAlone(self)
+					&& this.mirror.changes(entry.resource()) == asking.changesBefore() + 1) {
+				// nothing but the conversion's own message changed the resource since before it
+				// was written: no token was issued after it, so its revision is the token; the
+				// write below (or the next renewal, whichever comes first) stores the grant
+				entry.assume(value.converted(target, order));
+				rewrite(entry, Function.identity());
+				return CompletableFuture.completedFuture(QueueState.granted(order));
+			}
+			return mark(entry.resource(), check.toFlag(), false).thenCompose((stands) -> {
+				if (!stands) {
+					return CompletableFuture.completedFuture(QueueState.waiting(Duration.ZERO));
+				}
+				return rewrite(entry, (current) -> (target == current.requested() && order == current.order())
+						? current.grantedWithNewToken(target) : null).thenCompose((revision) -> {
+							if (revision == GONE) {
+								return CompletableFuture.completedFuture(QueueState.GONE);
+							}
+							if (revision == UNCHANGED) {
+								throw new IllegalStateException("The conversion on " + entry + " was withdrawn");
+							}
+							return flagAfterGrant(entry, target, revision);
+						})
+					.handle((state, failure) -> (failure == null) ? CompletableFuture.completedFuture(state)
+							: undo(entry, held).<QueueState>thenCompose((undone) -> CompletableFuture.failedFuture(failure)))
+					.thenCompose(Function.identity());
+			});
+		}
+		if (asking != null && (check.cycle() || !asking.waitIfBusy())) {
+			QueueState refused = check.cycle() ? QueueState.DEADLOCK : QueueState.REJECTED;
+			return undo(entry, held).thenApply((undone) -> (undone == GONE) ? QueueState.GONE : refused);
+		}
+		CompletableFuture<Boolean> flagged = mark(entry.resource(), check.toFlag(), false);
+		CompletableFuture<Boolean> granted = mark(entry.resource(), check.toGrant(), true);
+		return flagged.thenCombine(granted, Boolean::logicalAnd).thenCompose((stands) -> {
+			Supplier<CompletableFuture<QueueState>> again = () -> view(entry, order, false)
+				.thenCompose((next) -> decideConversion(entry, next, null));
+			StoredEntry blocker = (check.doubtful() != null) ? check.doubtful() : check.blocker();
+			if (!stands || blocker == null) {
+				return CompletableFuture.completedFuture(QueueState.waiting(Duration.ZERO));
+			}
+			return waitFor(entry, blocker, again);
+		});
+	}
+
+	/** Takes a pending conversion back; completes with the revision written, or {@link #GONE}. */
+	private CompletableFuture<Long> undo(NatsQueueEntry entry, LockMode held) {
+		return rewrite(entry, (value) -> (value.requested() != null || value.granted() != held) ? value.holding(held)
+				: null);
+	}
+
+	/**
+	 * After a grant with a new {@code token} (a conversion, or a flagged request): flags the
+	 * waiting requests that its mode blocks and that could otherwise be granted later with a
+	 * smaller token, then grants. Fails if a flag cannot be written.
+	 */
+	private CompletableFuture<QueueState> flagAfterGrant(NatsQueueEntry entry, LockMode mode, long token) {
+		return view(entry, token, false).thenCompose((view) -> {
+			StoredEntry self = view.find(entry.owner());
+			if (self == null || self.ticket() != entry.ticket()) {
+				return CompletableFuture.completedFuture(QueueState.GONE);
+			}
+			return mark(entry.resource(), view.toFlagAfterGrant(self, mode, token), false).thenApply((stands) -> {
+				if (!stands) {
+					throw new IllegalStateException("A request that a conversion blocks was granted meanwhile");
+				}
+				return QueueState.granted(token);
+			});
+		});
+	}
+
+	/**
+	 * Writes what a conversion decided about other entries' requests, each with a
+	 * revision-checked write (retried on top of a renewal): flagged as waiting, or granted.
+	 * Completes with {@code false} if one of them was resolved the other way meanwhile, so
+	 * that the decision must be made again.
+	 */
+	private CompletableFuture<Boolean> mark(String resource, List<StoredEntry> requests, boolean grant) {
+		List<CompletableFuture<Boolean>> marks = new ArrayList<>(requests.size());
+		for (StoredEntry request : requests) {
+			marks.add(mark(resource + "." + request.owner(), request.value(), request.revision(), grant, 1));
+		}
+		return CompletableFuture.allOf(marks.toArray(CompletableFuture[]::new))
+			.thenApply((done) -> marks.stream().allMatch(CompletableFuture::join));
+	}
+
+	private CompletableFuture<Boolean> mark(String kvKey, EntryValue value, long revision, boolean grant,
+			int attempt) {
+		EntryValue marked = grant ? value.holding(value.mode()) : value.flag();
+		return publish(kvKey, null, marked.encode(), revision).handle((ack, failure) -> {
+			if (failure == null) {
+				return CompletableFuture.completedFuture(true);
+			}
+			if (NatsCalls.apiErrorCode(failure) != NatsCalls.WRONG_LAST_SEQUENCE || attempt >= MAX_REWRITES) {
+				return CompletableFuture.<Boolean>failedFuture(failure);
+			}
+			return lastMessage(kvKey).thenCompose((last) -> {
+				StoredEntry stored = (last != null) ? last.entry() : null;
+				if (stored == null || stored.ticket() != value.ticket()) {
+					return CompletableFuture.completedFuture(true); // gone
+				}
+				EntryValue now = stored.value();
+				if (!now.isImplicit() || now.flagged()) {
+					return CompletableFuture.completedFuture(now.isImplicit() != grant);
+				}
+				// renewed meanwhile
+				return mark(kvKey, now, stored.revision(), grant, attempt + 1);
+			});
+		}).thenCompose(Function.identity());
+	}
+
+	/**
+	 * Writes a new value of an entry of this backend, computed from its last known value
+	 * and checked against that value's revision. On a mismatch (another backend flagged
+	 * the entry, or a renewal went first) the value is computed again from the stream
+	 * leader's message. Completes with the revision written, {@link #GONE} when the entry no
+	 * longer exists, or {@link #UNCHANGED} when {@code next} wrote nothing.
+	 */
+	private CompletableFuture<Long> rewrite(NatsQueueEntry entry, Function<EntryValue, @Nullable EntryValue> next) {
+		return rewrite(entry, next, 1);
+	}
+
+	private CompletableFuture<Long> rewrite(NatsQueueEntry entry, Function<EntryValue, @Nullable EntryValue> next,
+			int attempt) {
+		EntryValue value = next.apply(entry.value());
+		if (value == null) {
+			return CompletableFuture.completedFuture(UNCHANGED);
+		}
+		String kvKey = kvKey(entry.request());
+		return publish(kvKey, null, value.encode(), entry.revision()).handle((ack, failure) -> {
+			if (failure == null) {
+				entry.wrote(ack.getSeqno(), value.at(ack.getSeqno()));
+				return CompletableFuture.completedFuture(ack.getSeqno());
+			}
+			if (NatsCalls.apiErrorCode(failure) != NatsCalls.WRONG_LAST_SEQUENCE || attempt >= MAX_REWRITES) {
+				return CompletableFuture.<Long>failedFuture(failure);
+			}
+			return lastMessage(kvKey).thenCompose((last) -> {
+				StoredEntry stored = (last != null) ? last.entry() : null;
+				if (stored == null || stored.ticket() != entry.ticket()) {
+					return CompletableFuture.completedFuture(GONE);
+				}
+				entry.advance(stored);
+				return rewrite(entry, next, attempt + 1);
+			});
+		}).thenCompose(Function.identity());
+	}
+
+	/**
+	 * Renews every entry with a revision-checked write of its last known value, all sent
+	 * before any reply is awaited, under one timeout for the round. An entry whose check
+	 * fails is lost, unless the stream leader still has it (an earlier renewal was applied
+	 * but its reply was lost, or another backend flagged it or wrote its grant): then its
+	 * stored value is written again against that revision, keeping what the others wrote.
+	 * Any other failure fails the round, so that no entry is counted as renewed on a guess.
 	 */
 	CompletableFuture<Set<QueueEntry>> renew(Collection<QueueEntry> entries) {
 		List<NatsQueueEntry> batch = entries.stream().map(NatsBucket::entry).toList();
 		long start = this.calls.time().nanoTime();
 		List<CompletableFuture<PublishAck>> sent = new ArrayList<>(batch.size());
+		List<EntryValue> values = new ArrayList<>(batch.size());
 		for (NatsQueueEntry entry : batch) {
-			sent.add(send(kvKey(entry.request()), null, renewal(entry), entry.revision()));
+			long revision = entry.revision();
+			EntryValue value = entry.value();
+			values.add(value);
+			sent.add(send(kvKey(entry.request()), null, value.encode(), revision));
 		}
 		CompletableFuture<?>[] settled = sent.stream()
 			.map((ack) -> ack.handle((result, failure) -> null))
@@ -261,7 +514,7 @@ final class NatsBucket implements AutoCloseable {
 		return this.calls.handOver(this.calls.bounded(CompletableFuture.allOf(settled)).thenCompose((done) -> {
 			List<CompletableFuture<@Nullable QueueEntry>> outcomes = new ArrayList<>(batch.size());
 			for (int i = 0; i < batch.size(); i++) {
-				outcomes.add(outcome(batch.get(i), sent.get(i)));
+				outcomes.add(outcome(batch.get(i), values.get(i), sent.get(i)));
 			}
 			return CompletableFuture.allOf(outcomes.toArray(CompletableFuture[]::new)).thenApply((all) -> {
 				Set<QueueEntry> lost = new HashSet<>();
@@ -281,7 +534,8 @@ final class NatsBucket implements AutoCloseable {
 	}
 
 	/** Completes with {@code null} when renewed and with the entry when it is lost. */
-	private CompletableFuture<@Nullable QueueEntry> outcome(NatsQueueEntry entry, CompletableFuture<PublishAck> sent) {
+	private CompletableFuture<@Nullable QueueEntry> outcome(NatsQueueEntry entry, EntryValue value,
+			CompletableFuture<PublishAck> sent) {
 		PublishAck ack;
 		try {
 			ack = sent.join();
@@ -292,7 +546,7 @@ final class NatsBucket implements AutoCloseable {
 			}
 			return recover(entry);
 		}
-		entry.advance(ack.getSeqno());
+		entry.advance(ack.getSeqno(), value.at(ack.getSeqno()));
 		return CompletableFuture.completedFuture(null);
 	}
 
@@ -300,12 +554,13 @@ final class NatsBucket implements AutoCloseable {
 		String kvKey = kvKey(entry.request());
 		return lastMessage(kvKey).thenCompose((last) -> {
 			StoredEntry stored = (last != null) ? last.entry() : null;
-			if (stored == null || stored.revision() == entry.revision() || stored.ticket() != entry.ticket()) {
+			if (stored == null || stored.ticket() != entry.ticket()) {
 				return CompletableFuture.<@Nullable QueueEntry>completedFuture(entry);
 			}
-			return publish(kvKey, null, renewal(entry), stored.revision()).handle((ack, failure) -> {
+			entry.advance(stored);
+			return publish(kvKey, null, stored.value().encode(), stored.revision()).handle((ack, failure) -> {
 				if (failure == null) {
-					entry.advance(ack.getSeqno());
+					entry.advance(ack.getSeqno(), stored.value());
 					return null;
 				}
 				if (NatsCalls.apiErrorCode(failure) == NatsCalls.WRONG_LAST_SEQUENCE) {
@@ -316,11 +571,6 @@ final class NatsBucket implements AutoCloseable {
 		});
 	}
 
-	private static byte[] renewal(NatsQueueEntry entry) {
-		AcquireRequest request = entry.request();
-		return new EntryValue(request.mode(), entry.ticket(), request.key()).encode();
-	}
-
 	private CompletableFuture<PublishAck> delete(String kvKey) {
 		Headers headers = new Headers();
 		headers.put("KV-Operation", "DEL");
@@ -328,94 +578,158 @@ final class NatsBucket implements AutoCloseable {
 	}
 
 	/**
-	 * Decides an entry: from the mirror once it is complete as of the entry's ticket,
-	 * otherwise from the stream leader.
+	 * The entries of the entry's resource for a decision: the watcher's copy once it is
+	 * complete as of {@code revision} (a write of the entry) and of the resource's fence,
+	 * otherwise the stream leader's.
 	 */
-	private CompletableFuture<QueueState> decide(NatsQueueEntry entry, boolean justCreated) {
-		return this.mirror.awaitComplete(entry.ticket(), WATCHER_STALL, WATCHER_WAIT_LIMIT).thenCompose((complete) -> {
+	private CompletableFuture<QueueView> view(NatsQueueEntry entry, long revision, boolean justCreated) {
+		long needed = Math.max(revision, this.mirror.fence(entry.resource()));
+		return this.mirror.awaitComplete(needed, WATCHER_STALL, WATCHER_WAIT_LIMIT).thenCompose((complete) -> {
 			if (!complete) {
 				logger.debug("The watcher of NATS bucket '{}' lags; asking the stream leader about lock '{}'",
 						this.name, entry.request().key());
-				return decideOnLeader(entry);
+				return leaderView(entry);
 			}
 			if (justCreated && !this.mirror.sighted(kvKey(entry.request()))) {
 				// complete as of our ticket but never showed our create: the stream went back
 				this.calls.run(this.mirror::reload);
-				return decideOnLeader(entry);
+				return leaderView(entry);
 			}
-			return decideOnMirror(entry);
+			return CompletableFuture.completedFuture(this.mirror.snapshot(entry));
 		});
 	}
 
-	private CompletableFuture<QueueState> decideOnMirror(NatsQueueEntry entry) {
-		BucketMirror.Evaluation evaluation = this.mirror.evaluate(entry);
-		StoredEntry blocker = evaluation.blocker();
-		switch (evaluation.verdict()) {
-			case GRANTED:
-				return CompletableFuture.completedFuture(QueueState.GRANTED);
-			case GONE:
-				return CompletableFuture.completedFuture(QueueState.GONE);
-			default:
-				Objects.requireNonNull(blocker);
-				if (evaluation.remaining().compareTo(Duration.ZERO) > 0) {
-					return CompletableFuture.completedFuture(QueueState.waiting(evaluation.remaining().plus(EXPIRY_SLACK)));
-				}
-				return confirmExpiry(entry, blocker);
+	/** Decides a request (a new one, or a waiting one). */
+	private CompletableFuture<QueueState> decide(NatsQueueEntry entry, boolean justCreated) {
+		return view(entry, entry.ticket(), justCreated).thenCompose((view) -> decideRequest(entry, view));
+	}
+
+	private CompletableFuture<QueueState> decideRequest(NatsQueueEntry entry, QueueView view) {
+		StoredEntry self = view.find(entry.owner());
+		if (self == null || self.ticket() != entry.ticket()) {
+			return CompletableFuture.completedFuture(QueueState.GONE);
 		}
+		entry.advance(self);
+		EntryValue value = self.value();
+		if (!value.isImplicit()) {
+			if (value.token() == entry.ticket()) {
+				// a conversion wrote down that this request may have been granted by the rule
+				return CompletableFuture.completedFuture(QueueState.GRANTED);
+			}
+			// a grant this backend claimed but did not confirm
+			return confirmClaim(entry, value.token());
+		}
+		StoredEntry blocker = view.requestBlocker(self);
+		if (blocker != null) {
+			return waitFor(entry, blocker, () -> decide(entry, false));
+		}
+		if (!value.flagged()) {
+			return CompletableFuture.completedFuture(QueueState.GRANTED);
+		}
+		return claim(entry);
+	}
+
+	/**
+	 * Grants a flagged request: a write of its grant, whose revision is its new token, then
+	 * a check on a copy complete as of that write. Conversions asked for later saw the
+	 * grant; one asked for before it, or a flagged request granted before it, withdraws the
+	 * grant again.
+	 */
+	private CompletableFuture<QueueState> claim(NatsQueueEntry entry) {
+		return rewrite(entry, (value) -> (value.isImplicit() && value.flagged())
+				? value.grantedWithNewToken(value.mode()) : null).thenCompose((revision) -> {
+					if (revision == GONE) {
+						return CompletableFuture.completedFuture(QueueState.GONE);
+					}
+					if (revision == UNCHANGED) {
+						return decide(entry, false);
+					}
+					return confirmClaim(entry, revision);
+				});
+	}
+
+	private CompletableFuture<QueueState> confirmClaim(NatsQueueEntry entry, long token) {
+		return view(entry, token, false).thenCompose((view) -> {
+			StoredEntry self = view.find(entry.owner());
+			if (self == null || self.ticket() != entry.ticket()) {
+				return CompletableFuture.completedFuture(QueueState.GONE);
+			}
+			entry.advance(self);
+			StoredEntry blocker = view.requestBlocker(self, token, (other) -> true);
+			if (blocker == null) {
+				// a grant with a new token, as a conversion's: later requests it blocks draw one too
+				return flagAfterGrant(entry, self.mode(), token)
+					.handle((state, failure) -> (failure == null) ? CompletableFuture.completedFuture(state)
+							: withdrawClaim(entry, token).<QueueState>thenCompose(
+									(withdrawn) -> CompletableFuture.failedFuture(failure)))
+					.thenCompose(Function.identity());
+			}
+			return withdrawClaim(entry, token)
+				.thenCompose((revision) -> (revision == GONE) ? CompletableFuture.completedFuture(QueueState.GONE)
+						: waitFor(entry, blocker, () -> decide(entry, false)));
+		});
+	}
+
+	/** Turns a claimed grant back into a flagged request. */
+	private CompletableFuture<Long> withdrawClaim(NatsQueueEntry entry, long token) {
+		return rewrite(entry, (value) -> (value.token() == token && !value.isImplicit()) ? value.flag() : null);
+	}
+
+	/**
+	 * The state of an entry that waits for {@code blocker}: until its lease runs out, then
+	 * after the stream leader confirmed that it expired ({@code again} decides anew).
+	 */
+	private CompletableFuture<QueueState> waitFor(NatsQueueEntry entry, StoredEntry blocker,
+			Supplier<CompletableFuture<QueueState>> again) {
+		Duration remaining = this.mirror.remainingLease(blocker.written());
+		if (remaining.compareTo(Duration.ZERO) > 0) {
+			return CompletableFuture.completedFuture(QueueState.waiting(remaining.plus(EXPIRY_SLACK)));
+		}
+		return confirmExpiry(entry, blocker, again);
 	}
 
 	/**
 	 * The blocker's lease ran out by the server's timestamps and no delete came (max-age
-	 * expiry is silent on 2.9): ask the stream leader, which also checks every renewal.
+	 * expiry is silent on 2.9): ask the stream leader, which also checks every renewal. If
+	 * it is gone, the decision waits for a copy complete as of the stream's end after that
+	 * answer (see {@link BucketMirror#tombstone}).
 	 */
-	private CompletableFuture<QueueState> confirmExpiry(NatsQueueEntry entry, StoredEntry blocker) {
+	private CompletableFuture<QueueState> confirmExpiry(NatsQueueEntry entry, StoredEntry blocker,
+			Supplier<CompletableFuture<QueueState>> again) {
 		String blockerKey = entry.resource() + "." + blocker.owner();
 		return lastMessage(blockerKey).thenCompose((last) -> {
 			StoredEntry stored = (last != null) ? last.entry() : null;
 			if (stored == null) {
-				this.mirror.tombstone(entry.resource(), blocker);
-				return decideOnMirror(entry);
+				return info().thenCompose((info) -> {
+					StreamState state = info.getStreamState();
+					this.mirror.tombstone(entry.resource(), blocker, (state != null) ? state.getLastSequence() : 0);
+					return again.get();
+				});
 			}
 			if (stored.revision() > blocker.revision()) {
 				this.mirror.refresh(entry.resource(), stored);
-				return decideOnMirror(entry);
+				return again.get();
 			}
 			return CompletableFuture.completedFuture(QueueState.waiting(EXPIRY_RETRY));
 		});
 	}
 
 	/**
-	 * Decides from the stream leader: the subjects it holds for the key, then the last
-	 * message of each. The leader's list contains our own entry unless it is gone.
+	 * The entries of the resource from the stream leader: the subjects it holds for the
+	 * key, then the last message of each. The leader's list contains the entry's own
+	 * subject unless the entry is gone.
 	 */
-	private CompletableFuture<QueueState> decideOnLeader(NatsQueueEntry entry) {
+	private CompletableFuture<QueueView> leaderView(NatsQueueEntry entry) {
 		entry.observedChanges(this.mirror.changes(entry.resource()));
-		String ownKey = kvKey(entry.request());
 		return subjects(entry.resource()).thenCompose((kvKeys) -> {
-			if (!kvKeys.contains(ownKey)) {
-				return CompletableFuture.completedFuture(QueueState.GONE);
-			}
 			List<CompletableFuture<@Nullable StoredEntry>> reads = new ArrayList<>();
 			for (String kvKey : kvKeys) {
-				if (!kvKey.equals(ownKey)) {
-					reads.add(lastMessage(kvKey).thenApply((last) -> (last != null) ? last.entry() : null));
-				}
+				reads.add(lastMessage(kvKey).thenApply((last) -> (last != null) ? last.entry() : null));
 			}
-			return CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new)).thenApply((done) -> {
-				List<StoredEntry> earlier = reads.stream()
-					.map(CompletableFuture::join)
-					.filter(Objects::nonNull)
-					.filter((stored) -> stored.ticket() < entry.ticket())
-					.sorted(Comparator.comparingLong(StoredEntry::ticket))
-					.toList();
-				StoredEntry blocker = GrantRule.blocker(earlier, entry.request().mode(), StoredEntry::mode);
-				if (blocker == null) {
-					return QueueState.GRANTED;
-				}
-				Duration remaining = this.mirror.remainingLease(blocker.written());
-				return QueueState.waiting((remaining.compareTo(EXPIRY_RETRY) > 0) ? remaining.plus(EXPIRY_SLACK)
-						: EXPIRY_RETRY);
-			});
+			return CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new))
+				.thenApply((done) -> new QueueView(
+						reads.stream().map(CompletableFuture::join).filter(Objects::nonNull).toList(), this.maxAge,
+						false));
 		});
 	}
 
@@ -440,8 +754,8 @@ final class NatsBucket implements AutoCloseable {
 				return new LastMessage(info.getSeq(), null);
 			}
 			String owner = kvKey.substring(kvKey.indexOf('.') + 1);
-			return new LastMessage(info.getSeq(), new StoredEntry(owner, value.mode(), value.ticketAt(info.getSeq()),
-					info.getSeq(), info.getTime().toInstant()));
+			return new LastMessage(info.getSeq(),
+					new StoredEntry(owner, value.at(info.getSeq()), info.getSeq(), info.getTime().toInstant()));
 		});
 	}
 
@@ -515,6 +829,15 @@ final class NatsBucket implements AutoCloseable {
 			throw new IllegalArgumentException("'ownerId' must consist of A-Z, a-z, 0-9, '-' and '_'");
 		}
 		return KeyCodec.encode(request.key()) + "." + request.ownerId();
+	}
+
+	/**
+	 * A convert call whose conversion is being decided.
+	 *
+	 * @param waitIfBusy whether a conversion that cannot be granted now waits
+	 * @param changesBefore the resource's change count before the conversion was written
+	 */
+	private record Asking(boolean waitIfBusy, long changesBefore) {
 	}
 
 	/**

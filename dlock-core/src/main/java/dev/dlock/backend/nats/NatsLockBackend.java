@@ -30,7 +30,9 @@ import org.jspecify.annotations.Nullable;
  * <p>
  * Every request is an entry {@code <encoded key>.<owner id>} in one bucket (default
  * {@code dlock}), created if missing with history 1 and a max age equal to the lease time;
- * its create revision (a stream sequence) is the ticket and the fencing token. Renewal
+ * its create revision (a stream sequence) is the ticket and the fencing token. A conversion
+ * is a revision-checked write of the entry, and the revision of the write that grants it
+ * is its new token. Renewal
  * rewrites each entry with a revision check, which also restarts its max age. Waiters are
  * woken by one watcher per backend that reads the whole bucket; because max-age expiry is
  * silent on nats-server 2.9, a waiter also looks again when the entry it waits for must
@@ -39,7 +41,8 @@ import org.jspecify.annotations.Nullable;
  * <p>
  * A bucket has one max age, so a backend serves one lease time: opening a session with
  * another lease time fails with a {@link LockBackendException}. Use a second backend with
- * its own bucket for a second lease time.
+ * its own bucket for a second lease time. The lease time is the builder's
+ * {@link Builder#leaseTime(Duration)} if set, otherwise that of the first session.
  * <p>
  * The {@link Connection} belongs to the application and is never closed here. The
  * backend notices reconnects by polling the connection's statistics, so any connection
@@ -64,6 +67,8 @@ public final class NatsLockBackend implements LockBackend {
 
 	private final StorageType storage;
 
+	private final @Nullable Duration leaseTime;
+
 	private final TimeSource.@Nullable Owned ownedTime;
 
 	private final ExecutorService executor;
@@ -81,6 +86,7 @@ public final class NatsLockBackend implements LockBackend {
 		this.bucketName = builder.bucket;
 		this.replicas = builder.replicas;
 		this.storage = builder.storage;
+		this.leaseTime = builder.leaseTime;
 		this.ownedTime = (builder.timeSource != null) ? null : TimeSource.system("dlock-nats-timer");
 		TimeSource time = (builder.timeSource != null) ? builder.timeSource : Objects.requireNonNull(this.ownedTime);
 		AtomicInteger threads = new AtomicInteger();
@@ -106,8 +112,9 @@ public final class NatsLockBackend implements LockBackend {
 	}
 
 	/**
-	 * Opens a session; the first one opens the bucket (creating it with a max age of this
-	 * lease time if it is missing) and starts the watcher.
+	 * Opens a session; the first one opens the bucket (creating it with a max age of the
+	 * builder's lease time, or else of this lease time, if it is missing) and starts the
+	 * watcher.
 	 * @param leaseTime the lease time; must equal the bucket's max age
 	 * @return the session
 	 * @throws LockBackendException if the bucket has another max age, this backend already
@@ -122,7 +129,8 @@ public final class NatsLockBackend implements LockBackend {
 				throw new LockBackendException("The NATS lock backend is closed", null);
 			}
 			if (this.bucket == null) {
-				this.bucket = NatsBucket.open(this.calls, this.bucketName, this.replicas, this.storage, leaseTime);
+				this.bucket = NatsBucket.open(this.calls, this.bucketName, this.replicas, this.storage,
+						(this.leaseTime != null) ? this.leaseTime : leaseTime);
 			}
 			opened = this.bucket;
 		}
@@ -181,12 +189,14 @@ public final class NatsLockBackend implements LockBackend {
 
 	/**
 	 * NATS has no session lease (entries expire one by one); every call is published on the
-	 * one connection as it is made, so calls reach the stream in order.
-	 * @return {@link BackendCapability#OWN_REMOVALS_FIRST}
+	 * one connection as it is made, so calls reach the stream in order; a conversion is a
+	 * revision-checked write of the entry.
+	 * @return {@link BackendCapability#OWN_REMOVALS_FIRST} and
+	 * {@link BackendCapability#CONVERSION}
 	 */
 	@Override
 	public Set<BackendCapability> capabilities() {
-		return Set.of(BackendCapability.OWN_REMOVALS_FIRST);
+		return Set.of(BackendCapability.OWN_REMOVALS_FIRST, BackendCapability.CONVERSION);
 	}
 
 	/**
@@ -238,6 +248,8 @@ public final class NatsLockBackend implements LockBackend {
 
 		private StorageType storage = StorageType.File;
 
+		private @Nullable Duration leaseTime;
+
 		private Duration requestTimeout = Duration.ofSeconds(2);
 
 		private @Nullable TimeSource timeSource;
@@ -283,6 +295,20 @@ public final class NatsLockBackend implements LockBackend {
 		 */
 		public Builder storage(StorageType storage) {
 			this.storage = Objects.requireNonNull(storage, "'storage' must not be null");
+			return this;
+		}
+
+		/**
+		 * The one lease time this backend serves: the max age of the bucket it creates.
+		 * Sessions with another lease time are refused, whichever comes first. Default: the
+		 * lease time of the first session. Set it to the lock manager's lease time, so that a
+		 * request with a lease time of its own is always refused rather than, when it comes
+		 * first, creating the bucket with its lease time.
+		 * @param leaseTime a positive duration
+		 * @return this builder
+		 */
+		public Builder leaseTime(Duration leaseTime) {
+			this.leaseTime = Durations.positive(leaseTime, "leaseTime");
 			return this;
 		}
 

@@ -5,12 +5,14 @@ import java.util.Collection;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
+import dev.dlock.LockMode;
 import dev.dlock.spi.AcquireRequest;
 import dev.dlock.spi.EnqueueResult;
 import dev.dlock.spi.LockSession;
 import dev.dlock.spi.QueueEntry;
 import dev.dlock.spi.QueueState;
 import dev.dlock.spi.Subscription;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A session on a bucket. NATS has no session lease: each entry lives a max age after its
@@ -55,6 +57,16 @@ final class NatsLockSession implements LockSession {
 	@Override
 	public CompletableFuture<Void> remove(AcquireRequest request) {
 		return this.bucket.remove(request);
+	}
+
+	@Override
+	public CompletableFuture<QueueState> convert(QueueEntry entry, LockMode mode, boolean waitIfBusy) {
+		return this.bucket.convert(NatsBucket.entry(entry), mode, waitIfBusy);
+	}
+
+	@Override
+	public CompletableFuture<@Nullable LockMode> cancelConversion(QueueEntry entry, LockMode heldMode) {
+		return this.bucket.cancelConversion(NatsBucket.entry(entry), heldMode);
 	}
 
 	@Override

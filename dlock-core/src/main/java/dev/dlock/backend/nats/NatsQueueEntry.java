@@ -5,20 +5,26 @@ import dev.dlock.support.BackendQueueEntry;
 
 /**
  * A request's entry in the bucket: KV key {@code <encoded key>.<owner id>}, its ticket
- * (the create revision, also the fencing token) and the revision its last write made, which
- * the next renewal must match. Its {@linkplain #observedChanges() observed changes} are the
- * resource's change stamp that the last decision about it saw.
+ * (the create revision), and the value and revision of the last message of the entry that
+ * this backend wrote or read: the next write of the entry (a renewal, a conversion) is
+ * checked against that revision. Its {@linkplain #observedChanges() observed changes} are
+ * the resource's change stamp that the last decision about it saw.
  */
 final class NatsQueueEntry extends BackendQueueEntry {
 
 	private final String resource;
 
-	private volatile long revision;
+	private long revision;
 
-	NatsQueueEntry(AcquireRequest request, String resource, long ticket) {
+	private EntryValue value;
+
+	private boolean assumed;
+
+	NatsQueueEntry(AcquireRequest request, String resource, long ticket, EntryValue value) {
 		super(request, ticket);
 		this.resource = resource;
 		this.revision = ticket;
+		this.value = value;
 	}
 
 	/** The encoded key: the first token of the entry's KV key. */
@@ -31,15 +37,50 @@ final class NatsQueueEntry extends BackendQueueEntry {
 		return request().ownerId();
 	}
 
-	long revision() {
+	synchronized long revision() {
 		return this.revision;
 	}
 
-	/** Records the revision a write of this entry made, unless a later one is known. */
-	synchronized void advance(long revision) {
+	/** The value of the last known message of the entry, its numbers resolved. */
+	synchronized EntryValue value() {
+		return this.value;
+	}
+
+	/**
+	 * Records the value a message of this entry holds (a renewal, a read), unless a later
+	 * message is known. An {@linkplain #assume assumed} value stays until a message holds
+	 * it.
+	 */
+	synchronized void advance(long revision, EntryValue value) {
 		if (revision > this.revision) {
 			this.revision = revision;
+			if (!this.assumed || value.equals(this.value)) {
+				this.value = value;
+				this.assumed = false;
+			}
 		}
+	}
+
+	/** Records a value this backend computed from the entry's value and wrote. */
+	synchronized void wrote(long revision, EntryValue value) {
+		if (revision > this.revision) {
+			this.revision = revision;
+			this.value = value;
+			this.assumed = false;
+		}
+	}
+
+	/**
+	 * Replaces the value without a new message: what the next write of the entry stores.
+	 */
+	synchronized void assume(EntryValue value) {
+		this.value = value;
+		this.assumed = true;
+	}
+
+	/** Records a message of this entry that a server read showed. */
+	void advance(StoredEntry stored) {
+		advance(stored.revision(), stored.value());
 	}
 
 }

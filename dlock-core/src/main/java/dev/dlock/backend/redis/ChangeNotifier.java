@@ -12,11 +12,14 @@ import org.jspecify.annotations.Nullable;
  * Dispatches the backend's one pub/sub channel to local waiters.
  * <p>
  * A script that removes entries publishes {@code "<resource> <ticket>... +<ticket>..."}: the
- * tickets that left and, after a release, those of later entries that are granted now (only
- * when a later entry exists that they could have blocked). A waiter is woken only when the
- * entry it waits for is among the ones that left (new entries always get larger tickets, so
- * that entry leaving is the only event that can grant it), or when it is announced as
- * granted; then its next poll answers without a round trip.
+ * tickets that left and, after a release on a queue without conversions, those of later
+ * entries that are granted now (only when a later entry exists that they could have
+ * blocked). A down-conversion and a withdrawn or undone conversion publish the ticket of
+ * their entry, which now blocks less. A waiter, or a conversion that waits, is woken only
+ * when the entry it waits for is among the tickets named (new entries always get larger
+ * tickets, and an up-conversion is granted only when it blocks no grant, so only that entry
+ * leaving or weakening can grant it), or when it is announced as granted; then its next poll
+ * answers without a round trip.
  * <p>
  * No signal is lost between a poll's reply and the registration of the waiter: the caller
  * reads the change count of the resource before it sends the poll, and
@@ -63,7 +66,7 @@ final class ChangeNotifier extends RedisPubSubAdapter<String, String> {
 	 * @return the registration
 	 */
 	Subscription watch(RedisQueueEntry entry, Runnable onChange) {
-		long seen = entry.isGrantAnnounced() ? SIGNAL_AT_ONCE : entry.observedChanges();
+		long seen = entry.isKnownGranted() ? SIGNAL_AT_ONCE : entry.observedChanges();
 		return this.changes.watch(entry.resource().id(), seen, new Watcher(entry, onChange));
 	}
 

@@ -29,8 +29,14 @@ final class LuaScript {
 	/** Removes an owner's entry and wakes the entries it blocked. */
 	static final LuaScript REMOVE = load("remove");
 
+	/** Converts a granted entry's mode, or records the conversion to wait. */
+	static final LuaScript CONVERT = load("convert");
+
+	/** Withdraws or undoes an entry's conversion. */
+	static final LuaScript CANCEL = load("cancel");
+
 	/** Every script, for preloading. */
-	static final List<LuaScript> ALL = List.of(ENQUEUE, POLL, RENEW, REMOVE);
+	static final List<LuaScript> ALL = List.of(ENQUEUE, POLL, RENEW, REMOVE, CONVERT, CANCEL);
 
 	private final String name;
 

@@ -42,10 +42,13 @@ import org.slf4j.LoggerFactory;
  * latest live lease, and publish on one channel when entries leave so that waiters wake.
  * All keys of one lock share a hash tag, so the backend works on Redis Cluster.
  * <p>
- * Keys: {@code <prefix>{<base64url key>}:q} (tickets) and {@code :x} (lease expiries);
- * channel {@code <prefix>changes}. Fencing tokens are {@code max(largest ticket in the queue
- * + 1, server time in microseconds)}, so they keep increasing after a restart that lost the
- * data, as long as the server clock does not step back.
+ * Keys: {@code <prefix>{<base64url key>}:q} (tickets), {@code :x} (lease expiries) and,
+ * once a lock's mode was converted, {@code :c} (conversions); channel
+ * {@code <prefix>changes}. Fencing tokens are {@code max(largest ticket in the queue + 1,
+ * largest token drawn for a conversion + 1, server time in microseconds)}, so they keep
+ * increasing after a restart that lost the data, as long as the server clock does not step
+ * back. A granted conversion draws a new token the same way, and so does a request that
+ * waited across a granted conversion, when it is granted.
  * <p>
  * The backend never closes a client or connection it was given; it closes the connections
  * it opened itself. Thread-safe.
@@ -179,7 +182,7 @@ public final class RedisLockBackend implements LockBackend {
 
 	@Override
 	public Set<BackendCapability> capabilities() {
-		return Set.of(BackendCapability.OWN_REMOVALS_FIRST);
+		return Set.of(BackendCapability.OWN_REMOVALS_FIRST, BackendCapability.CONVERSION);
 	}
 
 	/**

@@ -23,11 +23,12 @@ import dev.dlock.spi.QueueEntry;
 import dev.dlock.spi.QueueState;
 import dev.dlock.spi.Subscription;
 import io.lettuce.core.ScriptOutputType;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A session on Redis: entries carry their own expiry (server time) in the resource's
  * queue, so the session has no server state of its own. Each operation is one script
- * call; a renewal is one script call per resource, all pipelined.
+ * call, conversions included; a renewal is one script call per resource, all pipelined.
  */
 final class RedisLockSession implements LockSession {
 
@@ -38,6 +39,8 @@ final class RedisLockSession implements LockSession {
 	private static final int REJECTED = 2;
 
 	private static final int GONE = 3;
+
+	private static final int DEADLOCK = 4;
 
 	/** How many resources one renewal script call covers at most. */
 	private static final int RESOURCES_PER_RENEWAL = 100;
@@ -55,7 +58,10 @@ final class RedisLockSession implements LockSession {
 		}
 	}
 
-	/** Every mode's conflict set, {@code NL=;CR=EX;...}, for the grants announced on removal. */
+	/**
+	 * Every mode's conflict set, {@code NL=;CR=EX;...}, for the grants announced on removal
+	 * and the decisions on a queue with conversions.
+	 */
 	private static final String MATRIX = CONFLICTS.entrySet()
 		.stream()
 		.map((entry) -> entry.getKey().name() + "=" + entry.getValue())
@@ -92,7 +98,7 @@ final class RedisLockSession implements LockSession {
 		String member = member(request);
 		long observed = this.notifier.changes(resource.id());
 		String[] args = { member, CONFLICTS.get(request.mode()), this.leaseMicros,
-				request.waitIfBusy() ? "1" : "0", this.keyspace.channel(), resource.id() };
+				request.waitIfBusy() ? "1" : "0", this.keyspace.channel(), resource.id(), MATRIX };
 		return this.keyspace.scripts()
 			.run(LuaScript.ENQUEUE, ScriptOutputType.MULTI, resource.keys(), args, request.key(),
 					(List<Object> reply) -> {
@@ -108,16 +114,40 @@ final class RedisLockSession implements LockSession {
 	@Override
 	public CompletableFuture<QueueState> poll(QueueEntry queueEntry) {
 		RedisQueueEntry entry = own(queueEntry);
-		if (entry.isGrantAnnounced()) {
+		if (entry.isKnownGranted()) {
 			return CompletableFuture.completedFuture(QueueState.GRANTED);
 		}
 		RedisResource resource = entry.resource();
 		long observed = this.notifier.changes(resource.id());
 		String[] args = { entry.member(), CONFLICTS.get(entry.request().mode()), this.keyspace.channel(),
-				resource.id() };
+				resource.id(), MATRIX };
 		return this.keyspace.scripts()
 			.run(LuaScript.POLL, ScriptOutputType.MULTI, resource.keys(), args, entry.request().key(),
 					(List<Object> reply) -> state(entry, status(reply), reply, observed));
+	}
+
+	@Override
+	public CompletableFuture<QueueState> convert(QueueEntry queueEntry, LockMode mode, boolean waitIfBusy) {
+		RedisQueueEntry entry = own(queueEntry);
+		RedisResource resource = entry.resource();
+		long observed = this.notifier.changes(resource.id());
+		entry.converting(true);
+		String[] args = { entry.member(), mode.name(), waitIfBusy ? "1" : "0", MATRIX, this.keyspace.channel(),
+				resource.id() };
+		return this.keyspace.scripts()
+			.run(LuaScript.CONVERT, ScriptOutputType.MULTI, resource.keys(), args, entry.request().key(),
+					(List<Object> reply) -> state(entry, status(reply), reply, observed));
+	}
+
+	@Override
+	public CompletableFuture<@Nullable LockMode> cancelConversion(QueueEntry queueEntry, LockMode heldMode) {
+		RedisQueueEntry entry = own(queueEntry);
+		entry.converting(false);
+		RedisResource resource = entry.resource();
+		String[] args = { entry.member(), heldMode.name(), MATRIX, this.keyspace.channel(), resource.id() };
+		return this.keyspace.scripts()
+			.run(LuaScript.CANCEL, ScriptOutputType.VALUE, resource.keys(), args, entry.request().key(),
+					(String mode) -> mode.isEmpty() ? null : LockMode.valueOf(mode));
 	}
 
 	@Override
@@ -182,15 +212,14 @@ final class RedisLockSession implements LockSession {
 
 	private CompletableFuture<Void> renewBatch(List<List<RedisQueueEntry>> batch, Set<QueueEntry> missing) {
 		List<RedisQueueEntry> members = new ArrayList<>();
-		String[] keys = new String[2 * batch.size()];
+		String[] keys = new String[3 * batch.size()];
 		List<String> args = new ArrayList<>();
 		args.add(this.leaseMicros);
 		args.add(this.keyspace.channel());
 		for (int i = 0; i < batch.size(); i++) {
 			List<RedisQueueEntry> group = batch.get(i);
 			RedisResource resource = group.get(0).resource();
-			keys[2 * i] = resource.keys()[0];
-			keys[2 * i + 1] = resource.keys()[1];
+			System.arraycopy(resource.keys(), 0, keys, 3 * i, 3);
 			args.add(resource.id());
 			args.add(Integer.toString(group.size()));
 			for (RedisQueueEntry entry : group) {
@@ -222,19 +251,31 @@ final class RedisLockSession implements LockSession {
 		// entries end with their leases; the session holds nothing on the server
 	}
 
+	/**
+	 * The state a script replied, recorded in the entry: a waiting entry (or conversion)
+	 * remembers what it waits for; anything else ends a conversion under way.
+	 */
 	private QueueState state(RedisQueueEntry entry, int status, List<Object> reply, long observed) {
+		if (status == WAITING) {
+			entry.observed(number(reply, 2), observed);
+			// poll just after the blocker's lease ran out, in case nobody announces it
+			return QueueState.waiting(Duration.ofMillis(number(reply, 3) + 1));
+		}
+		entry.converting(false);
 		switch (status) {
 			case GRANTED -> {
 				entry.observed(RedisQueueEntry.NO_BLOCKER, observed);
-				return QueueState.GRANTED;
+				long token = (reply.size() > 2) ? number(reply, 2) : QueueState.TICKET_TOKEN;
+				return (token != QueueState.TICKET_TOKEN) ? QueueState.granted(token) : QueueState.GRANTED;
 			}
-			case WAITING -> {
-				entry.observed(number(reply, 2), observed);
-				// poll just after the blocker's lease ran out, in case nobody announces it
-				return QueueState.waiting(Duration.ofMillis(number(reply, 3) + 1));
+			case REJECTED -> {
+				return QueueState.REJECTED;
 			}
 			case GONE -> {
 				return QueueState.GONE;
+			}
+			case DEADLOCK -> {
+				return QueueState.DEADLOCK;
 			}
 			default -> throw new LockBackendException("Unexpected reply status " + status + " from Redis", null);
 		}

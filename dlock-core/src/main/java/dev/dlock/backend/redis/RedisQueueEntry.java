@@ -4,8 +4,8 @@ import dev.dlock.spi.AcquireRequest;
 import dev.dlock.support.BackendQueueEntry;
 
 /**
- * A request recorded in a Redis queue, with what the last enqueue or poll saw: the entry it
- * waits for and the change count of its resource before that call was sent.
+ * A request recorded in a Redis queue, with what the last enqueue, conversion or poll saw:
+ * the entry it waits for and the change count of its resource before that call was sent.
  */
 final class RedisQueueEntry extends BackendQueueEntry {
 
@@ -19,6 +19,8 @@ final class RedisQueueEntry extends BackendQueueEntry {
 	private volatile long blockerTicket;
 
 	private volatile boolean grantAnnounced;
+
+	private volatile boolean converting;
 
 	RedisQueueEntry(AcquireRequest request, RedisResource resource, String member, long ticket) {
 		super(request, ticket);
@@ -62,6 +64,24 @@ final class RedisQueueEntry extends BackendQueueEntry {
 
 	boolean isGrantAnnounced() {
 		return this.grantAnnounced;
+	}
+
+	/**
+	 * Records whether a conversion of this entry is under way. The announcement of the
+	 * entry's first grant says nothing about it.
+	 * @param converting whether a conversion was asked and not yet granted or withdrawn
+	 */
+	void converting(boolean converting) {
+		this.converting = converting;
+	}
+
+	/**
+	 * Whether the entry is known to be granted without asking the server: its grant was
+	 * announced and no conversion is under way.
+	 * @return whether a poll may answer at once
+	 */
+	boolean isKnownGranted() {
+		return this.grantAnnounced && !this.converting;
 	}
 
 }

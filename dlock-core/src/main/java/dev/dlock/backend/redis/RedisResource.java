@@ -26,7 +26,7 @@ final class RedisResource {
 	static RedisResource of(String prefix, String key) {
 		String id = KeyCodec.encode(key);
 		String base = prefix + "{" + id + "}:";
-		return new RedisResource(id, new String[] { base + "q", base + "x" });
+		return new RedisResource(id, new String[] { base + "q", base + "x", base + "c" });
 	}
 
 	/**
@@ -38,8 +38,8 @@ final class RedisResource {
 	}
 
 	/**
-	 * The keys a script gets, in the order the scripts expect: tickets, then lease expiries.
-	 * Shared; callers must not change the array.
+	 * The keys a script gets, in the order the scripts expect: tickets, lease expiries, then
+	 * conversions. Shared; callers must not change the array.
 	 * @return the keys
 	 */
 	String[] keys() {

@@ -1,9 +1,11 @@
 -- dlock: shared prelude, prepended to every operation script at load time (one script per operation).
 --
--- A resource (lock) has two keys that share one hash tag, so a script touches a single cluster slot:
+-- A resource (lock) has up to three keys that share one hash tag, so a script touches a single cluster slot:
 --   q  <prefix>{<encoded key>}:q   ZSET  member = '<mode>:<owner id>', score = ticket
 --   x  <prefix>{<encoded key>}:x   ZSET  member = the same, score = lease expiry (server ms, rounded up)
--- Scripts for one resource get them as KEYS[1] and KEYS[2]; renew gets pairs of them.
+--   c  <prefix>{<encoded key>}:c   HASH  conversions (see below); exists only once a conversion was granted or
+--                                        waits on the queue
+-- Scripts for one resource get them as KEYS[1], KEYS[2] and KEYS[3]; renew gets triples of them.
 -- Modes are the first two characters of a member. The grant rule gets the requested mode's conflict
 -- set as an argument ('CR,CW,...', derived from LockMode); the compatibility matrix is not in Lua.
 -- Every decision uses the server clock (TIME); clients never send timestamps. Both keys expire with
@@ -30,8 +32,8 @@ end
 
 -- removes the entries whose lease ran out, that is whose expiry lies before the current millisecond
 -- (an entry stays through the millisecond it expires in, like a key with PEXPIREAT); appends their
--- tickets to removed
-local function sweep(q, x, nowMs, removed)
+-- tickets to removed; their conversion records go with them
+local function sweep(q, x, c, nowMs, removed)
 	local before = '(' .. fmt(nowMs)
 	local expired = redis.call('ZRANGEBYSCORE', x, '-inf', before)
 	if #expired == 0 then
@@ -42,6 +44,7 @@ local function sweep(q, x, nowMs, removed)
 		if ticket then
 			removed[#removed + 1] = fmt(tonumber(ticket))
 			redis.call('ZREM', q, member)
+			redis.call('HDEL', c, member)
 		end
 	end
 	redis.call('ZREMRANGEBYSCORE', x, '-inf', before)
@@ -76,22 +79,45 @@ local function waiting(q, x, ticket, blocking, nowMs)
 	return { 1, ticket, blockerTicket, remaining }
 end
 
--- lets both keys expire with the latest live lease
-local function expireWithLatest(q, x)
+-- lets the keys expire with the latest live lease
+local function expireWithLatest(q, x, c)
 	local latest = redis.call('ZRANGE', x, -1, -1, 'WITHSCORES')
 	if latest[1] then
 		redis.call('PEXPIREAT', q, latest[2])
 		redis.call('PEXPIREAT', x, latest[2])
+		redis.call('PEXPIREAT', c, latest[2])
 	end
 end
 
--- the tickets of the entries after ticket `after` that are granted now (looking at the first 256
--- entries); matrix gives each mode's conflict set, 'NL=;CR=EX;...', generated from LockMode
-local function grantedAfter(q, after, matrix)
+-- each mode's conflict set, from 'NL=;CR=EX;...' (generated from LockMode)
+local function conflictSets(matrix)
 	local conflicts = {}
 	for mode, set in string.gmatch(matrix, '(%u%u)=([^;]*)') do
 		conflicts[mode] = set
 	end
+	return conflicts
+end
+
+-- whether mode conflicts with other (nil when there is no such mode)
+local function conflict(conflicts, mode, other)
+	return other ~= nil and string.find(conflicts[mode], other, 1, true) ~= nil
+end
+
+-- whether holding mode `held` already grants everything `mode` would (LockMode.covers): every mode that
+-- conflicts with `mode` also conflicts with `held`
+local function covers(conflicts, held, mode)
+	for other in string.gmatch(conflicts[mode], '%u%u') do
+		if not conflict(conflicts, held, other) then
+			return false
+		end
+	end
+	return true
+end
+
+-- the tickets of the entries after ticket `after` that are granted now (looking at the first 256
+-- entries); only for a queue without conversions
+local function grantedAfter(q, after, matrix)
+	local conflicts = conflictSets(matrix)
 	local granted = {}
 	local seen = ''
 	local page = redis.call('ZRANGE', q, 0, 255, 'WITHSCORES')
@@ -101,7 +127,7 @@ local function grantedAfter(q, after, matrix)
 		if ticket > after then
 			local free = true
 			for held in string.gmatch(seen, '%u%u') do
-				if string.find(conflicts[mode] or '', held, 1, true) then
+				if conflict(conflicts, mode, held) then
 					free = false
 					break
 				end
@@ -117,21 +143,24 @@ local function grantedAfter(q, after, matrix)
 	return granted
 end
 
--- after entries left: tells waiters which ones, and, when matrix is given, which later entries are
--- granted now (only when a later entry exists that they could have blocked); lets both keys expire
--- with the latest live lease
-local function settle(q, x, channel, resource, removed, matrix)
+-- after entries left: tells waiters which ones, and, when matrix is given and the queue has no
+-- conversions, which later entries are granted now (only when a later entry exists that they could have
+-- blocked); lets the keys expire with the latest live lease. With conversions an entry may wait for a
+-- later one, so every departure is told, and grants are left to the waiters' polls.
+local function settle(q, x, c, channel, resource, removed, matrix)
 	local last = redis.call('ZRANGE', q, -1, -1, 'WITHSCORES')
 	if not last[1] then
+		redis.call('DEL', c)
 		return
 	end
 	local first = tonumber(removed[1])
 	for i = 2, #removed do
 		first = math.min(first, tonumber(removed[i]))
 	end
-	if tonumber(last[2]) > first then
+	local conversions = redis.call('EXISTS', c) == 1
+	if conversions or tonumber(last[2]) > first then
 		local message = resource .. ' ' .. table.concat(removed, ' ')
-		if matrix then
+		if matrix and not conversions then
 			local granted = grantedAfter(q, first, matrix)
 			if #granted > 0 then
 				message = message .. ' ' .. table.concat(granted, ' ')
@@ -139,6 +168,211 @@ local function settle(q, x, channel, resource, removed, matrix)
 		end
 		redis.call('PUBLISH', channel, message)
 	end
-	expireWithLatest(q, x)
+	expireWithLatest(q, x, c)
 end
 
+-- Conversions (DESIGN.md §12; the same rules as dev.dlock.support.QueueRules). The hash c holds:
+--   <member>  '<granted mode>:<requested mode>:<order>:<token>' for an entry whose grant is recorded: one that
+--             converted or converts, or that was granted when a conversion began to wait (so that the waiting
+--             conversion never counts against a grant made before it). Requested mode and order (its place in
+--             the conversion queue) are empty unless a conversion is pending; token is 0 while the ticket is the
+--             entry's fencing token.
+--   top       the largest token drawn for a grant; tickets and new tokens are drawn above it
+--   flag      the token of the latest granted conversion: a waiting entry with a smaller ticket draws a new
+--             token when it is granted, larger than that conversion's (S2)
+--   seq       the order of the latest conversion that waited
+-- An entry without a record (a plain entry) is granted in its member's mode when no earlier plain entry and no
+-- recorded granted or requested mode conflicts with it: a later plain entry never conflicts with an earlier
+-- one that still waits, since it was granted after it. Such a grant holds until the entry leaves: a conversion
+-- that waits records every grant first, and a granted conversion is compatible with every grant.
+
+local function parseRecord(value)
+	local granted, requested, order, token = string.match(value, '^(%u%u):(%u*):(%d*):(%d+)$')
+	if requested == '' then
+		return granted, nil, nil, tonumber(token)
+	end
+	return granted, requested, tonumber(order), tonumber(token)
+end
+
+local function record(c, entry)
+	local order = entry.order and fmt(entry.order) or ''
+	redis.call('HSET', c, entry.member,
+		entry.granted .. ':' .. (entry.requested or '') .. ':' .. order .. ':' .. fmt(entry.token))
+end
+
+-- the queue with its conversions: entries in ticket order ({member, ticket, mode, granted, requested, order,
+-- token, free}; free: a plain entry granted now), index by member, top, flag, seq and the last ticket
+local function loadQueue(q, c, conflicts)
+	local queue = { entries = {}, index = {}, top = 0, flag = 0, seq = 0, last = 0 }
+	local records = {}
+	local fields = redis.call('HGETALL', c)
+	for i = 1, #fields, 2 do
+		local field = fields[i]
+		if field == 'top' or field == 'flag' or field == 'seq' then
+			queue[field] = tonumber(fields[i + 1])
+		else
+			records[field] = fields[i + 1]
+		end
+	end
+	local held = {}
+	local page = redis.call('ZRANGE', q, 0, -1, 'WITHSCORES')
+	for i = 1, #page, 2 do
+		local entry = { member = page[i], ticket = tonumber(page[i + 1]), mode = string.sub(page[i], 1, 2), token = 0 }
+		if records[entry.member] then
+			entry.granted, entry.requested, entry.order, entry.token = parseRecord(records[entry.member])
+			held[entry.granted] = true
+			if entry.requested then
+				held[entry.requested] = true
+			end
+		end
+		queue.entries[#queue.entries + 1] = entry
+		queue.index[entry.member] = #queue.entries
+		queue.last = entry.ticket
+	end
+	local earlier = {}
+	for _, entry in ipairs(queue.entries) do
+		if not entry.granted then
+			entry.free = true
+			for mode in string.gmatch(conflicts[entry.mode], '%u%u') do
+				if held[mode] or earlier[mode] then
+					entry.free = false
+					break
+				end
+			end
+			earlier[entry.mode] = true
+		end
+	end
+	return queue
+end
+
+-- the mode an entry is granted in, or nil while it waits
+local function grantedMode(entry)
+	if entry.granted then
+		return entry.granted
+	end
+	if entry.free then
+		return entry.mode
+	end
+	return nil
+end
+
+-- what keeps a new request (at position index, its mode given) from being granted: the latest earlier
+-- plain entry that conflicts with it (it must leave first), else a recorded entry whose granted or requested
+-- mode conflicts with it
+local function requestBlocker(queue, conflicts, index, mode)
+	for i = index - 1, 1, -1 do
+		local other = queue.entries[i]
+		if not other.granted and conflict(conflicts, mode, other.mode) then
+			return other
+		end
+	end
+	for i, other in ipairs(queue.entries) do
+		if i ~= index and other.granted
+				and (conflict(conflicts, mode, other.granted) or conflict(conflicts, mode, other.requested)) then
+			return other
+		end
+	end
+	return nil
+end
+
+-- whether the conversion of entry `from` (its requested mode and order set) waits for entry `to`: for its
+-- granted mode, or for a conversion ahead of it; waiting new requests never block a conversion
+local function waitsFor(conflicts, from, to)
+	if from == to then
+		return false
+	end
+	return conflict(conflicts, from.requested, grantedMode(to))
+		or (to.requested ~= nil and to.order < from.order and conflict(conflicts, from.requested, to.requested))
+end
+
+local function conversionBlocker(queue, conflicts, entry)
+	for _, other in ipairs(queue.entries) do
+		if waitsFor(conflicts, entry, other) then
+			return other
+		end
+	end
+	return nil
+end
+
+-- whether the conversion of `asking` (last in the conversion queue) would close a cycle of conversions that
+-- wait for each other, so that none of them could ever be granted
+local function closesCycle(queue, conflicts, asking)
+	local toVisit, visited = { asking }, {}
+	while #toVisit > 0 do
+		local from = table.remove(toVisit)
+		for _, to in ipairs(queue.entries) do
+			if waitsFor(conflicts, from, to) then
+				if to == asking then
+					return true
+				end
+				if to.requested and not visited[to.member] then
+					visited[to.member] = true
+					toVisit[#toVisit + 1] = to
+				end
+			end
+		end
+	end
+	return false
+end
+
+-- a fencing token above every ticket and token of the queue, and never below the server clock
+local function drawToken(queue, c, nowUs)
+	local token = math.max(queue.last + 1, queue.top + 1, nowUs)
+	queue.top = token
+	redis.call('HSET', c, 'top', fmt(token))
+	return token
+end
+
+-- grants the pending conversion of an entry: its requested mode becomes its granted mode, with a new token,
+-- and every entry that waits now draws a new token when it is granted
+local function grantConversion(queue, c, entry, nowUs)
+	entry.granted, entry.requested, entry.order = entry.requested, nil, nil
+	entry.token = drawToken(queue, c, nowUs)
+	queue.flag = entry.token
+	redis.call('HSET', c, 'flag', fmt(entry.token))
+	record(c, entry)
+	return { 0, entry.ticket, entry.token }
+end
+
+-- the reply for a pending conversion: granted now, or waiting
+local function conversionState(q, x, c, queue, conflicts, entry, nowMs, nowUs)
+	local blocking = conversionBlocker(queue, conflicts, entry)
+	if blocking then
+		return waiting(q, x, entry.ticket, blocking.member, nowMs)
+	end
+	return grantConversion(queue, c, entry, nowUs)
+end
+
+-- the reply for an entry without a pending conversion, on a queue with conversions: granted (a waiting
+-- entry flagged by a conversion draws its token now, and its grant is recorded so that a repeated poll
+-- answers the same), or waiting
+local function requestState(q, x, c, queue, conflicts, index, nowMs, nowUs)
+	local entry = queue.entries[index]
+	if entry.granted then
+		return { 0, entry.ticket, entry.token }
+	end
+	local blocking = requestBlocker(queue, conflicts, index, entry.mode)
+	if blocking then
+		return waiting(q, x, entry.ticket, blocking.member, nowMs)
+	end
+	if entry.ticket < queue.flag then
+		entry.granted, entry.token = entry.mode, drawToken(queue, c, nowUs)
+		record(c, entry)
+		return { 0, entry.ticket, entry.token }
+	end
+	return { 0, entry.ticket }
+end
+
+-- records the grant of every plain entry that is granted now, before a conversion begins to wait: the
+-- waiting conversion's mode must not count against them
+local function recordGrants(queue, c, nowUs)
+	for _, entry in ipairs(queue.entries) do
+		if entry.free then
+			entry.granted, entry.free = entry.mode, nil
+			if entry.ticket < queue.flag then
+				entry.token = drawToken(queue, c, nowUs)
+			end
+			record(c, entry)
+		end
+	end
+end

@@ -1,23 +1,37 @@
 -- dlock enqueue: records a request, assigns its ticket and tells whether it is granted.
 -- ARGV: member ('<mode>:<owner id>'), conflicting modes, lease in microseconds, wait (1) or try (0), channel,
--- resource
+-- resource, the conflict sets of all modes ('NL=;CR=EX;...')
 -- Reply: {0, ticket} granted | {1, ticket, blocker ticket, blocker lease left ms} waiting | {2} rejected
-local q, x = KEYS[1], KEYS[2]
-local member, conflicts, leaseUs, wait, channel, resource =
-	ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4] == '1', ARGV[5], ARGV[6]
+local q, x, c = KEYS[1], KEYS[2], KEYS[3]
+local member, conflicts, leaseUs, wait, channel, resource, matrix =
+	ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4] == '1', ARGV[5], ARGV[6], ARGV[7]
 local nowMs, nowUs = clock()
 local last = redis.call('ZRANGE', q, -1, -1, 'WITHSCORES')
+local conversions = false
 if last[1] then
 	-- a queue exists: drop its expired entries first (an empty queue has none)
 	local removed = {}
-	sweep(q, x, nowMs, removed)
+	sweep(q, x, c, nowMs, removed)
 	if #removed > 0 then
-		settle(q, x, channel, resource, removed)
+		settle(q, x, c, channel, resource, removed)
 		last = redis.call('ZRANGE', q, -1, -1, 'WITHSCORES')
 	end
+	conversions = last[1] ~= nil and redis.call('EXISTS', c) == 1
 end
 local blocking = nil
-if last[1] then
+local top = 0
+if conversions then
+	local sets = conflictSets(matrix)
+	local queue = loadQueue(q, c, sets)
+	local own = queue.index[member]
+	if own then
+		-- the same request again: answer for the entry it already has
+		return requestState(q, x, c, queue, sets, own, nowMs, nowUs)
+	end
+	local found = requestBlocker(queue, sets, #queue.entries + 1, string.sub(member, 1, 2))
+	blocking = found and found.member
+	top = queue.top
+elseif last[1] then
 	blocking = blocker(q, '+inf', conflicts)
 end
 if blocking and not wait then
@@ -25,11 +39,12 @@ if blocking and not wait then
 	return { 2 }
 end
 
--- the fencing token: above every ticket in the queue, and never below the server clock, so that it
--- keeps increasing after a restart that lost the data (assumes the server clock does not step back)
+-- the fencing token: above every ticket in the queue and every token drawn for a conversion, and never below
+-- the server clock, so that it keeps increasing after a restart that lost the data (assumes the server clock
+-- does not step back)
 local ticket = nowUs
 if last[1] then
-	ticket = math.max(tonumber(last[2]) + 1, nowUs)
+	ticket = math.max(tonumber(last[2]) + 1, top + 1, nowUs)
 end
 local expiry = expiryAfter(nowUs, leaseUs)
 if redis.call('ZADD', q, 'NX', fmt(ticket), member) == 0 then
@@ -45,6 +60,9 @@ if last[1] then
 end
 redis.call('PEXPIREAT', q, fmt(expiry))
 redis.call('PEXPIREAT', x, fmt(expiry))
+if conversions then
+	redis.call('PEXPIREAT', c, fmt(expiry))
+end
 if blocking then
 	return waiting(q, x, ticket, blocking, nowMs)
 end

@@ -1,18 +1,29 @@
--- dlock poll: tells whether a waiting entry is granted now. It never extends a lease.
--- ARGV: member, conflicting modes, channel, resource
--- Reply: {0, ticket} granted | {1, ticket, blocker ticket, blocker lease left ms} waiting | {3} gone
-local q, x = KEYS[1], KEYS[2]
-local member, conflicts, channel, resource = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
-local nowMs = clock()
+-- dlock poll: tells whether a waiting entry, or the pending conversion of a granted one, is granted now. It
+-- never extends a lease.
+-- ARGV: member, conflicting modes, channel, resource, the conflict sets of all modes ('NL=;CR=EX;...')
+-- Reply: {0, ticket[, new token]} granted | {1, ticket, blocker ticket, blocker lease left ms} waiting | {3} gone
+local q, x, c = KEYS[1], KEYS[2], KEYS[3]
+local member, conflicts, channel, resource, matrix = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
+local nowMs, nowUs = clock()
 local removed = {}
-sweep(q, x, nowMs, removed)
+sweep(q, x, c, nowMs, removed)
 if #removed > 0 then
-	settle(q, x, channel, resource, removed)
+	settle(q, x, c, channel, resource, removed)
 end
 
 local own = redis.call('ZSCORE', q, member)
 if not own then
 	return { 3 }
+end
+if redis.call('EXISTS', c) == 1 then
+	local sets = conflictSets(matrix)
+	local queue = loadQueue(q, c, sets)
+	local index = queue.index[member]
+	local entry = queue.entries[index]
+	if entry.requested then
+		return conversionState(q, x, c, queue, sets, entry, nowMs, nowUs)
+	end
+	return requestState(q, x, c, queue, sets, index, nowMs, nowUs)
 end
 local ticket = tonumber(own)
 local blocking = blocker(q, '(' .. own, conflicts)

@@ -1,6 +1,6 @@
 -- dlock renew: extends the leases of a session's entries, granted or waiting, on one or more resources
 -- (all in one cluster slot).
--- KEYS: q and x of each resource, in pairs
+-- KEYS: q, x and c of each resource, in triples
 -- ARGV: lease in microseconds, channel, then per resource: resource, member count, members...
 -- Reply: the 1-based positions (among all members) of the entries that no longer exist
 local leaseUs, channel = tonumber(ARGV[1]), ARGV[2]
@@ -9,14 +9,14 @@ local expiry = fmt(expiryAfter(nowUs, leaseUs))
 local missing = {}
 local arg = 3
 local position = 0
-for k = 1, #KEYS, 2 do
-	local q, x = KEYS[k], KEYS[k + 1]
+for k = 1, #KEYS, 3 do
+	local q, x, c = KEYS[k], KEYS[k + 1], KEYS[k + 2]
 	local resource, count = ARGV[arg], tonumber(ARGV[arg + 1])
 	arg = arg + 2
 	local removed = {}
-	sweep(q, x, nowMs, removed)
+	sweep(q, x, c, nowMs, removed)
 	if #removed > 0 then
-		settle(q, x, channel, resource, removed)
+		settle(q, x, c, channel, resource, removed)
 	end
 	local renewed = false
 	for i = arg, arg + count - 1 do
@@ -31,7 +31,7 @@ for k = 1, #KEYS, 2 do
 	end
 	arg = arg + count
 	if renewed then
-		expireWithLatest(q, x)
+		expireWithLatest(q, x, c)
 	end
 end
 return missing

@@ -57,14 +57,34 @@ class EtcdLockBackendTests {
 		AcquireRequest request = new AcquireRequest("k:1", LockMode.CW, "owner", true);
 		assertThat(layout.entryKey("k:1", "s-0").toString()).isEqualTo(layout.resourcePrefix("k:1") + "s-0");
 		assertThat(layout.entryValue(request).toString()).isEqualTo("CW:k:1");
-		assertThat(EtcdLayout.modeOf(layout.entryValue(request))).isEqualTo(LockMode.CW);
+		assertThat(EntryState.parse(layout.entryValue(request))).isEqualTo(EntryState.plain(LockMode.CW, "k:1"));
 	}
 
 	@Test
-	void aValueWithoutAKnownModeCountsAsExclusive() {
-		assertThat(EtcdLayout.modeOf(bytes("garbage"))).isEqualTo(LockMode.EX);
-		assertThat(EtcdLayout.modeOf(bytes("XX:key"))).isEqualTo(LockMode.EX);
-		assertThat(EtcdLayout.modeOf(bytes("NL:key"))).isEqualTo(LockMode.NL);
+	void aValueWithoutAKnownStateCountsAsAnExclusiveRequest() {
+		assertThat(EntryState.parse(bytes("garbage"))).isEqualTo(EntryState.plain(LockMode.EX, ""));
+		assertThat(EntryState.parse(bytes("XX:key"))).isEqualTo(EntryState.plain(LockMode.EX, "key"));
+		assertThat(EntryState.parse(bytes("PR>EX:key"))).isEqualTo(EntryState.plain(LockMode.EX, "key"));
+		assertThat(EntryState.parse(bytes("=PR>XX:key"))).isEqualTo(EntryState.plain(LockMode.EX, "key"));
+		assertThat(EntryState.parse(bytes("NL:key"))).isEqualTo(EntryState.plain(LockMode.NL, "key"));
+	}
+
+	@Test
+	void everyStateOfAnEntryReadsBackFromItsValue() {
+		EntryState plain = EntryState.plain(LockMode.PR, "a:b=c>d!");
+		for (EntryState state : new EntryState[] { plain, plain.withFlag(), plain.frozen(), plain.withFlag().frozen(),
+				plain.grantedIn(LockMode.NL).converting(LockMode.EX), plain.grantedIn(LockMode.PW) }) {
+			assertThat(EntryState.parse(state.toValue())).isEqualTo(state);
+		}
+		assertThat(plain.withFlag().frozen().toValue().toString()).isEqualTo("=PR!:a:b=c>d!");
+		assertThat(plain.grantedIn(LockMode.NL).converting(LockMode.EX).toValue().toString()).isEqualTo("=NL>EX:a:b=c>d!");
+	}
+
+	@Test
+	void aSequencerLivesOutsideEveryQueue() {
+		EtcdLayout layout = new EtcdLayout("x/");
+		assertThat(layout.sequencerKey("k").toString()).doesNotStartWith(layout.resourcePrefix("k").toString())
+			.startsWith("x/.");
 	}
 
 	@Test

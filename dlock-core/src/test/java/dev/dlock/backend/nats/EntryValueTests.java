@@ -14,16 +14,37 @@ class EntryValueTests {
 
 	@Test
 	void valueRoundTripsWithAKeyThatHasSpacesAndNewlines() {
-		EntryValue value = new EntryValue(LockMode.PW, 42, "order 7\nline two ключ");
+		EntryValue value = new EntryValue(LockMode.PW, 42, LockMode.PR, LockMode.EX, 50, 45, false,
+				"order 7\nline two ключ");
 		assertThat(EntryValue.decode(value.encode())).isEqualTo(value);
+		EntryValue flagged = new EntryValue(LockMode.CW, 42, null, null, 0, 42, true, "k - F 3");
+		assertThat(EntryValue.decode(flagged.encode())).isEqualTo(flagged);
 	}
 
 	@Test
-	void firstWriteMeansTheTicketIsTheRevisionOfThatMessage() {
-		EntryValue created = new EntryValue(LockMode.EX, 0, "k");
-		EntryValue renewed = new EntryValue(LockMode.EX, 17, "k");
-		assertThat(created.ticketAt(17)).isEqualTo(17);
-		assertThat(renewed.ticketAt(30)).isEqualTo(17);
+	void zeroMeansTheRevisionOfTheMessageThatStoresTheValue() {
+		EntryValue created = EntryValue.request(LockMode.EX, "k");
+		assertThat(created.at(17)).isEqualTo(new EntryValue(LockMode.EX, 17, null, null, 0, 17, false, "k"));
+		EntryValue converting = created.at(17).converting(LockMode.EX, LockMode.NL);
+		assertThat(converting.at(30).order()).isEqualTo(30);
+		assertThat(converting.at(30).token()).isEqualTo(17);
+		EntryValue converted = converting.at(30).grantedWithNewToken(LockMode.PR);
+		assertThat(converted.at(41)).isEqualTo(new EntryValue(LockMode.EX, 17, LockMode.PR, null, 0, 41, false, "k"));
+		assertThat(converted.at(41).at(50)).isEqualTo(converted.at(41));
+	}
+
+	@Test
+	void flaggingAWaitingRequestKeepsItsTicketAsToken() {
+		EntryValue waiting = new EntryValue(LockMode.PW, 17, LockMode.PW, null, 0, 33, false, "k");
+		assertThat(waiting.flag()).isEqualTo(new EntryValue(LockMode.PW, 17, null, null, 0, 17, true, "k"));
+	}
+
+	@Test
+	void valueOfVersionOneIsARequestWithNoGrantWrittenDown() {
+		assertThat(EntryValue.decode(bytes("v1 PR 12 order 7")))
+			.isEqualTo(new EntryValue(LockMode.PR, 12, null, null, 0, 12, false, "order 7"));
+		assertThat(EntryValue.decode(bytes("v1 PR 0 k")).at(12))
+			.isEqualTo(new EntryValue(LockMode.PR, 12, null, null, 0, 12, false, "k"));
 	}
 
 	@Test
@@ -34,6 +55,8 @@ class EntryValueTests {
 		assertThat(EntryValue.decode(bytes("v1 XX 3 k"))).isNull();
 		assertThat(EntryValue.decode(bytes("v1 EX three k"))).isNull();
 		assertThat(EntryValue.decode(bytes("v2 EX 3 k"))).isNull();
+		assertThat(EntryValue.decode(bytes("v2 EX 3 - - 0 3 X k"))).isNull();
+		assertThat(EntryValue.decode(bytes("v2 EX 3 QQ - 0 3 - k"))).isNull();
 	}
 
 	private static byte[] bytes(String text) {

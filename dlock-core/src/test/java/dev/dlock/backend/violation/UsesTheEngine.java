@@ -1,6 +1,7 @@
 package dev.dlock.backend.violation;
 
 import dev.dlock.LockManager;
+import dev.dlock.engine.LockManagerBuilder;
 import dev.dlock.spi.LockBackend;
 
 /**
@@ -12,7 +13,7 @@ final class UsesTheEngine {
 	}
 
 	static LockManager manager(LockBackend backend) {
-		return LockManager.builder(backend).build();
+		return LockManagerBuilder.forBackend(backend).build();
 	}
 
 }

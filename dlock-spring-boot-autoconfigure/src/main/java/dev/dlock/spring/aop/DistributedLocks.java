@@ -15,6 +15,14 @@ import org.jspecify.annotations.Nullable;
  * synchronous part of a method that returns a {@code CompletionStage} runs. Reactive
  * methods find it in the Reactor context instead, under the key {@code LockHandle.class}:
  * {@code Mono.deferContextual(ctx -> ...ctx.get(LockHandle.class)...)}.
+ * <p>
+ * A method may convert its lock in place through the handle, for example read under
+ * {@code PR}, then {@code currentHandle().orElseThrow().convert(LockMode.PW, waitTime)}
+ * and write with the new {@linkplain LockHandle#fencingToken() token}; the interceptor
+ * releases the lock in whatever mode the method leaves it. A guarded method called from
+ * another one on the same key and thread runs under a re-entrant hold of the outer lock,
+ * which cannot be converted ({@code IllegalStateException}): convert in the outermost
+ * method.
  *
  * @since 0.1.0
  */

@@ -6,6 +6,7 @@ import java.util.Objects;
 
 import dev.dlock.LockInfo;
 import dev.dlock.LockManager;
+import dev.dlock.LockMode;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
@@ -13,7 +14,8 @@ import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
 
 /**
  * The read-only {@code dlock} actuator endpoint: the locks that this instance holds, waits
- * for or has lost. It offers no way to release or break a lock.
+ * for or has lost, and the mode a held lock is converting to. It offers no way to release
+ * or break a lock.
  * <p>
  * Keys can carry customer data, so the endpoint can mask them: a masked key is
  * {@code hmac:} and the first 16 hex digits of the HMAC-SHA256 of the key under a secret
@@ -65,9 +67,10 @@ public class DlockEndpoint {
 
 	private LockDescriptor describe(LockInfo lock) {
 		boolean waiting = lock.state() == LockInfo.State.WAITING;
+		LockMode convertingTo = lock.convertingTo();
 		return new LockDescriptor(this.maskKeys ? mask(lock.key()) : lock.key(), lock.mode().name(),
 				lock.state().name(), lock.fencingToken(), waiting ? null : lock.age(), waiting ? lock.age() : null,
-				lock.leaseLeft());
+				lock.leaseLeft(), (convertingTo != null) ? convertingTo.name() : null);
 	}
 
 	/**
@@ -97,9 +100,12 @@ public class DlockEndpoint {
 	 * @param heldFor since when the lock is granted; {@code null} while waiting
 	 * @param waitingFor since when the request waits; {@code null} once granted
 	 * @param leaseLeft how long the lease lasts without renewal
+	 * @param convertingTo the mode a pending conversion asks for, while {@code mode} and
+	 * {@code fencingToken} stay the granted ones; {@code null} when none is pending
 	 */
 	public record LockDescriptor(String key, String mode, String state, @Nullable Long fencingToken,
-			@Nullable Duration heldFor, @Nullable Duration waitingFor, Duration leaseLeft) {
+			@Nullable Duration heldFor, @Nullable Duration waitingFor, Duration leaseLeft,
+			@Nullable String convertingTo) {
 	}
 
 }

@@ -33,8 +33,12 @@ import org.springframework.boot.health.contributor.HealthIndicator;
  */
 public class DlockHealthIndicator implements HealthIndicator {
 
-	/** How long a health check waits for the backend by default. */
-	public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(5);
+	/**
+	 * How long a health check waits for the backend by default: one second, the time
+	 * orchestrators such as Kubernetes give a probe by default. A backend that does not
+	 * answer is reported DOWN within it.
+	 */
+	public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(1);
 
 	private static final Pattern SECRET_NAME = Pattern
 		.compile("(?i).*(password|passwd|secret|credential|token|owner|user|auth).*");

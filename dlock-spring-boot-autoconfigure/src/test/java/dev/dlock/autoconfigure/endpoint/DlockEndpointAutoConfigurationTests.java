@@ -3,15 +3,18 @@ package dev.dlock.autoconfigure.endpoint;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 
 import dev.dlock.LockHandle;
 import dev.dlock.LockManager;
 import dev.dlock.LockMode;
+import dev.dlock.LockOptions;
 import dev.dlock.autoconfigure.DlockAutoConfiguration;
 import dev.dlock.spring.endpoint.DlockEndpoint;
 import dev.dlock.spring.endpoint.DlockEndpoint.LockDescriptor;
@@ -23,6 +26,7 @@ import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 /**
  * Tests of {@link DlockEndpointAutoConfiguration} and {@link DlockEndpoint}.
@@ -59,6 +63,29 @@ class DlockEndpointAutoConfigurationTests {
 				assertThat(lock.leaseLeft()).isPositive();
 			}
 			assertThat(context.getBean(DlockEndpoint.class).locks().locks()).isEmpty();
+		});
+	}
+
+	@Test
+	void showsThePendingConversionOfAHeldLock() {
+		this.runner.withPropertyValues("management.endpoints.web.exposure.include=dlock").run((context) -> {
+			LockManager lockManager = context.getBean(LockManager.class);
+			String key = "page-" + UUID.randomUUID();
+			try (LockHandle converting = lockManager.tryAcquire(key, LockMode.PR).orElseThrow();
+					LockHandle reader = CompletableFuture
+						.supplyAsync(() -> lockManager.tryAcquire(key, LockMode.PR).orElseThrow())
+						.join()) {
+				CompletableFuture<LockHandle> upgrade = converting.convertAsync(LockMode.PW,
+						LockOptions.waitTime(Duration.ofMinutes(1)));
+				assertThat(context.getBean(DlockEndpoint.class).locks().locks())
+					.extracting(LockDescriptor::mode, LockDescriptor::fencingToken, LockDescriptor::convertingTo)
+					.containsExactlyInAnyOrder(tuple("PR", converting.fencingToken(), "PW"),
+							tuple("PR", reader.fencingToken(), null));
+				upgrade.cancel(true);
+				assertThat(context.getBean(DlockEndpoint.class).locks().locks())
+					.extracting(LockDescriptor::mode, LockDescriptor::convertingTo)
+					.containsExactly(tuple("PR", null), tuple("PR", null));
+			}
 		});
 	}
 

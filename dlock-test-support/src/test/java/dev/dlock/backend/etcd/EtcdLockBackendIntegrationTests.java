@@ -16,11 +16,13 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 import dev.dlock.LockAcquisitionTimeoutException;
+import dev.dlock.LockBackendException;
 import dev.dlock.LockHandle;
 import dev.dlock.LockLostException;
 import dev.dlock.LockManager;
 import dev.dlock.LockMode;
 import dev.dlock.LockOptions;
+import dev.dlock.engine.LockManagerBuilder;
 import dev.dlock.spi.AcquireRequest;
 import dev.dlock.spi.BackendCapability;
 import dev.dlock.spi.BackendHealth;
@@ -127,16 +129,17 @@ class EtcdLockBackendIntegrationTests {
 		}
 
 		@Test
-		void declaresASessionLeaseAndThatItsOwnRemovalsComeFirst() {
+		void declaresASessionLeaseThatItsOwnRemovalsComeFirstAndConversion() {
 			assertThat(EtcdLockBackendIntegrationTests.this.support.backend(endpoint()).capabilities())
-				.containsExactlyInAnyOrder(BackendCapability.SESSION_LEASE, BackendCapability.OWN_REMOVALS_FIRST);
+				.containsExactlyInAnyOrder(BackendCapability.SESSION_LEASE, BackendCapability.OWN_REMOVALS_FIRST,
+					BackendCapability.CONVERSION);
 		}
 
 		@Test
 		void aClientOfTheApplicationIsNeverClosed() throws Exception {
 			Client client = EtcdLockBackendIntegrationTests.this.support.client(endpoint());
 			EtcdLockBackend backend = EtcdLockBackend.builder(client).build();
-			LockManager manager = LockManager.builder(backend).leaseTime(LEASE).build();
+			LockManager manager = LockManagerBuilder.forBackend(backend).leaseTime(LEASE).build();
 			manager.acquire(newKey(), LockMode.EX, WAIT);
 			manager.close();
 			backend.close();
@@ -517,8 +520,8 @@ class EtcdLockBackendIntegrationTests {
 			AtomicInteger failures = new AtomicInteger();
 			List<CompletableFuture<Void>> workers = new ArrayList<>();
 			for (int i = 0; i < 4; i++) {
-				LockManager manager = EtcdLockBackendIntegrationTests.this.support.register(LockManager
-					.builder(EtcdLockBackendIntegrationTests.this.support.backend(cluster.endpoints()))
+				LockManager manager = EtcdLockBackendIntegrationTests.this.support.register(LockManagerBuilder
+					.forBackend(EtcdLockBackendIntegrationTests.this.support.backend(cluster.endpoints()))
 					.leaseTime(CLUSTER_LEASE)
 					.build());
 				LockMode[] modes = (i % 2 == 0) ? new LockMode[] { LockMode.EX, LockMode.PR }
@@ -588,11 +591,40 @@ class EtcdLockBackendIntegrationTests {
 	class Failures {
 
 		@Test
+		void tokensKeepIncreasingAcrossARestartOfTheWholeServerWithItsData() throws Exception {
+			EtcdServer server = EtcdLockBackendIntegrationTests.this.support.register(EtcdServer.start());
+			LockManager manager = EtcdLockBackendIntegrationTests.this.support.manager(server.endpoint());
+			String key = newKey();
+			long highestBefore = 0;
+			for (int i = 0; i < 3; i++) {
+				try (LockHandle handle = manager.acquire(key, LockMode.EX, WAIT)) {
+					highestBefore = Math.max(highestBefore, handle.fencingToken());
+				}
+			}
+			// a single node: nothing serves the key while it is down, and it comes back with its data
+			server.restart();
+			long afterRestart = await().atMost(Duration.ofSeconds(30))
+				.ignoreExceptionsInstanceOf(LockBackendException.class)
+				.until(() -> tokenOfOneGrant(manager, key), (token) -> token > 0);
+			// and for a client started after the restart, as another process would be
+			long newClient = tokenOfOneGrant(EtcdLockBackendIntegrationTests.this.support.manager(server.endpoint()),
+					key);
+			assertThat(afterRestart).isGreaterThan(highestBefore);
+			assertThat(newClient).isGreaterThan(afterRestart);
+		}
+
+		private static long tokenOfOneGrant(LockManager manager, String key) throws InterruptedException {
+			try (LockHandle handle = manager.acquire(key, LockMode.EX, WAIT)) {
+				return handle.fencingToken();
+			}
+		}
+
+		@Test
 		void aCutHolderFreesItsLockWithinLeaseRenewalPeriodAndTwoSeconds() throws Exception {
 			String key = newKey();
 			Client holderClient = Client.builder().endpoints(endpoint()).build();
 			LockManager holder = EtcdLockBackendIntegrationTests.this.support
-				.register(LockManager.builder(EtcdLockBackendIntegrationTests.this.support.backend(holderClient))
+				.register(LockManagerBuilder.forBackend(EtcdLockBackendIntegrationTests.this.support.backend(holderClient))
 					.leaseTime(LEASE)
 					.closeTimeout(Duration.ofMillis(100))
 					.build());
@@ -612,7 +644,7 @@ class EtcdLockBackendIntegrationTests {
 			CuttableBackend cuttable = EtcdLockBackendIntegrationTests.this.support
 				.register(new CuttableBackend(EtcdLockBackendIntegrationTests.this.support.backend(endpoint())));
 			LockManager holder = EtcdLockBackendIntegrationTests.this.support
-				.register(LockManager.builder(cuttable).leaseTime(LEASE).build());
+				.register(LockManagerBuilder.forBackend(cuttable).leaseTime(LEASE).build());
 			String key = newKey();
 			LockHandle lost = holder.acquire(key, LockMode.EX, WAIT);
 			cuttable.cut();
@@ -672,7 +704,7 @@ class EtcdLockBackendIntegrationTests {
 			EtcdServer server = EtcdLockBackendIntegrationTests.this.support.register(EtcdServer.start());
 			String key = newKey();
 			LockManager holder = EtcdLockBackendIntegrationTests.this.support
-				.register(LockManager.builder(EtcdLockBackendIntegrationTests.this.support.backend(server.endpoint()))
+				.register(LockManagerBuilder.forBackend(EtcdLockBackendIntegrationTests.this.support.backend(server.endpoint()))
 					.leaseTime(LEASE)
 					.closeTimeout(Duration.ofMillis(100))
 					.build());

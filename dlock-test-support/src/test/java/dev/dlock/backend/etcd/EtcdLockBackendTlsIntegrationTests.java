@@ -8,6 +8,7 @@ import javax.net.ssl.SSLException;
 import dev.dlock.LockBackendException;
 import dev.dlock.LockManager;
 import dev.dlock.LockMode;
+import dev.dlock.engine.LockManagerBuilder;
 import dev.dlock.tck.SharedAndExclusive;
 import dev.dlock.testserver.EtcdServer;
 import dev.dlock.testserver.TestCertificates;
@@ -82,7 +83,7 @@ class EtcdLockBackendTlsIntegrationTests {
 
 	/** An acquire fails with a backend exception and health is down; closes the backend. */
 	private static void assertUnusable(EtcdLockBackend backend) throws Exception {
-		try (backend; LockManager manager = LockManager.builder(backend).build()) {
+		try (backend; LockManager manager = LockManagerBuilder.forBackend(backend).build()) {
 			assertThatExceptionOfType(LockBackendException.class)
 				.isThrownBy(() -> manager.acquire("tls-" + UUID.randomUUID(), LockMode.EX, WAIT));
 			assertThat(backend.health().get().up()).isFalse();

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.UUID;
 
 import dev.dlock.LockManager;
+import dev.dlock.engine.LockManagerBuilder;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KeyValue;
@@ -40,7 +41,7 @@ final class EtcdTestSupport implements AutoCloseable {
 	}
 
 	LockManager manager(EtcdLockBackend backend) {
-		return register(LockManager.builder(backend).leaseTime(LEASE).build());
+		return register(LockManagerBuilder.forBackend(backend).leaseTime(LEASE).build());
 	}
 
 	/** A manager on its own backend and client, like another process. */
@@ -65,9 +66,12 @@ final class EtcdTestSupport implements AutoCloseable {
 		return ByteSequence.from(text, StandardCharsets.UTF_8);
 	}
 
-	/** Every entry under this test's prefix, in creation order (not the withdrawal marks). */
+	/**
+	 * Every entry under this test's prefix, in creation order (not the withdrawal marks or
+	 * sequencers, whose names start with a dot).
+	 */
 	List<KeyValue> entries(Client raw) throws Exception {
-		String marks = this.keyPrefix + ".withdrawn/";
+		String marks = this.keyPrefix + ".";
 		return raw.getKVClient()
 			.get(bytes(this.keyPrefix),
 					GetOption.builder().isPrefix(true).withSortField(GetOption.SortTarget.CREATE).build())

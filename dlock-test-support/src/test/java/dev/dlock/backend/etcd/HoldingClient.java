@@ -5,7 +5,7 @@ import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KV;
@@ -24,7 +24,8 @@ final class HoldingClient {
 
 	private final Client real;
 
-	private final AtomicBoolean armed = new AtomicBoolean();
+	/** How many transactions go through before the one held back; -1 when none is to be held. */
+	private final AtomicInteger passing = new AtomicInteger(-1);
 
 	private final CompletableFuture<Txn> held = new CompletableFuture<>();
 
@@ -42,7 +43,12 @@ final class HoldingClient {
 
 	/** Holds back the next transaction committed through {@link #client()}. */
 	void holdNextTransaction() {
-		this.armed.set(true);
+		holdTransactionAfter(0);
+	}
+
+	/** Lets {@code count} transactions through, and holds back the one after them. */
+	void holdTransactionAfter(int count) {
+		this.passing.set(count);
 	}
 
 	/** Whether a transaction is held. */
@@ -61,6 +67,18 @@ final class HoldingClient {
 		return this.held.join().commit();
 	}
 
+	/** Sends the held transaction to etcd now, and its reply to the caller: a slow network. */
+	void deliverHeldTransaction() {
+		sendHeldTransaction().whenComplete((response, failure) -> {
+			if (failure != null) {
+				this.unanswered.completeExceptionally(failure);
+			}
+			else {
+				this.unanswered.complete(response);
+			}
+		});
+	}
+
 	private KV kv(KV kv) {
 		return proxy(KV.class, (self, method, args) -> method.getName().equals("txn")
 				? transaction((Txn) call(method, kv, args)) : call(method, kv, args));
@@ -76,7 +94,7 @@ final class HoldingClient {
 				call(method, txn, args);
 				return self;
 			}
-			if (this.armed.compareAndSet(true, false)) {
+			if (this.passing.getAndUpdate((left) -> (left >= 0) ? left - 1 : left) == 0) {
 				this.held.complete(txn);
 				return this.unanswered;
 			}

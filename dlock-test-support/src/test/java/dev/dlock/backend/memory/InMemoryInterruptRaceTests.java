@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 import dev.dlock.LockManager;
+import dev.dlock.engine.LockManagerBuilder;
 import dev.dlock.tck.InterruptRace;
 import io.micrometer.observation.ObservationRegistry;
 import org.junit.jupiter.api.AfterEach;
@@ -42,7 +43,7 @@ class InMemoryInterruptRaceTests {
 	}
 
 	private LockManager manager(ObservationRegistry observations) {
-		LockManager manager = LockManager.builder(this.server)
+		LockManager manager = LockManagerBuilder.forBackend(this.server)
 			.leaseTime(LEASE)
 			.observationRegistry(observations)
 			.closeTimeout(Duration.ofMillis(100))

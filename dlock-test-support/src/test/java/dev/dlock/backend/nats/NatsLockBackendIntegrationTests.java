@@ -23,6 +23,7 @@ import dev.dlock.LockHandle;
 import dev.dlock.LockLostException;
 import dev.dlock.LockManager;
 import dev.dlock.LockMode;
+import dev.dlock.engine.LockManagerBuilder;
 import dev.dlock.spi.AcquireRequest;
 import dev.dlock.spi.BackendHealth;
 import dev.dlock.spi.EnqueueResult;
@@ -67,7 +68,7 @@ class NatsLockBackendIntegrationTests {
 	}
 
 	private LockManager manager(NatsLockBackend backend) {
-		return this.bucket.register(LockManager.builder(backend).leaseTime(LEASE).build());
+		return this.bucket.register(LockManagerBuilder.forBackend(backend).leaseTime(LEASE).build());
 	}
 
 	private LockManager manager() {
@@ -76,6 +77,36 @@ class NatsLockBackendIntegrationTests {
 
 	private static AcquireRequest request(String key, LockMode mode, boolean waitIfBusy) {
 		return new AcquireRequest(key, mode, UUID.randomUUID().toString().replace("-", ""), waitIfBusy);
+	}
+
+	@Test
+	void tokensKeepIncreasingAcrossARestartOfTheWholeServerWithItsData() throws Exception {
+		try (NatsServer server = NatsServer.start(); NatsTestBucket owned = new NatsTestBucket(server.url())) {
+			LockManager manager = owned.register(LockManagerBuilder.forBackend(owned.backend()).leaseTime(LEASE).build());
+			long highestBefore = 0;
+			for (int i = 0; i < 3; i++) {
+				try (LockHandle handle = manager.acquire(this.key, LockMode.EX, WAIT)) {
+					highestBefore = Math.max(highestBefore, handle.fencingToken());
+				}
+			}
+			// a single node with file storage: it comes back with the bucket and its stream sequence
+			server.restart();
+			long afterRestart = await().atMost(Duration.ofSeconds(30))
+				.ignoreExceptionsInstanceOf(LockBackendException.class)
+				.until(() -> tokenOfOneGrant(manager), (token) -> token > 0);
+			// and for a client started after the restart, as another process would be
+			LockManager newClient = owned
+				.register(LockManagerBuilder.forBackend(owned.backend()).leaseTime(LEASE).build());
+			long newClientToken = tokenOfOneGrant(newClient);
+			assertThat(afterRestart).isGreaterThan(highestBefore);
+			assertThat(newClientToken).isGreaterThan(afterRestart);
+		}
+	}
+
+	private long tokenOfOneGrant(LockManager manager) throws InterruptedException {
+		try (LockHandle handle = manager.acquire(this.key, LockMode.EX, WAIT)) {
+			return handle.fencingToken();
+		}
 	}
 
 	@Nested
@@ -140,7 +171,7 @@ class NatsLockBackendIntegrationTests {
 			});
 			KeyValueEntry renewed = bucket.onlyEntry(key);
 			assertThat(new String(renewed.getValue(), StandardCharsets.UTF_8))
-				.isEqualTo("v1 EX " + held.fencingToken() + " " + key);
+				.isEqualTo("v2 EX " + held.fencingToken() + " - - 0 " + held.fencingToken() + " - " + key);
 			assertThat(held.isValid()).isTrue();
 			assertThat(held.fencingToken()).isEqualTo(created.getRevision());
 		}
@@ -201,6 +232,20 @@ class NatsLockBackendIntegrationTests {
 				.isThrownBy(() -> backend.openSession(Duration.ofSeconds(5)))
 				.withMessageContaining("lease time of PT2S")
 				.withMessageContaining("PT5S");
+		}
+
+		@Test
+		void theBuildersLeaseTimeIsTheBucketsAndAnotherIsRefusedEvenWhenItComesFirst() throws Exception {
+			NatsLockBackend backend = bucket.register(NatsLockBackend.builder(bucket.backendConnection())
+				.bucket(bucket.name())
+				.leaseTime(LEASE)
+				.build());
+			assertThatExceptionOfType(LockBackendException.class)
+				.isThrownBy(() -> backend.openSession(Duration.ofSeconds(5)))
+				.withMessageContaining("serves a lease time of PT2S")
+				.withMessageContaining("but a lease time of PT5S was asked for");
+			assertThat(bucket.status().getTtl()).isEqualTo(LEASE);
+			backend.openSession(LEASE);
 		}
 
 		@Test
@@ -396,7 +441,7 @@ class NatsLockBackendIntegrationTests {
 				throws Exception {
 			try (NatsServer server = NatsServer.start(); NatsTestBucket own = new NatsTestBucket(server.url())) {
 				CuttableBackend backend = new CuttableBackend(own.backend());
-				LockManager manager = own.register(LockManager.builder(backend).leaseTime(LEASE).build());
+				LockManager manager = own.register(LockManagerBuilder.forBackend(backend).leaseTime(LEASE).build());
 				LockHandle held = manager.acquire(key, LockMode.EX, WAIT);
 				CompletableFuture<LockLostException> told = new CompletableFuture<>();
 				held.onLost(told::complete);
@@ -425,7 +470,7 @@ class NatsLockBackendIntegrationTests {
 					NatsTestBucket replicated = new NatsTestBucket(cluster.urls(), 3)) {
 				List<LockManager> managers = new ArrayList<>();
 				for (int i = 0; i < 3; i++) {
-					managers.add(replicated.register(LockManager.builder(replicated.backend())
+					managers.add(replicated.register(LockManagerBuilder.forBackend(replicated.backend())
 						.leaseTime(lease)
 						.maxRecheckInterval(Duration.ofMillis(500))
 						.build()));

@@ -18,6 +18,7 @@ import dev.dlock.LockHandle;
 import dev.dlock.LockManager;
 import dev.dlock.LockMode;
 import dev.dlock.LockOptions;
+import dev.dlock.engine.LockManagerBuilder;
 import dev.dlock.testserver.NatsServer;
 import io.nats.client.JetStreamManagement;
 import org.junit.jupiter.api.Test;
@@ -123,7 +124,7 @@ class NatsWatcherRecoveryIntegrationTests {
 				NatsLockBackend backend = bucket.backend();
 				this.backends.add(backend);
 				this.managers.add(bucket
-					.register(LockManager.builder(backend).leaseTime(LEASE).maxRecheckInterval(RECHECK).build()));
+					.register(LockManagerBuilder.forBackend(backend).leaseTime(LEASE).maxRecheckInterval(RECHECK).build()));
 			}
 		}
 

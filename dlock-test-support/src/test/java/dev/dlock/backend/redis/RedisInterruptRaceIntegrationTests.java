@@ -7,6 +7,7 @@ import java.util.SplittableRandom;
 import java.util.UUID;
 
 import dev.dlock.LockManager;
+import dev.dlock.engine.LockManagerBuilder;
 import dev.dlock.tck.InterruptRace;
 import dev.dlock.testserver.RedisServer;
 import io.lettuce.core.RedisClient;
@@ -57,7 +58,7 @@ class RedisInterruptRaceIntegrationTests {
 	private LockManager manager(ObservationRegistry observations) {
 		RedisLockBackend backend = RedisLockBackend.builder(client()).keyPrefix(PREFIX).build();
 		this.resources.push(backend);
-		LockManager manager = LockManager.builder(backend)
+		LockManager manager = LockManagerBuilder.forBackend(backend)
 			.leaseTime(LEASE)
 			.observationRegistry(observations)
 			.closeTimeout(Duration.ofSeconds(1))

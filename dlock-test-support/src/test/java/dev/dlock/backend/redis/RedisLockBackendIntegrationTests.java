@@ -27,6 +27,7 @@ import dev.dlock.LockLostException;
 import dev.dlock.LockManager;
 import dev.dlock.LockMode;
 import dev.dlock.LockOptions;
+import dev.dlock.engine.LockManagerBuilder;
 import dev.dlock.spi.AcquireRequest;
 import dev.dlock.spi.EnqueueResult;
 import dev.dlock.spi.LockBackend;
@@ -94,7 +95,8 @@ class RedisLockBackendIntegrationTests {
 			}
 		});
 		LockManager manager = manager(backend(client), Duration.ofSeconds(30), Duration.ofSeconds(1));
-		await().atMost(Duration.ofSeconds(2)).until(() -> sent.stream().filter("SCRIPT"::equals).count() == 4);
+		await().atMost(Duration.ofSeconds(2))
+			.until(() -> sent.stream().filter("SCRIPT"::equals).count() == LuaScript.ALL.size());
 		sent.clear();
 		LockHandle handle = manager.acquire(this.key, LockMode.EX, Duration.ofSeconds(5));
 		assertThat(sent).containsExactly("EVALSHA");
@@ -118,7 +120,7 @@ class RedisLockBackendIntegrationTests {
 	void crashedHolderLosesTheLockWithinLeasePlusRenewalPlusOneSecond() throws Exception {
 		RedisClient crashing = RedisClient.create(RedisServer.shared().uri());
 		RedisLockBackend crashingBackend = RedisLockBackend.builder(crashing).keyPrefix(PREFIX).build();
-		LockManager crashingManager = LockManager.builder(crashingBackend)
+		LockManager crashingManager = LockManagerBuilder.forBackend(crashingBackend)
 			.leaseTime(LEASE)
 			.closeTimeout(Duration.ofMillis(100))
 			.build();
@@ -358,7 +360,7 @@ class RedisLockBackendIntegrationTests {
 		this.resources.push(commands);
 		this.resources.push(pubSub);
 		RedisLockBackend backend = RedisLockBackend.builder(commands, pubSub).keyPrefix(PREFIX).build();
-		try (LockManager manager = LockManager.builder(backend).leaseTime(LEASE).build()) {
+		try (LockManager manager = LockManagerBuilder.forBackend(backend).leaseTime(LEASE).build()) {
 			manager.acquire(this.key, LockMode.EX, Duration.ofSeconds(5)).release();
 		}
 		backend.close();
@@ -552,7 +554,7 @@ class RedisLockBackendIntegrationTests {
 	}
 
 	private LockManager manager(LockBackend backend, Duration lease, Duration maxRecheck) {
-		LockManager manager = LockManager.builder(backend)
+		LockManager manager = LockManagerBuilder.forBackend(backend)
 			.leaseTime(lease)
 			.maxRecheckInterval(maxRecheck)
 			.closeTimeout(Duration.ofSeconds(1))

@@ -10,6 +10,7 @@ import dev.dlock.LockHandle;
 import dev.dlock.LockManager;
 import dev.dlock.LockMode;
 import dev.dlock.LockOptions;
+import dev.dlock.engine.LockManagerBuilder;
 import dev.dlock.testserver.RedisServer;
 import dev.dlock.testserver.TestCertificates;
 import io.lettuce.core.ClientOptions;
@@ -54,8 +55,8 @@ class RedisLockBackendTlsIntegrationTests {
 		String key = "tls-" + UUID.randomUUID();
 		try (RedisLockBackend first = RedisLockBackend.builder(client).build();
 				RedisLockBackend second = RedisLockBackend.builder(client).build();
-				LockManager holder = LockManager.builder(first).build();
-				LockManager waiter = LockManager.builder(second).build()) {
+				LockManager holder = LockManagerBuilder.forBackend(first).build();
+				LockManager waiter = LockManagerBuilder.forBackend(second).build()) {
 			LockHandle held = holder.acquire(key, LockMode.EX, WAIT);
 			CompletableFuture<LockHandle> waiting = waiter.acquireAsync(key, LockMode.PR, LockOptions.waitTime(WAIT));
 			assertThat(waiting).isNotDone();

@@ -1,0 +1,199 @@
+package dev.dlock.backend.etcd;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+import dev.dlock.LockMode;
+import dev.dlock.support.QueueRules;
+import dev.dlock.support.QueueRules.Queued;
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.KeyValue;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One snapshot of a resource's queue, every entry's state resolved (DESIGN.md §3 and §12):
+ * an explicit entry is granted, and perhaps converting, as its value says; a plain entry is
+ * granted when {@link QueueRules#blockerOfRequest} finds nothing that blocks it, and waits
+ * otherwise. Entries whose removal this backend sent are left out.
+ * <p>
+ * Plain entries are resolved by {@link QueueRules#effective}. A plain entry found granted
+ * stays granted until it leaves, because the only writes that could add a blocker, pending
+ * conversions, make the granted entries they conflict with explicit in the same
+ * transaction.
+ */
+final class QueueSnapshot {
+
+	private final long revision;
+
+	private final long sequence;
+
+	private final List<Member> members;
+
+	private final Map<Long, Member> byTicket = new HashMap<>();
+
+	private QueueSnapshot(long revision, long sequence, List<Member> members) {
+		this.revision = revision;
+		this.sequence = sequence;
+		this.members = members;
+		members.forEach((member) -> this.byTicket.put(member.ticket(), member));
+	}
+
+	/**
+	 * Resolves a snapshot.
+	 * @param sortedByCreateRevision the resource's entries in ticket order
+	 * @param revision the store revision of the snapshot
+	 * @param sequence the mod revision of the resource's sequencer in the same snapshot (0
+	 * when it does not exist), or -1 when it was not read
+	 * @param departing the entries this backend is removing
+	 */
+	static QueueSnapshot of(List<KeyValue> sortedByCreateRevision, long revision, long sequence,
+			DepartingEntries departing) {
+		List<KeyValue> live = new ArrayList<>();
+		List<EntryState> states = new ArrayList<>();
+		List<Queued> unresolved = new ArrayList<>();
+		for (KeyValue kv : sortedByCreateRevision) {
+			if (departing.contains(kv.getKey(), kv.getCreateRevision())) {
+				continue;
+			}
+			EntryState state = EntryState.parse(kv.getValue());
+			live.add(kv);
+			states.add(state);
+			unresolved.add(
+					state.explicit() ? asGranted(kv, state) : Queued.waiting(kv.getCreateRevision(), state.mode()));
+		}
+		List<Queued> resolved = QueueRules.effective(unresolved);
+		List<Member> members = new ArrayList<>(live.size());
+		for (int i = 0; i < live.size(); i++) {
+			members.add(new Member(live.get(i), states.get(i), resolved.get(i)));
+		}
+		return new QueueSnapshot(revision, sequence, members);
+	}
+
+	private static Queued asGranted(KeyValue kv, EntryState state) {
+		LockMode target = state.target();
+		return (target != null) ? Queued.converting(kv.getCreateRevision(), state.mode(), target, kv.getModRevision())
+				: Queued.granted(kv.getCreateRevision(), state.mode());
+	}
+
+	long revision() {
+		return this.revision;
+	}
+
+	long sequence() {
+		return this.sequence;
+	}
+
+	/** The entry with this key and ticket, or {@code null} when it is not there. */
+	@Nullable Member find(ByteSequence key, long ticket) {
+		Member member = this.byTicket.get(ticket);
+		return (member != null && member.key().equals(key)) ? member : null;
+	}
+
+	/** What keeps a waiting request from being granted, or {@code null} when it is granted. */
+	@Nullable Member blockerOfRequest(Member request) {
+		if (!request.queued().isWaiting()) {
+			return null;
+		}
+		return memberOf(QueueRules.blockerOfRequest(queue(), request.queued()));
+	}
+
+	/**
+	 * What keeps a new conversion of a granted entry to {@code target} from being granted,
+	 * or {@code null}: the conversion counts as the last of the conversion queue, behind
+	 * every pending one (a pending one of the entry is replaced).
+	 */
+	@Nullable Member blockerOfNewConversion(Member entry, LockMode target) {
+		Queued settled = Queued.granted(entry.ticket(), entry.grantedMode());
+		return memberOf(QueueRules.blockerOfConversion(queueWith(settled), settled, target));
+	}
+
+	/** What keeps the pending conversion of an entry from being granted, or {@code null}. */
+	@Nullable Member blockerOfPendingConversion(Member entry) {
+		Queued converting = entry.queued();
+		return memberOf(QueueRules.blockerOfConversion(queue(), converting,
+				Objects.requireNonNull(converting.requested(), "no conversion pending")));
+	}
+
+	/** Whether a new conversion of a granted entry to {@code target} closes a cycle. */
+	boolean closesCycle(Member entry, LockMode target) {
+		Queued settled = Queued.granted(entry.ticket(), entry.grantedMode());
+		return QueueRules.closesCycle(queueWith(settled), settled, target);
+	}
+
+	/** The entries that wait as new requests. */
+	List<Member> waiting() {
+		return this.members.stream().filter((member) -> member.queued().isWaiting()).toList();
+	}
+
+	/** The granted entries that no conversion made explicit yet, and whose mode conflicts with {@code mode}. */
+	List<Member> plainGrantedConflictingWith(LockMode mode) {
+		return this.members.stream()
+			.filter((member) -> !member.state().explicit() && !member.queued().isWaiting()
+					&& !mode.isCompatibleWith(member.state().mode()))
+			.toList();
+	}
+
+	private List<Queued> queue() {
+		return this.members.stream().map(Member::queued).toList();
+	}
+
+	/** The queue with the entry of the same ticket replaced. */
+	private List<Queued> queueWith(Queued replacement) {
+		return this.members.stream()
+			.map((member) -> (member.ticket() == replacement.ticket()) ? replacement : member.queued())
+			.toList();
+	}
+
+	private @Nullable Member memberOf(@Nullable Queued queued) {
+		return (queued != null) ? this.byTicket.get(queued.ticket()) : null;
+	}
+
+	/**
+	 * One entry of the snapshot.
+	 *
+	 * @param kv the entry as etcd holds it
+	 * @param state what its value says
+	 * @param queued its resolved state for the grant rules
+	 */
+	record Member(KeyValue kv, EntryState state, Queued queued) {
+
+		ByteSequence key() {
+			return this.kv.getKey();
+		}
+
+		long ticket() {
+			return this.kv.getCreateRevision();
+		}
+
+		boolean isGranted() {
+			return !this.queued.isWaiting();
+		}
+
+		/** The granted mode; only for a granted entry. */
+		LockMode grantedMode() {
+			return Objects.requireNonNull(this.queued.granted(), "not a granted entry");
+		}
+
+		Slot slot() {
+			return new Slot(key(), ticket(), this.kv.getModRevision(), this.state);
+		}
+
+	}
+
+	/**
+	 * An entry as one snapshot showed it, kept for watching. A session reuses its entry
+	 * keys, so only the key together with the create revision names one entry.
+	 *
+	 * @param key the entry's key
+	 * @param ticket its create revision
+	 * @param modRevision its mod revision in the snapshot
+	 * @param state what its value said
+	 */
+	record Slot(ByteSequence key, long ticket, long modRevision, EntryState state) {
+
+	}
+
+}

@@ -1,0 +1,230 @@
+package dev.dlock.backend.nats;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+
+import dev.dlock.LockMode;
+import dev.dlock.support.QueueRules;
+import dev.dlock.support.QueueRules.Queued;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The live entries of one resource as a decision saw them (the watcher's copy, complete as
+ * of the deciding entry's write, or the stream leader's), and the grant rules of
+ * DESIGN.md §3 and §12 on them ({@link QueueRules}).
+ * <p>
+ * An entry with no explicit grant is a request: granted by the rule, without a write, when
+ * it is not flagged; by a revision-checked write of its own when it is. Whether such a
+ * request is granted is therefore not stored, and a conversion asked for later must not
+ * take priority over a request that some decision may already have granted. The rule
+ * {@link #possiblyGranted} answers that question from any later copy: a request counts as
+ * granted when nothing blocks it but conversions asked for after it. Every blocker it
+ * counts (an explicit grant, an earlier request, a conversion asked for before the
+ * request) has been in place since the request was made, unless a conversion that asked
+ * after the request resolved it first; so a request it finds blocked was blocked in every
+ * copy up to the conversion's write, and one it finds free may have been granted.
+ */
+final class QueueView {
+
+	private final List<StoredEntry> entries;
+
+	private final Duration maxAge;
+
+	private final boolean copy;
+
+	QueueView(List<StoredEntry> entries, Duration maxAge, boolean copy) {
+		this.entries = entries;
+		this.maxAge = maxAge;
+		this.copy = copy;
+	}
+
+	/** Whether this is the watcher's copy (not the stream leader's answer). */
+	boolean isCopy() {
+		return this.copy;
+	}
+
+	@Nullable StoredEntry find(String owner) {
+		for (StoredEntry entry : this.entries) {
+			if (entry.owner().equals(owner)) {
+				return entry;
+			}
+		}
+		return null;
+	}
+
+	/** Whether the entry is the only one of the resource. */
+	boolean isAlone(StoredEntry self) {
+		return this.entries.size() == 1 && this.entries.get(0).owner().equals(self.owner());
+	}
+
+	/**
+	 * What keeps an entry, seen as a request, from being granted; {@code null} when it may
+	 * be granted.
+	 * @param request the entry
+	 * @param conversionsUpTo pending conversions ordered after this count only with their
+	 * granted mode: they were asked for after the decision this answers
+	 * @param counted the other entries that count
+	 */
+	@Nullable StoredEntry requestBlocker(StoredEntry request, long conversionsUpTo, Predicate<StoredEntry> counted) {
+		Map<Long, StoredEntry> byTicket = new HashMap<>();
+		List<Queued> queue = new ArrayList<>(this.entries.size());
+		Queued asking = Queued.waiting(request.ticket(), request.mode());
+		queue.add(asking);
+		for (StoredEntry other : this.entries) {
+			if (other.owner().equals(request.owner()) || !counted.test(other)) {
+				continue;
+			}
+			EntryValue value = other.value();
+			LockMode requested = (value.requested() != null && value.order() <= conversionsUpTo) ? value.requested()
+					: null;
+			queue.add((value.granted() != null) ? new Queued(other.ticket(), value.granted(), requested, value.order())
+					: Queued.waiting(other.ticket(), other.mode()));
+			byTicket.put(other.ticket(), other);
+		}
+		Queued blocker = QueueRules.blockerOfRequest(queue, asking);
+		return (blocker != null) ? byTicket.get(blocker.ticket()) : null;
+	}
+
+	/** The request rule for a request's own decision: everything counts. */
+	@Nullable StoredEntry requestBlocker(StoredEntry request) {
+		return requestBlocker(request, Long.MAX_VALUE, (other) -> true);
+	}
+
+	/**
+	 * Whether an unflagged request with no explicit grant may have been granted by the rule
+	 * in some copy: nothing but conversions asked for after it blocks it.
+	 */
+	boolean possiblyGranted(StoredEntry request) {
+		return requestBlocker(request, request.ticket(), (other) -> true) == null;
+	}
+
+	/**
+	 * Decides a conversion of {@code self} from {@code held} to {@code target}, asked for
+	 * by the message with revision {@code order}.
+	 */
+	ConversionCheck checkConversion(StoredEntry self, LockMode held, LockMode target, long order) {
+		Map<Long, StoredEntry> byTicket = new HashMap<>();
+		List<Queued> queue = new ArrayList<>(this.entries.size());
+		List<Queued> earlierConversions = new ArrayList<>(this.entries.size());
+		List<StoredEntry> toFlag = new ArrayList<>();
+		List<StoredEntry> toGrant = new ArrayList<>();
+		StoredEntry doubtful = null;
+		// the conversion's own message is at least as old as the copy's message of self
+		Instant asked = self.written();
+		for (StoredEntry other : this.entries) {
+			if (other.owner().equals(self.owner())) {
+				continue;
+			}
+			EntryValue value = other.value();
+			Queued queued;
+			if (value.granted() != null) {
+				queued = new Queued(other.ticket(), value.granted(), value.requested(), value.order());
+			}
+			else if (value.flagged()) {
+				queued = Queued.waiting(other.ticket(), other.mode());
+			}
+			else {
+				boolean resolves = other.ticket() < order && !other.mode().isCompatibleWith(target);
+				if (possiblyGranted(other)) {
+					queued = Queued.granted(other.ticket(), other.mode());
+					if (resolves) {
+						toGrant.add(other);
+					}
+				}
+				else {
+					queued = Queued.waiting(other.ticket(), other.mode());
+					if (!other.mode().isCompatibleWith(held)) {
+						// blocked by this entry's mode until the conversion's grant, which may
+						// unblock it: flagged before, it is granted with a token after the grant's
+						toFlag.add(other);
+					}
+					else if (resolves) {
+						StoredEntry blocker = requestBlocker(other, other.ticket(), (y) -> isAliveAt(y, order, asked));
+						if (blocker == null) {
+							// blocked only by entries that may have expired before the conversion
+							doubtful = requestBlocker(other, other.ticket(), (y) -> true);
+						}
+						else {
+							toFlag.add(other);
+						}
+					}
+				}
+			}
+			queue.add(queued);
+			earlierConversions.add((queued.isConverting() && queued.conversionOrder() > order)
+					? Queued.granted(queued.ticket(), queued.granted()) : queued);
+			byTicket.put(other.ticket(), other);
+		}
+		Queued converting = Queued.converting(self.ticket(), held, target, order);
+		queue.add(converting);
+		Queued blocker = QueueRules.blockerOfConversion(queue, converting, target);
+		boolean cycle = false;
+		if (blocker != null) {
+			Queued asHeld = Queued.granted(self.ticket(), held);
+			earlierConversions.add(asHeld);
+			cycle = QueueRules.closesCycle(earlierConversions, asHeld, target);
+		}
+		return new ConversionCheck((blocker != null) ? byTicket.get(blocker.ticket()) : null, cycle, toFlag, toGrant,
+				doubtful);
+	}
+
+	/**
+	 * The unflagged requests with no explicit grant and a ticket below {@code token} whose
+	 * mode conflicts with {@code held}, the granted mode of {@code self}: they wait for it,
+	 * so they can be flagged to draw a new token when they are granted, before a grant with
+	 * that token (or, with no bound, before {@code self} gives up {@code held}). Fails if
+	 * one of them may have been granted already, which the rules exclude.
+	 */
+	List<StoredEntry> toFlagAfterGrant(StoredEntry self, LockMode held, long token) {
+		List<StoredEntry> toFlag = new ArrayList<>();
+		for (StoredEntry other : this.entries) {
+			EntryValue value = other.value();
+			if (other.owner().equals(self.owner()) || !value.isImplicit() || value.flagged()
+					|| other.ticket() >= token || other.mode().isCompatibleWith(held)) {
+				continue;
+			}
+			if (possiblyGranted(other)) {
+				throw new IllegalStateException("A request that conflicts with a granted conversion may be granted");
+			}
+			toFlag.add(other);
+		}
+		return toFlag;
+	}
+
+	/**
+	 * Whether an entry certainly lived on the server when the message with revision
+	 * {@code revision}, stored at or before {@code stamp}, was written: a request whose
+	 * blocker may have expired before may have been granted by a decision that confirmed
+	 * the expiry with the stream leader.
+	 */
+	private boolean isAliveAt(StoredEntry entry, long revision, Instant stamp) {
+		return entry.revision() > revision || entry.written().plus(this.maxAge).isAfter(stamp);
+	}
+
+	/**
+	 * What a conversion decision found.
+	 *
+	 * @param blocker an entry that keeps the conversion from being granted, or {@code null}
+	 * @param cycle whether waiting would close a cycle of conversions (a deadlock)
+	 * @param toFlag requests the conversion resolves as waiting, and requests the held mode
+	 * blocks: they must be flagged before it may be granted
+	 * @param toGrant requests the conversion resolves as granted (a decision may have
+	 * granted them already): their grant is written down, and they block the conversion
+	 * @param doubtful an entry that blocks a request to resolve but may have expired
+	 * silently: the stream leader must confirm it first
+	 */
+	record ConversionCheck(@Nullable StoredEntry blocker, boolean cycle, List<StoredEntry> toFlag,
+			List<StoredEntry> toGrant, @Nullable StoredEntry doubtful) {
+
+		boolean grantable() {
+			return this.blocker == null && this.toGrant.isEmpty() && this.doubtful == null;
+		}
+
+	}
+
+}

@@ -1,0 +1,149 @@
+package dev.dlock.engine;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import dev.dlock.spi.AcquireRequest;
+import dev.dlock.support.TimeSource;
+import dev.dlock.support.AsyncFailures;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Removes entries from the backend in the background, retrying with back-off until the
+ * backend confirms or the entry's lease has surely run out on the server.
+ */
+final class Releaser {
+
+	private static final Logger logger = LoggerFactory.getLogger(Releaser.class);
+
+	private static final long FIRST_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+
+	private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
+
+	private final TimeSource time;
+
+	private final long maxBackoffNanos;
+
+	private final Set<CompletableFuture<Void>> pending = ConcurrentHashMap.newKeySet();
+
+	/** By key: settles once the first attempt of every removal under way has been answered. */
+	private final Map<String, CompletableFuture<Void>> firstAttempts = new ConcurrentHashMap<>();
+
+	private final boolean trackFirstAttempts;
+
+	private final boolean sessionLease;
+
+	/**
+	 * @param trackFirstAttempts whether {@link #firstAttemptsSettled} must wait for removals
+	 * under way (a backend whose calls may overtake each other)
+	 * @param sessionLease whether entries live under a server lease of the session
+	 * ({@link dev.dlock.spi.BackendCapability#SESSION_LEASE}), which the engine keeps alive
+	 * while the session is open: removals then retry until the session closes
+	 */
+	Releaser(TimeSource time, Duration maxBackoff, boolean trackFirstAttempts, boolean sessionLease) {
+		this.time = time;
+		this.maxBackoffNanos = maxBackoff.toNanos();
+		this.trackFirstAttempts = trackFirstAttempts;
+		this.sessionLease = sessionLease;
+	}
+
+	/**
+	 * Stops renewing an entry at once and removes it from the backend in the background.
+	 * @param session the session the entry lives under
+	 * @param entry the entry, attached or with its enqueue still under way
+	 */
+	void withdraw(EngineSession session, LiveEntry entry) {
+		entry.end();
+		long giveUpAt;
+		if (this.sessionLease) {
+			giveUpAt = Long.MAX_VALUE;
+		}
+		else if (entry.isAttached()) {
+			giveUpAt = entry.serverExpiryBound();
+		}
+		else {
+			giveUpAt = this.time.nanoTime() + session.leaseNanos();
+		}
+		remove(session, entry.request(), giveUpAt);
+	}
+
+	/**
+	 * Removes the request's entry.
+	 * @param giveUpAt when to stop retrying (monotonic nanos); retrying also stops when the
+	 * session is closed
+	 */
+	private void remove(EngineSession session, AcquireRequest request, long giveUpAt) {
+		CompletableFuture<Void> done = new CompletableFuture<>();
+		this.pending.add(done);
+		done.whenComplete((result, failure) -> this.pending.remove(done));
+		CompletableFuture<Void> firstAttempt = new CompletableFuture<>();
+		if (this.trackFirstAttempts) {
+			CompletableFuture<Void> gate = this.firstAttempts.merge(request.key(), firstAttempt,
+					(earlier, added) -> CompletableFuture.allOf(earlier, added));
+			gate.whenComplete((result, failure) -> this.firstAttempts.remove(request.key(), gate));
+		}
+		attempt(session, request, giveUpAt, FIRST_RETRY_NANOS, done, firstAttempt);
+	}
+
+	/**
+	 * Completes once every removal of the key started so far has had the answer to its
+	 * first attempt, successful or not; at once if there is none (or nothing is tracked).
+	 * Retries are not waited for: they are bounded by the lease, not by a round trip.
+	 */
+	CompletableFuture<Void> firstAttemptsSettled(String key) {
+		CompletableFuture<Void> gate = this.firstAttempts.get(key);
+		return (gate != null) ? gate : DONE;
+	}
+
+	private void attempt(EngineSession session, AcquireRequest request, long giveUpAt, long backoff,
+			CompletableFuture<Void> done, CompletableFuture<Void> firstAttempt) {
+		CompletableFuture<Void> removal;
+		try {
+			removal = session.backend().remove(request);
+		}
+		catch (RuntimeException ex) {
+			removal = CompletableFuture.failedFuture(ex);
+		}
+		removal.whenComplete((result, failure) -> {
+			firstAttempt.complete(null);
+			if (failure == null) {
+				done.complete(null);
+				return;
+			}
+			long now = this.time.nanoTime();
+			if (session.isClosed() || now + backoff - giveUpAt >= 0) {
+				logger.warn("Giving up removing lock '{}' ({}); its lease ends it on the server: {}", request.key(),
+						request.mode(), AsyncFailures.unwrap(failure).toString());
+				done.complete(null);
+				return;
+			}
+			logger.debug("Removing lock '{}' failed, retrying: {}", request.key(), AsyncFailures.unwrap(failure).toString());
+			this.time.schedule(Duration.ofNanos(backoff), () -> attempt(session, request, giveUpAt,
+					Math.min(backoff * 2, this.maxBackoffNanos), done, firstAttempt));
+		});
+	}
+
+	/** Waits up to {@code timeout} for the removals under way. */
+	void awaitPending(Duration timeout) {
+		CompletableFuture<?>[] all = this.pending.toArray(CompletableFuture[]::new);
+		try {
+			CompletableFuture.allOf(all).get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+		catch (TimeoutException ex) {
+			logger.warn("{} lock removals were not confirmed within {}", this.pending.size(), timeout);
+		}
+		catch (Exception ex) {
+			// removals never complete exceptionally
+		}
+	}
+
+}

@@ -1,0 +1,7 @@
+/**
+ * Tests of the auto-configuration of the lock registry.
+ */
+@NullMarked
+package dev.dlock.integration.autoconfigure;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,315 @@
+package dev.dlock.backend.etcd;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import dev.dlock.LockMode;
+import dev.dlock.spi.AcquireRequest;
+import dev.dlock.spi.EnqueueResult;
+import dev.dlock.spi.LockSession;
+import dev.dlock.spi.QueueEntry;
+import dev.dlock.spi.QueueState;
+import dev.dlock.spi.QueueState.Status;
+import dev.dlock.spi.Subscription;
+import dev.dlock.testserver.EtcdServer;
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.KeyValue;
+import io.etcd.jetcd.lease.LeaseTimeToLiveResponse;
+import io.etcd.jetcd.options.LeaseOption;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import static dev.dlock.backend.etcd.EtcdTestSupport.LEASE;
+import static dev.dlock.backend.etcd.EtcdTestSupport.newKey;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Conversion on etcd at the SPI, against a real server: the outcome of every pair of modes,
+ * priority over new requests, deadlock, tokens, withdrawal, and a converting holder that
+ * crashes.
+ */
+class EtcdConversionIntegrationTests {
+
+	private static final Duration WAIT = Duration.ofSeconds(10);
+
+	private final EtcdTestSupport support = new EtcdTestSupport();
+
+	private final Client raw = this.support.client(endpoint());
+
+	private final EtcdLockBackend backend = this.support.backend(endpoint());
+
+	@AfterEach
+	void closeResources() {
+		this.support.close();
+	}
+
+	private static String endpoint() {
+		return EtcdServer.shared().endpoint();
+	}
+
+	@Test
+	void everyPairOfModesConvertsAloneAndNextToEveryCompatibleHolderAsTheRulesSay() throws Exception {
+		LockSession converting = session();
+		LockSession other = session();
+		for (LockMode held : LockMode.values()) {
+			for (LockMode target : LockMode.values()) {
+				if (target == held) {
+					continue;
+				}
+				String key = newKey();
+				QueueEntry alone = hold(converting, key, held);
+				QueueState state = converting.convert(alone, target, false).join();
+				assertThat(state.status()).as("%s to %s alone", held, target).isEqualTo(Status.GRANTED);
+				assertThat(state.newToken()).isGreaterThan(alone.ticket());
+				assertThat(stateOf(alone)).isEqualTo(EntryState.plain(target, key).grantedIn(target));
+				for (LockMode beside : LockMode.values()) {
+					if (!beside.isCompatibleWith(held)) {
+						continue;
+					}
+					String shared = newKey();
+					QueueEntry entry = hold(converting, shared, held);
+					QueueEntry holder = hold(other, shared, beside);
+					boolean granted = held.covers(target) || target.isCompatibleWith(beside);
+					QueueState converted = converting.convert(entry, target, false).join();
+					assertThat(converted.status()).as("%s to %s beside %s", held, target, beside)
+						.isEqualTo(granted ? Status.GRANTED : Status.REJECTED);
+					if (granted) {
+						assertThat(converted.newToken()).isGreaterThan(holder.ticket());
+					}
+					else {
+						assertThat(stateOf(entry)).as("a refused conversion records nothing")
+							.isEqualTo(EntryState.plain(held, shared));
+					}
+				}
+			}
+		}
+	}
+
+	@Test
+	void aConversionGoesAheadOfAnEarlierQueuedRequestAndTheRequestThenDrawsALargerToken() {
+		LockSession first = session();
+		LockSession second = session();
+		LockSession writer = session();
+		String key = newKey();
+		QueueEntry upgrading = hold(first, key, LockMode.PR);
+		AcquireRequest secondReader = request(key, LockMode.PR);
+		hold(second, secondReader);
+		QueueEntry queued = waitFor(writer, key, LockMode.EX);
+		assertThat(first.convert(upgrading, LockMode.PW, true).join().status()).isEqualTo(Status.WAITING);
+		second.remove(secondReader).join();
+		assertThat(writer.poll(queued).join().status()).isEqualTo(Status.WAITING);
+		QueueState upgraded = first.poll(upgrading).join();
+		assertThat(upgraded.status()).isEqualTo(Status.GRANTED);
+		assertThat(upgraded.newToken()).isGreaterThan(queued.ticket());
+		assertThat(writer.poll(queued).join().status()).isEqualTo(Status.WAITING);
+		first.remove(upgrading.request()).join();
+		QueueState written = writer.poll(queued).join();
+		assertThat(written.status()).isEqualTo(Status.GRANTED);
+		assertThat(written.newToken()).as("flagged by the conversion").isGreaterThan(upgraded.newToken());
+	}
+
+	@Test
+	void aNewRequestThatOnlyAPendingConversionBlocksWaits() {
+		LockSession converting = session();
+		LockSession holder = session();
+		LockSession late = session();
+		String key = newKey();
+		QueueEntry entry = hold(converting, key, LockMode.NL);
+		AcquireRequest reader = request(key, LockMode.CR);
+		hold(holder, reader);
+		assertThat(converting.convert(entry, LockMode.EX, true).join().status()).isEqualTo(Status.WAITING);
+		// compatible with every granted mode (NL, CR), not with the pending EX
+		QueueEntry request = waitFor(late, key, LockMode.CR);
+		holder.remove(reader).join();
+		assertThat(converting.poll(entry).join().status()).isEqualTo(Status.GRANTED);
+		assertThat(late.poll(request).join().status()).isEqualTo(Status.WAITING);
+	}
+
+	@Test
+	void theLaterOfTwoUpgradesThatWaitForEachOtherIsADeadlockAndTheEarlierProceedsWhenItReleases() {
+		LockSession first = session();
+		LockSession second = session();
+		String key = newKey();
+		QueueEntry earlier = hold(first, key, LockMode.PR);
+		QueueEntry later = hold(second, key, LockMode.PR);
+		assertThat(first.convert(earlier, LockMode.EX, true).join().status()).isEqualTo(Status.WAITING);
+		assertThat(second.convert(later, LockMode.EX, true).join()).isEqualTo(QueueState.DEADLOCK);
+		assertThat(stateOf(later).target()).as("nothing recorded").isNull();
+		assertThat(first.poll(earlier).join().status()).isEqualTo(Status.WAITING);
+		second.remove(later.request()).join();
+		QueueState granted = first.poll(earlier).join();
+		assertThat(granted.status()).isEqualTo(Status.GRANTED);
+		assertThat(granted.newToken()).isGreaterThan(later.ticket());
+		assertThat(stateOf(earlier)).isEqualTo(EntryState.plain(LockMode.EX, key).grantedIn(LockMode.EX));
+	}
+
+	@Test
+	void aDownConversionWakesAndLetsInAWaiterThatDrawsALargerToken() {
+		LockSession holder = session();
+		LockSession reader = session();
+		String key = newKey();
+		QueueEntry writer = hold(holder, key, LockMode.EX);
+		QueueEntry waiting = waitFor(reader, key, LockMode.PR);
+		AtomicBoolean signalled = new AtomicBoolean();
+		QueueState down;
+		try (Subscription watch = reader.watch(waiting, () -> signalled.set(true))) {
+			down = holder.convert(writer, LockMode.PR, false).join();
+			assertThat(down.status()).isEqualTo(Status.GRANTED);
+			assertThat(down.newToken()).isGreaterThan(waiting.ticket());
+			// the blocker changed by a put, not a delete
+			await().atMost(Duration.ofSeconds(5)).untilTrue(signalled);
+		}
+		QueueState granted = reader.poll(waiting).join();
+		assertThat(granted.status()).isEqualTo(Status.GRANTED);
+		assertThat(granted.newToken()).isGreaterThan(down.newToken());
+	}
+
+	@Test
+	void aWithdrawnConversionLeavesTheOldModeAndWakesWhatItBlocked() {
+		LockSession converting = session();
+		LockSession holder = session();
+		LockSession late = session();
+		String key = newKey();
+		QueueEntry entry = hold(converting, key, LockMode.NL);
+		hold(holder, key, LockMode.CR);
+		assertThat(converting.convert(entry, LockMode.EX, true).join().status()).isEqualTo(Status.WAITING);
+		QueueEntry request = waitFor(late, key, LockMode.CR);
+		AtomicBoolean signalled = new AtomicBoolean();
+		try (Subscription watch = late.watch(request, () -> signalled.set(true))) {
+			converting.cancelConversion(entry, LockMode.NL).join();
+			await().atMost(Duration.ofSeconds(5)).untilTrue(signalled);
+		}
+		assertThat(stateOf(entry)).isEqualTo(EntryState.plain(LockMode.NL, key).grantedIn(LockMode.NL));
+		assertThat(late.poll(request).join()).isEqualTo(QueueState.GRANTED);
+		// idempotent
+		converting.cancelConversion(entry, LockMode.NL).join();
+		assertThat(stateOf(entry)).isEqualTo(EntryState.plain(LockMode.NL, key).grantedIn(LockMode.NL));
+	}
+
+	@Test
+	void withdrawingAConversionThatWasGrantedUndoesIt() {
+		LockSession converting = session();
+		String key = newKey();
+		QueueEntry entry = hold(converting, key, LockMode.PR);
+		assertThat(converting.convert(entry, LockMode.EX, false).join().status()).isEqualTo(Status.GRANTED);
+		converting.cancelConversion(entry, LockMode.PR).join();
+		assertThat(stateOf(entry)).isEqualTo(EntryState.plain(LockMode.PR, key).grantedIn(LockMode.PR));
+		assertThat(session().enqueue(request(key, LockMode.PR)).join().state()).isEqualTo(QueueState.GRANTED);
+	}
+
+	@Test
+	void aGrantedConversionThatDoesNotCoverTheHeldModeIsNotUndone() {
+		LockSession converting = session();
+		String key = newKey();
+		QueueEntry entry = hold(converting, key, LockMode.EX);
+		assertThat(converting.convert(entry, LockMode.PR, false).join().status()).isEqualTo(Status.GRANTED);
+		// going back up would be a conversion of its own: the entry keeps, and the answer tells, PR
+		assertThat(converting.cancelConversion(entry, LockMode.EX).join()).isEqualTo(LockMode.PR);
+		assertThat(stateOf(entry).mode()).isEqualTo(LockMode.PR);
+	}
+
+	@Test
+	void aConvertingHolderWhoseLeaseEndsUnblocksTheOthers() throws Exception {
+		LockSession converting = session();
+		LockSession holder = session();
+		LockSession late = session();
+		String key = newKey();
+		QueueEntry entry = hold(converting, key, LockMode.PR);
+		hold(holder, key, LockMode.PR);
+		assertThat(converting.convert(entry, LockMode.EX, true).join().status()).isEqualTo(Status.WAITING);
+		QueueEntry request = waitFor(late, key, LockMode.CR);
+		AtomicBoolean signalled = new AtomicBoolean();
+		try (Subscription watch = late.watch(request, () -> signalled.set(true))) {
+			this.raw.getLeaseClient().revoke(leaseOf(entry)).get();
+			await().atMost(Duration.ofSeconds(5)).untilTrue(signalled);
+		}
+		assertThat(late.poll(request).join()).isEqualTo(QueueState.GRANTED);
+		assertThat(converting.poll(entry).join()).isEqualTo(QueueState.GONE);
+	}
+
+	@Test
+	void aConvertingEntryIsRenewedLikeAnyOther() throws Exception {
+		LockSession converting = session();
+		String key = newKey();
+		QueueEntry entry = hold(converting, key, LockMode.PR);
+		hold(session(), key, LockMode.PR);
+		assertThat(converting.convert(entry, LockMode.EX, true).join().status()).isEqualTo(Status.WAITING);
+		long lease = leaseOf(entry);
+		await().atMost(WAIT).until(() -> {
+			LeaseTimeToLiveResponse ttl = this.raw.getLeaseClient().timeToLive(lease, LeaseOption.DEFAULT).get();
+			return ttl.getTTL() <= ttl.getGrantedTTL() - 2;
+		});
+		assertThat(converting.renew(List.of(entry)).join()).isEmpty();
+		LeaseTimeToLiveResponse renewed = this.raw.getLeaseClient().timeToLive(lease, LeaseOption.DEFAULT).get();
+		assertThat(renewed.getTTL()).isGreaterThanOrEqualTo(renewed.getGrantedTTL() - 1);
+		assertThat(stateOf(entry).target()).isEqualTo(LockMode.EX);
+	}
+
+	@Test
+	void aRequestEnqueuedBetweenTheConversionsReadAndItsWriteIsNotOverlooked() throws Exception {
+		HoldingClient holding = new HoldingClient(this.support.client(endpoint()));
+		LockSession converting = this.support.register(this.support.backend(holding.client()).openSession(LEASE));
+		String key = newKey();
+		QueueEntry entry = hold(converting, key, LockMode.PR);
+		// the conversion's read goes through, its write is held back
+		holding.holdTransactionAfter(1);
+		CompletableFuture<QueueState> conversion = converting.convert(entry, LockMode.EX, true);
+		await().atMost(WAIT).until(holding::isHolding);
+		// granted PR: the conversion read a queue without it
+		QueueEntry reader = hold(session(), key, LockMode.PR);
+		holding.deliverHeldTransaction();
+		assertThat(conversion.join().status()).as("the sequencer changed: decided again").isEqualTo(Status.WAITING);
+		assertThat(stateOf(entry).target()).isEqualTo(LockMode.EX);
+		assertThat(reader.ticket()).isGreaterThan(entry.ticket());
+	}
+
+	private LockSession session() {
+		return this.support.register(this.backend.openSession(LEASE));
+	}
+
+	private static AcquireRequest request(String key, LockMode mode) {
+		return new AcquireRequest(key, mode, "owner-" + UUID.randomUUID(), true);
+	}
+
+	private static QueueEntry hold(LockSession session, String key, LockMode mode) {
+		return hold(session, request(key, mode));
+	}
+
+	private static QueueEntry hold(LockSession session, AcquireRequest request) {
+		EnqueueResult result = session.enqueue(request).join();
+		assertThat(result.state()).isEqualTo(QueueState.GRANTED);
+		return result.entry();
+	}
+
+	private static QueueEntry waitFor(LockSession session, String key, LockMode mode) {
+		EnqueueResult result = session.enqueue(request(key, mode)).join();
+		assertThat(result.state().status()).isEqualTo(Status.WAITING);
+		return result.entry();
+	}
+
+	private KeyValue kvOf(QueueEntry entry) throws Exception {
+		return this.support.entries(this.raw)
+			.stream()
+			.filter((kv) -> kv.getCreateRevision() == entry.ticket())
+			.findFirst()
+			.orElseThrow();
+	}
+
+	private EntryState stateOf(QueueEntry entry) {
+		try {
+			return EntryState.parse(kvOf(entry).getValue());
+		}
+		catch (Exception ex) {
+			throw new IllegalStateException(ex);
+		}
+	}
+
+	private long leaseOf(QueueEntry entry) throws Exception {
+		return kvOf(entry).getLease();
+	}
+
+}

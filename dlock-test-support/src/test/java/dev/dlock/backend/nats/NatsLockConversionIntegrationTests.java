@@ -1,0 +1,456 @@
+package dev.dlock.backend.nats;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+
+import dev.dlock.LockMode;
+import dev.dlock.spi.AcquireRequest;
+import dev.dlock.spi.BackendCapability;
+import dev.dlock.spi.EnqueueResult;
+import dev.dlock.spi.LockSession;
+import dev.dlock.spi.QueueEntry;
+import dev.dlock.spi.QueueState;
+import dev.dlock.spi.QueueState.Status;
+import dev.dlock.spi.Subscription;
+import dev.dlock.support.KeyCodec;
+import dev.dlock.tck.History;
+import dev.dlock.testserver.NatsServer;
+import io.nats.client.api.KeyValueEntry;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Lock conversion on the NATS backend at the SPI: every session is a backend of its own on
+ * its own connection, as another process would have, against the shared nats-server.
+ */
+class NatsLockConversionIntegrationTests {
+
+	private static final Duration LEASE = Duration.ofSeconds(2);
+
+	private static final Duration WAIT = Duration.ofSeconds(10);
+
+	private final NatsTestBucket bucket = new NatsTestBucket(NatsServer.shared().url());
+
+	private final String key = "nats-conversion:" + UUID.randomUUID();
+
+	@AfterEach
+	void closeBucket() throws Exception {
+		this.bucket.close();
+	}
+
+	private LockSession session() {
+		return this.bucket.backend().openSession(LEASE);
+	}
+
+	private static AcquireRequest request(String key, LockMode mode, boolean waitIfBusy) {
+		return new AcquireRequest(key, mode, UUID.randomUUID().toString().replace("-", ""), waitIfBusy);
+	}
+
+	private static QueueEntry granted(LockSession session, String key, LockMode mode) {
+		EnqueueResult result = session.enqueue(request(key, mode, false)).join();
+		assertThat(result.state()).as("%s on %s", mode, key).isEqualTo(QueueState.GRANTED);
+		return result.entry();
+	}
+
+	private static QueueEntry waiting(LockSession session, String key, LockMode mode) {
+		EnqueueResult result = session.enqueue(request(key, mode, true)).join();
+		assertThat(result.state().status()).as("%s on %s", mode, key).isEqualTo(Status.WAITING);
+		return result.entry();
+	}
+
+	/** The stored value's fields: version, mode, ticket, granted, requested, order, token, flag. */
+	private String[] stored(QueueEntry entry) throws Exception {
+		return new String(storedEntry(entry).getValue(), StandardCharsets.UTF_8).split(" ", 9);
+	}
+
+	/** The stored token: {@code 0} stands for the revision of the message. */
+	private long storedToken(QueueEntry entry) throws Exception {
+		KeyValueEntry kv = storedEntry(entry);
+		long token = Long.parseLong(new String(kv.getValue(), StandardCharsets.UTF_8).split(" ", 9)[6]);
+		return (token != 0) ? token : kv.getRevision();
+	}
+
+	private KeyValueEntry storedEntry(QueueEntry entry) throws Exception {
+		return this.bucket.connect()
+			.keyValue(this.bucket.name())
+			.get(KeyCodec.encode(entry.request().key()) + "." + entry.request().ownerId());
+	}
+
+	@Test
+	void backendDeclaresConversion() {
+		assertThat(this.bucket.backend().capabilities()).contains(BackendCapability.CONVERSION);
+	}
+
+	@Test
+	void everyPairAloneAndBesideEveryOtherHolderFollowsTheRules() throws Exception {
+		LockSession session = session();
+		LockSession others = session();
+		int cases = 0;
+		for (LockMode held : LockMode.values()) {
+			for (LockMode target : LockMode.values()) {
+				if (held == target) {
+					continue;
+				}
+				String alone = this.key + ":" + held + ">" + target;
+				QueueEntry entry = granted(session, alone, held);
+				QueueState state = session.convert(entry, target, false).join();
+				assertThat(state.status()).as("%s to %s alone", held, target).isEqualTo(Status.GRANTED);
+				assertThat(state.newToken()).isGreaterThan(entry.ticket());
+				assertThat(stored(entry)[3]).isEqualTo(target.name());
+				cases++;
+				for (LockMode other : LockMode.values()) {
+					if (!other.isCompatibleWith(held)) {
+						continue;
+					}
+					String shared = alone + ":" + other;
+					QueueEntry converting = granted(session, shared, held);
+					QueueEntry beside = granted(others, shared, other);
+					boolean expected = held.covers(target) || target.isCompatibleWith(other);
+					QueueState answer = session.convert(converting, target, false).join();
+					assertThat(answer.status()).as("%s to %s beside %s", held, target, other)
+						.isEqualTo(expected ? Status.GRANTED : Status.REJECTED);
+					String[] value = stored(converting);
+					assertThat(value[3]).as("granted mode").isEqualTo(expected ? target.name() : held.name());
+					assertThat(value[4]).as("no conversion pending").isEqualTo("-");
+					if (expected) {
+						assertThat(answer.newToken()).isGreaterThan(beside.ticket());
+					}
+					cases++;
+				}
+			}
+		}
+		// 30 pairs alone; beside every mode compatible with the held one: 5 targets each
+		// for NL (6 modes), CR (5), CW (3), PR (3), PW (2) and EX (1)
+		assertThat(cases).isEqualTo(30 + 5 * (6 + 5 + 3 + 3 + 2 + 1));
+	}
+
+	@Test
+	void conversionKeepsPriorityOverARequestQueuedBeforeIt() throws Exception {
+		LockSession first = session();
+		LockSession second = session();
+		LockSession writer = session();
+		QueueEntry converting = granted(first, this.key, LockMode.PR);
+		AcquireRequest other = request(this.key, LockMode.PR, false);
+		second.enqueue(other).join();
+		QueueEntry queued = waiting(writer, this.key, LockMode.EX);
+		assertThat(first.convert(converting, LockMode.PW, true).join().status()).isEqualTo(Status.WAITING);
+		second.remove(other).join();
+		QueueState state = await().atMost(WAIT).until(() -> first.poll(converting).join(),
+				(answer) -> answer.status() == Status.GRANTED);
+		assertThat(state.newToken()).isGreaterThan(queued.ticket());
+		assertThat(writer.poll(queued).join().status()).isEqualTo(Status.WAITING);
+	}
+
+	@Test
+	void waiterCompatibleWithTheHeldModeWaitsForThePendingConversionAndDrawsANewToken() throws Exception {
+		LockSession converter = session();
+		LockSession holder = session();
+		LockSession reader = session();
+		QueueEntry converting = granted(converter, this.key, LockMode.NL);
+		AcquireRequest exclusive = request(this.key, LockMode.EX, false);
+		holder.enqueue(exclusive).join();
+		QueueEntry queued = waiting(reader, this.key, LockMode.PR);
+		assertThat(converter.convert(converting, LockMode.EX, true).join().status()).isEqualTo(Status.WAITING);
+		// the conversion wrote down that the earlier request waits
+		assertThat(stored(queued)[7]).isEqualTo("F");
+		holder.remove(exclusive).join();
+		QueueState converted = await().atMost(WAIT).until(() -> converter.poll(converting).join(),
+				(answer) -> answer.status() == Status.GRANTED);
+		assertThat(reader.poll(queued).join().status()).isEqualTo(Status.WAITING);
+		converter.remove(converting.request()).join();
+		QueueState read = await().atMost(WAIT).until(() -> reader.poll(queued).join(),
+				(answer) -> answer.status() == Status.GRANTED);
+		assertThat(read.newToken()).isGreaterThan(converted.newToken());
+		assertThat(stored(queued)[3]).isEqualTo("PR");
+		assertThat(stored(queued)[7]).isEqualTo("-");
+		assertThat(storedToken(queued)).isEqualTo(read.newToken());
+	}
+
+	@Test
+	void requestThatTheRuleMayHaveGrantedBeforeTheConversionIsAheadOfIt() throws Exception {
+		LockSession converter = session();
+		LockSession holder = session();
+		LockSession reader = session();
+		QueueEntry converting = granted(converter, this.key, LockMode.NL);
+		AcquireRequest exclusive = request(this.key, LockMode.EX, false);
+		holder.enqueue(exclusive).join();
+		QueueEntry queued = waiting(reader, this.key, LockMode.PR);
+		holder.remove(exclusive).join();
+		await().atMost(WAIT).until(() -> this.bucket.entryCount(this.key) == 2);
+		// the reader's process may have been granted by now without a write: the conversion
+		// must take it as granted, and writes that down
+		QueueState state = converter.convert(converting, LockMode.EX, true).join();
+		assertThat(state.status()).isEqualTo(Status.WAITING);
+		assertThat(stored(queued)[3]).isEqualTo("PR");
+		assertThat(reader.poll(queued).join()).isEqualTo(QueueState.GRANTED);
+		reader.remove(queued.request()).join();
+		QueueState converted = await().atMost(WAIT).until(() -> converter.poll(converting).join(),
+				(answer) -> answer.status() == Status.GRANTED);
+		assertThat(converted.newToken()).isGreaterThan(queued.ticket());
+	}
+
+	@Test
+	void laterOfTwoUpgradingReadersGetsDeadlockAndTheEarlierProceedsOnceItIsReleased() throws Exception {
+		LockSession first = session();
+		LockSession second = session();
+		QueueEntry earlier = granted(first, this.key, LockMode.PR);
+		QueueEntry later = granted(second, this.key, LockMode.PR);
+		assertThat(first.convert(earlier, LockMode.EX, true).join().status()).isEqualTo(Status.WAITING);
+		assertThat(second.convert(later, LockMode.EX, true).join()).isEqualTo(QueueState.DEADLOCK);
+		String[] value = stored(later);
+		assertThat(value[3]).isEqualTo("PR");
+		assertThat(value[4]).isEqualTo("-");
+		assertThat(first.poll(earlier).join().status()).isEqualTo(Status.WAITING);
+		second.remove(later.request()).join();
+		QueueState state = await().atMost(WAIT).until(() -> first.poll(earlier).join(),
+				(answer) -> answer.status() == Status.GRANTED);
+		assertThat(state.newToken()).isGreaterThan(later.ticket());
+	}
+
+	@Test
+	void downConversionLetsACompatibleWaiterInWithALargerTokenAndFlagsOneItStillBlocks() throws Exception {
+		LockSession holder = session();
+		LockSession waiters = session();
+		QueueEntry held = granted(holder, this.key, LockMode.EX);
+		QueueEntry reader = waiting(waiters, this.key, LockMode.PR);
+		QueueEntry writer = waiting(waiters, this.key, LockMode.PW);
+		QueueState down = holder.convert(held, LockMode.PR, true).join();
+		assertThat(down.status()).isEqualTo(Status.GRANTED);
+		assertThat(down.newToken()).isGreaterThan(writer.ticket());
+		// let in after the conversion, so with a token after the conversion's
+		QueueState read = waiters.poll(reader).join();
+		assertThat(read.status()).isEqualTo(Status.GRANTED);
+		assertThat(read.newToken()).isGreaterThan(down.newToken());
+		assertThat(waiters.poll(writer).join().status()).isEqualTo(Status.WAITING);
+		assertThat(stored(writer)[7]).isEqualTo("F");
+		holder.remove(held.request()).join();
+		waiters.remove(reader.request()).join();
+		QueueState written = await().atMost(WAIT).until(() -> waiters.poll(writer).join(),
+				(answer) -> answer.status() == Status.GRANTED);
+		assertThat(written.newToken()).isGreaterThan(down.newToken());
+	}
+
+	@Test
+	void watchSignalsAWaitingConversionWhenItsBlockerDownConverts() throws Exception {
+		LockSession first = session();
+		LockSession second = session();
+		QueueEntry converting = granted(first, this.key, LockMode.PR);
+		QueueEntry blocker = granted(second, this.key, LockMode.PR);
+		assertThat(first.convert(converting, LockMode.PW, true).join().status()).isEqualTo(Status.WAITING);
+		AtomicInteger signals = new AtomicInteger();
+		try (Subscription subscription = first.watch(converting, signals::incrementAndGet)) {
+			assertThat(second.convert(blocker, LockMode.CR, true).join().status()).isEqualTo(Status.GRANTED);
+			await().atMost(WAIT).until(() -> signals.get() > 0);
+		}
+		assertThat(first.poll(converting).join().status()).isEqualTo(Status.GRANTED);
+	}
+
+	@Test
+	void cancelledConversionLeavesTheOldModeBeforeAndAfterAGrant() throws Exception {
+		LockSession first = session();
+		LockSession second = session();
+		QueueEntry converting = granted(first, this.key, LockMode.PR);
+		AcquireRequest other = request(this.key, LockMode.PR, false);
+		second.enqueue(other).join();
+		assertThat(first.convert(converting, LockMode.EX, true).join().status()).isEqualTo(Status.WAITING);
+		first.cancelConversion(converting, LockMode.PR).join();
+		first.cancelConversion(converting, LockMode.PR).join();
+		String[] value = stored(converting);
+		assertThat(value[3]).isEqualTo("PR");
+		assertThat(value[4]).isEqualTo("-");
+		// withdrawn: a new reader is no longer kept out by the pending EX
+		assertThat(second.enqueue(request(this.key, LockMode.PR, false)).join().state()).isEqualTo(QueueState.GRANTED);
+		second.remove(other).join();
+		// granted, but the grant never reached the engine: undone as a down-conversion
+		String alone = this.key + ":alone";
+		QueueEntry single = granted(first, alone, LockMode.PR);
+		assertThat(first.convert(single, LockMode.EX, true).join().status()).isEqualTo(Status.GRANTED);
+		first.cancelConversion(single, LockMode.PR).join();
+		assertThat(stored(single)[3]).isEqualTo("PR");
+		assertThat(second.enqueue(request(alone, LockMode.CR, false)).join().state()).isEqualTo(QueueState.GRANTED);
+		first.remove(single.request()).join();
+		first.cancelConversion(single, LockMode.PR).join();
+	}
+
+	@Test
+	void conversionTokenIsLargerThanEveryEarlierTokenOfTheKey() {
+		LockSession session = session();
+		LockSession others = session();
+		QueueEntry converting = granted(session, this.key, LockMode.PR);
+		QueueEntry concurrent = granted(others, this.key, LockMode.CR);
+		QueueEntry nothing = granted(others, this.key, LockMode.NL);
+		QueueState state = session.convert(converting, LockMode.PW, false).join();
+		assertThat(state.status()).isEqualTo(Status.GRANTED);
+		assertThat(state.newToken()).isGreaterThan(concurrent.ticket()).isGreaterThan(nothing.ticket());
+		QueueState again = session.convert(converting, LockMode.PR, false).join();
+		assertThat(again.newToken()).isGreaterThan(state.newToken());
+		QueueEntry later = granted(others, this.key, LockMode.NL);
+		assertThat(later.ticket()).isGreaterThan(again.newToken());
+	}
+
+	@Test
+	void convertingEntryIsRenewedBeyondItsLeaseAndKeepsItsPendingConversion() throws Exception {
+		LockSession first = session();
+		LockSession second = session();
+		QueueEntry converting = granted(first, this.key, LockMode.PR);
+		QueueEntry other = granted(second, this.key, LockMode.PR);
+		assertThat(first.convert(converting, LockMode.EX, true).join().status()).isEqualTo(Status.WAITING);
+		long until = System.nanoTime() + LEASE.multipliedBy(2).toNanos();
+		while (System.nanoTime() < until) {
+			assertThat(first.renew(List.of(converting)).join()).isEmpty();
+			assertThat(second.renew(List.of(other)).join()).isEmpty();
+			Thread.sleep(LEASE.toMillis() / 4);
+		}
+		String[] value = stored(converting);
+		assertThat(value[3]).isEqualTo("PR");
+		assertThat(value[4]).isEqualTo("EX");
+		second.remove(other.request()).join();
+		assertThat(await().atMost(WAIT).until(() -> first.poll(converting).join(),
+				(answer) -> answer.status() == Status.GRANTED).newToken()).isGreaterThan(other.ticket());
+	}
+
+	@Test
+	void renewalKeepsTheFlagAnotherBackendWroteIntoAWaitingEntry() throws Exception {
+		LockSession converter = session();
+		LockSession waiter = session();
+		QueueEntry converting = granted(converter, this.key, LockMode.PR);
+		QueueEntry queued = waiting(waiter, this.key, LockMode.EX);
+		assertThat(converter.convert(converting, LockMode.EX, true).join().status()).isEqualTo(Status.GRANTED);
+		assertThat(stored(queued)[7]).isEqualTo("F");
+		assertThat(waiter.renew(List.of(queued)).join()).isEmpty();
+		assertThat(waiter.renew(List.of(queued)).join()).isEmpty();
+		assertThat(stored(queued)[7]).isEqualTo("F");
+		assertThat(waiter.poll(queued).join().status()).isEqualTo(Status.WAITING);
+	}
+
+	@Test
+	void crashOfAConvertingHolderUnblocksOthersWithinItsLease() {
+		LockSession crashing = session();
+		LockSession other = session();
+		LockSession waiter = session();
+		QueueEntry converting = granted(crashing, this.key, LockMode.PR);
+		QueueEntry reader = granted(other, this.key, LockMode.PR);
+		assertThat(crashing.convert(converting, LockMode.EX, true).join().status()).isEqualTo(Status.WAITING);
+		QueueEntry queued = waiting(waiter, this.key, LockMode.CR);
+		// the converting process stops renewing; the others go on
+		QueueState state = await().atMost(WAIT).pollInterval(Duration.ofMillis(100)).until(() -> {
+			other.renew(List.of(reader)).join();
+			waiter.renew(List.of(queued)).join();
+			return waiter.poll(queued).join();
+		}, (answer) -> answer.status() == Status.GRANTED);
+		assertThat(state.tokenFor(queued.ticket())).isGreaterThanOrEqualTo(queued.ticket());
+		assertThat(crashing.renew(List.of(converting)).join()).containsExactly(converting);
+	}
+
+	@Test
+	void concurrentRequestsAndConversionsOfManyProcessesNeverOverlapAndKeepTokenOrder() throws Exception {
+		// a lease long enough that no entry needs renewal while it waits
+		Duration lease = Duration.ofSeconds(10);
+		List<LockSession> sessions = new ArrayList<>();
+		for (int i = 0; i < 4; i++) {
+			sessions.add(this.bucket.backend().openSession(lease));
+		}
+		List<String> keys = List.of(this.key + ":a", this.key + ":b");
+		History history = new History();
+		AtomicInteger conversions = new AtomicInteger();
+		long stopAt = System.nanoTime() + Duration.ofSeconds(8).toNanos();
+		ExecutorService workers = Executors.newFixedThreadPool(8);
+		try {
+			List<Future<?>> running = new ArrayList<>();
+			for (int t = 0; t < 8; t++) {
+				LockSession session = sessions.get(t % sessions.size());
+				running.add(workers.submit(() -> {
+					while (System.nanoTime() < stopAt) {
+						work(session, keys, history, conversions);
+					}
+					return null;
+				}));
+			}
+			for (Future<?> worker : running) {
+				worker.get(60, TimeUnit.SECONDS);
+			}
+		}
+		finally {
+			workers.shutdownNow();
+		}
+		assertThat(history.size()).isGreaterThan(100);
+		assertThat(conversions.get()).isGreaterThan(20);
+		assertThat(history.conflictingOverlaps()).isEmpty();
+		assertThat(history.tokenOrderViolations()).isEmpty();
+	}
+
+	/**
+	 * One acquisition in a random mode, perhaps converted to a random mode, recorded as one
+	 * interval per mode held: an up-conversion's old mode is held until its grant is known,
+	 * a down-conversion's (or one that does not cover the old mode) only until it is asked.
+	 */
+	private static void work(LockSession session, List<String> keys, History history, AtomicInteger conversions)
+			throws InterruptedException {
+		ThreadLocalRandom random = ThreadLocalRandom.current();
+		String key = keys.get(random.nextInt(keys.size()));
+		LockMode mode = LockMode.values()[random.nextInt(LockMode.values().length)];
+		AcquireRequest request = request(key, mode, true);
+		EnqueueResult result = session.enqueue(request).join();
+		QueueEntry entry = result.entry();
+		QueueState state = awaitGrant(result.state(), () -> session.poll(entry).join(), Duration.ofSeconds(3));
+		if (state == null) {
+			session.remove(request).join();
+			return;
+		}
+		long token = state.tokenFor(entry.ticket());
+		long start = System.nanoTime();
+		if (random.nextBoolean()) {
+			LockMode target = LockMode.values()[random.nextInt(LockMode.values().length)];
+			if (target != mode) {
+				boolean keepsOld = target.covers(mode) && !mode.covers(target);
+				if (!keepsOld) {
+					history.record(key, mode, token, start, System.nanoTime());
+				}
+				QueueState converted = session.convert(entry, target, random.nextBoolean()).join();
+				converted = awaitGrant(converted, () -> session.poll(entry).join(), Duration.ofMillis(500));
+				long now = System.nanoTime();
+				if (keepsOld) {
+					history.record(key, mode, token, start, now);
+				}
+				if (converted != null) {
+					conversions.incrementAndGet();
+					mode = target;
+					token = converted.tokenFor(entry.ticket());
+				}
+				else {
+					session.cancelConversion(entry, mode).join();
+				}
+				start = now;
+			}
+		}
+		Thread.sleep(random.nextInt(3));
+		history.record(key, mode, token, start, System.nanoTime());
+		session.remove(request).join();
+	}
+
+	/** Polls until granted; {@code null} when refused or not granted within the time. */
+	private static QueueState awaitGrant(QueueState first, Supplier<QueueState> poll, Duration within)
+			throws InterruptedException {
+		long giveUpAt = System.nanoTime() + within.toNanos();
+		QueueState state = first;
+		while (state.status() == Status.WAITING && System.nanoTime() < giveUpAt) {
+			Thread.sleep(2);
+			state = poll.get();
+		}
+		return (state.status() == Status.GRANTED) ? state : null;
+	}
+
+}
