@@ -177,9 +177,9 @@ end
 --             conversion never counts against a grant made before it). Requested mode and order (its place in
 --             the conversion queue) are empty unless a conversion is pending; token is 0 while the ticket is the
 --             entry's fencing token.
---   top       the largest token drawn for a grant; tickets and new tokens are drawn above it
---   flag      the token of the latest granted conversion: a waiting entry with a smaller ticket draws a new
---             token when it is granted, larger than that conversion's (S2)
+--   top       the largest token drawn for a grant; tickets and new tokens are drawn above it, and a waiting
+--             entry with a smaller ticket draws a new token when it is granted, larger than every token drawn
+--             before (S2: a grant that drew one, a conversion's or a waiter's, may have ended before it)
 --   seq       the order of the latest conversion that waited
 -- An entry without a record (a plain entry) is granted in its member's mode when no earlier plain entry and no
 -- recorded granted or requested mode conflicts with it: a later plain entry never conflicts with an earlier
@@ -201,7 +201,8 @@ local function record(c, entry)
 end
 
 -- the queue with its conversions: entries in ticket order ({member, ticket, mode, granted, requested, order,
--- token, free}; free: a plain entry granted now), index by member, top, flag, seq and the last ticket
+-- token, free}; free: a plain entry granted now), index by member, top, seq and the last ticket ('flag', written
+-- by an earlier version, is read and no longer used)
 local function loadQueue(q, c, conflicts)
 	local queue = { entries = {}, index = {}, top = 0, flag = 0, seq = 0, last = 0 }
 	local records = {}
@@ -328,8 +329,6 @@ end
 local function grantConversion(queue, c, entry, nowUs)
 	entry.granted, entry.requested, entry.order = entry.requested, nil, nil
 	entry.token = drawToken(queue, c, nowUs)
-	queue.flag = entry.token
-	redis.call('HSET', c, 'flag', fmt(entry.token))
 	record(c, entry)
 	return { 0, entry.ticket, entry.token }
 end
@@ -355,7 +354,7 @@ local function requestState(q, x, c, queue, conflicts, index, nowMs, nowUs)
 	if blocking then
 		return waiting(q, x, entry.ticket, blocking.member, nowMs)
 	end
-	if entry.ticket < queue.flag then
+	if entry.ticket < queue.top then
 		entry.granted, entry.token = entry.mode, drawToken(queue, c, nowUs)
 		record(c, entry)
 		return { 0, entry.ticket, entry.token }
@@ -369,7 +368,7 @@ local function recordGrants(queue, c, nowUs)
 	for _, entry in ipairs(queue.entries) do
 		if entry.free then
 			entry.granted, entry.free = entry.mode, nil
-			if entry.ticket < queue.flag then
+			if entry.ticket < queue.top then
 				entry.token = drawToken(queue, c, nowUs)
 			end
 			record(c, entry)
