@@ -163,6 +163,30 @@ public abstract class ConversionConformance {
 		written.release();
 	}
 
+	/**
+	 * The model checker's shortest trail: a waiter granted with a token it drew after a
+	 * conversion ends before a request queued after that conversion is granted, which must
+	 * then show a larger token still.
+	 */
+	@Test
+	void aRequestGrantedAfterAWaiterThatDrewANewTokenShowsALargerOne() throws Exception {
+		String key = LockBackendConformanceKit.newKey();
+		LockHandle holder = newManager().acquire(key, LockMode.CW, WAIT);
+		CompletableFuture<LockHandle> writer = newManager().acquireAsync(key, LockMode.PW, LockOptions.waitTime(WAIT));
+		awaitNotDone(writer);
+		holder.convert(LockMode.CR, WAIT);
+		CompletableFuture<LockHandle> reader = newManager().acquireAsync(key, LockMode.PR, LockOptions.waitTime(WAIT));
+		LockHandle written = writer.get(10, TimeUnit.SECONDS);
+		assertThat(written.fencingToken()).as("the writer, granted after the conversion")
+			.isGreaterThan(holder.fencingToken());
+		awaitNotDone(reader);
+		written.release();
+		assertThat(reader.get(10, TimeUnit.SECONDS).fencingToken()).as("the reader, granted after the writer ended")
+			.isGreaterThan(written.fencingToken());
+		reader.get().release();
+		holder.release();
+	}
+
 	@Test
 	void aTimedOutConversionLeavesTheOldModeHeldAndNothingPending() throws Exception {
 		TwoReaders readers = twoReaders();
