@@ -362,7 +362,11 @@ final class EtcdLockSession implements LockSession {
 		// granted after a conversion on its resource: the write that takes the flag away
 		// draws the token, and flags the other waiting requests, as a conversion's grant does:
 		// one with a smaller ticket, granted after this grant ended, must not show a smaller
-		// token. Guarded by the sequencer, so that a request enqueued since the read is seen.
+		// token. Guarded by the sequencer, so that a request enqueued since the read is seen;
+		// a plain poll's read has no sequencer revision, so this rare path reads again with one.
+		if (snapshot.sequence() <= 0) {
+			return readQueue(entry).thenCompose((fresh) -> pollRequest(attempt, fresh));
+		}
 		List<Write> writes = new ArrayList<>();
 		writes.add(new Write(own, own.state().drawnIn(own.grantedMode())));
 		snapshot.waiting()
