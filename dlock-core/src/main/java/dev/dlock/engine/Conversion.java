@@ -110,7 +110,9 @@ final class Conversion {
 		synchronized (this.monitor) {
 			this.observation = started;
 		}
-		this.result.whenComplete(this::finish);
+		// callers see the outcome once the conversion has ended (no longer the grant's
+		// pending one): a caller converting again at once must not find it still pending
+		CompletableFuture<Boolean> ended = this.result.whenComplete(this::finish);
 		if (this.waitIfBusy) {
 			TimeSource.Cancellable timer = this.time.schedule(this.waitTime,
 					() -> fail(new LockAcquisitionTimeoutException(this.grant.key(), this.target, this.waitTime)));
@@ -130,7 +132,7 @@ final class Conversion {
 		else {
 			settled.whenComplete((done, failure) -> send());
 		}
-		return this.result;
+		return ended;
 	}
 
 	private void send() {

@@ -188,6 +188,20 @@ public abstract class ConversionConformance {
 	}
 
 	@Test
+	void aHolderConvertsUpAndDownBackToBack() throws Exception {
+		LockHandle handle = newManager().acquire(LockBackendConformanceKit.newKey(), LockMode.PR, WAIT);
+		long token = handle.fencingToken();
+		for (int i = 0; i < 20; i++) {
+			// each call returns once its conversion has ended: the next one never finds it pending
+			handle.convert(LockMode.EX, WAIT);
+			handle.convert(LockMode.PR, WAIT);
+			assertThat(handle.fencingToken()).isGreaterThan(token);
+			token = handle.fencingToken();
+		}
+		handle.release();
+	}
+
+	@Test
 	void aTimedOutConversionLeavesTheOldModeHeldAndNothingPending() throws Exception {
 		TwoReaders readers = twoReaders();
 		assertThatExceptionOfType(LockAcquisitionTimeoutException.class)
