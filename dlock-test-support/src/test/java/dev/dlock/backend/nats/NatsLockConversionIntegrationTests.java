@@ -26,6 +26,7 @@ import dev.dlock.support.KeyCodec;
 import dev.dlock.tck.History;
 import dev.dlock.testserver.NatsServer;
 import io.nats.client.api.KeyValueEntry;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -444,11 +445,16 @@ class NatsLockConversionIntegrationTests {
 	/** Polls until granted; {@code null} when refused or not granted within the time. */
 	private static QueueState awaitGrant(QueueState first, Supplier<QueueState> poll, Duration within)
 			throws InterruptedException {
-		long giveUpAt = System.nanoTime() + within.toNanos();
 		QueueState state = first;
-		while (state.status() == Status.WAITING && System.nanoTime() < giveUpAt) {
-			Thread.sleep(2);
-			state = poll.get();
+		if (state.status() == Status.WAITING) {
+			try {
+				state = await().atMost(within)
+					.pollInterval(Duration.ofMillis(2))
+					.until(poll::get, (polled) -> polled.status() != Status.WAITING);
+			}
+			catch (ConditionTimeoutException ex) {
+				return null;
+			}
 		}
 		return (state.status() == Status.GRANTED) ? state : null;
 	}
