@@ -17,14 +17,11 @@ import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.options.GetOption;
 import dev.dlock.autoconfigure.health.DlockHealthContributorAutoConfiguration;
-import dev.dlock.spring.health.DlockHealthIndicator;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.autoconfigure.ssl.SslAutoConfiguration;
 import org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration;
-import org.springframework.boot.health.contributor.Health;
-import org.springframework.boot.health.contributor.Status;
 import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 
@@ -140,16 +137,7 @@ class EtcdLockBackendAutoConfigurationIntegrationTests {
 		try (EtcdServer server = EtcdServer.start()) {
 			this.runner.withConfiguration(AutoConfigurations.of(DlockHealthContributorAutoConfiguration.class))
 				.withPropertyValues("dlock.etcd.endpoints=" + server.endpoint(), "dlock.health.timeout=300ms")
-				.run((context) -> {
-					DlockHealthIndicator indicator = context.getBean(DlockHealthIndicator.class);
-					assertThat(indicator.health().getStatus()).isEqualTo(Status.UP);
-					server.kill();
-					// jetcd waits for the server to be ready again: the timeout answers the check
-					Health health = indicator.health();
-					assertThat(health.getStatus()).isEqualTo(Status.DOWN);
-					assertThat(health.getDetails()).containsEntry("reason",
-							"the backend did not answer within 300.0ms");
-				});
+				.run((context) -> HealthAfterServerLoss.assertDownWithinTheTimeout(context, server::kill));
 		}
 	}
 

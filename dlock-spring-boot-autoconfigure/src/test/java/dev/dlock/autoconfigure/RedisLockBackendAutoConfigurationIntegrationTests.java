@@ -11,13 +11,10 @@ import dev.dlock.spring.aop.LockProbe;
 import dev.dlock.testserver.RedisCluster;
 import dev.dlock.testserver.RedisServer;
 import dev.dlock.autoconfigure.health.DlockHealthContributorAutoConfiguration;
-import dev.dlock.spring.health.DlockHealthIndicator;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration;
-import org.springframework.boot.health.contributor.Health;
-import org.springframework.boot.health.contributor.Status;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
@@ -112,16 +109,7 @@ class RedisLockBackendAutoConfigurationIntegrationTests {
 		try (RedisServer server = RedisServer.start()) {
 			this.runner.withConfiguration(AutoConfigurations.of(DlockHealthContributorAutoConfiguration.class))
 				.withPropertyValues("spring.data.redis.url=" + server.uri(), "dlock.health.timeout=300ms")
-				.run((context) -> {
-					DlockHealthIndicator indicator = context.getBean(DlockHealthIndicator.class);
-					assertThat(indicator.health().getStatus()).isEqualTo(Status.UP);
-					server.kill();
-					// Lettuce keeps the check queued while it reconnects: the timeout answers it
-					Health health = indicator.health();
-					assertThat(health.getStatus()).isEqualTo(Status.DOWN);
-					assertThat(health.getDetails()).containsEntry("reason",
-							"the backend did not answer within 300.0ms");
-				});
+				.run((context) -> HealthAfterServerLoss.assertDownWithinTheTimeout(context, server::kill));
 		}
 	}
 

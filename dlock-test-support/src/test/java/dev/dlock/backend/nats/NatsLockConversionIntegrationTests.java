@@ -309,12 +309,12 @@ class NatsLockConversionIntegrationTests {
 		QueueEntry converting = granted(first, this.key, LockMode.PR);
 		QueueEntry other = granted(second, this.key, LockMode.PR);
 		assertThat(first.convert(converting, LockMode.EX, true).join().status()).isEqualTo(Status.WAITING);
-		long until = System.nanoTime() + LEASE.multipliedBy(2).toNanos();
-		while (System.nanoTime() < until) {
-			assertThat(first.renew(List.of(converting)).join()).isEmpty();
-			assertThat(second.renew(List.of(other)).join()).isEmpty();
-			Thread.sleep(LEASE.toMillis() / 4);
-		}
+		// renewed every quarter lease, both entries stay for two leases
+		await().during(LEASE.multipliedBy(2))
+			.atMost(LEASE.multipliedBy(3))
+			.pollInterval(LEASE.dividedBy(4))
+			.until(() -> first.renew(List.of(converting)).join().isEmpty()
+					&& second.renew(List.of(other)).join().isEmpty());
 		String[] value = stored(converting);
 		assertThat(value[3]).isEqualTo("PR");
 		assertThat(value[4]).isEqualTo("EX");
@@ -437,7 +437,8 @@ class NatsLockConversionIntegrationTests {
 				start = now;
 			}
 		}
-		Thread.sleep(random.nextInt(3));
+		// held across a renewal of the entry, one more round trip in which others may ask
+		assertThat(session.renew(List.of(entry)).join()).isEmpty();
 		history.record(key, mode, token, start, System.nanoTime());
 		session.remove(request).join();
 	}
