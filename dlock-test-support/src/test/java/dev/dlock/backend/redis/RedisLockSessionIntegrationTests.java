@@ -625,6 +625,41 @@ class RedisLockSessionIntegrationTests {
 		}
 
 		@Test
+		void aLoneHolderConvertsUpAndDownWithNewTokensAndItsRecordExpiresWithTheQueue() {
+			AcquireRequest holder = request(LockMode.PR, true);
+			QueueEntry entry = session.enqueue(holder).join().entry();
+			QueueState up = convert(entry, LockMode.EX, true);
+			assertThat(up.status()).isEqualTo(Status.GRANTED);
+			assertThat(up.newToken()).isGreaterThan(entry.ticket());
+			String[] keys = RedisResource.of(prefix, key).keys();
+			assertThat(connection.sync().hget(keys[2], holder.mode() + ":" + holder.ownerId()))
+				.isEqualTo("EX:::" + up.newToken());
+			assertThat(connection.sync().pexpiretime(keys[2])).isEqualTo(connection.sync().pexpiretime(keys[0]));
+			assertThat(tryMode(LockMode.CR)).as("the grant keeps out what EX does").isEqualTo(Status.REJECTED);
+			QueueState down = convert(entry, LockMode.PR, true);
+			assertThat(down.newToken()).isGreaterThan(up.newToken());
+			assertThat(tryMode(LockMode.CR)).isEqualTo(Status.GRANTED);
+			EnqueueResult later = enqueue(LockMode.PR);
+			assertThat(later.state()).isEqualTo(QueueState.GRANTED);
+			assertThat(later.entry().ticket()).isGreaterThan(down.newToken());
+		}
+
+		@Test
+		void aLoneHolderWhoseLeaseRanOutCannotConvert() {
+			LockSession shortSession = backend.openSession(Duration.ofMillis(300));
+			QueueEntry entry = shortSession.enqueue(request(LockMode.PR, true)).join().entry();
+			await().atMost(Duration.ofSeconds(3))
+				.until(() -> connection.sync().pexpiretime(RedisResource.of(prefix, key).keys()[1]) < serverMillis());
+			assertThat(shortSession.convert(entry, LockMode.EX, true).join()).isEqualTo(QueueState.GONE);
+			assertThat(keys()).isEmpty();
+		}
+
+		private long serverMillis() {
+			List<String> time = connection.sync().time();
+			return Long.parseLong(time.get(0)) * 1000 + Long.parseLong(time.get(1)) / 1000;
+		}
+
+		@Test
 		void theConversionKeyExpiresWithTheQueueAndGoesWithItsLastEntry() {
 			AcquireRequest holder = request(LockMode.PR, true);
 			QueueEntry entry = session.enqueue(holder).join().entry();
