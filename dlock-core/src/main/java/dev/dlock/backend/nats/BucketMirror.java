@@ -415,7 +415,7 @@ final class BucketMirror implements AutoCloseable {
 		Resource resource = this.resources.get(resourceKey);
 		if (value != null) {
 			if (resource == null) {
-				resource = new Resource();
+				resource = new Resource(seq);
 				this.resources.put(resourceKey, resource);
 			}
 			EntryValue stored = value.at(seq);
@@ -428,8 +428,11 @@ final class BucketMirror implements AutoCloseable {
 			// counted even for an entry the copy never held: a conversion decided on the copy
 			// must know that something left the resource since it was written
 			signals.addAll(this.changes.changed(resourceKey));
-			if (resource != null && resource.entries.remove(owner) != null) {
-				dropIfEmpty(resourceKey, resource);
+			if (resource != null) {
+				resource.removedUpTo = Math.max(resource.removedUpTo, seq);
+				if (resource.entries.remove(owner) != null) {
+					dropIfEmpty(resourceKey, resource);
+				}
 			}
 		}
 	}
@@ -552,14 +555,23 @@ final class BucketMirror implements AutoCloseable {
 
 	/**
 	 * The entries of the entry's resource in the copy, and the resource's change stamp for
-	 * {@link #watch}. The caller made sure the copy is complete as of the entry's last write.
+	 * {@link #watch}. The caller made sure the copy is complete as of the entry's last write,
+	 * or uses it only if its next write directly follows it
+	 * ({@link QueueView#isFollowedDirectlyBy}).
 	 */
 	QueueView snapshot(NatsQueueEntry entry) {
 		synchronized (this.lock) {
 			entry.observedChanges(this.changes.count(entry.resource()));
 			Resource resource = this.resources.get(entry.resource());
-			return new QueueView((resource != null) ? new ArrayList<>(resource.entries.values()) : List.of(),
-					this.maxAge, true);
+			// exact when nothing is pending behind the last message applied and no expiry
+			// confirmed by the stream leader is ahead of it
+			boolean exact = this.completeSeq == this.lastSeq && !this.broken
+					&& (resource == null || resource.fence <= this.lastSeq);
+			long exactAsOf = exact ? this.lastSeq : -1;
+			return (resource != null)
+					? new QueueView(new ArrayList<>(resource.entries.values()), resource.removedUpTo, this.maxAge, true,
+							exactAsOf)
+					: new QueueView(List.of(), this.lastSeq, this.maxAge, true, exactAsOf);
 		}
 	}
 
@@ -597,6 +609,7 @@ final class BucketMirror implements AutoCloseable {
 			if (resource != null && current != null && current.revision() <= gone.revision()) {
 				resource.entries.remove(gone.owner());
 				resource.fence = Math.max(resource.fence, streamEnd);
+				resource.removedUpTo = Math.max(resource.removedUpTo, streamEnd);
 				signals.addAll(this.changes.changed(resourceKey));
 				dropIfEmpty(resourceKey, resource);
 			}
@@ -764,6 +777,7 @@ final class BucketMirror implements AutoCloseable {
 				this.resources.entrySet().removeIf((pair) -> {
 					Resource resource = pair.getValue();
 					if (resource.entries.values().removeIf((stored) -> stored.written().isBefore(horizon))) {
+						resource.removedUpTo = Math.max(resource.removedUpTo, this.lastSeq);
 						signals.addAll(this.changes.changed(pair.getKey()));
 					}
 					return resource.entries.isEmpty();
@@ -811,6 +825,17 @@ final class BucketMirror implements AutoCloseable {
 		private final Map<String, StoredEntry> entries = new HashMap<>();
 
 		private long fence;
+
+		/**
+		 * Up to which stream sequence entries may have left the resource unseen by a
+		 * decision: the last removal the copy applied, or, before any, the message that made
+		 * the copy hold the resource (what left earlier is not known).
+		 */
+		private long removedUpTo;
+
+		Resource(long firstSeq) {
+			this.removedUpTo = firstSeq;
+		}
 
 	}
 

@@ -272,10 +272,16 @@ final class NatsBucket implements AutoCloseable {
 			return this.calls.handOver(downConvert(entry, held, target));
 		}
 		long changesBefore = this.mirror.changes(entry.resource());
+		QueueView before = ownView(entry);
 		CompletableFuture<QueueState> decision = rewrite(entry, (value) -> value.converting(value.heldMode(), target))
 			.thenCompose((revision) -> {
 				if (revision == GONE) {
 					return CompletableFuture.completedFuture(QueueState.GONE);
+				}
+				if (before.isFollowedDirectlyBy(revision) && before.isAlone(entry.owner())) {
+					// alone on the resource, and nothing was written between the copy and the
+					// conversion: granted, its revision is the token
+					return CompletableFuture.completedFuture(grantedAlone(entry, target, revision));
 				}
 				return view(entry, revision, false).thenCompose(
 						(view) -> decideConversion(entry, view, new Asking(waitIfBusy, changesBefore)));
@@ -306,18 +312,27 @@ final class NatsBucket implements AutoCloseable {
 	 * undone if that fails: undoing it would be an up-conversion without a check.
 	 */
 	private CompletableFuture<QueueState> downConvert(NatsQueueEntry entry, LockMode held, LockMode target) {
-		return view(entry, entry.revision(), false).thenCompose((view) -> {
+		QueueView exact = ownView(entry);
+		CompletableFuture<QueueView> decided = exact.isExact() ? CompletableFuture.completedFuture(exact)
+				: view(entry, entry.revision(), false);
+		return decided.thenCompose((view) -> {
 			StoredEntry self = view.find(entry.owner());
 			if (self == null || self.ticket() != entry.ticket()) {
-				return CompletableFuture.completedFuture(GONE);
-			}
-			return mark(entry.resource(), view.toFlagAfterGrant(self, held, Long.MAX_VALUE), false)
-				.thenCompose((stands) -> rewrite(entry, (value) -> value.grantedWithNewToken(target)));
-		}).thenCompose((revision) -> {
-			if (revision == GONE) {
 				return CompletableFuture.completedFuture(QueueState.GONE);
 			}
-			return flagAfterGrant(entry, target, revision);
+			return mark(entry.resource(), view.toFlagAfterGrant(self, held, Long.MAX_VALUE), false)
+				.thenCompose((stands) -> rewrite(entry, (value) -> value.grantedWithNewToken(target)))
+				.thenCompose((revision) -> {
+					if (revision == GONE) {
+						return CompletableFuture.completedFuture(QueueState.GONE);
+					}
+					if (view.isFollowedDirectlyBy(revision)) {
+						// no request came between the view and the write (nor a flag: one
+						// would have come between): what the new mode blocks, the old one did
+						return CompletableFuture.completedFuture(QueueState.granted(revision));
+					}
+					return flagAfterGrant(entry, target, revision);
+				});
 		});
 	}
 
@@ -341,14 +356,11 @@ final class NatsBucket implements AutoCloseable {
 		long order = value.order();
 		QueueView.ConversionCheck check = view.checkConversion(self, held, target, order);
 		if (check.grantable()) {
-			if (asking != null && view.isCopy() && view.isAlone(self)
+			if (asking != null && view.isCopy() && view.isAlone(self.owner())
 					&& this.mirror.changes(entry.resource()) == asking.changesBefore() + 1) {
 				// nothing but the conversion's own message changed the resource since before it
-				// was written: no token was issued after it, so its revision is the token; the
-				// write below (or the next renewal, whichever comes first) stores the grant
-				entry.assume(value.converted(target, order));
-				rewrite(entry, Function.identity());
-				return CompletableFuture.completedFuture(QueueState.granted(order));
+				// was written: no token was issued after it, so its revision is the token
+				return CompletableFuture.completedFuture(grantedAlone(entry, target, order));
 			}
 			return mark(entry.resource(), check.toFlag(), false).thenCompose((stands) -> {
 				if (!stands) {
@@ -384,6 +396,34 @@ final class NatsBucket implements AutoCloseable {
 			}
 			return waitFor(entry, blocker, again);
 		});
+	}
+
+	/**
+	 * The copy as it is now, with the entry's own last write in it: exact (see
+	 * {@link QueueView#isFollowedDirectlyBy}) when the copy is exact as of that write or the
+	 * message before it, which spares a conversion the wait for the watcher to deliver the
+	 * entry's own previous write.
+	 */
+	private QueueView ownView(NatsQueueEntry entry) {
+		return this.mirror.snapshot(entry).withOwnWrite(entry.owner(), entry.value(), entry.revision());
+	}
+
+	/**
+	 * The grant of an up-conversion recorded with {@code revision} by an entry alone on its
+	 * resource: no token was issued after that write, so its revision is the token. When the
+	 * target covers the old mode, the stored message, which shows the conversion pending,
+	 * keeps out exactly what the grant does (whatever conflicts with the old mode conflicts
+	 * with the target), so the entry's next write (a conversion, a renewal, a release) stores
+	 * the grant. Between {@code PR} and {@code CW} it would keep out more: a write that is
+	 * not waited for stores the grant at once.
+	 */
+	private QueueState grantedAlone(NatsQueueEntry entry, LockMode target, long revision) {
+		LockMode held = entry.value().heldMode();
+		entry.assume(entry.value().converted(target, revision));
+		if (!target.covers(held)) {
+			rewrite(entry, Function.identity());
+		}
+		return QueueState.granted(revision);
 	}
 
 	/** Takes a pending conversion back; completes with the revision written, or {@link #GONE}. */
@@ -599,9 +639,13 @@ final class NatsBucket implements AutoCloseable {
 		});
 	}
 
-	/** Decides a request (a new one, or a waiting one). */
+	/**
+	 * Decides a request (a new one, or a waiting one), on a copy that holds at least the
+	 * entry's last write by this backend: a claim written back as a flag must not be read
+	 * as the claim it was.
+	 */
 	private CompletableFuture<QueueState> decide(NatsQueueEntry entry, boolean justCreated) {
-		return view(entry, entry.ticket(), justCreated).thenCompose((view) -> decideRequest(entry, view));
+		return view(entry, entry.revision(), justCreated).thenCompose((view) -> decideRequest(entry, view));
 	}
 
 	private CompletableFuture<QueueState> decideRequest(NatsQueueEntry entry, QueueView view) {
@@ -617,7 +661,7 @@ final class NatsBucket implements AutoCloseable {
 				return CompletableFuture.completedFuture(QueueState.GRANTED);
 			}
 			// a grant this backend claimed but did not confirm
-			return confirmClaim(entry, value.token());
+			return confirmClaim(entry, value.token(), value.token(), 1);
 		}
 		StoredEntry blocker = view.requestBlocker(self);
 		if (blocker != null) {
@@ -644,18 +688,42 @@ final class NatsBucket implements AutoCloseable {
 					if (revision == UNCHANGED) {
 						return decide(entry, false);
 					}
-					return confirmClaim(entry, revision);
+					return confirmClaim(entry, revision, revision, 1);
 				});
 	}
 
-	private CompletableFuture<QueueState> confirmClaim(NatsQueueEntry entry, long token) {
+	/**
+	 * Checks a claimed grant with {@code token} on a copy complete as of its write. The copy
+	 * may be later than that: if a token larger than the claim's may have been drawn by a
+	 * grant that no longer shows, the claim is written again for a new token and checked
+	 * again. Conversions asked for after the first claim ({@code claimed}) saw it and wait
+	 * for it.
+	 */
+	private CompletableFuture<QueueState> confirmClaim(NatsQueueEntry entry, long token, long claimed,
+			int attempt) {
 		return view(entry, token, false).thenCompose((view) -> {
 			StoredEntry self = view.find(entry.owner());
 			if (self == null || self.ticket() != entry.ticket()) {
 				return CompletableFuture.completedFuture(QueueState.GONE);
 			}
 			entry.advance(self);
-			StoredEntry blocker = view.requestBlocker(self, token, (other) -> true);
+			StoredEntry blocker = view.requestBlocker(self, claimed, (other) -> true);
+			if (blocker == null && view.mayHideTokenAfter(self, token)) {
+				if (attempt >= MAX_REWRITES) {
+					return withdrawClaim(entry, token).thenApply(
+							(revision) -> (revision == GONE) ? QueueState.GONE : QueueState.waiting(Duration.ZERO));
+				}
+				return rewrite(entry, (value) -> (value.token() == token && !value.isImplicit())
+						? value.grantedWithNewToken(value.mode()) : null).thenCompose((revision) -> {
+							if (revision == GONE) {
+								return CompletableFuture.completedFuture(QueueState.GONE);
+							}
+							if (revision == UNCHANGED) {
+								return decide(entry, false);
+							}
+							return confirmClaim(entry, revision, claimed, attempt + 1);
+						});
+			}
 			if (blocker == null) {
 				// a grant with a new token, as a conversion's: later requests it blocks draw one too
 				return flagAfterGrant(entry, self.mode(), token)
@@ -717,19 +785,30 @@ final class NatsBucket implements AutoCloseable {
 	/**
 	 * The entries of the resource from the stream leader: the subjects it holds for the
 	 * key, then the last message of each. The leader's list contains the entry's own
-	 * subject unless the entry is gone.
+	 * subject unless the entry is gone. Its delete markers tell up to where entries left
+	 * (one that expired silently leaves no trace).
 	 */
 	private CompletableFuture<QueueView> leaderView(NatsQueueEntry entry) {
 		entry.observedChanges(this.mirror.changes(entry.resource()));
 		return subjects(entry.resource()).thenCompose((kvKeys) -> {
-			List<CompletableFuture<@Nullable StoredEntry>> reads = new ArrayList<>();
+			List<CompletableFuture<@Nullable LastMessage>> reads = new ArrayList<>();
 			for (String kvKey : kvKeys) {
-				reads.add(lastMessage(kvKey).thenApply((last) -> (last != null) ? last.entry() : null));
+				reads.add(lastMessage(kvKey));
 			}
-			return CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new))
-				.thenApply((done) -> new QueueView(
-						reads.stream().map(CompletableFuture::join).filter(Objects::nonNull).toList(), this.maxAge,
-						false));
+			return CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new)).thenApply((done) -> {
+				List<StoredEntry> entries = new ArrayList<>();
+				long removedUpTo = 0;
+				for (CompletableFuture<@Nullable LastMessage> read : reads) {
+					LastMessage last = read.join();
+					if (last != null && last.entry() != null) {
+						entries.add(last.entry());
+					}
+					else if (last != null) {
+						removedUpTo = Math.max(removedUpTo, last.revision());
+					}
+				}
+				return new QueueView(entries, removedUpTo, this.maxAge, false, -1);
+			});
 		});
 	}
 

@@ -33,19 +33,77 @@ final class QueueView {
 
 	private final List<StoredEntry> entries;
 
+	private final long removedUpTo;
+
 	private final Duration maxAge;
 
 	private final boolean copy;
 
-	QueueView(List<StoredEntry> entries, Duration maxAge, boolean copy) {
+	private final long exactAsOf;
+
+	/**
+	 * @param entries the live entries
+	 * @param removedUpTo the stream sequence up to which entries may have left the resource
+	 * (a delete marker, a confirmed expiry) without being among {@code entries}
+	 * @param maxAge the bucket's max age
+	 * @param copy whether this is the watcher's copy
+	 * @param exactAsOf the stream sequence this copy shows the resource exactly as of (every
+	 * message up to it applied, none after it), or {@code -1}
+	 */
+	QueueView(List<StoredEntry> entries, long removedUpTo, Duration maxAge, boolean copy, long exactAsOf) {
 		this.entries = entries;
+		this.removedUpTo = removedUpTo;
 		this.maxAge = maxAge;
 		this.copy = copy;
+		this.exactAsOf = exactAsOf;
 	}
 
 	/** Whether this is the watcher's copy (not the stream leader's answer). */
 	boolean isCopy() {
 		return this.copy;
+	}
+
+	/**
+	 * This view with the deciding entry's own last write, which the watcher may not have
+	 * delivered yet: still exact when that write is the message right after the view (or
+	 * already in it), with the entry as its owner knows it.
+	 */
+	QueueView withOwnWrite(String owner, EntryValue value, long revision) {
+		if (this.exactAsOf < 0 || revision <= this.exactAsOf) {
+			return this;
+		}
+		List<StoredEntry> withOwn = new ArrayList<>(this.entries.size() + 1);
+		Instant written = null;
+		for (StoredEntry entry : this.entries) {
+			if (!entry.owner().equals(owner)) {
+				withOwn.add(entry);
+			}
+			else {
+				written = entry.written();
+			}
+		}
+		// the server's time of the new write is not known yet: the previous one's is earlier
+		StoredEntry own = new StoredEntry(owner, value, revision, (written != null) ? written : Instant.EPOCH);
+		withOwn.add(own);
+		long exact = (revision == this.exactAsOf + 1) ? revision : -1;
+		return new QueueView(withOwn, this.removedUpTo, this.maxAge, this.copy, exact);
+	}
+
+	/**
+	 * Whether this view is exact as of some stream sequence: every message up to it, none
+	 * after it.
+	 */
+	boolean isExact() {
+		return this.exactAsOf >= 0;
+	}
+
+	/**
+	 * Whether a write acknowledged with {@code revision} followed this view with nothing
+	 * written to the stream in between: then this view and that write are the whole queue
+	 * as of the write, and a decision needs no copy complete as of it.
+	 */
+	boolean isFollowedDirectlyBy(long revision) {
+		return this.exactAsOf >= 0 && revision == this.exactAsOf + 1;
 	}
 
 	@Nullable StoredEntry find(String owner) {
@@ -57,9 +115,9 @@ final class QueueView {
 		return null;
 	}
 
-	/** Whether the entry is the only one of the resource. */
-	boolean isAlone(StoredEntry self) {
-		return this.entries.size() == 1 && this.entries.get(0).owner().equals(self.owner());
+	/** Whether the entry of {@code owner} is the only one of the resource. */
+	boolean isAlone(String owner) {
+		return this.entries.size() == 1 && this.entries.get(0).owner().equals(owner);
 	}
 
 	/**
@@ -93,6 +151,26 @@ final class QueueView {
 	/** The request rule for a request's own decision: everything counts. */
 	@Nullable StoredEntry requestBlocker(StoredEntry request) {
 		return requestBlocker(request, Long.MAX_VALUE, (other) -> true);
+	}
+
+	/**
+	 * Whether a token larger than {@code token} may have been drawn on the resource by
+	 * another entry whose grant no longer shows here as it was: an entry left after that
+	 * sequence, or another entry holds a grant written after it (a conversion, up or down, or
+	 * a claim). A flagged request's claim with {@code token} is checked on a view later than
+	 * its write: a conversion asked for before the claim may have been granted and given up
+	 * in between, with a larger token, so the claim must draw its token again.
+	 */
+	boolean mayHideTokenAfter(StoredEntry self, long token) {
+		if (this.removedUpTo > token) {
+			return true;
+		}
+		for (StoredEntry other : this.entries) {
+			if (!other.owner().equals(self.owner()) && !other.value().isImplicit() && other.value().token() > token) {
+				return true;
+			}
+		}
+		return false;
 	}
 
 	/**

@@ -1,0 +1,67 @@
+package dev.dlock.backend.nats;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+
+import dev.dlock.LockMode;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * What a decision's view of one resource tells about tokens drawn after a claim: a flagged
+ * request that claimed its grant with token 20 is checked on a view later than the claim.
+ */
+class QueueViewTests {
+
+	private static final Duration MAX_AGE = Duration.ofSeconds(2);
+
+	private static final Instant NOW = Instant.parse("2026-12-06T06:00:00Z");
+
+	private final StoredEntry claimant = stored("claimant", new EntryValue(LockMode.CW, 10, LockMode.CW, null, 0, 20,
+			false, "k"), 20);
+
+	@Test
+	void nothingLeftOrGrantedAfterTheClaimHidesNoToken() {
+		StoredEntry holder = stored("holder", new EntryValue(LockMode.CR, 5, LockMode.CR, null, 0, 15, false, "k"), 19);
+		assertThat(view(19, this.claimant, holder).mayHideTokenAfter(this.claimant, 20)).isFalse();
+	}
+
+	@Test
+	void entryThatLeftAfterTheClaimMayHaveHeldALargerToken() {
+		assertThat(view(21, this.claimant).mayHideTokenAfter(this.claimant, 20)).isTrue();
+	}
+
+	@Test
+	void grantWrittenAfterTheClaimMayHaveBeenStrongerBefore() {
+		// a down-conversion to NL draws its token after the claim: before it, it was perhaps EX
+		StoredEntry downConverted = stored("other", new EntryValue(LockMode.NL, 12, LockMode.NL, null, 0, 23, false,
+				"k"), 23);
+		assertThat(view(0, this.claimant, downConverted).mayHideTokenAfter(this.claimant, 20)).isTrue();
+	}
+
+	@Test
+	void requestsQueuedAfterTheClaimAndPendingConversionsDrewNoToken() {
+		StoredEntry request = stored("request", new EntryValue(LockMode.EX, 25, null, null, 0, 25, false, "k"), 25);
+		StoredEntry converting = stored("converting", new EntryValue(LockMode.NL, 8, LockMode.NL, LockMode.EX, 27, 8,
+				false, "k"), 27);
+		assertThat(view(0, this.claimant, request, converting).mayHideTokenAfter(this.claimant, 20)).isFalse();
+	}
+
+	@Test
+	void theClaimantsOwnLaterTokenDoesNotCount() {
+		StoredEntry redrawn = stored("claimant", new EntryValue(LockMode.CW, 10, LockMode.CW, null, 0, 30, false, "k"),
+				30);
+		assertThat(view(0, redrawn).mayHideTokenAfter(redrawn, 20)).isFalse();
+	}
+
+	private static QueueView view(long removedUpTo, StoredEntry... entries) {
+		return new QueueView(List.of(entries), removedUpTo, MAX_AGE, true, -1);
+	}
+
+	private static StoredEntry stored(String owner, EntryValue value, long revision) {
+		return new StoredEntry(owner, value, revision, NOW);
+	}
+
+}
