@@ -349,7 +349,7 @@ final class EtcdLockSession implements LockSession {
 		}
 		if (own.state().drawn()) {
 			// granted by an earlier poll whose reply was lost: its write drew the token
-			return CompletableFuture.completedFuture(QueueState.granted(own.kv().getModRevision()));
+			return CompletableFuture.completedFuture(QueueState.granted(own.modRevision()));
 		}
 		QueueSnapshot.Member blocker = snapshot.blockerOfRequest(own);
 		entry.observed(new EtcdQueueEntry.Observation(snapshot.revision(), slotOf(blocker)));
@@ -373,7 +373,7 @@ final class EtcdLockSession implements LockSession {
 			.stream()
 			.filter((waiter) -> waiter != own && !waiter.state().flagged())
 			.forEach((waiter) -> writes.add(new Write(waiter, waiter.state().withFlag())));
-		Plan draw = new Plan(writes, true, QueueState::granted);
+		Plan draw = new Plan(writes, List.of(), true, QueueState::granted);
 		return commit(attempt, draw, snapshot, (fresh) -> pollRequest(attempt, fresh));
 	}
 
@@ -387,7 +387,7 @@ final class EtcdLockSession implements LockSession {
 		if (own.state().target() == null) {
 			if (own.state().explicit() && own.state().mode() == target) {
 				// granted by an earlier poll whose reply was lost: its write drew the token
-				return CompletableFuture.completedFuture(QueueState.granted(own.kv().getModRevision()));
+				return CompletableFuture.completedFuture(QueueState.granted(own.modRevision()));
 			}
 			return CompletableFuture
 				.failedFuture(new IllegalStateException("no conversion to " + target + " is pending"));
@@ -410,6 +410,13 @@ final class EtcdLockSession implements LockSession {
 	 * granted entry it conflicts with. A refused conversion writes nothing. When the queue
 	 * changed since the read, the transaction reads it again instead, and the decision is
 	 * made again.
+	 * <p>
+	 * While the sequencer keeps the read's mod revision, nothing was enqueued, converted or
+	 * released on the resource, and every write since only weakened the queue (a lease that
+	 * ended, an unanswered enqueue withdrawn, a conversion withdrawn). That never makes the
+	 * decision wrong but in one way: a waiting request may be granted by it, with no write
+	 * of its own. So the transaction also compares one blocker of every waiting request the
+	 * new mode would conflict with ({@link QueueSnapshot#blockersToKeep}).
 	 */
 	@Override
 	public CompletableFuture<QueueState> convert(QueueEntry queueEntry, LockMode mode, boolean waitIfBusy) {
@@ -457,12 +464,15 @@ final class EtcdLockSession implements LockSession {
 				.filter((other) -> other.ticket() != own.ticket())
 				.forEach((other) -> writes.add(new Write(other, other.state().frozen())));
 			entry.observed(new EtcdQueueEntry.Observation(snapshot.revision(), blocker.slot()));
-			plan = new Plan(writes, true, (revision) -> waiting());
+			plan = new Plan(writes, snapshot.blockersToKeep(own, target), true, (revision) -> waiting());
 		}
 		return commit(attempt, plan, snapshot, (fresh) -> convert(attempt, target, waitIfBusy, fresh));
 	}
 
-	/** Grants a conversion: the entry in its new mode, and every waiting request flagged. */
+	/**
+	 * Grants a conversion: the entry in its new mode, and every waiting request flagged;
+	 * the blockers of the waiting requests that conflict with the new mode are compared.
+	 */
 	private static Plan grant(QueueSnapshot snapshot, QueueSnapshot.Member own, LockMode target) {
 		List<Write> writes = new ArrayList<>();
 		writes.add(new Write(own, own.state().grantedIn(target)));
@@ -470,7 +480,7 @@ final class EtcdLockSession implements LockSession {
 			.stream()
 			.filter((waiter) -> !waiter.state().flagged())
 			.forEach((waiter) -> writes.add(new Write(waiter, waiter.state().withFlag())));
-		return new Plan(writes, true, QueueState::granted);
+		return new Plan(writes, snapshot.blockersToKeep(own, target), true, QueueState::granted);
 	}
 
 	/**
@@ -554,9 +564,9 @@ final class EtcdLockSession implements LockSession {
 
 	/**
 	 * Sends the writes of a plan in one transaction, each compared to the mod revision the
-	 * snapshot showed (so that none revives a deleted entry), and, when the plan is guarded,
-	 * the sequencer compared and written too: then no entry was created or converted since
-	 * the snapshot. If a compare fails the transaction reads the queue instead, and
+	 * snapshot showed (so that none revives a deleted entry), with the entries the plan
+	 * keeps compared too, and, when the plan is guarded, the sequencer compared and written:
+	 * then no entry was created or converted since the snapshot. If a compare fails the transaction reads the queue instead, and
 	 * {@code again} decides on that. Gives up after the request timeout, and sends nothing
 	 * for a conversion that was withdrawn meanwhile.
 	 */
@@ -577,11 +587,17 @@ final class EtcdLockSession implements LockSession {
 		ByteSequence sequencer = this.layout.sequencerKey(key);
 		List<Cmp> compares = new ArrayList<>();
 		List<Op> writes = new ArrayList<>();
+		Set<Long> written = new HashSet<>();
 		for (Write write : plan.writes()) {
-			KeyValue kv = write.member().kv();
-			compares.add(new Cmp(kv.getKey(), Cmp.Op.EQUAL, CmpTarget.modRevision(kv.getModRevision())));
-			writes.add(Op.put(kv.getKey(), write.state().toValue(), leased(kv.getLease())));
+			QueueSnapshot.Member member = write.member();
+			compares.add(unchanged(member));
+			writes.add(Op.put(member.key(), write.state().toValue(), leased(member.lease())));
+			written.add(member.ticket());
 		}
+		plan.kept()
+			.stream()
+			.filter((member) -> !written.contains(member.ticket()))
+			.forEach((member) -> compares.add(unchanged(member)));
 		if (plan.guarded()) {
 			compares.add(new Cmp(sequencer, Cmp.Op.EQUAL, CmpTarget.modRevision(snapshot.sequence())));
 			writes.add(Op.put(sequencer, ByteSequence.EMPTY, leased(entry.lease().id())));
@@ -606,6 +622,11 @@ final class EtcdLockSession implements LockSession {
 			}
 			return CompletableFuture.completedFuture(plan.outcome().apply(response.getHeader().getRevision()));
 		}).thenCompose(Function.identity());
+	}
+
+	/** Compares an entry's mod revision to the snapshot's: it is still there, as it was. */
+	private static Cmp unchanged(QueueSnapshot.Member member) {
+		return new Cmp(member.key(), Cmp.Op.EQUAL, CmpTarget.modRevision(member.modRevision()));
 	}
 
 	private static PutOption leased(long leaseId) {
@@ -1027,10 +1048,13 @@ final class EtcdLockSession implements LockSession {
 	 * What a decision writes.
 	 *
 	 * @param writes the entries to write
+	 * @param kept entries to compare unchanged without writing them (blockers of waiting
+	 * requests, see {@link QueueSnapshot#blockersToKeep})
 	 * @param guarded whether the queue must be the snapshot's (compare and write the sequencer)
 	 * @param outcome the state to answer, from the revision of the transaction
 	 */
-	private record Plan(List<Write> writes, boolean guarded, LongFunction<QueueState> outcome) {
+	private record Plan(List<Write> writes, List<QueueSnapshot.Member> kept, boolean guarded,
+			LongFunction<QueueState> outcome) {
 
 	}
 

@@ -267,6 +267,29 @@ class EtcdConversionIntegrationTests {
 		assertThat(reader.ticket()).isGreaterThan(entry.ticket());
 	}
 
+	@Test
+	void aRequestGrantedBetweenTheConversionsReadAndItsWriteIsNotConvertedOver() throws Exception {
+		HoldingClient holding = new HoldingClient(this.support.client(endpoint()));
+		LockSession converting = this.support.register(this.support.backend(holding.client()).openSession(LEASE));
+		LockSession writing = session();
+		LockSession reading = session();
+		String key = newKey();
+		QueueEntry entry = hold(converting, key, LockMode.CR);
+		QueueEntry blocker = hold(writing, key, LockMode.CW);
+		QueueEntry reader = waitFor(reading, key, LockMode.PR);
+		// the read shows CW next to CW, and the reader waiting: granted; the write is held back
+		holding.holdTransactionAfter(1);
+		CompletableFuture<QueueState> conversion = converting.convert(entry, LockMode.CW, false);
+		await().atMost(WAIT).until(holding::isHolding);
+		// the CW holder's lease ends: its entry goes, the sequencer stays, the reader is granted
+		this.raw.getLeaseClient().revoke(leaseOf(blocker)).get();
+		assertThat(reading.poll(reader).join()).isEqualTo(QueueState.GRANTED);
+		holding.deliverHeldTransaction();
+		assertThat(conversion.join()).as("the reader's blocker left: decided again").isEqualTo(QueueState.REJECTED);
+		assertThat(stateOf(entry)).isEqualTo(EntryState.plain(LockMode.CR, key));
+		assertThat(reading.poll(reader).join()).isEqualTo(QueueState.GRANTED);
+	}
+
 	private LockSession session() {
 		return this.support.register(this.backend.openSession(LEASE));
 	}
