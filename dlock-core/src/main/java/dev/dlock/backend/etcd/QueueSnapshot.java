@@ -84,6 +84,23 @@ final class QueueSnapshot {
 		return new QueueSnapshot(revision, sequence, members);
 	}
 
+	/**
+	 * The queue after a transaction at {@code revision} wrote the given states, and the
+	 * sequencer, on this snapshot's entries (by ticket), compared to the mod revisions this
+	 * snapshot shows: so the sequencer revision of the result is {@code revision}.
+	 * @param written the new state of each entry written, by ticket
+	 * @param revision the revision of the transaction
+	 * @param departing the entries this backend is removing
+	 * @return the queue as that transaction left it
+	 */
+	QueueSnapshot afterWrites(Map<Long, EntryState> written, long revision, DepartingEntries departing) {
+		List<Stored> after = this.members.stream().map((member) -> {
+			EntryState state = written.get(member.ticket());
+			return (state != null) ? member.stored().rewritten(state, revision) : member.stored();
+		}).toList();
+		return resolve(after, revision, revision, departing);
+	}
+
 	private static Queued asGranted(Stored stored) {
 		LockMode target = stored.state().target();
 		return (target != null)
@@ -215,6 +232,11 @@ final class QueueSnapshot {
 		static Stored of(KeyValue kv) {
 			return new Stored(kv.getKey(), kv.getCreateRevision(), kv.getModRevision(), kv.getLease(),
 					EntryState.parse(kv.getValue()));
+		}
+
+		/** The entry after a write of {@code newState} at {@code revision}. */
+		Stored rewritten(EntryState newState, long revision) {
+			return new Stored(this.key, this.ticket, revision, this.lease, newState);
 		}
 
 	}

@@ -2,6 +2,7 @@ package dev.dlock.backend.etcd;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
 import dev.dlock.LockMode;
 import dev.dlock.support.TimeSource;
@@ -11,7 +12,8 @@ import org.junit.jupiter.api.Test;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The queue a conversion decides on: which blockers a conversion keeps unchanged.
+ * The queue a conversion decides on: which blockers a conversion keeps unchanged, and the
+ * queue its transaction leaves, which the session decides its next conversion on.
  */
 class QueueSnapshotTests {
 
@@ -49,6 +51,24 @@ class QueueSnapshotTests {
 				plain(2, LockMode.CR), plain(3, LockMode.CW));
 		QueueSnapshot.Member pending = converting.find(EtcdLayout.bytes("e1"), 1);
 		assertThat(converting.blockersToKeep(pending, LockMode.EX)).isEmpty();
+	}
+
+	@Test
+	void theQueueAfterAConversionsWritesIsTheSnapshotWithThemAtTheTransactionsRevision() {
+		QueueSnapshot snapshot = snapshot(plain(1, LockMode.EX), plain(2, LockMode.PR));
+		QueueSnapshot.Member own = snapshot.find(EtcdLayout.bytes("e1"), 1);
+		QueueSnapshot.Member waiter = snapshot.find(EtcdLayout.bytes("e2"), 2);
+		assertThat(waiter.isGranted()).isFalse();
+		QueueSnapshot after = snapshot.afterWrites(Map.of(1L, own.state().grantedIn(LockMode.PR), 2L,
+				waiter.state().withFlag()), 9, this.departing);
+		assertThat(after.revision()).isEqualTo(9);
+		assertThat(after.sequence()).as("the transaction wrote the sequencer").isEqualTo(9);
+		QueueSnapshot.Member converted = after.find(EtcdLayout.bytes("e1"), 1);
+		assertThat(converted.modRevision()).isEqualTo(9);
+		assertThat(converted.grantedMode()).isEqualTo(LockMode.PR);
+		QueueSnapshot.Member flagged = after.find(EtcdLayout.bytes("e2"), 2);
+		assertThat(flagged.state().flagged()).isTrue();
+		assertThat(flagged.isGranted()).as("resolved again: nothing blocks it now").isTrue();
 	}
 
 	private QueueSnapshot snapshot(QueueSnapshot.Stored... entries) {
