@@ -426,9 +426,11 @@ final class EtcdLockSession implements LockSession {
 	 * grant on the snapshot wrong but in one way: a waiting request may be granted by it,
 	 * with no write of its own. So the transaction also compares one blocker of every
 	 * waiting request that would conflict with the new mode ({@link QueueSnapshot#blockersToKeep}),
-	 * and every entry it writes, so that none is revived; flagging every waiting request the
-	 * snapshot shows then flags every one there is, since a request only starts to wait by
-	 * an enqueue.
+	 * and every entry it writes, so that none is revived. Flagging every waiting request the
+	 * snapshot shows then flags every one there is: a request starts to wait only by an
+	 * enqueue, and an entry granted in the snapshot could look waiting only behind a new
+	 * pending conversion, both of which write the sequencer. The table of every write is
+	 * in docs/backends/etcd.md.
 	 */
 	@Override
 	public CompletableFuture<QueueState> convert(QueueEntry queueEntry, LockMode mode, boolean waitIfBusy) {
