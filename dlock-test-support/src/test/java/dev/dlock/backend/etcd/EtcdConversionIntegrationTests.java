@@ -1,6 +1,7 @@
 package dev.dlock.backend.etcd;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -14,6 +15,7 @@ import dev.dlock.spi.QueueEntry;
 import dev.dlock.spi.QueueState;
 import dev.dlock.spi.QueueState.Status;
 import dev.dlock.spi.Subscription;
+import dev.dlock.tck.ConvertingWorkload;
 import dev.dlock.testserver.EtcdServer;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KeyValue;
@@ -30,8 +32,9 @@ import static org.awaitility.Awaitility.await;
 /**
  * Conversion on etcd at the SPI, against a real server: the outcome of every pair of modes,
  * priority over new requests, deadlock, tokens, withdrawal, a converting holder that
- * crashes, and conversions decided on the session's last snapshot of the queue (one
- * transaction when nothing changed, decided again when something did).
+ * crashes, conversions decided on the session's last snapshot of the queue (one
+ * transaction when nothing changed, decided again when something did), and a random
+ * workload of several processes.
  */
 class EtcdConversionIntegrationTests {
 
@@ -388,6 +391,22 @@ class EtcdConversionIntegrationTests {
 		assertThat(conversion.join()).as("the reader's blocker left: decided again").isEqualTo(QueueState.REJECTED);
 		assertThat(stateOf(entry)).isEqualTo(EntryState.plain(LockMode.CR, key));
 		assertThat(reading.poll(reader).join()).isEqualTo(QueueState.GRANTED);
+	}
+
+	@Test
+	void concurrentRequestsAndConversionsOfManyProcessesNeverOverlapAndKeepTokenOrder() throws Exception {
+		// a lease long enough that no entry needs renewal while it waits
+		Duration lease = Duration.ofSeconds(10);
+		List<LockSession> sessions = new ArrayList<>();
+		for (int i = 0; i < 4; i++) {
+			sessions.add(this.support.register(this.support.backend(endpoint()).openSession(lease)));
+		}
+		ConvertingWorkload.Result run = ConvertingWorkload.run(sessions, List.of(newKey(), newKey()),
+				Duration.ofSeconds(8));
+		assertThat(run.history().size()).isGreaterThan(100);
+		assertThat(run.conversions()).isGreaterThan(20);
+		assertThat(run.history().conflictingOverlaps()).isEmpty();
+		assertThat(run.history().tokenOrderViolations()).isEmpty();
 	}
 
 	private LockSession holdingSession(HoldingClient holding) {
