@@ -19,9 +19,10 @@ import io.etcd.jetcd.KeyValue;
  * An entry whose enqueue had an unknown outcome is withdrawn with a mark,
  * {@code <prefix>.withdrawn/<encoded key>/<entry name>}, that the enqueue cannot be
  * applied past. Every enqueue and every conversion also writes the resource's sequencer,
- * {@code <prefix>.sequence/<encoded key>}, whose mod revision a conversion compares to know
- * that the queue it decided on is the queue it writes to (jetcd has no compare over a
- * range). An encoded key never starts with {@code .}, so no queue contains a mark or a
+ * {@code <prefix>.sequence/<encoded key>}, and every release deletes it; a conversion
+ * compares its mod revision to know that the queue it decided on is the queue it writes to,
+ * up to writes that only weaken it (jetcd has no compare over a range; see
+ * {@code EtcdLockSession#convert}). An encoded key never starts with {@code .}, so no queue contains a mark or a
  * sequencer.
  */
 final class EtcdLayout {

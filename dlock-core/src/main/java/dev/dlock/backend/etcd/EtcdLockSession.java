@@ -223,8 +223,9 @@ final class EtcdLockSession implements LockSession {
 			this.slots.answered(request);
 			List<KeyValue> queue = response.getGetResponses().get(0).getKvs();
 			long ticket = EtcdLayout.ticketOf(queue, key);
-			QueueSnapshot snapshot = QueueSnapshot.of(queue, response.getHeader().getRevision(), UNREAD,
-					this.departing);
+			// the transaction wrote the sequencer: its mod revision is the transaction's
+			long revision = response.getHeader().getRevision();
+			QueueSnapshot snapshot = QueueSnapshot.of(queue, revision, revision, this.departing);
 			QueueSnapshot.Member own = snapshot.find(key, ticket);
 			if (own == null) {
 				return CompletableFuture.failedFuture(new IllegalStateException("the new entry is not in the queue"));
@@ -233,6 +234,7 @@ final class EtcdLockSession implements LockSession {
 			EtcdQueueEntry entry = new EtcdQueueEntry(request, key, ticket, sessionLease,
 					new EtcdQueueEntry.Observation(snapshot.revision(), slotOf(blocker)), calledAt + this.leaseNanos);
 			if (blocker == null) {
+				remember(entry, snapshot);
 				this.entries.put(request.ownerId(), entry);
 				return CompletableFuture.completedFuture(new EnqueueResult(entry, QueueState.GRANTED));
 			}
@@ -349,7 +351,7 @@ final class EtcdLockSession implements LockSession {
 		}
 		if (own.state().drawn()) {
 			// granted by an earlier poll whose reply was lost: its write drew the token
-			return CompletableFuture.completedFuture(QueueState.granted(own.kv().getModRevision()));
+			return CompletableFuture.completedFuture(QueueState.granted(own.modRevision()));
 		}
 		QueueSnapshot.Member blocker = snapshot.blockerOfRequest(own);
 		entry.observed(new EtcdQueueEntry.Observation(snapshot.revision(), slotOf(blocker)));
@@ -373,7 +375,7 @@ final class EtcdLockSession implements LockSession {
 			.stream()
 			.filter((waiter) -> waiter != own && !waiter.state().flagged())
 			.forEach((waiter) -> writes.add(new Write(waiter, waiter.state().withFlag())));
-		Plan draw = new Plan(writes, true, QueueState::granted);
+		Plan draw = new Plan(writes, List.of(), true, QueueState::granted);
 		return commit(attempt, draw, snapshot, (fresh) -> pollRequest(attempt, fresh));
 	}
 
@@ -387,7 +389,7 @@ final class EtcdLockSession implements LockSession {
 		if (own.state().target() == null) {
 			if (own.state().explicit() && own.state().mode() == target) {
 				// granted by an earlier poll whose reply was lost: its write drew the token
-				return CompletableFuture.completedFuture(QueueState.granted(own.kv().getModRevision()));
+				return CompletableFuture.completedFuture(QueueState.granted(own.modRevision()));
 			}
 			return CompletableFuture
 				.failedFuture(new IllegalStateException("no conversion to " + target + " is pending"));
@@ -402,14 +404,33 @@ final class EtcdLockSession implements LockSession {
 	}
 
 	/**
-	 * One read, then one transaction on the entry guarded by the resource's sequencer: a
-	 * down-conversion, or an up-conversion that nothing blocks, writes the entry granted in
-	 * the new mode, its mod revision being the new token, and flags every waiting request in
-	 * the same transaction; an up-conversion that must wait writes the entry converting
-	 * (its mod revision is its place in the conversion queue), and makes explicit every
-	 * granted entry it conflicts with. A refused conversion writes nothing. When the queue
-	 * changed since the read, the transaction reads it again instead, and the decision is
-	 * made again.
+	 * One transaction on the entry guarded by the resource's sequencer: a down-conversion,
+	 * or an up-conversion that nothing blocks, writes the entry granted in the new mode, its
+	 * mod revision being the new token, and flags every waiting request in the same
+	 * transaction; an up-conversion that must wait writes the entry converting (its mod
+	 * revision is its place in the conversion queue), and makes explicit every granted entry
+	 * it conflicts with. A refused conversion writes nothing. When the queue changed since
+	 * the snapshot the decision was made on, the transaction reads it instead, and the
+	 * decision is made again.
+	 * <p>
+	 * The snapshot is the last one the session knows for the entry ({@link EtcdQueueEntry#known()}:
+	 * from its enqueue, its last read with the sequencer, or its last guarded write), when
+	 * the conversion is granted on it: then a conversion is one transaction. Otherwise it
+	 * is read first, as a stale snapshot may show blockers that are gone. This is sound
+	 * because the guard compares the sequencer's mod revision: while it is the snapshot's,
+	 * nothing was enqueued, converted or released on the resource (every enqueue and
+	 * conversion writes the sequencer, every release deletes it), and every write since
+	 * only weakened the queue: a lease that ended, an unanswered enqueue withdrawn, a
+	 * conversion withdrawn by {@link #cancelConversion} (it only puts back a mode the entry's
+	 * current one covers), each deleting an entry or weakening one. Weakening never makes a
+	 * grant on the snapshot wrong but in one way: a waiting request may be granted by it,
+	 * with no write of its own. So the transaction also compares one blocker of every
+	 * waiting request that would conflict with the new mode ({@link QueueSnapshot#blockersToKeep}),
+	 * and every entry it writes, so that none is revived. Flagging every waiting request the
+	 * snapshot shows then flags every one there is: a request starts to wait only by an
+	 * enqueue, and an entry granted in the snapshot could look waiting only behind a new
+	 * pending conversion, both of which write the sequencer. The table of every write is
+	 * in docs/backends/etcd.md.
 	 */
 	@Override
 	public CompletableFuture<QueueState> convert(QueueEntry queueEntry, LockMode mode, boolean waitIfBusy) {
@@ -417,14 +438,32 @@ final class EtcdLockSession implements LockSession {
 		AcquireRequest request = entry.request();
 		Attempt attempt = new Attempt(entry, entry.startConversion(mode),
 				this.time.nanoTime() + this.requestTimeout.toNanos());
-		CompletableFuture<QueueState> state = readQueue(entry)
-			.thenCompose((snapshot) -> convert(attempt, mode, waitIfBusy, snapshot))
-			.whenComplete((result, failure) -> {
-				if (result == null || result.status() != QueueState.Status.WAITING) {
-					entry.endConversion(attempt.round());
-				}
-			});
+		Function<QueueSnapshot, CompletableFuture<QueueState>> decide = (snapshot) -> convert(attempt, mode,
+				waitIfBusy, snapshot);
+		QueueSnapshot known = entry.known();
+		Plan atOnce = (known != null) ? grantOn(known, entry, mode) : null;
+		CompletableFuture<QueueState> decided = (known != null && atOnce != null)
+				? commit(attempt, atOnce, known, decide) : readQueue(entry).thenCompose(decide);
+		CompletableFuture<QueueState> state = decided.whenComplete((result, failure) -> {
+			if (result == null || result.status() != QueueState.Status.WAITING) {
+				entry.endConversion(attempt.round());
+			}
+		});
 		return EtcdFailures.mapped(state, "Converting lock '" + request.key() + "' to mode " + mode);
+	}
+
+	/**
+	 * The grant of a conversion decided on a snapshot the session already has, or
+	 * {@code null} when that snapshot does not grant it (the entry waits or is refused
+	 * there, or is not granted): then only a fresh read may decide.
+	 */
+	private static @Nullable Plan grantOn(QueueSnapshot known, EtcdQueueEntry entry, LockMode target) {
+		QueueSnapshot.Member own = known.find(entry.key(), entry.ticket());
+		if (own == null || !own.isGranted() || own.state().target() != null
+				|| known.blockerOfNewConversion(own, target) != null) {
+			return null;
+		}
+		return grant(known, own, target);
 	}
 
 	private CompletableFuture<QueueState> convert(Attempt attempt, LockMode target, boolean waitIfBusy,
@@ -457,12 +496,15 @@ final class EtcdLockSession implements LockSession {
 				.filter((other) -> other.ticket() != own.ticket())
 				.forEach((other) -> writes.add(new Write(other, other.state().frozen())));
 			entry.observed(new EtcdQueueEntry.Observation(snapshot.revision(), blocker.slot()));
-			plan = new Plan(writes, true, (revision) -> waiting());
+			plan = new Plan(writes, snapshot.blockersToKeep(own, target), true, (revision) -> waiting());
 		}
 		return commit(attempt, plan, snapshot, (fresh) -> convert(attempt, target, waitIfBusy, fresh));
 	}
 
-	/** Grants a conversion: the entry in its new mode, and every waiting request flagged. */
+	/**
+	 * Grants a conversion: the entry in its new mode, and every waiting request flagged;
+	 * the blockers of the waiting requests that conflict with the new mode are compared.
+	 */
 	private static Plan grant(QueueSnapshot snapshot, QueueSnapshot.Member own, LockMode target) {
 		List<Write> writes = new ArrayList<>();
 		writes.add(new Write(own, own.state().grantedIn(target)));
@@ -470,7 +512,7 @@ final class EtcdLockSession implements LockSession {
 			.stream()
 			.filter((waiter) -> !waiter.state().flagged())
 			.forEach((waiter) -> writes.add(new Write(waiter, waiter.state().withFlag())));
-		return new Plan(writes, true, QueueState::granted);
+		return new Plan(writes, snapshot.blockersToKeep(own, target), true, QueueState::granted);
 	}
 
 	/**
@@ -487,6 +529,8 @@ final class EtcdLockSession implements LockSession {
 	public CompletableFuture<@Nullable LockMode> cancelConversion(QueueEntry queueEntry, LockMode heldMode) {
 		EtcdQueueEntry entry = (EtcdQueueEntry) queueEntry;
 		entry.withdrawConversion();
+		// the write below changes the entry: a conversion decided on the snapshot would fail
+		entry.known(null);
 		long deadline = this.time.nanoTime() + this.requestTimeout.toNanos();
 		CompletableFuture<@Nullable LockMode> cancelled = timed(this.client.getKVClient().get(entry.key()), this.requestTimeout)
 			.thenCompose((response) -> putBack(entry, heldMode, response.getKvs(), deadline));
@@ -533,32 +577,73 @@ final class EtcdLockSession implements LockSession {
 	 * back (a deleted and written again sequencer gets a new one), which a guard can compare.
 	 */
 	private CompletableFuture<QueueSnapshot> readQueue(EtcdQueueEntry entry) {
-		String key = entry.request().key();
-		ByteSequence sequencer = this.layout.sequencerKey(key);
-		ByteSequence prefix = this.layout.resourcePrefix(key);
-		CompletableFuture<TxnResponse> read = this.client.getKVClient()
+		CompletableFuture<TxnResponse> txn = this.client.getKVClient()
 			.txn()
-			.If(new Cmp(entry.key(), Cmp.Op.EQUAL, CmpTarget.createRevision(entry.ticket())))
-			.Then(Op.put(sequencer, ByteSequence.EMPTY, leased(entry.lease().id())), Op.get(prefix, QUEUE),
-					Op.get(sequencer, KEY_ONLY))
-			.Else(Op.get(prefix, QUEUE), Op.get(sequencer, KEY_ONLY))
+			.If(entryExists(entry))
+			.Then(readWritingSequencer(entry))
+			.Else(readOnly(entry))
 			.commit();
-		return timed(read, this.requestTimeout).thenApply(this::snapshotOf);
+		return timed(txn, this.requestTimeout)
+			.thenApply((response) -> snapshotOf(entry, response, response.getHeader().getRevision()));
 	}
 
-	private QueueSnapshot snapshotOf(TxnResponse response) {
-		List<KeyValue> sequencer = response.getGetResponses().get(1).getKvs();
-		return QueueSnapshot.of(response.getGetResponses().get(0).getKvs(), response.getHeader().getRevision(),
+	/** The read of {@link #readQueue}, as one operation that a transaction can nest. */
+	private Op readOp(EtcdQueueEntry entry) {
+		return Op.txn(new Cmp[] { entryExists(entry) }, readWritingSequencer(entry), readOnly(entry));
+	}
+
+	private static Cmp entryExists(EtcdQueueEntry entry) {
+		return new Cmp(entry.key(), Cmp.Op.EQUAL, CmpTarget.createRevision(entry.ticket()));
+	}
+
+	private Op[] readWritingSequencer(EtcdQueueEntry entry) {
+		ByteSequence sequencer = this.layout.sequencerKey(entry.request().key());
+		return new Op[] { Op.put(sequencer, ByteSequence.EMPTY, leased(entry.lease().id())),
+				Op.get(this.layout.resourcePrefix(entry.request().key()), QUEUE), Op.get(sequencer, KEY_ONLY) };
+	}
+
+	private Op[] readOnly(EtcdQueueEntry entry) {
+		return new Op[] { Op.get(this.layout.resourcePrefix(entry.request().key()), QUEUE),
+				Op.get(this.layout.sequencerKey(entry.request().key()), KEY_ONLY) };
+	}
+
+	/**
+	 * Keeps a snapshot that has a sequencer revision, and in which the entry is granted, for
+	 * the entry's next conversion (see {@link #convert}); a newer one without either
+	 * replaces it with nothing.
+	 */
+	private static void remember(EtcdQueueEntry entry, QueueSnapshot snapshot) {
+		QueueSnapshot current = entry.known();
+		if (current != null && current.revision() > snapshot.revision()) {
+			// the reply to an older request
+			return;
+		}
+		QueueSnapshot.Member own = snapshot.find(entry.key(), entry.ticket());
+		entry.known((snapshot.sequence() > 0 && own != null && own.isGranted()) ? snapshot : null);
+	}
+
+	/**
+	 * The snapshot of a {@link #readOp} (at the revision of the transaction it was part of),
+	 * which the entry remembers.
+	 */
+	private QueueSnapshot snapshotOf(EtcdQueueEntry entry, TxnResponse read, long revision) {
+		List<KeyValue> sequencer = read.getGetResponses().get(1).getKvs();
+		QueueSnapshot snapshot = QueueSnapshot.of(read.getGetResponses().get(0).getKvs(), revision,
 				sequencer.isEmpty() ? 0 : sequencer.get(0).getModRevision(), this.departing);
+		remember(entry, snapshot);
+		return snapshot;
 	}
 
 	/**
 	 * Sends the writes of a plan in one transaction, each compared to the mod revision the
-	 * snapshot showed (so that none revives a deleted entry), and, when the plan is guarded,
-	 * the sequencer compared and written too: then no entry was created or converted since
-	 * the snapshot. If a compare fails the transaction reads the queue instead, and
-	 * {@code again} decides on that. Gives up after the request timeout, and sends nothing
-	 * for a conversion that was withdrawn meanwhile.
+	 * snapshot showed (so that none revives a deleted entry), with the entries the plan
+	 * keeps compared too, and, when the plan is guarded, the sequencer compared and written:
+	 * then no entry was created or converted since the snapshot, and the queue the
+	 * transaction leaves is the snapshot with the writes, up to writes that only weaken,
+	 * which the entry keeps for its next conversion. If a compare fails the transaction
+	 * reads the queue instead, as {@link #readQueue} does (so a failed guard costs no more
+	 * than a read first would have), and {@code again} decides on that. Gives up after the
+	 * request timeout, and sends nothing for a conversion that was withdrawn meanwhile.
 	 */
 	private CompletableFuture<QueueState> commit(Attempt attempt, Plan plan, QueueSnapshot snapshot,
 			Function<QueueSnapshot, CompletableFuture<QueueState>> again) {
@@ -577,11 +662,17 @@ final class EtcdLockSession implements LockSession {
 		ByteSequence sequencer = this.layout.sequencerKey(key);
 		List<Cmp> compares = new ArrayList<>();
 		List<Op> writes = new ArrayList<>();
+		Map<Long, EntryState> written = new HashMap<>();
 		for (Write write : plan.writes()) {
-			KeyValue kv = write.member().kv();
-			compares.add(new Cmp(kv.getKey(), Cmp.Op.EQUAL, CmpTarget.modRevision(kv.getModRevision())));
-			writes.add(Op.put(kv.getKey(), write.state().toValue(), leased(kv.getLease())));
+			QueueSnapshot.Member member = write.member();
+			compares.add(unchanged(member));
+			writes.add(Op.put(member.key(), write.state().toValue(), leased(member.lease())));
+			written.put(member.ticket(), write.state());
 		}
+		plan.kept()
+			.stream()
+			.filter((member) -> !written.containsKey(member.ticket()))
+			.forEach((member) -> compares.add(unchanged(member)));
 		if (plan.guarded()) {
 			compares.add(new Cmp(sequencer, Cmp.Op.EQUAL, CmpTarget.modRevision(snapshot.sequence())));
 			writes.add(Op.put(sequencer, ByteSequence.EMPTY, leased(entry.lease().id())));
@@ -590,7 +681,7 @@ final class EtcdLockSession implements LockSession {
 			.txn()
 			.If(compares.toArray(Cmp[]::new))
 			.Then(writes.toArray(Op[]::new))
-			.Else(Op.get(this.layout.resourcePrefix(key), QUEUE), Op.get(sequencer, KEY_ONLY))
+			.Else(readOp(entry))
 			.commit();
 		return timed(txn, this.requestTimeout).handle((response, failure) -> {
 			if (failure != null) {
@@ -599,13 +690,23 @@ final class EtcdLockSession implements LockSession {
 						: CompletableFuture.<QueueState>failedFuture(failure);
 			}
 			if (!response.isSucceeded()) {
-				QueueSnapshot fresh = snapshotOf(response);
-				// a guard never compares an absent sequencer: it could have been written and
-				// deleted again in between
-				return (fresh.sequence() == 0) ? readQueue(entry).thenCompose(again) : again.apply(fresh);
+				QueueSnapshot fresh = snapshotOf(entry, response.getTxnResponses().get(0),
+						response.getHeader().getRevision());
+				// no sequencer only when the entry is gone (else the read wrote it), which the
+				// decision finds; a guard never compares an absent sequencer
+				return again.apply(fresh);
 			}
-			return CompletableFuture.completedFuture(plan.outcome().apply(response.getHeader().getRevision()));
+			long revision = response.getHeader().getRevision();
+			if (plan.guarded()) {
+				remember(entry, snapshot.afterWrites(written, revision, this.departing));
+			}
+			return CompletableFuture.completedFuture(plan.outcome().apply(revision));
 		}).thenCompose(Function.identity());
+	}
+
+	/** Compares an entry's mod revision to the snapshot's: it is still there, as it was. */
+	private static Cmp unchanged(QueueSnapshot.Member member) {
+		return new Cmp(member.key(), Cmp.Op.EQUAL, CmpTarget.modRevision(member.modRevision()));
 	}
 
 	private static PutOption leased(long leaseId) {
@@ -1027,10 +1128,13 @@ final class EtcdLockSession implements LockSession {
 	 * What a decision writes.
 	 *
 	 * @param writes the entries to write
+	 * @param kept entries to compare unchanged without writing them (blockers of waiting
+	 * requests, see {@link QueueSnapshot#blockersToKeep})
 	 * @param guarded whether the queue must be the snapshot's (compare and write the sequencer)
 	 * @param outcome the state to answer, from the revision of the transaction
 	 */
-	private record Plan(List<Write> writes, boolean guarded, LongFunction<QueueState> outcome) {
+	private record Plan(List<Write> writes, List<QueueSnapshot.Member> kept, boolean guarded,
+			LongFunction<QueueState> outcome) {
 
 	}
 

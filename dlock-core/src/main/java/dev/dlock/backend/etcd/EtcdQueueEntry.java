@@ -11,7 +11,9 @@ import org.jspecify.annotations.Nullable;
 /**
  * An entry this backend created: its etcd key, its create revision (ticket and fencing
  * token), the lease it lives under, what the last enqueue, poll or conversion saw, so that a
- * watch can start exactly where that snapshot ended, and the conversion the engine waits for.
+ * watch can start exactly where that snapshot ended, the last queue the session knows with
+ * a sequencer revision, which a conversion may decide on without reading, and the
+ * conversion the engine waits for.
  */
 final class EtcdQueueEntry extends BackendQueueEntry {
 
@@ -20,6 +22,8 @@ final class EtcdQueueEntry extends BackendQueueEntry {
 	private final SessionLease lease;
 
 	private volatile Observation observed;
+
+	private volatile @Nullable QueueSnapshot known;
 
 	private volatile long validBound;
 
@@ -51,6 +55,19 @@ final class EtcdQueueEntry extends BackendQueueEntry {
 
 	void observed(Observation observation) {
 		this.observed = observation;
+	}
+
+	/**
+	 * The last snapshot of the resource's queue with a sequencer revision in which this
+	 * entry is granted, or {@code null}: as of that revision, up to writes that only
+	 * weaken, for as long as the sequencer keeps it (see {@code EtcdLockSession#convert}).
+	 */
+	@Nullable QueueSnapshot known() {
+		return this.known;
+	}
+
+	void known(@Nullable QueueSnapshot snapshot) {
+		this.known = snapshot;
 	}
 
 	/**

@@ -2,6 +2,7 @@ package dev.dlock.backend.etcd;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -22,7 +23,8 @@ import org.jspecify.annotations.Nullable;
  * Plain entries are resolved by {@link QueueRules#effective}. A plain entry found granted
  * stays granted until it leaves, because the only writes that could add a blocker, pending
  * conversions, make the granted entries they conflict with explicit in the same
- * transaction.
+ * transaction. A plain entry found waiting, however, is granted as soon as its last blocker
+ * leaves or weakens, with no write to the entry itself: see {@link #blockersToKeep}.
  */
 final class QueueSnapshot {
 
@@ -51,31 +53,59 @@ final class QueueSnapshot {
 	 */
 	static QueueSnapshot of(List<KeyValue> sortedByCreateRevision, long revision, long sequence,
 			DepartingEntries departing) {
-		List<KeyValue> live = new ArrayList<>();
-		List<EntryState> states = new ArrayList<>();
+		return resolve(sortedByCreateRevision.stream().map(Stored::of).toList(), revision, sequence, departing);
+	}
+
+	/**
+	 * Resolves a snapshot of entries as stored.
+	 * @param sortedByTicket the resource's entries in ticket order
+	 * @param revision the store revision of the snapshot
+	 * @param sequence the mod revision of the resource's sequencer in the same snapshot (0
+	 * when it does not exist), or -1 when it was not read
+	 * @param departing the entries this backend is removing
+	 */
+	static QueueSnapshot resolve(List<Stored> sortedByTicket, long revision, long sequence,
+			DepartingEntries departing) {
+		List<Stored> live = new ArrayList<>();
 		List<Queued> unresolved = new ArrayList<>();
-		for (KeyValue kv : sortedByCreateRevision) {
-			if (departing.contains(kv.getKey(), kv.getCreateRevision())) {
+		for (Stored stored : sortedByTicket) {
+			if (departing.contains(stored.key(), stored.ticket())) {
 				continue;
 			}
-			EntryState state = EntryState.parse(kv.getValue());
-			live.add(kv);
-			states.add(state);
-			unresolved.add(
-					state.explicit() ? asGranted(kv, state) : Queued.waiting(kv.getCreateRevision(), state.mode()));
+			live.add(stored);
+			EntryState state = stored.state();
+			unresolved.add(state.explicit() ? asGranted(stored) : Queued.waiting(stored.ticket(), state.mode()));
 		}
 		List<Queued> resolved = QueueRules.effective(unresolved);
 		List<Member> members = new ArrayList<>(live.size());
 		for (int i = 0; i < live.size(); i++) {
-			members.add(new Member(live.get(i), states.get(i), resolved.get(i)));
+			members.add(new Member(live.get(i), resolved.get(i)));
 		}
 		return new QueueSnapshot(revision, sequence, members);
 	}
 
-	private static Queued asGranted(KeyValue kv, EntryState state) {
-		LockMode target = state.target();
-		return (target != null) ? Queued.converting(kv.getCreateRevision(), state.mode(), target, kv.getModRevision())
-				: Queued.granted(kv.getCreateRevision(), state.mode());
+	/**
+	 * The queue after a transaction at {@code revision} wrote the given states, and the
+	 * sequencer, on this snapshot's entries (by ticket), compared to the mod revisions this
+	 * snapshot shows: so the sequencer revision of the result is {@code revision}.
+	 * @param written the new state of each entry written, by ticket
+	 * @param revision the revision of the transaction
+	 * @param departing the entries this backend is removing
+	 * @return the queue as that transaction left it
+	 */
+	QueueSnapshot afterWrites(Map<Long, EntryState> written, long revision, DepartingEntries departing) {
+		List<Stored> after = this.members.stream().map((member) -> {
+			EntryState state = written.get(member.ticket());
+			return (state != null) ? member.stored().rewritten(state, revision) : member.stored();
+		}).toList();
+		return resolve(after, revision, revision, departing);
+	}
+
+	private static Queued asGranted(Stored stored) {
+		LockMode target = stored.state().target();
+		return (target != null)
+				? Queued.converting(stored.ticket(), stored.state().mode(), target, stored.modRevision())
+				: Queued.granted(stored.ticket(), stored.state().mode());
 	}
 
 	long revision() {
@@ -123,6 +153,43 @@ final class QueueSnapshot {
 		return QueueRules.closesCycle(queueWith(settled), settled, target);
 	}
 
+	/**
+	 * What a transaction that converts {@code own} to {@code target} (granted, or recorded
+	 * as pending) must compare unchanged, besides the entries it writes, so that no request
+	 * this snapshot shows waiting is granted by then in a mode that conflicts with
+	 * {@code target}: for every such request that {@code own} itself does not block (its
+	 * mod revision is compared anyway), one of its blockers.
+	 * <p>
+	 * A waiting request is plain: it is granted as soon as nothing blocks it, with no write
+	 * of its own, and the writes that end its blockers (a lease that ends, a withdrawn
+	 * enqueue, a withdrawn conversion) do not touch the sequencer. A blocker whose mod
+	 * revision is unchanged is still there in the same state, and still blocks the request:
+	 * an explicit entry blocks as its value says, a plain granted one stays granted, and a
+	 * plain earlier one conflicts whether it waits or is granted. A down-conversion needs
+	 * none: whatever conflicts with its target conflicts with the mode {@code own} holds.
+	 * @param own a granted entry of this snapshot
+	 * @param target the mode it converts to
+	 * @return the entries to compare, without {@code own}
+	 */
+	List<Member> blockersToKeep(Member own, LockMode target) {
+		Map<Long, Member> keep = new LinkedHashMap<>();
+		for (Member waiter : waiting()) {
+			LockMode mode = waiter.state().mode();
+			if (mode.isCompatibleWith(target) || blocks(own.queued(), mode)) {
+				continue;
+			}
+			Member blocker = Objects.requireNonNull(blockerOfRequest(waiter), "a waiting request has a blocker");
+			keep.putIfAbsent(blocker.ticket(), blocker);
+		}
+		return List.copyOf(keep.values());
+	}
+
+	private static boolean blocks(Queued granted, LockMode request) {
+		LockMode requested = granted.requested();
+		return !request.isCompatibleWith(Objects.requireNonNull(granted.granted(), "not a granted entry"))
+				|| (requested != null && !request.isCompatibleWith(requested));
+	}
+
 	/** The entries that wait as new requests. */
 	List<Member> waiting() {
 		return this.members.stream().filter((member) -> member.queued().isWaiting()).toList();
@@ -152,20 +219,55 @@ final class QueueSnapshot {
 	}
 
 	/**
+	 * One entry as etcd stored it.
+	 *
+	 * @param key the entry's key
+	 * @param ticket its create revision
+	 * @param modRevision its mod revision
+	 * @param lease the lease it lives under
+	 * @param state what its value says
+	 */
+	record Stored(ByteSequence key, long ticket, long modRevision, long lease, EntryState state) {
+
+		static Stored of(KeyValue kv) {
+			return new Stored(kv.getKey(), kv.getCreateRevision(), kv.getModRevision(), kv.getLease(),
+					EntryState.parse(kv.getValue()));
+		}
+
+		/** The entry after a write of {@code newState} at {@code revision}. */
+		Stored rewritten(EntryState newState, long revision) {
+			return new Stored(this.key, this.ticket, revision, this.lease, newState);
+		}
+
+	}
+
+	/**
 	 * One entry of the snapshot.
 	 *
-	 * @param kv the entry as etcd holds it
-	 * @param state what its value says
+	 * @param stored the entry as etcd holds it
 	 * @param queued its resolved state for the grant rules
 	 */
-	record Member(KeyValue kv, EntryState state, Queued queued) {
+	record Member(Stored stored, Queued queued) {
 
 		ByteSequence key() {
-			return this.kv.getKey();
+			return this.stored.key();
 		}
 
 		long ticket() {
-			return this.kv.getCreateRevision();
+			return this.stored.ticket();
+		}
+
+		long modRevision() {
+			return this.stored.modRevision();
+		}
+
+		long lease() {
+			return this.stored.lease();
+		}
+
+		/** What its value says. */
+		EntryState state() {
+			return this.stored.state();
 		}
 
 		boolean isGranted() {
@@ -178,7 +280,7 @@ final class QueueSnapshot {
 		}
 
 		Slot slot() {
-			return new Slot(key(), ticket(), this.kv.getModRevision(), this.state);
+			return new Slot(key(), ticket(), modRevision(), state());
 		}
 
 	}

@@ -1,6 +1,7 @@
 package dev.dlock.backend.etcd;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -14,6 +15,7 @@ import dev.dlock.spi.QueueEntry;
 import dev.dlock.spi.QueueState;
 import dev.dlock.spi.QueueState.Status;
 import dev.dlock.spi.Subscription;
+import dev.dlock.tck.ConvertingWorkload;
 import dev.dlock.testserver.EtcdServer;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KeyValue;
@@ -29,8 +31,10 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * Conversion on etcd at the SPI, against a real server: the outcome of every pair of modes,
- * priority over new requests, deadlock, tokens, withdrawal, and a converting holder that
- * crashes.
+ * priority over new requests, deadlock, tokens, withdrawal, a converting holder that
+ * crashes, conversions decided on the session's last snapshot of the queue (one
+ * transaction when nothing changed, decided again when something did), and a random
+ * workload of several processes.
  */
 class EtcdConversionIntegrationTests {
 
@@ -250,21 +254,163 @@ class EtcdConversionIntegrationTests {
 	}
 
 	@Test
-	void aRequestEnqueuedBetweenTheConversionsReadAndItsWriteIsNotOverlooked() throws Exception {
+	void aRequestEnqueuedBetweenTheConversionsSnapshotAndItsWriteIsNotOverlooked() throws Exception {
 		HoldingClient holding = new HoldingClient(this.support.client(endpoint()));
-		LockSession converting = this.support.register(this.support.backend(holding.client()).openSession(LEASE));
+		LockSession converting = holdingSession(holding);
 		String key = newKey();
 		QueueEntry entry = hold(converting, key, LockMode.PR);
-		// the conversion's read goes through, its write is held back
-		holding.holdTransactionAfter(1);
+		// decided on the enqueue's snapshot (alone): its one transaction is held back
+		holding.holdNextTransaction();
 		CompletableFuture<QueueState> conversion = converting.convert(entry, LockMode.EX, true);
 		await().atMost(WAIT).until(holding::isHolding);
-		// granted PR: the conversion read a queue without it
 		QueueEntry reader = hold(session(), key, LockMode.PR);
 		holding.deliverHeldTransaction();
 		assertThat(conversion.join().status()).as("the sequencer changed: decided again").isEqualTo(Status.WAITING);
 		assertThat(stateOf(entry).target()).isEqualTo(LockMode.EX);
-		assertThat(reader.ticket()).isGreaterThan(entry.ticket());
+		assertThat(stateOf(reader)).as("made explicit").isEqualTo(EntryState.plain(LockMode.PR, key).frozen());
+	}
+
+	@Test
+	void aConversionOnAQueueThatDidNotChangeSinceTheSessionSawItIsOneTransaction() throws Exception {
+		HoldingClient holding = new HoldingClient(this.support.client(endpoint()));
+		LockSession converting = holdingSession(holding);
+		String key = newKey();
+		QueueEntry entry = hold(converting, key, LockMode.PR);
+		int sent = holding.requests();
+		QueueState up = converting.convert(entry, LockMode.EX, true).join();
+		assertThat(up.status()).isEqualTo(Status.GRANTED);
+		assertThat(holding.requests() - sent).as("requests for PR to EX").isEqualTo(1);
+		assertThat(up.newToken()).isGreaterThan(entry.ticket()).isEqualTo(kvOf(entry).getModRevision());
+		sent = holding.requests();
+		QueueState down = converting.convert(entry, LockMode.PR, true).join();
+		assertThat(down.status()).isEqualTo(Status.GRANTED);
+		assertThat(holding.requests() - sent).as("requests for EX to PR").isEqualTo(1);
+		assertThat(down.newToken()).isGreaterThan(up.newToken()).isEqualTo(kvOf(entry).getModRevision());
+		assertThat(stateOf(entry)).isEqualTo(EntryState.plain(LockMode.PR, key).grantedIn(LockMode.PR));
+	}
+
+	@Test
+	void aWaiterTheSessionSawDoesNotKeepAConversionFromBeingOneTransactionAndIsFlagged() throws Exception {
+		HoldingClient holding = new HoldingClient(this.support.client(endpoint()));
+		LockSession converting = holdingSession(holding);
+		String key = newKey();
+		QueueEntry entry = hold(converting, key, LockMode.PR);
+		QueueEntry writer = waitFor(session(), key, LockMode.EX);
+		// enqueued after the session's snapshot: the first conversion reads the queue
+		QueueState first = converting.convert(entry, LockMode.CR, true).join();
+		assertThat(first.status()).isEqualTo(Status.GRANTED);
+		assertThat(stateOf(writer).flagged()).isTrue();
+		int sent = holding.requests();
+		QueueState up = converting.convert(entry, LockMode.PR, true).join();
+		QueueState down = converting.convert(entry, LockMode.CR, true).join();
+		assertThat(up.status()).isEqualTo(Status.GRANTED);
+		assertThat(down.status()).isEqualTo(Status.GRANTED);
+		assertThat(holding.requests() - sent).as("requests for CR to PR and back").isEqualTo(2);
+		assertThat(down.newToken()).isGreaterThan(up.newToken()).isGreaterThan(first.newToken());
+		assertThat(stateOf(writer).flagged()).isTrue();
+	}
+
+	@Test
+	void aWaiterEnqueuedAfterTheSessionsSnapshotIsFlaggedByADownConversionAndDrawsALargerToken() throws Exception {
+		HoldingClient holding = new HoldingClient(this.support.client(endpoint()));
+		LockSession converting = holdingSession(holding);
+		LockSession reading = session();
+		String key = newKey();
+		QueueEntry entry = hold(converting, key, LockMode.EX);
+		QueueEntry reader = waitFor(reading, key, LockMode.PR);
+		int sent = holding.requests();
+		QueueState down = converting.convert(entry, LockMode.PR, true).join();
+		assertThat(down.status()).isEqualTo(Status.GRANTED);
+		assertThat(holding.requests() - sent).as("the snapshot's guard failed, the queue read with it: decided again")
+			.isEqualTo(2);
+		assertThat(stateOf(reader).flagged()).isTrue();
+		QueueState granted = reading.poll(reader).join();
+		assertThat(granted.status()).isEqualTo(Status.GRANTED);
+		assertThat(granted.newToken()).isGreaterThan(down.newToken());
+	}
+
+	@Test
+	void aConversionDecidedOnASnapshotOlderThanAnotherSessionsConversionIsDecidedAgain() {
+		HoldingClient holding = new HoldingClient(this.support.client(endpoint()));
+		LockSession converting = holdingSession(holding);
+		LockSession other = session();
+		String key = newKey();
+		QueueEntry entry = hold(converting, key, LockMode.PR);
+		QueueEntry reader = hold(other, key, LockMode.PR);
+		assertThat(converting.convert(entry, LockMode.CR, true).join().status()).isEqualTo(Status.GRANTED);
+		// the session's snapshot now shows the reader granted in PR, next to which PR would be granted
+		assertThat(other.convert(reader, LockMode.EX, true).join().status()).isEqualTo(Status.WAITING);
+		int sent = holding.requests();
+		assertThat(converting.convert(entry, LockMode.PR, true).join())
+			.as("PR waits behind the pending EX, which waits for CR").isEqualTo(QueueState.DEADLOCK);
+		assertThat(holding.requests() - sent).isEqualTo(1);
+		assertThat(stateOf(entry)).isEqualTo(EntryState.plain(LockMode.PR, key).grantedIn(LockMode.CR));
+		assertThat(stateOf(reader).target()).isEqualTo(LockMode.EX);
+	}
+
+	@Test
+	void aRequestGrantedSinceTheSessionsSnapshotByABlockerThatLeftWithoutTouchingTheSequencerIsNotConvertedOver()
+			throws Exception {
+		HoldingClient holding = new HoldingClient(this.support.client(endpoint()));
+		LockSession converting = holdingSession(holding);
+		LockSession writing = session();
+		LockSession reading = session();
+		String key = newKey();
+		QueueEntry entry = hold(converting, key, LockMode.CR);
+		QueueEntry blocker = hold(writing, key, LockMode.CW);
+		QueueEntry reader = waitFor(reading, key, LockMode.PR);
+		// refused: the session's snapshot now shows the reader waiting for the CW holder
+		assertThat(converting.convert(entry, LockMode.EX, false).join()).isEqualTo(QueueState.REJECTED);
+		// the CW holder's lease ends: its entry goes, the sequencer stays, the reader is granted
+		this.raw.getLeaseClient().revoke(leaseOf(blocker)).get();
+		assertThat(reading.poll(reader).join()).isEqualTo(QueueState.GRANTED);
+		// CW is compatible with everything granted in the snapshot, not with the reader's PR
+		assertThat(converting.convert(entry, LockMode.CW, false).join()).isEqualTo(QueueState.REJECTED);
+		assertThat(stateOf(entry)).isEqualTo(EntryState.plain(LockMode.CR, key));
+		assertThat(reading.poll(reader).join()).isEqualTo(QueueState.GRANTED);
+	}
+
+	@Test
+	void aRequestGrantedBetweenTheConversionsReadAndItsWriteIsNotConvertedOver() throws Exception {
+		HoldingClient holding = new HoldingClient(this.support.client(endpoint()));
+		LockSession converting = holdingSession(holding);
+		LockSession writing = session();
+		LockSession reading = session();
+		String key = newKey();
+		QueueEntry entry = hold(converting, key, LockMode.CR);
+		QueueEntry blocker = hold(writing, key, LockMode.CW);
+		QueueEntry reader = waitFor(reading, key, LockMode.PR);
+		// the session's snapshot is older than both: its guard fails and reads the queue,
+		// which grants CW beside CW; that write is held back
+		holding.holdTransactionAfter(1);
+		CompletableFuture<QueueState> conversion = converting.convert(entry, LockMode.CW, false);
+		await().atMost(WAIT).until(holding::isHolding);
+		this.raw.getLeaseClient().revoke(leaseOf(blocker)).get();
+		assertThat(reading.poll(reader).join()).isEqualTo(QueueState.GRANTED);
+		holding.deliverHeldTransaction();
+		assertThat(conversion.join()).as("the reader's blocker left: decided again").isEqualTo(QueueState.REJECTED);
+		assertThat(stateOf(entry)).isEqualTo(EntryState.plain(LockMode.CR, key));
+		assertThat(reading.poll(reader).join()).isEqualTo(QueueState.GRANTED);
+	}
+
+	@Test
+	void concurrentRequestsAndConversionsOfManyProcessesNeverOverlapAndKeepTokenOrder() throws Exception {
+		// a lease long enough that no entry needs renewal while it waits
+		Duration lease = Duration.ofSeconds(10);
+		List<LockSession> sessions = new ArrayList<>();
+		for (int i = 0; i < 4; i++) {
+			sessions.add(this.support.register(this.support.backend(endpoint()).openSession(lease)));
+		}
+		ConvertingWorkload.Result run = ConvertingWorkload.run(sessions, List.of(newKey(), newKey()),
+				Duration.ofSeconds(8));
+		assertThat(run.history().size()).isGreaterThan(100);
+		assertThat(run.conversions()).isGreaterThan(20);
+		assertThat(run.history().conflictingOverlaps()).isEmpty();
+		assertThat(run.history().tokenOrderViolations()).isEmpty();
+	}
+
+	private LockSession holdingSession(HoldingClient holding) {
+		return this.support.register(this.support.backend(holding.client()).openSession(LEASE));
 	}
 
 	private LockSession session() {

@@ -4,6 +4,7 @@ import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -18,14 +19,20 @@ import io.grpc.StatusRuntimeException;
  * A client that can hold one transaction back, as a network that delivers a request late
  * and loses its reply: the caller's call stays unanswered until the test fails it, and
  * etcd gets the transaction only when the test sends it, whose reply goes to the test
- * alone. Everything else goes straight to the real client.
+ * alone. Everything else goes straight to the real client. It counts the key-value
+ * requests the caller sends (transactions, reads, puts, deletes).
  */
 final class HoldingClient {
+
+	/** The methods of jetcd's {@code KV} that send a request (besides a transaction's commit). */
+	private static final Set<String> REQUESTS = Set.of("get", "put", "delete", "compact");
 
 	private final Client real;
 
 	/** How many transactions go through before the one held back; -1 when none is to be held. */
 	private final AtomicInteger passing = new AtomicInteger(-1);
+
+	private final AtomicInteger requests = new AtomicInteger();
 
 	private final CompletableFuture<Txn> held = new CompletableFuture<>();
 
@@ -49,6 +56,11 @@ final class HoldingClient {
 	/** Lets {@code count} transactions through, and holds back the one after them. */
 	void holdTransactionAfter(int count) {
 		this.passing.set(count);
+	}
+
+	/** How many key-value requests the caller sent so far, a held transaction included. */
+	int requests() {
+		return this.requests.get();
 	}
 
 	/** Whether a transaction is held. */
@@ -80,8 +92,15 @@ final class HoldingClient {
 	}
 
 	private KV kv(KV kv) {
-		return proxy(KV.class, (self, method, args) -> method.getName().equals("txn")
-				? transaction((Txn) call(method, kv, args)) : call(method, kv, args));
+		return proxy(KV.class, (self, method, args) -> {
+			if (method.getName().equals("txn")) {
+				return transaction((Txn) call(method, kv, args));
+			}
+			if (REQUESTS.contains(method.getName())) {
+				this.requests.incrementAndGet();
+			}
+			return call(method, kv, args);
+		});
 	}
 
 	private Txn transaction(Txn txn) {
@@ -94,6 +113,7 @@ final class HoldingClient {
 				call(method, txn, args);
 				return self;
 			}
+			this.requests.incrementAndGet();
 			if (this.passing.getAndUpdate((left) -> (left >= 0) ? left - 1 : left) == 0) {
 				this.held.complete(txn);
 				return this.unanswered;

@@ -5,13 +5,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Supplier;
 
 import dev.dlock.LockMode;
 import dev.dlock.spi.AcquireRequest;
@@ -23,11 +17,10 @@ import dev.dlock.spi.QueueState;
 import dev.dlock.spi.QueueState.Status;
 import dev.dlock.spi.Subscription;
 import dev.dlock.support.KeyCodec;
-import dev.dlock.tck.History;
+import dev.dlock.tck.ConvertingWorkload;
 import dev.dlock.testserver.NatsServer;
 import io.nats.client.KeyValue;
 import io.nats.client.api.KeyValueEntry;
-import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -414,100 +407,12 @@ class NatsLockConversionIntegrationTests {
 		for (int i = 0; i < 4; i++) {
 			sessions.add(this.bucket.backend().openSession(lease));
 		}
-		List<String> keys = List.of(this.key + ":a", this.key + ":b");
-		History history = new History();
-		AtomicInteger conversions = new AtomicInteger();
-		long stopAt = System.nanoTime() + Duration.ofSeconds(8).toNanos();
-		ExecutorService workers = Executors.newFixedThreadPool(8);
-		try {
-			List<Future<?>> running = new ArrayList<>();
-			for (int t = 0; t < 8; t++) {
-				LockSession session = sessions.get(t % sessions.size());
-				running.add(workers.submit(() -> {
-					while (System.nanoTime() < stopAt) {
-						work(session, keys, history, conversions);
-					}
-					return null;
-				}));
-			}
-			for (Future<?> worker : running) {
-				worker.get(60, TimeUnit.SECONDS);
-			}
-		}
-		finally {
-			workers.shutdownNow();
-		}
-		assertThat(history.size()).isGreaterThan(100);
-		assertThat(conversions.get()).isGreaterThan(20);
-		assertThat(history.conflictingOverlaps()).isEmpty();
-		assertThat(history.tokenOrderViolations()).isEmpty();
-	}
-
-	/**
-	 * One acquisition in a random mode, perhaps converted to a random mode, recorded as one
-	 * interval per mode held: an up-conversion's old mode is held until its grant is known,
-	 * a down-conversion's (or one that does not cover the old mode) only until it is asked.
-	 */
-	private static void work(LockSession session, List<String> keys, History history, AtomicInteger conversions)
-			throws InterruptedException {
-		ThreadLocalRandom random = ThreadLocalRandom.current();
-		String key = keys.get(random.nextInt(keys.size()));
-		LockMode mode = LockMode.values()[random.nextInt(LockMode.values().length)];
-		AcquireRequest request = request(key, mode, true);
-		EnqueueResult result = session.enqueue(request).join();
-		QueueEntry entry = result.entry();
-		QueueState state = awaitGrant(result.state(), () -> session.poll(entry).join(), Duration.ofSeconds(3));
-		if (state == null) {
-			session.remove(request).join();
-			return;
-		}
-		long token = state.tokenFor(entry.ticket());
-		long start = System.nanoTime();
-		if (random.nextBoolean()) {
-			LockMode target = LockMode.values()[random.nextInt(LockMode.values().length)];
-			if (target != mode) {
-				boolean keepsOld = target.covers(mode) && !mode.covers(target);
-				if (!keepsOld) {
-					history.record(key, mode, token, start, System.nanoTime());
-				}
-				QueueState converted = session.convert(entry, target, random.nextBoolean()).join();
-				converted = awaitGrant(converted, () -> session.poll(entry).join(), Duration.ofMillis(500));
-				long now = System.nanoTime();
-				if (keepsOld) {
-					history.record(key, mode, token, start, now);
-				}
-				if (converted != null) {
-					conversions.incrementAndGet();
-					mode = target;
-					token = converted.tokenFor(entry.ticket());
-				}
-				else {
-					session.cancelConversion(entry, mode).join();
-				}
-				start = now;
-			}
-		}
-		// held across a renewal of the entry, one more round trip in which others may ask
-		assertThat(session.renew(List.of(entry)).join()).isEmpty();
-		history.record(key, mode, token, start, System.nanoTime());
-		session.remove(request).join();
-	}
-
-	/** Polls until granted; {@code null} when refused or not granted within the time. */
-	private static QueueState awaitGrant(QueueState first, Supplier<QueueState> poll, Duration within)
-			throws InterruptedException {
-		QueueState state = first;
-		if (state.status() == Status.WAITING) {
-			try {
-				state = await().atMost(within)
-					.pollInterval(Duration.ofMillis(2))
-					.until(poll::get, (polled) -> polled.status() != Status.WAITING);
-			}
-			catch (ConditionTimeoutException ex) {
-				return null;
-			}
-		}
-		return (state.status() == Status.GRANTED) ? state : null;
+		ConvertingWorkload.Result run = ConvertingWorkload.run(sessions, List.of(this.key + ":a", this.key + ":b"),
+				Duration.ofSeconds(8));
+		assertThat(run.history().size()).isGreaterThan(100);
+		assertThat(run.conversions()).isGreaterThan(20);
+		assertThat(run.history().conflictingOverlaps()).isEmpty();
+		assertThat(run.history().tokenOrderViolations()).isEmpty();
 	}
 
 }
