@@ -234,7 +234,7 @@ final class EtcdLockSession implements LockSession {
 			EtcdQueueEntry entry = new EtcdQueueEntry(request, key, ticket, sessionLease,
 					new EtcdQueueEntry.Observation(snapshot.revision(), slotOf(blocker)), calledAt + this.leaseNanos);
 			if (blocker == null) {
-				remember(entry, snapshot);
+				entry.remember(snapshot);
 				this.entries.put(request.ownerId(), entry);
 				return CompletableFuture.completedFuture(new EnqueueResult(entry, QueueState.GRANTED));
 			}
@@ -530,7 +530,7 @@ final class EtcdLockSession implements LockSession {
 		EtcdQueueEntry entry = (EtcdQueueEntry) queueEntry;
 		entry.withdrawConversion();
 		// the write below changes the entry: a conversion decided on the snapshot would fail
-		entry.known(null);
+		entry.forgetKnown();
 		long deadline = this.time.nanoTime() + this.requestTimeout.toNanos();
 		CompletableFuture<@Nullable LockMode> cancelled = timed(this.client.getKVClient().get(entry.key()), this.requestTimeout)
 			.thenCompose((response) -> putBack(entry, heldMode, response.getKvs(), deadline));
@@ -608,21 +608,6 @@ final class EtcdLockSession implements LockSession {
 	}
 
 	/**
-	 * Keeps a snapshot that has a sequencer revision, and in which the entry is granted, for
-	 * the entry's next conversion (see {@link #convert}); a newer one without either
-	 * replaces it with nothing.
-	 */
-	private static void remember(EtcdQueueEntry entry, QueueSnapshot snapshot) {
-		QueueSnapshot current = entry.known();
-		if (current != null && current.revision() > snapshot.revision()) {
-			// the reply to an older request
-			return;
-		}
-		QueueSnapshot.Member own = snapshot.find(entry.key(), entry.ticket());
-		entry.known((snapshot.sequence() > 0 && own != null && own.isGranted()) ? snapshot : null);
-	}
-
-	/**
 	 * The snapshot of a {@link #readOp} (at the revision of the transaction it was part of),
 	 * which the entry remembers.
 	 */
@@ -630,7 +615,7 @@ final class EtcdLockSession implements LockSession {
 		List<KeyValue> sequencer = read.getGetResponses().get(1).getKvs();
 		QueueSnapshot snapshot = QueueSnapshot.of(read.getGetResponses().get(0).getKvs(), revision,
 				sequencer.isEmpty() ? 0 : sequencer.get(0).getModRevision(), this.departing);
-		remember(entry, snapshot);
+		entry.remember(snapshot);
 		return snapshot;
 	}
 
@@ -698,7 +683,7 @@ final class EtcdLockSession implements LockSession {
 			}
 			long revision = response.getHeader().getRevision();
 			if (plan.guarded()) {
-				remember(entry, snapshot.afterWrites(written, revision, this.departing));
+				entry.remember(snapshot.afterWrites(written, revision, this.departing));
 			}
 			return CompletableFuture.completedFuture(plan.outcome().apply(revision));
 		}).thenCompose(Function.identity());

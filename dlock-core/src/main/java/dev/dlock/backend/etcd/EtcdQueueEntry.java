@@ -1,6 +1,7 @@
 package dev.dlock.backend.etcd;
 
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 import dev.dlock.LockMode;
 import dev.dlock.spi.AcquireRequest;
@@ -23,7 +24,7 @@ final class EtcdQueueEntry extends BackendQueueEntry {
 
 	private volatile Observation observed;
 
-	private volatile @Nullable QueueSnapshot known;
+	private final AtomicReference<Known> known = new AtomicReference<>(Known.NOTHING);
 
 	private volatile long validBound;
 
@@ -63,11 +64,28 @@ final class EtcdQueueEntry extends BackendQueueEntry {
 	 * weaken, for as long as the sequencer keeps it (see {@code EtcdLockSession#convert}).
 	 */
 	@Nullable QueueSnapshot known() {
-		return this.known;
+		return this.known.get().snapshot();
 	}
 
-	void known(@Nullable QueueSnapshot snapshot) {
-		this.known = snapshot;
+	/**
+	 * Learns what a snapshot of the queue shows, unless one as new was learnt already
+	 * (replies to requests sent at once may arrive in any order, on any thread): it is kept
+	 * when it has a sequencer revision and grants this entry, and otherwise replaces what
+	 * was kept with nothing.
+	 */
+	void remember(QueueSnapshot snapshot) {
+		QueueSnapshot.Member own = snapshot.find(this.key, ticket());
+		QueueSnapshot kept = (snapshot.sequence() > 0 && own != null && own.isGranted()) ? snapshot : null;
+		Known learnt = new Known(snapshot.revision(), kept);
+		this.known.accumulateAndGet(learnt, (current, offered) -> (current.revision() >= offered.revision()) ? current : offered);
+	}
+
+	/**
+	 * Forgets the snapshot kept, because this entry is about to be written outside a
+	 * conversion: no snapshot as old as the one kept is learnt again.
+	 */
+	void forgetKnown() {
+		this.known.updateAndGet((current) -> new Known(current.revision(), null));
 	}
 
 	/**
@@ -124,6 +142,18 @@ final class EtcdQueueEntry extends BackendQueueEntry {
 	 * @param blocker what the entry waits for, or {@code null} when granted
 	 */
 	record Observation(long revision, QueueSnapshot.@Nullable Slot blocker) {
+
+	}
+
+	/**
+	 * The newest snapshot revision learnt, and the snapshot kept from it.
+	 *
+	 * @param revision the store revision of the newest snapshot learnt
+	 * @param snapshot that snapshot, when it may decide a conversion, or {@code null}
+	 */
+	private record Known(long revision, @Nullable QueueSnapshot snapshot) {
+
+		static final Known NOTHING = new Known(0, null);
 
 	}
 

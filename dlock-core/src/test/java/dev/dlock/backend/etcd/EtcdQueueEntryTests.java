@@ -1,0 +1,89 @@
+package dev.dlock.backend.etcd;
+
+import java.time.Duration;
+import java.util.List;
+
+import dev.dlock.LockMode;
+import dev.dlock.spi.AcquireRequest;
+import dev.dlock.support.TimeSource;
+import io.etcd.jetcd.ByteSequence;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The snapshot an entry keeps for its next conversion, when the replies that bring
+ * snapshots arrive out of order: the newest one learnt decides, and a forgotten one does not
+ * come back with a reply as old.
+ */
+class EtcdQueueEntryTests {
+
+	private static final long TICKET = 3;
+
+	private final TimeSource.Owned time = TimeSource.system("etcd-queue-entry-tests");
+
+	private final DepartingEntries departing = new DepartingEntries(Duration.ofSeconds(1), this.time);
+
+	private final ByteSequence key = EtcdLayout.bytes("e3");
+
+	private final EtcdQueueEntry entry = new EtcdQueueEntry(new AcquireRequest("k", LockMode.PR, "owner", true),
+			this.key, TICKET, new SessionLease(1, Long.MAX_VALUE), new EtcdQueueEntry.Observation(TICKET, null), 0);
+
+	@AfterEach
+	void closeTime() {
+		this.time.close();
+	}
+
+	@Test
+	void aReplyOlderThanTheSnapshotKeptDoesNotReplaceIt() {
+		QueueSnapshot newer = grantedAt(7);
+		this.entry.remember(newer);
+		this.entry.remember(grantedAt(5));
+		assertThat(this.entry.known()).isSameAs(newer);
+	}
+
+	@Test
+	void aNewerSnapshotInWhichTheEntryWaitsReplacesTheOneKeptWithNothing() {
+		this.entry.remember(grantedAt(5));
+		this.entry.remember(waitingAt(7));
+		assertThat(this.entry.known()).isNull();
+		this.entry.remember(grantedAt(6));
+		assertThat(this.entry.known()).as("older than what was learnt last").isNull();
+		QueueSnapshot newest = grantedAt(8);
+		this.entry.remember(newest);
+		assertThat(this.entry.known()).isSameAs(newest);
+	}
+
+	@Test
+	void aForgottenSnapshotIsNotLearntAgainFromAReplyAsOld() {
+		QueueSnapshot kept = grantedAt(5);
+		this.entry.remember(kept);
+		this.entry.forgetKnown();
+		this.entry.remember(grantedAt(5));
+		assertThat(this.entry.known()).isNull();
+	}
+
+	@Test
+	void aSnapshotWithoutTheSequencerIsNotKept() {
+		QueueSnapshot.Stored own = new QueueSnapshot.Stored(this.key, TICKET, TICKET, 1,
+				EntryState.plain(LockMode.PR, "k"));
+		this.entry.remember(QueueSnapshot.resolve(List.of(own), 5, 0, this.departing));
+		assertThat(this.entry.known()).isNull();
+	}
+
+	private QueueSnapshot grantedAt(long revision) {
+		QueueSnapshot.Stored own = new QueueSnapshot.Stored(this.key, TICKET, TICKET, 1,
+				EntryState.plain(LockMode.PR, "k"));
+		return QueueSnapshot.resolve(List.of(own), revision, revision, this.departing);
+	}
+
+	private QueueSnapshot waitingAt(long revision) {
+		QueueSnapshot.Stored holder = new QueueSnapshot.Stored(EtcdLayout.bytes("e1"), 1, 1, 1,
+				EntryState.plain(LockMode.EX, "k"));
+		QueueSnapshot.Stored own = new QueueSnapshot.Stored(this.key, TICKET, TICKET, 1,
+				EntryState.plain(LockMode.PR, "k"));
+		return QueueSnapshot.resolve(List.of(holder, own), revision, revision, this.departing);
+	}
+
+}
