@@ -1,10 +1,19 @@
 package dev.dlock.backend.redis;
 
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
+import java.util.Base64;
+
 import dev.dlock.support.KeyCodec;
 
 /**
- * The Redis keys of one lock resource. They share the hash tag {@code {<encoded key>}}, so
- * that a script touches one cluster slot.
+ * The Redis keys of one lock resource: {@code <prefix>{<slot tag>}<encoded key>:<suffix>}.
+ * They share the hash tag, so that a script touches one cluster slot. The tag is the first
+ * 24 bits of the SHA-256 of the encoded key, in base64url: keys that differ only in a few
+ * characters (such as {@code order-1} to {@code order-10000}) would otherwise hash to slots
+ * in a pattern, which crowds some masters of a cluster and spares others.
  */
 final class RedisResource {
 
@@ -25,8 +34,18 @@ final class RedisResource {
 	 */
 	static RedisResource of(String prefix, String key) {
 		String id = KeyCodec.encode(key);
-		String base = prefix + "{" + id + "}:";
+		String base = prefix + "{" + slotTag(id) + "}" + id + ":";
 		return new RedisResource(id, new String[] { base + "q", base + "x", base + "c" });
+	}
+
+	private static String slotTag(String id) {
+		try {
+			byte[] digest = MessageDigest.getInstance("SHA-256").digest(id.getBytes(StandardCharsets.US_ASCII));
+			return Base64.getUrlEncoder().encodeToString(Arrays.copyOf(digest, 3));
+		}
+		catch (NoSuchAlgorithmException ex) {
+			throw new IllegalStateException("Every Java platform has SHA-256", ex);
+		}
 	}
 
 	/**

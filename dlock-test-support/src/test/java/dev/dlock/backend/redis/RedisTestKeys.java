@@ -3,7 +3,6 @@ package dev.dlock.backend.redis;
 import java.util.ArrayList;
 import java.util.List;
 
-import dev.dlock.support.KeyCodec;
 import io.lettuce.core.KeyScanCursor;
 import io.lettuce.core.ScanArgs;
 import io.lettuce.core.ScanCursor;
@@ -32,12 +31,12 @@ final class RedisTestKeys {
 
 	/** The queue key of a lock. */
 	static String queue(String prefix, String key) {
-		return prefix + "{" + KeyCodec.encode(key) + "}:q";
+		return RedisResource.of(prefix, key).keys()[0];
 	}
 
 	/** The expiry key of a lock. */
 	static String expiries(String prefix, String key) {
-		return prefix + "{" + KeyCodec.encode(key) + "}:x";
+		return RedisResource.of(prefix, key).keys()[1];
 	}
 
 }

@@ -1,0 +1,36 @@
+package dev.dlock.backend.redis;
+
+import java.util.Arrays;
+
+import io.lettuce.core.cluster.SlotHash;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The Redis keys of a lock: one cluster slot per lock, chosen by a digest of the key, and
+ * distinct names for distinct keys even when their slot tags collide.
+ */
+class RedisResourceTests {
+
+	@Test
+	void everyKeyOfALockSharesOneSlotTagFollowedByTheEncodedKey() {
+		RedisResource resource = RedisResource.of("dlock:", "order-1");
+		assertThat(resource.keys()).allSatisfy((key) -> assertThat(key).matches("dlock:\\{[A-Za-z0-9_-]{4}\\}b3JkZXItMQ:[qxc]"));
+		assertThat(Arrays.stream(resource.keys()).map(SlotHash::getSlot).distinct()).hasSize(1);
+		assertThat(resource.id()).isEqualTo("b3JkZXItMQ");
+	}
+
+	@Test
+	void theSlotTagIsTheSameForTheSameKeyWhateverThePrefix() {
+		String tag = tag(RedisResource.of("dlock:", "order-1"), "dlock:");
+		assertThat(tag(RedisResource.of("app:locks:", "order-1"), "app:locks:")).isEqualTo(tag);
+		assertThat(tag(RedisResource.of("dlock:", "order-2"), "dlock:")).isNotEqualTo(tag);
+	}
+
+	private static String tag(RedisResource resource, String prefix) {
+		String queue = resource.keys()[0];
+		return queue.substring(prefix.length(), queue.indexOf('}') + 1);
+	}
+
+}
