@@ -94,11 +94,14 @@ public class HoldController {
 		this.requests.remove(key, taken);
 		int released = 0;
 		int withdrawn = 0;
+		// withdraw the waiting requests first, so that none is granted by the release of a held one
 		for (CompletableFuture<LockHandle> request : taken) {
 			if (request.cancel(true)) {
 				withdrawn++;
 			}
-			else if (!request.isCompletedExceptionally()) {
+		}
+		for (CompletableFuture<LockHandle> request : taken) {
+			if (!request.isCompletedExceptionally()) {
 				request.join().release();
 				released++;
 			}

@@ -74,10 +74,10 @@ public final class DlockPage implements RouterFunction<ServerResponse> {
 			throw new IllegalArgumentException("'path' must be one or more segments, each '/' and letters, digits "
 					+ "or -._~ not starting with '.' (was '" + path + "')");
 		}
-		String lastSegment = path.substring(path.lastIndexOf('/') + 1);
+		// relative, so that it holds under any servlet context path
+		URI page = URI.create(path.substring(path.lastIndexOf('/') + 1) + "/");
 		this.routes = RouterFunctions.route()
-			.GET(path, (request) -> secured(ServerResponse.status(HttpStatus.SEE_OTHER)).location(URI.create(lastSegment + "/"))
-				.build())
+			.GET(path, (request) -> secured(ServerResponse.status(HttpStatus.SEE_OTHER)).location(page).build())
 			.GET(path + "/", resource("index.html", MediaType.parseMediaType("text/html;charset=UTF-8")))
 			.GET(path + "/page.js", resource("page.js", JAVASCRIPT))
 			.GET(path + "/page.css", resource("page.css", CSS))
