@@ -14,10 +14,13 @@ import java.util.concurrent.Future;
 import dev.dlock.LockHandle;
 import dev.dlock.LockManager;
 import dev.dlock.LockMode;
+import org.jspecify.annotations.Nullable;
 
+import org.springframework.http.HttpStatus;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.server.ResponseStatusException;
 
 /**
  * HTTP endpoints that show locks at work.
@@ -37,18 +40,22 @@ public class DemoController {
 	/**
 	 * Runs {@code threads} threads that each reserve {@code perThread} units of one SKU
 	 * through the {@code @DistributedLock} method, and reports whether any update was lost.
+	 * The stock is shared by the instances of the app on one machine: the same
+	 * {@code sku} given to two instances at once makes them contend for it, and the tally
+	 * counts the reservations of both.
 	 */
 	@GetMapping("/demo/contention")
 	public Map<String, Object> contention(@RequestParam(defaultValue = "8") int threads,
-			@RequestParam(defaultValue = "100") int perThread) throws Exception {
-		String sku = "demo-" + UUID.randomUUID();
+			@RequestParam(defaultValue = "100") int perThread, @RequestParam(required = false) @Nullable String sku)
+			throws Exception {
+		String reserved = (sku != null) ? validSku(sku) : "demo-" + UUID.randomUUID();
 		ExecutorService pool = Executors.newFixedThreadPool(threads);
 		try {
 			List<Future<?>> workers = new ArrayList<>();
 			for (int t = 0; t < threads; t++) {
 				workers.add(pool.submit(() -> {
 					for (int i = 0; i < perThread; i++) {
-						this.warehouse.reserveOne(sku);
+						this.warehouse.reserveOne(reserved);
 					}
 				}));
 			}
@@ -59,14 +66,38 @@ public class DemoController {
 		finally {
 			pool.shutdown();
 		}
-		int expected = threads * perThread;
-		int counted = this.warehouse.reserved(sku);
 		Map<String, Object> result = new LinkedHashMap<>();
-		result.put("sku", sku);
-		result.put("expected", expected);
-		result.put("counted", counted);
-		result.put("lostUpdates", expected - counted);
+		result.put("sku", reserved);
+		result.put("expected", threads * perThread);
+		result.putAll(tally(this.warehouse.tally(reserved)));
 		return result;
+	}
+
+	/**
+	 * The reservations of a SKU by every instance, the count they left, and the
+	 * difference: the updates lost.
+	 */
+	@GetMapping("/demo/stock")
+	public Map<String, Object> stock(@RequestParam String sku) {
+		Map<String, Object> result = new LinkedHashMap<>();
+		result.put("sku", validSku(sku));
+		result.putAll(tally(this.warehouse.tally(sku)));
+		return result;
+	}
+
+	private static Map<String, Object> tally(Warehouse.Tally tally) {
+		Map<String, Object> result = new LinkedHashMap<>();
+		result.put("reservations", tally.reservations());
+		result.put("counted", tally.counted());
+		result.put("lostUpdates", tally.lostUpdates());
+		return result;
+	}
+
+	private static String validSku(String sku) {
+		if (!StockFolder.isValid(sku)) {
+			throw new ResponseStatusException(HttpStatus.BAD_REQUEST, "sku must be 1 to 64 letters, digits and dashes");
+		}
+		return sku;
 	}
 
 	/**

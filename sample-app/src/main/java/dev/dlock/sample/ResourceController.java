@@ -6,7 +6,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 
 import dev.dlock.LockHandle;
 import dev.dlock.LockManager;
@@ -143,28 +142,6 @@ public class ResourceController {
 		result.put("newerToken", newer.token());
 		result.put("accepted", accepted);
 		return ResponseEntity.status(accepted ? HttpStatus.OK : HttpStatus.CONFLICT).body(result);
-	}
-
-	/**
-	 * Takes a lock and keeps it for a while, so that {@code /actuator/dlock} and the
-	 * {@code dlock.hold} metric have something to show.
-	 */
-	@PostMapping("/hold")
-	public Map<String, Object> hold(@RequestParam String key, @RequestParam(defaultValue = "EX") LockMode mode,
-			@RequestParam(defaultValue = "30") int seconds) {
-		int kept = Math.min(Math.max(seconds, 1), 300);
-		LockHandle handle = this.locks.tryAcquire(key, mode).orElse(null);
-		if (handle == null) {
-			return Map.of("key", key, "mode", mode.name(), "acquired", false);
-		}
-		CompletableFuture.delayedExecutor(kept, TimeUnit.SECONDS).execute(handle::release);
-		Map<String, Object> result = new LinkedHashMap<>();
-		result.put("key", key);
-		result.put("mode", mode.name());
-		result.put("acquired", true);
-		result.put("fencingToken", handle.fencingToken());
-		result.put("releasedInSeconds", kept);
-		return result;
 	}
 
 	/**

@@ -6,15 +6,13 @@ import dev.dlock.testserver.EtcdServer;
 
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
-import org.springframework.test.context.ActiveProfiles;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
 /**
- * The sample app with its {@code etcd} profile, against an etcd started for the tests.
+ * The sample app run with {@code --dlock.backend=etcd}, against an etcd started for the tests.
  */
-@SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT)
-@ActiveProfiles("etcd")
+@SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT, properties = "dlock.backend=etcd")
 class EtcdSampleApplicationIntegrationTests extends SampleEndpointsTestSupport {
 
 	@DynamicPropertySource

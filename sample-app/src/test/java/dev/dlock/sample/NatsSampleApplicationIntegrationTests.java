@@ -6,16 +6,14 @@ import dev.dlock.testserver.NatsServer;
 
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
-import org.springframework.test.context.ActiveProfiles;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
 /**
- * The sample app with its {@code nats} profile, against a nats-server with JetStream
+ * The sample app run with {@code --dlock.backend=nats}, against a nats-server with JetStream
  * started for the tests.
  */
-@SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT)
-@ActiveProfiles("nats")
+@SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT, properties = "dlock.backend=nats")
 class NatsSampleApplicationIntegrationTests extends SampleEndpointsTestSupport {
 
 	@DynamicPropertySource

@@ -6,15 +6,13 @@ import dev.dlock.testserver.RedisServer;
 
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
-import org.springframework.test.context.ActiveProfiles;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
 /**
- * The sample app with its {@code redis} profile, against a Redis started for the tests.
+ * The sample app run with {@code --dlock.backend=redis}, against a Redis started for the tests.
  */
-@SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT)
-@ActiveProfiles("redis")
+@SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT, properties = "dlock.backend=redis")
 class RedisSampleApplicationIntegrationTests extends SampleEndpointsTestSupport {
 
 	@DynamicPropertySource

@@ -67,6 +67,42 @@ abstract class SampleEndpointsTestSupport {
 	}
 
 	@Test
+	void stockTallyReadsReservationsAndCountTogether() {
+		Map<String, Object> run = get("/demo/contention?threads=2&perThread=10");
+		Map<String, Object> stock = get("/demo/stock?sku=" + run.get("sku"));
+		assertThat(stock).containsEntry("reservations", 20).containsEntry("counted", 20).containsEntry("lostUpdates", 0);
+		ResponseEntity<Map<String, Object>> bad = this.http.get().uri("/demo/stock?sku=../etc").retrieve().toEntity(JSON);
+		assertThat(bad.getStatusCode()).isEqualTo(HttpStatus.BAD_REQUEST);
+	}
+
+	@Test
+	void holdQueuesBehindABusyLockAndReleaseEndsBoth() {
+		String key = "queued-" + UUID.randomUUID();
+		assertThat(post("/demo/hold?key=" + key + "&mode=EX&seconds=60", HttpStatus.OK)).containsEntry("acquired", true);
+		assertThat(post("/demo/hold?key=" + key + "&mode=PW&seconds=60", HttpStatus.OK)).containsEntry("acquired",
+				false);
+		assertThat(post("/demo/hold?key=" + key + "&mode=PW&seconds=60&wait=60", HttpStatus.OK))
+			.containsEntry("acquired", false)
+			.containsEntry("waiting", true);
+		await().atMost(Duration.ofSeconds(5))
+			.untilAsserted(() -> assertThat(locksOf(key)).extracting((lock) -> lock.get("state"))
+				.containsExactlyInAnyOrder("HELD", "WAITING"));
+		ResponseEntity<Map<String, Object>> released = this.http.delete()
+			.uri("/demo/hold?key=" + key)
+			.retrieve()
+			.toEntity(JSON);
+		assertThat(released.getBody()).containsEntry("released", 1).containsEntry("withdrawn", 1);
+		assertThat(locksOf(key)).isEmpty();
+	}
+
+	@SuppressWarnings("unchecked")
+	private List<Map<String, Object>> locksOf(String key) {
+		return ((List<Map<String, Object>>) get("/actuator/dlock").get("locks")).stream()
+			.filter((lock) -> key.equals(lock.get("key")))
+			.toList();
+	}
+
+	@Test
 	void modeMatrix() {
 		Map<String, Object> matrix = get("/demo/modes");
 		assertThat(matrix.get("EX")).isEqualTo(Map.of("NL", true, "CR", false, "CW", false, "PR", false, "PW",

@@ -1,0 +1,66 @@
+package dev.dlock.sample;
+
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+
+import dev.dlock.testserver.RedisServer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.core.ParameterizedTypeReference;
+import org.springframework.web.client.RestClient;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The two-instance demo of docs/sample-app.md: two instances of the sample app on two
+ * ports, locking through one Redis and counting in one stock folder, reserve units of
+ * one SKU at the same time and lose no update.
+ */
+class TwoInstancesContentionIntegrationTests {
+
+	private static final ParameterizedTypeReference<Map<String, Object>> JSON = new ParameterizedTypeReference<>() {
+	};
+
+	@Test
+	void twoInstancesOnOneRedisLoseNoUpdate(@TempDir Path stock) {
+		RedisServer redis = RedisServer.shared();
+		String keyPrefix = "two-instances-" + UUID.randomUUID() + ":";
+		try (ConfigurableApplicationContext first = start(redis, keyPrefix, stock);
+				ConfigurableApplicationContext second = start(redis, keyPrefix, stock)) {
+			RestClient one = client(first);
+			RestClient other = client(second);
+			assertThat(port(first)).isNotEqualTo(port(second));
+			String sku = "shared-" + UUID.randomUUID();
+			String contention = "/demo/contention?sku=" + sku + "&threads=4&perThread=100";
+			CompletableFuture<Map<String, Object>> onOne = CompletableFuture
+				.supplyAsync(() -> one.get().uri(contention).retrieve().body(JSON));
+			CompletableFuture<Map<String, Object>> onOther = CompletableFuture
+				.supplyAsync(() -> other.get().uri(contention).retrieve().body(JSON));
+			assertThat(onOne.join()).containsEntry("sku", sku).containsEntry("expected", 400);
+			assertThat(onOther.join()).containsEntry("sku", sku).containsEntry("expected", 400);
+			Map<String, Object> tally = Map.of("sku", sku, "reservations", 800, "counted", 800, "lostUpdates", 0);
+			assertThat(one.get().uri("/demo/stock?sku=" + sku).retrieve().body(JSON)).isEqualTo(tally);
+			assertThat(other.get().uri("/demo/stock?sku=" + sku).retrieve().body(JSON)).isEqualTo(tally);
+		}
+	}
+
+	private static ConfigurableApplicationContext start(RedisServer redis, String keyPrefix, Path stock) {
+		return new SpringApplicationBuilder(SampleApplication.class).run("--server.port=0", "--dlock.backend=redis",
+				"--spring.data.redis.host=" + redis.host(), "--spring.data.redis.port=" + redis.port(),
+				"--dlock.key-prefix=" + keyPrefix, "--sample.stock-dir=" + stock);
+	}
+
+	private static int port(ConfigurableApplicationContext context) {
+		return context.getEnvironment().getRequiredProperty("local.server.port", Integer.class);
+	}
+
+	private static RestClient client(ConfigurableApplicationContext context) {
+		return RestClient.create("http://localhost:" + port(context));
+	}
+
+}
