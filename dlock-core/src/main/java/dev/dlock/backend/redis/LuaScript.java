@@ -11,7 +11,9 @@ import java.util.List;
 
 /**
  * One operation's Lua script: the shared prelude followed by the operation's body, read
- * from the class path once, with its SHA-1 digest for {@code EVALSHA}.
+ * from the class path once, with its SHA-1 digest for {@code EVALSHA}. A script may start
+ * with a lead part that runs before the prelude: the common case of an operation, answered
+ * without the prelude's functions, whose definitions cost server time on every call.
  */
 final class LuaScript {
 
@@ -29,8 +31,11 @@ final class LuaScript {
 	/** Removes an owner's entry and wakes the entries it blocked. */
 	static final LuaScript REMOVE = load("remove");
 
-	/** Converts a granted entry's mode, or records the conversion to wait. */
-	static final LuaScript CONVERT = load("convert");
+	/**
+	 * Converts a granted entry's mode, or records the conversion to wait; the conversion of
+	 * a lock's only entry is granted before the prelude.
+	 */
+	static final LuaScript CONVERT = load("convert-alone", "convert");
 
 	/** Withdraws or undoes an entry's conversion. */
 	static final LuaScript CANCEL = load("cancel");
@@ -57,6 +62,18 @@ final class LuaScript {
 	 */
 	private static LuaScript load(String name) {
 		return new LuaScript(name, PRELUDE + read(name + ".lua"));
+	}
+
+	/**
+	 * Loads {@code <lead>.lua}, the prelude and {@code <name>.lua} as one script; the lead
+	 * part uses nothing of the prelude and either returns or falls through having written
+	 * nothing.
+	 * @param lead the lead part
+	 * @param name the operation
+	 * @return the script
+	 */
+	private static LuaScript load(String lead, String name) {
+		return new LuaScript(name, read(lead + ".lua") + PRELUDE + read(name + ".lua"));
 	}
 
 	String name() {

@@ -1,4 +1,5 @@
--- dlock: shared prelude, prepended to every operation script at load time (one script per operation).
+-- dlock: shared prelude, prepended to every operation script at load time (one script per operation; convert
+-- has a lead part, convert-alone.lua, before it).
 --
 -- A resource (lock) has up to three keys that share one hash tag, so a script touches a single cluster slot:
 --   q  <prefix>{<encoded key>}:q   ZSET  member = '<mode>:<owner id>', score = ticket

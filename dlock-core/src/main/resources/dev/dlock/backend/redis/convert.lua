@@ -2,7 +2,8 @@
 -- granted mode's conflicts include every conflict of the new one) is granted at once and wakes the entries it
 -- blocked; an up-conversion is granted when no other grant and no conversion ahead of it conflicts with the new
 -- mode; otherwise it is refused when it would close a cycle of conversions (deadlock) or when it must not wait,
--- and else it waits at the end of the conversion queue. A granted conversion draws a new token.
+-- and else it waits at the end of the conversion queue. A granted conversion draws a new token. The conversion
+-- of a lock's only entry is granted by the script's first part, convert-alone.lua, before the prelude.
 -- ARGV: member, new mode, wait (1) or try (0), the conflict sets of all modes ('NL=;CR=EX;...'), channel,
 -- resource
 -- Reply: {0, ticket, new token} granted | {1, ticket, blocker ticket, blocker lease left ms} waiting |
@@ -10,30 +11,6 @@
 local q, x, c = KEYS[1], KEYS[2], KEYS[3]
 local member, target, wait, matrix, channel, resource = ARGV[1], ARGV[2], ARGV[3] == '1', ARGV[4], ARGV[5], ARGV[6]
 local nowMs, nowUs = clock()
--- an entry alone on its resource, live, with no conversion pending: nothing can block the conversion and
--- nobody waits to be woken, so it is granted here with a handful of calls (the general path below loads the
--- whole queue and the conversion records)
-local firstTwo = redis.call('ZRANGE', q, 0, 1, 'WITHSCORES')
-if #firstTwo == 2 and firstTwo[1] == member then
-	local expiry = redis.call('ZSCORE', x, member)
-	if expiry and tonumber(expiry) >= nowMs then
-		local stored = redis.call('HMGET', c, member, 'top')
-		local held, requested = string.sub(member, 1, 2), nil
-		if stored[1] then
-			held, requested = parseRecord(stored[1])
-		end
-		if not requested and held ~= target then
-			local ticket = tonumber(firstTwo[2])
-			local token = math.max(ticket + 1, (tonumber(stored[2]) or 0) + 1, nowUs)
-			redis.call('HSET', c, 'top', fmt(token), member, target .. ':::' .. fmt(token))
-			if not stored[2] then
-				-- the conversion key is new: it expires with the entry, as the queue does
-				redis.call('PEXPIREAT', c, expiry)
-			end
-			return { 0, ticket, token }
-		end
-	end
-end
 local removed = {}
 sweep(q, x, c, nowMs, removed)
 if #removed > 0 then
