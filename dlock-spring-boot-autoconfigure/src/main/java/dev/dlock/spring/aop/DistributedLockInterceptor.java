@@ -59,6 +59,12 @@ import org.springframework.util.function.SingletonSupplier;
  * subscription acquires the lock without blocking, then calls the method, and releases
  * the lock when the result completes, fails or is cancelled.</li>
  * </ul>
+ * When the lock is lost while a {@code CompletionStage} or reactive result is pending, the
+ * method's stage is cancelled or its subscription disposed, and the caller gets the
+ * {@link dev.dlock.LockLostException}; nothing the method produces later reaches the
+ * caller. A blocking method is told of a loss as its annotation's {@code onLost} says
+ * ({@link dev.dlock.OnLockLost}).
+ * <p>
  * When the lock is not acquired in time the method is skipped or a
  * {@link LockAcquisitionTimeoutException} is thrown, as its {@code onBusy} says. A
  * minimum hold time keeps the lock held after the method finished, released later by a
@@ -191,7 +197,7 @@ public class DistributedLockInterceptor implements MethodInterceptor, BeanFactor
 		HeldLock held = heldLocks().hold(handle, spec.minHoldTime());
 		LockHandle previous = DistributedLocks.bind(handle);
 		try {
-			return invocation.proceed();
+			return spec.onLost().call(handle, invocation::proceed);
 		}
 		finally {
 			DistributedLocks.restore(previous);
@@ -292,6 +298,13 @@ public class DistributedLockInterceptor implements MethodInterceptor, BeanFactor
 				stage.toCompletableFuture().cancel(true);
 			}
 		});
+		HeldLocks.loss(held.handle()).thenAccept((loss) -> {
+			// the caller learns of the loss first, so that no later result reaches it
+			if (result.completeExceptionally(loss)) {
+				held.release();
+				stage.toCompletableFuture().cancel(true);
+			}
+		});
 		stage.whenComplete((value, failure) -> {
 			held.release();
 			if (failure != null) {
@@ -372,6 +385,7 @@ public class DistributedLockInterceptor implements MethodInterceptor, BeanFactor
 					PendingLock pending = new PendingLock(interceptor.acquireAsync(key, spec, options));
 					return Flux.usingWhen(lock(interceptor, spec, pending),
 							(held) -> pending.claim() ? Flux.from(call(invocation, adapter, held))
+								.takeUntilOther(loss(held))
 								.contextWrite((context) -> context.put(LockHandle.class, held.handle())) : Flux.empty(),
 							ReactiveDelegate::release, (held, failure) -> release(held), ReactiveDelegate::release)
 						.doFinally((signal) -> pending.abandon());
@@ -382,6 +396,7 @@ public class DistributedLockInterceptor implements MethodInterceptor, BeanFactor
 					PendingLock pending = new PendingLock(interceptor.acquireAsync(key, spec, options));
 					return Mono.usingWhen(lock(interceptor, spec, pending),
 							(held) -> pending.claim() ? Mono.from(call(invocation, adapter, held))
+								.takeUntilOther(loss(held))
 								.contextWrite((context) -> context.put(LockHandle.class, held.handle())) : Mono.empty(),
 							ReactiveDelegate::release, (held, failure) -> release(held), ReactiveDelegate::release)
 						.doFinally((signal) -> pending.abandon());
@@ -401,6 +416,15 @@ public class DistributedLockInterceptor implements MethodInterceptor, BeanFactor
 				lock = lock.onErrorResume(LockAcquisitionTimeoutException.class, (ex) -> Mono.empty());
 			}
 			return lock;
+		}
+
+		/**
+		 * Fails with the lock's loss, if it is lost; {@code takeUntilOther} then cancels the
+		 * method's publisher and passes the error on, and nothing the method emits later
+		 * reaches the subscriber.
+		 */
+		private static Mono<?> loss(HeldLock held) {
+			return Mono.fromFuture(HeldLocks.loss(held.handle()), true).flatMap(Mono::error);
 		}
 
 		private static Publisher<?> call(MethodInvocation invocation, ReactiveAdapter adapter, HeldLock held) {
