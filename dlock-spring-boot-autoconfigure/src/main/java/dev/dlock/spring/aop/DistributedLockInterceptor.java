@@ -10,12 +10,14 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiConsumer;
 import java.util.function.Supplier;
 
 import dev.dlock.DistributedLockException;
 import dev.dlock.LockAcquisitionTimeoutException;
 import dev.dlock.LockHandle;
+import dev.dlock.LockLostException;
 import dev.dlock.LockManager;
 import dev.dlock.LockOptions;
 import dev.dlock.annotation.DistributedLock.OnBusy;
@@ -384,8 +386,7 @@ public class DistributedLockInterceptor implements MethodInterceptor, BeanFactor
 				result = Flux.defer(() -> {
 					PendingLock pending = new PendingLock(interceptor.acquireAsync(key, spec, options));
 					return Flux.usingWhen(lock(interceptor, spec, pending),
-							(held) -> pending.claim() ? Flux.from(call(invocation, adapter, held))
-								.takeUntilOther(loss(held))
+							(held) -> pending.claim() ? cancelledOnLoss(call(invocation, adapter, held), held)
 								.contextWrite((context) -> context.put(LockHandle.class, held.handle())) : Flux.empty(),
 							ReactiveDelegate::release, (held, failure) -> release(held), ReactiveDelegate::release)
 						.doFinally((signal) -> pending.abandon());
@@ -395,8 +396,7 @@ public class DistributedLockInterceptor implements MethodInterceptor, BeanFactor
 				result = Mono.defer(() -> {
 					PendingLock pending = new PendingLock(interceptor.acquireAsync(key, spec, options));
 					return Mono.usingWhen(lock(interceptor, spec, pending),
-							(held) -> pending.claim() ? Mono.from(call(invocation, adapter, held))
-								.takeUntilOther(loss(held))
+							(held) -> pending.claim() ? Mono.from(cancelledOnLoss(call(invocation, adapter, held), held))
 								.contextWrite((context) -> context.put(LockHandle.class, held.handle())) : Mono.empty(),
 							ReactiveDelegate::release, (held, failure) -> release(held), ReactiveDelegate::release)
 						.doFinally((signal) -> pending.abandon());
@@ -419,12 +419,18 @@ public class DistributedLockInterceptor implements MethodInterceptor, BeanFactor
 		}
 
 		/**
-		 * Fails with the lock's loss, if it is lost; {@code takeUntilOther} then cancels the
-		 * method's publisher and passes the error on, and nothing the method emits later
-		 * reaches the subscriber.
+		 * The method's publisher, cancelled when the lock is lost; the subscriber then gets
+		 * the loss as an error, and nothing the method emits later. ({@code takeUntilOther}
+		 * cancels its source only when the other publisher emits: an error from it would be
+		 * passed on with the source left running.)
 		 */
-		private static Mono<?> loss(HeldLock held) {
-			return Mono.fromFuture(HeldLocks.loss(held.handle()), true).flatMap(Mono::error);
+		private static <T> Flux<T> cancelledOnLoss(Publisher<T> source, HeldLock held) {
+			CompletableFuture<LockLostException> loss = HeldLocks.loss(held.handle());
+			AtomicBoolean cut = new AtomicBoolean();
+			return Flux.from(source)
+				.doOnCancel(() -> cut.set(true))
+				.takeUntilOther(Mono.fromFuture(loss, true))
+				.concatWith(Mono.defer(() -> cut.get() ? Mono.error(loss.join()) : Mono.empty()));
 		}
 
 		private static Publisher<?> call(MethodInvocation invocation, ReactiveAdapter adapter, HeldLock held) {
