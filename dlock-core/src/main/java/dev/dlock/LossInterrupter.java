@@ -1,5 +1,6 @@
 package dev.dlock;
 
+import java.util.Objects;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.jspecify.annotations.Nullable;
@@ -19,11 +20,9 @@ final class LossInterrupter {
 
 	private static final int RUNNING = 0;
 
-	private static final int INTERRUPTING = 1;
+	private static final int INTERRUPTED = 1;
 
-	private static final int INTERRUPTED = 2;
-
-	private static final int FINISHED = 3;
+	private static final int FINISHED = 2;
 
 	private final Thread thread;
 
@@ -35,41 +34,23 @@ final class LossInterrupter {
 		this.thread = thread;
 	}
 
-	/** {@link OnLockLost#INTERRUPT}: runs the task on this thread, interrupted on loss. */
-	static <T, E extends Throwable> T call(LockHandle handle, OnLockLost.Task<T, E> task) throws E {
+	/**
+	 * Starts watching a lock for the task about to run on this thread.
+	 * @param handle the lock
+	 * @return the interrupter, to {@link #finish} when the task ended
+	 */
+	static LossInterrupter watch(LockHandle handle) {
 		LossInterrupter interrupter = new LossInterrupter(Thread.currentThread());
 		handle.onLost(interrupter::lost);
-		T result;
-		try {
-			result = task.call();
-		}
-		catch (Throwable ex) {
-			LockLostException loss = interrupter.finish();
-			if (loss != null) {
-				throw interrupted(loss, ex);
-			}
-			throw ex;
-		}
-		LockLostException loss = interrupter.finish();
-		if (loss != null) {
-			throw interrupted(loss, loss);
-		}
-		return result;
-	}
-
-	private static LockLostException interrupted(LockLostException loss, Throwable cause) {
-		// a new exception per call: the loss is shared by every listener of the grant
-		return new LockLostException(loss.key(), loss.mode(), loss.fencingToken(),
-				loss.getMessage() + "; the task was interrupted", cause);
+		return interrupter;
 	}
 
 	/** Called on loss, from any thread: interrupts the task if it still runs. */
 	void lost(LockLostException loss) {
 		this.loss = loss;
 		synchronized (this) {
-			if (this.state.compareAndSet(RUNNING, INTERRUPTING)) {
+			if (this.state.compareAndSet(RUNNING, INTERRUPTED)) {
 				this.thread.interrupt();
-				this.state.set(INTERRUPTED);
 			}
 		}
 	}
@@ -77,19 +58,22 @@ final class LossInterrupter {
 	/**
 	 * Called on the task's thread when the task ended: from then on the thread is never
 	 * interrupted for this loss.
-	 * @return the loss if it interrupted the task (the interrupt is cleared), or
-	 * {@code null}
+	 * @param failure what the task threw, if anything
+	 * @throws LockLostException if the loss interrupted the task (the interrupt is
+	 * cleared), with the task's failure, or else the loss, as its cause
 	 */
-	@Nullable LockLostException finish() {
+	void finish(@Nullable Throwable failure) {
 		if (this.state.compareAndSet(RUNNING, FINISHED)) {
-			return null;
+			return;
 		}
 		synchronized (this) {
-			// the loss won and left the monitor: its interrupt is raised
+			// the loss won, and has left the monitor only after raising its interrupt
 			Thread.interrupted();
-			this.state.set(FINISHED);
 		}
-		return this.loss;
+		LockLostException loss = Objects.requireNonNull(this.loss);
+		// a new exception per call: the loss is shared by every listener of the grant
+		throw new LockLostException(loss.key(), loss.mode(), loss.fencingToken(),
+				loss.getMessage() + "; the task was interrupted", (failure != null) ? failure : loss);
 	}
 
 }

@@ -44,7 +44,17 @@ public enum OnLockLost {
 
 		@Override
 		public <T, E extends Throwable> T call(LockHandle handle, Task<T, E> task) throws E {
-			return LossInterrupter.call(handle, task);
+			LossInterrupter interrupter = LossInterrupter.watch(handle);
+			T result;
+			try {
+				result = task.call();
+			}
+			catch (Throwable ex) {
+				interrupter.finish(ex);
+				throw ex;
+			}
+			interrupter.finish(null);
+			return result;
 		}
 
 	};
