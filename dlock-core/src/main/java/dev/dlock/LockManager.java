@@ -106,8 +106,31 @@ public interface LockManager extends AutoCloseable {
 	 * @throws Exception what the task threw, or what {@link #acquire} throws
 	 */
 	default <T> T callWithLock(String key, LockMode mode, LockOptions options, Callable<T> task) throws Exception {
+		return callWithLock(key, mode, options, OnLockLost.CONTINUE, task);
+	}
+
+	/**
+	 * Runs {@code task} on the calling thread while holding the lock and releases it
+	 * afterwards, also when the task throws; {@code onLost} says what the task is told if
+	 * the lock is lost while it runs. With {@link OnLockLost#INTERRUPT} the thread is
+	 * interrupted on loss and this call throws {@link LockLostException}; the interrupt is
+	 * cleared before it returns.
+	 * @param <T> the result type
+	 * @param key the lock key
+	 * @param mode the mode
+	 * @param options wait and lease time
+	 * @param onLost what a loss while the task runs does
+	 * @param task the work to do under the lock
+	 * @return what the task returned
+	 * @throws LockLostException with {@link OnLockLost#INTERRUPT}, if the lock was lost
+	 * while the task ran
+	 * @throws Exception what the task threw, or what {@link #acquire} throws
+	 * @since 0.1.0
+	 */
+	default <T> T callWithLock(String key, LockMode mode, LockOptions options, OnLockLost onLost, Callable<T> task)
+			throws Exception {
 		try (LockHandle handle = acquire(key, mode, options)) {
-			return task.call();
+			return onLost.call(handle, task::call);
 		}
 	}
 

@@ -8,13 +8,15 @@ import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
 
 import dev.dlock.LockMode;
+import dev.dlock.OnLockLost;
 
 /**
  * Runs the annotated method while holding a distributed lock.
  * <p>
  * The Spring Boot starter applies it to bean methods (or to every public method of an
  * annotated type). Methods that return a {@code CompletionStage}, {@code Mono} or
- * {@code Flux} hold the lock until the result completes.
+ * {@code Flux} hold the lock until the result completes, and are cancelled if the lock is
+ * lost before (see {@link #onLost()}).
  * <p>
  * The method reaches its lock through the starter's
  * {@code DistributedLocks.currentHandle()}, and may convert it there
@@ -73,6 +75,18 @@ public @interface DistributedLock {
 	 * @return the policy, {@link OnBusy#THROW} by default
 	 */
 	OnBusy onBusy() default OnBusy.THROW;
+
+	/**
+	 * What a blocking method is told when its lock is lost while it runs:
+	 * {@link OnLockLost#CONTINUE} (it runs on, and sees the loss through the handle's
+	 * {@code isValid()}) or {@link OnLockLost#INTERRUPT} (its thread is interrupted and the
+	 * caller gets a {@link dev.dlock.LockLostException}; the interrupt is cleared before the
+	 * thread returns to the caller). Methods that return a {@code CompletionStage} or a
+	 * reactive type are cancelled on loss whatever this says, and their caller gets a
+	 * {@code LockLostException}.
+	 * @return the choice, {@link OnLockLost#CONTINUE} by default
+	 */
+	OnLockLost onLost() default OnLockLost.CONTINUE;
 
 	/**
 	 * What to do when the lock is not acquired in time.

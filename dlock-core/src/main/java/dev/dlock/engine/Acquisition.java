@@ -147,8 +147,8 @@ final class Acquisition {
 			}
 			this.entry = live;
 		}
-		live.lossListener((loss) -> fail(new LockBackendException(
-				"The request for lock '" + this.key + "' lost its place in the queue: " + loss.getMessage(), loss)));
+		live.lossListener((message, cause) -> fail(new LockBackendException(
+				"The request for lock '" + this.key + "' lost its place in the queue: " + message, cause)));
 		long sentAt = this.time.nanoTime();
 		CompletableFuture<EnqueueResult> reply;
 		try {

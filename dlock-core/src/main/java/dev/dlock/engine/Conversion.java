@@ -190,7 +190,8 @@ final class Conversion {
 				this.grant.restore(this.before);
 				fail(new LockConversionDeadlockException(this.grant.key(), this.before.mode(), this.target));
 			}
-			case GONE -> fail(new LockLostException("Lock '" + this.grant.key() + "' in mode " + this.before.mode()
+			case GONE -> fail(new LockLostException(this.grant.key(), this.before.mode(), this.before.token(),
+					"Lock '" + this.grant.key() + "' in mode " + this.before.mode()
 					+ " no longer exists on the server: the conversion to " + this.target + " ended", null));
 		}
 	}

@@ -95,7 +95,7 @@ final class DefaultLockHandle implements LockHandle {
 	}
 
 	private LockLostException released() {
-		return new LockLostException("Lock '" + key() + "' in mode " + mode() + " was released", null);
+		return this.grant.lost("Lock '" + key() + "' in mode " + mode() + " was released", null);
 	}
 
 	@Override

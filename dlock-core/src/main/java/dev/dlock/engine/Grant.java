@@ -169,7 +169,7 @@ final class Grant {
 			return loss;
 		}
 		if (!this.entry.isAlive(this.time.nanoTime())) {
-			return new LockLostException("Lock '" + key() + "' in mode " + mode()
+			return lost("Lock '" + key() + "' in mode " + mode()
 					+ " is no longer valid: released, or its lease could not be proved alive", null);
 		}
 		return null;
@@ -191,7 +191,7 @@ final class Grant {
 
 	void releaseHold() {
 		if (this.holds.decrementAndGet() == 0) {
-			abandonConversion(new LockLostException("Lock '" + key() + "' was released while converting", null));
+			abandonConversion(lost("Lock '" + key() + "' was released while converting", null));
 			this.onLastRelease.accept(this);
 			endObservation(null);
 		}
@@ -218,7 +218,14 @@ final class Grant {
 		}
 	}
 
-	private void markLost(LockLostException loss) {
+	/** A loss of this grant as it is held now. */
+	LockLostException lost(String message, @Nullable Throwable cause) {
+		Held now = this.held;
+		return new LockLostException(key(), now.mode(), now.token(), message, cause);
+	}
+
+	private void markLost(String message, @Nullable Throwable cause) {
+		LockLostException loss = lost(message, cause);
 		this.lost = loss;
 		abandonConversion(loss);
 		endObservation(loss);

@@ -1,9 +1,9 @@
 package dev.dlock.engine;
 
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 
-import dev.dlock.LockLostException;
 import dev.dlock.spi.AcquireRequest;
 import dev.dlock.spi.QueueEntry;
 import org.jspecify.annotations.Nullable;
@@ -31,7 +31,8 @@ final class LiveEntry {
 
 	private volatile long confirmedAt;
 
-	private volatile Consumer<LockLostException> lossListener = (lost) -> {
+	/** Told the message and cause of a loss; the owner builds its exception from them. */
+	private volatile BiConsumer<String, @Nullable Throwable> lossListener = (message, cause) -> {
 	};
 
 	/**
@@ -53,7 +54,7 @@ final class LiveEntry {
 		return this.queueEntry;
 	}
 
-	void lossListener(Consumer<LockLostException> listener) {
+	void lossListener(BiConsumer<String, @Nullable Throwable> listener) {
 		this.lossListener = listener;
 	}
 
@@ -103,8 +104,8 @@ final class LiveEntry {
 	void lose(String reason, @Nullable Throwable cause) {
 		if (this.ended.compareAndSet(false, true)) {
 			this.onEnd.accept(this);
-			this.lossListener.accept(new LockLostException(
-					"Lock '" + this.request.key() + "' in mode " + this.request.mode() + " was lost: " + reason, cause));
+			this.lossListener.accept(
+					"Lock '" + this.request.key() + "' in mode " + this.request.mode() + " was lost: " + reason, cause);
 		}
 	}
 

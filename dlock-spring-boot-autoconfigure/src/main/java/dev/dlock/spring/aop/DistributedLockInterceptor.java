@@ -10,12 +10,14 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiConsumer;
 import java.util.function.Supplier;
 
 import dev.dlock.DistributedLockException;
 import dev.dlock.LockAcquisitionTimeoutException;
 import dev.dlock.LockHandle;
+import dev.dlock.LockLostException;
 import dev.dlock.LockManager;
 import dev.dlock.LockOptions;
 import dev.dlock.annotation.DistributedLock.OnBusy;
@@ -59,6 +61,12 @@ import org.springframework.util.function.SingletonSupplier;
  * subscription acquires the lock without blocking, then calls the method, and releases
  * the lock when the result completes, fails or is cancelled.</li>
  * </ul>
+ * When the lock is lost while a {@code CompletionStage} or reactive result is pending, the
+ * method's stage is cancelled or its subscription disposed, and the caller gets the
+ * {@link dev.dlock.LockLostException}; nothing the method produces later reaches the
+ * caller. A blocking method is told of a loss as its annotation's {@code onLost} says
+ * ({@link dev.dlock.OnLockLost}).
+ * <p>
  * When the lock is not acquired in time the method is skipped or a
  * {@link LockAcquisitionTimeoutException} is thrown, as its {@code onBusy} says. A
  * minimum hold time keeps the lock held after the method finished, released later by a
@@ -191,7 +199,7 @@ public class DistributedLockInterceptor implements MethodInterceptor, BeanFactor
 		HeldLock held = heldLocks().hold(handle, spec.minHoldTime());
 		LockHandle previous = DistributedLocks.bind(handle);
 		try {
-			return invocation.proceed();
+			return spec.onLost().call(handle, invocation::proceed);
 		}
 		finally {
 			DistributedLocks.restore(previous);
@@ -292,6 +300,13 @@ public class DistributedLockInterceptor implements MethodInterceptor, BeanFactor
 				stage.toCompletableFuture().cancel(true);
 			}
 		});
+		HeldLocks.loss(held.handle()).thenAccept((loss) -> {
+			// the caller learns of the loss first, so that no later result reaches it
+			if (result.completeExceptionally(loss)) {
+				held.release();
+				stage.toCompletableFuture().cancel(true);
+			}
+		});
 		stage.whenComplete((value, failure) -> {
 			held.release();
 			if (failure != null) {
@@ -371,7 +386,7 @@ public class DistributedLockInterceptor implements MethodInterceptor, BeanFactor
 				result = Flux.defer(() -> {
 					PendingLock pending = new PendingLock(interceptor.acquireAsync(key, spec, options));
 					return Flux.usingWhen(lock(interceptor, spec, pending),
-							(held) -> pending.claim() ? Flux.from(call(invocation, adapter, held))
+							(held) -> pending.claim() ? cancelledOnLoss(call(invocation, adapter, held), held)
 								.contextWrite((context) -> context.put(LockHandle.class, held.handle())) : Flux.empty(),
 							ReactiveDelegate::release, (held, failure) -> release(held), ReactiveDelegate::release)
 						.doFinally((signal) -> pending.abandon());
@@ -381,7 +396,7 @@ public class DistributedLockInterceptor implements MethodInterceptor, BeanFactor
 				result = Mono.defer(() -> {
 					PendingLock pending = new PendingLock(interceptor.acquireAsync(key, spec, options));
 					return Mono.usingWhen(lock(interceptor, spec, pending),
-							(held) -> pending.claim() ? Mono.from(call(invocation, adapter, held))
+							(held) -> pending.claim() ? Mono.from(cancelledOnLoss(call(invocation, adapter, held), held))
 								.contextWrite((context) -> context.put(LockHandle.class, held.handle())) : Mono.empty(),
 							ReactiveDelegate::release, (held, failure) -> release(held), ReactiveDelegate::release)
 						.doFinally((signal) -> pending.abandon());
@@ -401,6 +416,21 @@ public class DistributedLockInterceptor implements MethodInterceptor, BeanFactor
 				lock = lock.onErrorResume(LockAcquisitionTimeoutException.class, (ex) -> Mono.empty());
 			}
 			return lock;
+		}
+
+		/**
+		 * The method's publisher, cancelled when the lock is lost; the subscriber then gets
+		 * the loss as an error, and nothing the method emits later. ({@code takeUntilOther}
+		 * cancels its source only when the other publisher emits: an error from it would be
+		 * passed on with the source left running.)
+		 */
+		private static <T> Flux<T> cancelledOnLoss(Publisher<T> source, HeldLock held) {
+			CompletableFuture<LockLostException> loss = HeldLocks.loss(held.handle());
+			AtomicBoolean cut = new AtomicBoolean();
+			return Flux.from(source)
+				.doOnCancel(() -> cut.set(true))
+				.takeUntilOther(Mono.fromFuture(loss, true))
+				.concatWith(Mono.defer(() -> cut.get() ? Mono.error(loss.join()) : Mono.empty()));
 		}
 
 		private static Publisher<?> call(MethodInvocation invocation, ReactiveAdapter adapter, HeldLock held) {

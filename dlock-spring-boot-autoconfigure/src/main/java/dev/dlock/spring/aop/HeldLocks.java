@@ -3,10 +3,12 @@ package dev.dlock.spring.aop;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import dev.dlock.LockHandle;
+import dev.dlock.LockLostException;
 import dev.dlock.support.TimeSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -62,6 +64,18 @@ final class HeldLocks {
 		catch (RuntimeException ex) {
 			logger.warn("Releasing lock '{}' failed; its lease will expire", handle.key(), ex);
 		}
+	}
+
+	/**
+	 * The loss of a lock, as a future that the caller may drop once its call ended.
+	 * @param handle the lock
+	 * @return completes with the loss, on the lock manager's callback executor, if the lock
+	 * is lost; never completes otherwise
+	 */
+	static CompletableFuture<LockLostException> loss(LockHandle handle) {
+		CompletableFuture<LockLostException> loss = new CompletableFuture<>();
+		handle.onLost(loss::complete);
+		return loss;
 	}
 
 	/**

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.Optional;
 
 import dev.dlock.LockMode;
+import dev.dlock.OnLockLost;
 import dev.dlock.annotation.DistributedLock.OnBusy;
 import org.jspecify.annotations.Nullable;
 
@@ -20,11 +21,12 @@ import org.springframework.expression.Expression;
  * @param leaseTime the lease time, or {@code null} for the lock manager's default
  * @param minHoldTime how long the lock stays held at least after it was acquired
  * @param onBusy what to do when the lock is not acquired in time
+ * @param onLost what a blocking method is told when its lock is lost
  * @param result how the method's result is handled
  * @param reactiveAdapter the adapter of a reactive return type
  */
 record LockSpec(String method, Expression key, LockMode mode, @Nullable Duration waitTime,
-		@Nullable Duration leaseTime, Duration minHoldTime, OnBusy onBusy, Result result,
+		@Nullable Duration leaseTime, Duration minHoldTime, OnBusy onBusy, OnLockLost onLost, Result result,
 		@Nullable ReactiveAdapter reactiveAdapter) {
 
 	/**

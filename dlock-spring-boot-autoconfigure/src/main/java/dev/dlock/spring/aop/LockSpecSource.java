@@ -147,7 +147,7 @@ final class LockSpecSource {
 				: null;
 		Result result = result(returnType, adapter, annotation.onBusy());
 		return new LockSpec(description, key, annotation.mode(), waitTime, leaseTime,
-				(minHoldTime != null) ? minHoldTime : Duration.ZERO, annotation.onBusy(), result,
+				(minHoldTime != null) ? minHoldTime : Duration.ZERO, annotation.onBusy(), annotation.onLost(), result,
 				(result == Result.REACTIVE) ? adapter : null);
 	}
 
