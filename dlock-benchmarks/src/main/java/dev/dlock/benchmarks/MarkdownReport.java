@@ -158,7 +158,9 @@ final class MarkdownReport {
 		line("");
 		List<String> items = new ArrayList<>();
 		items.add("Each library gets clients of its own, as separate application instances would: dlock a "
-				+ "`LockManager` over its own backend (own connections), Redisson one `RedissonClient`, Spring "
+				+ "`LockManager` over its own backend (own connections; on Redis these come from one Lettuce "
+				+ "`RedisClient` that all dlock clients share, so they share its I/O threads, except in the "
+				+ "hand-off with turns), Redisson one `RedissonClient`, Spring "
 				+ "Integration one `RedisLockRegistry` over its own `LettuceConnectionFactory`, ShedLock one "
 				+ "`RedisLockProvider`, jetcd one `Client` with one lease kept alive; in memory, a fair "
 				+ "`ReentrantLock` per key is the reference (its hand-off is what waking a parked thread costs in "
