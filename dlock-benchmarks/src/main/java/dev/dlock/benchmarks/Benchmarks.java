@@ -24,7 +24,7 @@ import org.springframework.integration.redis.util.RedisLockRegistry.RedisLockTyp
  * Options: {@code --quick} (a short trial: fewer, shorter rounds, written to
  * {@code dlock-benchmarks/target/quick}), {@code --out DIR} (where to write, default
  * {@code docs}), {@code --only CASE,...} (some of {@code floor},
- * {@code uncontended}, {@code hand-off}, {@code contended}, {@code modes},
+ * {@code uncontended}, {@code hand-off}, {@code hand-off-turns}, {@code contended}, {@code modes},
  * {@code 16-threads}, {@code scale}) and {@code --servers SERVER,...} (some of
  * {@code redis}, {@code etcd}, {@code nats}, {@code memory}).
  */
@@ -32,7 +32,7 @@ public final class Benchmarks {
 
 	static final String COMMAND = "./mvnw -q -pl dlock-benchmarks -am clean package -DskipTests && java -jar dlock-benchmarks/target/dlock-benchmarks.jar";
 
-	static final List<String> CASES = List.of("floor", "uncontended", "hand-off", "contended", "modes", "conversion",
+	static final List<String> CASES = List.of("floor", "uncontended", "hand-off", "hand-off-turns", "contended", "modes", "conversion",
 			"16-threads", "scale");
 
 	static final List<String> SERVERS = List.of("redis", "etcd", "nats", "memory");
@@ -113,6 +113,15 @@ public final class Benchmarks {
 					}
 				}
 			}
+			if (enabled("hand-off-turns")) {
+				for (LockLibrary library : libraries(servers, this.settings.lease(), true)) {
+					if (library.canWait() && !library.server().equals("memory")
+							&& !(library instanceof SpringIntegrationLibrary registry && registry.spins())) {
+						step("hand-off-turns", library,
+								() -> HandOffTurns.run(this.settings, this.results, library));
+					}
+				}
+			}
 			if (enabled("contended")) {
 				for (LockLibrary library : libraries) {
 					if (library.canWait() && !library.server().equals("memory")) {
@@ -159,12 +168,22 @@ public final class Benchmarks {
 	}
 
 	private List<LockLibrary> libraries(Servers servers, Duration lease) {
+		return libraries(servers, lease, false);
+	}
+
+	/**
+	 * The libraries of the servers in this run.
+	 * @param ownInstances whether each dlock client on Redis gets a Lettuce client of its
+	 * own instead of sharing the benchmark's one
+	 */
+	private List<LockLibrary> libraries(Servers servers, Duration lease, boolean ownInstances) {
 		List<LockLibrary> libraries = new ArrayList<>();
 		for (String server : SERVERS) {
 			if (!this.servers.contains(server)) {
 				continue;
 			}
-			DlockBackends.on(server, servers, lease)
+			(ownInstances ? DlockBackends.onOwnInstances(server, servers, lease)
+					: DlockBackends.on(server, servers, lease))
 				.ifPresentOrElse(libraries::add, () -> this.results.note("dlock on " + server,
 						"not measured: the " + server + " backend is not in this build"));
 			switch (server) {
@@ -239,6 +258,7 @@ public final class Benchmarks {
 						Format.ratio(Results.ratio(figure, peer)), (peer != null) ? " (" + peer.library() + ")" : "");
 			}
 		}
+		HandOffTurns.printRatios(this.results);
 		System.out.println();
 		System.out.println("Targets:");
 		for (Target target : targets) {

@@ -11,6 +11,7 @@ import dev.dlock.backend.nats.NatsLockBackend;
 import dev.dlock.backend.redis.RedisLockBackend;
 import dev.dlock.benchmarks.DlockLibrary.OwnBackend;
 import io.etcd.jetcd.Client;
+import io.lettuce.core.RedisClient;
 import io.nats.client.Connection;
 import io.nats.client.Nats;
 import io.nats.client.Options;
@@ -51,6 +52,22 @@ final class DlockBackends {
 			case "memory" -> Optional.of(DlockLibrary.shared(server, InMemoryLockBackend.create(), lease));
 			default -> Optional.empty();
 		};
+	}
+
+	/**
+	 * dlock on a server's backend where each client is a library instance of its own: on
+	 * Redis its own Lettuce {@code RedisClient} (its own I/O threads), shut down with the
+	 * client; elsewhere as {@link #on}, whose clients have their own instances already.
+	 */
+	static Optional<LockLibrary> onOwnInstances(String server, Servers servers, Duration lease) {
+		if (!server.equals("redis")) {
+			return on(server, servers, lease);
+		}
+		return Optional.of(DlockLibrary.of(server, () -> {
+			RedisClient client = RedisClient.create(servers.redisUri());
+			return new OwnBackend(RedisLockBackend.builder(client).build(),
+					() -> client.shutdown(Duration.ZERO, Duration.ofSeconds(2)));
+		}, lease));
 	}
 
 	/** A connection with the options of the auto-configured one. */

@@ -14,7 +14,7 @@ import java.util.Set;
  */
 final class MarkdownReport {
 
-	private static final List<String> SECTIONS = List.of(Figure.FLOOR, Uncontended.SECTION, HandOff.SECTION,
+	private static final List<String> SECTIONS = List.of(Figure.FLOOR, Uncontended.SECTION, HandOff.SECTION, HandOffTurns.SECTION,
 			Contended.SECTION, Modes.SECTION, Converting.SECTION, Scale.SECTION, Pipelining.SECTION);
 
 	private final StringBuilder md = new StringBuilder();
@@ -158,7 +158,9 @@ final class MarkdownReport {
 		line("");
 		List<String> items = new ArrayList<>();
 		items.add("Each library gets clients of its own, as separate application instances would: dlock a "
-				+ "`LockManager` over its own backend (own connections), Redisson one `RedissonClient`, Spring "
+				+ "`LockManager` over its own backend (own connections; on Redis these come from one Lettuce "
+				+ "`RedisClient` that all dlock clients share, so they share its I/O threads, except in the "
+				+ "hand-off with turns), Redisson one `RedissonClient`, Spring "
 				+ "Integration one `RedisLockRegistry` over its own `LettuceConnectionFactory`, ShedLock one "
 				+ "`RedisLockProvider`, jetcd one `Client` with one lease kept alive; in memory, a fair "
 				+ "`ReentrantLock` per key is the reference (its hand-off is what waking a parked thread costs in "
@@ -214,6 +216,7 @@ final class MarkdownReport {
 			case Figure.FLOOR -> "Floors: raw server round trips";
 			case Uncontended.SECTION -> "Uncontended EX acquire+release";
 			case HandOff.SECTION -> "Hand-off between two clients";
+			case HandOffTurns.SECTION -> "Hand-off between two client instances taking turns";
 			case Contended.SECTION -> "Contended throughput: 4 clients, one key";
 			case Modes.SECTION -> "Modes: 4 shared readers and a queued writer";
 			case Converting.SECTION -> "Conversion: PR→EX→PR by a lone holder";
@@ -240,6 +243,11 @@ final class MarkdownReport {
 			case HandOff.SECTION -> "Time from the holder's release call to the waiter's acquire returning. "
 					+ "Requests per hand-off: all server requests during the round (the release, the waiter's "
 					+ "request and any re-checks) ÷ hand-offs. ShedLock cannot wait, so it has no hand-off.";
+			case HandOffTurns.SECTION -> "The hand-off as an outside harness shapes it: two clients, each a client "
+					+ "library instance of its own (dlock on Redis with its own Lettuce client and I/O threads), take "
+					+ "turns on one key; each holds 5 ms + 0–100 ms on its own thread and releases, while the other "
+					+ "waits in its acquire. Time from the release call to the waiter's acquire returning. Spin locks "
+					+ "are left out (they are measured in the hand-off above).";
 			case Contended.SECTION -> "Increments per second over all 4 threads, and how evenly the threads got "
 					+ "their turns (the fewest increments of a thread ÷ the most; 1 is perfectly even). A lock that "
 					+ "lets its releaser take it straight back does more per second but starves the others.";

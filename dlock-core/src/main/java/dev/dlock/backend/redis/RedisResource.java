@@ -17,6 +17,9 @@ import dev.dlock.support.KeyCodec;
  */
 final class RedisResource {
 
+	// never updated: only cloned
+	private static final MessageDigest SHA_256 = newSha256();
+
 	private final String id;
 
 	private final String[] keys;
@@ -39,9 +42,27 @@ final class RedisResource {
 	}
 
 	private static String slotTag(String id) {
+		byte[] digest = sha256().digest(id.getBytes(StandardCharsets.US_ASCII));
+		return Base64.getUrlEncoder().encodeToString(Arrays.copyOf(digest, 3));
+	}
+
+	/**
+	 * A fresh SHA-256 digest, cloned from an unused prototype: a release computes its keys
+	 * before its script is sent, and a provider look-up per call costs more there than the
+	 * digest itself.
+	 */
+	private static MessageDigest sha256() {
 		try {
-			byte[] digest = MessageDigest.getInstance("SHA-256").digest(id.getBytes(StandardCharsets.US_ASCII));
-			return Base64.getUrlEncoder().encodeToString(Arrays.copyOf(digest, 3));
+			return (MessageDigest) SHA_256.clone();
+		}
+		catch (CloneNotSupportedException ex) {
+			return newSha256();
+		}
+	}
+
+	private static MessageDigest newSha256() {
+		try {
+			return MessageDigest.getInstance("SHA-256");
 		}
 		catch (NoSuchAlgorithmException ex) {
 			throw new IllegalStateException("Every Java platform has SHA-256", ex);
