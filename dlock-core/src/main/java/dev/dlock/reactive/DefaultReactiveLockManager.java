@@ -9,6 +9,8 @@ import dev.dlock.LockManager;
 import dev.dlock.LockMode;
 import dev.dlock.LockOptions;
 import org.reactivestreams.Publisher;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
@@ -17,6 +19,8 @@ import reactor.core.publisher.Mono;
  * asynchronous acquisition with no wait time, whose timeout means "busy".
  */
 final class DefaultReactiveLockManager implements ReactiveLockManager {
+
+	private static final Logger logger = LoggerFactory.getLogger(DefaultReactiveLockManager.class);
 
 	private final LockManager lockManager;
 
@@ -54,7 +58,7 @@ final class DefaultReactiveLockManager implements ReactiveLockManager {
 	public <T> Flux<T> usingLock(String key, LockMode mode, LockOptions options,
 			Function<? super LockHandle, ? extends Publisher<? extends T>> work) {
 		return Flux.usingWhen(acquire(key, mode, options), work, DefaultReactiveLockManager::release,
-				(handle, failure) -> release(handle), DefaultReactiveLockManager::release);
+				DefaultReactiveLockManager::releaseAfter, DefaultReactiveLockManager::releaseOnCancel);
 	}
 
 	@Override
@@ -65,6 +69,35 @@ final class DefaultReactiveLockManager implements ReactiveLockManager {
 
 	private static Mono<Void> release(LockHandle handle) {
 		return Mono.fromRunnable(handle::release);
+	}
+
+	/** Releases after a cancellation, when nobody listens any more: a failure is logged. */
+	private static Mono<Void> releaseOnCancel(LockHandle handle) {
+		return Mono.fromRunnable(() -> {
+			try {
+				handle.release();
+			}
+			catch (RuntimeException ex) {
+				logger.warn("Releasing lock '{}' ({}, token {}) after a cancellation failed", handle.key(), handle.mode(),
+						handle.fencingToken(), ex);
+			}
+		});
+	}
+
+	/**
+	 * Releases after the work failed. As in try-with-resources, the work's failure stays
+	 * the one the subscriber gets, with a failed release added as suppressed: Reactor would
+	 * otherwise replace it with a wrapper of the release's failure.
+	 */
+	private static Mono<Void> releaseAfter(LockHandle handle, Throwable workFailure) {
+		return Mono.fromRunnable(() -> {
+			try {
+				handle.release();
+			}
+			catch (RuntimeException ex) {
+				workFailure.addSuppressed(ex);
+			}
+		});
 	}
 
 }

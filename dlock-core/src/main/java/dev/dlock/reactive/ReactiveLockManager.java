@@ -133,9 +133,12 @@ public interface ReactiveLockManager {
 	 * {@code work} returns, and releases the lock when that completes, fails or is
 	 * cancelled. Cancelling while the lock is awaited withdraws the request.
 	 * <p>
-	 * The release never blocks ({@link LockHandle#release()}). Should it throw, the error
-	 * reaches the subscriber after a completion, is added as suppressed to the work's own
-	 * error, and goes to Reactor's dropped-error hook after a cancellation.
+	 * The release never blocks ({@link LockHandle#release()}). Should it throw: after a
+	 * completion the subscriber gets an error caused by it (Reactor's "Async resource
+	 * cleanup failed after onComplete"); after the work's failure, the subscriber gets that
+	 * failure with the release's added as suppressed, as try-with-resources does; after a
+	 * cancellation, when nobody listens, it is logged as a warning with key, mode and
+	 * token.
 	 * @param <T> the element type
 	 * @param key the lock key
 	 * @param mode the mode
