@@ -5,7 +5,6 @@ import dev.dlock.LockOptions;
 import dev.dlock.autoconfigure.DlockAutoConfiguration;
 import dev.dlock.autoconfigure.DlockProperties;
 import dev.dlock.reactive.ReactiveLockManager;
-import reactor.core.publisher.Mono;
 
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
@@ -24,7 +23,8 @@ import org.springframework.context.annotation.Bean;
  * @since 0.1.0
  */
 @AutoConfiguration(after = DlockAutoConfiguration.class)
-@ConditionalOnClass(Mono.class)
+// by name: in this module only the interceptor's reactive delegate may refer to Reactor's types
+@ConditionalOnClass(name = "reactor.core.publisher.Mono")
 @ConditionalOnBean(LockManager.class)
 @EnableConfigurationProperties(DlockProperties.class)
 public final class DlockReactiveAutoConfiguration {
