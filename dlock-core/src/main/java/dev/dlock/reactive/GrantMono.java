@@ -9,7 +9,6 @@ import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Subscription;
 import reactor.core.CoreSubscriber;
 import reactor.core.publisher.Mono;
-import reactor.core.publisher.Operators;
 
 /**
  * A {@link Mono} of a lock requested when subscribed to, which hands a granted lock to
@@ -123,7 +122,10 @@ final class GrantMono extends Mono<LockHandle> {
 
 		@Override
 		public void request(long n) {
-			if (!Operators.validate(n)) {
+			if (n <= 0) {
+				// Reactive Streams rule 3.9
+				cancel();
+				this.actual.onError(new IllegalArgumentException("'n' must be positive, was " + n));
 				return;
 			}
 			while (true) {
