@@ -80,6 +80,16 @@ class GrantMonoTests {
 	}
 
 	@Test
+	void aRequestForNothingFailsTheSubscriptionAndWithdrawsTheRequest() {
+		StepVerifier.create(this.grant, 0)
+			.thenRequest(0)
+			.expectErrorSatisfies((failure) -> assertThat(failure).isInstanceOf(IllegalArgumentException.class)
+				.hasMessageContaining("'n' must be positive"))
+			.verify(VERIFY);
+		assertThat(this.pending).isCancelled();
+	}
+
+	@Test
 	void aSubscriberThatCancelsOnSubscribeNeverStartsTheRequest() {
 		new GrantMono(() -> {
 			throw new AssertionError("started after the cancellation");

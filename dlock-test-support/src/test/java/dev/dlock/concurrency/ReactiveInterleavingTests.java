@@ -32,7 +32,7 @@ class ReactiveInterleavingTests {
 			second.acquire(KEY, LockMode.EX, Harness.WAIT).subscribe(subscriber);
 			subscriber.request();
 			Thread canceller = Harness.start(subscriber::cancel);
-			Thread releaser = Harness.start(() -> run.release(holder));
+			Thread releaser = Harness.start(() -> releaseAndLetTheWaiterIn(run, holder));
 			Harness.join(canceller, releaser);
 			run.releaseAll();
 			run.assertNothingHeld();
@@ -47,13 +47,24 @@ class ReactiveInterleavingTests {
 			LockHandle holder = run.hold(first.tryAcquire(KEY, LockMode.EX).orElseThrow());
 			HoldingSubscriber subscriber = new HoldingSubscriber(run);
 			second.acquire(KEY, LockMode.EX, Harness.WAIT).subscribe(subscriber);
-			Thread releaser = Harness.start(() -> run.release(holder));
+			// granted before the subscriber asked for it: the grant waits for the request
+			releaseAndLetTheWaiterIn(run, holder);
 			Thread requester = Harness.start(subscriber::request);
 			Thread canceller = Harness.start(subscriber::cancel);
-			Harness.join(releaser, requester, canceller);
+			Harness.join(requester, canceller);
 			run.releaseAll();
 			run.assertNothingHeld();
 		});
+	}
+
+	/**
+	 * Releases the holder's lock and lets the re-check interval pass, so that the waiter is
+	 * granted on this thread (by the push signal or, at the latest, by its re-check) while
+	 * the other threads run.
+	 */
+	private static void releaseAndLetTheWaiterIn(Harness run, LockHandle holder) {
+		run.release(holder);
+		run.time.advance(Harness.RECHECK);
 	}
 
 	/** Records the lock it gets with the harness; requests and cancels when told to. */
