@@ -16,9 +16,11 @@ import reactor.core.publisher.Mono;
  * cancelled first. Cancelling also cancels the request's future, which withdraws a request
  * that still waits.
  * <p>
- * Reactor's own single-value subscriptions cannot be trusted with this: a value that
- * completes one of them as it is cancelled before any request can stay in it, neither
- * delivered nor discarded, and a lock would stay held with no handle to release it.
+ * Reactor's own single-value publishers ({@code Mono.fromFuture}, {@code Mono.create})
+ * hand a value that races a cancellation to the discard hook at best, and in narrow
+ * windows (read in reactor-core 3.8's {@code Operators.MonoSubscriber} before the first
+ * request, and in {@code MonoCreate}'s sink while it is cancelled) to nobody: a lock
+ * would then stay held with no handle to release it.
  */
 final class GrantMono extends Mono<LockHandle> {
 
