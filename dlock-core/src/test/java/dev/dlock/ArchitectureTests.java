@@ -20,6 +20,7 @@ import dev.dlock.engine.EngineClasses;
 import dev.dlock.engine.LockManagerBuilder;
 import dev.dlock.engine.ViolationPublicEngineClass;
 import dev.dlock.engine.LockManagerBuilder;
+import dev.dlock.reactive.ReactiveLockManager;
 import dev.dlock.spi.LockBackend;
 import dev.dlock.support.KeyCodec;
 import org.junit.jupiter.api.Test;
@@ -65,6 +66,16 @@ class ArchitectureTests {
 	static final ArchRule CORE_DOES_NOT_USE_SPRING = noClasses().should()
 		.dependOnClassesThat()
 		.resideInAPackage("org.springframework..");
+
+	/**
+	 * Reactor is an optional dependency of core: only the reactive face may use it, so that
+	 * every other class loads without it.
+	 */
+	static final ArchRule ONLY_THE_REACTIVE_PACKAGE_USES_REACTOR = noClasses().that()
+		.resideOutsideOfPackage("dev.dlock.reactive")
+		.should()
+		.dependOnClassesThat()
+		.resideInAnyPackage("reactor..", "org.reactivestreams..");
 
 	static final ArchRule BACKENDS_DO_NOT_USE_THE_ENGINE = noClasses().that()
 		.resideInAPackage("dev.dlock.backend..")
@@ -133,6 +144,7 @@ class ArchitectureTests {
 		assertThat(PRODUCTION.contain(LockManagerBuilder.class)).isTrue();
 		assertThat(PRODUCTION.contain(LockBackend.class)).isTrue();
 		assertThat(PRODUCTION.contain(KeyCodec.class)).isTrue();
+		assertThat(PRODUCTION.contain(ReactiveLockManager.class)).isTrue();
 		assertThat(List.of(InMemoryLockBackend.class, RedisLockBackend.class, EtcdLockBackend.class,
 				NatsLockBackend.class))
 			.allMatch(PRODUCTION::contain);
@@ -146,6 +158,13 @@ class ArchitectureTests {
 	void coreDoesNotDependOnSpring() {
 		CORE_DOES_NOT_USE_SPRING.check(PRODUCTION);
 		assertReports(CORE_DOES_NOT_USE_SPRING, "backend.violation.UsesSpring", "org.springframework.violation");
+	}
+
+	@Test
+	void onlyTheReactivePackageDependsOnReactor() {
+		ONLY_THE_REACTIVE_PACKAGE_USES_REACTOR.check(PRODUCTION);
+		assertReports(ONLY_THE_REACTIVE_PACKAGE_USES_REACTOR, "backend.violation.UsesReactor",
+				"reactor.core.publisher.Mono");
 	}
 
 	@Test

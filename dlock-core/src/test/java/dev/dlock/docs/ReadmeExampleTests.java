@@ -18,13 +18,16 @@ import dev.dlock.LockMode;
 import dev.dlock.LockOptions;
 import dev.dlock.backend.memory.InMemoryLockBackend;
 import dev.dlock.engine.LockManagerBuilder;
+import dev.dlock.reactive.ReactiveLockManager;
 import org.junit.jupiter.api.Test;
+import reactor.core.publisher.Mono;
+import reactor.test.StepVerifier;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 
 /**
- * Runs the README's examples (the programmatic one, the conversion and
+ * Runs the README's examples (the programmatic one, the reactive one, the conversion and
  * {@link FencedResource}) and checks that the README shows exactly this code, so the
  * examples always compile and work.
  */
@@ -67,6 +70,37 @@ class ReadmeExampleTests {
 			assertThat(this.restockTokens).hasSize(1);
 		}
 		assertThat(readme()).contains(tagged("ReadmeExampleTests.java", "conversion"));
+	}
+
+	@Test
+	void reactiveExampleShipsUnderTheLockReleasesItAndIsTheOneInTheReadme() throws Exception {
+		try (LockManager locks = LockManagerBuilder.forBackend(InMemoryLockBackend.create()).build()) {
+			StepVerifier.create(reactiveExample(locks))
+				.expectNext("shipped 42 with token 1")
+				.expectComplete()
+				.verify(Duration.ofSeconds(5));
+			assertThat(locks.locks()).as("released after the work completed").isEmpty();
+			assertThat(locks.tryAcquire("order:42", LockMode.EX)).isPresent();
+		}
+		assertThat(readme()).contains(tagged("ReadmeExampleTests.java", "reactive"));
+	}
+
+	private Mono<String> reactiveExample(LockManager locks) {
+		// tag::reactive[]
+		ReactiveLockManager reactive = ReactiveLockManager.of(locks);
+
+		// waits up to 5 s without blocking a thread; the lock is released when the work
+		// completes, fails or is cancelled, and a cancelled wait is withdrawn from the server
+		Mono<String> shipped = reactive
+			.usingLock("order:42", LockMode.EX, LockOptions.waitTime(Duration.ofSeconds(5)),
+					(lock) -> shipReactively(42, lock.fencingToken()))
+			.single();
+		// end::reactive[]
+		return shipped;
+	}
+
+	private Mono<String> shipReactively(int order, long fencingToken) {
+		return Mono.fromSupplier(() -> "shipped " + order + " with token " + fencingToken);
 	}
 
 	@Test

@@ -46,7 +46,7 @@ public class DlockProperties {
 
 	/**
 	 * How long a @DistributedLock method waits for its lock when the annotation does not
-	 * set a wait time.
+	 * set a wait time, and how long ReactiveLockManager's usingLock without options waits.
 	 */
 	private Duration waitTime = Duration.ofSeconds(10);
 

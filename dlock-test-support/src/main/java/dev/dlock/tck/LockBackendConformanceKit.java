@@ -203,6 +203,16 @@ public abstract class LockBackendConformanceKit {
 	}
 
 	@Nested
+	class Reactive extends ReactiveConformance {
+
+		@Override
+		protected LockManager newManager() {
+			return LockBackendConformanceKit.this.newManager();
+		}
+
+	}
+
+	@Nested
 	class ModeMatrix {
 
 		@ParameterizedTest(name = "{0} held, {1} requested")
