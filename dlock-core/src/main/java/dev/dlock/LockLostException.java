@@ -16,10 +16,13 @@ import org.jspecify.annotations.Nullable;
  */
 public class LockLostException extends DistributedLockException {
 
+	/** The key of the lock that was lost. */
 	private final String key;
 
+	/** The mode the lock was held in. */
 	private final LockMode mode;
 
+	/** The fencing token of the grant that was lost. */
 	private final long fencingToken;
 
 	/**
