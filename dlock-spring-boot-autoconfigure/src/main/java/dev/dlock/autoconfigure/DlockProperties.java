@@ -425,6 +425,13 @@ public class DlockProperties {
 		private String bucket = "dlock";
 
 		/**
+		 * Number of buckets the locks are sharded over, each a stream with its own leader:
+		 * 1 is the bucket named by "bucket", more are "<bucket>-0" to "<bucket>-(n-1)".
+		 * Every instance must use the same number; changing it needs all instances stopped.
+		 */
+		private int buckets = 1;
+
+		/**
 		 * Number of replicas of the lock bucket when dlock creates it (1 to 5; use 3 on
 		 * a cluster).
 		 */
@@ -492,6 +499,14 @@ public class DlockProperties {
 
 		public void setBucket(String bucket) {
 			this.bucket = bucket;
+		}
+
+		public int getBuckets() {
+			return this.buckets;
+		}
+
+		public void setBuckets(int buckets) {
+			this.buckets = buckets;
 		}
 
 		public int getReplicas() {
