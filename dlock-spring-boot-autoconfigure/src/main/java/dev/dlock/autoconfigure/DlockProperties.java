@@ -426,8 +426,9 @@ public class DlockProperties {
 
 		/**
 		 * Number of buckets the locks are sharded over, each a stream with its own leader:
-		 * 1 is the bucket named by "bucket", more are "<bucket>-0" to "<bucket>-(n-1)".
-		 * Every instance must use the same number; changing it needs all instances stopped.
+		 * 1 is the bucket named by "bucket"; with n above 1 the buckets are that name with
+		 * "-0" to "-(n-1)" appended. Every instance must use the same number; changing it
+		 * needs all instances stopped.
 		 */
 		private int buckets = 1;
 
