@@ -425,6 +425,14 @@ public class DlockProperties {
 		private String bucket = "dlock";
 
 		/**
+		 * Number of buckets the locks are sharded over, each a stream with its own leader:
+		 * 1 is the bucket named by "bucket"; with n above 1 the buckets are that name with
+		 * "-0" to "-(n-1)" appended. Every instance must use the same number; changing it
+		 * needs all instances stopped.
+		 */
+		private int buckets = 1;
+
+		/**
 		 * Number of replicas of the lock bucket when dlock creates it (1 to 5; use 3 on
 		 * a cluster).
 		 */
@@ -492,6 +500,14 @@ public class DlockProperties {
 
 		public void setBucket(String bucket) {
 			this.bucket = bucket;
+		}
+
+		public int getBuckets() {
+			return this.buckets;
+		}
+
+		public void setBuckets(int buckets) {
+			this.buckets = buckets;
 		}
 
 		public int getReplicas() {

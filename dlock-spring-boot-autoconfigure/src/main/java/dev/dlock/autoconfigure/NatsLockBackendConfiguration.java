@@ -29,6 +29,7 @@ class NatsLockBackendConfiguration {
 		Nats nats = properties.getNats();
 		return NatsLockBackend.builder(connection)
 			.bucket(nats.getBucket())
+			.buckets(nats.getBuckets())
 			.replicas(nats.getReplicas())
 			.requestTimeout(nats.getRequestTimeout())
 			// the bucket serves this one lease time: a method's own lease time is refused

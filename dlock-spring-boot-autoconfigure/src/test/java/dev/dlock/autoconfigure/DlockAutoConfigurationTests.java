@@ -268,6 +268,14 @@ class DlockAutoConfigurationTests {
 	}
 
 	@Test
+	void invalidNatsBucketCountFailsTheStartUp() {
+		this.runner.withPropertyValues("dlock.backend=nats", "dlock.nats.buckets=0")
+			.withBean(Connection.class, () -> mock(Connection.class))
+			.run((context) -> assertThat(context).getFailure()
+				.hasStackTraceContaining("'buckets' must be at least 1, but was 0"));
+	}
+
+	@Test
 	void invalidEtcdKeyPrefixFailsTheStartUp() {
 		this.runner.withPropertyValues("dlock.backend=etcd", "dlock.key-prefix=no-slash")
 			.withBean(Client.class, () -> Client.builder().endpoints("http://127.0.0.1:2379").build())
@@ -433,7 +441,7 @@ class DlockAutoConfigurationTests {
 				"dlock.wait-time", "dlock.renewal.interval", "dlock.aop.order", "dlock.etcd.endpoints",
 				"dlock.etcd.user", "dlock.etcd.password", "dlock.etcd.tls.enabled", "dlock.etcd.tls.bundle",
 				"dlock.nats.url", "dlock.nats.servers", "dlock.nats.credentials", "dlock.nats.token",
-				"dlock.nats.tls.bundle", "dlock.nats.bucket", "dlock.nats.replicas");
+				"dlock.nats.tls.bundle", "dlock.nats.bucket", "dlock.nats.buckets", "dlock.nats.replicas");
 		assertThat(metadata.keySet()).containsAll(keys);
 		for (String key : keys) {
 			assertThat(metadata.get(key)).as(key).containsKey("description");

@@ -77,6 +77,29 @@ class NatsLockBackendAutoConfigurationIntegrationTests {
 	}
 
 	@Test
+	void bucketCountShardsTheLocks() throws Exception {
+		String bucket = "app-" + UUID.randomUUID().toString().replace("-", "");
+		List<String> shards = List.of(bucket + "-0", bucket + "-1", bucket + "-2");
+		try (Connection connection = Nats.connect(NatsServer.shared().url())) {
+			try {
+				this.runner
+					.withPropertyValues("dlock.nats.url=" + NatsServer.shared().url(), "dlock.nats.bucket=" + bucket,
+							"dlock.nats.buckets=3")
+					.run((context) -> {
+						assertLocks(context);
+						assertThat(connection.keyValueManagement().getBucketNames()).containsAll(shards)
+							.doesNotContain(bucket);
+					});
+			}
+			finally {
+				for (String shard : shards) {
+					connection.keyValueManagement().delete(shard);
+				}
+			}
+		}
+	}
+
+	@Test
 	void autoConfiguredConnectionReconnectsForeverAndIsClosedWithTheContext() {
 		AtomicReference<Connection> connection = new AtomicReference<>();
 		this.runner.withPropertyValues("dlock.nats.url=" + NatsServer.shared().url()).run((context) -> {

@@ -104,9 +104,28 @@ public final class CuttableBackend extends ForwardingLockBackend {
 	 *
 	 * @param sentAt {@link System#nanoTime()} when it was sent
 	 * @param tickets the tickets of the entries it covered
+	 * @param keys the keys of those entries, in the same order
 	 * @param succeeded whether the backend confirmed it
 	 */
-	public record RenewalRecord(long sentAt, List<Long> tickets, boolean succeeded) {
+	public record RenewalRecord(long sentAt, List<Long> tickets, List<String> keys, boolean succeeded) {
+
+		/**
+		 * Whether the round covered the entry of a key with a ticket. A ticket alone does not
+		 * name an entry: a backend that shards its keys (NATS with several buckets) numbers
+		 * each shard's tickets on their own.
+		 * @param key the key
+		 * @param ticket the ticket
+		 * @return whether an entry of the round has both
+		 */
+		public boolean covers(String key, long ticket) {
+			for (int i = 0; i < this.tickets.size(); i++) {
+				if (this.tickets.get(i) == ticket && this.keys.get(i).equals(key)) {
+					return true;
+				}
+			}
+			return false;
+		}
+
 	}
 
 	private final class CuttableSession extends ForwardingLockSession {
@@ -152,8 +171,9 @@ public final class CuttableBackend extends ForwardingLockBackend {
 		public CompletableFuture<Set<QueueEntry>> renew(Collection<QueueEntry> entries) {
 			long sentAt = System.nanoTime();
 			List<Long> tickets = entries.stream().map(QueueEntry::ticket).toList();
+			List<String> keys = entries.stream().map((entry) -> entry.request().key()).toList();
 			return guarded(() -> delegate().renew(entries)).whenComplete((lost, failure) -> CuttableBackend.this.renewals
-				.add(new RenewalRecord(sentAt, tickets, failure == null)));
+				.add(new RenewalRecord(sentAt, tickets, keys, failure == null)));
 		}
 
 		@Override

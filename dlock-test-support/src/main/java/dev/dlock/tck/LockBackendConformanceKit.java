@@ -488,14 +488,14 @@ public abstract class LockBackendConformanceKit {
 			held.onLost(told::complete);
 			long acquiredAt = System.nanoTime();
 			await().atMost(leaseTime()).until(() -> holder.backend().renewals().stream().anyMatch(
-					(renewal) -> renewal.succeeded() && renewal.tickets().contains(held.fencingToken())));
+					(renewal) -> renewal.succeeded() && renewal.covers(key, held.fencingToken())));
 			holder.backend().cut();
 			await().atMost(leaseTime().plusSeconds(2)).pollInterval(Duration.ofMillis(5)).until(() -> !held.isValid());
 			long invalidAt = System.nanoTime();
 			long lastRenewalSent = holder.backend()
 				.renewals()
 				.stream()
-				.filter((renewal) -> renewal.succeeded() && renewal.tickets().contains(held.fencingToken()))
+				.filter((renewal) -> renewal.succeeded() && renewal.covers(key, held.fencingToken()))
 				.mapToLong(CuttableBackend.RenewalRecord::sentAt)
 				.max()
 				.orElse(acquiredAt);
@@ -516,7 +516,7 @@ public abstract class LockBackendConformanceKit {
 			another.release();
 			assertThat(holder.backend().renewals())
 				.filteredOn((renewal) -> renewal.sentAt() > healedAt)
-				.allSatisfy((renewal) -> assertThat(renewal.tickets()).doesNotContain(held.fencingToken()));
+				.allSatisfy((renewal) -> assertThat(renewal.covers(key, held.fencingToken())).as("%s", renewal).isFalse());
 		}
 
 		@Test

@@ -1,7 +1,9 @@
 package dev.dlock.backend.nats;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -28,7 +30,7 @@ import org.jspecify.annotations.Nullable;
 /**
  * A lock backend on a NATS JetStream key-value bucket.
  * <p>
- * Every request is an entry {@code <encoded key>.<owner id>} in one bucket (default
+ * Every request is an entry {@code <encoded key>.<owner id>} in a bucket (default
  * {@code dlock}), created if missing with history 1 and a max age equal to the lease time;
  * its create revision (a stream sequence) is the ticket and the fencing token. A conversion
  * is a revision-checked write of the entry, and the revision of the write that grants it
@@ -38,6 +40,11 @@ import org.jspecify.annotations.Nullable;
  * silent on nats-server 2.9, a waiter also looks again when the entry it waits for must
  * have expired, and the stream leader confirms that it did. See {@code docs/backends/nats.md}
  * for the guarantees and the durability caveat.
+ * <p>
+ * With {@link Builder#buckets(int) buckets(n)} above 1 the keys are sharded over the buckets
+ * {@code <bucket>-0} to {@code <bucket>-(n-1)}, each a stream with its own leader: a key's
+ * bucket is its {@link dev.dlock.support.KeyDigest#shard shard}, so every key lives in
+ * exactly one bucket, and every process using the buckets must use the same {@code n}.
  * <p>
  * A bucket has one max age, so a backend serves one lease time: opening a session with
  * another lease time fails with a {@link LockBackendException}. Use a second backend with
@@ -63,6 +70,8 @@ public final class NatsLockBackend implements LockBackend {
 
 	private final String bucketName;
 
+	private final int buckets;
+
 	private final int replicas;
 
 	private final StorageType storage;
@@ -77,13 +86,14 @@ public final class NatsLockBackend implements LockBackend {
 
 	private final Object lock = new Object();
 
-	private @Nullable NatsBucket bucket;
+	private @Nullable List<NatsBucket> opened;
 
 	private volatile boolean closed;
 
 	private NatsLockBackend(Builder builder) {
 		this.connection = builder.connection;
 		this.bucketName = builder.bucket;
+		this.buckets = builder.buckets;
 		this.replicas = builder.replicas;
 		this.storage = builder.storage;
 		this.leaseTime = builder.leaseTime;
@@ -112,58 +122,87 @@ public final class NatsLockBackend implements LockBackend {
 	}
 
 	/**
-	 * Opens a session; the first one opens the bucket (creating it with a max age of the
-	 * builder's lease time, or else of this lease time, if it is missing) and starts the
-	 * watcher.
-	 * @param leaseTime the lease time; must equal the bucket's max age
+	 * Opens a session; the first one opens the buckets (creating each with a max age of the
+	 * builder's lease time, or else of this lease time, if it is missing) and starts their
+	 * watchers.
+	 * @param leaseTime the lease time; must equal the buckets' max age
 	 * @return the session
-	 * @throws LockBackendException if the bucket has another max age, this backend already
+	 * @throws LockBackendException if a bucket has another max age, this backend already
 	 * serves another lease time, or the server fails
 	 */
 	@Override
 	public LockSession openSession(Duration leaseTime) {
 		Durations.positive(leaseTime, "leaseTime");
-		NatsBucket opened;
+		List<NatsBucket> shards;
 		synchronized (this.lock) {
 			if (this.closed) {
 				throw new LockBackendException("The NATS lock backend is closed", null);
 			}
-			if (this.bucket == null) {
-				this.bucket = NatsBucket.open(this.calls, this.bucketName, this.replicas, this.storage,
-						(this.leaseTime != null) ? this.leaseTime : leaseTime);
+			if (this.opened == null) {
+				this.opened = openBuckets((this.leaseTime != null) ? this.leaseTime : leaseTime);
 			}
-			opened = this.bucket;
+			shards = this.opened;
 		}
-		if (!opened.maxAge().equals(leaseTime)) {
-			throw new LockBackendException("The NATS bucket '" + this.bucketName + "' serves a lease time of "
-					+ opened.maxAge() + " (its max age), but a lease time of " + leaseTime
-					+ " was asked for. Use one lease time per bucket, or another NatsLockBackend with its own "
-					+ "bucket for this lease time", null);
+		for (int i = 0; i < shards.size(); i++) {
+			Duration maxAge = shards.get(i).maxAge();
+			if (!maxAge.equals(leaseTime)) {
+				throw new LockBackendException("The NATS bucket '" + bucketName(i) + "' serves a lease time of "
+						+ maxAge + " (its max age), but a lease time of " + leaseTime
+						+ " was asked for. Use one lease time per bucket, or another NatsLockBackend with its own "
+						+ "bucket for this lease time", null);
+			}
 		}
-		return new NatsLockSession(opened, leaseTime);
+		return new NatsLockSession(shards, leaseTime);
+	}
+
+	/** Opens every bucket, or none: the ones opened before a failure are closed again. */
+	private List<NatsBucket> openBuckets(Duration maxAge) {
+		List<NatsBucket> shards = new ArrayList<>(this.buckets);
+		try {
+			for (int i = 0; i < this.buckets; i++) {
+				shards.add(NatsBucket.open(this.calls, bucketName(i), this.replicas, this.storage, maxAge));
+			}
+		}
+		catch (RuntimeException ex) {
+			shards.forEach(NatsBucket::close);
+			throw ex;
+		}
+		return List.copyOf(shards);
 	}
 
 	/**
-	 * Checks the backend with one round trip: the bucket's stream info from its leader, or
-	 * JetStream's account info before the bucket is open.
+	 * The name of a bucket: the configured name with one bucket, {@code <name>-<shard>}
+	 * with several.
+	 */
+	private String bucketName(int shard) {
+		return (this.buckets == 1) ? this.bucketName : this.bucketName + "-" + shard;
+	}
+
+	/**
+	 * Checks the backend with one round trip per bucket, sent together: each bucket's stream
+	 * info from its leader, or JetStream's account info before the buckets are open. Down
+	 * if any bucket is.
 	 * @return the health, never completed exceptionally
 	 */
 	@Override
 	public CompletableFuture<BackendHealth> health() {
 		long start = this.calls.time().nanoTime();
-		NatsBucket current;
+		List<NatsBucket> current;
 		synchronized (this.lock) {
-			current = this.bucket;
+			current = this.opened;
 		}
 		CompletableFuture<?> probe;
 		try {
-			probe = (current != null) ? current.info() : this.calls.api("INFO", "").thenApply((reply) -> {
-				AccountStatistics account = new AccountStatistics(reply);
-				if (account.hasError()) {
-					throw new LockBackendException("JetStream is not available: " + account.getError(), null);
-				}
-				return account;
-			});
+			probe = (current != null)
+					? CompletableFuture.allOf(current.stream().map(NatsBucket::info).toArray(CompletableFuture[]::new))
+					: this.calls.api("INFO", "").thenApply((reply) -> {
+						AccountStatistics account = new AccountStatistics(reply);
+						if (account.hasError()) {
+							throw new LockBackendException("JetStream is not available: " + account.getError(),
+									null);
+						}
+						return account;
+					});
 		}
 		catch (RuntimeException ex) {
 			probe = CompletableFuture.failedFuture(ex);
@@ -180,8 +219,9 @@ public final class NatsLockBackend implements LockBackend {
 				details.put("perMessageTtl", server.isSameOrNewerThanVersion("2.11.0"));
 			}
 			details.put("bucket", this.bucketName);
+			details.put("buckets", this.buckets);
 			if (current != null) {
-				details.put("leaseTime", current.maxAge().toString());
+				details.put("leaseTime", current.get(0).maxAge().toString());
 			}
 			return BackendHealth.up(roundTrip, details);
 		}));
@@ -200,31 +240,31 @@ public final class NatsLockBackend implements LockBackend {
 	}
 
 	/**
-	 * The stream sequence of the last message the watcher applied; 0 before the bucket is
-	 * open. For tests.
+	 * The stream sequence of the last message the first bucket's watcher applied (the only
+	 * bucket unless sharded); 0 before the buckets are open. For tests.
 	 */
 	long watcherPosition() {
 		synchronized (this.lock) {
-			return (this.bucket != null) ? this.bucket.watcherPosition() : 0;
+			return (this.opened != null) ? this.opened.get(0).watcherPosition() : 0;
 		}
 	}
 
 	/**
-	 * Stops the watcher; the connection stays open. Entries left in the bucket expire with
-	 * its max age. Idempotent.
+	 * Stops the watchers; the connection stays open. Entries left in the buckets expire
+	 * with their max age. Idempotent.
 	 */
 	@Override
 	public void close() {
-		NatsBucket current;
+		List<NatsBucket> current;
 		synchronized (this.lock) {
 			if (this.closed) {
 				return;
 			}
 			this.closed = true;
-			current = this.bucket;
+			current = this.opened;
 		}
 		if (current != null) {
-			current.close();
+			current.forEach(NatsBucket::close);
 		}
 		this.executor.shutdown();
 		if (this.ownedTime != null) {
@@ -243,6 +283,8 @@ public final class NatsLockBackend implements LockBackend {
 		private final Connection connection;
 
 		private String bucket = "dlock";
+
+		private int buckets = 1;
 
 		private int replicas = 1;
 
@@ -269,6 +311,26 @@ public final class NatsLockBackend implements LockBackend {
 				throw new IllegalArgumentException("'bucket' must consist of A-Z, a-z, 0-9, '-' and '_'");
 			}
 			this.bucket = bucket;
+			return this;
+		}
+
+		/**
+		 * How many buckets the keys are sharded over. Default 1: the one bucket named by
+		 * {@link #bucket(String)}. With {@code n} above 1 the buckets are
+		 * {@code <bucket>-0} to {@code <bucket>-(n-1)}, each a stream with a leader of its
+		 * own that the cluster places, so that lock traffic spreads over a cluster's
+		 * servers; a key always lives in the bucket of its
+		 * {@link dev.dlock.support.KeyDigest#shard shard}. Every process using the buckets
+		 * must use the same count; changing it moves keys, so it needs every process stopped,
+		 * as changing the bucket name does.
+		 * @param buckets at least 1
+		 * @return this builder
+		 */
+		public Builder buckets(int buckets) {
+			if (buckets < 1) {
+				throw new IllegalArgumentException("'buckets' must be at least 1, but was " + buckets);
+			}
+			this.buckets = buckets;
 			return this;
 		}
 

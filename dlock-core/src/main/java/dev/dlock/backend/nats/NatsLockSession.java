@@ -1,7 +1,10 @@
 package dev.dlock.backend.nats;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
@@ -12,20 +15,25 @@ import dev.dlock.spi.LockSession;
 import dev.dlock.spi.QueueEntry;
 import dev.dlock.spi.QueueState;
 import dev.dlock.spi.Subscription;
+import dev.dlock.support.KeyCodec;
+import dev.dlock.support.KeyDigest;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A session on a bucket. NATS has no session lease: each entry lives a max age after its
- * last write, so closing the session leaves the entries to expire.
+ * A session on the buckets of a backend. Each call goes to the bucket of its key's
+ * {@linkplain KeyDigest#shard shard} (a request's key, an entry's encoded key), so every key
+ * lives in one bucket; a renewal round renews each bucket's entries there. NATS has no
+ * session lease: each entry lives a max age after its last write, so closing the session
+ * leaves the entries to expire.
  */
 final class NatsLockSession implements LockSession {
 
-	private final NatsBucket bucket;
+	private final List<NatsBucket> buckets;
 
 	private final Duration leaseTime;
 
-	NatsLockSession(NatsBucket bucket, Duration leaseTime) {
-		this.bucket = bucket;
+	NatsLockSession(List<NatsBucket> buckets, Duration leaseTime) {
+		this.buckets = buckets;
 		this.leaseTime = leaseTime;
 	}
 
@@ -36,42 +44,83 @@ final class NatsLockSession implements LockSession {
 
 	@Override
 	public CompletableFuture<EnqueueResult> enqueue(AcquireRequest request) {
-		return this.bucket.enqueue(request);
+		return bucketOf(request).enqueue(request);
 	}
 
 	@Override
 	public CompletableFuture<QueueState> poll(QueueEntry entry) {
-		return this.bucket.poll(NatsBucket.entry(entry));
+		NatsQueueEntry natsEntry = NatsBucket.entry(entry);
+		return bucketOf(natsEntry).poll(natsEntry);
 	}
 
 	@Override
 	public Subscription watch(QueueEntry entry, Runnable onChange) {
-		return this.bucket.watch(NatsBucket.entry(entry), onChange);
+		NatsQueueEntry natsEntry = NatsBucket.entry(entry);
+		return bucketOf(natsEntry).watch(natsEntry, onChange);
 	}
 
+	/**
+	 * Renews each bucket's entries in that bucket, all rounds sent together; fails if any
+	 * round fails, so that no entry counts as renewed on a guess.
+	 */
 	@Override
 	public CompletableFuture<Set<QueueEntry>> renew(Collection<QueueEntry> entries) {
-		return this.bucket.renew(entries);
+		if (this.buckets.size() == 1) {
+			return this.buckets.get(0).renew(entries);
+		}
+		List<List<QueueEntry>> perBucket = new ArrayList<>(this.buckets.size());
+		for (int i = 0; i < this.buckets.size(); i++) {
+			perBucket.add(new ArrayList<>());
+		}
+		for (QueueEntry entry : entries) {
+			perBucket.get(shardOf(NatsBucket.entry(entry).resource())).add(entry);
+		}
+		List<CompletableFuture<Set<QueueEntry>>> rounds = new ArrayList<>();
+		for (int i = 0; i < this.buckets.size(); i++) {
+			if (!perBucket.get(i).isEmpty()) {
+				rounds.add(this.buckets.get(i).renew(perBucket.get(i)));
+			}
+		}
+		return CompletableFuture.allOf(rounds.toArray(CompletableFuture[]::new)).thenApply((done) -> {
+			Set<QueueEntry> lost = new HashSet<>();
+			rounds.forEach((round) -> lost.addAll(round.join()));
+			return lost;
+		});
 	}
 
 	@Override
 	public CompletableFuture<Void> remove(AcquireRequest request) {
-		return this.bucket.remove(request);
+		return bucketOf(request).remove(request);
 	}
 
 	@Override
 	public CompletableFuture<QueueState> convert(QueueEntry entry, LockMode mode, boolean waitIfBusy) {
-		return this.bucket.convert(NatsBucket.entry(entry), mode, waitIfBusy);
+		NatsQueueEntry natsEntry = NatsBucket.entry(entry);
+		return bucketOf(natsEntry).convert(natsEntry, mode, waitIfBusy);
 	}
 
 	@Override
 	public CompletableFuture<@Nullable LockMode> cancelConversion(QueueEntry entry, LockMode heldMode) {
-		return this.bucket.cancelConversion(NatsBucket.entry(entry), heldMode);
+		NatsQueueEntry natsEntry = NatsBucket.entry(entry);
+		return bucketOf(natsEntry).cancelConversion(natsEntry, heldMode);
 	}
 
 	@Override
 	public void close() {
-		// entries expire with the bucket's max age; the watcher belongs to the backend
+		// entries expire with the buckets' max age; the watchers belong to the backend
+	}
+
+	private NatsBucket bucketOf(AcquireRequest request) {
+		return (this.buckets.size() == 1) ? this.buckets.get(0)
+				: this.buckets.get(shardOf(KeyCodec.encode(request.key())));
+	}
+
+	private NatsBucket bucketOf(NatsQueueEntry entry) {
+		return this.buckets.get(shardOf(entry.resource()));
+	}
+
+	private int shardOf(String encodedKey) {
+		return KeyDigest.shard(encodedKey, this.buckets.size());
 	}
 
 }

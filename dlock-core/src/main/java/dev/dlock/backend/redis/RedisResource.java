@@ -1,24 +1,19 @@
 package dev.dlock.backend.redis;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 import java.util.Base64;
 
 import dev.dlock.support.KeyCodec;
+import dev.dlock.support.KeyDigest;
 
 /**
  * The Redis keys of one lock resource: {@code <prefix>{<slot tag>}<encoded key>:<suffix>}.
  * They share the hash tag, so that a script touches one cluster slot. The tag is the first
- * 24 bits of the SHA-256 of the encoded key, in base64url: keys that differ only in a few
- * characters (such as {@code order-1} to {@code order-10000}) would otherwise hash to slots
- * in a pattern, which crowds some masters of a cluster and spares others.
+ * 24 bits of the encoded key's {@link KeyDigest} (SHA-256), in base64url: keys that differ
+ * only in a few characters (such as {@code order-1} to {@code order-10000}) would otherwise
+ * hash to slots in a pattern, which crowds some masters of a cluster and spares others.
  */
 final class RedisResource {
-
-	// never updated: only cloned
-	private static final MessageDigest SHA_256 = newSha256();
 
 	private final String id;
 
@@ -42,31 +37,7 @@ final class RedisResource {
 	}
 
 	private static String slotTag(String id) {
-		byte[] digest = sha256().digest(id.getBytes(StandardCharsets.US_ASCII));
-		return Base64.getUrlEncoder().encodeToString(Arrays.copyOf(digest, 3));
-	}
-
-	/**
-	 * A fresh SHA-256 digest, cloned from an unused prototype: a release computes its keys
-	 * before its script is sent, and a provider look-up per call costs more there than the
-	 * digest itself.
-	 */
-	private static MessageDigest sha256() {
-		try {
-			return (MessageDigest) SHA_256.clone();
-		}
-		catch (CloneNotSupportedException ex) {
-			return newSha256();
-		}
-	}
-
-	private static MessageDigest newSha256() {
-		try {
-			return MessageDigest.getInstance("SHA-256");
-		}
-		catch (NoSuchAlgorithmException ex) {
-			throw new IllegalStateException("Every Java platform has SHA-256", ex);
-		}
+		return Base64.getUrlEncoder().encodeToString(Arrays.copyOf(KeyDigest.of(id), 3));
 	}
 
 	/**

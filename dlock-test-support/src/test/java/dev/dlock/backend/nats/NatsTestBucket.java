@@ -6,6 +6,7 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
 import java.util.UUID;
+import java.util.stream.IntStream;
 
 import io.nats.client.Connection;
 import io.nats.client.JetStreamApiException;
@@ -26,6 +27,8 @@ final class NatsTestBucket implements AutoCloseable {
 
 	private final int replicas;
 
+	private final int buckets;
+
 	private final String name = "dlock_test_" + UUID.randomUUID().toString().replace("-", "");
 
 	private final Deque<AutoCloseable> closeables = new ArrayDeque<>();
@@ -35,8 +38,17 @@ final class NatsTestBucket implements AutoCloseable {
 	}
 
 	NatsTestBucket(List<String> urls, int replicas) {
+		this(urls, replicas, 1);
+	}
+
+	/**
+	 * Buckets for backends that shard their keys over {@code buckets} buckets:
+	 * {@code <name>-0} and so on when {@code buckets} is above 1.
+	 */
+	NatsTestBucket(List<String> urls, int replicas, int buckets) {
 		this.urls = List.copyOf(urls);
 		this.replicas = replicas;
+		this.buckets = buckets;
 	}
 
 	String url() {
@@ -47,10 +59,19 @@ final class NatsTestBucket implements AutoCloseable {
 		return this.name;
 	}
 
+	/** The names of the buckets the backends use: the name, or one per shard. */
+	List<String> bucketNames() {
+		return (this.buckets == 1) ? List.of(this.name)
+				: IntStream.range(0, this.buckets).mapToObj((shard) -> this.name + "-" + shard).toList();
+	}
+
 	/** A new backend on its own connection, as another process would have. */
 	NatsLockBackend backend() {
-		return register(
-				NatsLockBackend.builder(backendConnection()).bucket(this.name).replicas(this.replicas).build());
+		return register(NatsLockBackend.builder(backendConnection())
+			.bucket(this.name)
+			.buckets(this.buckets)
+			.replicas(this.replicas)
+			.build());
 	}
 
 	/**
@@ -120,11 +141,13 @@ final class NatsTestBucket implements AutoCloseable {
 				}
 				next.close();
 			}
-			try {
-				admin.keyValueManagement().delete(this.name);
-			}
-			catch (JetStreamApiException ex) {
-				// never created
+			for (String bucket : bucketNames()) {
+				try {
+					admin.keyValueManagement().delete(bucket);
+				}
+				catch (JetStreamApiException ex) {
+					// never created
+				}
 			}
 		}
 		finally {
