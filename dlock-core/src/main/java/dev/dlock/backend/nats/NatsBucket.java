@@ -208,7 +208,7 @@ final class NatsBucket implements AutoCloseable {
 		this.mirror.expect(kvKey);
 		EntryValue value = EntryValue.request(request.mode(), request.key());
 		return this.calls.handOver(create(kvKey, value.encode()).thenCompose((ack) -> {
-			NatsQueueEntry entry = new NatsQueueEntry(request, resource, ack.getSeqno(), value.at(ack.getSeqno()));
+			NatsQueueEntry entry = new NatsQueueEntry(request, this, resource, ack.getSeqno(), value.at(ack.getSeqno()));
 			return decide(entry, true).thenCompose((state) -> {
 				if (state.status() == QueueState.Status.GRANTED || request.waitIfBusy()) {
 					return CompletableFuture.completedFuture(new EnqueueResult(entry, state));

@@ -4,7 +4,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
@@ -20,9 +22,10 @@ import dev.dlock.support.KeyDigest;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A session on the buckets of a backend. Each call goes to the bucket of its key's
- * {@linkplain KeyDigest#shard shard} (a request's key, an entry's encoded key), so every key
- * lives in one bucket; a renewal round renews each bucket's entries there. NATS has no
+ * A session on the buckets of a backend. A request goes to the bucket of its key's
+ * {@linkplain KeyDigest#shard shard}, so every key lives in one bucket, and every later call
+ * about its entry goes to the bucket that holds it (the entry knows it: no digest per call);
+ * a renewal round renews each bucket's entries there. NATS has no
  * session lease: each entry lives a max age after its last write, so closing the session
  * leaves the entries to expire.
  */
@@ -68,19 +71,12 @@ final class NatsLockSession implements LockSession {
 		if (this.buckets.size() == 1) {
 			return this.buckets.get(0).renew(entries);
 		}
-		List<List<QueueEntry>> perBucket = new ArrayList<>(this.buckets.size());
-		for (int i = 0; i < this.buckets.size(); i++) {
-			perBucket.add(new ArrayList<>());
-		}
+		Map<NatsBucket, List<QueueEntry>> perBucket = new LinkedHashMap<>();
 		for (QueueEntry entry : entries) {
-			perBucket.get(shardOf(NatsBucket.entry(entry).resource())).add(entry);
+			perBucket.computeIfAbsent(NatsBucket.entry(entry).bucket(), (bucket) -> new ArrayList<>()).add(entry);
 		}
 		List<CompletableFuture<Set<QueueEntry>>> rounds = new ArrayList<>();
-		for (int i = 0; i < this.buckets.size(); i++) {
-			if (!perBucket.get(i).isEmpty()) {
-				rounds.add(this.buckets.get(i).renew(perBucket.get(i)));
-			}
-		}
+		perBucket.forEach((bucket, inBucket) -> rounds.add(bucket.renew(inBucket)));
 		return CompletableFuture.allOf(rounds.toArray(CompletableFuture[]::new)).thenApply((done) -> {
 			Set<QueueEntry> lost = new HashSet<>();
 			rounds.forEach((round) -> lost.addAll(round.join()));
@@ -112,15 +108,11 @@ final class NatsLockSession implements LockSession {
 
 	private NatsBucket bucketOf(AcquireRequest request) {
 		return (this.buckets.size() == 1) ? this.buckets.get(0)
-				: this.buckets.get(shardOf(KeyCodec.encode(request.key())));
+				: this.buckets.get(KeyDigest.shard(KeyCodec.encode(request.key()), this.buckets.size()));
 	}
 
 	private NatsBucket bucketOf(NatsQueueEntry entry) {
-		return this.buckets.get(shardOf(entry.resource()));
-	}
-
-	private int shardOf(String encodedKey) {
-		return KeyDigest.shard(encodedKey, this.buckets.size());
+		return entry.bucket();
 	}
 
 }

@@ -12,6 +12,8 @@ import dev.dlock.support.BackendQueueEntry;
  */
 final class NatsQueueEntry extends BackendQueueEntry {
 
+	private final NatsBucket bucket;
+
 	private final String resource;
 
 	private long revision;
@@ -20,11 +22,17 @@ final class NatsQueueEntry extends BackendQueueEntry {
 
 	private boolean assumed;
 
-	NatsQueueEntry(AcquireRequest request, String resource, long ticket, EntryValue value) {
+	NatsQueueEntry(AcquireRequest request, NatsBucket bucket, String resource, long ticket, EntryValue value) {
 		super(request, ticket);
+		this.bucket = bucket;
 		this.resource = resource;
 		this.revision = ticket;
 		this.value = value;
+	}
+
+	/** The bucket that holds the entry: every later call about it goes there. */
+	NatsBucket bucket() {
+		return this.bucket;
 	}
 
 	/** The encoded key: the first token of the entry's KV key. */
