@@ -434,7 +434,7 @@ public class DlockProperties {
 
 		/**
 		 * Number of replicas of the lock bucket when dlock creates it (1 to 5; use 3 on
-		 * a cluster).
+		 * a cluster; more than 1 needs nats-server 2.9.21 or later).
 		 */
 		private int replicas = 1;
 

@@ -40,6 +40,8 @@ public final class ConvertingWorkload {
 
 	private static final int THREADS = 8;
 
+	private static final long UNKNOWN_TOKEN = -1;
+
 	private ConvertingWorkload() {
 	}
 
@@ -96,34 +98,46 @@ public final class ConvertingWorkload {
 			return;
 		}
 		long token = state.tokenFor(entry.ticket());
+		String note = "entry " + entry.ticket() + ", granted";
 		long start = System.nanoTime();
 		if (random.nextBoolean()) {
 			LockMode target = LockMode.values()[random.nextInt(LockMode.values().length)];
 			if (target != mode) {
 				boolean keepsOld = target.covers(mode) && !mode.covers(target);
 				if (!keepsOld) {
-					history.record(key, mode, token, start, System.nanoTime());
+					history.record(key, mode, token, start, System.nanoTime(), note);
 				}
-				QueueState converted = session.convert(entry, target, random.nextBoolean()).join();
+				boolean waitIfBusy = random.nextBoolean();
+				QueueState converted = session.convert(entry, target, waitIfBusy).join();
 				converted = awaitGrant(converted, () -> session.poll(entry).join(), Duration.ofMillis(500));
 				long now = System.nanoTime();
 				if (keepsOld) {
-					history.record(key, mode, token, start, now);
+					history.record(key, mode, token, start, now, note);
 				}
 				if (converted != null) {
 					conversions.incrementAndGet();
+					note = "entry " + entry.ticket() + ", converted from " + mode;
 					mode = target;
 					token = converted.tokenFor(entry.ticket());
 				}
 				else {
-					session.cancelConversion(entry, mode).join();
+					LockMode ended = session.cancelConversion(entry, mode).join();
+					note = "entry " + entry.ticket() + ", conversion to " + target + " (waitIfBusy " + waitIfBusy
+							+ ") cancelled";
+					if (ended != mode) {
+						// granted after the wait gave up, and kept because it does not cover the old mode
+						// (PR and CW): held with the conversion's token, which the withdrawal does not tell
+						token = UNKNOWN_TOKEN;
+					}
 				}
 				start = now;
 			}
 		}
 		// held across a renewal of the entry, one more round trip in which others may ask
 		assertThat(session.renew(List.of(entry)).join()).isEmpty();
-		history.record(key, mode, token, start, System.nanoTime());
+		if (token != UNKNOWN_TOKEN) {
+			history.record(key, mode, token, start, System.nanoTime(), note);
+		}
 		session.remove(request).join();
 	}
 

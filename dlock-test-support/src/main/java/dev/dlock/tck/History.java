@@ -24,7 +24,21 @@ public final class History {
 	 * @param end when release was about to be called
 	 */
 	public void record(String key, LockMode mode, long token, long start, long end) {
-		this.intervals.add(new Interval(key, mode, token, start, end));
+		record(key, mode, token, start, end, "");
+	}
+
+	/**
+	 * Records one grant, with a note that a violation's description repeats (who held it, and how it was
+	 * granted), so that a rare failure can be traced.
+	 * @param key the key
+	 * @param mode the mode
+	 * @param token the fencing token
+	 * @param start when acquire returned, {@link System#nanoTime()}
+	 * @param end when release was about to be called
+	 * @param note what to say about the grant
+	 */
+	public void record(String key, LockMode mode, long token, long start, long end, String note) {
+		this.intervals.add(new Interval(key, mode, token, start, end, note));
 	}
 
 	/**
@@ -74,7 +88,14 @@ public final class History {
 		return violations;
 	}
 
-	private record Interval(String key, LockMode mode, long token, long start, long end) {
+	private record Interval(String key, LockMode mode, long token, long start, long end, String note) {
+
+		@Override
+		public String toString() {
+			return this.mode + " token=" + this.token + " on " + this.key + " [" + this.start + ", " + this.end + "]"
+					+ (this.note.isEmpty() ? "" : " (" + this.note + ")");
+		}
+
 	}
 
 }

@@ -1,18 +1,29 @@
 package dev.dlock.testserver;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
+import io.nats.client.Connection;
+import io.nats.client.JetStreamManagement;
+import io.nats.client.Nats;
+import io.nats.client.Options;
+import io.nats.client.api.StorageType;
+import io.nats.client.api.StreamConfiguration;
+
 /**
  * A NATS cluster with JetStream on loopback: routes between all members, each with its own file storage kept
- * across a restart. {@link #start(int)} returns once the JetStream meta leader is elected and every member sees
- * it; {@link #metaLeader()} names it.
+ * across a restart. {@link #start(int)} returns once the JetStream meta leader is elected, every member sees
+ * it, and it places streams on every member; {@link #metaLeader()} names it. Members run
+ * {@link ClusterBinary the cluster binary}.
  *
  * @since 0.1.0
  */
 public final class NatsCluster extends TestCluster<NatsServer> {
 
 	private static final String CLUSTER_NAME = "dlock";
+
+	private static final String PLACEMENT_CHECK = "dlock_placement_check";
 
 	private static final LeaderView<NatsServer> META_LEADER = new LeaderView<>() {
 
@@ -83,6 +94,29 @@ public final class NatsCluster extends TestCluster<NatsServer> {
 			}
 		}
 		agreedLeader(META_LEADER);
+		placesReplicatedStreams();
+	}
+
+	/**
+	 * Throws until the meta leader can place a stream on every member: from nats-server 2.10 on, it refuses ("no
+	 * suitable peers for placement") until it has heard each member's JetStream statistics, a moment after the
+	 * members agree on it.
+	 */
+	private void placesReplicatedStreams() throws Exception {
+		Options options = new Options.Builder().server(members().get(0).url())
+			.connectionTimeout(Duration.ofSeconds(2))
+			.noReconnect()
+			.build();
+		try (Connection connection = Nats.connect(options)) {
+			JetStreamManagement management = connection.jetStreamManagement();
+			management.addStream(StreamConfiguration.builder()
+				.name(PLACEMENT_CHECK)
+				.subjects(PLACEMENT_CHECK)
+				.replicas(members().size())
+				.storageType(StorageType.Memory)
+				.build());
+			management.deleteStream(PLACEMENT_CHECK);
+		}
 	}
 
 }

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * A {@code nats-server} with JetStream ({@code -js -sd <folder>}) for integration tests, on free loopback client
@@ -122,22 +123,27 @@ public final class NatsServer extends TestServer {
 	}
 
 	/**
-	 * A cluster member (not started yet); clusters need the local binary.
+	 * A cluster member (not started yet), from {@link ClusterBinary the cluster binary}.
 	 * @param clusterPort this member's route port
 	 * @param routes the route URLs of the other members
 	 */
 	static NatsServer member(String name, String clusterName, int clusterPort, List<String> routes) {
-		return create(name, Ports.free(), List.of("--cluster_name", clusterName, "--cluster",
+		return create(ClusterBinary.find(), name, Ports.free(), List.of("--cluster_name", clusterName, "--cluster",
 				"nats://127.0.0.1:" + clusterPort, "--routes", String.join(",", routes)), false);
 	}
 
 	private static NatsServer create(String name, int port, List<String> extraArguments, boolean containerFallback) {
+		return create(Runtimes.find(BINARY), name, port, extraArguments, containerFallback);
+	}
+
+	private static NatsServer create(Optional<Path> executable, String name, int port, List<String> extraArguments,
+			boolean containerFallback) {
 		Path directory = newDirectory("nats");
 		int monitorPort = Ports.free();
 		List<String> arguments = new ArrayList<>(List.of("-n", name, "-a", "127.0.0.1", "-p", Integer.toString(port),
 				"-m", Integer.toString(monitorPort), "-js", "-sd", directory.resolve("jetstream").toString()));
 		arguments.addAll(extraArguments);
-		ServerRuntime runtime = Runtimes.create(BINARY, PACKAGE, arguments, directory,
+		ServerRuntime runtime = Runtimes.create(executable, BINARY, PACKAGE, arguments, directory,
 				containerFallback ? () -> new DockerContainer(IMAGE,
 						List.of("-n", name, "-p", "4222", "-m", "8222", "-js", "-sd", "/data/jetstream"),
 						Map.of(4222, port, 8222, monitorPort)) : null);

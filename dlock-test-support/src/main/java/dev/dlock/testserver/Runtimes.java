@@ -32,7 +32,15 @@ final class Runtimes {
 	 */
 	static ServerRuntime create(String binary, String aptPackage, List<String> arguments, Path directory,
 			@Nullable Supplier<DockerContainer> container) {
-		Optional<Path> executable = find(binary);
+		return create(find(binary), binary, aptPackage, arguments, directory, container);
+	}
+
+	/**
+	 * As {@link #create(String, String, List, Path, Supplier)}, with the executable already chosen (or
+	 * {@code null} when there is none).
+	 */
+	static ServerRuntime create(Optional<Path> executable, String binary, String aptPackage, List<String> arguments,
+			Path directory, @Nullable Supplier<DockerContainer> container) {
 		if (executable.isPresent()) {
 			return new LocalProcess(executable.get(), arguments, directory);
 		}

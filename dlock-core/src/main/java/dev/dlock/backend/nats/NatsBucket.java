@@ -37,6 +37,7 @@ import io.nats.client.api.StreamInfo;
 import io.nats.client.api.StreamState;
 import io.nats.client.api.Subject;
 import io.nats.client.impl.Headers;
+import io.nats.client.support.ServerVersion;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -79,6 +80,9 @@ final class NatsBucket implements AutoCloseable {
 	private static final Pattern TOKEN = Pattern.compile("[A-Za-z0-9_-]+");
 
 	private static final byte[] EMPTY = new byte[0];
+
+	/** The first nats-server that serialises revision-checked writes in a replicated stream. */
+	static final String SERIALISED_REPLICATED_WRITES = "2.9.21";
 
 	/** How often a revision-checked write is tried again on top of a newer message. */
 	private static final int MAX_REWRITES = 5;
@@ -134,6 +138,7 @@ final class NatsBucket implements AutoCloseable {
 						+ status.getTtl() + ", or another bucket (a NatsLockBackend with its own bucket name) for "
 						+ leaseTime, null);
 			}
+			requireSerialisedWrites(name, status.getReplicas(), connection.getServerInfo().getVersion());
 			if (status.getMaxHistoryPerKey() != 1) {
 				logger.warn("The NATS bucket '{}' keeps {} revisions per key; dlock needs only 1", name,
 						status.getMaxHistoryPerKey());
@@ -148,6 +153,23 @@ final class NatsBucket implements AutoCloseable {
 		}
 		catch (IOException | JetStreamApiException ex) {
 			throw new LockBackendException("Opening the NATS bucket '" + name + "' failed: " + ex, ex);
+		}
+	}
+
+	/**
+	 * Refuses a replicated bucket on a server that does not serialise revision-checked
+	 * writes in a replicated stream: before nats-server 2.9.21, two publishes that expect
+	 * the same last subject sequence can both be stored (nats-server issue #4320), and the
+	 * queue protocol rests on one of them failing.
+	 * @throws LockBackendException for a bucket of more than one replica on such a server
+	 */
+	static void requireSerialisedWrites(String name, int replicas, String serverVersion) {
+		if (replicas > 1 && ServerVersion.isOlder(serverVersion, SERIALISED_REPLICATED_WRITES)) {
+			throw new LockBackendException("The NATS bucket '" + name + "' has " + replicas + " replicas, but "
+					+ "nats-server " + serverVersion + " does not serialise revision-checked writes in a replicated "
+					+ "stream: two writes that expect the same revision can both succeed (nats-server issue #4320, "
+					+ "fixed in " + SERIALISED_REPLICATED_WRITES + "), which would let two holders in. Upgrade the "
+					+ "servers to " + SERIALISED_REPLICATED_WRITES + " or later, or use a bucket of one replica", null);
 		}
 	}
 
