@@ -158,6 +158,22 @@ public final class ConvertingWorkload {
 	}
 
 	/**
+	 * Runs the workload for 8 seconds on the given keys and checks what it held: more than 100
+	 * grants and 20 conversions, no overlap of conflicting grants, tokens in real-time order
+	 * between conflicting grants.
+	 * @param sessions the sessions, each on a backend of its own
+	 * @param keys the lock keys
+	 * @throws Exception when a thread failed
+	 */
+	public static void runAndCheck(List<LockSession> sessions, List<String> keys) throws Exception {
+		Result run = run(sessions, keys, Duration.ofSeconds(8));
+		assertThat(run.history().size()).isGreaterThan(100);
+		assertThat(run.conversions()).isGreaterThan(20);
+		assertThat(run.history().conflictingOverlaps()).isEmpty();
+		assertThat(run.history().tokenOrderViolations()).isEmpty();
+	}
+
+	/**
 	 * What a run held.
 	 *
 	 * @param history every mode held, with its token and interval

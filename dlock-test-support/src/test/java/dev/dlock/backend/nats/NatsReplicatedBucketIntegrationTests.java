@@ -85,12 +85,7 @@ class NatsReplicatedBucketIntegrationTests {
 				sessions.add(bucket.backend().openSession(Duration.ofSeconds(10)));
 			}
 			assertThat(bucket.status().getReplicas()).isEqualTo(3);
-			ConvertingWorkload.Result run = ConvertingWorkload.run(sessions, List.of(this.key + ":a", this.key + ":b"),
-					Duration.ofSeconds(8));
-			assertThat(run.history().size()).isGreaterThan(100);
-			assertThat(run.conversions()).isGreaterThan(20);
-			assertThat(run.history().conflictingOverlaps()).isEmpty();
-			assertThat(run.history().tokenOrderViolations()).isEmpty();
+			ConvertingWorkload.runAndCheck(sessions, List.of(this.key + ":a", this.key + ":b"));
 		}
 	}
 
