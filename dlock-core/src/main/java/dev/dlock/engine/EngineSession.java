@@ -95,12 +95,13 @@ final class EngineSession {
 	}
 
 	LiveEntry track(AcquireRequest request) {
-		LiveEntry entry = new LiveEntry(request, this.leaseNanos, this::forget);
+		LiveEntry entry = new LiveEntry(request, this);
 		this.entries.add(entry);
 		return entry;
 	}
 
-	private void forget(LiveEntry entry) {
+	/** Stops renewing an entry that ended; see {@link LiveEntry#end()}. */
+	void forget(LiveEntry entry) {
 		this.entries.remove(entry);
 		this.lastActive = this.time.nanoTime();
 	}

@@ -40,18 +40,32 @@ final class Grants {
 		this.observations = observations;
 	}
 
-	/** Makes the grant of an attached entry that the backend granted, with one hold. */
 	/**
-	 * Makes the grant of a granted entry.
+	 * Makes the grant of a granted entry, with one hold.
 	 * @param granted what the backend answered: its token, or the entry's ticket as token
 	 */
-	Grant grant(EngineSession session, LiveEntry entry, QueueState granted) {
+	Grant grant(LiveEntry entry, QueueState granted) {
 		long token = granted.tokenFor(Objects.requireNonNull(entry.queueEntry()).ticket());
-		Grant grant = new Grant(session, entry, token, this.time, this.callbackExecutor, this::release,
+		Grant grant = new Grant(this, entry, token,
 				this.observations.startHold(entry.request().key(), entry.request().mode(), token));
 		this.grants.add(grant);
 		logger.debug("Granted lock '{}' in mode {} with token {}", grant.key(), grant.mode(), grant.token());
 		return grant;
+	}
+
+	/** The clock every grant measures with. */
+	TimeSource time() {
+		return this.time;
+	}
+
+	/** Where loss listeners run. */
+	Executor callbackExecutor() {
+		return this.callbackExecutor;
+	}
+
+	/** Gives a grant whose last hold was released back to the backend. */
+	void lastHoldReleased(Grant grant) {
+		release(grant);
 	}
 
 	/** The grant a thread holds for the key, if it holds one. */
