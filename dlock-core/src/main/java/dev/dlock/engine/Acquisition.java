@@ -232,7 +232,7 @@ final class Acquisition {
 					+ "' arrived after its lease could no longer be proved alive", null));
 			return;
 		}
-		Grant grant = this.grants.grant(live, state);
+		Grant grant = this.grants.grant(this.session, live, state);
 		if (!this.result.complete(grant)) {
 			grant.releaseHold();
 		}

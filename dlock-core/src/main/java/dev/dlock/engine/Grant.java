@@ -4,10 +4,12 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executor;
 import java.util.function.Consumer;
 
 import dev.dlock.LockLostException;
 import dev.dlock.LockMode;
+import dev.dlock.support.TimeSource;
 import io.micrometer.observation.Observation;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -19,7 +21,7 @@ import org.slf4j.LoggerFactory;
  * <p>
  * One lives per held lock, so it keeps no per-grant helpers: its counters and once-only
  * flags are fields changed by compare-and-set, what every grant shares (the clock, the
- * callback executor, the release) it reaches through {@link Grants}, and the list of loss
+ * callback executor, the release) it reaches through its {@link Registry}, and the list of loss
  * listeners exists only once a listener is added.
  */
 final class Grant implements LiveEntry.LossListener {
@@ -49,7 +51,9 @@ final class Grant implements LiveEntry.LossListener {
 		}
 	}
 
-	private final Grants grants;
+	private final Registry grants;
+
+	private final EngineSession session;
 
 	private final LiveEntry entry;
 
@@ -85,9 +89,11 @@ final class Grant implements LiveEntry.LossListener {
 	/**
 	 * @param grants the grants of the manager: the clock, the callback executor, and where
 	 * the last hold's release goes
+	 * @param session the session the entry lives under
 	 */
-	Grant(Grants grants, LiveEntry entry, long token, Observation observation) {
+	Grant(Registry grants, EngineSession session, LiveEntry entry, long token, Observation observation) {
 		this.grants = grants;
+		this.session = session;
 		this.observation = observation;
 		this.entry = entry;
 		this.held = new Held(entry.request().mode(), token);
@@ -170,7 +176,7 @@ final class Grant implements LiveEntry.LossListener {
 
 	/** The session the grant's entry lives under. */
 	EngineSession session() {
-		return this.entry.session();
+		return this.session;
 	}
 
 	LiveEntry entry() {
@@ -288,6 +294,22 @@ final class Grant implements LiveEntry.LossListener {
 				logger.warn("A lock-loss listener of '{}' failed", key(), ex);
 			}
 		});
+	}
+
+	/**
+	 * What every grant of a manager shares.
+	 */
+	interface Registry {
+
+		/** The clock every grant measures with. */
+		TimeSource time();
+
+		/** Where loss listeners run. */
+		Executor callbackExecutor();
+
+		/** Gives a grant whose last hold was released back to the backend. */
+		void lastHoldReleased(Grant grant);
+
 	}
 
 	/**

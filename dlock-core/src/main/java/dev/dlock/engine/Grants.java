@@ -17,7 +17,7 @@ import org.slf4j.LoggerFactory;
  * the grant of an entry the backend granted, and when its last hold is released withdraws
  * the entry through the {@link Releaser}.
  */
-final class Grants {
+final class Grants implements Grant.Registry {
 
 	private static final Logger logger = LoggerFactory.getLogger(Grants.class);
 
@@ -44,27 +44,27 @@ final class Grants {
 	 * Makes the grant of a granted entry, with one hold.
 	 * @param granted what the backend answered: its token, or the entry's ticket as token
 	 */
-	Grant grant(LiveEntry entry, QueueState granted) {
+	Grant grant(EngineSession session, LiveEntry entry, QueueState granted) {
 		long token = granted.tokenFor(Objects.requireNonNull(entry.queueEntry()).ticket());
-		Grant grant = new Grant(this, entry, token,
+		Grant grant = new Grant(this, session, entry, token,
 				this.observations.startHold(entry.request().key(), entry.request().mode(), token));
 		this.grants.add(grant);
 		logger.debug("Granted lock '{}' in mode {} with token {}", grant.key(), grant.mode(), grant.token());
 		return grant;
 	}
 
-	/** The clock every grant measures with. */
-	TimeSource time() {
+	@Override
+	public TimeSource time() {
 		return this.time;
 	}
 
-	/** Where loss listeners run. */
-	Executor callbackExecutor() {
+	@Override
+	public Executor callbackExecutor() {
 		return this.callbackExecutor;
 	}
 
-	/** Gives a grant whose last hold was released back to the backend. */
-	void lastHoldReleased(Grant grant) {
+	@Override
+	public void lastHoldReleased(Grant grant) {
 		release(grant);
 	}
 

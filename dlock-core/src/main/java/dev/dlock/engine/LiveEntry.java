@@ -35,7 +35,7 @@ final class LiveEntry {
 
 	private final AcquireRequest request;
 
-	private final EngineSession session;
+	private final Owner session;
 
 	/** Set once, by compare-and-set: only the first end counts. */
 	private volatile boolean ended;
@@ -53,18 +53,13 @@ final class LiveEntry {
 	 * @param session the session the entry lives under, told once when the entry ends, lost
 	 * or on purpose, so that it stops renewing it
 	 */
-	LiveEntry(AcquireRequest request, EngineSession session) {
+	LiveEntry(AcquireRequest request, Owner session) {
 		this.request = request;
 		this.session = session;
 	}
 
 	AcquireRequest request() {
 		return this.request;
-	}
-
-	/** The session the entry lives under. */
-	EngineSession session() {
-		return this.session;
 	}
 
 	@Nullable QueueEntry queueEntry() {
@@ -136,6 +131,19 @@ final class LiveEntry {
 			return true;
 		}
 		return false;
+	}
+
+	/**
+	 * The session an entry lives under, as the entry sees it.
+	 */
+	interface Owner {
+
+		/** The lease time of the session's entries. */
+		long leaseNanos();
+
+		/** Stops renewing an entry that ended. */
+		void forget(LiveEntry entry);
+
 	}
 
 	/**
