@@ -43,7 +43,7 @@ import io.nats.client.Nats;
  * most, per lock, from the JVM's class histogram (the least of a few samples, so that a
  * renewal round in flight does not count). Not a timing measurement.
  * <p>
- * Usage: {@code HeapPerLock <memory|redis|etcd|nats> <locks> <short|long> [rows]}. A short
+ * Usage: {@code HeapPerLock <memory|redis|etcd|nats> <locks> <short|long> [rows [lease seconds]]}. A short
  * key is {@code o-<n>}; a long one has the scale case's prefix
  * {@code bench-s-<uuid>-<n>}. Starts its own server on a free port.
  */
@@ -52,8 +52,11 @@ public final class HeapPerLock {
 	private static final Pattern HISTOGRAM_ROW = Pattern.compile("^\\s*\\d+:\\s+(\\d+)\\s+(\\d+)\\s+(\\S+)",
 			Pattern.MULTILINE);
 
-	/** Long, so that few renewal rounds run, and none is likely in flight while the heap is measured. */
-	private static final Duration LEASE = Duration.ofSeconds(60);
+	/**
+	 * Long by default, so that few renewal rounds run, and none is likely in flight while
+	 * the heap is measured.
+	 */
+	private static final Duration DEFAULT_LEASE = Duration.ofSeconds(60);
 
 	private static final int SAMPLES = 3;
 
@@ -72,11 +75,12 @@ public final class HeapPerLock {
 		int count = Integer.parseInt(args[1]);
 		boolean longKeys = args[2].equals("long");
 		int rows = (args.length > 3) ? Integer.parseInt(args[3]) : 25;
+		Duration lease = (args.length > 4) ? Duration.ofSeconds(Long.parseLong(args[4])) : DEFAULT_LEASE;
 		String prefix = longKeys ? "bench-s-" + UUID.randomUUID() + "-" : "o-";
 		List<AutoCloseable> resources = new ArrayList<>();
 		try {
 			LockBackend backend = backend(server, resources);
-			try (LockManager manager = LockManagerBuilder.forBackend(backend).leaseTime(LEASE).build()) {
+			try (LockManager manager = LockManagerBuilder.forBackend(backend).leaseTime(lease).build()) {
 				manager.acquire(prefix + "warm-up", LockMode.EX, Duration.ofSeconds(30)).release();
 				Map<String, long[]> before = histogram();
 				long heapBefore = Scale.usedHeapAfterGc();
