@@ -26,7 +26,10 @@ import org.springframework.integration.redis.util.RedisLockRegistry.RedisLockTyp
  * {@code docs}), {@code --only CASE,...} (some of {@code floor},
  * {@code uncontended}, {@code hand-off}, {@code hand-off-turns}, {@code contended}, {@code modes},
  * {@code 16-threads}, {@code scale}) and {@code --servers SERVER,...} (some of
- * {@code redis}, {@code etcd}, {@code nats}, {@code memory}).
+ * {@code redis}, {@code etcd}, {@code nats}, {@code memory}) and {@code --scale-locks N} (the
+ * locks held at once in the scale case; 10,000 in a full run) and {@code --scale-lease SECONDS}
+ * (the lease in the scale case; 6 s in a full run, which 100,000 locks on Redis on a loaded
+ * 2-core machine do not renew in time).
  */
 public final class Benchmarks {
 
@@ -62,19 +65,31 @@ public final class Benchmarks {
 		@Nullable Path out = null;
 		Set<String> cases = Set.copyOf(CASES);
 		Set<String> servers = Set.copyOf(SERVERS);
+		@Nullable Integer scaleLocks = null;
+		@Nullable Duration scaleLease = null;
 		for (int i = 0; i < args.length; i++) {
 			switch (args[i]) {
 				case "--quick" -> quick = true;
 				case "--out" -> out = Path.of(args[++i]);
 				case "--only" -> cases = list(args[++i], CASES);
 				case "--servers" -> servers = list(args[++i], SERVERS);
+				case "--scale-locks" -> scaleLocks = Integer.valueOf(args[++i]);
+				case "--scale-lease" -> scaleLease = Duration.ofSeconds(Long.parseLong(args[++i]));
 				default -> throw new IllegalArgumentException("Unknown option " + args[i] + "; options: --quick, "
-						+ "--out DIR, --only " + String.join(",", CASES) + ", --servers " + String.join(",", SERVERS));
+						+ "--out DIR, --only " + String.join(",", CASES) + ", --servers " + String.join(",", SERVERS)
+						+ ", --scale-locks N, --scale-lease SECONDS");
 			}
 		}
 		// a trial run never overwrites the published report
 		Path target = (out != null) ? out : quick ? Path.of("dlock-benchmarks", "target", "quick") : Path.of("docs");
-		new Benchmarks(quick ? Settings.quickRun() : Settings.fullRun(), cases, servers).run(target);
+		Settings settings = quick ? Settings.quickRun() : Settings.fullRun();
+		if (scaleLocks != null) {
+			settings = settings.withScaleLocks(scaleLocks);
+		}
+		if (scaleLease != null) {
+			settings = settings.withScaleLease(scaleLease);
+		}
+		new Benchmarks(settings, cases, servers).run(target);
 		System.exit(0);
 	}
 

@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
  * all of them, and loss detection from the monotonic clock. A session that has had no
  * request and no entry for {@link #IDLE_LEASES} lease times offers itself for closing.
  */
-final class EngineSession {
+final class EngineSession implements LiveEntry.Owner {
 
 	private static final Logger logger = LoggerFactory.getLogger(EngineSession.class);
 
@@ -86,7 +86,8 @@ final class EngineSession {
 		return this.backendSession;
 	}
 
-	long leaseNanos() {
+	@Override
+	public long leaseNanos() {
 		return this.leaseNanos;
 	}
 
@@ -95,12 +96,13 @@ final class EngineSession {
 	}
 
 	LiveEntry track(AcquireRequest request) {
-		LiveEntry entry = new LiveEntry(request, this.leaseNanos, this::forget);
+		LiveEntry entry = new LiveEntry(request, this);
 		this.entries.add(entry);
 		return entry;
 	}
 
-	private void forget(LiveEntry entry) {
+	@Override
+	public void forget(LiveEntry entry) {
 		this.entries.remove(entry);
 		this.lastActive = this.time.nanoTime();
 	}

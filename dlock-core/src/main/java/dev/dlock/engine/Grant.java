@@ -1,12 +1,10 @@
 package dev.dlock.engine;
 
-import java.util.List;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
 import dev.dlock.LockLostException;
@@ -20,10 +18,40 @@ import org.slf4j.LoggerFactory;
 /**
  * A granted lock with its holds: one for the first acquire and one per re-entrant
  * acquire. The grant goes back to the backend when the last hold is released.
+ * <p>
+ * One lives per held lock, so it keeps no per-grant helpers: its counters and once-only
+ * flags are fields changed by compare-and-set, what every grant shares (the clock, the
+ * callback executor, the release) it reaches through its {@link Registry}, and the list of loss
+ * listeners exists only once a listener is added.
  */
-final class Grant {
+final class Grant implements LiveEntry.LossListener {
 
 	private static final Logger logger = LoggerFactory.getLogger(Grant.class);
+
+	private static final CompletableFuture<Void> SETTLED = CompletableFuture.completedFuture(null);
+
+	private static final VarHandle CONVERSION;
+
+	private static final VarHandle HOLDS;
+
+	private static final VarHandle HOLD_ENDED;
+
+	private static final VarHandle LOSS_LISTENERS;
+
+	static {
+		try {
+			MethodHandles.Lookup lookup = MethodHandles.lookup();
+			CONVERSION = lookup.findVarHandle(Grant.class, "conversion", PendingConversion.class);
+			HOLDS = lookup.findVarHandle(Grant.class, "holds", int.class);
+			HOLD_ENDED = lookup.findVarHandle(Grant.class, "holdEnded", boolean.class);
+			LOSS_LISTENERS = lookup.findVarHandle(Grant.class, "lossListeners", CopyOnWriteArrayList.class);
+		}
+		catch (ReflectiveOperationException ex) {
+			throw new ExceptionInInitializerError(ex);
+		}
+	}
+
+	private final Registry grants;
 
 	private final EngineSession session;
 
@@ -32,22 +60,22 @@ final class Grant {
 	/** The granted mode and its token; both change when a conversion is granted. */
 	private volatile Held held;
 
-	private final AtomicReference<@Nullable PendingConversion> conversion = new AtomicReference<>();
+	/** The pending conversion, set and cleared by compare-and-set. */
+	private volatile @Nullable PendingConversion conversion;
 
-	/** Settles once the withdrawal of the last conversion given up is confirmed or moot. */
-	private volatile CompletableFuture<Void> withdrawals = CompletableFuture.completedFuture(null);
+	/**
+	 * Settles once the withdrawal of the last conversion given up is confirmed or moot;
+	 * {@code null} while no conversion was given up.
+	 */
+	private volatile @Nullable CompletableFuture<Void> withdrawals;
 
 	private final long grantedAt;
 
-	private final TimeSource time;
+	/** Holds not yet released, changed by compare-and-set. */
+	private volatile int holds = 1;
 
-	private final Executor callbackExecutor;
-
-	private final Consumer<Grant> onLastRelease;
-
-	private final AtomicInteger holds = new AtomicInteger(1);
-
-	private final List<Consumer<LockLostException>> lossListeners = new CopyOnWriteArrayList<>();
+	/** Created by compare-and-set when the first listener is added. */
+	private volatile @Nullable CopyOnWriteArrayList<Consumer<LockLostException>> lossListeners;
 
 	private volatile @Nullable LockLostException lost;
 
@@ -55,19 +83,22 @@ final class Grant {
 
 	private final Observation observation;
 
-	private final AtomicBoolean ended = new AtomicBoolean();
+	/** Whether the hold observation was stopped; set once, by compare-and-set. */
+	private volatile boolean holdEnded;
 
-	Grant(EngineSession session, LiveEntry entry, long token, TimeSource time, Executor callbackExecutor,
-			Consumer<Grant> onLastRelease, Observation observation) {
-		this.observation = observation;
+	/**
+	 * @param grants the grants of the manager: the clock, the callback executor, and where
+	 * the last hold's release goes
+	 * @param session the session the entry lives under
+	 */
+	Grant(Registry grants, EngineSession session, LiveEntry entry, long token, Observation observation) {
+		this.grants = grants;
 		this.session = session;
+		this.observation = observation;
 		this.entry = entry;
 		this.held = new Held(entry.request().mode(), token);
-		this.time = time;
-		this.grantedAt = time.nanoTime();
-		this.callbackExecutor = callbackExecutor;
-		this.onLastRelease = onLastRelease;
-		entry.lossListener(this::markLost);
+		this.grantedAt = grants.time().nanoTime();
+		entry.lossListener(this);
 	}
 
 	String key() {
@@ -100,7 +131,7 @@ final class Grant {
 
 	/** The number of holds not yet released. */
 	int holds() {
-		return this.holds.get();
+		return this.holds;
 	}
 
 	/**
@@ -108,11 +139,11 @@ final class Grant {
 	 * @return whether it is, {@code false} if another one is pending
 	 */
 	boolean startConversion(PendingConversion started) {
-		return this.conversion.compareAndSet(null, started);
+		return CONVERSION.compareAndSet(this, null, started);
 	}
 
 	void endConversion(PendingConversion ended) {
-		this.conversion.compareAndSet(ended, null);
+		CONVERSION.compareAndSet(this, ended, null);
 	}
 
 	/** Records the withdrawal of a conversion given up; the next conversion waits for it. */
@@ -122,12 +153,13 @@ final class Grant {
 
 	/** Settles once the withdrawal of the last conversion given up is confirmed or moot. */
 	CompletableFuture<Void> withdrawalsSettled() {
-		return this.withdrawals;
+		CompletableFuture<Void> last = this.withdrawals;
+		return (last != null) ? last : SETTLED;
 	}
 
 	/** The pending conversion, if any. */
 	@Nullable PendingConversion pendingConversion() {
-		return this.conversion.get();
+		return this.conversion;
 	}
 
 	long grantedAt() {
@@ -152,7 +184,7 @@ final class Grant {
 	}
 
 	boolean isValid() {
-		return this.lost == null && this.entry.isAlive(this.time.nanoTime());
+		return this.lost == null && this.entry.isAlive(this.grants.time().nanoTime());
 	}
 
 	/** Throws what {@link #lossOrExpiry()} returns, if anything. */
@@ -168,7 +200,7 @@ final class Grant {
 		if (loss != null) {
 			return loss;
 		}
-		if (!this.entry.isAlive(this.time.nanoTime())) {
+		if (!this.entry.isAlive(this.grants.time().nanoTime())) {
 			return lost("Lock '" + key() + "' in mode " + mode()
 					+ " is no longer valid: released, or its lease could not be proved alive", null);
 		}
@@ -178,11 +210,11 @@ final class Grant {
 	/** Adds a re-entrant hold if the grant is still valid. */
 	boolean tryAddHold() {
 		while (isValid()) {
-			int current = this.holds.get();
+			int current = this.holds;
 			if (current <= 0) {
 				return false;
 			}
-			if (this.holds.compareAndSet(current, current + 1)) {
+			if (HOLDS.compareAndSet(this, current, current + 1)) {
 				return true;
 			}
 		}
@@ -190,29 +222,40 @@ final class Grant {
 	}
 
 	void releaseHold() {
-		if (this.holds.decrementAndGet() == 0) {
+		if ((int) HOLDS.getAndAdd(this, -1) == 1) {
 			abandonConversion(lost("Lock '" + key() + "' was released while converting", null));
-			this.onLastRelease.accept(this);
+			this.grants.lastHoldReleased(this);
 			endObservation(null);
 		}
 	}
 
+	/**
+	 * Adds a loss listener; told at once if the grant is lost already. Each listener is
+	 * told once: whoever takes it out of the list tells it, this method or
+	 * {@link #entryLost}, which sets {@code lost} before it reads the list, while this
+	 * method adds to the list before it reads {@code lost}.
+	 */
 	void onLost(Consumer<LockLostException> listener) {
-		this.lossListeners.add(listener);
+		CopyOnWriteArrayList<Consumer<LockLostException>> listeners = this.lossListeners;
+		if (listeners == null) {
+			LOSS_LISTENERS.compareAndSet(this, null, new CopyOnWriteArrayList<Consumer<LockLostException>>());
+			listeners = this.lossListeners;
+		}
+		listeners.add(listener);
 		LockLostException loss = this.lost;
-		if (loss != null && this.lossListeners.remove(listener)) {
+		if (loss != null && listeners.remove(listener)) {
 			notify(listener, loss);
 		}
 	}
 
 	private void endObservation(@Nullable LockLostException loss) {
-		if (this.ended.compareAndSet(false, true)) {
+		if (HOLD_ENDED.compareAndSet(this, false, true)) {
 			EngineObservations.stopHold(this.observation, loss);
 		}
 	}
 
 	private void abandonConversion(LockLostException reason) {
-		PendingConversion pending = this.conversion.get();
+		PendingConversion pending = this.conversion;
 		if (pending != null) {
 			pending.abandon().accept(reason);
 		}
@@ -224,21 +267,26 @@ final class Grant {
 		return new LockLostException(key(), now.mode(), now.token(), message, cause);
 	}
 
-	private void markLost(String message, @Nullable Throwable cause) {
+	@Override
+	public void entryLost(String message, @Nullable Throwable cause) {
 		LockLostException loss = lost(message, cause);
 		this.lost = loss;
 		abandonConversion(loss);
 		endObservation(loss);
 		logger.warn("{} (token {})", loss.getMessage(), token());
-		for (Consumer<LockLostException> listener : this.lossListeners) {
-			if (this.lossListeners.remove(listener)) {
+		CopyOnWriteArrayList<Consumer<LockLostException>> listeners = this.lossListeners;
+		if (listeners == null) {
+			return;
+		}
+		for (Consumer<LockLostException> listener : listeners) {
+			if (listeners.remove(listener)) {
 				notify(listener, loss);
 			}
 		}
 	}
 
 	private void notify(Consumer<LockLostException> listener, LockLostException loss) {
-		this.callbackExecutor.execute(() -> {
+		this.grants.callbackExecutor().execute(() -> {
 			try {
 				listener.accept(loss);
 			}
@@ -246,6 +294,22 @@ final class Grant {
 				logger.warn("A lock-loss listener of '{}' failed", key(), ex);
 			}
 		});
+	}
+
+	/**
+	 * What every grant of a manager shares.
+	 */
+	interface Registry {
+
+		/** The clock every grant measures with. */
+		TimeSource time();
+
+		/** Where loss listeners run. */
+		Executor callbackExecutor();
+
+		/** Gives a grant whose last hold was released back to the backend. */
+		void lastHoldReleased(Grant grant);
+
 	}
 
 	/**

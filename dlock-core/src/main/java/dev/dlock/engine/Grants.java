@@ -17,7 +17,7 @@ import org.slf4j.LoggerFactory;
  * the grant of an entry the backend granted, and when its last hold is released withdraws
  * the entry through the {@link Releaser}.
  */
-final class Grants {
+final class Grants implements Grant.Registry {
 
 	private static final Logger logger = LoggerFactory.getLogger(Grants.class);
 
@@ -40,18 +40,32 @@ final class Grants {
 		this.observations = observations;
 	}
 
-	/** Makes the grant of an attached entry that the backend granted, with one hold. */
 	/**
-	 * Makes the grant of a granted entry.
+	 * Makes the grant of a granted entry, with one hold.
 	 * @param granted what the backend answered: its token, or the entry's ticket as token
 	 */
 	Grant grant(EngineSession session, LiveEntry entry, QueueState granted) {
 		long token = granted.tokenFor(Objects.requireNonNull(entry.queueEntry()).ticket());
-		Grant grant = new Grant(session, entry, token, this.time, this.callbackExecutor, this::release,
+		Grant grant = new Grant(this, session, entry, token,
 				this.observations.startHold(entry.request().key(), entry.request().mode(), token));
 		this.grants.add(grant);
 		logger.debug("Granted lock '{}' in mode {} with token {}", grant.key(), grant.mode(), grant.token());
 		return grant;
+	}
+
+	@Override
+	public TimeSource time() {
+		return this.time;
+	}
+
+	@Override
+	public Executor callbackExecutor() {
+		return this.callbackExecutor;
+	}
+
+	@Override
+	public void lastHoldReleased(Grant grant) {
+		release(grant);
 	}
 
 	/** The grant a thread holds for the key, if it holds one. */

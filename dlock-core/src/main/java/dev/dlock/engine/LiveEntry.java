@@ -1,8 +1,7 @@
 package dev.dlock.engine;
 
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.BiConsumer;
-import java.util.function.Consumer;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 
 import dev.dlock.spi.AcquireRequest;
 import dev.dlock.spi.QueueEntry;
@@ -14,16 +13,32 @@ import org.jspecify.annotations.Nullable;
  * <p>
  * Validity runs from the moment a successful enqueue or renewal was <em>sent</em>, so it
  * never outlasts the lease on the server.
+ * <p>
+ * One lives per held lock, so it keeps no per-entry helpers (atomics, lambdas): its end is
+ * a field set by compare-and-set, and its session and loss listener are plain references.
  */
 final class LiveEntry {
 
+	private static final VarHandle ENDED;
+
+	static {
+		try {
+			ENDED = MethodHandles.lookup().findVarHandle(LiveEntry.class, "ended", boolean.class);
+		}
+		catch (ReflectiveOperationException ex) {
+			throw new ExceptionInInitializerError(ex);
+		}
+	}
+
+	private static final LossListener NO_LISTENER = (message, cause) -> {
+	};
+
 	private final AcquireRequest request;
 
-	private final long leaseNanos;
+	private final Owner session;
 
-	private final Consumer<LiveEntry> onEnd;
-
-	private final AtomicBoolean ended = new AtomicBoolean();
+	/** Set once, by compare-and-set: only the first end counts. */
+	private volatile boolean ended;
 
 	private volatile @Nullable QueueEntry queueEntry;
 
@@ -32,18 +47,15 @@ final class LiveEntry {
 	private volatile long confirmedAt;
 
 	/** Told the message and cause of a loss; the owner builds its exception from them. */
-	private volatile BiConsumer<String, @Nullable Throwable> lossListener = (message, cause) -> {
-	};
+	private volatile LossListener lossListener = NO_LISTENER;
 
 	/**
-	 * @param leaseNanos the lease time of the session the entry lives under
-	 * @param onEnd told once when the entry ends, lost or on purpose, so that its session
-	 * stops renewing it
+	 * @param session the session the entry lives under, told once when the entry ends, lost
+	 * or on purpose, so that it stops renewing it
 	 */
-	LiveEntry(AcquireRequest request, long leaseNanos, Consumer<LiveEntry> onEnd) {
+	LiveEntry(AcquireRequest request, Owner session) {
 		this.request = request;
-		this.leaseNanos = leaseNanos;
-		this.onEnd = onEnd;
+		this.session = session;
 	}
 
 	AcquireRequest request() {
@@ -54,7 +66,7 @@ final class LiveEntry {
 		return this.queueEntry;
 	}
 
-	void lossListener(BiConsumer<String, @Nullable Throwable> listener) {
+	void lossListener(LossListener listener) {
 		this.lossListener = listener;
 	}
 
@@ -63,13 +75,13 @@ final class LiveEntry {
 	 * confirmed at {@code confirmedAt}.
 	 */
 	void attach(QueueEntry entry, long sentAt, long confirmedAt) {
-		this.validUntil = sentAt + this.leaseNanos;
+		this.validUntil = sentAt + this.session.leaseNanos();
 		this.confirmedAt = confirmedAt;
 		this.queueEntry = entry;
 	}
 
 	void extend(long sentAt, long confirmedAt) {
-		this.validUntil = Math.max(this.validUntil, sentAt + this.leaseNanos);
+		this.validUntil = Math.max(this.validUntil, sentAt + this.session.leaseNanos());
 		this.confirmedAt = Math.max(this.confirmedAt, confirmedAt);
 	}
 
@@ -86,15 +98,15 @@ final class LiveEntry {
 	 * confirmed renewal.
 	 */
 	long serverExpiryBound() {
-		return this.confirmedAt + this.leaseNanos;
+		return this.confirmedAt + this.session.leaseNanos();
 	}
 
 	boolean isAlive(long now) {
-		return !this.ended.get() && isAttached() && now - this.validUntil < 0;
+		return !isEnded() && isAttached() && now - this.validUntil < 0;
 	}
 
 	boolean isEnded() {
-		return this.ended.get();
+		return this.ended;
 	}
 
 	/**
@@ -102,9 +114,9 @@ final class LiveEntry {
 	 * the first end counts.
 	 */
 	void lose(String reason, @Nullable Throwable cause) {
-		if (this.ended.compareAndSet(false, true)) {
-			this.onEnd.accept(this);
-			this.lossListener.accept(
+		if (ENDED.compareAndSet(this, false, true)) {
+			this.session.forget(this);
+			this.lossListener.entryLost(
 					"Lock '" + this.request.key() + "' in mode " + this.request.mode() + " was lost: " + reason, cause);
 		}
 	}
@@ -114,11 +126,35 @@ final class LiveEntry {
 	 * @return {@code true} if this call ended it
 	 */
 	boolean end() {
-		if (this.ended.compareAndSet(false, true)) {
-			this.onEnd.accept(this);
+		if (ENDED.compareAndSet(this, false, true)) {
+			this.session.forget(this);
 			return true;
 		}
 		return false;
+	}
+
+	/**
+	 * The session an entry lives under, as the entry sees it.
+	 */
+	interface Owner {
+
+		/** The lease time of the session's entries. */
+		long leaseNanos();
+
+		/** Stops renewing an entry that ended. */
+		void forget(LiveEntry entry);
+
+	}
+
+	/**
+	 * Told once when an entry is lost, with the message and cause; the owner (a waiting
+	 * request, then the grant) builds its exception from them.
+	 */
+	@FunctionalInterface
+	interface LossListener {
+
+		void entryLost(String message, @Nullable Throwable cause);
+
 	}
 
 }

@@ -52,8 +52,7 @@ final class EntrySlots {
 			int slot = used.nextClearBit(0);
 			used.set(slot);
 			String entryName = this.sessionId + "-" + slot;
-			claim = new Claim(request.key(), slot, new Keys(this.layout.entryKey(request.key(), entryName),
-					this.layout.withdrawalMarkKey(request.key(), entryName)));
+			claim = new Claim(request.key(), slot, new Keys(this.layout.entryKey(request.key(), entryName), this.layout));
 			this.byOwner.put(request.ownerId(), claim);
 		}
 		claim.state = State.ENQUEUEING;
@@ -114,12 +113,29 @@ final class EntrySlots {
 	}
 
 	/**
-	 * The keys of one slot.
-	 *
-	 * @param entry the key of the entry
-	 * @param withdrawalMark the key of the mark that withdraws the entry for good
+	 * The keys of one slot. A slot lives as long as its lock is held, so it keeps only the
+	 * entry's key; the mark's key, needed by an enqueue and by a withdrawal, is derived.
 	 */
-	record Keys(ByteSequence entry, ByteSequence withdrawalMark) {
+	static final class Keys {
+
+		private final ByteSequence entry;
+
+		private final EtcdLayout layout;
+
+		Keys(ByteSequence entry, EtcdLayout layout) {
+			this.entry = entry;
+			this.layout = layout;
+		}
+
+		/** The key of the entry. */
+		ByteSequence entry() {
+			return this.entry;
+		}
+
+		/** The key of the mark that withdraws the entry for good. */
+		ByteSequence withdrawalMark() {
+			return this.layout.withdrawalMarkOf(this.entry);
+		}
 
 	}
 

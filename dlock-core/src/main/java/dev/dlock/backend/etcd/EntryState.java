@@ -124,6 +124,11 @@ record EntryState(LockMode mode, boolean explicit, @Nullable LockMode target, bo
 		return new EntryState(this.mode, this.explicit, this.target, true, false, this.lockKey);
 	}
 
+	/** The same state naming its lock by an equal key object. */
+	EntryState withLockKey(String sameKey) {
+		return new EntryState(this.mode, this.explicit, this.target, this.flagged, this.drawn, sameKey);
+	}
+
 	/** Whether another state blocks in the same way (the flag and explicitness aside). */
 	boolean blocksLike(EntryState other) {
 		return this.mode == other.mode && this.target == other.target;

@@ -51,9 +51,16 @@ final class EtcdLayout {
 		return bytes(this.keyPrefix + KeyCodec.encode(key) + "/" + entryName);
 	}
 
-	/** The key of the withdrawal mark of an entry of the lock {@code key}. */
-	ByteSequence withdrawalMarkKey(String key, String entryName) {
-		return bytes(this.keyPrefix + WITHDRAWN + KeyCodec.encode(key) + "/" + entryName);
+	/**
+	 * The key of the withdrawal mark of an entry, from the entry's key:
+	 * {@code <prefix>.withdrawn/<encoded key>/<entry name>}.
+	 */
+	ByteSequence withdrawalMarkOf(ByteSequence entryKey) {
+		String entry = entryKey.toString(StandardCharsets.UTF_8);
+		if (!entry.startsWith(this.keyPrefix)) {
+			throw new IllegalArgumentException("Not an entry key of this layout: " + entry);
+		}
+		return bytes(this.keyPrefix + WITHDRAWN + entry.substring(this.keyPrefix.length()));
 	}
 
 	/** The key whose mod revision changes with every enqueue and conversion on the resource. */

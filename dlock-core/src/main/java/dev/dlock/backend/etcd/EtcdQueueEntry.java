@@ -1,7 +1,7 @@
 package dev.dlock.backend.etcd;
 
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 
 import dev.dlock.LockMode;
 import dev.dlock.spi.AcquireRequest;
@@ -15,8 +15,26 @@ import org.jspecify.annotations.Nullable;
  * watch can start exactly where that snapshot ended, the last queue the session knows with
  * a sequencer revision, which a conversion may decide on without reading, and the
  * conversion the engine waits for.
+ * <p>
+ * One lives per held lock, so what changes concurrently is kept in fields changed through
+ * VarHandles, not in atomic objects of its own.
  */
 final class EtcdQueueEntry extends BackendQueueEntry {
+
+	private static final VarHandle KNOWN;
+
+	private static final VarHandle CONVERSION_ROUND;
+
+	static {
+		try {
+			MethodHandles.Lookup lookup = MethodHandles.lookup();
+			KNOWN = lookup.findVarHandle(EtcdQueueEntry.class, "known", Known.class);
+			CONVERSION_ROUND = lookup.findVarHandle(EtcdQueueEntry.class, "conversionRound", long.class);
+		}
+		catch (ReflectiveOperationException ex) {
+			throw new ExceptionInInitializerError(ex);
+		}
+	}
 
 	private final ByteSequence key;
 
@@ -24,14 +42,15 @@ final class EtcdQueueEntry extends BackendQueueEntry {
 
 	private volatile Observation observed;
 
-	private final AtomicReference<Known> known = new AtomicReference<>(Known.NOTHING);
+	/** Replaced by compare-and-set. */
+	private volatile Known known = Known.NOTHING;
 
 	private volatile long validBound;
 
 	private volatile @Nullable LockMode converting;
 
 	/** Counts conversions asked and withdrawn, so that a withdrawn one stops writing. */
-	private final AtomicLong conversionRound = new AtomicLong();
+	private volatile long conversionRound;
 
 	EtcdQueueEntry(AcquireRequest request, ByteSequence key, long ticket, SessionLease lease,
 			Observation observed, long validBound) {
@@ -64,7 +83,7 @@ final class EtcdQueueEntry extends BackendQueueEntry {
 	 * weaken, for as long as the sequencer keeps it (see {@code EtcdLockSession#convert}).
 	 */
 	@Nullable QueueSnapshot known() {
-		return this.known.get().snapshot();
+		return this.known.snapshot();
 	}
 
 	/**
@@ -75,9 +94,13 @@ final class EtcdQueueEntry extends BackendQueueEntry {
 	 */
 	void remember(QueueSnapshot snapshot) {
 		QueueSnapshot.Member own = snapshot.find(this.key, ticket());
-		QueueSnapshot kept = (snapshot.sequence() > 0 && own != null && own.isGranted()) ? snapshot : null;
+		QueueSnapshot kept = (snapshot.sequence() > 0 && own != null && own.isGranted())
+				? snapshot.sharing(this.key, request().key()) : null;
 		Known learnt = new Known(snapshot.revision(), kept);
-		this.known.accumulateAndGet(learnt, (current, offered) -> (current.revision() >= offered.revision()) ? current : offered);
+		Known current = this.known;
+		while (current.revision() < learnt.revision() && !KNOWN.compareAndSet(this, current, learnt)) {
+			current = this.known;
+		}
 	}
 
 	/**
@@ -85,7 +108,10 @@ final class EtcdQueueEntry extends BackendQueueEntry {
 	 * conversion: no snapshot as old as the one kept is learnt again.
 	 */
 	void forgetKnown() {
-		this.known.updateAndGet((current) -> new Known(current.revision(), null));
+		Known current = this.known;
+		while (!KNOWN.compareAndSet(this, current, new Known(current.revision(), null))) {
+			current = this.known;
+		}
 	}
 
 	/**
@@ -109,30 +135,30 @@ final class EtcdQueueEntry extends BackendQueueEntry {
 	/** Starts a conversion to {@code target}; returns its round. */
 	long startConversion(LockMode target) {
 		this.converting = target;
-		return this.conversionRound.incrementAndGet();
+		return (long) CONVERSION_ROUND.getAndAdd(this, 1L) + 1;
 	}
 
 	/** Ends the conversion of this round, if it is still the current one. */
 	void endConversion(long round) {
-		if (this.conversionRound.get() == round) {
+		if (this.conversionRound == round) {
 			this.converting = null;
 		}
 	}
 
 	/** Withdraws whatever conversion is under way: none of its writes is sent any more. */
 	void withdrawConversion() {
-		this.conversionRound.incrementAndGet();
+		CONVERSION_ROUND.getAndAdd(this, 1L);
 		this.converting = null;
 	}
 
 	/** The current conversion round. */
 	long conversionRound() {
-		return this.conversionRound.get();
+		return this.conversionRound;
 	}
 
 	/** Whether the conversion of this round is still the current one. */
 	boolean isCurrentConversion(long round) {
-		return this.conversionRound.get() == round;
+		return this.conversionRound == round;
 	}
 
 	/**

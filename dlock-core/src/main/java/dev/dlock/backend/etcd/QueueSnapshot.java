@@ -1,7 +1,6 @@
 package dev.dlock.backend.etcd;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -32,15 +31,13 @@ final class QueueSnapshot {
 
 	private final long sequence;
 
+	/** In ticket order: a member is found by binary search, with no index kept beside it. */
 	private final List<Member> members;
-
-	private final Map<Long, Member> byTicket = new HashMap<>();
 
 	private QueueSnapshot(long revision, long sequence, List<Member> members) {
 		this.revision = revision;
 		this.sequence = sequence;
 		this.members = members;
-		members.forEach((member) -> this.byTicket.put(member.ticket(), member));
 	}
 
 	/**
@@ -108,6 +105,27 @@ final class QueueSnapshot {
 				: Queued.granted(stored.ticket(), stored.state().mode());
 	}
 
+	/**
+	 * The same snapshot holding the given key objects in place of equal ones read from
+	 * etcd, so that a snapshot kept with an entry ({@link EtcdQueueEntry#remember}) holds no
+	 * second copy of the entry's key or of the lock key.
+	 * @param ownKey the key of the entry that keeps the snapshot
+	 * @param lockKey the lock key of the resource
+	 * @return the snapshot
+	 */
+	QueueSnapshot sharing(ByteSequence ownKey, String lockKey) {
+		List<Member> shared = new ArrayList<>(this.members.size());
+		for (Member member : this.members) {
+			Stored stored = member.stored();
+			ByteSequence key = stored.key().equals(ownKey) ? ownKey : stored.key();
+			EntryState state = stored.state().lockKey().equals(lockKey) ? stored.state().withLockKey(lockKey)
+					: stored.state();
+			shared.add(new Member(new Stored(key, stored.ticket(), stored.modRevision(), stored.lease(), state),
+					member.queued()));
+		}
+		return new QueueSnapshot(this.revision, this.sequence, shared);
+	}
+
 	long revision() {
 		return this.revision;
 	}
@@ -118,7 +136,7 @@ final class QueueSnapshot {
 
 	/** The entry with this key and ticket, or {@code null} when it is not there. */
 	@Nullable Member find(ByteSequence key, long ticket) {
-		Member member = this.byTicket.get(ticket);
+		Member member = byTicket(ticket);
 		return (member != null && member.key().equals(key)) ? member : null;
 	}
 
@@ -215,7 +233,26 @@ final class QueueSnapshot {
 	}
 
 	private @Nullable Member memberOf(@Nullable Queued queued) {
-		return (queued != null) ? this.byTicket.get(queued.ticket()) : null;
+		return (queued != null) ? byTicket(queued.ticket()) : null;
+	}
+
+	private @Nullable Member byTicket(long ticket) {
+		int low = 0;
+		int high = this.members.size() - 1;
+		while (low <= high) {
+			int middle = (low + high) >>> 1;
+			Member member = this.members.get(middle);
+			if (member.ticket() < ticket) {
+				low = middle + 1;
+			}
+			else if (member.ticket() > ticket) {
+				high = middle - 1;
+			}
+			else {
+				return member;
+			}
+		}
+		return null;
 	}
 
 	/**

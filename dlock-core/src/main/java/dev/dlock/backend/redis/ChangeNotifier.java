@@ -62,12 +62,13 @@ final class ChangeNotifier extends RedisPubSubAdapter<String, String> {
 	/**
 	 * Registers a waiter.
 	 * @param entry the waiting entry, with what its last enqueue or poll saw
+	 * @param resource the id of the entry's resource
 	 * @param onChange the signal
 	 * @return the registration
 	 */
-	Subscription watch(RedisQueueEntry entry, Runnable onChange) {
+	Subscription watch(RedisQueueEntry entry, String resource, Runnable onChange) {
 		long seen = entry.isKnownGranted() ? SIGNAL_AT_ONCE : entry.observedChanges();
-		return this.changes.watch(entry.resource().id(), seen, new Watcher(entry, onChange));
+		return this.changes.watch(resource, seen, new Watcher(entry, onChange));
 	}
 
 	/**

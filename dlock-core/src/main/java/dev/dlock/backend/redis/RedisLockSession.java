@@ -95,7 +95,7 @@ final class RedisLockSession implements LockSession {
 	@Override
 	public CompletableFuture<EnqueueResult> enqueue(AcquireRequest request) {
 		RedisResource resource = this.keyspace.resource(request.key());
-		String member = member(request);
+		String member = RedisQueueEntry.member(request);
 		long observed = this.notifier.changes(resource.id());
 		String[] args = { member, CONFLICTS.get(request.mode()), this.leaseMicros,
 				request.waitIfBusy() ? "1" : "0", this.keyspace.channel(), resource.id(), MATRIX };
@@ -106,7 +106,7 @@ final class RedisLockSession implements LockSession {
 						if (status == REJECTED) {
 							return EnqueueResult.rejected();
 						}
-						RedisQueueEntry entry = new RedisQueueEntry(request, resource, member, number(reply, 1));
+						RedisQueueEntry entry = new RedisQueueEntry(request, this.keyspace.keyPrefix(), number(reply, 1));
 						return new EnqueueResult(entry, state(entry, status, reply, observed));
 					});
 	}
@@ -152,7 +152,8 @@ final class RedisLockSession implements LockSession {
 
 	@Override
 	public Subscription watch(QueueEntry entry, Runnable onChange) {
-		return this.notifier.watch(own(entry), onChange);
+		RedisQueueEntry own = own(entry);
+		return this.notifier.watch(own, own.resource().id(), onChange);
 	}
 
 	@Override
@@ -162,7 +163,7 @@ final class RedisLockSession implements LockSession {
 		}
 		Set<QueueEntry> missing = ConcurrentHashMap.newKeySet();
 		List<CompletableFuture<Void>> calls = new ArrayList<>();
-		for (List<List<RedisQueueEntry>> batch : batches(entries)) {
+		for (List<ResourceEntries> batch : batches(entries)) {
 			calls.add(renewBatch(batch, missing));
 		}
 		CompletableFuture<Set<QueueEntry>> result = new CompletableFuture<>();
@@ -187,18 +188,21 @@ final class RedisLockSession implements LockSession {
 	 * server), and a call carries a bounded number of resources, so that no script blocks
 	 * the server for long.
 	 */
-	private Collection<List<List<RedisQueueEntry>>> batches(Collection<QueueEntry> entries) {
-		Map<String, List<RedisQueueEntry>> byResource = new LinkedHashMap<>();
+	private Collection<List<ResourceEntries>> batches(Collection<QueueEntry> entries) {
+		Map<String, ResourceEntries> byResource = new LinkedHashMap<>();
 		for (QueueEntry entry : entries) {
 			RedisQueueEntry own = own(entry);
-			byResource.computeIfAbsent(own.resource().id(), (id) -> new ArrayList<>()).add(own);
+			RedisResource resource = own.resource();
+			byResource.computeIfAbsent(resource.id(), (id) -> new ResourceEntries(resource, new ArrayList<>()))
+				.entries()
+				.add(own);
 		}
-		Map<Integer, List<List<RedisQueueEntry>>> open = new HashMap<>();
-		List<List<List<RedisQueueEntry>>> batches = new ArrayList<>();
-		for (List<RedisQueueEntry> group : byResource.values()) {
-			int slot = this.keyspace.slot(group.get(0).resource());
-			List<List<RedisQueueEntry>> batch = open.computeIfAbsent(slot, (s) -> {
-				List<List<RedisQueueEntry>> created = new ArrayList<>();
+		Map<Integer, List<ResourceEntries>> open = new HashMap<>();
+		List<List<ResourceEntries>> batches = new ArrayList<>();
+		for (ResourceEntries group : byResource.values()) {
+			int slot = this.keyspace.slot(group.resource());
+			List<ResourceEntries> batch = open.computeIfAbsent(slot, (s) -> {
+				List<ResourceEntries> created = new ArrayList<>();
 				batches.add(created);
 				return created;
 			});
@@ -210,19 +214,19 @@ final class RedisLockSession implements LockSession {
 		return batches;
 	}
 
-	private CompletableFuture<Void> renewBatch(List<List<RedisQueueEntry>> batch, Set<QueueEntry> missing) {
+	private CompletableFuture<Void> renewBatch(List<ResourceEntries> batch, Set<QueueEntry> missing) {
 		List<RedisQueueEntry> members = new ArrayList<>();
 		String[] keys = new String[3 * batch.size()];
 		List<String> args = new ArrayList<>();
 		args.add(this.leaseMicros);
 		args.add(this.keyspace.channel());
 		for (int i = 0; i < batch.size(); i++) {
-			List<RedisQueueEntry> group = batch.get(i);
-			RedisResource resource = group.get(0).resource();
+			ResourceEntries group = batch.get(i);
+			RedisResource resource = group.resource();
 			System.arraycopy(resource.keys(), 0, keys, 3 * i, 3);
 			args.add(resource.id());
-			args.add(Integer.toString(group.size()));
-			for (RedisQueueEntry entry : group) {
+			args.add(Integer.toString(group.entries().size()));
+			for (RedisQueueEntry entry : group.entries()) {
 				args.add(entry.member());
 				members.add(entry);
 			}
@@ -240,7 +244,7 @@ final class RedisLockSession implements LockSession {
 	@Override
 	public CompletableFuture<Void> remove(AcquireRequest request) {
 		RedisResource resource = this.keyspace.resource(request.key());
-		String[] args = { member(request), this.keyspace.channel(), resource.id(), MATRIX };
+		String[] args = { RedisQueueEntry.member(request), this.keyspace.channel(), resource.id(), MATRIX };
 		return this.keyspace.scripts()
 			.run(LuaScript.REMOVE, ScriptOutputType.INTEGER, resource.keys(), args, request.key(),
 					(Long existed) -> null);
@@ -281,10 +285,6 @@ final class RedisLockSession implements LockSession {
 		}
 	}
 
-	private static String member(AcquireRequest request) {
-		return request.mode().name() + ":" + request.ownerId();
-	}
-
 	private static RedisQueueEntry own(QueueEntry entry) {
 		if (entry instanceof RedisQueueEntry redisEntry) {
 			return redisEntry;
@@ -301,6 +301,14 @@ final class RedisLockSession implements LockSession {
 			throw new LockBackendException("Unexpected reply from Redis: " + reply, null);
 		}
 		return number.longValue();
+	}
+
+	/**
+	 * The entries of one resource in a renewal round, with the resource's keys derived once
+	 * for the round.
+	 */
+	private record ResourceEntries(RedisResource resource, List<RedisQueueEntry> entries) {
+
 	}
 
 }

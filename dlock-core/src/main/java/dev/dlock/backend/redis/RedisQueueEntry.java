@@ -6,15 +6,17 @@ import dev.dlock.support.BackendQueueEntry;
 /**
  * A request recorded in a Redis queue, with what the last enqueue, conversion or poll saw:
  * the entry it waits for and the change count of its resource before that call was sent.
+ * <p>
+ * One lives per held lock, so it keeps no key of its own: the resource's Redis keys and
+ * the queue member are derived from the request when a call needs them.
  */
 final class RedisQueueEntry extends BackendQueueEntry {
 
 	/** The blocker ticket of an entry that waits for nothing (it is granted). */
 	static final long NO_BLOCKER = -1;
 
-	private final RedisResource resource;
-
-	private final String member;
+	/** The backend's key prefix: shared by every entry. */
+	private final String keyPrefix;
 
 	private volatile long blockerTicket;
 
@@ -22,20 +24,25 @@ final class RedisQueueEntry extends BackendQueueEntry {
 
 	private volatile boolean converting;
 
-	RedisQueueEntry(AcquireRequest request, RedisResource resource, String member, long ticket) {
+	RedisQueueEntry(AcquireRequest request, String keyPrefix, long ticket) {
 		super(request, ticket);
-		this.resource = resource;
-		this.member = member;
+		this.keyPrefix = keyPrefix;
 		this.blockerTicket = NO_BLOCKER;
 	}
 
+	/** The Redis keys of the entry's resource, derived anew on each call. */
 	RedisResource resource() {
-		return this.resource;
+		return RedisResource.of(this.keyPrefix, request().key());
 	}
 
 	/** The queue member: mode and owner id. A secret: never log it. */
 	String member() {
-		return this.member;
+		return member(request());
+	}
+
+	/** The queue member of a request: its mode and owner id. A secret: never log it. */
+	static String member(AcquireRequest request) {
+		return request.mode().name() + ":" + request.ownerId();
 	}
 
 	long blockerTicket() {

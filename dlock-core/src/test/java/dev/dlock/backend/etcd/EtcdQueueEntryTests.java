@@ -40,7 +40,7 @@ class EtcdQueueEntryTests {
 		QueueSnapshot newer = grantedAt(7);
 		this.entry.remember(newer);
 		this.entry.remember(grantedAt(5));
-		assertThat(this.entry.known()).isSameAs(newer);
+		assertThat(this.entry.known()).extracting(QueueSnapshot::revision).isEqualTo(7L);
 	}
 
 	@Test
@@ -52,7 +52,7 @@ class EtcdQueueEntryTests {
 		assertThat(this.entry.known()).as("older than what was learnt last").isNull();
 		QueueSnapshot newest = grantedAt(8);
 		this.entry.remember(newest);
-		assertThat(this.entry.known()).isSameAs(newest);
+		assertThat(this.entry.known()).extracting(QueueSnapshot::revision).isEqualTo(8L);
 	}
 
 	@Test
@@ -62,6 +62,16 @@ class EtcdQueueEntryTests {
 		this.entry.forgetKnown();
 		this.entry.remember(grantedAt(5));
 		assertThat(this.entry.known()).isNull();
+	}
+
+	@Test
+	void aKeptSnapshotHoldsTheEntrysOwnKeyObjectsNotTheCopiesReadBack() {
+		QueueSnapshot.Stored own = new QueueSnapshot.Stored(EtcdLayout.bytes("e3"), TICKET, TICKET, 1,
+				EntryState.plain(LockMode.PR, new String("k")));
+		this.entry.remember(QueueSnapshot.resolve(List.of(own), 5, 5, this.departing));
+		QueueSnapshot.Member kept = this.entry.known().find(this.key, TICKET);
+		assertThat(kept.key()).isSameAs(this.entry.key());
+		assertThat(kept.state().lockKey()).isSameAs(this.entry.request().key());
 	}
 
 	@Test

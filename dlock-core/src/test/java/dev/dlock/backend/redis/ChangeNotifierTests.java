@@ -27,7 +27,7 @@ class ChangeNotifierTests {
 	void waiterIsSignalledOnlyWhenTheEntryItWaitsForLeaves() {
 		RedisQueueEntry entry = waiting(20, 12);
 		AtomicInteger signals = new AtomicInteger();
-		try (Subscription subscription = this.notifier.watch(entry, signals::incrementAndGet)) {
+		try (Subscription subscription = watch(entry, signals::incrementAndGet)) {
 			this.notifier.message("dlock:changes", this.resource.id() + " 11");
 			assertThat(signals).hasValue(0);
 			this.notifier.message("dlock:changes", this.resource.id() + " 10 12");
@@ -41,8 +41,8 @@ class ChangeNotifierTests {
 		RedisQueueEntry other = waiting(21, 20);
 		AtomicInteger signals = new AtomicInteger();
 		AtomicInteger otherSignals = new AtomicInteger();
-		try (Subscription subscription = this.notifier.watch(entry, signals::incrementAndGet);
-				Subscription second = this.notifier.watch(other, otherSignals::incrementAndGet)) {
+		try (Subscription subscription = watch(entry, signals::incrementAndGet);
+				Subscription second = watch(other, otherSignals::incrementAndGet)) {
 			this.notifier.message("dlock:changes", this.resource.id() + " 5 +20");
 			assertThat(signals).hasValue(1);
 			assertThat(entry.isGrantAnnounced()).isTrue();
@@ -54,8 +54,8 @@ class ChangeNotifierTests {
 	@Test
 	void messageWithoutTicketsWakesEveryWaiterOfTheResource() {
 		AtomicInteger signals = new AtomicInteger();
-		try (Subscription first = this.notifier.watch(waiting(20, 12), signals::incrementAndGet);
-				Subscription second = this.notifier.watch(waiting(21, 20), signals::incrementAndGet)) {
+		try (Subscription first = watch(waiting(20, 12), signals::incrementAndGet);
+				Subscription second = watch(waiting(21, 20), signals::incrementAndGet)) {
 			this.notifier.message("dlock:changes", this.resource.id());
 			assertThat(signals).hasValue(2);
 		}
@@ -64,7 +64,7 @@ class ChangeNotifierTests {
 	@Test
 	void messagesForOtherResourcesAndChannelsAreIgnored() {
 		AtomicInteger signals = new AtomicInteger();
-		try (Subscription subscription = this.notifier.watch(waiting(20, 12), signals::incrementAndGet)) {
+		try (Subscription subscription = watch(waiting(20, 12), signals::incrementAndGet)) {
 			this.notifier.message("dlock:changes", RedisResource.of("dlock:", this.key + "x").id() + " 12");
 			this.notifier.message("other", this.resource.id() + " 12");
 			assertThat(signals).hasValue(0);
@@ -74,7 +74,7 @@ class ChangeNotifierTests {
 	@Test
 	void onlyAResubscriptionWakesEveryWaiter() {
 		AtomicInteger signals = new AtomicInteger();
-		try (Subscription subscription = this.notifier.watch(waiting(20, 12), signals::incrementAndGet)) {
+		try (Subscription subscription = watch(waiting(20, 12), signals::incrementAndGet)) {
 			this.notifier.subscribed("dlock:changes", 1);
 			assertThat(signals).hasValue(0);
 			this.notifier.subscribed("dlock:changes", 1);
@@ -82,9 +82,13 @@ class ChangeNotifierTests {
 		}
 	}
 
+	private Subscription watch(RedisQueueEntry entry, Runnable onChange) {
+		return this.notifier.watch(entry, this.resource.id(), onChange);
+	}
+
 	private RedisQueueEntry waiting(long ticket, long blocker) {
 		AcquireRequest request = new AcquireRequest(this.key, LockMode.EX, UUID.randomUUID().toString(), true);
-		RedisQueueEntry entry = new RedisQueueEntry(request, this.resource, "EX:" + request.ownerId(), ticket);
+		RedisQueueEntry entry = new RedisQueueEntry(request, "dlock:", ticket);
 		entry.observed(blocker, this.notifier.changes(this.resource.id()));
 		return entry;
 	}
