@@ -4,10 +4,10 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Future;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ForkJoinWorkerThread;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -23,9 +23,11 @@ import org.jspecify.annotations.Nullable;
  * <li>{@code dlock-worker-<n>} runs tasks that may block ({@link #worker()}): the
  * application's callbacks (lock-loss listeners, the completion of an asynchronous acquire)
  * unless the lock manager was given a callback executor of its own, and a backend's rare
- * blocking calls (the NATS watcher re-subscribing). Nothing that a lock grant waits for
- * runs here, so a callback that blocks (even one that waits for another lock) delays other
- * callbacks but cannot dead-lock the engine.</li>
+ * blocking calls (the NATS watcher re-subscribing). Nothing that a lock grant is decided
+ * on runs here, so a callback that blocks delays the callbacks behind it but never a
+ * grant. A callback that waits for a {@code CompletableFuture} (say, the acquire of
+ * another lock) is given a spare thread for the tasks behind it, as in a fork-join pool,
+ * since the completion it waits for may itself be queued behind it.</li>
  * </ul>
  * Both are daemon threads, each started by its first task. {@link #close()} stops them;
  * after it, delayed tasks are dropped and tasks handed to either executor run on the
@@ -40,7 +42,7 @@ public final class LockThreads implements AutoCloseable {
 
 	private final ScheduledThreadPoolExecutor timerPool;
 
-	private final ThreadPoolExecutor workerPool;
+	private final ForkJoinPool workerPool;
 
 	private final Executor timer = this::runOnTimer;
 
@@ -55,8 +57,14 @@ public final class LockThreads implements AutoCloseable {
 			return thread;
 		});
 		this.timerPool.setRemoveOnCancelPolicy(true);
-		this.workerPool = new ThreadPoolExecutor(1, 1, 0, TimeUnit.NANOSECONDS, new LinkedBlockingQueue<>(),
-				(task) -> daemon(task, "dlock-worker-" + id));
+		// a fork-join pool of one: a task that waits for a CompletableFuture (a callback that
+		// acquires another lock) gets a spare thread for the tasks behind it instead of
+		// blocking them, which could dead-lock a callback waiting for its own hand-over
+		this.workerPool = new ForkJoinPool(1, (pool) -> {
+			ForkJoinWorkerThread thread = ForkJoinPool.defaultForkJoinWorkerThreadFactory.newThread(pool);
+			thread.setName("dlock-worker-" + id);
+			return thread;
+		}, null, true);
 	}
 
 	/**
@@ -122,7 +130,7 @@ public final class LockThreads implements AutoCloseable {
 		run(this.workerPool, task);
 	}
 
-	private static void run(ThreadPoolExecutor pool, Runnable task) {
+	private static void run(Executor pool, Runnable task) {
 		try {
 			pool.execute(task);
 		}
