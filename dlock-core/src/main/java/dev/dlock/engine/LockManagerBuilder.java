@@ -195,14 +195,17 @@ public final class LockManagerBuilder {
 			throw new IllegalArgumentException("'renewalInterval' must be shorter than 'leaseTime'");
 		}
 		LockThreads shared = this.backend.threads().orElse(null);
-		// the manager's own pair only when the backend has none; started by their first task
-		LockThreads owned = (shared != null) ? null : LockThreads.create();
+		// a pair of the manager's own only when the backend has none and the manager needs one
+		LockThreads owned = (shared == null && (this.timeSource == null || this.callbackExecutor == null))
+				? LockThreads.create() : null;
 		LockThreads threads = (shared != null) ? shared : owned;
+		Executor callbacks = (this.callbackExecutor != null) ? this.callbackExecutor
+				: Objects.requireNonNull(threads).worker();
+		TimeSource time = (this.timeSource != null) ? this.timeSource : TimeSource.on(Objects.requireNonNull(threads));
 		EngineSettings settings = new EngineSettings(this.leaseTime, renewal, this.maxRecheckInterval,
-				this.closeTimeout, (this.callbackExecutor != null) ? this.callbackExecutor : threads.worker());
+				this.closeTimeout, callbacks);
 		EngineObservations observations = new EngineObservations(this.observationRegistry, this.backend.name(),
 				this.acquisitionConvention, this.holdConvention, this.renewalConvention, this.conversionConvention);
-		TimeSource time = (this.timeSource != null) ? this.timeSource : TimeSource.on(threads);
 		return new DefaultLockManager(this.backend, settings, observations, time, owned);
 	}
 
