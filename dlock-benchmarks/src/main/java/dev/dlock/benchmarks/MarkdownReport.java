@@ -189,8 +189,10 @@ final class MarkdownReport {
 				+ "with a " + settings.scaleLease().toSeconds() + " s lease (renewal every third of it). Heap: used "
 				+ "heap after full collections, with the client connected, before and after acquiring. Renewal: "
 				+ "server requests per second while the locks are only held, " + settings.scaleWindow().toSeconds()
-				+ " s per round. Threads: threads the JVM started while the client connected and acquired (the 8 "
-				+ "filling threads not counted).");
+				+ " s per round. Threads: threads the JVM started while the client connected, acquired and held the "
+				+ "locks (the 8 filling threads not counted), in two columns for dlock: its own (the new live threads "
+				+ "named dlock-…) and its client library's (all the others: Lettuce, jetcd with gRPC and Vert.x, "
+				+ "jnats); a peer's threads all count as its client library's.");
 		items.add("16 threads: one client (one connection for dlock and raw Lettuce; Redisson uses its pool), 16 threads on "
 				+ "distinct keys, rounds alternating with one thread on the same client.");
 		items.add("Percentiles are nearest-rank over all operations of a round; ops/s counts completed operations "

@@ -4,6 +4,7 @@ import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -19,7 +20,8 @@ import dev.dlock.benchmarks.LockLibrary.LockClient;
  * short lease so that renewal shows within a few seconds. Reports the heap each held lock
  * costs (used heap after full collections, with the client connected, before and after
  * acquiring), the server requests per second while the locks are only held (renewal), and
- * the threads the client started while connecting and acquiring.
+ * the threads the client started while connecting, acquiring and holding: dlock's own
+ * (named {@code dlock-…}) apart from its client library's.
  */
 final class Scale {
 
@@ -27,6 +29,9 @@ final class Scale {
 
 	/** Threads that take the locks (the client is still one). */
 	static final int FILLERS = 8;
+
+	/** How dlock names its threads (see {@code LockThreads}); a peer's threads all count as its client's. */
+	static final String DLOCK_THREADS = "dlock-";
 
 	private static final MemoryMXBean MEMORY = ManagementFactory.getMemoryMXBean();
 
@@ -37,9 +42,11 @@ final class Scale {
 		int count = settings.scaleLocks();
 		String prefix = "bench-s-" + UUID.randomUUID() + "-";
 		long threadsBefore = startedThreads();
+		Set<Thread> liveBefore = liveThreads();
 		double fillRate;
 		double heapPerLock;
 		long threadsStarted;
+		long dlockThreads;
 		double[] renewals = new double[settings.scaleRounds()];
 		// one thread per filler, so that each releases its locks on the thread that took them
 		List<ExecutorService> fillers = new ArrayList<>();
@@ -71,7 +78,6 @@ final class Scale {
 			}
 			fillRate = count * 1e9 / (System.nanoTime() - start);
 			heapPerLock = (double) (usedHeapAfterGc() - heapBefore) / count;
-			threadsStarted = startedThreads() - threadsBefore - FILLERS;
 			for (int i = 0; i < renewals.length; i++) {
 				long before = servers.requests(library.server());
 				long begin = System.nanoTime();
@@ -79,6 +85,10 @@ final class Scale {
 				long after = servers.requests(library.server());
 				renewals[i] = (after - before) * 1e9 / (System.nanoTime() - begin);
 			}
+			threadsStarted = startedThreads() - threadsBefore - FILLERS;
+			dlockThreads = liveThreads().stream()
+				.filter((thread) -> !liveBefore.contains(thread) && thread.getName().startsWith(DLOCK_THREADS))
+				.count();
 			List<Future<?>> released = new ArrayList<>();
 			for (int t = 0; t < FILLERS; t++) {
 				List<Held> mine = held.get(t);
@@ -98,7 +108,10 @@ final class Scale {
 		}
 		add(results, library, "heap per held lock", "bytes", new double[] { heapPerLock });
 		add(results, library, "renewal requests/s", "req/s", renewals);
-		add(results, library, "threads started", "threads", new double[] { threadsStarted });
+		if (library instanceof DlockLibrary) {
+			add(results, library, "dlock threads", "threads", new double[] { dlockThreads });
+		}
+		add(results, library, "client library threads", "threads", new double[] { threadsStarted - dlockThreads });
 		results.add(new Figure(SECTION, library.server(), library.name(), "acquire ops/s (" + FILLERS + " threads)",
 				"ops/s", Better.HIGHER, new double[] { fillRate }, null, null));
 	}
@@ -111,6 +124,11 @@ final class Scale {
 	/** Threads started in this JVM so far: unlike the live count, not lowered by other libraries' threads ending. */
 	private static long startedThreads() {
 		return ManagementFactory.getThreadMXBean().getTotalStartedThreadCount();
+	}
+
+	/** The live threads; dlock's are long-lived, so the new ones among them are all it started. */
+	private static Set<Thread> liveThreads() {
+		return Thread.getAllStackTraces().keySet();
 	}
 
 	static long usedHeapAfterGc() {

@@ -26,6 +26,7 @@ import dev.dlock.LockMode;
 import dev.dlock.LockOptions;
 import dev.dlock.spi.BackendCapability;
 import dev.dlock.spi.LockBackend;
+import dev.dlock.spi.LockThreads;
 import dev.dlock.support.KeyCodec;
 import dev.dlock.support.TimeSource;
 import dev.dlock.support.AsyncFailures;
@@ -52,7 +53,7 @@ final class DefaultLockManager implements LockManager {
 
 	private final EngineObservations observations;
 
-	private final TimeSource.@Nullable Owned ownedTime;
+	private final @Nullable LockThreads ownedThreads;
 
 	private final Map<Duration, EngineSession> sessions = new ConcurrentHashMap<>();
 
@@ -75,13 +76,17 @@ final class DefaultLockManager implements LockManager {
 
 	private volatile boolean closed;
 
+	/**
+	 * @param ownedThreads the threads the manager started for itself because the backend
+	 * has none, stopped by {@link #close()}; null when it uses the backend's
+	 */
 	DefaultLockManager(LockBackend backend, EngineSettings settings, EngineObservations observations,
-			@Nullable TimeSource time) {
+			TimeSource time, @Nullable LockThreads ownedThreads) {
 		this.backend = backend;
 		this.settings = settings;
 		this.observations = observations;
-		this.ownedTime = (time != null) ? null : TimeSource.system("dlock-timer");
-		this.time = (time != null) ? time : Objects.requireNonNull(this.ownedTime);
+		this.ownedThreads = ownedThreads;
+		this.time = time;
 		this.sessionLease = backend.capabilities().contains(BackendCapability.SESSION_LEASE);
 		this.releaser = new Releaser(this.time, settings.renewalInterval(),
 				!backend.capabilities().contains(BackendCapability.OWN_REMOVALS_FIRST), this.sessionLease);
@@ -328,8 +333,8 @@ final class DefaultLockManager implements LockManager {
 		this.grants.releaseAll();
 		this.releaser.awaitPending(this.settings.closeTimeout());
 		this.sessions.values().forEach(EngineSession::close);
-		if (this.ownedTime != null) {
-			this.ownedTime.close();
+		if (this.ownedThreads != null) {
+			this.ownedThreads.close();
 		}
 	}
 

@@ -3,7 +3,6 @@ package dev.dlock.engine;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.Executor;
-import java.util.concurrent.ForkJoinPool;
 
 import dev.dlock.LockManager;
 import dev.dlock.observation.LockAcquisitionConvention;
@@ -11,6 +10,7 @@ import dev.dlock.observation.LockConversionConvention;
 import dev.dlock.observation.LockHoldConvention;
 import dev.dlock.observation.LockRenewalConvention;
 import dev.dlock.spi.LockBackend;
+import dev.dlock.spi.LockThreads;
 import dev.dlock.support.Durations;
 import dev.dlock.support.TimeSource;
 import io.micrometer.observation.ObservationRegistry;
@@ -106,7 +106,8 @@ public final class LockManagerBuilder {
 
 	/**
 	 * The clock and timer; tests pass one they can advance. Default: the system clock and
-	 * a timer thread owned by the manager.
+	 * the timer thread of the backend's {@link LockBackend#threads() threads}, or of the
+	 * manager's own when the backend has none.
 	 * @param timeSource the time source; the manager does not close it
 	 * @return this builder
 	 */
@@ -118,7 +119,10 @@ public final class LockManagerBuilder {
 	/**
 	 * Where lock-loss listeners run and where the futures of
 	 * {@link LockManager#acquireAsync} complete, so that the application's code never runs on
-	 * a backend client's I/O thread. Default: the common fork-join pool.
+	 * a backend client's I/O thread. Default: the worker thread of the backend's
+	 * {@link LockBackend#threads() threads}, or of the manager's own when the backend has
+	 * none: one thread, so a listener that blocks delays the ones after it. Give an
+	 * executor of your own when listeners may block for long.
 	 * @param callbackExecutor the executor
 	 * @return this builder
 	 */
@@ -190,11 +194,19 @@ public final class LockManagerBuilder {
 		if (renewal.compareTo(this.leaseTime) >= 0) {
 			throw new IllegalArgumentException("'renewalInterval' must be shorter than 'leaseTime'");
 		}
+		LockThreads shared = this.backend.threads().orElse(null);
+		// a pair of the manager's own only when the backend has none and the manager needs one
+		LockThreads owned = (shared == null && (this.timeSource == null || this.callbackExecutor == null))
+				? LockThreads.create() : null;
+		LockThreads threads = (shared != null) ? shared : owned;
+		Executor callbacks = (this.callbackExecutor != null) ? this.callbackExecutor
+				: Objects.requireNonNull(threads).worker();
+		TimeSource time = (this.timeSource != null) ? this.timeSource : TimeSource.on(Objects.requireNonNull(threads));
 		EngineSettings settings = new EngineSettings(this.leaseTime, renewal, this.maxRecheckInterval,
-				this.closeTimeout, (this.callbackExecutor != null) ? this.callbackExecutor : ForkJoinPool.commonPool());
+				this.closeTimeout, callbacks);
 		EngineObservations observations = new EngineObservations(this.observationRegistry, this.backend.name(),
 				this.acquisitionConvention, this.holdConvention, this.renewalConvention, this.conversionConvention);
-		return new DefaultLockManager(this.backend, settings, observations, this.timeSource);
+		return new DefaultLockManager(this.backend, settings, observations, time, owned);
 	}
 
 }

@@ -1,6 +1,7 @@
 package dev.dlock.spi;
 
 import java.time.Duration;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
@@ -48,7 +49,21 @@ public interface LockBackend extends AutoCloseable {
 	Set<BackendCapability> capabilities();
 
 	/**
-	 * Closes the clients this backend created. Idempotent.
+	 * The threads this backend runs its delayed tasks and hand-overs on, if it needs any. A
+	 * lock manager built on the backend runs its own timers, and its callbacks unless it
+	 * was given a callback executor, on the same threads, so that a backend and the
+	 * managers on it start at most two threads between them. A backend that returns empty
+	 * starts no thread, and each manager on it starts its own pair. The backend stops the
+	 * threads it made in {@link #close()}, so close the managers first.
+	 * @return the threads, or empty when the backend needs none
+	 */
+	default Optional<LockThreads> threads() {
+		return Optional.empty();
+	}
+
+	/**
+	 * Closes the clients this backend created, and stops its {@link #threads() threads}.
+	 * Idempotent.
 	 */
 	@Override
 	void close();

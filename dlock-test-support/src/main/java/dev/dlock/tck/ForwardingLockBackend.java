@@ -1,6 +1,7 @@
 package dev.dlock.tck;
 
 import java.time.Duration;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
@@ -8,6 +9,7 @@ import dev.dlock.spi.BackendCapability;
 import dev.dlock.spi.BackendHealth;
 import dev.dlock.spi.LockBackend;
 import dev.dlock.spi.LockSession;
+import dev.dlock.spi.LockThreads;
 
 /**
  * A backend that passes every call to another, for test decorators that change a few of
@@ -55,6 +57,11 @@ public abstract class ForwardingLockBackend implements LockBackend {
 	@Override
 	public Set<BackendCapability> capabilities() {
 		return this.delegate.capabilities();
+	}
+
+	@Override
+	public Optional<LockThreads> threads() {
+		return this.delegate.threads();
 	}
 
 	@Override

@@ -8,7 +8,6 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ForkJoinWorkerThread;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -193,6 +192,21 @@ public abstract class LockBackendConformanceKit {
 		@Override
 		protected Client newClient() {
 			return LockBackendConformanceKit.this.newClient();
+		}
+
+		@Override
+		protected Duration leaseTime() {
+			return LockBackendConformanceKit.this.leaseTime();
+		}
+
+	}
+
+	@Nested
+	class Threads extends ThreadConformance {
+
+		@Override
+		protected LockBackend createBackend() {
+			return LockBackendConformanceKit.this.createBackend();
 		}
 
 		@Override
@@ -599,8 +613,9 @@ public abstract class LockBackendConformanceKit {
 					return Thread.currentThread();
 				});
 			held.release();
-			assertThat(completedOn.get(10, TimeUnit.SECONDS)).as("the default callback executor, the common pool")
-				.isInstanceOf(ForkJoinWorkerThread.class);
+			assertThat(completedOn.get(10, TimeUnit.SECONDS).getName())
+				.as("the default callback executor, dlock's worker thread")
+				.startsWith("dlock-worker-");
 		}
 
 		@Test

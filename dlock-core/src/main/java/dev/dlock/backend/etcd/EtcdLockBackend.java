@@ -4,10 +4,10 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import dev.dlock.LockBackendException;
@@ -15,12 +15,12 @@ import dev.dlock.spi.BackendCapability;
 import dev.dlock.spi.BackendHealth;
 import dev.dlock.spi.LockBackend;
 import dev.dlock.spi.LockSession;
+import dev.dlock.spi.LockThreads;
 import dev.dlock.support.Durations;
 import dev.dlock.support.TimeSource;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.Response;
 import io.etcd.jetcd.options.GetOption;
-import org.jspecify.annotations.Nullable;
 
 /**
  * A lock backend on etcd v3, through jetcd.
@@ -55,7 +55,7 @@ public final class EtcdLockBackend implements LockBackend {
 
 	private final TimeSource time;
 
-	private final TimeSource.@Nullable Owned ownedTime;
+	private final LockThreads threads = LockThreads.create();
 
 	private final Set<EtcdLockSession> sessions = ConcurrentHashMap.newKeySet();
 
@@ -63,12 +63,10 @@ public final class EtcdLockBackend implements LockBackend {
 
 	private final AtomicBoolean closed = new AtomicBoolean();
 
-	EtcdLockBackend(Client client, String keyPrefix, Duration requestTimeout, @Nullable TimeSource time) {
+	EtcdLockBackend(Client client, String keyPrefix, Duration requestTimeout) {
 		this.client = client;
 		this.layout = new EtcdLayout(keyPrefix);
-		// the backend only reads the clock: an owned system time source never starts its timer
-		this.ownedTime = (time != null) ? null : TimeSource.system("dlock-etcd-timer");
-		this.time = (time != null) ? time : Objects.requireNonNull(this.ownedTime);
+		this.time = TimeSource.on(this.threads);
 		this.departing = new DepartingEntries(requestTimeout, this.time);
 		this.requestTimeout = requestTimeout;
 	}
@@ -122,9 +120,10 @@ public final class EtcdLockBackend implements LockBackend {
 		long start = this.time.nanoTime();
 		CompletableFuture<BackendHealth> health;
 		try {
-			health = this.client.getKVClient()
-				.get(EtcdLayout.bytes(this.layout.keyPrefix()), GetOption.builder().withCountOnly(true).build())
-				.orTimeout(this.requestTimeout.toNanos(), TimeUnit.NANOSECONDS)
+			health = this.time
+				.failAfter(this.client.getKVClient()
+					.get(EtcdLayout.bytes(this.layout.keyPrefix()), GetOption.builder().withCountOnly(true).build()),
+						this.requestTimeout, "An etcd read")
 				.handle((response, failure) -> {
 					Duration roundTrip = Duration.ofNanos(this.time.nanoTime() - start);
 					if (failure != null) {
@@ -154,8 +153,18 @@ public final class EtcdLockBackend implements LockBackend {
 	}
 
 	/**
-	 * Closes the open sessions (revoking their leases, which deletes their entries); the
-	 * client stays open. Idempotent.
+	 * The threads of the backend's timers (request timeouts, back-off after etcd refused a
+	 * burst), which the lock managers on it share; jetcd completes calls on its own threads.
+	 * @return the backend's threads
+	 */
+	@Override
+	public Optional<LockThreads> threads() {
+		return Optional.of(this.threads);
+	}
+
+	/**
+	 * Closes the open sessions (revoking their leases, which deletes their entries) and
+	 * stops the backend's threads; the client stays open. Idempotent.
 	 */
 	@Override
 	public void close() {
@@ -163,9 +172,7 @@ public final class EtcdLockBackend implements LockBackend {
 			return;
 		}
 		List.copyOf(this.sessions).forEach(EtcdLockSession::close);
-		if (this.ownedTime != null) {
-			this.ownedTime.close();
-		}
+		this.threads.close();
 	}
 
 	/**
@@ -216,7 +223,7 @@ public final class EtcdLockBackend implements LockBackend {
 		 * @return the backend
 		 */
 		public EtcdLockBackend build() {
-			return new EtcdLockBackend(this.client, this.keyPrefix, this.requestTimeout, null);
+			return new EtcdLockBackend(this.client, this.keyPrefix, this.requestTimeout);
 		}
 
 	}

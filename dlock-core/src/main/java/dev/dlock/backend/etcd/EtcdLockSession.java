@@ -11,7 +11,6 @@ import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
@@ -180,10 +179,9 @@ final class EtcdLockSession implements LockSession {
 				if (EtcdFailures.isTooManyRequests(failure) && retryAt - (calledAt + this.requestTimeout.toNanos()) < 0) {
 					// refused before it was proposed (a burst outran etcd's apply): try again
 					// shortly, within the request timeout
-					Executor later = CompletableFuture.delayedExecutor(overloadBackoffMillis, TimeUnit.MILLISECONDS);
-					return CompletableFuture.runAsync(() -> {
-					}, later)
-						.thenCompose((waited) -> enqueue(request, calledAt, leaseRetry,
+					CompletableFuture<Void> backoff = new CompletableFuture<>();
+					this.time.schedule(Duration.ofMillis(overloadBackoffMillis), () -> backoff.complete(null));
+					return backoff.thenCompose((waited) -> enqueue(request, calledAt, leaseRetry,
 								Math.min(overloadBackoffMillis * 2, MAX_OVERLOAD_BACKOFF_MILLIS)));
 				}
 				return CompletableFuture.failedFuture(failure);
@@ -1060,7 +1058,7 @@ final class EtcdLockSession implements LockSession {
 			});
 	}
 
-	private static <T> CompletableFuture<T> timed(CompletableFuture<T> call, Duration timeout) {
+	private <T> CompletableFuture<T> timed(CompletableFuture<T> call, Duration timeout) {
 		return timed(call, timeout, (late) -> {
 		});
 	}
@@ -1069,9 +1067,8 @@ final class EtcdLockSession implements LockSession {
 	 * The call's result, or a timeout failure after {@code timeout}. The call itself goes on;
 	 * if it succeeds after the timeout, {@code onLateSuccess} gets its result.
 	 */
-	private static <T> CompletableFuture<T> timed(CompletableFuture<T> call, Duration timeout,
-			Consumer<T> onLateSuccess) {
-		CompletableFuture<T> bounded = new CompletableFuture<T>().orTimeout(timeout.toNanos(), TimeUnit.NANOSECONDS);
+	private <T> CompletableFuture<T> timed(CompletableFuture<T> call, Duration timeout, Consumer<T> onLateSuccess) {
+		CompletableFuture<T> bounded = this.time.failAfter(new CompletableFuture<>(), timeout, "An etcd request");
 		call.whenComplete((result, failure) -> {
 			if (failure != null) {
 				bounded.completeExceptionally(failure);

@@ -225,7 +225,7 @@ final class BucketMirror implements AutoCloseable {
 			}
 		}
 		// waiters' signals and decisions waiting for the copy go on on this thread: both are
-		// short and non-blocking, and hand their results over to the executor
+		// short and non-blocking, and hand their results over to the timer thread
 		signals.forEach(Runnable::run);
 		completed.forEach((future) -> future.complete(true));
 	}
@@ -302,7 +302,7 @@ final class BucketMirror implements AutoCloseable {
 			if (restart) {
 				logger.warn("The watcher of NATS stream {} lost its consumer or stalls; re-creating it from the "
 						+ "last sequence it applied", this.stream);
-				this.calls.run(() -> restart(false));
+				this.calls.runBlocking(() -> restart(false));
 			}
 		});
 	}
@@ -380,7 +380,7 @@ final class BucketMirror implements AutoCloseable {
 			probe = this.suspect || this.changes.isWatched() || !this.waiters.isEmpty();
 		}
 		if (restart) {
-			this.calls.run(() -> restart(false));
+			this.calls.runBlocking(() -> restart(false));
 		}
 		else if (probe) {
 			probe();
@@ -640,7 +640,7 @@ final class BucketMirror implements AutoCloseable {
 	}
 
 	/**
-	 * Registers a waiter for changes of its resource. Signals at once (on the executor) if
+	 * Registers a waiter for changes of its resource. Signals at once (on the timer thread) if
 	 * the resource changed since the last decision about the entry.
 	 */
 	Subscription watch(NatsQueueEntry entry, Runnable onChange) {
@@ -684,7 +684,7 @@ final class BucketMirror implements AutoCloseable {
 	 * Replaces the consumer with a new one: from the first message after the last one
 	 * applied, or from the start with an empty copy. Decisions ask the stream leader until
 	 * the new consumer exists; if creating it fails, the next check tries again. Blocks for
-	 * up to a request: runs on the executor.
+	 * up to a request: runs on the worker thread.
 	 */
 	private void restart(boolean fromScratch) {
 		Dispatcher current;

@@ -654,7 +654,7 @@ final class NatsBucket implements AutoCloseable {
 			}
 			if (justCreated && !this.mirror.sighted(kvKey(entry.request()))) {
 				// complete as of our ticket but never showed our create: the stream went back
-				this.calls.run(this.mirror::reload);
+				this.calls.runBlocking(this.mirror::reload);
 				return leaderView(entry);
 			}
 			return CompletableFuture.completedFuture(this.mirror.snapshot(entry));
@@ -882,8 +882,7 @@ final class NatsBucket implements AutoCloseable {
 	}
 
 	/**
-	 * Publishes to an entry's subject, bounded by the request timeout and completed on the
-	 * executor.
+	 * Publishes to an entry's subject, bounded by the request timeout.
 	 * @param expectedRevision the revision the subject's last message must have (0: none),
 	 * or -1 for no check
 	 */

@@ -3,10 +3,8 @@ package dev.dlock.backend.nats;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executor;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.TimeoutException;
 
+import dev.dlock.spi.LockThreads;
 import dev.dlock.support.TimeSource;
 import io.nats.client.Connection;
 import io.nats.client.JetStreamApiException;
@@ -14,9 +12,12 @@ import io.nats.client.Message;
 
 /**
  * Asynchronous calls to the server with dlock's request timeout, and the hand-over of
- * results to dlock's own executor: the client's threads deliver every reply and message of
- * the connection, so only short non-blocking code runs on them (the backend's, and the
- * engine's continuation of a decision made there), never an application's callbacks.
+ * results to dlock's threads: the client's threads deliver every reply and message of the
+ * connection, which the application may share, so only short non-blocking code runs on
+ * them (the backend's). The engine's continuation of a result is short and non-blocking
+ * too, and runs on the timer thread; the application's callbacks never run on either,
+ * the engine hands them to its callback executor. The only blocking work, re-creating the
+ * watcher's consumer, runs on the worker thread.
  */
 final class NatsCalls {
 
@@ -35,14 +36,14 @@ final class NatsCalls {
 
 	private final TimeSource time;
 
-	private final Executor executor;
+	private final LockThreads threads;
 
 	private final Duration requestTimeout;
 
-	NatsCalls(Connection connection, TimeSource time, Executor executor, Duration requestTimeout) {
+	NatsCalls(Connection connection, TimeSource time, LockThreads threads, Duration requestTimeout) {
 		this.connection = connection;
 		this.time = time;
-		this.executor = executor;
+		this.threads = threads;
 		this.requestTimeout = requestTimeout;
 	}
 
@@ -52,10 +53,6 @@ final class NatsCalls {
 
 	TimeSource time() {
 		return this.time;
-	}
-
-	Executor executor() {
-		return this.executor;
 	}
 
 	/**
@@ -82,11 +79,9 @@ final class NatsCalls {
 	 * {@link #handOver}.
 	 */
 	<T> CompletableFuture<T> bounded(CompletableFuture<T> call) {
-		CompletableFuture<T> result = new CompletableFuture<>();
-		TimeSource.Cancellable timer = this.time.schedule(this.requestTimeout, () -> result
-			.completeExceptionally(new TimeoutException("no reply from NATS within " + this.requestTimeout)));
+		CompletableFuture<T> result = this.time.failAfter(new CompletableFuture<>(), this.requestTimeout,
+				"A NATS request");
 		call.whenComplete((value, failure) -> {
-			timer.cancel();
 			if (failure != null) {
 				result.completeExceptionally(failure);
 			}
@@ -98,11 +93,11 @@ final class NatsCalls {
 	}
 
 	/**
-	 * Completes a result on the executor, for code outside the backend (the engine, and
-	 * through it a user's callbacks), which may block. A result that is already there when
-	 * the call returns is given back as it is: it was computed on the caller's own thread,
-	 * so whatever the caller runs next runs there anyway (a decision from the watcher's copy,
-	 * as after a wake-up, needs no further thread).
+	 * Completes a result on the timer thread, for the engine, which continues it there. A
+	 * result that is already there when the call returns is given back as it is: it was
+	 * computed on the caller's own thread, so whatever the caller runs next runs there
+	 * anyway (a decision from the watcher's copy, as after a wake-up, needs no further
+	 * thread); so is one completed on the timer thread already.
 	 */
 	<T> CompletableFuture<T> handOver(CompletableFuture<T> internal) {
 		if (internal.isDone()) {
@@ -118,7 +113,7 @@ final class NatsCalls {
 					result.complete(value);
 				}
 			};
-			if (Thread.currentThread() instanceof ExecutorThread) {
+			if (this.threads.isTimerThread()) {
 				complete.run();
 			}
 			else {
@@ -128,35 +123,14 @@ final class NatsCalls {
 		return result;
 	}
 
-	/**
-	 * Makes the threads of the executor, so that a result completed on one of them needs no
-	 * further hand-over.
-	 * @param name the thread name
-	 * @param task what the thread runs
-	 * @return a daemon thread
-	 */
-	static Thread newExecutorThread(String name, Runnable task) {
-		Thread thread = new ExecutorThread(task, name);
-		thread.setDaemon(true);
-		return thread;
-	}
-
-	private static final class ExecutorThread extends Thread {
-
-		ExecutorThread(Runnable task, String name) {
-			super(task, name);
-		}
-
-	}
-
-	/** Runs a task on the executor; on the caller's thread once the executor is shut down. */
+	/** Runs a short task that never blocks on the timer thread (on the caller's once stopped). */
 	void run(Runnable task) {
-		try {
-			this.executor.execute(task);
-		}
-		catch (RejectedExecutionException ex) {
-			task.run();
-		}
+		this.threads.timer().execute(task);
+	}
+
+	/** Runs a task that may block on the worker thread (on the caller's once stopped). */
+	void runBlocking(Runnable task) {
+		this.threads.worker().execute(task);
 	}
 
 	/** The JetStream API error code in a failure's causes, or 0. */

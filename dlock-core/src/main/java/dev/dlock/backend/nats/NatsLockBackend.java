@@ -6,11 +6,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
 
 import dev.dlock.LockBackendException;
@@ -18,6 +16,7 @@ import dev.dlock.spi.BackendCapability;
 import dev.dlock.spi.BackendHealth;
 import dev.dlock.spi.LockBackend;
 import dev.dlock.spi.LockSession;
+import dev.dlock.spi.LockThreads;
 import dev.dlock.support.AsyncFailures;
 import dev.dlock.support.Durations;
 import dev.dlock.support.TimeSource;
@@ -78,9 +77,7 @@ public final class NatsLockBackend implements LockBackend {
 
 	private final @Nullable Duration leaseTime;
 
-	private final TimeSource.@Nullable Owned ownedTime;
-
-	private final ExecutorService executor;
+	private final LockThreads threads = LockThreads.create();
 
 	private final NatsCalls calls;
 
@@ -97,14 +94,8 @@ public final class NatsLockBackend implements LockBackend {
 		this.replicas = builder.replicas;
 		this.storage = builder.storage;
 		this.leaseTime = builder.leaseTime;
-		this.ownedTime = (builder.timeSource != null) ? null : TimeSource.system("dlock-nats-timer");
-		TimeSource time = (builder.timeSource != null) ? builder.timeSource : Objects.requireNonNull(this.ownedTime);
-		AtomicInteger threads = new AtomicInteger();
-		// a fixed pool: replies come in bursts of thousands (a renewal round), and a cached
-		// pool would start a thread for each reply that finds every thread busy
-		this.executor = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()),
-				(runnable) -> NatsCalls.newExecutorThread("dlock-nats-" + threads.incrementAndGet(), runnable));
-		this.calls = new NatsCalls(this.connection, time, this.executor, builder.requestTimeout);
+		TimeSource time = (builder.timeSource != null) ? builder.timeSource : TimeSource.on(this.threads);
+		this.calls = new NatsCalls(this.connection, time, this.threads, builder.requestTimeout);
 	}
 
 	/**
@@ -250,7 +241,18 @@ public final class NatsLockBackend implements LockBackend {
 	}
 
 	/**
-	 * Stops the watchers; the connection stays open. Entries left in the buckets expire
+	 * The threads of the backend's timers and hand-overs, which the lock managers on it
+	 * share: results continue into the engine on the timer thread, off jnats' threads;
+	 * re-creating a watcher's consumer, the one blocking call, runs on the worker thread.
+	 * @return the backend's threads
+	 */
+	@Override
+	public Optional<LockThreads> threads() {
+		return Optional.of(this.threads);
+	}
+
+	/**
+	 * Stops the watchers and the backend's threads; the connection stays open. Entries left in the buckets expire
 	 * with their max age. Idempotent.
 	 */
 	@Override
@@ -266,10 +268,7 @@ public final class NatsLockBackend implements LockBackend {
 		if (current != null) {
 			current.forEach(NatsBucket::close);
 		}
-		this.executor.shutdown();
-		if (this.ownedTime != null) {
-			this.ownedTime.close();
-		}
+		this.threads.close();
 	}
 
 	/**
@@ -386,7 +385,7 @@ public final class NatsLockBackend implements LockBackend {
 
 		/**
 		 * The monotonic clock and timer of the backend, for tests. Default: the system clock
-		 * and a timer thread owned by the backend.
+		 * and the timer thread of the backend's {@link NatsLockBackend#threads() threads}.
 		 * @param timeSource the time source; the backend does not close it
 		 * @return this builder
 		 */

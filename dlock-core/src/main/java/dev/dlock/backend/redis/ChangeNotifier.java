@@ -1,6 +1,6 @@
 package dev.dlock.backend.redis;
 
-import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import dev.dlock.spi.Subscription;
@@ -36,13 +36,18 @@ final class ChangeNotifier extends RedisPubSubAdapter<String, String> {
 
 	private final String channel;
 
-	// not on the caller's thread: the caller may still be setting up its wait
-	private final ResourceChanges<Watcher> changes = new ResourceChanges<>(CompletableFuture::runAsync);
+	private final ResourceChanges<Watcher> changes;
 
 	private final AtomicBoolean firstSubscription = new AtomicBoolean(true);
 
-	ChangeNotifier(String channel) {
+	/**
+	 * @param channel the channel
+	 * @param missedSignals where the signal of a change a waiter missed runs: not on the
+	 * caller's thread, which may still be setting up its wait; the signal only starts a poll
+	 */
+	ChangeNotifier(String channel, Executor missedSignals) {
 		this.channel = channel;
+		this.changes = new ResourceChanges<>(missedSignals);
 	}
 
 	String channel() {

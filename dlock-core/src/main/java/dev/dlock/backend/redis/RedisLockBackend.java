@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -16,8 +17,10 @@ import dev.dlock.spi.BackendCapability;
 import dev.dlock.spi.BackendHealth;
 import dev.dlock.spi.LockBackend;
 import dev.dlock.spi.LockSession;
+import dev.dlock.spi.LockThreads;
 import dev.dlock.support.AsyncFailures;
 import dev.dlock.support.Durations;
+import dev.dlock.support.TimeSource;
 import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulConnection;
@@ -74,6 +77,10 @@ public final class RedisLockBackend implements LockBackend {
 
 	private final ChangeNotifier notifier;
 
+	private final LockThreads threads = LockThreads.create();
+
+	private final TimeSource time = TimeSource.on(this.threads);
+
 	private final AtomicBoolean closed = new AtomicBoolean();
 
 	private RedisLockBackend(String keyPrefix, RedisClusterAsyncCommands<String, String> commands,
@@ -84,7 +91,7 @@ public final class RedisLockBackend implements LockBackend {
 		this.commands = commands;
 		this.pubSub = pubSub;
 		this.owned = owned;
-		this.notifier = new ChangeNotifier(this.keyspace.channel());
+		this.notifier = new ChangeNotifier(this.keyspace.channel(), this.threads.timer());
 		pubSub.addListener(this.notifier);
 		try {
 			pubSub.async().subscribe(this.notifier.channel()).get(subscribeTimeout.toNanos(), TimeUnit.NANOSECONDS);
@@ -157,7 +164,7 @@ public final class RedisLockBackend implements LockBackend {
 	public LockSession openSession(Duration leaseTime) {
 		checkOpen();
 		Durations.positive(leaseTime, "leaseTime");
-		return new RedisLockSession(this.keyspace, this.notifier, leaseTime);
+		return new RedisLockSession(this.keyspace, this.notifier, leaseTime, this.time);
 	}
 
 	@Override
@@ -170,7 +177,7 @@ public final class RedisLockBackend implements LockBackend {
 		catch (RuntimeException ex) {
 			return CompletableFuture.completedFuture(BackendHealth.down(Duration.ZERO, ex.toString()));
 		}
-		return ping.orTimeout(HEALTH_TIMEOUT.toNanos(), TimeUnit.NANOSECONDS).handle((pong, failure) -> {
+		return this.time.failAfter(ping, HEALTH_TIMEOUT, "A Redis PING").handle((pong, failure) -> {
 			Duration roundTrip = Duration.ofNanos(System.nanoTime() - start);
 			if (failure != null) {
 				return BackendHealth.down(roundTrip, AsyncFailures.unwrap(failure).toString());
@@ -186,8 +193,18 @@ public final class RedisLockBackend implements LockBackend {
 	}
 
 	/**
-	 * Unsubscribes from the change channel and closes the connections this backend
-	 * opened. Idempotent. Entries still on the server end with their leases.
+	 * The threads that run the signals of changes a waiter missed, and the timers and
+	 * callbacks of the lock managers on this backend.
+	 * @return the backend's threads
+	 */
+	@Override
+	public Optional<LockThreads> threads() {
+		return Optional.of(this.threads);
+	}
+
+	/**
+	 * Unsubscribes from the change channel, closes the connections this backend opened and
+	 * stops its threads. Idempotent. Entries still on the server end with their leases.
 	 */
 	@Override
 	public void close() {
@@ -215,6 +232,7 @@ public final class RedisLockBackend implements LockBackend {
 				logger.debug("Closing a Redis connection failed: {}", ex.toString());
 			}
 		}
+		this.threads.close();
 	}
 
 	/** The change counts and waiters fed from the channel; tests look at them. */

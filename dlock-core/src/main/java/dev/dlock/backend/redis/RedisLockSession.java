@@ -11,7 +11,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 import dev.dlock.LockBackendException;
@@ -22,6 +21,7 @@ import dev.dlock.spi.LockSession;
 import dev.dlock.spi.QueueEntry;
 import dev.dlock.spi.QueueState;
 import dev.dlock.spi.Subscription;
+import dev.dlock.support.TimeSource;
 import io.lettuce.core.ScriptOutputType;
 import org.jspecify.annotations.Nullable;
 
@@ -73,17 +73,21 @@ final class RedisLockSession implements LockSession {
 
 	private final Duration leaseTime;
 
+	private final TimeSource time;
+
 	/** The lease in microseconds, rounded up: the scripts keep it to the microsecond. */
 	private final String leaseMicros;
 
 	/**
 	 * @param keyspace the keys, channel and scripts of the backend's locks
 	 * @param notifier the backend's change counts and waiters, fed from the channel
+	 * @param time the timer that bounds a renewal round
 	 */
-	RedisLockSession(RedisKeyspace keyspace, ChangeNotifier notifier, Duration leaseTime) {
+	RedisLockSession(RedisKeyspace keyspace, ChangeNotifier notifier, Duration leaseTime, TimeSource time) {
 		this.keyspace = keyspace;
 		this.notifier = notifier;
 		this.leaseTime = leaseTime;
+		this.time = time;
 		this.leaseMicros = Long.toString(Math.max(1, (leaseTime.toNanos() + 999) / 1000));
 	}
 
@@ -168,8 +172,9 @@ final class RedisLockSession implements LockSession {
 		}
 		CompletableFuture<Set<QueueEntry>> result = new CompletableFuture<>();
 		// a reply that comes later than a lease is worthless; let the engine start a new round
-		CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new))
-			.orTimeout(this.leaseTime.toNanos(), TimeUnit.NANOSECONDS)
+		this.time
+			.failAfter(CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new)), this.leaseTime,
+					"Renewing " + entries.size() + " lock entries")
 			.whenComplete((done, failure) -> {
 				if (failure != null) {
 					result.completeExceptionally(

@@ -17,7 +17,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class ChangeNotifierTests {
 
-	private final ChangeNotifier notifier = new ChangeNotifier("dlock:changes");
+	private final ChangeNotifier notifier = new ChangeNotifier("dlock:changes", Runnable::run);
 
 	private final String key = "k-" + UUID.randomUUID();
 
