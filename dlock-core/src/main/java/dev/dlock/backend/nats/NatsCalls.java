@@ -16,7 +16,8 @@ import io.nats.client.Message;
  * Asynchronous calls to the server with dlock's request timeout, and the hand-over of
  * results to dlock's own executor: the client's threads deliver every reply and message of
  * the connection, so only short non-blocking code runs on them (the backend's, and the
- * engine's continuation of a decision made there), never an application's callbacks.
+ * engine's continuation of a decision made there), never an application's callbacks (but
+ * for the observation handlers of a conversion, see {@code NatsBucket#convert}).
  */
 final class NatsCalls {
 
