@@ -37,17 +37,18 @@ final class DlockBackends {
 		return switch (server) {
 			case "redis" -> Optional.of(DlockLibrary.of(server,
 					() -> new OwnBackend(RedisLockBackend.builder(servers.redisClient()).build(), () -> {
-					}), lease));
+					}, () -> ConversionFloor.redis(servers.redisClient())), lease));
 			case "etcd" -> Optional.of(DlockLibrary.of(server, () -> {
 				Client client = Client.builder().endpoints(servers.etcdEndpoint()).build();
-				return new OwnBackend(EtcdLockBackend.builder(client).build(), client);
+				return new OwnBackend(EtcdLockBackend.builder(client).build(), client,
+						() -> ConversionFloor.etcd(client));
 			}, lease));
 			// a bucket serves one lease time (its max age), so each lease time gets its own bucket
 			case "nats" -> Optional.of(DlockLibrary.of(server, () -> {
 				Connection connection = natsConnection(servers.natsUrl());
 				return new OwnBackend(
 						NatsLockBackend.builder(connection).bucket("dlock-" + lease.toSeconds() + "s").build(),
-						connection);
+						connection, () -> ConversionFloor.nats(connection, lease));
 			}, lease));
 			case "memory" -> Optional.of(DlockLibrary.shared(server, InMemoryLockBackend.create(), lease));
 			default -> Optional.empty();
@@ -66,7 +67,7 @@ final class DlockBackends {
 		return Optional.of(DlockLibrary.of(server, () -> {
 			RedisClient client = RedisClient.create(servers.redisUri());
 			return new OwnBackend(RedisLockBackend.builder(client).build(),
-					() -> client.shutdown(Duration.ZERO, Duration.ofSeconds(2)));
+					() -> client.shutdown(Duration.ZERO, Duration.ofSeconds(2)), () -> ConversionFloor.redis(client));
 		}, lease));
 	}
 

@@ -45,7 +45,7 @@ final class DlockLibrary implements LockLibrary {
 	/** dlock on one in-memory backend that every client shares. */
 	static DlockLibrary shared(String server, LockBackend backend, Duration lease) {
 		return new DlockLibrary(server, () -> new OwnBackend(backend, () -> {
-		}), true, lease);
+		}, null), true, lease);
 	}
 
 	@Override
@@ -71,7 +71,7 @@ final class DlockLibrary implements LockLibrary {
 	Client connectManager() {
 		OwnBackend own = this.backends.get();
 		LockManager manager = LockManagerBuilder.forBackend(own.backend()).leaseTime(this.lease).build();
-		return new Client(manager, () -> {
+		return new Client(manager, own.floor(), () -> {
 			manager.close();
 			if (!this.shared) {
 				own.backend().close();
@@ -114,9 +114,12 @@ final class DlockLibrary implements LockLibrary {
 	 * A lock manager of one client, and what closes it with its backend and connection.
 	 *
 	 * @param manager the lock manager
+	 * @param floor opens the raw operation a conversion needs on the backend's client
+	 * library instance, or {@code null} for a backend with no server
 	 * @param closer closes the manager, then the backend and connection it owns
 	 */
-	record Client(LockManager manager, AutoCloseable closer) implements AutoCloseable {
+	record Client(LockManager manager, ConversionFloor.@Nullable Opener floor,
+			AutoCloseable closer) implements AutoCloseable {
 
 		@Override
 		public void close() throws Exception {
@@ -130,8 +133,10 @@ final class DlockLibrary implements LockLibrary {
 	 *
 	 * @param backend the backend
 	 * @param connection closes the client connection
+	 * @param floor opens the raw operation a conversion needs on the same client library
+	 * instance, or {@code null} for a backend with no server
 	 */
-	record OwnBackend(LockBackend backend, AutoCloseable connection) {
+	record OwnBackend(LockBackend backend, AutoCloseable connection, ConversionFloor.@Nullable Opener floor) {
 
 	}
 

@@ -113,19 +113,6 @@ final class Floors {
 		return names(server)[1];
 	}
 
-	/**
-	 * The raw operation one conversion needs, by server: Redis one script (EVALSHA), etcd one
-	 * transaction (txn), NATS one update with the expected revision (KV CAS).
-	 */
-	static String conversionOp(String server) {
-		return switch (server) {
-			case "redis" -> EVALSHA;
-			case "etcd" -> TXN;
-			case "nats" -> KV_CAS;
-			default -> "";
-		};
-	}
-
 	/** The round trip each hand-off is compared with, by server (as the targets name them). */
 	static String roundTrip(String server) {
 		return names(server)[2];

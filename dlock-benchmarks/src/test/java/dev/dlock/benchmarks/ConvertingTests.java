@@ -3,6 +3,7 @@ package dev.dlock.benchmarks;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import dev.dlock.backend.memory.InMemoryLockBackend;
 import dev.dlock.spi.BackendCapability;
@@ -11,10 +12,11 @@ import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+import static org.assertj.core.api.Assertions.within;
 
 /**
- * The conversion case in a tiny run on the in-memory backend, and on a backend that
- * cannot convert.
+ * The conversion case in a tiny run on the in-memory backend (also posing as a server
+ * with a paired floor operation), and on a backend that cannot convert.
  */
 class ConvertingTests {
 
@@ -43,6 +45,45 @@ class ConvertingTests {
 				&& target.server().equals("memory"))
 			.singleElement()
 			.satisfies((target) -> assertThat(target.measured()).isTrue());
+	}
+
+	@Test
+	void pairedFloorIsTimedInTheSameRoundsAndTheRatioIsTakenPerRound() throws Exception {
+		AtomicInteger rawCalls = new AtomicInteger();
+		AtomicInteger closed = new AtomicInteger();
+		ConversionFloor.Opener floor = () -> new ConversionFloor() {
+
+			@Override
+			void run() {
+				rawCalls.incrementAndGet();
+			}
+
+			@Override
+			public void close() {
+				closed.incrementAndGet();
+			}
+
+		};
+		InMemoryLockBackend memory = InMemoryLockBackend.create();
+		DlockLibrary library = DlockLibrary.of("redis", () -> new DlockLibrary.OwnBackend(memory, () -> {
+		}, floor), LEASE);
+		Results results = new Results();
+		Converting.run(TINY, results, library);
+		assertThat(rawCalls).hasPositiveValue();
+		assertThat(closed).hasValue(1);
+		Figure convert = results.find(Converting.SECTION, "redis", Figure.DLOCK, "convert p50").orElseThrow();
+		Figure raw = results.find(Converting.SECTION, "redis", Figure.DLOCK, "paired floor p50").orElseThrow();
+		Figure ratio = results.find(Converting.SECTION, "redis", Figure.DLOCK, Converting.PAIRED_RATIO)
+			.orElseThrow();
+		assertThat(ratio.rounds()).hasSize(2);
+		for (int round = 0; round < 2; round++) {
+			assertThat(ratio.rounds()[round])
+				.isCloseTo(convert.rounds()[round] / raw.rounds()[round], within(1e-9));
+		}
+		assertThat(Target.evaluate(results)).filteredOn((target) -> target.issue() == 15
+				&& target.server().equals("redis") && target.text().startsWith("a conversion round trip"))
+			.singleElement()
+			.satisfies((target) -> assertThat(target.ratio()).isEqualTo(ratio.median()));
 	}
 
 	@Test

@@ -14,10 +14,12 @@ import io.nats.client.Message;
  * Asynchronous calls to the server with dlock's request timeout, and the hand-over of
  * results to dlock's threads: the client's threads deliver every reply and message of the
  * connection, which the application may share, so only short non-blocking code runs on
- * them (the backend's). The engine's continuation of a result is short and non-blocking
- * too, and runs on the timer thread; the application's callbacks never run on either,
- * the engine hands them to its callback executor. The only blocking work, re-creating the
- * watcher's consumer, runs on the worker thread.
+ * them (the backend's, and the engine's continuation of a decision made there, or of a
+ * conversion's answer). Other results go on on the timer thread, where the engine's
+ * continuation is as short; the application's callbacks never run on either (but for the
+ * observation handlers of a conversion, see {@code NatsBucket#convert}): the engine hands
+ * them to its callback executor. The only blocking work, re-creating the watcher's
+ * consumer, runs on the worker thread.
  */
 final class NatsCalls {
 

@@ -5,9 +5,16 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import dev.dlock.LockHandle;
+import dev.dlock.LockManager;
 import dev.dlock.LockMode;
+import dev.dlock.LockOptions;
+import dev.dlock.engine.LockManagerBuilder;
 import dev.dlock.spi.AcquireRequest;
 import dev.dlock.spi.BackendCapability;
 import dev.dlock.spi.EnqueueResult;
@@ -82,6 +89,36 @@ class NatsLockConversionIntegrationTests {
 		return this.bucket.connect()
 			.keyValue(this.bucket.name())
 			.get(KeyCodec.encode(entry.request().key()) + "." + entry.request().ownerId());
+	}
+
+	@Test
+	void asynchronousConversionsReachTheirCallersOnTheCallbackExecutorNeverOnAClientThread() throws Exception {
+		// conversions complete on the client's threads (no hand-over to the backend's
+		// executor): the engine must hand them to its callback executor itself
+		String callbackThread = "conversion-callbacks";
+		ExecutorService callbacks = Executors.newSingleThreadExecutor((task) -> new Thread(task, callbackThread));
+		try (LockManager manager = LockManagerBuilder.forBackend(this.bucket.backend())
+			.callbackExecutor(callbacks)
+			.build()) {
+			LockHandle handle = manager.acquire(this.key, LockMode.PR, WAIT);
+			String caller = Thread.currentThread().getName();
+			List<String> threads = new ArrayList<>();
+			for (int i = 0; i < 10; i++) {
+				for (LockMode target : List.of(LockMode.EX, LockMode.PR)) {
+					threads.add(handle.convertAsync(target, LockOptions.waitTime(WAIT))
+						.thenApply((converted) -> Thread.currentThread().getName())
+						.get(WAIT.toSeconds(), TimeUnit.SECONDS));
+				}
+			}
+			// the caller's own thread only where the conversion had ended before thenApply
+			assertThat(threads).allSatisfy((thread) -> assertThat(thread).isIn(callbackThread, caller))
+				.contains(callbackThread);
+			assertThat(handle.mode()).isEqualTo(LockMode.PR);
+			handle.release();
+		}
+		finally {
+			callbacks.shutdownNow();
+		}
 	}
 
 	@Test
