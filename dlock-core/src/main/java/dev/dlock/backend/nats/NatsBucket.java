@@ -699,20 +699,22 @@ final class NatsBucket implements AutoCloseable {
 		if (blocker != null) {
 			return waitFor(entry, blocker, () -> decide(entry, false));
 		}
-		if (!value.flagged()) {
+		if (!value.flagged() && !view.hasGrantAfter(self, self.ticket())) {
 			return CompletableFuture.completedFuture(QueueState.GRANTED);
 		}
+		// flagged, or free beside a grant with a larger token, which it must not undercut
 		return claim(entry);
 	}
 
 	/**
-	 * Grants a flagged request: a write of its grant, whose revision is its new token, then
-	 * a check on a copy complete as of that write. Conversions asked for later saw the
-	 * grant; one asked for before it, or a flagged request granted before it, withdraws the
-	 * grant again.
+	 * Grants a request with a new token (a flagged one, or one beside a grant with a larger
+	 * token): a write of its grant, whose revision is its new token, then a check on a copy
+	 * complete as of that write. Conversions asked for later saw the grant; one asked for
+	 * before it, or a flagged request granted before it, withdraws the grant again (which
+	 * flags it).
 	 */
 	private CompletableFuture<QueueState> claim(NatsQueueEntry entry) {
-		return rewrite(entry, (value) -> (value.isImplicit() && value.flagged())
+		return rewrite(entry, (value) -> value.isImplicit()
 				? value.grantedWithNewToken(value.mode()) : null).thenCompose((revision) -> {
 					if (revision == GONE) {
 						return CompletableFuture.completedFuture(QueueState.GONE);

@@ -162,9 +162,17 @@ final class QueueView {
 	 * in between, with a larger token, so the claim must draw its token again.
 	 */
 	boolean mayHideTokenAfter(StoredEntry self, long token) {
-		if (this.removedUpTo > token) {
-			return true;
-		}
+		return this.removedUpTo > token || hasGrantAfter(self, token);
+	}
+
+	/**
+	 * Whether another entry holds a grant written after {@code token} (a conversion, up or
+	 * down, or a claim). A request with that ticket that is free now must not be granted
+	 * with it: the grant may have let it in (a down-conversion whose flags were computed on
+	 * a copy that did not have the request yet), and a token smaller than the grant's would
+	 * reach the resource after the grant's.
+	 */
+	boolean hasGrantAfter(StoredEntry self, long token) {
 		for (StoredEntry other : this.entries) {
 			if (!other.owner().equals(self.owner()) && !other.value().isImplicit() && other.value().token() > token) {
 				return true;

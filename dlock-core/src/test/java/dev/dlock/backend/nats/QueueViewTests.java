@@ -56,6 +56,24 @@ class QueueViewTests {
 		assertThat(view(0, redrawn).mayHideTokenAfter(redrawn, 20)).isFalse();
 	}
 
+	@Test
+	void waitingRequestBesideADownConversionAfterItsTicketSeesAGrantAfterIt() {
+		// a reader queued at 12 behind an EX holder that then down-converted to PR at 14
+		StoredEntry reader = stored("reader", new EntryValue(LockMode.PR, 12, null, null, 0, 12, false, "k"), 12);
+		StoredEntry downConverted = stored("holder", new EntryValue(LockMode.EX, 5, LockMode.PR, null, 0, 14, false,
+				"k"), 14);
+		assertThat(view(0, reader, downConverted).hasGrantAfter(reader, reader.ticket())).isTrue();
+	}
+
+	@Test
+	void holderGrantedWithItsTicketBeforeTheRequestIsNoGrantAfterIt() {
+		StoredEntry reader = stored("reader", new EntryValue(LockMode.PR, 12, null, null, 0, 12, false, "k"), 12);
+		StoredEntry holder = stored("holder", new EntryValue(LockMode.PR, 5, null, null, 0, 5, false, "k"), 5);
+		StoredEntry converted = stored("converted", new EntryValue(LockMode.CR, 3, LockMode.PR, null, 0, 9, false,
+				"k"), 9);
+		assertThat(view(20, reader, holder, converted).hasGrantAfter(reader, reader.ticket())).isFalse();
+	}
+
 	private static QueueView view(long removedUpTo, StoredEntry... entries) {
 		return new QueueView(List.of(entries), removedUpTo, MAX_AGE, true, -1);
 	}

@@ -287,6 +287,31 @@ class NatsLockConversionIntegrationTests {
 	}
 
 	@Test
+	void requestADownConversionLetsInWithoutAFlagStillDrawsATokenAfterTheConversions() throws Exception {
+		LockSession holder = session();
+		LockSession waiters = session();
+		QueueEntry held = granted(holder, this.key, LockMode.EX);
+		QueueEntry reader = waiting(waiters, this.key, LockMode.PR);
+		QueueState down = holder.convert(held, LockMode.PR, true).join();
+		assertThat(down.status()).isEqualTo(Status.GRANTED);
+		// as if the down-conversion had flagged the requests on a copy that did not have the
+		// reader yet (its create came between that copy and the conversion's write)
+		KeyValueEntry flagged = storedEntry(reader);
+		String[] fields = new String(flagged.getValue(), StandardCharsets.UTF_8).split(" ", 9);
+		assertThat(fields[7]).isEqualTo("F");
+		fields[7] = "-";
+		this.bucket.connect()
+			.keyValue(this.bucket.name())
+			.update(flagged.getKey(), String.join(" ", fields).getBytes(StandardCharsets.UTF_8), flagged.getRevision());
+		// a request decided on the waiters' copy once it is complete as of its own create,
+		// which came after that write: the copy the reader's poll decides on has it too
+		granted(waiters, this.key + ":later", LockMode.NL);
+		QueueState read = await().atMost(WAIT).until(() -> waiters.poll(reader).join(),
+				(answer) -> answer.status() == Status.GRANTED);
+		assertThat(read.newToken()).isGreaterThan(down.newToken());
+	}
+
+	@Test
 	void watchSignalsAWaitingConversionWhenItsBlockerDownConverts() throws Exception {
 		LockSession first = session();
 		LockSession second = session();
