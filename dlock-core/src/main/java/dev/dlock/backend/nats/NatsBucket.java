@@ -542,9 +542,10 @@ final class NatsBucket implements AutoCloseable {
 			return CompletableFuture.completedFuture(UNCHANGED);
 		}
 		String kvKey = kvKey(entry.request());
+		long sentAt = this.calls.time().nanoTime();
 		return publish(kvKey, null, value.encode(), entry.revision()).handle((ack, failure) -> {
 			if (failure == null) {
-				entry.wrote(ack.getSeqno(), value.at(ack.getSeqno()));
+				entry.wrote(ack.getSeqno(), value.at(ack.getSeqno()), sentAt);
 				return CompletableFuture.completedFuture(ack.getSeqno());
 			}
 			if (NatsCalls.apiErrorCode(failure) != NatsCalls.WRONG_LAST_SEQUENCE || attempt >= MAX_REWRITES) {
@@ -564,10 +565,12 @@ final class NatsBucket implements AutoCloseable {
 	/**
 	 * Renews every entry with a revision-checked write of its last known value, all sent
 	 * before any reply is awaited, under one timeout for the round. An entry whose check
-	 * fails is lost, unless the stream leader still has it (an earlier renewal was applied
-	 * but its reply was lost, or another backend flagged it or wrote its grant): then its
-	 * stored value is written again against that revision, keeping what the others wrote.
-	 * Any other failure fails the round, so that no entry is counted as renewed on a guess.
+	 * fails was written meanwhile: by this backend (a conversion), which renewed it if that
+	 * write was sent after the round began, or by another backend (a flag or a grant
+	 * written into it), or an earlier renewal was applied but its reply lost. If the stream
+	 * leader still has it, its stored value is written again against that revision,
+	 * keeping what the others wrote; only an entry that is gone is lost. Any other failure
+	 * fails the round, so that no entry is counted as renewed on a guess.
 	 */
 	CompletableFuture<Set<QueueEntry>> renew(Collection<QueueEntry> entries) {
 		List<NatsQueueEntry> batch = entries.stream().map(NatsBucket::entry).toList();
@@ -586,7 +589,7 @@ final class NatsBucket implements AutoCloseable {
 		return this.calls.handOver(this.calls.bounded(CompletableFuture.allOf(settled)).thenCompose((done) -> {
 			List<CompletableFuture<@Nullable QueueEntry>> outcomes = new ArrayList<>(batch.size());
 			for (int i = 0; i < batch.size(); i++) {
-				outcomes.add(outcome(batch.get(i), values.get(i), sent.get(i)));
+				outcomes.add(outcome(batch.get(i), values.get(i), sent.get(i), start));
 			}
 			return CompletableFuture.allOf(outcomes.toArray(CompletableFuture[]::new)).thenApply((all) -> {
 				Set<QueueEntry> lost = new HashSet<>();
@@ -607,7 +610,7 @@ final class NatsBucket implements AutoCloseable {
 
 	/** Completes with {@code null} when renewed and with the entry when it is lost. */
 	private CompletableFuture<@Nullable QueueEntry> outcome(NatsQueueEntry entry, EntryValue value,
-			CompletableFuture<PublishAck> sent) {
+			CompletableFuture<PublishAck> sent, long start) {
 		PublishAck ack;
 		try {
 			ack = sent.join();
@@ -616,13 +619,16 @@ final class NatsBucket implements AutoCloseable {
 			if (NatsCalls.apiErrorCode(ex) != NatsCalls.WRONG_LAST_SEQUENCE) {
 				return CompletableFuture.failedFuture(ex);
 			}
-			return recover(entry);
+			return recover(entry, start, 1);
 		}
-		entry.advance(ack.getSeqno(), value.at(ack.getSeqno()));
+		entry.renewed(ack.getSeqno(), value.at(ack.getSeqno()), start);
 		return CompletableFuture.completedFuture(null);
 	}
 
-	private CompletableFuture<@Nullable QueueEntry> recover(NatsQueueEntry entry) {
+	private CompletableFuture<@Nullable QueueEntry> recover(NatsQueueEntry entry, long start, int attempt) {
+		if (entry.wroteSince(start)) {
+			return CompletableFuture.completedFuture(null); // a conversion of this backend went first
+		}
 		String kvKey = kvKey(entry.request());
 		return lastMessage(kvKey).thenCompose((last) -> {
 			StoredEntry stored = (last != null) ? last.entry() : null;
@@ -630,16 +636,21 @@ final class NatsBucket implements AutoCloseable {
 				return CompletableFuture.<@Nullable QueueEntry>completedFuture(entry);
 			}
 			entry.advance(stored);
+			long sentAt = this.calls.time().nanoTime();
 			return publish(kvKey, null, stored.value().encode(), stored.revision()).handle((ack, failure) -> {
 				if (failure == null) {
-					entry.advance(ack.getSeqno(), stored.value());
-					return null;
+					entry.renewed(ack.getSeqno(), stored.value(), sentAt);
+					return CompletableFuture.<@Nullable QueueEntry>completedFuture(null);
 				}
-				if (NatsCalls.apiErrorCode(failure) == NatsCalls.WRONG_LAST_SEQUENCE) {
-					return entry;
+				if (NatsCalls.apiErrorCode(failure) != NatsCalls.WRONG_LAST_SEQUENCE) {
+					throw AsyncFailures.toLockException(failure, "Renewing a lock entry");
 				}
-				throw AsyncFailures.toLockException(failure, "Renewing a lock entry");
-			});
+				if (attempt >= MAX_REWRITES) {
+					throw new LockBackendException("Renewing a lock entry of '" + entry.request().key()
+							+ "' failed: it was written by others " + attempt + " times in a row", null);
+				}
+				return recover(entry, start, attempt + 1);
+			}).thenCompose(Function.identity());
 		});
 	}
 

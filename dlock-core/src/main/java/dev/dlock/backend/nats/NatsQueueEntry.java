@@ -22,6 +22,11 @@ final class NatsQueueEntry extends BackendQueueEntry {
 
 	private boolean assumed;
 
+	/** When this backend sent the write that made {@link #revision}, if it did. */
+	private long sentAt;
+
+	private boolean sentHere;
+
 	NatsQueueEntry(AcquireRequest request, NatsBucket bucket, String resource, long ticket, EntryValue value) {
 		super(request, ticket);
 		this.bucket = bucket;
@@ -62,20 +67,61 @@ final class NatsQueueEntry extends BackendQueueEntry {
 	synchronized void advance(long revision, EntryValue value) {
 		if (revision > this.revision) {
 			this.revision = revision;
-			if (!this.assumed || value.equals(this.value)) {
+			this.sentHere = false;
+			if (!this.assumed || !storesAsPending(value, this.value)) {
 				this.value = value;
 				this.assumed = false;
 			}
 		}
 	}
 
-	/** Records a value this backend computed from the entry's value and wrote. */
-	synchronized void wrote(long revision, EntryValue value) {
-		if (revision > this.revision) {
+	/**
+	 * Whether a message keeps an assumed grant as the pending conversion it was granted
+	 * from (same target, same place in the conversion queue, which is the grant's token):
+	 * any other message (the grant stored, a later conversion, a withdrawal) replaces it.
+	 */
+	private static boolean storesAsPending(EntryValue message, EntryValue assumed) {
+		return message.requested() == assumed.granted() && message.order() == assumed.token();
+	}
+
+	/**
+	 * Records a renewal of this backend, sent at {@code sentAt} ({@link #advance}, for a
+	 * write of the value the entry had).
+	 */
+	synchronized void renewed(long revision, EntryValue value, long sentAt) {
+		if (revision >= this.revision) {
+			if (revision > this.revision) {
+				advance(revision, value);
+			}
+			this.sentAt = sentAt;
+			this.sentHere = true;
+		}
+	}
+
+	/**
+	 * Records a value this backend computed from the entry's value and wrote at
+	 * {@code sentAt}. It stands even when a read of that very message came first (the
+	 * watcher, or a renewal's read, can deliver it before its reply): such a read keeps an
+	 * {@linkplain #assume assumed} value, which this write replaces.
+	 */
+	synchronized void wrote(long revision, EntryValue value, long sentAt) {
+		if (revision >= this.revision) {
 			this.revision = revision;
 			this.value = value;
 			this.assumed = false;
+			this.sentAt = sentAt;
+			this.sentHere = true;
 		}
+	}
+
+	/**
+	 * Whether the last known message of the entry is a write this backend sent at or after
+	 * {@code nanos} ({@link dev.dlock.support.TimeSource#nanoTime()}): the server stored it
+	 * later still, so it keeps the entry at least a max age from then, as a renewal sent
+	 * then would.
+	 */
+	synchronized boolean wroteSince(long nanos) {
+		return this.sentHere && this.sentAt - nanos >= 0;
 	}
 
 	/**

@@ -5,10 +5,13 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 
 import dev.dlock.LockHandle;
 import dev.dlock.LockManager;
@@ -43,6 +46,9 @@ class NatsLockConversionIntegrationTests {
 	private static final Duration LEASE = Duration.ofSeconds(2);
 
 	private static final Duration WAIT = Duration.ofSeconds(10);
+
+	/** The pace of a load that runs beside another. */
+	private static final Duration PACE = Duration.ofMillis(2);
 
 	private final NatsTestBucket bucket = new NatsTestBucket(NatsServer.shared().url());
 
@@ -309,6 +315,34 @@ class NatsLockConversionIntegrationTests {
 		QueueState read = await().atMost(WAIT).until(() -> waiters.poll(reader).join(),
 				(answer) -> answer.status() == Status.GRANTED);
 		assertThat(read.newToken()).isGreaterThan(down.newToken());
+	}
+
+	@Test
+	void renewalsRacingBackToBackConversionsOfTheSameEntryNeverReportItLost() throws Exception {
+		LockSession holder = session();
+		QueueEntry held = granted(holder, this.key, LockMode.PR);
+		AtomicBoolean converting = new AtomicBoolean(true);
+		AtomicInteger conversions = new AtomicInteger();
+		CompletableFuture<Void> converter = CompletableFuture.runAsync(() -> {
+			while (converting.get()) {
+				assertThat(holder.convert(held, LockMode.EX, true).join().status()).isEqualTo(Status.GRANTED);
+				assertThat(holder.convert(held, LockMode.PR, true).join().status()).isEqualTo(Status.GRANTED);
+				conversions.addAndGet(2);
+			}
+		});
+		try {
+			// each round's revision check races the conversions' writes of the entry; a round
+			// every 2 ms, a renewal as often as a lease of a few milliseconds would need
+			for (int round = 0; round < 300; round++) {
+				assertThat(holder.renew(List.of(held)).join()).as("entries lost in round %d", round).isEmpty();
+				LockSupport.parkNanos(PACE.toNanos());
+			}
+		}
+		finally {
+			converting.set(false);
+		}
+		converter.join();
+		assertThat(conversions.get()).isGreaterThan(100);
 	}
 
 	@Test
