@@ -5,6 +5,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -26,6 +28,9 @@ final class ClusterBinary {
 	static final String MINIMUM = "2.9.21";
 
 	private static final Pattern VERSION = Pattern.compile("v(\\d+\\.\\d+\\.\\d+\\S*)");
+
+	/** Executables found recent enough: the check runs a process, once per executable and JVM. */
+	private static final Set<Path> CHECKED = ConcurrentHashMap.newKeySet();
 
 	private ClusterBinary() {
 	}
@@ -59,6 +64,9 @@ final class ClusterBinary {
 	}
 
 	private static void requireMinimum(Path executable) {
+		if (CHECKED.contains(executable)) {
+			return; // each member of each cluster would otherwise run it again
+		}
 		String version = version(executable);
 		if (ServerVersion.isOlder(version, MINIMUM)) {
 			throw new IllegalStateException(executable + " is nats-server " + version + "; NATS cluster tests need "
@@ -66,6 +74,7 @@ final class ClusterBinary {
 					+ "(nats-server issue #4320). Run .ci/nats-server-for-clusters (it fetches Debian 13's nats-server "
 					+ "into " + cacheFolder() + ") or name a newer executable in " + VARIABLE);
 		}
+		CHECKED.add(executable);
 	}
 
 	static String version(Path executable) {

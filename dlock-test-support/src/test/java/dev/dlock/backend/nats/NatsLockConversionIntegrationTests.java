@@ -73,6 +73,12 @@ class NatsLockConversionIntegrationTests {
 		return result.entry();
 	}
 
+	/** Polls the entry until it is granted (within {@link #WAIT}); the grant's state. */
+	private static QueueState grantedOnPoll(LockSession session, QueueEntry entry) {
+		return await().atMost(WAIT).until(() -> session.poll(entry).join(),
+				(answer) -> answer.status() == Status.GRANTED);
+	}
+
 	private static QueueEntry waiting(LockSession session, String key, LockMode mode) {
 		EnqueueResult result = session.enqueue(request(key, mode, true)).join();
 		assertThat(result.state().status()).as("%s on %s", mode, key).isEqualTo(Status.WAITING);
@@ -196,8 +202,7 @@ class NatsLockConversionIntegrationTests {
 		QueueEntry queued = waiting(writer, this.key, LockMode.EX);
 		assertThat(first.convert(converting, LockMode.PW, true).join().status()).isEqualTo(Status.WAITING);
 		second.remove(other).join();
-		QueueState state = await().atMost(WAIT).until(() -> first.poll(converting).join(),
-				(answer) -> answer.status() == Status.GRANTED);
+		QueueState state = grantedOnPoll(first, converting);
 		assertThat(state.newToken()).isGreaterThan(queued.ticket());
 		assertThat(writer.poll(queued).join().status()).isEqualTo(Status.WAITING);
 	}
@@ -215,12 +220,10 @@ class NatsLockConversionIntegrationTests {
 		// the conversion wrote down that the earlier request waits
 		assertThat(stored(queued)[7]).isEqualTo("F");
 		holder.remove(exclusive).join();
-		QueueState converted = await().atMost(WAIT).until(() -> converter.poll(converting).join(),
-				(answer) -> answer.status() == Status.GRANTED);
+		QueueState converted = grantedOnPoll(converter, converting);
 		assertThat(reader.poll(queued).join().status()).isEqualTo(Status.WAITING);
 		converter.remove(converting.request()).join();
-		QueueState read = await().atMost(WAIT).until(() -> reader.poll(queued).join(),
-				(answer) -> answer.status() == Status.GRANTED);
+		QueueState read = grantedOnPoll(reader, queued);
 		assertThat(read.newToken()).isGreaterThan(converted.newToken());
 		assertThat(stored(queued)[3]).isEqualTo("PR");
 		assertThat(stored(queued)[7]).isEqualTo("-");
@@ -245,8 +248,7 @@ class NatsLockConversionIntegrationTests {
 		assertThat(stored(queued)[3]).isEqualTo("PR");
 		assertThat(reader.poll(queued).join()).isEqualTo(QueueState.GRANTED);
 		reader.remove(queued.request()).join();
-		QueueState converted = await().atMost(WAIT).until(() -> converter.poll(converting).join(),
-				(answer) -> answer.status() == Status.GRANTED);
+		QueueState converted = grantedOnPoll(converter, converting);
 		assertThat(converted.newToken()).isGreaterThan(queued.ticket());
 	}
 
@@ -263,8 +265,7 @@ class NatsLockConversionIntegrationTests {
 		assertThat(value[4]).isEqualTo("-");
 		assertThat(first.poll(earlier).join().status()).isEqualTo(Status.WAITING);
 		second.remove(later.request()).join();
-		QueueState state = await().atMost(WAIT).until(() -> first.poll(earlier).join(),
-				(answer) -> answer.status() == Status.GRANTED);
+		QueueState state = grantedOnPoll(first, earlier);
 		assertThat(state.newToken()).isGreaterThan(later.ticket());
 	}
 
@@ -280,15 +281,13 @@ class NatsLockConversionIntegrationTests {
 		assertThat(down.newToken()).isGreaterThan(writer.ticket());
 		// let in after the conversion, so with a token after the conversion's (once the
 		// waiters' process has seen the conversion)
-		QueueState read = await().atMost(WAIT).until(() -> waiters.poll(reader).join(),
-				(answer) -> answer.status() == Status.GRANTED);
+		QueueState read = grantedOnPoll(waiters, reader);
 		assertThat(read.newToken()).isGreaterThan(down.newToken());
 		assertThat(waiters.poll(writer).join().status()).isEqualTo(Status.WAITING);
 		assertThat(stored(writer)[7]).isEqualTo("F");
 		holder.remove(held.request()).join();
 		waiters.remove(reader.request()).join();
-		QueueState written = await().atMost(WAIT).until(() -> waiters.poll(writer).join(),
-				(answer) -> answer.status() == Status.GRANTED);
+		QueueState written = grantedOnPoll(waiters, writer);
 		assertThat(written.newToken()).isGreaterThan(down.newToken());
 	}
 
@@ -315,8 +314,7 @@ class NatsLockConversionIntegrationTests {
 		// a request decided on the waiters' copy once it is complete as of its own create,
 		// which came after that write: the copy the reader's poll decides on has it too
 		granted(waiters, this.key + ":later", LockMode.NL);
-		QueueState read = await().atMost(WAIT).until(() -> waiters.poll(reader).join(),
-				(answer) -> answer.status() == Status.GRANTED);
+		QueueState read = grantedOnPoll(waiters, reader);
 		assertThat(read.newToken()).isGreaterThan(down.newToken());
 	}
 
@@ -423,8 +421,7 @@ class NatsLockConversionIntegrationTests {
 		assertThat(value[3]).isEqualTo("PR");
 		assertThat(value[4]).isEqualTo("EX");
 		second.remove(other.request()).join();
-		assertThat(await().atMost(WAIT).until(() -> first.poll(converting).join(),
-				(answer) -> answer.status() == Status.GRANTED).newToken()).isGreaterThan(other.ticket());
+		assertThat(grantedOnPoll(first, converting).newToken()).isGreaterThan(other.ticket());
 	}
 
 	/**
