@@ -67,7 +67,7 @@ public final class EtcdLockBackend implements LockBackend {
 		this.client = client;
 		this.layout = new EtcdLayout(keyPrefix);
 		this.time = TimeSource.on(this.threads);
-		this.departing = new DepartingEntries(requestTimeout, this.time);
+		this.departing = new DepartingEntries();
 		this.requestTimeout = requestTimeout;
 	}
 

@@ -189,8 +189,9 @@ final class EtcdLockSession implements LockSession {
 	}
 
 	/**
-	 * One transaction: create the entry under the lease unless it exists or was withdrawn,
-	 * and read the resource's queue in ticket order, in the same snapshot.
+	 * One transaction: delete the backend's entries of the resource whose removal is under
+	 * way (see {@link DepartingEntries}), create the entry under the lease unless it exists
+	 * or was withdrawn, and read the resource's queue in ticket order, in the same snapshot.
 	 */
 	private CompletableFuture<EnqueueResult> enqueueTxn(AcquireRequest request, SessionLease sessionLease,
 			long calledAt) {
@@ -198,12 +199,19 @@ final class EtcdLockSession implements LockSession {
 		ByteSequence key = keys.entry();
 		ByteSequence prefix = this.layout.resourcePrefix(request.key());
 		PutOption put = PutOption.builder().withLeaseId(sessionLease.id()).build();
+		List<Op> writes = new ArrayList<>();
+		this.departing.of(prefix)
+			.stream()
+			.filter((departing) -> !departing.key().equals(key))
+			.forEach((departing) -> writes.add(deleteIfStill(departing.key(), departing.ticket())));
+		writes.add(Op.put(key, this.layout.entryValue(request), put));
+		writes.add(Op.put(this.layout.sequencerKey(request.key()), ByteSequence.EMPTY, put));
+		writes.add(Op.get(prefix, QUEUE));
 		CompletableFuture<TxnResponse> txn = this.client.getKVClient()
 			.txn()
 			.If(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.createRevision(0)),
 					new Cmp(keys.withdrawalMark(), Cmp.Op.EQUAL, CmpTarget.createRevision(0)))
-			.Then(Op.put(key, this.layout.entryValue(request), put),
-					Op.put(this.layout.sequencerKey(request.key()), ByteSequence.EMPTY, put), Op.get(prefix, QUEUE))
+			.Then(writes.toArray(Op[]::new))
 			.Else(Op.get(prefix, QUEUE))
 			.commit();
 		return timed(txn, this.requestTimeout).whenComplete((response, failure) -> {
@@ -219,11 +227,12 @@ final class EtcdLockSession implements LockSession {
 				return CompletableFuture.failedFuture(new IllegalStateException("the entry key is already taken"));
 			}
 			this.slots.answered(request);
+			// the read is the last operation (the nested deletes answer as transactions)
 			List<KeyValue> queue = response.getGetResponses().get(0).getKvs();
 			long ticket = EtcdLayout.ticketOf(queue, key);
 			// the transaction wrote the sequencer: its mod revision is the transaction's
 			long revision = response.getHeader().getRevision();
-			QueueSnapshot snapshot = QueueSnapshot.of(queue, revision, revision, this.departing);
+			QueueSnapshot snapshot = QueueSnapshot.of(queue, revision, revision);
 			QueueSnapshot.Member own = snapshot.find(key, ticket);
 			if (own == null) {
 				return CompletableFuture.failedFuture(new IllegalStateException("the new entry is not in the queue"));
@@ -334,7 +343,7 @@ final class EtcdLockSession implements LockSession {
 			state = timed(this.client.getKVClient().get(this.layout.resourcePrefix(request.key()), QUEUE),
 					this.requestTimeout)
 				.thenCompose((response) -> pollRequest(attempt, QueueSnapshot.of(response.getKvs(),
-						response.getHeader().getRevision(), UNREAD, this.departing)));
+						response.getHeader().getRevision(), UNREAD)));
 		}
 		return EtcdFailures.mapped(state, "Polling lock '" + request.key() + "' in mode "
 				+ ((target != null) ? request.mode() + " converting to " + target : request.mode()));
@@ -612,7 +621,7 @@ final class EtcdLockSession implements LockSession {
 	private QueueSnapshot snapshotOf(EtcdQueueEntry entry, TxnResponse read, long revision) {
 		List<KeyValue> sequencer = read.getGetResponses().get(1).getKvs();
 		QueueSnapshot snapshot = QueueSnapshot.of(read.getGetResponses().get(0).getKvs(), revision,
-				sequencer.isEmpty() ? 0 : sequencer.get(0).getModRevision(), this.departing);
+				sequencer.isEmpty() ? 0 : sequencer.get(0).getModRevision());
 		entry.remember(snapshot);
 		return snapshot;
 	}
@@ -681,10 +690,16 @@ final class EtcdLockSession implements LockSession {
 			}
 			long revision = response.getHeader().getRevision();
 			if (plan.guarded()) {
-				entry.remember(snapshot.afterWrites(written, revision, this.departing));
+				entry.remember(snapshot.afterWrites(written, revision));
 			}
 			return CompletableFuture.completedFuture(plan.outcome().apply(revision));
 		}).thenCompose(Function.identity());
+	}
+
+	/** Deletes an entry, as a nested transaction, only if it is still the one with this create revision. */
+	private static Op deleteIfStill(ByteSequence key, long ticket) {
+		return Op.txn(new Cmp[] { new Cmp(key, Cmp.Op.EQUAL, CmpTarget.createRevision(ticket)) },
+				new Op[] { Op.delete(key, DeleteOption.DEFAULT) }, new Op[0]);
 	}
 
 	/** Compares an entry's mod revision to the snapshot's: it is still there, as it was. */
@@ -904,7 +919,7 @@ final class EtcdLockSession implements LockSession {
 		EtcdQueueEntry known = this.entries.get(request.ownerId());
 		CompletableFuture<Void> removal;
 		if (known != null) {
-			this.departing.departing(key, known.ticket());
+			this.departing.departing(this.layout.resourcePrefix(request.key()), key, known.ticket());
 			removal = deleteEntry(request.key(), key, known.ticket())
 				.whenComplete((deleted, failure) -> this.departing.settled(key, known.ticket()))
 				.thenAccept((deleted) -> forgetGone(known));

@@ -17,13 +17,16 @@ import org.jspecify.annotations.Nullable;
  * One snapshot of a resource's queue, every entry's state resolved (DESIGN.md §3 and §12):
  * an explicit entry is granted, and perhaps converting, as its value says; a plain entry is
  * granted when {@link QueueRules#blockerOfRequest} finds nothing that blocks it, and waits
- * otherwise. Entries whose removal this backend sent are left out.
+ * otherwise.
  * <p>
  * Plain entries are resolved by {@link QueueRules#effective}. A plain entry found granted
  * stays granted until it leaves, because the only writes that could add a blocker, pending
  * conversions, make the granted entries they conflict with explicit in the same
  * transaction. A plain entry found waiting, however, is granted as soon as its last blocker
  * leaves or weakens, with no write to the entry itself: see {@link #blockersToKeep}.
+ * <p>
+ * A snapshot shows the queue exactly as etcd had it: every client decides on the same
+ * queue (see {@link DepartingEntries} for why none may leave an entry out).
  */
 final class QueueSnapshot {
 
@@ -46,11 +49,9 @@ final class QueueSnapshot {
 	 * @param revision the store revision of the snapshot
 	 * @param sequence the mod revision of the resource's sequencer in the same snapshot (0
 	 * when it does not exist), or -1 when it was not read
-	 * @param departing the entries this backend is removing
 	 */
-	static QueueSnapshot of(List<KeyValue> sortedByCreateRevision, long revision, long sequence,
-			DepartingEntries departing) {
-		return resolve(sortedByCreateRevision.stream().map(Stored::of).toList(), revision, sequence, departing);
+	static QueueSnapshot of(List<KeyValue> sortedByCreateRevision, long revision, long sequence) {
+		return resolve(sortedByCreateRevision.stream().map(Stored::of).toList(), revision, sequence);
 	}
 
 	/**
@@ -59,24 +60,17 @@ final class QueueSnapshot {
 	 * @param revision the store revision of the snapshot
 	 * @param sequence the mod revision of the resource's sequencer in the same snapshot (0
 	 * when it does not exist), or -1 when it was not read
-	 * @param departing the entries this backend is removing
 	 */
-	static QueueSnapshot resolve(List<Stored> sortedByTicket, long revision, long sequence,
-			DepartingEntries departing) {
-		List<Stored> live = new ArrayList<>();
-		List<Queued> unresolved = new ArrayList<>();
+	static QueueSnapshot resolve(List<Stored> sortedByTicket, long revision, long sequence) {
+		List<Queued> unresolved = new ArrayList<>(sortedByTicket.size());
 		for (Stored stored : sortedByTicket) {
-			if (departing.contains(stored.key(), stored.ticket())) {
-				continue;
-			}
-			live.add(stored);
 			EntryState state = stored.state();
 			unresolved.add(state.explicit() ? asGranted(stored) : Queued.waiting(stored.ticket(), state.mode()));
 		}
 		List<Queued> resolved = QueueRules.effective(unresolved);
-		List<Member> members = new ArrayList<>(live.size());
-		for (int i = 0; i < live.size(); i++) {
-			members.add(new Member(live.get(i), resolved.get(i)));
+		List<Member> members = new ArrayList<>(sortedByTicket.size());
+		for (int i = 0; i < sortedByTicket.size(); i++) {
+			members.add(new Member(sortedByTicket.get(i), resolved.get(i)));
 		}
 		return new QueueSnapshot(revision, sequence, members);
 	}
@@ -87,15 +81,14 @@ final class QueueSnapshot {
 	 * snapshot shows: so the sequencer revision of the result is {@code revision}.
 	 * @param written the new state of each entry written, by ticket
 	 * @param revision the revision of the transaction
-	 * @param departing the entries this backend is removing
 	 * @return the queue as that transaction left it
 	 */
-	QueueSnapshot afterWrites(Map<Long, EntryState> written, long revision, DepartingEntries departing) {
+	QueueSnapshot afterWrites(Map<Long, EntryState> written, long revision) {
 		List<Stored> after = this.members.stream().map((member) -> {
 			EntryState state = written.get(member.ticket());
 			return (state != null) ? member.stored().rewritten(state, revision) : member.stored();
 		}).toList();
-		return resolve(after, revision, revision, departing);
+		return resolve(after, revision, revision);
 	}
 
 	private static Queued asGranted(Stored stored) {

@@ -1,13 +1,10 @@
 package dev.dlock.backend.etcd;
 
-import java.time.Duration;
 import java.util.List;
 
 import dev.dlock.LockMode;
 import dev.dlock.spi.AcquireRequest;
-import dev.dlock.support.TimeSource;
 import io.etcd.jetcd.ByteSequence;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -21,19 +18,10 @@ class EtcdQueueEntryTests {
 
 	private static final long TICKET = 3;
 
-	private final TimeSource.Owned time = TimeSource.system("etcd-queue-entry-tests");
-
-	private final DepartingEntries departing = new DepartingEntries(Duration.ofSeconds(1), this.time);
-
 	private final ByteSequence key = EtcdLayout.bytes("e3");
 
 	private final EtcdQueueEntry entry = new EtcdQueueEntry(new AcquireRequest("k", LockMode.PR, "owner", true),
 			this.key, TICKET, new SessionLease(1, Long.MAX_VALUE), new EtcdQueueEntry.Observation(TICKET, null), 0);
-
-	@AfterEach
-	void closeTime() {
-		this.time.close();
-	}
 
 	@Test
 	void aReplyOlderThanTheSnapshotKeptDoesNotReplaceIt() {
@@ -68,7 +56,7 @@ class EtcdQueueEntryTests {
 	void aKeptSnapshotHoldsTheEntrysOwnKeyObjectsNotTheCopiesReadBack() {
 		QueueSnapshot.Stored own = new QueueSnapshot.Stored(EtcdLayout.bytes("e3"), TICKET, TICKET, 1,
 				EntryState.plain(LockMode.PR, new String("k")));
-		this.entry.remember(QueueSnapshot.resolve(List.of(own), 5, 5, this.departing));
+		this.entry.remember(QueueSnapshot.resolve(List.of(own), 5, 5));
 		QueueSnapshot.Member kept = this.entry.known().find(this.key, TICKET);
 		assertThat(kept.key()).isSameAs(this.entry.key());
 		assertThat(kept.state().lockKey()).isSameAs(this.entry.request().key());
@@ -78,14 +66,14 @@ class EtcdQueueEntryTests {
 	void aSnapshotWithoutTheSequencerIsNotKept() {
 		QueueSnapshot.Stored own = new QueueSnapshot.Stored(this.key, TICKET, TICKET, 1,
 				EntryState.plain(LockMode.PR, "k"));
-		this.entry.remember(QueueSnapshot.resolve(List.of(own), 5, 0, this.departing));
+		this.entry.remember(QueueSnapshot.resolve(List.of(own), 5, 0));
 		assertThat(this.entry.known()).isNull();
 	}
 
 	private QueueSnapshot grantedAt(long revision) {
 		QueueSnapshot.Stored own = new QueueSnapshot.Stored(this.key, TICKET, TICKET, 1,
 				EntryState.plain(LockMode.PR, "k"));
-		return QueueSnapshot.resolve(List.of(own), revision, revision, this.departing);
+		return QueueSnapshot.resolve(List.of(own), revision, revision);
 	}
 
 	private QueueSnapshot waitingAt(long revision) {
@@ -93,7 +81,7 @@ class EtcdQueueEntryTests {
 				EntryState.plain(LockMode.EX, "k"));
 		QueueSnapshot.Stored own = new QueueSnapshot.Stored(this.key, TICKET, TICKET, 1,
 				EntryState.plain(LockMode.PR, "k"));
-		return QueueSnapshot.resolve(List.of(holder, own), revision, revision, this.departing);
+		return QueueSnapshot.resolve(List.of(holder, own), revision, revision);
 	}
 
 }

@@ -1,12 +1,9 @@
 package dev.dlock.backend.etcd;
 
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
 import dev.dlock.LockMode;
-import dev.dlock.support.TimeSource;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -18,15 +15,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 class QueueSnapshotTests {
 
 	private static final String KEY = "k";
-
-	private final TimeSource.Owned time = TimeSource.system("queue-snapshot-tests");
-
-	private final DepartingEntries departing = new DepartingEntries(Duration.ofSeconds(1), this.time);
-
-	@AfterEach
-	void closeTime() {
-		this.time.close();
-	}
 
 	@Test
 	void aConversionKeepsTheBlockerOfAWaiterItsNewModeConflictsWithAndThatItsOldModeLetsThrough() {
@@ -60,7 +48,7 @@ class QueueSnapshotTests {
 		QueueSnapshot.Member waiter = snapshot.find(EtcdLayout.bytes("e2"), 2);
 		assertThat(waiter.isGranted()).isFalse();
 		QueueSnapshot after = snapshot.afterWrites(Map.of(1L, own.state().grantedIn(LockMode.PR), 2L,
-				waiter.state().withFlag()), 9, this.departing);
+				waiter.state().withFlag()), 9);
 		assertThat(after.revision()).isEqualTo(9);
 		assertThat(after.sequence()).as("the transaction wrote the sequencer").isEqualTo(9);
 		QueueSnapshot.Member converted = after.find(EtcdLayout.bytes("e1"), 1);
@@ -72,7 +60,7 @@ class QueueSnapshotTests {
 	}
 
 	private QueueSnapshot snapshot(QueueSnapshot.Stored... entries) {
-		return QueueSnapshot.resolve(List.of(entries), 4, 4, this.departing);
+		return QueueSnapshot.resolve(List.of(entries), 4, 4);
 	}
 
 	private static QueueSnapshot.Stored plain(long ticket, LockMode mode) {

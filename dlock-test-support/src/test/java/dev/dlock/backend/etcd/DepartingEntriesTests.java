@@ -1,8 +1,5 @@
 package dev.dlock.backend.etcd;
 
-import java.time.Duration;
-
-import dev.dlock.tck.ManualTime;
 import io.etcd.jetcd.ByteSequence;
 import org.junit.jupiter.api.Test;
 
@@ -10,48 +7,42 @@ import static dev.dlock.backend.etcd.EtcdTestSupport.bytes;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Which entries a backend's own requests may disregard: exactly the ones whose removal it
- * sent, by key and create revision, until a request timeout after the removal settled.
+ * Which entries the backend's next enqueue on a resource deletes: exactly the ones of that
+ * resource whose removal it sent and that are not answered yet, by key and create revision.
  */
 class DepartingEntriesTests {
 
-	private static final Duration KEEP = Duration.ofSeconds(5);
+	private final DepartingEntries departing = new DepartingEntries();
 
-	private final ManualTime time = new ManualTime();
-
-	private final DepartingEntries departing = new DepartingEntries(KEEP, this.time);
+	private final ByteSequence resource = bytes("dlock/k/");
 
 	private final ByteSequence key = bytes("dlock/k/s-0");
 
 	@Test
-	void anEntryIsDisregardedByKeyAndCreateRevisionOnceItsRemovalIsSent() {
-		assertThat(this.departing.contains(this.key, 7)).isFalse();
-		this.departing.departing(this.key, 7);
-		assertThat(this.departing.contains(this.key, 7)).isTrue();
-		assertThat(this.departing.contains(this.key, 9)).as("a later entry under the same key").isFalse();
+	void anEntryIsDepartingFromTheSendingOfItsRemovalUntilItIsAnswered() {
+		assertThat(this.departing.of(this.resource)).isEmpty();
+		this.departing.departing(this.resource, this.key, 7);
+		assertThat(this.departing.of(this.resource))
+			.containsExactly(new DepartingEntries.Departing(this.resource, this.key, 7));
+		this.departing.settled(this.key, 7);
+		assertThat(this.departing.of(this.resource)).isEmpty();
 	}
 
 	@Test
-	void itStaysDisregardedForTheKeepTimeAfterItsRemovalSettledThenIsForgotten() {
-		this.departing.departing(this.key, 7);
+	void theAnswerToAnOldRemovalLeavesANewerEntryOfTheSameKey() {
+		this.departing.departing(this.resource, this.key, 7);
+		this.departing.departing(this.resource, this.key, 9);
 		this.departing.settled(this.key, 7);
-		this.time.advance(KEEP.minusNanos(1));
-		this.departing.departing(bytes("dlock/other/s-0"), 3);
-		assertThat(this.departing.contains(this.key, 7)).as("a reply from before the delete may still show it")
-			.isTrue();
-		this.time.advance(Duration.ofNanos(1));
-		this.departing.departing(bytes("dlock/other/s-1"), 4);
-		assertThat(this.departing.contains(this.key, 7)).isFalse();
+		assertThat(this.departing.of(this.resource))
+			.containsExactly(new DepartingEntries.Departing(this.resource, this.key, 9));
 	}
 
 	@Test
-	void forgettingAnOldRemovalLeavesANewerOneOfTheSameKey() {
-		this.departing.departing(this.key, 7);
-		this.departing.settled(this.key, 7);
-		this.departing.departing(this.key, 9);
-		this.time.advance(KEEP);
-		this.departing.departing(bytes("dlock/other/s-0"), 3);
-		assertThat(this.departing.contains(this.key, 9)).isTrue();
+	void onlyTheEntriesOfTheResourceAskedAreReturned() {
+		ByteSequence other = bytes("dlock/k2/");
+		this.departing.departing(this.resource, this.key, 7);
+		this.departing.departing(other, bytes("dlock/k2/s-0"), 8);
+		assertThat(this.departing.of(other)).extracting(DepartingEntries.Departing::ticket).containsExactly(8L);
 	}
 
 }

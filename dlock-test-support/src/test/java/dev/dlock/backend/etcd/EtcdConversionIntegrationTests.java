@@ -33,8 +33,8 @@ import static org.awaitility.Awaitility.await;
  * Conversion on etcd at the SPI, against a real server: the outcome of every pair of modes,
  * priority over new requests, deadlock, tokens, withdrawal, a converting holder that
  * crashes, conversions decided on the session's last snapshot of the queue (one
- * transaction when nothing changed, decided again when something did), and a random
- * workload of several processes.
+ * transaction when nothing changed, decided again when something did), a release whose
+ * delete reaches etcd late, and a random workload of several processes.
  */
 class EtcdConversionIntegrationTests {
 
@@ -391,6 +391,51 @@ class EtcdConversionIntegrationTests {
 		assertThat(conversion.join()).as("the reader's blocker left: decided again").isEqualTo(QueueState.REJECTED);
 		assertThat(stateOf(entry)).isEqualTo(EntryState.plain(LockMode.CR, key));
 		assertThat(reading.poll(reader).join()).isEqualTo(QueueState.GRANTED);
+	}
+
+	@Test
+	void aWaiterIsNotGrantedPastAnEntryOfItsOwnBackendWhileEtcdStillHasIt() throws Exception {
+		HoldingClient holding = new HoldingClient(this.support.client(endpoint()));
+		LockSession releasing = holdingSession(holding);
+		LockSession converting = session();
+		String key = newKey();
+		AcquireRequest writer = request(key, LockMode.CW);
+		hold(releasing, writer);
+		QueueEntry reader = hold(converting, key, LockMode.CR);
+		QueueEntry waiter = waitFor(releasing, key, LockMode.PR);
+		// the writer's removal reaches etcd late: every other client still sees the PR wait
+		holding.holdNextTransaction();
+		CompletableFuture<Void> removal = releasing.remove(writer);
+		await().atMost(WAIT).until(holding::isHolding);
+		QueueState polled = releasing.poll(waiter).join();
+		QueueState converted = converting.convert(reader, LockMode.CW, false).join();
+		assertThat(polled.status()).as("PR behind CW, whose removal etcd has not applied").isEqualTo(Status.WAITING);
+		assertThat(converted.status()).as("a conversion does not wait for a waiting request")
+			.isEqualTo(Status.GRANTED);
+		holding.deliverHeldTransaction();
+		removal.join();
+		assertThat(releasing.poll(waiter).join().status()).as("now behind the CW conversion").isEqualTo(Status.WAITING);
+	}
+
+	@Test
+	void anEnqueueRightAfterItsBackendsOwnReleaseDeletesTheReleasedEntryAndIsGranted() throws Exception {
+		HoldingClient holding = new HoldingClient(this.support.client(endpoint()));
+		LockSession session = holdingSession(holding);
+		String key = newKey();
+		AcquireRequest first = request(key, LockMode.EX);
+		hold(session, first);
+		holding.holdNextTransaction();
+		CompletableFuture<Void> removal = session.remove(first);
+		await().atMost(WAIT).until(holding::isHolding);
+		AcquireRequest next = new AcquireRequest(key, LockMode.EX, "owner-" + UUID.randomUUID(), false);
+		EnqueueResult result = session.enqueue(next).join();
+		assertThat(result.state()).as("the enqueue deleted the released entry itself").isEqualTo(QueueState.GRANTED);
+		assertThat(this.support.entries(this.raw)).extracting(KeyValue::getCreateRevision)
+			.containsExactly(result.entry().ticket());
+		holding.deliverHeldTransaction();
+		removal.join();
+		assertThat(this.support.entries(this.raw)).extracting(KeyValue::getCreateRevision)
+			.containsExactly(result.entry().ticket());
 	}
 
 	@Test
