@@ -63,6 +63,12 @@ final class EtcdLayout {
 		return bytes(this.keyPrefix + WITHDRAWN + entry.substring(this.keyPrefix.length()));
 	}
 
+	/** The prefix of a resource's entries and its sequencer's key, the lock key encoded once. */
+	ResourceKeys resourceKeys(String key) {
+		String encoded = KeyCodec.encode(key);
+		return new ResourceKeys(bytes(this.keyPrefix + encoded + "/"), bytes(this.keyPrefix + SEQUENCER + encoded));
+	}
+
 	/** The key whose mod revision changes with every enqueue and conversion on the resource. */
 	ByteSequence sequencerKey(String key) {
 		return bytes(this.keyPrefix + SEQUENCER + KeyCodec.encode(key));
@@ -85,6 +91,15 @@ final class EtcdLayout {
 
 	static ByteSequence bytes(String text) {
 		return ByteSequence.from(text, StandardCharsets.UTF_8);
+	}
+
+	/**
+	 * The keys of one resource that a conversion's transaction names.
+	 *
+	 * @param prefix the prefix of every entry of the resource ({@link #resourcePrefix})
+	 * @param sequencer the resource's sequencer ({@link #sequencerKey})
+	 */
+	record ResourceKeys(ByteSequence prefix, ByteSequence sequencer) {
 	}
 
 }

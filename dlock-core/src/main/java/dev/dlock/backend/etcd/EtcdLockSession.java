@@ -584,34 +584,33 @@ final class EtcdLockSession implements LockSession {
 	 * back (a deleted and written again sequencer gets a new one), which a guard can compare.
 	 */
 	private CompletableFuture<QueueSnapshot> readQueue(EtcdQueueEntry entry) {
+		EtcdLayout.ResourceKeys keys = this.layout.resourceKeys(entry.request().key());
 		CompletableFuture<TxnResponse> txn = this.client.getKVClient()
 			.txn()
 			.If(entryExists(entry))
-			.Then(readWritingSequencer(entry))
-			.Else(readOnly(entry))
+			.Then(readWritingSequencer(entry, keys))
+			.Else(readOnly(keys))
 			.commit();
 		return timed(txn, this.requestTimeout)
 			.thenApply((response) -> snapshotOf(entry, response, response.getHeader().getRevision()));
 	}
 
 	/** The read of {@link #readQueue}, as one operation that a transaction can nest. */
-	private Op readOp(EtcdQueueEntry entry) {
-		return Op.txn(new Cmp[] { entryExists(entry) }, readWritingSequencer(entry), readOnly(entry));
+	private static Op readOp(EtcdQueueEntry entry, EtcdLayout.ResourceKeys keys) {
+		return Op.txn(new Cmp[] { entryExists(entry) }, readWritingSequencer(entry, keys), readOnly(keys));
 	}
 
 	private static Cmp entryExists(EtcdQueueEntry entry) {
 		return new Cmp(entry.key(), Cmp.Op.EQUAL, CmpTarget.createRevision(entry.ticket()));
 	}
 
-	private Op[] readWritingSequencer(EtcdQueueEntry entry) {
-		ByteSequence sequencer = this.layout.sequencerKey(entry.request().key());
-		return new Op[] { Op.put(sequencer, ByteSequence.EMPTY, leased(entry.lease().id())),
-				Op.get(this.layout.resourcePrefix(entry.request().key()), QUEUE), Op.get(sequencer, KEY_ONLY) };
+	private static Op[] readWritingSequencer(EtcdQueueEntry entry, EtcdLayout.ResourceKeys keys) {
+		return new Op[] { Op.put(keys.sequencer(), ByteSequence.EMPTY, leased(entry.lease().id())),
+				Op.get(keys.prefix(), QUEUE), Op.get(keys.sequencer(), KEY_ONLY) };
 	}
 
-	private Op[] readOnly(EtcdQueueEntry entry) {
-		return new Op[] { Op.get(this.layout.resourcePrefix(entry.request().key()), QUEUE),
-				Op.get(this.layout.sequencerKey(entry.request().key()), KEY_ONLY) };
+	private static Op[] readOnly(EtcdLayout.ResourceKeys keys) {
+		return new Op[] { Op.get(keys.prefix(), QUEUE), Op.get(keys.sequencer(), KEY_ONLY) };
 	}
 
 	/**
@@ -650,8 +649,8 @@ final class EtcdLockSession implements LockSession {
 		if (plan.guarded() && snapshot.sequence() <= 0) {
 			return CompletableFuture.failedFuture(new IllegalStateException("no sequencer revision to compare"));
 		}
-		String key = entry.request().key();
-		ByteSequence sequencer = this.layout.sequencerKey(key);
+		EtcdLayout.ResourceKeys keys = this.layout.resourceKeys(entry.request().key());
+		ByteSequence sequencer = keys.sequencer();
 		List<Cmp> compares = new ArrayList<>();
 		List<Op> writes = new ArrayList<>();
 		Map<Long, EntryState> written = new HashMap<>();
@@ -673,7 +672,7 @@ final class EtcdLockSession implements LockSession {
 			.txn()
 			.If(compares.toArray(Cmp[]::new))
 			.Then(writes.toArray(Op[]::new))
-			.Else(readOp(entry))
+			.Else(readOp(entry, keys))
 			.commit();
 		return timed(txn, this.requestTimeout).handle((response, failure) -> {
 			if (failure != null) {
