@@ -138,7 +138,7 @@ final class Acquisition {
 	}
 
 	private void send() {
-		AcquireRequest request = new AcquireRequest(this.key, this.mode, OwnerIds.next(), this.waitIfBusy);
+		AcquireRequest request = OwnerIds.request(this.key, this.mode, this.waitIfBusy);
 		LiveEntry live = this.session.track(request);
 		synchronized (this.monitor) {
 			if (this.result.isDone()) {

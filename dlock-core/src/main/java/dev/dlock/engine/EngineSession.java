@@ -4,7 +4,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -42,7 +41,7 @@ final class EngineSession implements LiveEntry.Owner {
 
 	private final boolean keepIdleLeaseAlive;
 
-	private final Set<LiveEntry> entries = ConcurrentHashMap.newKeySet();
+	private final SessionEntries entries = new SessionEntries();
 
 	private final AtomicBoolean renewing = new AtomicBoolean();
 
@@ -161,7 +160,7 @@ final class EngineSession implements LiveEntry.Owner {
 	}
 
 	private void renewRound() {
-		List<LiveEntry> batch = this.entries.stream().filter(LiveEntry::isAttached).toList();
+		List<LiveEntry> batch = this.entries.snapshot().stream().filter(LiveEntry::isAttached).toList();
 		if (batch.isEmpty()) {
 			this.renewing.set(false);
 			if (this.keepIdleLeaseAlive) {
@@ -231,7 +230,7 @@ final class EngineSession implements LiveEntry.Owner {
 			return false;
 		}
 		long dueBefore = this.time.nanoTime() + this.leaseNanos - this.intervalNanos;
-		for (LiveEntry entry : this.entries) {
+		for (LiveEntry entry : this.entries.snapshot()) {
 			if (entry.isAttached() && entry.validUntil() - dueBefore < 0) {
 				return true;
 			}
@@ -242,7 +241,7 @@ final class EngineSession implements LiveEntry.Owner {
 	/** Ends every entry whose lease can no longer be proved alive. */
 	void expireDue() {
 		long now = this.time.nanoTime();
-		for (LiveEntry entry : this.entries) {
+		for (LiveEntry entry : this.entries.snapshot()) {
 			if (entry.isAttached() && now - entry.validUntil() >= 0) {
 				entry.lose("no renewal was confirmed within the lease time of "
 						+ Duration.ofNanos(this.leaseNanos), null);
@@ -258,7 +257,7 @@ final class EngineSession implements LiveEntry.Owner {
 		long now = this.time.nanoTime();
 		long nextTick = now + this.intervalNanos;
 		long earliest = nextTick;
-		for (LiveEntry entry : this.entries) {
+		for (LiveEntry entry : this.entries.snapshot()) {
 			if (entry.isAttached() && entry.validUntil() - earliest < 0) {
 				earliest = entry.validUntil();
 			}
@@ -266,10 +265,6 @@ final class EngineSession implements LiveEntry.Owner {
 		if (earliest != nextTick) {
 			this.time.schedule(Duration.ofNanos(Math.max(0, earliest - now)), this::expireDue);
 		}
-	}
-
-	List<LiveEntry> entries() {
-		return List.copyOf(this.entries);
 	}
 
 	void close() {

@@ -21,8 +21,10 @@ import org.slf4j.LoggerFactory;
  * <p>
  * One lives per held lock, so it keeps no per-grant helpers: its counters and once-only
  * flags are fields changed by compare-and-set, what every grant shares (the clock, the
- * callback executor, the release) it reaches through its {@link Registry}, and the list of loss
- * listeners exists only once a listener is added.
+ * callback executor, the release) it reaches through its {@link Registry}, the list of loss
+ * listeners exists only once a listener is added, and the mode and token are kept as a
+ * {@link Held} only once a conversion changed them (before, they are the request's mode and
+ * the grant's token).
  */
 final class Grant implements LiveEntry.LossListener {
 
@@ -34,7 +36,7 @@ final class Grant implements LiveEntry.LossListener {
 
 	private static final VarHandle HOLDS;
 
-	private static final VarHandle HOLD_ENDED;
+	private static final VarHandle OBSERVATION;
 
 	private static final VarHandle LOSS_LISTENERS;
 
@@ -43,7 +45,7 @@ final class Grant implements LiveEntry.LossListener {
 			MethodHandles.Lookup lookup = MethodHandles.lookup();
 			CONVERSION = lookup.findVarHandle(Grant.class, "conversion", PendingConversion.class);
 			HOLDS = lookup.findVarHandle(Grant.class, "holds", int.class);
-			HOLD_ENDED = lookup.findVarHandle(Grant.class, "holdEnded", boolean.class);
+			OBSERVATION = lookup.findVarHandle(Grant.class, "observation", Observation.class);
 			LOSS_LISTENERS = lookup.findVarHandle(Grant.class, "lossListeners", CopyOnWriteArrayList.class);
 		}
 		catch (ReflectiveOperationException ex) {
@@ -57,8 +59,14 @@ final class Grant implements LiveEntry.LossListener {
 
 	private final LiveEntry entry;
 
-	/** The granted mode and its token; both change when a conversion is granted. */
-	private volatile Held held;
+	/** The token of the grant, until a conversion changes it. */
+	private final long grantToken;
+
+	/**
+	 * The mode and token as a conversion left them; {@code null} while they are the
+	 * request's mode and {@link #grantToken}.
+	 */
+	private volatile @Nullable Held converted;
 
 	/** The pending conversion, set and cleared by compare-and-set. */
 	private volatile @Nullable PendingConversion conversion;
@@ -81,10 +89,8 @@ final class Grant implements LiveEntry.LossListener {
 
 	private volatile @Nullable Thread holderThread;
 
-	private final Observation observation;
-
-	/** Whether the hold observation was stopped; set once, by compare-and-set. */
-	private volatile boolean holdEnded;
+	/** The hold observation; taken once, by compare-and-set, by whoever stops it. */
+	private volatile @Nullable Observation observation;
 
 	/**
 	 * @param grants the grants of the manager: the clock, the callback executor, and where
@@ -96,7 +102,7 @@ final class Grant implements LiveEntry.LossListener {
 		this.session = session;
 		this.observation = observation;
 		this.entry = entry;
-		this.held = new Held(entry.request().mode(), token);
+		this.grantToken = token;
 		this.grantedAt = grants.time().nanoTime();
 		entry.lossListener(this);
 	}
@@ -106,27 +112,30 @@ final class Grant implements LiveEntry.LossListener {
 	}
 
 	LockMode mode() {
-		return this.held.mode();
+		Held now = this.converted;
+		return (now != null) ? now.mode() : this.entry.request().mode();
 	}
 
 	long token() {
-		return this.held.token();
+		Held now = this.converted;
+		return (now != null) ? now.token() : this.grantToken;
 	}
 
 	/** The mode and token as one consistent pair. */
 	Held held() {
-		return this.held;
+		Held now = this.converted;
+		return (now != null) ? now : new Held(this.entry.request().mode(), this.grantToken);
 	}
 
 	/** Records a granted conversion. */
 	void converted(LockMode mode, long token) {
-		this.held = new Held(mode, token);
+		this.converted = new Held(mode, token);
 		logger.debug("Converted lock '{}' to mode {} with token {}", key(), mode, token);
 	}
 
 	/** Goes back to what was held before a conversion whose grant nobody received. */
 	void restore(Held before) {
-		this.held = before;
+		this.converted = before;
 	}
 
 	/** The number of holds not yet released. */
@@ -170,7 +179,7 @@ final class Grant implements LiveEntry.LossListener {
 		return this.holderThread;
 	}
 
-	void holderThread(Thread thread) {
+	void holderThread(@Nullable Thread thread) {
 		this.holderThread = thread;
 	}
 
@@ -249,8 +258,9 @@ final class Grant implements LiveEntry.LossListener {
 	}
 
 	private void endObservation(@Nullable LockLostException loss) {
-		if (HOLD_ENDED.compareAndSet(this, false, true)) {
-			EngineObservations.stopHold(this.observation, loss);
+		Observation started = (Observation) OBSERVATION.getAndSet(this, null);
+		if (started != null) {
+			EngineObservations.stopHold(started, loss);
 		}
 	}
 
@@ -263,7 +273,7 @@ final class Grant implements LiveEntry.LossListener {
 
 	/** A loss of this grant as it is held now. */
 	LockLostException lost(String message, @Nullable Throwable cause) {
-		Held now = this.held;
+		Held now = held();
 		return new LockLostException(key(), now.mode(), now.token(), message, cause);
 	}
 

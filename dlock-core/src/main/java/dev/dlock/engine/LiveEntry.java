@@ -15,7 +15,8 @@ import org.jspecify.annotations.Nullable;
  * never outlasts the lease on the server.
  * <p>
  * One lives per held lock, so it keeps no per-entry helpers (atomics, lambdas): its end is
- * a field set by compare-and-set, and its session and loss listener are plain references.
+ * a field set by compare-and-set, its session and loss listener are plain references, and
+ * it carries its own links in its session's {@link SessionEntries}.
  */
 final class LiveEntry {
 
@@ -48,6 +49,11 @@ final class LiveEntry {
 
 	/** Told the message and cause of a loss; the owner builds its exception from them. */
 	private volatile LossListener lossListener = NO_LISTENER;
+
+	/** The links in the session's entries, guarded by that {@link SessionEntries}. */
+	@Nullable LiveEntry previous;
+
+	@Nullable LiveEntry next;
 
 	/**
 	 * @param session the session the entry lives under, told once when the entry ends, lost

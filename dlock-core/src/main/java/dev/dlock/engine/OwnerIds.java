@@ -1,24 +1,23 @@
 package dev.dlock.engine;
 
 import java.security.SecureRandom;
-import java.util.Base64;
+
+import dev.dlock.LockMode;
+import dev.dlock.spi.AcquireRequest;
 
 /**
- * Makes owner ids: 128 random bits, unguessable, so that only the owner can release.
+ * Makes requests with new owner ids: 128 random bits, unguessable, so that only the owner
+ * can release; kept as two {@code long}s in the request rather than as a string.
  */
 final class OwnerIds {
 
 	private static final SecureRandom RANDOM = new SecureRandom();
 
-	private static final Base64.Encoder ENCODER = Base64.getUrlEncoder().withoutPadding();
-
 	private OwnerIds() {
 	}
 
-	static String next() {
-		byte[] bytes = new byte[16];
-		RANDOM.nextBytes(bytes);
-		return ENCODER.encodeToString(bytes);
+	static AcquireRequest request(String key, LockMode mode, boolean waitIfBusy) {
+		return new AcquireRequest(key, mode, RANDOM.nextLong(), RANDOM.nextLong(), waitIfBusy);
 	}
 
 }

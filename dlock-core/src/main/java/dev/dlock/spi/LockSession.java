@@ -78,7 +78,8 @@ public interface LockSession extends AutoCloseable {
 	 * blocked. Idempotent: silent if the entry is already gone. Owner-only: it removes
 	 * nothing but the entry of this request's owner id. Works also when the reply of
 	 * {@link #enqueue} never arrived.
-	 * @param request the request whose entry to remove
+	 * @param request the request whose entry to remove: the one enqueued, or one equal to it
+	 * (a backend may find its entry by the whole request, not by the owner id alone)
 	 * @return completes when the server confirmed
 	 */
 	CompletableFuture<Void> remove(AcquireRequest request);

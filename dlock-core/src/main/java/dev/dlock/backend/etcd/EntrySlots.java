@@ -32,8 +32,9 @@ final class EntrySlots {
 
 	private final String sessionId = UUID.randomUUID().toString();
 
-	// guarded by this
-	private final Map<String, Claim> byOwner = new HashMap<>();
+	// guarded by this; by request rather than by owner id, since the engine's owner ids are
+	// strings built anew on each call, and it always names an entry by the request it enqueued
+	private final Map<AcquireRequest, Claim> byRequest = new HashMap<>();
 
 	private final Map<String, BitSet> usedByKey = new HashMap<>();
 
@@ -46,17 +47,17 @@ final class EntrySlots {
 	 * already.
 	 */
 	synchronized Keys claim(AcquireRequest request) {
-		Claim claim = this.byOwner.get(request.ownerId());
+		Claim claim = this.byRequest.get(request);
 		if (claim == null) {
 			BitSet used = this.usedByKey.computeIfAbsent(request.key(), (key) -> new BitSet());
 			int slot = used.nextClearBit(0);
 			used.set(slot);
 			String entryName = this.sessionId + "-" + slot;
-			claim = new Claim(request.key(), slot, new Keys(this.layout.entryKey(request.key(), entryName), this.layout));
-			this.byOwner.put(request.ownerId(), claim);
+			claim = new Claim(request.key(), slot, this.layout.entryKey(request.key(), entryName), this.layout);
+			this.byRequest.put(request, claim);
 		}
 		claim.state = State.ENQUEUEING;
-		return claim.keys;
+		return claim;
 	}
 
 	/** Records that the request's enqueue was answered. */
@@ -74,13 +75,13 @@ final class EntrySlots {
 
 	/** The keys a request claimed and has not freed, or {@code null}. */
 	synchronized @Nullable Keys keysOf(AcquireRequest request) {
-		Claim claim = this.byOwner.get(request.ownerId());
-		return (claim != null) ? claim.keys : null;
+		Claim claim = this.byRequest.get(request);
+		return claim;
 	}
 
 	/** Whether the request's enqueue got no answer (and may still be applied). */
 	synchronized boolean isUnanswered(AcquireRequest request) {
-		Claim claim = this.byOwner.get(request.ownerId());
+		Claim claim = this.byRequest.get(request);
 		return claim != null && claim.state == State.UNANSWERED;
 	}
 
@@ -90,11 +91,11 @@ final class EntrySlots {
 	 * answered).
 	 */
 	synchronized void free(AcquireRequest request) {
-		Claim claim = this.byOwner.get(request.ownerId());
+		Claim claim = this.byRequest.get(request);
 		if (claim == null || claim.state == State.ENQUEUEING) {
 			return;
 		}
-		this.byOwner.remove(request.ownerId());
+		this.byRequest.remove(request);
 		if (claim.state == State.UNANSWERED) {
 			return;
 		}
@@ -106,7 +107,7 @@ final class EntrySlots {
 	}
 
 	private void setState(AcquireRequest request, State state) {
-		Claim claim = this.byOwner.get(request.ownerId());
+		Claim claim = this.byRequest.get(request);
 		if (claim != null && claim.state != State.UNANSWERED) {
 			claim.state = state;
 		}
@@ -116,7 +117,7 @@ final class EntrySlots {
 	 * The keys of one slot. A slot lives as long as its lock is held, so it keeps only the
 	 * entry's key; the mark's key, needed by an enqueue and by a withdrawal, is derived.
 	 */
-	static final class Keys {
+	static class Keys {
 
 		private final ByteSequence entry;
 
@@ -145,20 +146,22 @@ final class EntrySlots {
 
 	}
 
-	private static final class Claim {
+	/**
+	 * A request's slot and how far its enqueue got; it is also the slot's {@link Keys}, so
+	 * that a held lock costs one object here, not two.
+	 */
+	private static final class Claim extends Keys {
 
 		final String lockKey;
 
 		final int slot;
 
-		final Keys keys;
-
 		State state = State.ENQUEUEING;
 
-		Claim(String lockKey, int slot, Keys keys) {
+		Claim(String lockKey, int slot, ByteSequence entry, EtcdLayout layout) {
+			super(entry, layout);
 			this.lockKey = lockKey;
 			this.slot = slot;
-			this.keys = keys;
 		}
 
 	}

@@ -103,8 +103,11 @@ final class EtcdLockSession implements LockSession {
 
 	private final DepartingEntries departing;
 
-	/** Entries created by this session and not yet removed, by owner id. */
-	private final Map<String, EtcdQueueEntry> entries = new ConcurrentHashMap<>();
+	/**
+	 * Entries created by this session and not yet removed, by request (as {@link EntrySlots}
+	 * keeps them).
+	 */
+	private final Map<AcquireRequest, EtcdQueueEntry> entries = new ConcurrentHashMap<>();
 
 	/** Withdrawals of unanswered enqueues that etcd has not confirmed yet, by entry key. */
 	private final Map<ByteSequence, Withdrawal> withdrawals = new ConcurrentHashMap<>();
@@ -242,11 +245,11 @@ final class EtcdLockSession implements LockSession {
 					new EtcdQueueEntry.Observation(snapshot.revision(), slotOf(blocker)), calledAt + this.leaseNanos);
 			if (blocker == null) {
 				entry.remember(snapshot);
-				this.entries.put(request.ownerId(), entry);
+				this.entries.put(request, entry);
 				return CompletableFuture.completedFuture(new EnqueueResult(entry, QueueState.GRANTED));
 			}
 			if (request.waitIfBusy()) {
-				this.entries.put(request.ownerId(), entry);
+				this.entries.put(request, entry);
 				return CompletableFuture.completedFuture(new EnqueueResult(entry, waiting()));
 			}
 			// a try that would wait: take the entry out again before answering. Compare
@@ -915,7 +918,7 @@ final class EtcdLockSession implements LockSession {
 			return CompletableFuture.completedFuture(null);
 		}
 		ByteSequence key = keys.entry();
-		EtcdQueueEntry known = this.entries.get(request.ownerId());
+		EtcdQueueEntry known = this.entries.get(request);
 		CompletableFuture<Void> removal;
 		if (known != null) {
 			this.departing.departing(this.layout.resourcePrefix(request.key()), key, known.ticket());
@@ -940,7 +943,7 @@ final class EtcdLockSession implements LockSession {
 
 	/** Forgets an entry that is known to be gone from etcd, and frees its key for the session. */
 	private void forgetGone(EtcdQueueEntry entry) {
-		this.entries.remove(entry.request().ownerId(), entry);
+		this.entries.remove(entry.request(), entry);
 		this.slots.free(entry.request());
 	}
 

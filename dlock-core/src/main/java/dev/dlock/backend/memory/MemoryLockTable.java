@@ -46,10 +46,10 @@ final class MemoryLockTable {
 		Decision[] decision = new Decision[1];
 		long observed = update(request.key(), (resource, now) -> {
 			MemoryEntry entry = new MemoryEntry(request, this.tickets.incrementAndGet(), now + leaseNanos);
-			resource.queue.add(entry); // the largest ticket so far: the queue stays in ticket order
+			resource.add(entry); // the largest ticket so far: the queue stays in ticket order
 			QueueState state = requestState(resource, entry, now);
 			if (state.status() == QueueState.Status.WAITING && !request.waitIfBusy()) {
-				resource.queue.remove(entry);
+				resource.remove(entry);
 				return false;
 			}
 			decision[0] = new Decision(entry, state);
@@ -157,7 +157,7 @@ final class MemoryLockTable {
 	}
 
 	void remove(AcquireRequest request) {
-		update(request.key(), (resource, now) -> resource.queue
+		update(request.key(), (resource, now) -> resource
 			.removeIf((entry) -> entry.request().ownerId().equals(request.ownerId())));
 	}
 
@@ -186,12 +186,12 @@ final class MemoryLockTable {
 		this.resources.compute(key, (k, existing) -> {
 			Resource resource = (existing != null) ? existing : new Resource();
 			long now = now();
-			boolean swept = resource.queue.removeIf((entry) -> now - entry.expiresAt() >= 0);
+			boolean swept = resource.removeIf((entry) -> now - entry.expiresAt() >= 0);
 			if (operation.apply(resource, now) || swept) {
 				signals.addAll(this.changes.changed(key));
 			}
 			observed[0] = this.changes.count(key);
-			return resource.queue.isEmpty() ? null : resource;
+			return resource.isEmpty() ? null : resource;
 		});
 		signals.forEach(Runnable::run);
 		return observed[0];
@@ -231,7 +231,7 @@ final class MemoryLockTable {
 	 */
 	private void drawToken(Resource resource, MemoryEntry entry) {
 		entry.token(this.tickets.incrementAndGet());
-		resource.queue.forEach(MemoryEntry::drawFreshTokenOnGrant);
+		resource.forEach(MemoryEntry::drawFreshTokenOnGrant);
 	}
 
 	private static QueueState waiting(Resource resource, QueueRules.Queued blocker, long now) {
@@ -240,8 +240,8 @@ final class MemoryLockTable {
 	}
 
 	private static List<QueueRules.Queued> queued(Resource resource) {
-		List<QueueRules.Queued> queue = new ArrayList<>(resource.queue.size());
-		resource.queue.forEach((entry) -> queue.add(entry.queued()));
+		List<QueueRules.Queued> queue = new ArrayList<>(resource.size());
+		resource.forEach((entry) -> queue.add(entry.queued()));
 		return queue;
 	}
 
@@ -258,14 +258,18 @@ final class MemoryLockTable {
 	/**
 	 * The queue of one resource, in ticket order. A list rather than a sorted map: an entry
 	 * always joins with the largest ticket, and a resource holds one entry per held lock,
-	 * so a small list costs a third of a map's nodes.
+	 * so a small list costs a third of a map's nodes. The resource is that list itself, not
+	 * an object that holds one: one object fewer per held lock.
 	 */
-	private static final class Resource {
+	@SuppressWarnings("serial")
+	private static final class Resource extends ArrayList<MemoryEntry> {
 
-		private final ArrayList<MemoryEntry> queue = new ArrayList<>(1);
+		Resource() {
+			super(1);
+		}
 
 		boolean holds(MemoryEntry entry) {
-			for (MemoryEntry queued : this.queue) {
+			for (MemoryEntry queued : this) {
 				if (queued == entry) {
 					return true;
 				}
@@ -274,7 +278,7 @@ final class MemoryLockTable {
 		}
 
 		MemoryEntry find(long ticket) {
-			for (MemoryEntry queued : this.queue) {
+			for (MemoryEntry queued : this) {
 				if (queued.ticket() == ticket) {
 					return queued;
 				}
