@@ -33,12 +33,29 @@ final class Scale {
 	/** How dlock names its threads (see {@code LockThreads}); a peer's threads all count as its client's. */
 	static final String DLOCK_THREADS = "dlock-";
 
+	static final String HEAP = "heap per held lock";
+
+	static final String RENEWAL = "renewal requests/s";
+
+	static final String LOST = "locks lost while held";
+
+	static final String FILL_RATE = "acquire ops/s (" + FILLERS + " threads)";
+
 	private static final MemoryMXBean MEMORY = ManagementFactory.getMemoryMXBean();
 
 	private Scale() {
 	}
 
 	static void run(Settings settings, Results results, Servers servers, LockLibrary library) throws Exception {
+		run(settings, results, servers, library, SECTION);
+	}
+
+	/**
+	 * The scale case with its figures in another section (the scaling report has one per
+	 * number of locks).
+	 */
+	static void run(Settings settings, Results results, Servers servers, LockLibrary library, String section)
+			throws Exception {
 		int count = settings.scaleLocks();
 		String prefix = "bench-s-" + UUID.randomUUID() + "-";
 		long threadsBefore = startedThreads();
@@ -47,6 +64,7 @@ final class Scale {
 		double heapPerLock;
 		long threadsStarted;
 		long dlockThreads;
+		long lost;
 		double[] renewals = new double[settings.scaleRounds()];
 		// one thread per filler, so that each releases its locks on the thread that took them
 		List<ExecutorService> fillers = new ArrayList<>();
@@ -89,6 +107,7 @@ final class Scale {
 			dlockThreads = liveThreads().stream()
 				.filter((thread) -> !liveBefore.contains(thread) && thread.getName().startsWith(DLOCK_THREADS))
 				.count();
+			lost = held.stream().flatMap(List::stream).filter((lock) -> !lock.valid()).count();
 			List<Future<?>> released = new ArrayList<>();
 			for (int t = 0; t < FILLERS; t++) {
 				List<Held> mine = held.get(t);
@@ -106,18 +125,22 @@ final class Scale {
 		finally {
 			fillers.forEach(ExecutorService::shutdownNow);
 		}
-		add(results, library, "heap per held lock", "bytes", new double[] { heapPerLock });
-		add(results, library, "renewal requests/s", "req/s", renewals);
+		add(results, section, library, HEAP, "bytes", new double[] { heapPerLock });
+		add(results, section, library, RENEWAL, "req/s", renewals);
 		if (library instanceof DlockLibrary) {
-			add(results, library, "dlock threads", "threads", new double[] { dlockThreads });
+			add(results, section, library, "dlock threads", "threads", new double[] { dlockThreads });
+			// only dlock tells; a lock lost before the release means renewal did not keep up
+			add(results, section, library, LOST, "locks", new double[] { lost });
 		}
-		add(results, library, "client library threads", "threads", new double[] { threadsStarted - dlockThreads });
-		results.add(new Figure(SECTION, library.server(), library.name(), "acquire ops/s (" + FILLERS + " threads)",
-				"ops/s", Better.HIGHER, new double[] { fillRate }, null, null));
+		add(results, section, library, "client library threads", "threads",
+				new double[] { threadsStarted - dlockThreads });
+		results.add(new Figure(section, library.server(), library.name(), FILL_RATE, "ops/s", Better.HIGHER,
+				new double[] { fillRate }, null, null));
 	}
 
-	private static void add(Results results, LockLibrary library, String metric, String unit, double[] rounds) {
-		results.add(new Figure(SECTION, library.server(), library.name(), metric, unit, Better.LOWER, rounds, null,
+	private static void add(Results results, String section, LockLibrary library, String metric, String unit,
+			double[] rounds) {
+		results.add(new Figure(section, library.server(), library.name(), metric, unit, Better.LOWER, rounds, null,
 				null));
 	}
 
