@@ -74,6 +74,8 @@ final class Scaling {
 		try (Servers servers = Servers.start()) {
 			Map<String, String> machine = Machine.describe(servers);
 			machine.put("commit", commit());
+			// the machine is shared: how loaded it was says how far to trust the absolute figures
+			machine.put("load average at start (1, 5, 15 min)", loadAverage());
 			machine.forEach((key, value) -> System.out.println("  " + key + ": " + value));
 			for (String server : serverNames) {
 				step("server operations", server, results, () -> ServerOperations.run(results, servers,
@@ -88,6 +90,7 @@ final class Scaling {
 									ScalingReport.section(size)));
 				}
 			}
+			machine.put("load average at end (1, 5, 15 min)", loadAverage());
 			String subtitle = "one client per backend, " + lease.toSeconds() + " s lease; " + machine.get("cores")
 					+ " cores; Redis " + machine.get("Redis") + ", etcd "
 					+ machine.get("etcd") + ", NATS " + machine.get("NATS") + "; commit " + machine.get("commit")
@@ -122,6 +125,16 @@ final class Scaling {
 			}
 			ex.printStackTrace();
 			results.note(server + " (" + name + ")", "failed: " + ex);
+		}
+	}
+
+	private static String loadAverage() {
+		try {
+			String[] fields = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+			return String.join(", ", fields[0], fields[1], fields[2]);
+		}
+		catch (IOException | ArrayIndexOutOfBoundsException ex) {
+			return "?";
 		}
 	}
 

@@ -200,7 +200,9 @@ final class SvgPlot {
 					points.append(String.format(Locale.ROOT, "%.1f,%.1f ", x, y));
 					svg.append(String.format(Locale.ROOT,
 							"<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3.5\" fill=\"%s\"/>%n", x, y, color(series.getKey())));
-					svg.append(text(x + 6, y - 6, Format.number(value), "start", "fill=\"#333\" font-size=\"10\""));
+					// below the point when another line is higher here, so that close values do not overlap
+					double labelY = highestAt(values, i, value) ? y - 6 : y + 14;
+					svg.append(text(x + 6, labelY, Format.number(value), "start", "fill=\"#333\" font-size=\"10\""));
 				}
 				svg.append(String.format(Locale.ROOT,
 						"<polyline points=\"%s\" fill=\"none\" stroke=\"%s\" stroke-width=\"2\"/>%n",
@@ -217,6 +219,10 @@ final class SvgPlot {
 					"<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#555\" stroke-dasharray=\"6 4\"/>%n",
 					this.left, y, this.right, y));
 			svg.append(text(this.right, y - 4, label, "end", "fill=\"#555\" font-size=\"11\""));
+		}
+
+		private static boolean highestAt(Map<String, double[]> values, int index, double value) {
+			return values.values().stream().noneMatch((series) -> series[index] > value);
 		}
 
 		private static double highest(Map<String, double[]> values) {
