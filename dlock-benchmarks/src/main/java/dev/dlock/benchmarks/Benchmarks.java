@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -30,6 +31,9 @@ import org.springframework.integration.redis.util.RedisLockRegistry.RedisLockTyp
  * locks held at once in the scale case; 10,000 in a full run) and {@code --scale-lease SECONDS}
  * (the lease in the scale case; 6 s in a full run, which 100,000 locks on Redis on a loaded
  * 2-core machine do not renew in time).
+ * <p>
+ * With {@code scaling} as the first argument it runs {@link Scaling} instead, which writes
+ * the figures of {@code docs/scaling.md}.
  */
 public final class Benchmarks {
 
@@ -39,6 +43,9 @@ public final class Benchmarks {
 			"16-threads", "scale");
 
 	static final List<String> SERVERS = List.of("redis", "etcd", "nats", "memory");
+
+	/** The first argument that runs {@link Scaling} (the figures of {@code docs/scaling.md}) instead. */
+	static final String SCALING = "scaling";
 
 	private final Settings settings;
 
@@ -61,6 +68,10 @@ public final class Benchmarks {
 	 */
 	public static void main(String[] args) throws Exception {
 		System.setProperty("logback.configurationFile", "benchmarks-logback.xml");
+		if (args.length > 0 && args[0].equals(SCALING)) {
+			Scaling.main(Arrays.copyOfRange(args, 1, args.length));
+			System.exit(0);
+		}
 		boolean quick = false;
 		@Nullable Path out = null;
 		Set<String> cases = Set.copyOf(CASES);

@@ -95,7 +95,19 @@ final class DlockLibrary implements LockLibrary {
 				};
 				try {
 					LockHandle handle = manager.acquire(key, mode, wait);
-					return handle::release;
+					return new Held() {
+
+						@Override
+						public void unlock() {
+							handle.release();
+						}
+
+						@Override
+						public boolean valid() {
+							return handle.isValid();
+						}
+
+					};
 				}
 				catch (LockAcquisitionTimeoutException ex) {
 					return null;

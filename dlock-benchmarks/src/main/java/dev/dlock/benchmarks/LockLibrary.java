@@ -101,6 +101,14 @@ interface LockLibrary {
 		 */
 		void unlock() throws Exception;
 
+		/**
+		 * Whether the library still counts the lock as held (not lost to a missed renewal);
+		 * a library that cannot tell answers {@code true}.
+		 */
+		default boolean valid() {
+			return true;
+		}
+
 	}
 
 }

@@ -274,7 +274,8 @@ final class MarkdownReport {
 					+ "rounds. upgrade: the PR→EX conversions alone. acquire: an uncontended EX acquire by the same "
 					+ "client on another key, in the same rounds, which the upgrade is compared with. A backend "
 					+ "that cannot convert fails this case (see the notes) rather than report a figure.";
-			case Scale.SECTION -> "Only libraries that renew held locks by themselves.";
+			case Scale.SECTION -> "Only libraries that renew held locks by themselves. How dlock's figures grow with "
+					+ "held locks, and a capacity model per backend: [scaling.md](scaling.md).";
 			case Pipelining.SECTION -> "Acquire+release pairs per second on distinct keys over one client.";
 			default -> "";
 		};

@@ -126,6 +126,24 @@ final class Servers implements AutoCloseable {
 		}
 	}
 
+	/** A section of the benchmark's Redis server's {@code INFO}, for example {@code commandstats}. */
+	String redisInfo(String section) {
+		return this.admin.sync().info(section);
+	}
+
+	/** The benchmark's etcd server's Prometheus metrics. */
+	String etcdMetrics() throws IOException, InterruptedException {
+		return get(this.etcd.endpoint() + "/metrics");
+	}
+
+	/**
+	 * A page of the benchmark's NATS server's monitoring endpoint.
+	 * @param path for example {@code /varz} or {@code /jsz?accounts=true&streams=true}
+	 */
+	String natsMonitor(String path) throws IOException, InterruptedException {
+		return get("http://" + this.nats.host() + ":" + this.nats.monitorPort() + path);
+	}
+
 	static long sum(Pattern pattern, String text) {
 		Matcher matcher = pattern.matcher(text);
 		double total = 0;
