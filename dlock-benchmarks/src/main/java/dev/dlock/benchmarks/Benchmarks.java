@@ -234,11 +234,11 @@ public final class Benchmarks {
 		return this.cases.contains(name);
 	}
 
-	private void step(String name, LockLibrary library, Task task) {
+	private void step(String name, LockLibrary library, Results.Part task) {
 		step(name, library.server() + " · " + library.name(), task);
 	}
 
-	private void step(String name, String subject, Task task) {
+	private void step(String name, String subject, Results.Part task) {
 		if (subject.startsWith("memory") && !this.servers.contains("memory")) {
 			return;
 		}
@@ -247,17 +247,7 @@ public final class Benchmarks {
 				return;
 			}
 		}
-		System.out.println("[" + name + "] " + subject);
-		try {
-			task.run();
-		}
-		catch (Exception | LinkageError ex) {
-			if (ex instanceof InterruptedException) {
-				Thread.currentThread().interrupt();
-			}
-			ex.printStackTrace();
-			this.results.note(subject + " (" + name + ")", "failed: " + ex);
-		}
+		this.results.runPart(name, subject, task);
 	}
 
 	private void write(Path out, Map<String, String> machine, String wallTime) throws IOException {
@@ -295,13 +285,6 @@ public final class Benchmarks {
 
 	static String formatDuration(Duration duration) {
 		return String.format(Locale.ROOT, "%d min %02d s", duration.toMinutes(), duration.toSecondsPart());
-	}
-
-	@FunctionalInterface
-	private interface Task {
-
-		void run() throws Exception;
-
 	}
 
 }

@@ -35,6 +35,27 @@ final class Results {
 		return add(new Figure(section, server, library, metric, unit, better, rounds, null, null));
 	}
 
+	/**
+	 * Runs one part of a run: prints its name and subject, and notes a failure here instead
+	 * of ending the run.
+	 * @param name the part, as the console shows it
+	 * @param subject what it runs on
+	 * @param part the work
+	 */
+	void runPart(String name, String subject, Part part) {
+		System.out.println("[" + name + "] " + subject);
+		try {
+			part.run();
+		}
+		catch (Exception | LinkageError ex) {
+			if (ex instanceof InterruptedException) {
+				Thread.currentThread().interrupt();
+			}
+			ex.printStackTrace();
+			note(subject + " (" + name + ")", "failed: " + ex);
+		}
+	}
+
 	synchronized void note(String subject, String text) {
 		if (!text.equals(this.notes.put(subject, text))) {
 			System.out.println("  note: " + subject + ": " + text);
@@ -96,6 +117,14 @@ final class Results {
 			return Double.NaN;
 		}
 		return figure.median() / reference.median();
+	}
+
+	/** A part of a run that may fail. */
+	@FunctionalInterface
+	interface Part {
+
+		void run() throws Exception;
+
 	}
 
 }

@@ -78,14 +78,14 @@ final class Scaling {
 			machine.put("load average at start (1, 5, 15 min)", loadAverage());
 			machine.forEach((key, value) -> System.out.println("  " + key + ": " + value));
 			for (String server : serverNames) {
-				step("server operations", server, results, () -> ServerOperations.run(results, servers,
+				results.runPart("server operations", server, () -> ServerOperations.run(results, servers,
 						library(server, servers, ServerOperations.LONG_LEASE),
 						library(server, servers, ServerOperations.RENEWAL_LEASE), OPERATIONS, HAND_OFFS));
-				step("uncontended", server, results,
+				results.runPart("uncontended", server,
 						() -> Uncontended.run(settings, results, servers, library(server, servers, lease)));
 				LockLibrary holding = library(server, servers, lease);
 				for (int size : sizes) {
-					step("scale " + String.format("%,d", size), server, results,
+					results.runPart("scale " + String.format("%,d", size), server,
 							() -> Scale.run(settings.withScaleLocks(size), results, servers, holding,
 									ScalingReport.section(size)));
 				}
@@ -112,20 +112,6 @@ final class Scaling {
 	private static LockLibrary library(String server, Servers servers, Duration lease) {
 		return DlockBackends.on(server, servers, lease)
 			.orElseThrow(() -> new IllegalStateException("The " + server + " backend is not in this build"));
-	}
-
-	private static void step(String name, String server, Results results, Task task) {
-		System.out.println("[" + name + "] " + server);
-		try {
-			task.run();
-		}
-		catch (Exception | LinkageError ex) {
-			if (ex instanceof InterruptedException) {
-				Thread.currentThread().interrupt();
-			}
-			ex.printStackTrace();
-			results.note(server + " (" + name + ")", "failed: " + ex);
-		}
 	}
 
 	private static String loadAverage() {
@@ -162,13 +148,6 @@ final class Scaling {
 			throw new IOException("git " + String.join(" ", args) + ": " + output);
 		}
 		return output;
-	}
-
-	@FunctionalInterface
-	private interface Task {
-
-		void run() throws Exception;
-
 	}
 
 }

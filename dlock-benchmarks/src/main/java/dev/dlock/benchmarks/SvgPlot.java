@@ -43,15 +43,8 @@ final class SvgPlot {
 		double from = Math.pow(10, Math.floor(Math.log10(low)));
 		double to = Math.pow(10, Math.ceil(Math.log10(Math.max(high, from * 10))));
 		int height = TOP + ROW * Math.max(1, distributions.size()) + BOTTOM;
-		StringBuilder svg = new StringBuilder();
-		svg.append(String.format(Locale.ROOT,
-				"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
-						+ "font-family=\"sans-serif\" font-size=\"13\">%n",
-				WIDTH, height, WIDTH, height));
-		svg.append(String.format(Locale.ROOT, "<rect width=\"%d\" height=\"%d\" fill=\"white\"/>%n", WIDTH, height));
-		svg.append(text(10, 20, "Hand-off latency: release → waiter's acquire returns (ms, log scale)", "start",
-				"font-size=\"15\" font-weight=\"bold\""));
-		svg.append(text(10, 38, subtitle, "start", "fill=\"#555\" font-size=\"11\""));
+		StringBuilder svg = opened(height, "Hand-off latency: release → waiter's acquire returns (ms, log scale)",
+				subtitle);
 		int axisY = TOP + ROW * Math.max(1, distributions.size());
 		for (double tick = from; tick <= to * 1.0001; tick *= 10) {
 			for (int minor = 1; minor < 10; minor++) {
@@ -98,6 +91,19 @@ final class SvgPlot {
 		return svg.toString();
 	}
 
+	/** A new picture of the given height: the white page, the title and the subtitle. */
+	private static StringBuilder opened(int height, String title, String subtitle) {
+		StringBuilder svg = new StringBuilder();
+		svg.append(String.format(Locale.ROOT,
+				"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
+						+ "font-family=\"sans-serif\" font-size=\"13\">%n",
+				WIDTH, height, WIDTH, height));
+		svg.append(String.format(Locale.ROOT, "<rect width=\"%d\" height=\"%d\" fill=\"white\"/>%n", WIDTH, height));
+		svg.append(text(10, 20, title, "start", "font-size=\"15\" font-weight=\"bold\""));
+		svg.append(text(10, 38, subtitle, "start", "fill=\"#555\" font-size=\"11\""));
+		return svg;
+	}
+
 	/**
 	 * Two panels side by side, each with one line per backend against the number of held
 	 * locks on a logarithmic axis: heap per held lock (bytes, linear from 0) and renewal
@@ -110,15 +116,7 @@ final class SvgPlot {
 	static String perHeldLock(List<Integer> sizes, Map<String, double[]> heap, double heapTarget,
 			Map<String, double[]> renewal, String subtitle) {
 		int height = 400;
-		StringBuilder svg = new StringBuilder();
-		svg.append(String.format(Locale.ROOT,
-				"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
-						+ "font-family=\"sans-serif\" font-size=\"13\">%n",
-				WIDTH, height, WIDTH, height));
-		svg.append(String.format(Locale.ROOT, "<rect width=\"%d\" height=\"%d\" fill=\"white\"/>%n", WIDTH, height));
-		svg.append(text(10, 20, "dlock: heap per held lock and renewal traffic against held locks", "start",
-				"font-size=\"15\" font-weight=\"bold\""));
-		svg.append(text(10, 38, subtitle, "start", "fill=\"#555\" font-size=\"11\""));
+		StringBuilder svg = opened(height, "dlock: heap per held lock and renewal traffic against held locks", subtitle);
 		Panel left = new Panel(70, 430, TOP + 20, height - BOTTOM - 30, false);
 		Panel right = new Panel(530, 880, TOP + 20, height - BOTTOM - 30, true);
 		left.draw(svg, "heap per held lock (bytes)", sizes, heap, heapTarget);
