@@ -586,7 +586,10 @@ final class NatsBucket implements AutoCloseable {
 		CompletableFuture<?>[] settled = sent.stream()
 			.map((ack) -> ack.handle((result, failure) -> null))
 			.toArray(CompletableFuture[]::new);
-		return this.calls.handOver(this.calls.bounded(CompletableFuture.allOf(settled)).thenCompose((done) -> {
+		// the outcomes may send requests (a recovery reads and writes again): never on the
+		// client thread that delivered the last reply, which may be the one closing the connection
+		CompletableFuture<Void> acked = this.calls.handOver(this.calls.bounded(CompletableFuture.allOf(settled)));
+		return this.calls.handOver(acked.thenCompose((done) -> {
 			List<CompletableFuture<@Nullable QueueEntry>> outcomes = new ArrayList<>(batch.size());
 			for (int i = 0; i < batch.size(); i++) {
 				outcomes.add(outcome(batch.get(i), values.get(i), sent.get(i), start));
@@ -630,27 +633,30 @@ final class NatsBucket implements AutoCloseable {
 			return CompletableFuture.completedFuture(null); // a conversion of this backend went first
 		}
 		String kvKey = kvKey(entry.request());
-		return lastMessage(kvKey).thenCompose((last) -> {
+		// each step sends the next request, so each continues on a thread of dlock's
+		return this.calls.handOver(lastMessage(kvKey)).thenCompose((last) -> {
 			StoredEntry stored = (last != null) ? last.entry() : null;
 			if (stored == null || stored.ticket() != entry.ticket()) {
 				return CompletableFuture.<@Nullable QueueEntry>completedFuture(entry);
 			}
 			entry.advance(stored);
 			long sentAt = this.calls.time().nanoTime();
-			return publish(kvKey, null, stored.value().encode(), stored.revision()).handle((ack, failure) -> {
-				if (failure == null) {
-					entry.renewed(ack.getSeqno(), stored.value(), sentAt);
-					return CompletableFuture.<@Nullable QueueEntry>completedFuture(null);
-				}
-				if (NatsCalls.apiErrorCode(failure) != NatsCalls.WRONG_LAST_SEQUENCE) {
-					throw AsyncFailures.toLockException(failure, "Renewing a lock entry");
-				}
-				if (attempt >= MAX_REWRITES) {
-					throw new LockBackendException("Renewing a lock entry of '" + entry.request().key()
-							+ "' failed: it was written by others " + attempt + " times in a row", null);
-				}
-				return recover(entry, start, attempt + 1);
-			}).thenCompose(Function.identity());
+			return this.calls.handOver(publish(kvKey, null, stored.value().encode(), stored.revision()))
+				.handle((ack, failure) -> {
+					if (failure == null) {
+						entry.renewed(ack.getSeqno(), stored.value(), sentAt);
+						return CompletableFuture.<@Nullable QueueEntry>completedFuture(null);
+					}
+					if (NatsCalls.apiErrorCode(failure) != NatsCalls.WRONG_LAST_SEQUENCE) {
+						throw AsyncFailures.toLockException(failure, "Renewing a lock entry");
+					}
+					if (attempt >= MAX_REWRITES) {
+						throw new LockBackendException("Renewing a lock entry of '" + entry.request().key()
+								+ "' failed: it was written by others " + attempt + " times in a row", null);
+					}
+					return recover(entry, start, attempt + 1);
+				})
+				.thenCompose(Function.identity());
 		});
 	}
 

@@ -4,7 +4,10 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -35,6 +38,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 /**
@@ -316,6 +320,34 @@ class NatsLockConversionIntegrationTests {
 		granted(waiters, this.key + ":later", LockMode.NL);
 		QueueState read = grantedOnPoll(waiters, reader);
 		assertThat(read.newToken()).isGreaterThan(down.newToken());
+	}
+
+	@Test
+	void aRenewalRoundSendsItsRecoveryRequestsFromDlocksThreadsNotFromTheOneThatDeliversItsLastReply()
+			throws Exception {
+		HoldingConnection holding = new HoldingConnection(this.bucket.backendConnection());
+		LockSession holder = this.bucket.register(NatsLockBackend.builder(holding.connection())
+			.bucket(this.bucket.name())
+			.build()).openSession(LEASE);
+		QueueEntry rewritten = granted(holder, this.key, LockMode.EX);
+		QueueEntry last = granted(holder, this.key + ":last", LockMode.EX);
+		// another writer's message: the round's revision check of this entry fails, and its
+		// recovery reads the entry from the stream leader (a JetStream API request)
+		KeyValueEntry stored = Objects.requireNonNull(this.bucket.onlyEntry(this.key));
+		this.bucket.connect().keyValue(this.bucket.name()).put(stored.getKey(), stored.getValue());
+		holding.holdReplyAfter(1);
+		CompletableFuture<Set<QueueEntry>> round = holder.renew(List.of(rewritten, last));
+		await().atMost(WAIT).until(() -> holding.isHolding() && holding.published().get(0).isDone());
+		int requestsBefore = holding.requestThreads().size();
+		// the last reply fails on a thread of its own, as jnats fails pending replies on the
+		// thread that closes the connection
+		Thread closer = new Thread(() -> holding.failHeldReply(new CancellationException("closing (test)")),
+				"closing-thread");
+		closer.start();
+		closer.join();
+		assertThatThrownBy(round::join).as("the round with a failed reply fails").isNotNull();
+		assertThat(holding.requestThreads().subList(requestsBefore, holding.requestThreads().size()))
+			.as("the recovery's requests").isNotEmpty().doesNotContain("closing-thread");
 	}
 
 	@Test

@@ -1,0 +1,105 @@
+package dev.dlock.backend.nats;
+
+import java.lang.reflect.InvocationHandler;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Proxy;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import io.nats.client.Connection;
+import io.nats.client.JetStream;
+import io.nats.client.api.PublishAck;
+
+/**
+ * A connection that can hold back the reply to one JetStream publish, as a reply still on
+ * its way when the connection closes: the caller's future stays pending until the test
+ * fails it, on a thread of the test's choosing. Everything else goes straight to the real
+ * connection. It records the thread of every request sent on the connection (the
+ * JetStream API calls).
+ */
+final class HoldingConnection {
+
+	private final Connection real;
+
+	/** How many publishes go through before the one whose reply is held; -1 when none is to be held. */
+	private final AtomicInteger passing = new AtomicInteger(-1);
+
+	private final CompletableFuture<PublishAck> held = new CompletableFuture<>();
+
+	private final List<CompletableFuture<PublishAck>> published = new CopyOnWriteArrayList<>();
+
+	private final List<String> requestThreads = new CopyOnWriteArrayList<>();
+
+	HoldingConnection(Connection real) {
+		this.real = real;
+	}
+
+	/** The connection to hand to the backend. */
+	Connection connection() {
+		return proxy(Connection.class, (self, method, args) -> {
+			if (method.getName().equals("jetStream") && (args == null || args.length == 0)) {
+				return jetStream(this.real.jetStream());
+			}
+			if (method.getName().equals("request")) {
+				this.requestThreads.add(Thread.currentThread().getName());
+			}
+			return call(method, this.real, args);
+		});
+	}
+
+	/** Lets {@code count} publishes through, and holds back the reply to the one after them. */
+	void holdReplyAfter(int count) {
+		this.passing.set(count);
+	}
+
+	/** The real replies of the publishes sent since the hold was set, the held one included. */
+	List<CompletableFuture<PublishAck>> published() {
+		return this.published;
+	}
+
+	/** Whether a reply is held. */
+	boolean isHolding() {
+		return this.published.size() > this.passing.get() && this.passing.get() >= 0;
+	}
+
+	/** Fails the held reply, as jnats does with the pending ones when the connection closes. */
+	void failHeldReply(Throwable failure) {
+		this.held.completeExceptionally(failure);
+	}
+
+	/** The names of the threads that sent requests on the connection. */
+	List<String> requestThreads() {
+		return this.requestThreads;
+	}
+
+	private JetStream jetStream(JetStream jetStream) {
+		return proxy(JetStream.class, (self, method, args) -> {
+			Object result = call(method, jetStream, args);
+			if (!method.getName().equals("publishAsync") || this.passing.get() < 0) {
+				return result;
+			}
+			@SuppressWarnings("unchecked")
+			CompletableFuture<PublishAck> reply = (CompletableFuture<PublishAck>) result;
+			int index = this.published.size();
+			this.published.add(reply);
+			return (index == this.passing.get()) ? this.held : reply;
+		});
+	}
+
+	private static Object call(Method method, Object target, Object[] args) throws Throwable {
+		try {
+			return method.invoke(target, args);
+		}
+		catch (InvocationTargetException ex) {
+			throw ex.getCause();
+		}
+	}
+
+	private static <T> T proxy(Class<T> type, InvocationHandler handler) {
+		return type.cast(Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] { type }, handler));
+	}
+
+}
