@@ -1,9 +1,5 @@
 package dev.dlock.backend.etcd;
 
-import java.lang.reflect.InvocationHandler;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Method;
-import java.lang.reflect.Proxy;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -14,6 +10,9 @@ import io.etcd.jetcd.Txn;
 import io.etcd.jetcd.kv.TxnResponse;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+
+import static dev.dlock.backend.Delegation.call;
+import static dev.dlock.backend.Delegation.proxy;
 
 /**
  * A client that can hold one transaction back, as a network that delivers a request late
@@ -120,19 +119,6 @@ final class HoldingClient {
 			}
 			return txn.commit();
 		});
-	}
-
-	private static Object call(Method method, Object target, Object[] args) throws Throwable {
-		try {
-			return method.invoke(target, args);
-		}
-		catch (InvocationTargetException ex) {
-			throw ex.getCause();
-		}
-	}
-
-	private static <T> T proxy(Class<T> type, InvocationHandler handler) {
-		return type.cast(Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] { type }, handler));
 	}
 
 }

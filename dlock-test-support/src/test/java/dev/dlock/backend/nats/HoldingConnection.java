@@ -1,9 +1,5 @@
 package dev.dlock.backend.nats;
 
-import java.lang.reflect.InvocationHandler;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Method;
-import java.lang.reflect.Proxy;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -12,6 +8,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import io.nats.client.Connection;
 import io.nats.client.JetStream;
 import io.nats.client.api.PublishAck;
+
+import static dev.dlock.backend.Delegation.call;
+import static dev.dlock.backend.Delegation.proxy;
 
 /**
  * A connection that can hold back the reply to one JetStream publish, as a reply still on
@@ -87,19 +86,6 @@ final class HoldingConnection {
 			this.published.add(reply);
 			return (index == this.passing.get()) ? this.held : reply;
 		});
-	}
-
-	private static Object call(Method method, Object target, Object[] args) throws Throwable {
-		try {
-			return method.invoke(target, args);
-		}
-		catch (InvocationTargetException ex) {
-			throw ex.getCause();
-		}
-	}
-
-	private static <T> T proxy(Class<T> type, InvocationHandler handler) {
-		return type.cast(Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] { type }, handler));
 	}
 
 }

@@ -1,0 +1,7 @@
+/**
+ * What the backends' tests share.
+ */
+@NullMarked
+package dev.dlock.backend;
+
+import org.jspecify.annotations.NullMarked;
