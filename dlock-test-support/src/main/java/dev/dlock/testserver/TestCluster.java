@@ -1,5 +1,6 @@
 package dev.dlock.testserver;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
@@ -31,10 +32,10 @@ public abstract class TestCluster<S extends TestServer> implements AutoCloseable
 
 	/**
 	 * Waits until every member runs and the cluster is whole again (for example after a member restart).
-	 * @throws IllegalStateException if it is not within 30 s
+	 * @throws IllegalStateException if it is not within {@link #healthyTimeout()}
 	 */
 	public final void awaitHealthy() {
-		Poll.until(this + " did not become healthy", TestServer.STARTUP_TIMEOUT, () -> {
+		Poll.until(this + " did not become healthy", healthyTimeout(), () -> {
 			for (S member : this.members) {
 				if (!member.isRunning()) {
 					throw new IllegalStateException(member + " is not running");
@@ -47,6 +48,11 @@ public abstract class TestCluster<S extends TestServer> implements AutoCloseable
 
 	/** Throws unless the cluster is whole; called only while every member runs. */
 	abstract void checkHealthy() throws Exception;
+
+	/** How long {@link #awaitHealthy()} waits: 30 s unless a kind of cluster needs longer. */
+	Duration healthyTimeout() {
+		return TestServer.STARTUP_TIMEOUT;
+	}
 
 	/** Kills every member and deletes its folder; idempotent. */
 	@Override
