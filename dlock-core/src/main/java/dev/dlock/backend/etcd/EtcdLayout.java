@@ -33,8 +33,15 @@ final class EtcdLayout {
 
 	private final String keyPrefix;
 
+	/** The key prefix as stored: an entry key's encoded lock key starts after it. */
+	private final ByteSequence keyPrefixBytes;
+
+	private final ByteSequence sequencerPrefix;
+
 	EtcdLayout(String keyPrefix) {
 		this.keyPrefix = keyPrefix;
+		this.keyPrefixBytes = bytes(keyPrefix);
+		this.sequencerPrefix = bytes(keyPrefix + SEQUENCER);
 	}
 
 	String keyPrefix() {
@@ -63,15 +70,33 @@ final class EtcdLayout {
 		return bytes(this.keyPrefix + WITHDRAWN + entry.substring(this.keyPrefix.length()));
 	}
 
-	/** The prefix of a resource's entries and its sequencer's key, the lock key encoded once. */
+	/**
+	 * The prefix of a resource's entries and its sequencer's key (whose mod revision changes
+	 * with every enqueue and conversion on the resource), the lock key encoded once.
+	 */
 	ResourceKeys resourceKeys(String key) {
 		String encoded = KeyCodec.encode(key);
 		return new ResourceKeys(bytes(this.keyPrefix + encoded + "/"), bytes(this.keyPrefix + SEQUENCER + encoded));
 	}
 
-	/** The key whose mod revision changes with every enqueue and conversion on the resource. */
-	ByteSequence sequencerKey(String key) {
-		return bytes(this.keyPrefix + SEQUENCER + KeyCodec.encode(key));
+	/**
+	 * The resource keys of an entry, cut from its key ({@link #entryKey}): everything up to
+	 * its last separator is the resource's prefix, and the encoded lock key in it names the
+	 * sequencer. The same keys as {@link #resourceKeys} of its lock key, without encoding
+	 * the lock key again; they share the entry key's bytes.
+	 */
+	ResourceKeys resourceKeysOf(ByteSequence entryKey) {
+		byte[] bytes = entryKey.getBytes();
+		int separator = bytes.length - 1;
+		while (separator >= 0 && bytes[separator] != '/') {
+			separator--;
+		}
+		int start = this.keyPrefixBytes.size();
+		if (separator <= start || !entryKey.startsWith(this.keyPrefixBytes)) {
+			throw new IllegalArgumentException("Not an entry key of this layout: " + entryKey);
+		}
+		return new ResourceKeys(entryKey.substring(0, separator + 1),
+				this.sequencerPrefix.concat(entryKey.substring(start, separator)));
 	}
 
 	/** The value of a request's entry: its mode, and the readable key for diagnostics. */
@@ -97,7 +122,7 @@ final class EtcdLayout {
 	 * The keys of one resource that a conversion's transaction names.
 	 *
 	 * @param prefix the prefix of every entry of the resource ({@link #resourcePrefix})
-	 * @param sequencer the resource's sequencer ({@link #sequencerKey})
+	 * @param sequencer the resource's sequencer
 	 */
 	record ResourceKeys(ByteSequence prefix, ByteSequence sequencer) {
 	}

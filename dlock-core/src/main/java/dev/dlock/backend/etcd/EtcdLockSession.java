@@ -78,6 +78,8 @@ final class EtcdLockSession implements LockSession {
 	/** The round of an {@link Attempt} that is no conversion. */
 	private static final long NO_CONVERSION = -1;
 
+	private static final Op[] NOTHING = new Op[0];
+
 	private static final GetOption KEY_ONLY = GetOption.builder().withKeysOnly(true).build();
 
 
@@ -200,7 +202,8 @@ final class EtcdLockSession implements LockSession {
 			long calledAt) {
 		EntrySlots.Keys keys = this.slots.claim(request);
 		ByteSequence key = keys.entry();
-		ByteSequence prefix = this.layout.resourcePrefix(request.key());
+		EtcdLayout.ResourceKeys resource = this.layout.resourceKeys(request.key());
+		ByteSequence prefix = resource.prefix();
 		PutOption put = PutOption.builder().withLeaseId(sessionLease.id()).build();
 		List<Op> writes = new ArrayList<>();
 		this.departing.of(prefix)
@@ -208,7 +211,7 @@ final class EtcdLockSession implements LockSession {
 			.filter((departing) -> !departing.key().equals(key))
 			.forEach((departing) -> writes.add(deleteIfStill(departing.key(), departing.ticket())));
 		writes.add(Op.put(key, this.layout.entryValue(request), put));
-		writes.add(Op.put(this.layout.sequencerKey(request.key()), ByteSequence.EMPTY, put));
+		writes.add(Op.put(resource.sequencer(), ByteSequence.EMPTY, put));
 		writes.add(Op.get(prefix, QUEUE));
 		CompletableFuture<TxnResponse> txn = this.client.getKVClient()
 			.txn()
@@ -255,7 +258,7 @@ final class EtcdLockSession implements LockSession {
 			// a try that would wait: take the entry out again before answering. Compare
 			// first is impossible here (jetcd's Cmp has no range, and modes live in values),
 			// so a busy try costs a second txn; an uncontended one stays a single txn.
-			return deleteEntry(request.key(), key, ticket).thenApply((deleted) -> {
+			return deleteEntry(this.layout.resourceKeysOf(key).sequencer(), key, ticket).thenApply((deleted) -> {
 				this.slots.free(request);
 				return EnqueueResult.rejected();
 			});
@@ -587,38 +590,30 @@ final class EtcdLockSession implements LockSession {
 	 * back (a deleted and written again sequencer gets a new one), which a guard can compare.
 	 */
 	private CompletableFuture<QueueSnapshot> readQueue(EtcdQueueEntry entry) {
-		EtcdLayout.ResourceKeys keys = this.layout.resourceKeys(entry.request().key());
-		CompletableFuture<TxnResponse> txn = this.client.getKVClient()
-			.txn()
-			.If(entryExists(entry))
-			.Then(readWritingSequencer(entry, keys))
-			.Else(readOnly(keys))
-			.commit();
+		EtcdLayout.ResourceKeys keys = this.layout.resourceKeysOf(entry.key());
+		CompletableFuture<TxnResponse> txn = this.client.getKVClient().txn().Then(readOps(entry, keys)).commit();
 		return timed(txn, this.requestTimeout)
 			.thenApply((response) -> snapshotOf(entry, response, response.getHeader().getRevision()));
-	}
-
-	/** The read of {@link #readQueue}, as one operation that a transaction can nest. */
-	private static Op readOp(EtcdQueueEntry entry, EtcdLayout.ResourceKeys keys) {
-		return Op.txn(new Cmp[] { entryExists(entry) }, readWritingSequencer(entry, keys), readOnly(keys));
 	}
 
 	private static Cmp entryExists(EtcdQueueEntry entry) {
 		return new Cmp(entry.key(), Cmp.Op.EQUAL, CmpTarget.createRevision(entry.ticket()));
 	}
 
-	private static Op[] readWritingSequencer(EtcdQueueEntry entry, EtcdLayout.ResourceKeys keys) {
-		return new Op[] { Op.put(keys.sequencer(), ByteSequence.EMPTY, leased(entry.lease().id())),
-				Op.get(keys.prefix(), QUEUE), Op.get(keys.sequencer(), KEY_ONLY) };
-	}
-
-	private static Op[] readOnly(EtcdLayout.ResourceKeys keys) {
-		return new Op[] { Op.get(keys.prefix(), QUEUE), Op.get(keys.sequencer(), KEY_ONLY) };
+	/**
+	 * The read of {@link #readQueue} as the operations of a transaction's other branch: the
+	 * sequencer written while the entry exists (one nested operation), then the queue and the
+	 * sequencer read, which see that write as the rest of the transaction does.
+	 */
+	private static Op[] readOps(EtcdQueueEntry entry, EtcdLayout.ResourceKeys keys) {
+		Op writeSequencer = Op.txn(new Cmp[] { entryExists(entry) },
+				new Op[] { Op.put(keys.sequencer(), ByteSequence.EMPTY, leased(entry.lease().id())) }, NOTHING);
+		return new Op[] { writeSequencer, Op.get(keys.prefix(), QUEUE), Op.get(keys.sequencer(), KEY_ONLY) };
 	}
 
 	/**
-	 * The snapshot of a {@link #readOp} (at the revision of the transaction it was part of),
-	 * which the entry remembers.
+	 * The snapshot of the {@link #readOps} of a transaction (at its revision), which the
+	 * entry remembers.
 	 */
 	private QueueSnapshot snapshotOf(EtcdQueueEntry entry, TxnResponse read, long revision) {
 		List<KeyValue> sequencer = read.getGetResponses().get(1).getKvs();
@@ -652,7 +647,7 @@ final class EtcdLockSession implements LockSession {
 		if (plan.guarded() && snapshot.sequence() <= 0) {
 			return CompletableFuture.failedFuture(new IllegalStateException("no sequencer revision to compare"));
 		}
-		EtcdLayout.ResourceKeys keys = this.layout.resourceKeys(entry.request().key());
+		EtcdLayout.ResourceKeys keys = this.layout.resourceKeysOf(entry.key());
 		ByteSequence sequencer = keys.sequencer();
 		List<Cmp> compares = new ArrayList<>();
 		List<Op> writes = new ArrayList<>();
@@ -675,7 +670,7 @@ final class EtcdLockSession implements LockSession {
 			.txn()
 			.If(compares.toArray(Cmp[]::new))
 			.Then(writes.toArray(Op[]::new))
-			.Else(readOp(entry, keys))
+			.Else(readOps(entry, keys))
 			.commit();
 		return timed(txn, this.requestTimeout).handle((response, failure) -> {
 			if (failure != null) {
@@ -684,8 +679,7 @@ final class EtcdLockSession implements LockSession {
 						: CompletableFuture.<QueueState>failedFuture(failure);
 			}
 			if (!response.isSucceeded()) {
-				QueueSnapshot fresh = snapshotOf(entry, response.getTxnResponses().get(0),
-						response.getHeader().getRevision());
+				QueueSnapshot fresh = snapshotOf(entry, response, response.getHeader().getRevision());
 				// no sequencer only when the entry is gone (else the read wrote it), which the
 				// decision finds; a guard never compares an absent sequencer
 				return again.apply(fresh);
@@ -701,7 +695,7 @@ final class EtcdLockSession implements LockSession {
 	/** Deletes an entry, as a nested transaction, only if it is still the one with this create revision. */
 	private static Op deleteIfStill(ByteSequence key, long ticket) {
 		return Op.txn(new Cmp[] { new Cmp(key, Cmp.Op.EQUAL, CmpTarget.createRevision(ticket)) },
-				new Op[] { Op.delete(key, DeleteOption.DEFAULT) }, new Op[0]);
+				new Op[] { Op.delete(key, DeleteOption.DEFAULT) }, NOTHING);
 	}
 
 	/** Compares an entry's mod revision to the snapshot's: it is still there, as it was. */
@@ -899,7 +893,7 @@ final class EtcdLockSession implements LockSession {
 				forgetGone(entry);
 			}
 			else if (now - entry.validBound() >= 0) {
-				deleteEntry(entry.request().key(), entry.key(), entry.ticket()).whenComplete((deleted, failure) -> {
+				deleteEntry(this.layout.resourceKeysOf(entry.key()).sequencer(), entry.key(), entry.ticket()).whenComplete((deleted, failure) -> {
 					if (failure == null) {
 						forgetGone(entry);
 						logger.debug("Deleted the abandoned entry of lock '{}' ({}) with token {}",
@@ -921,8 +915,9 @@ final class EtcdLockSession implements LockSession {
 		EtcdQueueEntry known = this.entries.get(request);
 		CompletableFuture<Void> removal;
 		if (known != null) {
-			this.departing.departing(this.layout.resourcePrefix(request.key()), key, known.ticket());
-			removal = deleteEntry(request.key(), key, known.ticket())
+			EtcdLayout.ResourceKeys resource = this.layout.resourceKeysOf(key);
+			this.departing.departing(resource.prefix(), key, known.ticket());
+			removal = deleteEntry(resource.sequencer(), key, known.ticket())
 				.whenComplete((deleted, failure) -> this.departing.settled(key, known.ticket()))
 				.thenAccept((deleted) -> forgetGone(known));
 		}
@@ -953,12 +948,12 @@ final class EtcdLockSession implements LockSession {
 	 * written, never its absence, so deleting it is always safe, and it keeps a session from
 	 * holding one sequencer under its lease for every lock key it ever used.
 	 */
-	private CompletableFuture<Void> deleteEntry(String lockKey, ByteSequence key, long ticket) {
+	private CompletableFuture<Void> deleteEntry(ByteSequence sequencer, ByteSequence key, long ticket) {
 		CompletableFuture<TxnResponse> txn = this.client.getKVClient()
 			.txn()
 			.If(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.createRevision(ticket)))
 			.Then(Op.delete(key, DeleteOption.DEFAULT),
-					Op.delete(this.layout.sequencerKey(lockKey), DeleteOption.DEFAULT))
+					Op.delete(sequencer, DeleteOption.DEFAULT))
 			.commit();
 		return timed(txn, this.requestTimeout).thenApply((response) -> null);
 	}

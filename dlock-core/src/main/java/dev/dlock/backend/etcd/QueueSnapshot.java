@@ -84,10 +84,11 @@ final class QueueSnapshot {
 	 * @return the queue as that transaction left it
 	 */
 	QueueSnapshot afterWrites(Map<Long, EntryState> written, long revision) {
-		List<Stored> after = this.members.stream().map((member) -> {
+		List<Stored> after = new ArrayList<>(this.members.size());
+		for (Member member : this.members) {
 			EntryState state = written.get(member.ticket());
-			return (state != null) ? member.stored().rewritten(state, revision) : member.stored();
-		}).toList();
+			after.add((state != null) ? member.stored().rewritten(state, revision) : member.stored());
+		}
 		return resolve(after, revision, revision);
 	}
 
@@ -107,16 +108,23 @@ final class QueueSnapshot {
 	 * @return the snapshot
 	 */
 	QueueSnapshot sharing(ByteSequence ownKey, String lockKey) {
-		List<Member> shared = new ArrayList<>(this.members.size());
-		for (Member member : this.members) {
+		List<Member> shared = null;
+		for (int i = 0; i < this.members.size(); i++) {
+			Member member = this.members.get(i);
 			Stored stored = member.stored();
-			ByteSequence key = stored.key().equals(ownKey) ? ownKey : stored.key();
-			EntryState state = stored.state().lockKey().equals(lockKey) ? stored.state().withLockKey(lockKey)
-					: stored.state();
-			shared.add(new Member(new Stored(key, stored.ticket(), stored.modRevision(), stored.lease(), state),
-					member.queued()));
+			boolean copiedKey = stored.key() != ownKey && stored.key().equals(ownKey);
+			boolean copiedLockKey = stored.state().lockKey() != lockKey && stored.state().lockKey().equals(lockKey);
+			if (shared == null && (copiedKey || copiedLockKey)) {
+				shared = new ArrayList<>(this.members.subList(0, i));
+			}
+			if (shared != null) {
+				shared.add(!(copiedKey || copiedLockKey) ? member
+						: new Member(new Stored(copiedKey ? ownKey : stored.key(), stored.ticket(), stored.modRevision(),
+								stored.lease(), copiedLockKey ? stored.state().withLockKey(lockKey) : stored.state()),
+								member.queued()));
+			}
 		}
-		return new QueueSnapshot(this.revision, this.sequence, shared);
+		return (shared != null) ? new QueueSnapshot(this.revision, this.sequence, shared) : this;
 	}
 
 	long revision() {
@@ -183,8 +191,12 @@ final class QueueSnapshot {
 	 * @return the entries to compare, without {@code own}
 	 */
 	List<Member> blockersToKeep(Member own, LockMode target) {
+		List<Member> waiting = waiting();
+		if (waiting.isEmpty()) {
+			return List.of();
+		}
 		Map<Long, Member> keep = new LinkedHashMap<>();
-		for (Member waiter : waiting()) {
+		for (Member waiter : waiting) {
 			LockMode mode = waiter.state().mode();
 			if (mode.isCompatibleWith(target) || blocks(own.queued(), mode)) {
 				continue;
@@ -203,7 +215,16 @@ final class QueueSnapshot {
 
 	/** The entries that wait as new requests. */
 	List<Member> waiting() {
-		return this.members.stream().filter((member) -> member.queued().isWaiting()).toList();
+		List<Member> waiting = List.of();
+		for (Member member : this.members) {
+			if (member.queued().isWaiting()) {
+				if (waiting.isEmpty()) {
+					waiting = new ArrayList<>();
+				}
+				waiting.add(member);
+			}
+		}
+		return waiting;
 	}
 
 	/** The granted entries that no conversion made explicit yet, and whose mode conflicts with {@code mode}. */
@@ -215,14 +236,16 @@ final class QueueSnapshot {
 	}
 
 	private List<Queued> queue() {
-		return this.members.stream().map(Member::queued).toList();
+		return queueWith(null);
 	}
 
-	/** The queue with the entry of the same ticket replaced. */
-	private List<Queued> queueWith(Queued replacement) {
-		return this.members.stream()
-			.map((member) -> (member.ticket() == replacement.ticket()) ? replacement : member.queued())
-			.toList();
+	/** The queue with the entry of the same ticket replaced, if any. */
+	private List<Queued> queueWith(@Nullable Queued replacement) {
+		List<Queued> queue = new ArrayList<>(this.members.size());
+		for (Member member : this.members) {
+			queue.add((replacement != null && member.ticket() == replacement.ticket()) ? replacement : member.queued());
+		}
+		return queue;
 	}
 
 	private @Nullable Member memberOf(@Nullable Queued queued) {

@@ -83,8 +83,29 @@ class EtcdLockBackendTests {
 	@Test
 	void aSequencerLivesOutsideEveryQueue() {
 		EtcdLayout layout = new EtcdLayout("x/");
-		assertThat(layout.sequencerKey("k").toString()).doesNotStartWith(layout.resourcePrefix("k").toString())
+		assertThat(layout.resourceKeys("k").sequencer().toString()).doesNotStartWith(layout.resourcePrefix("k").toString())
 			.startsWith("x/.");
+	}
+
+	@Test
+	void theResourceKeysCutFromAnEntryKeyAreThoseOfItsLockKey() {
+		for (String prefix : new String[] { "dlock/", "app/locks/", "é/" }) {
+			EtcdLayout layout = new EtcdLayout(prefix);
+			for (String lockKey : new String[] { "k", "a/b", "order:42/", "ключ 🔒", "/" }) {
+				EtcdLayout.ResourceKeys expected = layout.resourceKeys(lockKey);
+				EtcdLayout.ResourceKeys cut = layout.resourceKeysOf(layout.entryKey(lockKey, "s-12"));
+				assertThat(cut.prefix()).isEqualTo(expected.prefix());
+				assertThat(cut.sequencer()).isEqualTo(expected.sequencer());
+				assertThat(cut.sequencer().hashCode()).isEqualTo(expected.sequencer().hashCode());
+			}
+		}
+	}
+
+	@Test
+	void aKeyOutsideTheLayoutHasNoResourceKeys() {
+		EtcdLayout layout = new EtcdLayout("dlock/");
+		assertThatIllegalArgumentException().isThrownBy(() -> layout.resourceKeysOf(bytes("other/YQ/s-1")));
+		assertThatIllegalArgumentException().isThrownBy(() -> layout.resourceKeysOf(bytes("dlock/s-1")));
 	}
 
 	@Test
