@@ -647,8 +647,8 @@ final class EtcdLockSession implements LockSession {
 		if (plan.guarded() && snapshot.sequence() <= 0) {
 			return CompletableFuture.failedFuture(new IllegalStateException("no sequencer revision to compare"));
 		}
-		EtcdLayout.ResourceKeys keys = this.layout.resourceKeysOf(entry.key());
-		ByteSequence sequencer = keys.sequencer();
+		ReadBranch read = readBranchOf(entry);
+		ByteSequence sequencer = read.sequencer();
 		List<Cmp> compares = new ArrayList<>();
 		List<Op> writes = new ArrayList<>();
 		Map<Long, EntryState> written = new HashMap<>();
@@ -670,7 +670,7 @@ final class EtcdLockSession implements LockSession {
 			.txn()
 			.If(compares.toArray(Cmp[]::new))
 			.Then(writes.toArray(Op[]::new))
-			.Else(readOps(entry, keys))
+			.Else(read.operations())
 			.commit();
 		return timed(txn, this.requestTimeout).handle((response, failure) -> {
 			if (failure != null) {
@@ -690,6 +690,17 @@ final class EtcdLockSession implements LockSession {
 			}
 			return CompletableFuture.completedFuture(plan.outcome().apply(revision));
 		}).thenCompose(Function.identity());
+	}
+
+	/** The entry's read branch, built once. */
+	private ReadBranch readBranchOf(EtcdQueueEntry entry) {
+		ReadBranch read = entry.readBranch();
+		if (read == null) {
+			EtcdLayout.ResourceKeys keys = this.layout.resourceKeysOf(entry.key());
+			read = new ReadBranch(keys.sequencer(), readOps(entry, keys));
+			entry.readBranch(read);
+		}
+		return read;
 	}
 
 	/** Deletes an entry, as a nested transaction, only if it is still the one with this create revision. */
@@ -1101,6 +1112,17 @@ final class EtcdLockSession implements LockSession {
 	 */
 	private record Withdrawal(AcquireRequest request, EntrySlots.Keys keys, SessionLease lease) {
 
+	}
+
+	/**
+	 * The read of an entry's queue as the other branch of a guarded transaction on it
+	 * ({@link #readOps}), and the sequencer the guard compares: both depend only on the
+	 * entry, so an entry that converts builds them once. The operations are never changed.
+	 *
+	 * @param sequencer the resource's sequencer
+	 * @param operations the read
+	 */
+	record ReadBranch(ByteSequence sequencer, Op[] operations) {
 	}
 
 	/**

@@ -52,6 +52,9 @@ final class EtcdQueueEntry extends BackendQueueEntry {
 	/** Counts conversions asked and withdrawn, so that a withdrawn one stops writing. */
 	private volatile long conversionRound;
 
+	/** Built by the first guarded transaction on the entry, which most entries never send. */
+	private volatile EtcdLockSession.@Nullable ReadBranch readBranch;
+
 	EtcdQueueEntry(AcquireRequest request, ByteSequence key, long ticket, SessionLease lease,
 			Observation observed, long validBound) {
 		super(request, ticket);
@@ -125,6 +128,18 @@ final class EtcdQueueEntry extends BackendQueueEntry {
 
 	void validBound(long bound) {
 		this.validBound = bound;
+	}
+
+	/**
+	 * The operations that read the queue in the other branch of a guarded transaction on
+	 * this entry, or {@code null} before the first one: they depend only on the entry.
+	 */
+	EtcdLockSession.@Nullable ReadBranch readBranch() {
+		return this.readBranch;
+	}
+
+	void readBranch(EtcdLockSession.ReadBranch branch) {
+		this.readBranch = branch;
 	}
 
 	/** The target of the conversion the engine waits for, or {@code null}. */
