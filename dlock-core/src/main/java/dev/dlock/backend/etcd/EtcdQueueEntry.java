@@ -2,6 +2,7 @@ package dev.dlock.backend.etcd;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.List;
 
 import dev.dlock.LockMode;
 import dev.dlock.spi.AcquireRequest;
@@ -43,7 +44,7 @@ final class EtcdQueueEntry extends BackendQueueEntry {
 	private volatile Observation observed;
 
 	/** Replaced by compare-and-set. */
-	private volatile Known known = Known.NOTHING;
+	private volatile Known known = Kept.NOTHING;
 
 	private volatile long validBound;
 
@@ -86,20 +87,31 @@ final class EtcdQueueEntry extends BackendQueueEntry {
 	 * weaken, for as long as the sequencer keeps it (see {@code EtcdLockSession#convert}).
 	 */
 	@Nullable QueueSnapshot known() {
-		return this.known.snapshot();
+		return this.known.snapshotOf(this);
 	}
 
 	/**
 	 * Learns what a snapshot of the queue shows, unless one as new was learnt already
 	 * (replies to requests sent at once may arrive in any order, on any thread): it is kept
 	 * when it has a sequencer revision and grants this entry, and otherwise replaces what
-	 * was kept with nothing.
+	 * was kept with nothing. A queue of this entry alone, what most held locks have, is kept
+	 * as the entry's mod revision and state, and built again when asked for.
 	 */
 	void remember(QueueSnapshot snapshot) {
 		QueueSnapshot.Member own = snapshot.find(this.key, ticket());
-		QueueSnapshot kept = (snapshot.sequence() > 0 && own != null && own.isGranted())
-				? snapshot.sharing(this.key, request().key()) : null;
-		Known learnt = new Known(snapshot.revision(), kept);
+		Known learnt;
+		if (snapshot.sequence() <= 0 || own == null || !own.isGranted()) {
+			learnt = new Kept(snapshot.revision(), null);
+		}
+		else if (snapshot.size() == 1) {
+			EntryState state = own.state();
+			String lockKey = request().key();
+			learnt = new Alone(snapshot.revision(), snapshot.sequence(), own.modRevision(),
+					(state.lockKey() != lockKey && state.lockKey().equals(lockKey)) ? state.withLockKey(lockKey) : state);
+		}
+		else {
+			learnt = new Kept(snapshot.revision(), snapshot.sharing(this.key, request().key()));
+		}
 		Known current = this.known;
 		while (current.revision() < learnt.revision() && !KNOWN.compareAndSet(this, current, learnt)) {
 			current = this.known;
@@ -112,7 +124,7 @@ final class EtcdQueueEntry extends BackendQueueEntry {
 	 */
 	void forgetKnown() {
 		Known current = this.known;
-		while (!KNOWN.compareAndSet(this, current, new Known(current.revision(), null))) {
+		while (!KNOWN.compareAndSet(this, current, new Kept(current.revision(), null))) {
 			current = this.known;
 		}
 	}
@@ -186,15 +198,48 @@ final class EtcdQueueEntry extends BackendQueueEntry {
 
 	}
 
+	/** The newest snapshot revision learnt, and what was kept of it. */
+	private sealed interface Known permits Kept, Alone {
+
+		long revision();
+
+		/** The snapshot kept, when it may decide a conversion of {@code entry}, or {@code null}. */
+		@Nullable QueueSnapshot snapshotOf(EtcdQueueEntry entry);
+
+	}
+
 	/**
-	 * The newest snapshot revision learnt, and the snapshot kept from it.
+	 * A snapshot kept whole, or nothing.
 	 *
 	 * @param revision the store revision of the newest snapshot learnt
 	 * @param snapshot that snapshot, when it may decide a conversion, or {@code null}
 	 */
-	private record Known(long revision, @Nullable QueueSnapshot snapshot) {
+	private record Kept(long revision, @Nullable QueueSnapshot snapshot) implements Known {
 
-		static final Known NOTHING = new Known(0, null);
+		static final Kept NOTHING = new Kept(0, null);
+
+		@Override
+		public @Nullable QueueSnapshot snapshotOf(EtcdQueueEntry entry) {
+			return this.snapshot;
+		}
+
+	}
+
+	/**
+	 * A snapshot in which the entry was alone, granted, kept as what it showed of the entry.
+	 *
+	 * @param revision the store revision of the snapshot
+	 * @param sequence the sequencer's mod revision in it
+	 * @param modRevision the entry's mod revision in it
+	 * @param state the entry's state in it
+	 */
+	private record Alone(long revision, long sequence, long modRevision, EntryState state) implements Known {
+
+		@Override
+		public QueueSnapshot snapshotOf(EtcdQueueEntry entry) {
+			return QueueSnapshot.resolve(List.of(new QueueSnapshot.Stored(entry.key, entry.ticket(), this.modRevision,
+					entry.lease.id(), this.state)), this.revision, this.sequence);
+		}
 
 	}
 

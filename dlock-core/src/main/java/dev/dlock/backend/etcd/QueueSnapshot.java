@@ -131,6 +131,11 @@ final class QueueSnapshot {
 		return this.revision;
 	}
 
+	/** How many entries the queue has. */
+	int size() {
+		return this.members.size();
+	}
+
 	long sequence() {
 		return this.sequence;
 	}

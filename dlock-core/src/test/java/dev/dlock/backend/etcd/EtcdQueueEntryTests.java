@@ -63,6 +63,33 @@ class EtcdQueueEntryTests {
 	}
 
 	@Test
+	void aQueueOfTheEntryAloneIsBuiltAgainAsItWasLearnt() {
+		EntryState converted = EntryState.plain(LockMode.PR, "k").grantedIn(LockMode.EX);
+		this.entry.remember(QueueSnapshot.resolve(List.of(new QueueSnapshot.Stored(this.key, TICKET, 9, 1, converted)),
+				12, 11));
+		QueueSnapshot known = this.entry.known();
+		assertThat(known.revision()).isEqualTo(12);
+		assertThat(known.sequence()).isEqualTo(11);
+		assertThat(known.size()).isEqualTo(1);
+		QueueSnapshot.Member own = known.find(this.key, TICKET);
+		assertThat(own.stored()).isEqualTo(new QueueSnapshot.Stored(this.key, TICKET, 9, 1, converted));
+		assertThat(own.grantedMode()).isEqualTo(LockMode.EX);
+	}
+
+	@Test
+	void aQueueWithOtherEntriesIsKeptWhole() {
+		QueueSnapshot.Stored other = new QueueSnapshot.Stored(EtcdLayout.bytes("e1"), 1, 1, 2,
+				EntryState.plain(LockMode.PR, "k"));
+		QueueSnapshot.Stored own = new QueueSnapshot.Stored(this.key, TICKET, TICKET, 1,
+				EntryState.plain(LockMode.PR, "k"));
+		this.entry.remember(QueueSnapshot.resolve(List.of(other, own), 5, 4));
+		QueueSnapshot known = this.entry.known();
+		assertThat(known.size()).isEqualTo(2);
+		assertThat(known.find(other.key(), 1).stored()).isEqualTo(other);
+		assertThat(known.find(this.key, TICKET).isGranted()).isTrue();
+	}
+
+	@Test
 	void aSnapshotWithoutTheSequencerIsNotKept() {
 		QueueSnapshot.Stored own = new QueueSnapshot.Stored(this.key, TICKET, TICKET, 1,
 				EntryState.plain(LockMode.PR, "k"));
