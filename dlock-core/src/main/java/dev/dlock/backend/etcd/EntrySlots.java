@@ -1,6 +1,6 @@
 package dev.dlock.backend.etcd;
 
-import java.util.BitSet;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
@@ -36,7 +36,8 @@ final class EntrySlots {
 	// strings built anew on each call, and it always names an entry by the request it enqueued
 	private final Map<AcquireRequest, Claim> byRequest = new HashMap<>();
 
-	private final Map<String, BitSet> usedByKey = new HashMap<>();
+	/** The slots in use by lock key (see {@link SlotSet}). */
+	private final Map<String, long[]> usedByKey = new HashMap<>();
 
 	EntrySlots(EtcdLayout layout) {
 		this.layout = layout;
@@ -49,9 +50,9 @@ final class EntrySlots {
 	synchronized Keys claim(AcquireRequest request) {
 		Claim claim = this.byRequest.get(request);
 		if (claim == null) {
-			BitSet used = this.usedByKey.computeIfAbsent(request.key(), (key) -> new BitSet());
-			int slot = used.nextClearBit(0);
-			used.set(slot);
+			long[] used = this.usedByKey.getOrDefault(request.key(), SlotSet.NONE);
+			int slot = SlotSet.lowestFree(used);
+			this.usedByKey.put(request.key(), SlotSet.with(used, slot, true));
 			String entryName = this.sessionId + "-" + slot;
 			claim = new Claim(request.key(), slot, this.layout.entryKey(request.key(), entryName), this.layout);
 			this.byRequest.put(request, claim);
@@ -99,10 +100,12 @@ final class EntrySlots {
 		if (claim.state == State.UNANSWERED) {
 			return;
 		}
-		BitSet used = this.usedByKey.get(claim.lockKey);
-		used.clear(claim.slot);
-		if (used.isEmpty()) {
+		long[] used = SlotSet.with(this.usedByKey.get(claim.lockKey), claim.slot, false);
+		if (used == SlotSet.NONE) {
 			this.usedByKey.remove(claim.lockKey);
+		}
+		else {
+			this.usedByKey.put(claim.lockKey, used);
 		}
 	}
 
@@ -136,6 +139,50 @@ final class EntrySlots {
 		/** The key of the mark that withdraws the entry for good. */
 		ByteSequence withdrawalMark() {
 			return this.layout.withdrawalMarkOf(this.entry);
+		}
+
+	}
+
+	/**
+	 * A set of slots as bit words, never changed in place: each change returns a new one,
+	 * trimmed of empty words, so that the set most lock keys have (slot 0 alone, one lock
+	 * held once) is one shared array instead of an object per held lock.
+	 */
+	static final class SlotSet {
+
+		static final long[] NONE = {};
+
+		static final long[] FIRST_ONLY = { 1L };
+
+		private SlotSet() {
+		}
+
+		static int lowestFree(long[] used) {
+			for (int word = 0; word < used.length; word++) {
+				if (used[word] != -1L) {
+					return word * Long.SIZE + Long.numberOfTrailingZeros(~used[word]);
+				}
+			}
+			return used.length * Long.SIZE;
+		}
+
+		/** The set with {@code slot} taken ({@code inUse}) or freed. */
+		static long[] with(long[] used, int slot, boolean inUse) {
+			int word = slot / Long.SIZE;
+			long[] changed = Arrays.copyOf(used, Math.max(used.length, word + 1));
+			long bit = 1L << (slot % Long.SIZE);
+			changed[word] = inUse ? (changed[word] | bit) : (changed[word] & ~bit);
+			int length = changed.length;
+			while (length > 0 && changed[length - 1] == 0) {
+				length--;
+			}
+			if (length == 0) {
+				return NONE;
+			}
+			if (length == 1 && changed[0] == 1L) {
+				return FIRST_ONLY;
+			}
+			return (length == changed.length) ? changed : Arrays.copyOf(changed, length);
 		}
 
 	}

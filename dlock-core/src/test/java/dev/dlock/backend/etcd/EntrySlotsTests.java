@@ -1,5 +1,9 @@
 package dev.dlock.backend.etcd;
 
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 
 import dev.dlock.LockMode;
@@ -39,6 +43,40 @@ class EntrySlotsTests {
 		assertThat(enqueued(request("other"))).as("slots are per lock key").isEqualTo(keyOf("other", oneKey));
 		this.slots.free(one);
 		assertThat(enqueued(request("k"))).isEqualTo(oneKey);
+	}
+
+	@Test
+	void slotsBeyondOneWordOfBitsAreTakenAndFreedLowestFirst() {
+		List<AcquireRequest> requests = new ArrayList<>();
+		Set<ByteSequence> keys = new HashSet<>();
+		for (int i = 0; i < 130; i++) {
+			AcquireRequest request = request("k");
+			requests.add(request);
+			keys.add(enqueued(request));
+		}
+		assertThat(keys).as("every request live at once has a key of its own").hasSize(130);
+		ByteSequence slot0 = this.slots.keysOf(requests.get(0)).entry();
+		ByteSequence slot64 = this.slots.keysOf(requests.get(64)).entry();
+		this.slots.free(requests.get(129));
+		this.slots.free(requests.get(64));
+		AcquireRequest next = request("k");
+		assertThat(enqueued(next)).as("the lowest free slot").isEqualTo(slot64);
+		requests.forEach(this.slots::free);
+		this.slots.free(next);
+		assertThat(enqueued(request("k"))).as("all free again").isEqualTo(slot0);
+	}
+
+	@Test
+	void aSlotSetIsSharedWhileOnlyTheFirstSlotIsTaken() {
+		long[] first = EntrySlots.SlotSet.with(EntrySlots.SlotSet.NONE, 0, true);
+		assertThat(first).isSameAs(EntrySlots.SlotSet.FIRST_ONLY);
+		long[] two = EntrySlots.SlotSet.with(first, 1, true);
+		assertThat(EntrySlots.SlotSet.with(two, 1, false)).isSameAs(EntrySlots.SlotSet.FIRST_ONLY);
+		assertThat(EntrySlots.SlotSet.with(first, 0, false)).isSameAs(EntrySlots.SlotSet.NONE);
+		long[] far = EntrySlots.SlotSet.with(first, 200, true);
+		assertThat(EntrySlots.SlotSet.lowestFree(far)).isEqualTo(1);
+		assertThat(EntrySlots.SlotSet.with(far, 200, false)).isSameAs(EntrySlots.SlotSet.FIRST_ONLY);
+		assertThat(first).as("never changed in place").containsExactly(1L);
 	}
 
 	@Test
