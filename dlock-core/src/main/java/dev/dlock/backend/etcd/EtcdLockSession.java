@@ -245,7 +245,7 @@ final class EtcdLockSession implements LockSession {
 			}
 			QueueSnapshot.Member blocker = snapshot.blockerOfRequest(own);
 			EtcdQueueEntry entry = new EtcdQueueEntry(request, key, ticket, sessionLease,
-					new EtcdQueueEntry.Observation(snapshot.revision(), slotOf(blocker)), calledAt + this.leaseNanos);
+					EtcdQueueEntry.Observation.of(snapshot.revision(), slotOf(blocker)), calledAt + this.leaseNanos);
 			if (blocker == null) {
 				entry.remember(snapshot);
 				this.entries.put(request, entry);
@@ -367,7 +367,7 @@ final class EtcdLockSession implements LockSession {
 			return CompletableFuture.completedFuture(QueueState.granted(own.modRevision()));
 		}
 		QueueSnapshot.Member blocker = snapshot.blockerOfRequest(own);
-		entry.observed(new EtcdQueueEntry.Observation(snapshot.revision(), slotOf(blocker)));
+		entry.observed(EtcdQueueEntry.Observation.of(snapshot.revision(), slotOf(blocker)));
 		if (blocker != null) {
 			return CompletableFuture.completedFuture(waiting());
 		}
@@ -408,7 +408,7 @@ final class EtcdLockSession implements LockSession {
 				.failedFuture(new IllegalStateException("no conversion to " + target + " is pending"));
 		}
 		QueueSnapshot.Member blocker = snapshot.blockerOfPendingConversion(own);
-		entry.observed(new EtcdQueueEntry.Observation(snapshot.revision(), slotOf(blocker)));
+		entry.observed(EtcdQueueEntry.Observation.of(snapshot.revision(), slotOf(blocker)));
 		if (blocker != null) {
 			return CompletableFuture.completedFuture(waiting());
 		}
@@ -508,7 +508,7 @@ final class EtcdLockSession implements LockSession {
 				.stream()
 				.filter((other) -> other.ticket() != own.ticket())
 				.forEach((other) -> writes.add(new Write(other, other.state().frozen())));
-			entry.observed(new EtcdQueueEntry.Observation(snapshot.revision(), blocker.slot()));
+			entry.observed(EtcdQueueEntry.Observation.of(snapshot.revision(), blocker.slot()));
 			plan = new Plan(writes, snapshot.blockersToKeep(own, target), true, (revision) -> waiting());
 		}
 		return commit(attempt, plan, snapshot, (fresh) -> convert(attempt, target, waitIfBusy, fresh));

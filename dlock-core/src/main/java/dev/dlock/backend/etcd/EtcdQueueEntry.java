@@ -107,7 +107,8 @@ final class EtcdQueueEntry extends BackendQueueEntry {
 			EntryState state = own.state();
 			String lockKey = request().key();
 			learnt = new Alone(snapshot.revision(), snapshot.sequence(), own.modRevision(),
-					(state.lockKey() != lockKey && state.lockKey().equals(lockKey)) ? state.withLockKey(lockKey) : state);
+					state.equals(enqueuedState()) ? null
+							: state.lockKey().equals(lockKey) ? state.withLockKey(lockKey) : state);
 		}
 		else {
 			learnt = new Kept(snapshot.revision(), snapshot.sharing(this.key, request().key()));
@@ -116,6 +117,11 @@ final class EtcdQueueEntry extends BackendQueueEntry {
 		while (current.revision() < learnt.revision() && !KNOWN.compareAndSet(this, current, learnt)) {
 			current = this.known;
 		}
+	}
+
+	/** The state this entry's enqueue wrote. */
+	private EntryState enqueuedState() {
+		return EntryState.plain(request().mode(), request().key());
 	}
 
 	/**
@@ -196,6 +202,16 @@ final class EtcdQueueEntry extends BackendQueueEntry {
 	 */
 	record Observation(long revision, QueueSnapshot.@Nullable Slot blocker) {
 
+		/**
+		 * What every snapshot that grants the entry shows: nothing to watch, so no revision
+		 * to start a watch from, and one object serves every held lock.
+		 */
+		static final Observation GRANTED = new Observation(0, null);
+
+		static Observation of(long revision, QueueSnapshot.@Nullable Slot blocker) {
+			return (blocker != null) ? new Observation(revision, blocker) : GRANTED;
+		}
+
 	}
 
 	/** The newest snapshot revision learnt, and what was kept of it. */
@@ -231,14 +247,15 @@ final class EtcdQueueEntry extends BackendQueueEntry {
 	 * @param revision the store revision of the snapshot
 	 * @param sequence the sequencer's mod revision in it
 	 * @param modRevision the entry's mod revision in it
-	 * @param state the entry's state in it
+	 * @param state the entry's state in it, or {@code null} for the state its enqueue wrote
 	 */
-	private record Alone(long revision, long sequence, long modRevision, EntryState state) implements Known {
+	private record Alone(long revision, long sequence, long modRevision, @Nullable EntryState state) implements Known {
 
 		@Override
 		public QueueSnapshot snapshotOf(EtcdQueueEntry entry) {
+			EntryState stored = (this.state != null) ? this.state : entry.enqueuedState();
 			return QueueSnapshot.resolve(List.of(new QueueSnapshot.Stored(entry.key, entry.ticket(), this.modRevision,
-					entry.lease.id(), this.state)), this.revision, this.sequence);
+					entry.lease.id(), stored)), this.revision, this.sequence);
 		}
 
 	}

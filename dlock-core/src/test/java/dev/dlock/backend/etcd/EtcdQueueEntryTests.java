@@ -21,7 +21,7 @@ class EtcdQueueEntryTests {
 	private final ByteSequence key = EtcdLayout.bytes("e3");
 
 	private final EtcdQueueEntry entry = new EtcdQueueEntry(new AcquireRequest("k", LockMode.PR, "owner", true),
-			this.key, TICKET, new SessionLease(1, Long.MAX_VALUE), new EtcdQueueEntry.Observation(TICKET, null), 0);
+			this.key, TICKET, new SessionLease(1, Long.MAX_VALUE), EtcdQueueEntry.Observation.GRANTED, 0);
 
 	@Test
 	void aReplyOlderThanTheSnapshotKeptDoesNotReplaceIt() {
