@@ -37,7 +37,9 @@ import org.slf4j.LoggerFactory;
  * A watcher keeps, per session, when its last heartbeat arrived here (monotonic time,
  * corrected by how far its server timestamp lags behind the newest one seen): that is when
  * a waiter asks the stream leader whether the heartbeat is gone. The watcher only times
- * that question; the answer always comes from the leader.
+ * that question; the answer always comes from the leader. A session the leader found dead
+ * stays dead, so the answer is kept (for ten max ages), and the waiters blocked by the
+ * entries of a crashed process ask about it once, not once each.
  */
 final class LiveBucket implements AutoCloseable {
 
@@ -59,6 +61,9 @@ final class LiveBucket implements AutoCloseable {
 
 	/** The sessions whose heartbeats the watcher delivered, by id. */
 	private final Map<String, Seen> seen = new ConcurrentHashMap<>();
+
+	/** The sessions the stream leader found dead, with when (monotonic nanoseconds). */
+	private final Map<String, Long> dead = new ConcurrentHashMap<>();
 
 	private final Object stampLock = new Object();
 
@@ -184,8 +189,12 @@ final class LiveBucket implements AutoCloseable {
 	 * heartbeat the watcher has not delivered yet, it counts as arrived now.
 	 */
 	CompletableFuture<Liveness> confirm(String session) {
+		if (this.dead.containsKey(session)) {
+			return CompletableFuture.completedFuture(Liveness.GONE);
+		}
 		return leaderRevision(session).thenApply((revision) -> {
 			if (revision == null) {
+				this.dead.put(session, this.calls.time().nanoTime());
 				return Liveness.GONE;
 			}
 			Seen last = this.seen.get(session);
@@ -268,10 +277,15 @@ final class LiveBucket implements AutoCloseable {
 			// the heartbeats delivered so far are the bucket's; later ones follow as written
 		}
 
-		/** Forgets sessions whose heartbeat ran out a max age ago (crashed ones). */
+		/**
+		 * Forgets sessions whose heartbeat ran out a max age ago (crashed ones), and dead
+		 * ones after ten max ages (a waiter then asks the leader again).
+		 */
 		private void sweep(long now) {
 			long horizon = now - LiveBucket.this.maxAge.toNanos();
 			LiveBucket.this.seen.values().removeIf((last) -> last.expiresAt() - horizon < 0);
+			long deadHorizon = now - LiveBucket.this.maxAge.multipliedBy(10).toNanos();
+			LiveBucket.this.dead.values().removeIf((since) -> since - deadHorizon < 0);
 		}
 
 	}

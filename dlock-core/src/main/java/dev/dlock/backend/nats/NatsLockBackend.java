@@ -161,8 +161,9 @@ public final class NatsLockBackend implements LockBackend {
 			serves = Objects.requireNonNull(this.served);
 		}
 		if (!serves.equals(leaseTime)) {
-			throw new LockBackendException("The NATS bucket '" + heartbeats.name() + "' serves a lease time of "
-					+ serves + " (its max age is a third longer), but a lease time of " + leaseTime
+			throw new LockBackendException("The NATS bucket '" + this.bucketName + "' serves a lease time of "
+					+ serves + " (the max age of its heartbeats' bucket '" + heartbeats.name()
+					+ "' is a third longer), but a lease time of " + leaseTime
 					+ " was asked for. Use one lease time per bucket, or another NatsLockBackend with its own "
 					+ "bucket for this lease time", null);
 		}

@@ -17,8 +17,8 @@ import static dev.dlock.backend.Delegation.proxy;
  * its way when the connection closes: the caller's future stays pending until the test
  * fails it, on a thread of the test's choosing. It can also hold back one publish itself,
  * as a write still on its way to the server: it is sent when the test lets it go.
- * Everything else goes straight to the real connection. It records the thread of every
- * request sent on the connection (the JetStream API calls).
+ * Everything else goes straight to the real connection. It records the thread and the
+ * subject of every request sent on the connection (the JetStream API calls).
  */
 final class HoldingConnection {
 
@@ -32,6 +32,8 @@ final class HoldingConnection {
 	private final List<CompletableFuture<PublishAck>> published = new CopyOnWriteArrayList<>();
 
 	private final List<String> requestThreads = new CopyOnWriteArrayList<>();
+
+	private final List<String> requestSubjects = new CopyOnWriteArrayList<>();
 
 	/** How many publishes go through before the one that is held back; -1 when none is to be. */
 	private final AtomicInteger passingSends = new AtomicInteger(-1);
@@ -54,6 +56,9 @@ final class HoldingConnection {
 			}
 			if (method.getName().equals("request")) {
 				this.requestThreads.add(Thread.currentThread().getName());
+				if (args != null && args.length > 0 && args[0] instanceof String subject) {
+					this.requestSubjects.add(subject);
+				}
 			}
 			return call(method, this.real, args);
 		});
@@ -96,6 +101,11 @@ final class HoldingConnection {
 	/** Fails the held reply, as jnats does with the pending ones when the connection closes. */
 	void failHeldReply(Throwable failure) {
 		this.held.completeExceptionally(failure);
+	}
+
+	/** The subjects of the requests sent on the connection. */
+	List<String> requestSubjects() {
+		return this.requestSubjects;
 	}
 
 	/** The names of the threads that sent requests on the connection. */

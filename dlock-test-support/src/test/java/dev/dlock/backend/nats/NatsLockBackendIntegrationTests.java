@@ -568,6 +568,38 @@ class NatsLockBackendIntegrationTests {
 			assertThat(session.renew(List.of(kept)).join()).isEmpty();
 		}
 
+		@Test
+		void waitersBlockedByTheEntriesOfADeadSessionAskTheLeaderAboutItOnce() throws Exception {
+			LockSession crashed = bucket.backend().openSession(LEASE);
+			for (int i = 0; i < 3; i++) {
+				crashed.enqueue(request(key + ":" + i, LockMode.EX, false)).join();
+			}
+			String session = sessionOf(key + ":0");
+			// it renews no more, as a crashed process: its heartbeat runs out; then three waiters
+			// of one process queue behind its entries
+			await().atMost(WAIT).until(() -> !heartbeats().contains(session));
+			HoldingConnection recording = new HoldingConnection(bucket.backendConnection());
+			LockSession waiters = bucket
+				.register(NatsLockBackend.builder(recording.connection()).bucket(bucket.name()).build())
+				.openSession(LEASE);
+			List<QueueEntry> waiting = new ArrayList<>();
+			for (int i = 0; i < 3; i++) {
+				waiting.add(waiters.enqueue(request(key + ":" + i, LockMode.EX, true)).join().entry());
+			}
+			await().atMost(WAIT).pollInterval(Duration.ofMillis(100)).until(() -> {
+				waiters.renew(waiting).join();
+				for (QueueEntry entry : waiting) {
+					if (waiters.poll(entry).join().status() != QueueState.Status.GRANTED) {
+						return false;
+					}
+				}
+				return true;
+			});
+			assertThat(recording.requestSubjects())
+				.filteredOn((subject) -> subject.equals("$JS.API.STREAM.MSG.GET.KV_" + bucket.liveName()))
+				.hasSize(1);
+		}
+
 		private String sessionOf(String lockKey) throws Exception {
 			KeyValueEntry entry = bucket.onlyEntry(lockKey);
 			assertThat(entry).isNotNull();
