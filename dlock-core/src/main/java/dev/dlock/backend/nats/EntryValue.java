@@ -137,7 +137,7 @@ record EntryValue(LockMode mode, long ticket, @Nullable LockMode granted, @Nulla
 				}
 				return new EntryValue(LockMode.valueOf(parts[1]), Long.parseLong(parts[2]), mode(parts[3]),
 						mode(parts[4]), Long.parseLong(parts[5]), Long.parseLong(parts[6]), FLAG.equals(parts[7]),
-						NONE.equals(parts[8]) ? null : parts[8], parts[9]);
+						session(parts[8]), parts[9]);
 			}
 			if (text.startsWith(VERSION_2 + " ")) {
 				String[] parts = text.split(" ", 9);
@@ -161,6 +161,16 @@ record EntryValue(LockMode mode, long ticket, @Nullable LockMode granted, @Nulla
 			return null;
 		}
 		return null;
+	}
+
+	/**
+	 * A session id read from a message, as the one instance of its text: a process's copy
+	 * of the bucket holds every entry, and all entries of a session share its id (a
+	 * session per process, so a handful of ids), which would otherwise cost a string per
+	 * held lock.
+	 */
+	private static @Nullable String session(String field) {
+		return NONE.equals(field) ? null : field.intern();
 	}
 
 	private static boolean isFlag(String field) {

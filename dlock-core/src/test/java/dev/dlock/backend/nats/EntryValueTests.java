@@ -69,6 +69,13 @@ class EntryValueTests {
 	}
 
 	@Test
+	void valuesReadWithTheSameSessionShareOneIdInstance() {
+		EntryValue first = EntryValue.decode(bytes("v3 EX 3 - - 0 3 - " + "session-" + 7 + " a"));
+		EntryValue second = EntryValue.decode(bytes("v3 PR 4 - - 0 4 - " + "session-" + 7 + " b"));
+		assertThat(first.session()).isEqualTo("session-7").isSameAs(second.session());
+	}
+
+	@Test
 	void foreignValuesAreNotEntries() {
 		assertThat(EntryValue.decode(null)).isNull();
 		assertThat(EntryValue.decode(new byte[0])).isNull();
