@@ -173,6 +173,11 @@ public final class NatsLockBackend implements LockBackend {
 	/** Opens every bucket, or none: the ones opened before a failure are closed again. */
 	private List<NatsBucket> openBuckets(Duration leaseTime, LiveBucket heartbeats) {
 		Duration maxAge = (this.entryMaxAge != null) ? this.entryMaxAge : NatsBucket.entryMaxAge(leaseTime);
+		if (maxAge.compareTo(leaseTime.multipliedBy(2)) < 0) {
+			// an entry that is not due for a rewrite must live a lease beyond a renewal round's start
+			throw new IllegalArgumentException("'entryMaxAge' must be at least twice the lease time " + leaseTime
+					+ ", but was " + maxAge);
+		}
 		List<NatsBucket> shards = new ArrayList<>(this.buckets);
 		try {
 			for (int i = 0; i < this.buckets; i++) {

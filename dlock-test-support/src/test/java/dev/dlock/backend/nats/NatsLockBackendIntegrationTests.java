@@ -304,6 +304,16 @@ class NatsLockBackendIntegrationTests {
 		}
 
 		@Test
+		void entriesThatWouldAgeOutBeforeARoundsLeaseEndsAreRefused() {
+			NatsLockBackend backend = bucket.register(NatsLockBackend.builder(bucket.backendConnection())
+				.bucket(bucket.name())
+				.entryMaxAge(LEASE.multipliedBy(2).minusMillis(1))
+				.build());
+			assertThatExceptionOfType(IllegalArgumentException.class).isThrownBy(() -> backend.openSession(LEASE))
+				.withMessageContaining("'entryMaxAge' must be at least twice the lease time PT2S");
+		}
+
+		@Test
 		void bucketOfTheVersionThatRenewedEveryEntryIsRefusedWithWhatToDo() throws Exception {
 			// its max age is the lease time: its processes would let this version's entries
 			// expire after a lease, so the two schemes must not share it
