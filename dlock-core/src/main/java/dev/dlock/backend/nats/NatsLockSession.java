@@ -219,26 +219,13 @@ final class NatsLockSession implements LockSession {
 		}
 	}
 
-	/**
-	 * Updates the current heartbeat while it is proved alive, else writes a new one. A
-	 * heartbeat whose proof ran out is given up even if it still lives at the server:
-	 * every entry under it was counted valid no longer than its proof, so the engine has
-	 * given them all up and renews them no more, and they must not stay alive with the
-	 * session. Its delete goes after any update still on its way (a paused server applies
-	 * them when it resumes), so that waiters may remove its entries at once.
-	 */
+	/** Updates the current heartbeat, or writes a new one if there is none or it is dead. */
 	private CompletableFuture<SessionHeartbeat> write() {
 		SessionHeartbeat current;
 		synchronized (this.monitor) {
 			current = this.heartbeat;
 		}
 		if (current == null || current.isDead()) {
-			return create();
-		}
-		if (!current.provenAliveUntil(this.calls.time().nanoTime())) {
-			logger.warn("The heartbeat of a NATS lock session was not confirmed for longer than its max age: "
-					+ "its locks are lost");
-			end(current);
 			return create();
 		}
 		return update(current, 1);
