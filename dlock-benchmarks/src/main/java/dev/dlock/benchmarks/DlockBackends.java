@@ -43,7 +43,7 @@ final class DlockBackends {
 				return new OwnBackend(EtcdLockBackend.builder(client).build(), client,
 						() -> ConversionFloor.etcd(client));
 			}, lease));
-			// a bucket serves one lease time (its max age), so each lease time gets its own bucket
+			// a backend serves one lease time (the live bucket's max age follows it), so each gets its own buckets
 			case "nats" -> Optional.of(DlockLibrary.of(server, () -> {
 				Connection connection = natsConnection(servers.natsUrl());
 				return new OwnBackend(

@@ -88,6 +88,7 @@ class NatsLockBackendAutoConfigurationIntegrationTests {
 					.run((context) -> {
 						assertLocks(context);
 						assertThat(connection.keyValueManagement().getBucketNames()).containsAll(shards)
+							.contains(bucket + "-live")
 							.doesNotContain(bucket);
 					});
 			}
@@ -95,6 +96,7 @@ class NatsLockBackendAutoConfigurationIntegrationTests {
 				for (String shard : shards) {
 					connection.keyValueManagement().delete(shard);
 				}
+				connection.keyValueManagement().delete(bucket + "-live");
 			}
 		}
 	}

@@ -7,7 +7,7 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The value of a queue entry in the bucket:
- * {@code v2 <mode> <ticket> <granted> <requested> <order> <token> <flag> <readable key>}.
+ * {@code v3 <mode> <ticket> <granted> <requested> <order> <token> <flag> <session> <readable key>}.
  * <p>
  * The ticket is the create revision of the entry. {@code granted} is the mode the entry is
  * explicitly granted in, or {@code -} while its grant follows from the queue (a request
@@ -17,12 +17,16 @@ import org.jspecify.annotations.Nullable;
  * grant; {@code flag} is {@code F} when the entry must draw a new token when it is granted
  * (and its grant is then one revision-checked write of its own), otherwise {@code -}. A
  * ticket, order or token of {@code 0} means "the revision of this very message": a write
- * cannot know its own revision, and rewrites store the real numbers. The readable key is
+ * cannot know its own revision, and rewrites store the real numbers. {@code session} is the
+ * id of the session that wrote the request: its heartbeat in the live bucket keeps the
+ * entry alive (see {@link LiveBucket}). The readable key is
  * there for diagnostics only ({@code nats kv get}); the entry's KV key carries the encoded
  * one.
  * <p>
- * Values of version 1 ({@code v1 <mode> <ticket> <readable key>}, before conversions) are
- * read as requests with no explicit grant, no conversion and no flag.
+ * Values of version 2 (the same without the session, when each entry was renewed on its
+ * own) and version 1 ({@code v1 <mode> <ticket> <readable key>}, before conversions) are
+ * still read, with no session; version 1 as requests with no explicit grant, no
+ * conversion and no flag.
  *
  * @param mode the requested mode
  * @param ticket the ticket, or {@code 0} for this message's revision
@@ -32,12 +36,16 @@ import org.jspecify.annotations.Nullable;
  * message's revision
  * @param token the fencing token, or {@code 0} for this message's revision
  * @param flagged whether the entry draws a new token when it is granted
+ * @param session the id of the session whose heartbeat keeps the entry alive, or
+ * {@code null} in a value of an earlier version
  * @param key the readable user key
  */
 record EntryValue(LockMode mode, long ticket, @Nullable LockMode granted, @Nullable LockMode requested, long order,
-		long token, boolean flagged, String key) {
+		long token, boolean flagged, @Nullable String session, String key) {
 
-	private static final String VERSION = "v2";
+	private static final String VERSION = "v3";
+
+	private static final String VERSION_2 = "v2";
 
 	private static final String VERSION_1 = "v1";
 
@@ -49,14 +57,14 @@ record EntryValue(LockMode mode, long ticket, @Nullable LockMode granted, @Nulla
 	 * The value of a new request: no explicit grant, its ticket and token the revision of
 	 * its first message.
 	 */
-	static EntryValue request(LockMode mode, String key) {
-		return new EntryValue(mode, 0, null, null, 0, 0, false, key);
+	static EntryValue request(LockMode mode, String session, String key) {
+		return new EntryValue(mode, 0, null, null, 0, 0, false, session, key);
 	}
 
 	byte[] encode() {
 		return (VERSION + " " + this.mode.name() + " " + this.ticket + " " + name(this.granted) + " "
 				+ name(this.requested) + " " + this.order + " " + this.token + " " + (this.flagged ? FLAG : NONE) + " "
-				+ this.key).getBytes(StandardCharsets.UTF_8);
+				+ ((this.session != null) ? this.session : NONE) + " " + this.key).getBytes(StandardCharsets.UTF_8);
 	}
 
 	/**
@@ -66,7 +74,7 @@ record EntryValue(LockMode mode, long ticket, @Nullable LockMode granted, @Nulla
 	EntryValue at(long revision) {
 		return new EntryValue(this.mode, (this.ticket != 0) ? this.ticket : revision, this.granted, this.requested,
 				(this.requested != null && this.order == 0) ? revision : this.order,
-				(this.token != 0) ? this.token : revision, this.flagged, this.key);
+				(this.token != 0) ? this.token : revision, this.flagged, this.session, this.key);
 	}
 
 	/** The mode the entry holds once granted: the explicit one, else the requested mode. */
@@ -84,12 +92,12 @@ record EntryValue(LockMode mode, long ticket, @Nullable LockMode granted, @Nulla
 	 * of the message that stores it.
 	 */
 	EntryValue converting(LockMode held, LockMode target) {
-		return new EntryValue(this.mode, this.ticket, held, target, 0, this.token, false, this.key);
+		return new EntryValue(this.mode, this.ticket, held, target, 0, this.token, false, this.session, this.key);
 	}
 
 	/** The entry granted in {@code mode} with no conversion pending, its token unchanged. */
 	EntryValue holding(LockMode held) {
-		return new EntryValue(this.mode, this.ticket, held, null, 0, this.token, false, this.key);
+		return new EntryValue(this.mode, this.ticket, held, null, 0, this.token, false, this.session, this.key);
 	}
 
 	/**
@@ -97,12 +105,12 @@ record EntryValue(LockMode mode, long ticket, @Nullable LockMode granted, @Nulla
 	 * stores it.
 	 */
 	EntryValue grantedWithNewToken(LockMode held) {
-		return new EntryValue(this.mode, this.ticket, held, null, 0, 0, false, this.key);
+		return new EntryValue(this.mode, this.ticket, held, null, 0, 0, false, this.session, this.key);
 	}
 
 	/** The entry granted in {@code held} with a new token known already. */
 	EntryValue converted(LockMode held, long newToken) {
-		return new EntryValue(this.mode, this.ticket, held, null, 0, newToken, false, this.key);
+		return new EntryValue(this.mode, this.ticket, held, null, 0, newToken, false, this.session, this.key);
 	}
 
 	/**
@@ -110,7 +118,7 @@ record EntryValue(LockMode mode, long ticket, @Nullable LockMode granted, @Nulla
 	 * token is its ticket again. Only for a value whose numbers are resolved.
 	 */
 	EntryValue flag() {
-		return new EntryValue(this.mode, this.ticket, null, null, 0, this.ticket, true, this.key);
+		return new EntryValue(this.mode, this.ticket, null, null, 0, this.ticket, true, this.session, this.key);
 	}
 
 	/**
@@ -123,13 +131,22 @@ record EntryValue(LockMode mode, long ticket, @Nullable LockMode granted, @Nulla
 		String text = new String(data, StandardCharsets.UTF_8);
 		try {
 			if (text.startsWith(VERSION + " ")) {
-				String[] parts = text.split(" ", 9);
-				if (parts.length != 9 || (!FLAG.equals(parts[7]) && !NONE.equals(parts[7]))) {
+				String[] parts = text.split(" ", 10);
+				if (parts.length != 10 || !isFlag(parts[7]) || parts[8].isEmpty()) {
 					return null;
 				}
 				return new EntryValue(LockMode.valueOf(parts[1]), Long.parseLong(parts[2]), mode(parts[3]),
 						mode(parts[4]), Long.parseLong(parts[5]), Long.parseLong(parts[6]), FLAG.equals(parts[7]),
-						parts[8]);
+						session(parts[8]), parts[9]);
+			}
+			if (text.startsWith(VERSION_2 + " ")) {
+				String[] parts = text.split(" ", 9);
+				if (parts.length != 9 || !isFlag(parts[7])) {
+					return null;
+				}
+				return new EntryValue(LockMode.valueOf(parts[1]), Long.parseLong(parts[2]), mode(parts[3]),
+						mode(parts[4]), Long.parseLong(parts[5]), Long.parseLong(parts[6]), FLAG.equals(parts[7]),
+						null, parts[8]);
 			}
 			if (text.startsWith(VERSION_1 + " ")) {
 				String[] parts = text.split(" ", 4);
@@ -137,13 +154,27 @@ record EntryValue(LockMode mode, long ticket, @Nullable LockMode granted, @Nulla
 					return null;
 				}
 				long ticket = Long.parseLong(parts[2]);
-				return new EntryValue(LockMode.valueOf(parts[1]), ticket, null, null, 0, ticket, false, parts[3]);
+				return new EntryValue(LockMode.valueOf(parts[1]), ticket, null, null, 0, ticket, false, null, parts[3]);
 			}
 		}
 		catch (IllegalArgumentException ex) {
 			return null;
 		}
 		return null;
+	}
+
+	/**
+	 * A session id read from a message, as the one instance of its text: a process's copy
+	 * of the bucket holds every entry, and all entries of a session share its id (a
+	 * session per process, so a handful of ids), which would otherwise cost a string per
+	 * held lock.
+	 */
+	private static @Nullable String session(String field) {
+		return NONE.equals(field) ? null : field.intern();
+	}
+
+	private static boolean isFlag(String field) {
+		return FLAG.equals(field) || NONE.equals(field);
 	}
 
 	private static String name(@Nullable LockMode mode) {

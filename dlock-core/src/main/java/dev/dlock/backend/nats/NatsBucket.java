@@ -27,10 +27,8 @@ import io.nats.client.Connection;
 import io.nats.client.JetStream;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.KeyValueManagement;
-import io.nats.client.PublishOptions;
 import io.nats.client.api.KeyValueConfiguration;
 import io.nats.client.api.KeyValueStatus;
-import io.nats.client.api.MessageInfo;
 import io.nats.client.api.PublishAck;
 import io.nats.client.api.StorageType;
 import io.nats.client.api.StreamInfo;
@@ -48,7 +46,9 @@ import org.slf4j.LoggerFactory;
  * <p>
  * An entry is the KV key {@code <encoded key>.<owner id>}; its create revision is the
  * ticket. Writes are JetStream publishes with an expected last subject sequence (create:
- * 0, renewal: the entry's last revision), sent without waiting for each other. Decisions
+ * 0, a rewrite: the entry's last revision), sent without waiting for each other. An entry
+ * lives as long as its session's heartbeat in the {@link LiveBucket}; a waiter deletes an
+ * entry whose session's heartbeat the stream leader no longer has. Decisions
  * come from the {@link BucketMirror} once it is complete as of the entry's ticket, and
  * from the stream leader otherwise: never from a direct get, which any lagging replica may
  * answer. A conversion, a flag or a grant written down is one revision-checked write of
@@ -107,7 +107,9 @@ final class NatsBucket implements AutoCloseable {
 
 	private final BucketMirror mirror;
 
-	private NatsBucket(NatsCalls calls, JetStream jetStream, String name, Duration maxAge) {
+	private final LiveBucket live;
+
+	private NatsBucket(NatsCalls calls, JetStream jetStream, String name, Duration maxAge, LiveBucket live) {
 		this.calls = calls;
 		this.jetStream = jetStream;
 		this.name = name;
@@ -115,29 +117,40 @@ final class NatsBucket implements AutoCloseable {
 		this.subjectPrefix = "$KV." + name + ".";
 		this.maxAge = maxAge;
 		this.mirror = new BucketMirror(calls, this.stream, this.subjectPrefix, maxAge);
+		this.live = live;
 	}
 
 	/**
-	 * Opens the bucket, creating it if missing (history 1, max age = the lease time), and
+	 * How long an entry lives after its last write unless it is written again: a day, or
+	 * four lease times if that is longer. A session rewrites each of its entries once half
+	 * of that has passed since its last write (100,000 held locks: about 2.3 writes a
+	 * second), and it bounds how long the entries of a crashed session stay on a key that
+	 * nobody asks for. It must be at least twice the lease time, so that an entry that is
+	 * not due when a renewal round starts lives a lease beyond it.
+	 */
+	static Duration entryMaxAge(Duration leaseTime) {
+		Duration day = Duration.ofDays(1);
+		Duration leases = leaseTime.multipliedBy(4);
+		return (leases.compareTo(day) > 0) ? leases : day;
+	}
+
+	/**
+	 * Opens the bucket, creating it if missing (history 1, max age {@code maxAge}), and
 	 * starts its watcher.
+	 * @param maxAge the entries' max age ({@link #entryMaxAge})
 	 * @throws LockBackendException if the bucket exists with another max age, or the server
 	 * fails
 	 */
-	static NatsBucket open(NatsCalls calls, String name, int replicas, StorageType storage, Duration leaseTime) {
+	static NatsBucket open(NatsCalls calls, String name, int replicas, StorageType storage, Duration leaseTime,
+			Duration maxAge, LiveBucket live) {
 		Connection connection = calls.connection();
 		try {
 			KeyValueManagement management = connection.keyValueManagement();
 			KeyValueStatus status = status(management, name);
 			if (status == null) {
-				status = create(management, name, replicas, storage, leaseTime);
+				status = create(management, name, "dlock lock queues", maxAge, replicas, storage);
 			}
-			if (!leaseTime.equals(status.getTtl())) {
-				throw new LockBackendException("The NATS bucket '" + name + "' has a max age of " + status.getTtl()
-						+ ", but a lease time of " + leaseTime + " was asked for. An entry lives exactly as long as "
-						+ "its bucket's max age, so one bucket serves one lease time: use a lease time of "
-						+ status.getTtl() + ", or another bucket (a NatsLockBackend with its own bucket name) for "
-						+ leaseTime, null);
-			}
+			requireMaxAge(name, status.getTtl(), leaseTime, maxAge, live.name());
 			requireSerialisedWrites(name, status.getReplicas(), connection.getServerInfo().getVersion());
 			if (status.getMaxHistoryPerKey() != 1) {
 				logger.warn("The NATS bucket '{}' keeps {} revisions per key; dlock needs only 1", name,
@@ -147,13 +160,37 @@ final class NatsBucket implements AutoCloseable {
 				logger.debug("nats-server {} has per-message TTLs; dlock does not use them yet",
 						connection.getServerInfo().getVersion());
 			}
-			NatsBucket bucket = new NatsBucket(calls, connection.jetStream(), name, leaseTime);
+			NatsBucket bucket = new NatsBucket(calls, connection.jetStream(), name, maxAge, live);
 			bucket.mirror.start();
 			return bucket;
 		}
 		catch (IOException | JetStreamApiException ex) {
 			throw new LockBackendException("Opening the NATS bucket '" + name + "' failed: " + ex, ex);
 		}
+	}
+
+	/**
+	 * Refuses a bucket whose max age is not the entries' max age. A bucket whose max age is
+	 * the lease time was made by a dlock version that renewed every entry on its own, and
+	 * whose processes would let the entries of this version expire after one lease: the two
+	 * schemes must never share a bucket.
+	 * @throws LockBackendException for another max age
+	 */
+	static void requireMaxAge(String name, Duration actual, Duration leaseTime, Duration maxAge, String liveName) {
+		if (actual.equals(maxAge)) {
+			return;
+		}
+		if (actual.equals(leaseTime)) {
+			throw new LockBackendException("The NATS bucket '" + name + "' has a max age of " + actual + ", the "
+					+ "lease time: it was made by a dlock version that renews every lock entry on its own. This "
+					+ "version renews one heartbeat per session (in the bucket '" + liveName + "') and keeps entries "
+					+ "for " + maxAge + ", and the two must never share a bucket. Stop every process of the old "
+					+ "version, then delete the bucket ('nats kv del " + name + "'; it holds only leases) or give this "
+					+ "version another bucket name", null);
+		}
+		throw new LockBackendException("The NATS bucket '" + name + "' has a max age of " + actual + ", but dlock "
+				+ "keeps lock entries for " + maxAge + " (with a lease time of " + leaseTime + "). Use another bucket "
+				+ "name, or delete the bucket when no process uses it", null);
 	}
 
 	/**
@@ -173,7 +210,7 @@ final class NatsBucket implements AutoCloseable {
 		}
 	}
 
-	private static @Nullable KeyValueStatus status(KeyValueManagement management, String name)
+	static @Nullable KeyValueStatus status(KeyValueManagement management, String name)
 			throws IOException, JetStreamApiException {
 		try {
 			return management.getStatus(name);
@@ -186,24 +223,27 @@ final class NatsBucket implements AutoCloseable {
 		}
 	}
 
-	private static KeyValueStatus create(KeyValueManagement management, String name, int replicas,
-			StorageType storage, Duration leaseTime) throws IOException, JetStreamApiException {
+	/**
+	 * Creates a bucket of history 1; if another process created it first, perhaps with
+	 * another configuration, its status.
+	 */
+	static KeyValueStatus create(KeyValueManagement management, String name, String description, Duration maxAge,
+			int replicas, StorageType storage) throws IOException, JetStreamApiException {
 		KeyValueConfiguration configuration = KeyValueConfiguration.builder()
 			.name(name)
-			.description("dlock lock queues")
+			.description(description)
 			.maxHistoryPerKey(1)
-			.ttl(leaseTime)
+			.ttl(maxAge)
 			.replicas(replicas)
 			.storageType(storage)
 			.build();
 		try {
 			KeyValueStatus created = management.create(configuration);
-			logger.info("Created the NATS bucket '{}' (max age {}, {} replicas, {} storage)", name, leaseTime,
-					replicas, storage);
+			logger.info("Created the NATS bucket '{}' (max age {}, {} replicas, {} storage)", name, maxAge, replicas,
+					storage);
 			return created;
 		}
 		catch (JetStreamApiException ex) {
-			// another process created it first, perhaps with another configuration
 			KeyValueStatus status = status(management, name);
 			if (status == null) {
 				throw ex;
@@ -224,13 +264,20 @@ final class NatsBucket implements AutoCloseable {
 		return this.maxAge;
 	}
 
-	CompletableFuture<EnqueueResult> enqueue(AcquireRequest request) {
+	/**
+	 * Creates a request's entry under the session's heartbeat, and decides it.
+	 * @param validBound when the engine surely counts the entry valid no longer, unless it
+	 * is renewed
+	 */
+	CompletableFuture<EnqueueResult> enqueue(AcquireRequest request, SessionHeartbeat heartbeat, long validBound) {
 		String resource = KeyCodec.encode(request.key());
 		String kvKey = kvKey(request);
 		this.mirror.expect(kvKey);
-		EntryValue value = EntryValue.request(request.mode(), request.key());
+		EntryValue value = EntryValue.request(request.mode(), heartbeat.id(), request.key());
+		long sentAt = this.calls.time().nanoTime();
 		return this.calls.handOver(create(kvKey, value.encode()).thenCompose((ack) -> {
-			NatsQueueEntry entry = new NatsQueueEntry(request, this, resource, ack.getSeqno(), value.at(ack.getSeqno()));
+			NatsQueueEntry entry = new NatsQueueEntry(request, this, resource, ack.getSeqno(), value.at(ack.getSeqno()),
+					heartbeat, sentAt, validBound);
 			return decide(entry, true).thenCompose((state) -> {
 				if (state.status() == QueueState.Status.GRANTED || request.waitIfBusy()) {
 					return CompletableFuture.completedFuture(new EnqueueResult(entry, state));
@@ -661,9 +708,14 @@ final class NatsBucket implements AutoCloseable {
 	}
 
 	private CompletableFuture<PublishAck> delete(String kvKey) {
+		return delete(kvKey, -1);
+	}
+
+	/** A delete marker, checked against {@code expectedRevision} unless it is -1. */
+	private CompletableFuture<PublishAck> delete(String kvKey, long expectedRevision) {
 		Headers headers = new Headers();
 		headers.put("KV-Operation", "DEL");
-		return publish(kvKey, headers, EMPTY, -1);
+		return publish(kvKey, headers, EMPTY, expectedRevision);
 	}
 
 	/**
@@ -795,16 +847,61 @@ final class NatsBucket implements AutoCloseable {
 	}
 
 	/**
-	 * The state of an entry that waits for {@code blocker}: until its lease runs out, then
-	 * after the stream leader confirmed that it expired ({@code again} decides anew).
+	 * The state of an entry that waits for {@code blocker}: until the blocker's session's
+	 * heartbeat may have run out, then after the stream leader confirmed that it did (and
+	 * the blocker was deleted), or until the blocker's own max age ran out and the leader
+	 * confirmed that it expired ({@code again} decides anew).
 	 */
 	private CompletableFuture<QueueState> waitFor(NatsQueueEntry entry, StoredEntry blocker,
 			Supplier<CompletableFuture<QueueState>> again) {
 		Duration remaining = this.mirror.remainingLease(blocker.written());
-		if (remaining.compareTo(Duration.ZERO) > 0) {
+		if (remaining.compareTo(Duration.ZERO) <= 0) {
+			return confirmExpiry(entry, blocker, again);
+		}
+		String session = blocker.value().session();
+		if (session == null) {
 			return CompletableFuture.completedFuture(QueueState.waiting(remaining.plus(EXPIRY_SLACK)));
 		}
-		return confirmExpiry(entry, blocker, again);
+		Duration alive = this.live.remaining(session);
+		if (alive.compareTo(Duration.ZERO) > 0) {
+			return CompletableFuture.completedFuture(QueueState.waiting(min(alive, remaining).plus(EXPIRY_SLACK)));
+		}
+		return this.calls.handOver(this.live.confirm(session)).thenCompose((liveness) -> switch (liveness) {
+			case ALIVE -> CompletableFuture
+				.completedFuture(QueueState.waiting(min(this.live.remaining(session), remaining).plus(EXPIRY_SLACK)));
+			case EXPIRING -> CompletableFuture.completedFuture(QueueState.waiting(EXPIRY_RETRY));
+			case GONE -> deleteDead(entry, blocker, again);
+		});
+	}
+
+	private static Duration min(Duration a, Duration b) {
+		return (a.compareTo(b) <= 0) ? a : b;
+	}
+
+	/**
+	 * Deletes an entry whose session's heartbeat the stream leader no longer has: that
+	 * session can never renew again, and its holder counted the entry valid no longer than
+	 * a lease after sending its last heartbeat, which the server stored later and kept a
+	 * third of a lease longer still. The delete expects the blocker's revision; if the
+	 * entry changed meanwhile (a flag another process wrote, or a late write of its owner),
+	 * the leader's message is read as after a silent expiry, and the decision is made again.
+	 * A delete marker is an ordinary removal: every copy sees it, in stream order.
+	 */
+	private CompletableFuture<QueueState> deleteDead(NatsQueueEntry entry, StoredEntry blocker,
+			Supplier<CompletableFuture<QueueState>> again) {
+		String blockerKey = entry.resource() + "." + blocker.owner();
+		return this.calls.handOver(delete(blockerKey, blocker.revision())).handle((ack, failure) -> {
+			if (failure == null) {
+				logger.debug("Deleted a {} entry of lock '{}' (token {}) whose session's heartbeat expired",
+						blocker.mode(), entry.request().key(), blocker.value().token());
+				this.mirror.tombstone(entry.resource(), blocker, ack.getSeqno());
+				return again.get();
+			}
+			if (NatsCalls.apiErrorCode(failure) != NatsCalls.WRONG_LAST_SEQUENCE) {
+				return CompletableFuture.<QueueState>failedFuture(failure);
+			}
+			return confirmExpiry(entry, blocker, again);
+		}).thenCompose(Function.identity());
 	}
 
 	/**
@@ -865,19 +962,12 @@ final class NatsBucket implements AutoCloseable {
 
 	/**
 	 * The stream leader's last message of a KV key, or {@code null} if it has none. Not a
-	 * direct get: STREAM.MSG.GET is answered by the stream leader only, which also checks
-	 * every renewal's expected revision.
+	 * direct get, which any lagging replica may answer (see {@link NatsCalls#lastMessage}).
 	 */
 	private CompletableFuture<@Nullable LastMessage> lastMessage(String kvKey) {
-		String json = "{\"last_by_subj\":\"" + this.subjectPrefix + kvKey + "\"}";
-		return this.calls.api("STREAM.MSG.GET." + this.stream, json).thenApply((reply) -> {
-			MessageInfo info = new MessageInfo(reply, this.stream, false);
-			if (info.hasError()) {
-				if (info.getApiErrorCode() == NatsCalls.NO_MESSAGE_FOUND) {
-					return null;
-				}
-				throw new LockBackendException("Reading a lock entry from the NATS stream leader failed: "
-						+ info.getError(), null);
+		return this.calls.lastMessage(this.stream, this.subjectPrefix + kvKey, "a lock entry").thenApply((info) -> {
+			if (info == null) {
+				return null;
 			}
 			EntryValue value = BucketMirror.isPut(info.getHeaders()) ? EntryValue.decode(info.getData()) : null;
 			if (value == null) {
@@ -923,14 +1013,7 @@ final class NatsBucket implements AutoCloseable {
 	/** Publishes without a timeout of its own, completing on the client's thread. */
 	private CompletableFuture<PublishAck> send(String kvKey, @Nullable Headers headers, byte[] body,
 			long expectedRevision) {
-		try {
-			PublishOptions options = (expectedRevision >= 0)
-					? PublishOptions.builder().expectedLastSubjectSequence(expectedRevision).build() : null;
-			return this.jetStream.publishAsync(this.subjectPrefix + kvKey, headers, body, options);
-		}
-		catch (RuntimeException ex) {
-			return CompletableFuture.failedFuture(ex);
-		}
+		return NatsCalls.send(this.jetStream, this.subjectPrefix + kvKey, headers, body, expectedRevision);
 	}
 
 	long watcherPosition() {

@@ -4,11 +4,18 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 
+import dev.dlock.LockBackendException;
 import dev.dlock.spi.LockThreads;
 import dev.dlock.support.TimeSource;
 import io.nats.client.Connection;
+import io.nats.client.JetStream;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.Message;
+import io.nats.client.PublishOptions;
+import io.nats.client.api.MessageInfo;
+import io.nats.client.api.PublishAck;
+import io.nats.client.impl.Headers;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Asynchronous calls to the server with dlock's request timeout, and the hand-over of
@@ -133,6 +140,44 @@ final class NatsCalls {
 	/** Runs a task that may block on the worker thread (on the caller's once stopped). */
 	void runBlocking(Runnable task) {
 		this.threads.worker().execute(task);
+	}
+
+	/**
+	 * The stream leader's last message of a subject, or {@code null} if it has none. Not a
+	 * direct get: STREAM.MSG.GET is answered by the stream leader only, which also checks
+	 * every revision-checked write.
+	 * @param what what is read, for the failure's message
+	 */
+	CompletableFuture<@Nullable MessageInfo> lastMessage(String stream, String subject, String what) {
+		String json = "{\"last_by_subj\":\"" + subject + "\"}";
+		return api("STREAM.MSG.GET." + stream, json).thenApply((reply) -> {
+			MessageInfo info = new MessageInfo(reply, stream, false);
+			if (info.hasError()) {
+				if (info.getApiErrorCode() == NO_MESSAGE_FOUND) {
+					return null;
+				}
+				throw new LockBackendException("Reading " + what + " from the NATS stream leader failed: "
+						+ info.getError(), null);
+			}
+			return info;
+		});
+	}
+
+	/**
+	 * Publishes without a timeout of its own, completing on the client's thread.
+	 * @param expectedRevision the revision the subject's last message must have (0: none),
+	 * or -1 for no check
+	 */
+	static CompletableFuture<PublishAck> send(JetStream jetStream, String subject, @Nullable Headers headers,
+			byte[] body, long expectedRevision) {
+		try {
+			PublishOptions options = (expectedRevision >= 0)
+					? PublishOptions.builder().expectedLastSubjectSequence(expectedRevision).build() : null;
+			return jetStream.publishAsync(subject, headers, body, options);
+		}
+		catch (RuntimeException ex) {
+			return CompletableFuture.failedFuture(ex);
+		}
 	}
 
 	/** The JetStream API error code in a failure's causes, or 0. */

@@ -30,15 +30,17 @@ import org.jspecify.annotations.Nullable;
  * A lock backend on a NATS JetStream key-value bucket.
  * <p>
  * Every request is an entry {@code <encoded key>.<owner id>} in a bucket (default
- * {@code dlock}), created if missing with history 1 and a max age equal to the lease time;
- * its create revision (a stream sequence) is the ticket and the fencing token. A conversion
- * is a revision-checked write of the entry, and the revision of the write that grants it
- * is its new token. Renewal
- * rewrites each entry with a revision check, which also restarts its max age. Waiters are
- * woken by one watcher per backend that reads the whole bucket; because max-age expiry is
- * silent on nats-server 2.9, a waiter also looks again when the entry it waits for must
- * have expired, and the stream leader confirms that it did. See {@code docs/backends/nats.md}
- * for the guarantees and the durability caveat.
+ * {@code dlock}), created if missing with history 1 and a max age of a day; its create
+ * revision (a stream sequence) is the ticket and the fencing token. A conversion is a
+ * revision-checked write of the entry, and the revision of the write that grants it is its
+ * new token. An entry lives as long as its session's heartbeat, one key per session in the
+ * bucket {@code <bucket>-live} (max age: the lease time plus a third): renewal is one
+ * revision-checked update of the heartbeat per session, whatever the number of locks, plus
+ * a rewrite of each entry every 12 hours. Waiters are woken by one watcher per backend that
+ * reads the whole bucket; because max-age expiry is silent on nats-server 2.9, a waiter
+ * also looks again when the heartbeat of the session it waits for must have run out, and
+ * once the stream leader confirms that it did, deletes that session's entry. See
+ * {@code docs/backends/nats.md} for the guarantees and the durability caveat.
  * <p>
  * With {@link Builder#buckets(int) buckets(n)} above 1 the keys are sharded over the buckets
  * {@code <bucket>-0} to {@code <bucket>-(n-1)}, each a stream with its own leader: a key's
@@ -77,6 +79,8 @@ public final class NatsLockBackend implements LockBackend {
 
 	private final @Nullable Duration leaseTime;
 
+	private final @Nullable Duration entryMaxAge;
+
 	private final LockThreads threads = LockThreads.create();
 
 	private final NatsCalls calls;
@@ -84,6 +88,11 @@ public final class NatsLockBackend implements LockBackend {
 	private final Object lock = new Object();
 
 	private @Nullable List<NatsBucket> opened;
+
+	private @Nullable LiveBucket live;
+
+	/** The lease time the opened buckets serve. */
+	private @Nullable Duration served;
 
 	private volatile boolean closed;
 
@@ -94,6 +103,7 @@ public final class NatsLockBackend implements LockBackend {
 		this.replicas = builder.replicas;
 		this.storage = builder.storage;
 		this.leaseTime = builder.leaseTime;
+		this.entryMaxAge = builder.entryMaxAge;
 		TimeSource time = (builder.timeSource != null) ? builder.timeSource : TimeSource.on(this.threads);
 		this.calls = new NatsCalls(this.connection, time, this.threads, builder.requestTimeout);
 	}
@@ -113,45 +123,66 @@ public final class NatsLockBackend implements LockBackend {
 	}
 
 	/**
-	 * Opens a session; the first one opens the buckets (creating each with a max age of the
-	 * builder's lease time, or else of this lease time, if it is missing) and starts their
-	 * watchers.
-	 * @param leaseTime the lease time; must equal the buckets' max age
+	 * Opens a session; the first one opens the buckets (creating the live bucket with a max
+	 * age a third longer than the builder's lease time, or else this lease time, and the
+	 * lock buckets with a max age of a day, if they are missing) and starts their watchers.
+	 * @param leaseTime the lease time; must be the one the live bucket serves
 	 * @return the session
-	 * @throws LockBackendException if a bucket has another max age, this backend already
-	 * serves another lease time, or the server fails
+	 * @throws LockBackendException if a bucket has another max age (a lock bucket made by
+	 * the version that renewed every entry, among others), this backend already serves
+	 * another lease time, or the server fails
 	 */
 	@Override
 	public LockSession openSession(Duration leaseTime) {
 		Durations.positive(leaseTime, "leaseTime");
 		List<NatsBucket> shards;
+		LiveBucket heartbeats;
+		Duration serves;
 		synchronized (this.lock) {
 			if (this.closed) {
 				throw new LockBackendException("The NATS lock backend is closed", null);
 			}
 			if (this.opened == null) {
-				this.opened = openBuckets((this.leaseTime != null) ? this.leaseTime : leaseTime);
+				Duration lease = (this.leaseTime != null) ? this.leaseTime : leaseTime;
+				LiveBucket openedLive = LiveBucket.open(this.calls, this.bucketName + "-live", this.replicas,
+						this.storage, lease);
+				try {
+					this.opened = openBuckets(lease, openedLive);
+				}
+				catch (RuntimeException ex) {
+					openedLive.close();
+					throw ex;
+				}
+				this.live = openedLive;
+				this.served = lease;
 			}
 			shards = this.opened;
+			heartbeats = Objects.requireNonNull(this.live);
+			serves = Objects.requireNonNull(this.served);
 		}
-		for (int i = 0; i < shards.size(); i++) {
-			Duration maxAge = shards.get(i).maxAge();
-			if (!maxAge.equals(leaseTime)) {
-				throw new LockBackendException("The NATS bucket '" + bucketName(i) + "' serves a lease time of "
-						+ maxAge + " (its max age), but a lease time of " + leaseTime
-						+ " was asked for. Use one lease time per bucket, or another NatsLockBackend with its own "
-						+ "bucket for this lease time", null);
-			}
+		if (!serves.equals(leaseTime)) {
+			throw new LockBackendException("The NATS bucket '" + this.bucketName + "' serves a lease time of "
+					+ serves + " (the max age of its heartbeats' bucket '" + heartbeats.name()
+					+ "' is a third longer), but a lease time of " + leaseTime
+					+ " was asked for. Use one lease time per bucket, or another NatsLockBackend with its own "
+					+ "bucket for this lease time", null);
 		}
-		return new NatsLockSession(shards, leaseTime);
+		return new NatsLockSession(shards, heartbeats, this.calls, leaseTime);
 	}
 
 	/** Opens every bucket, or none: the ones opened before a failure are closed again. */
-	private List<NatsBucket> openBuckets(Duration maxAge) {
+	private List<NatsBucket> openBuckets(Duration leaseTime, LiveBucket heartbeats) {
+		Duration maxAge = (this.entryMaxAge != null) ? this.entryMaxAge : NatsBucket.entryMaxAge(leaseTime);
+		if (maxAge.compareTo(leaseTime.multipliedBy(2)) < 0) {
+			// an entry that is not due for a rewrite must live a lease beyond a renewal round's start
+			throw new IllegalArgumentException("'entryMaxAge' must be at least twice the lease time " + leaseTime
+					+ ", but was " + maxAge);
+		}
 		List<NatsBucket> shards = new ArrayList<>(this.buckets);
 		try {
 			for (int i = 0; i < this.buckets; i++) {
-				shards.add(NatsBucket.open(this.calls, bucketName(i), this.replicas, this.storage, maxAge));
+				shards.add(NatsBucket.open(this.calls, bucketName(i), this.replicas, this.storage, leaseTime, maxAge,
+						heartbeats));
 			}
 		}
 		catch (RuntimeException ex) {
@@ -211,23 +242,32 @@ public final class NatsLockBackend implements LockBackend {
 			}
 			details.put("bucket", this.bucketName);
 			details.put("buckets", this.buckets);
-			if (current != null) {
-				details.put("leaseTime", current.get(0).maxAge().toString());
+			Duration lease = served();
+			if (lease != null) {
+				details.put("leaseTime", lease.toString());
 			}
 			return BackendHealth.up(roundTrip, details);
 		}));
 	}
 
+	private @Nullable Duration served() {
+		synchronized (this.lock) {
+			return this.served;
+		}
+	}
+
 	/**
-	 * NATS has no session lease (entries expire one by one); every call is published on the
-	 * one connection as it is made, so calls reach the stream in order; a conversion is a
-	 * revision-checked write of the entry.
-	 * @return {@link BackendCapability#OWN_REMOVALS_FIRST} and
-	 * {@link BackendCapability#CONVERSION}
+	 * A session's entries live as long as its heartbeat, which works as a session lease
+	 * (an entry whose removal failed stays while the session lives); every call is
+	 * published on the one connection as it is made, so calls reach the stream in order; a
+	 * conversion is a revision-checked write of the entry.
+	 * @return {@link BackendCapability#SESSION_LEASE},
+	 * {@link BackendCapability#OWN_REMOVALS_FIRST} and {@link BackendCapability#CONVERSION}
 	 */
 	@Override
 	public Set<BackendCapability> capabilities() {
-		return Set.of(BackendCapability.OWN_REMOVALS_FIRST, BackendCapability.CONVERSION);
+		return Set.of(BackendCapability.SESSION_LEASE, BackendCapability.OWN_REMOVALS_FIRST,
+				BackendCapability.CONVERSION);
 	}
 
 	/**
@@ -258,15 +298,20 @@ public final class NatsLockBackend implements LockBackend {
 	@Override
 	public void close() {
 		List<NatsBucket> current;
+		LiveBucket heartbeats;
 		synchronized (this.lock) {
 			if (this.closed) {
 				return;
 			}
 			this.closed = true;
 			current = this.opened;
+			heartbeats = this.live;
 		}
 		if (current != null) {
 			current.forEach(NatsBucket::close);
+		}
+		if (heartbeats != null) {
+			heartbeats.close();
 		}
 		this.threads.close();
 	}
@@ -294,6 +339,8 @@ public final class NatsLockBackend implements LockBackend {
 		private Duration requestTimeout = Duration.ofSeconds(2);
 
 		private @Nullable TimeSource timeSource;
+
+		private @Nullable Duration entryMaxAge;
 
 		private Builder(Connection connection) {
 			this.connection = Objects.requireNonNull(connection, "'connection' must not be null");
@@ -360,8 +407,8 @@ public final class NatsLockBackend implements LockBackend {
 		}
 
 		/**
-		 * The one lease time this backend serves: the max age of the bucket it creates.
-		 * Sessions with another lease time are refused, whichever comes first. Default: the
+		 * The one lease time this backend serves: the live bucket it creates has a max age a
+		 * third longer. Sessions with another lease time are refused, whichever comes first. Default: the
 		 * lease time of the first session. Set it to the lock manager's lease time, so that a
 		 * request with a lease time of its own is always refused rather than, when it comes
 		 * first, creating the bucket with its lease time.
@@ -391,6 +438,17 @@ public final class NatsLockBackend implements LockBackend {
 		 */
 		public Builder timeSource(TimeSource timeSource) {
 			this.timeSource = Objects.requireNonNull(timeSource, "'timeSource' must not be null");
+			return this;
+		}
+
+		/**
+		 * The entries' max age, for tests of what happens when it runs out. Default
+		 * {@link NatsBucket#entryMaxAge}: a day.
+		 * @param entryMaxAge at least twice the lease time
+		 * @return this builder
+		 */
+		Builder entryMaxAge(Duration entryMaxAge) {
+			this.entryMaxAge = Durations.positive(entryMaxAge, "entryMaxAge");
 			return this;
 		}
 

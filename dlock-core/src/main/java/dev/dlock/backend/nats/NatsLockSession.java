@@ -1,7 +1,9 @@
 package dev.dlock.backend.nats;
 
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -9,7 +11,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 
+import dev.dlock.LockBackendException;
 import dev.dlock.LockMode;
 import dev.dlock.spi.AcquireRequest;
 import dev.dlock.spi.EnqueueResult;
@@ -20,23 +25,65 @@ import dev.dlock.spi.Subscription;
 import dev.dlock.support.KeyCodec;
 import dev.dlock.support.KeyDigest;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A session on the buckets of a backend. A request goes to the bucket of its key's
  * {@linkplain KeyDigest#shard shard}, so every key lives in one bucket, and every later call
- * about its entry goes to the bucket that holds it (the entry knows it: no digest per call);
- * a renewal round renews each bucket's entries there. NATS has no
- * session lease: each entry lives a max age after its last write, so closing the session
- * leaves the entries to expire.
+ * about its entry goes to the bucket that holds it (the entry knows it: no digest per call).
+ * <p>
+ * The session keeps its entries alive with one heartbeat in the {@link LiveBucket}: a
+ * renewal round is one revision-checked update of it, plus a rewrite of the few entries
+ * whose last write by this backend is half the entries' max age old. An enqueue uses the
+ * heartbeat only while it is proved alive for a full lease from the call (otherwise it
+ * writes it first), because the engine counts a new entry valid for a lease from the
+ * moment its enqueue was sent. Heartbeat writes are sent one after the other. Once the
+ * stream leader has no heartbeat (it expired: the session could not renew for longer than
+ * its max age), every entry written under it is lost for good, and the session writes its
+ * next entries under a new heartbeat with a new id: an expired heartbeat may already have
+ * let others delete entries and be granted. Closing the session deletes its heartbeat.
+ * <p>
+ * Entries that the engine stopped renewing (it counted them lost, say after a renewal
+ * answered too late) would live on with the heartbeat and block others while nobody holds
+ * them, so once one is surely past its validity in the engine it is deleted here, as the
+ * etcd backend does with entries under a session lease.
  */
 final class NatsLockSession implements LockSession {
 
+	private static final Logger logger = LoggerFactory.getLogger(NatsLockSession.class);
+
+	private static final SecureRandom RANDOM = new SecureRandom();
+
+	/** How often an update is sent again on top of its own write whose reply was lost. */
+	private static final int MAX_UPDATES = 3;
+
 	private final List<NatsBucket> buckets;
+
+	private final LiveBucket live;
+
+	private final NatsCalls calls;
 
 	private final Duration leaseTime;
 
-	NatsLockSession(List<NatsBucket> buckets, Duration leaseTime) {
+	private final Object monitor = new Object();
+
+	/** The entries this session created and has not removed. */
+	private final Map<AcquireRequest, NatsQueueEntry> entries = new ConcurrentHashMap<>();
+
+	// guarded by monitor
+	private @Nullable SessionHeartbeat heartbeat;
+
+	// guarded by monitor: the last heartbeat write; the next one is sent after it
+	private CompletableFuture<?> writes = CompletableFuture.completedFuture(null);
+
+	// guarded by monitor
+	private boolean closed;
+
+	NatsLockSession(List<NatsBucket> buckets, LiveBucket live, NatsCalls calls, Duration leaseTime) {
 		this.buckets = buckets;
+		this.live = live;
+		this.calls = calls;
 		this.leaseTime = leaseTime;
 	}
 
@@ -47,7 +94,15 @@ final class NatsLockSession implements LockSession {
 
 	@Override
 	public CompletableFuture<EnqueueResult> enqueue(AcquireRequest request) {
-		return bucketOf(request).enqueue(request);
+		long requiredUntil = this.calls.time().nanoTime() + this.leaseTime.toNanos();
+		return heartbeatUntil(requiredUntil)
+			.thenCompose((heartbeat) -> bucketOf(request).enqueue(request, heartbeat, requiredUntil))
+			.thenApply((result) -> {
+				if (result.entry() instanceof NatsQueueEntry entry) {
+					this.entries.put(request, entry);
+				}
+				return result;
+			});
 	}
 
 	@Override
@@ -63,30 +118,186 @@ final class NatsLockSession implements LockSession {
 	}
 
 	/**
-	 * Renews each bucket's entries in that bucket, all rounds sent together; fails if any
-	 * round fails, so that no entry counts as renewed on a guess.
+	 * One update of the heartbeat, and a rewrite of the entries that are due (their last
+	 * write by this backend is half the entries' max age old), each bucket's in that bucket,
+	 * all sent together. The heartbeat is written after the round began, so it is proved
+	 * alive for a lease from the round's start. Entries under a heartbeat that is gone are
+	 * lost, and so are due entries the rewrite no longer finds; any other failure fails the
+	 * round, so that no entry counts as renewed on a guess.
 	 */
 	@Override
 	public CompletableFuture<Set<QueueEntry>> renew(Collection<QueueEntry> entries) {
-		if (this.buckets.size() == 1) {
-			return this.buckets.get(0).renew(entries);
-		}
-		Map<NatsBucket, List<QueueEntry>> perBucket = new LinkedHashMap<>();
+		long start = this.calls.time().nanoTime();
+		CompletableFuture<SessionHeartbeat> beat = beat();
+		Map<NatsBucket, List<QueueEntry>> due = new LinkedHashMap<>();
+		Set<NatsQueueEntry> batch = new HashSet<>();
 		for (QueueEntry entry : entries) {
-			perBucket.computeIfAbsent(NatsBucket.entry(entry).bucket(), (bucket) -> new ArrayList<>()).add(entry);
+			NatsQueueEntry natsEntry = NatsBucket.entry(entry);
+			natsEntry.validBound(start + this.leaseTime.toNanos());
+			batch.add(natsEntry);
+			NatsBucket bucket = natsEntry.bucket();
+			if (!natsEntry.heartbeat().isDead() && natsEntry.lastSentBefore(start - bucket.maxAge().toNanos() / 2)) {
+				due.computeIfAbsent(bucket, (key) -> new ArrayList<>()).add(entry);
+			}
 		}
 		List<CompletableFuture<Set<QueueEntry>>> rounds = new ArrayList<>();
-		perBucket.forEach((bucket, inBucket) -> rounds.add(bucket.renew(inBucket)));
-		return CompletableFuture.allOf(rounds.toArray(CompletableFuture[]::new)).thenApply((done) -> {
+		due.forEach((bucket, inBucket) -> rounds.add(bucket.renew(inBucket)));
+		CompletableFuture<Void> rewritten = CompletableFuture.allOf(rounds.toArray(CompletableFuture[]::new));
+		return beat.thenCombine(rewritten, (current, done) -> {
 			Set<QueueEntry> lost = new HashSet<>();
 			rounds.forEach((round) -> lost.addAll(round.join()));
+			for (QueueEntry entry : entries) {
+				if (NatsBucket.entry(entry).heartbeat().isDead()) {
+					lost.add(entry);
+				}
+			}
+			lost.forEach((entry) -> forget(NatsBucket.entry(entry)));
+			reapAbandoned(batch, start);
 			return lost;
 		});
 	}
 
+	/** Deletes entries the engine no longer renews and surely no longer counts valid. */
+	private void reapAbandoned(Set<NatsQueueEntry> renewed, long now) {
+		for (NatsQueueEntry entry : this.entries.values()) {
+			if (renewed.contains(entry)) {
+				continue;
+			}
+			if (entry.heartbeat().isDead()) {
+				forget(entry); // others delete it: its heartbeat is gone, or going
+			}
+			else if (now - entry.validBound() >= 0) {
+				entry.bucket().remove(entry.request()).whenComplete((deleted, failure) -> {
+					if (failure == null) {
+						forget(entry);
+						logger.debug("Deleted the abandoned entry of lock '{}' ({}) with token {}",
+								entry.request().key(), entry.request().mode(), entry.ticket());
+					}
+				});
+			}
+		}
+	}
+
+	private void forget(NatsQueueEntry entry) {
+		this.entries.remove(entry.request(), entry);
+	}
+
+	/**
+	 * A heartbeat proved alive until {@code requiredUntil}: the current one, else after one
+	 * more write.
+	 */
+	private CompletableFuture<SessionHeartbeat> heartbeatUntil(long requiredUntil) {
+		synchronized (this.monitor) {
+			SessionHeartbeat current = this.heartbeat;
+			if (current != null && current.provenAliveUntil(requiredUntil)) {
+				return CompletableFuture.completedFuture(current);
+			}
+		}
+		return beat().thenApply((current) -> {
+			if (!current.provenAliveUntil(requiredUntil)) {
+				throw new LockBackendException("NATS did not confirm the session's heartbeat in time", null);
+			}
+			return current;
+		});
+	}
+
+	/**
+	 * Writes the heartbeat once, after the writes before it: an update of the current one,
+	 * or a new heartbeat if there is none or it is gone. Each write continues on dlock's
+	 * threads, never on the client thread that delivered the reply before it.
+	 */
+	private CompletableFuture<SessionHeartbeat> beat() {
+		synchronized (this.monitor) {
+			if (this.closed) {
+				return CompletableFuture.failedFuture(new LockBackendException("The NATS lock session is closed", null));
+			}
+			CompletableFuture<SessionHeartbeat> next = this.calls
+				.handOver(this.writes.handle((previous, failure) -> null))
+				.thenCompose((previous) -> write());
+			this.writes = next;
+			return next;
+		}
+	}
+
+	/** Updates the current heartbeat, or writes a new one if there is none or it is dead. */
+	private CompletableFuture<SessionHeartbeat> write() {
+		SessionHeartbeat current;
+		synchronized (this.monitor) {
+			current = this.heartbeat;
+		}
+		if (current == null || current.isDead()) {
+			return create();
+		}
+		return update(current, 1);
+	}
+
+	private CompletableFuture<SessionHeartbeat> create() {
+		String id = newId();
+		long sentAt = this.calls.time().nanoTime();
+		return this.live.create(id).thenApply((ack) -> {
+			SessionHeartbeat created = new SessionHeartbeat(id, ack.getSeqno(), sentAt + this.live.maxAge().toNanos());
+			boolean orphan;
+			synchronized (this.monitor) {
+				orphan = this.closed;
+				if (!orphan) {
+					this.heartbeat = created;
+				}
+			}
+			if (orphan) {
+				end(created);
+				throw new LockBackendException("The NATS lock session is closed", null);
+			}
+			return created;
+		});
+	}
+
+	/**
+	 * Updates the heartbeat against its last revision. A failed check is read again at the
+	 * stream leader: a newer revision is an update of this session whose reply was lost,
+	 * and is updated once more; no heartbeat, or an older revision (the stream lost
+	 * acknowledged writes), means the heartbeat is dead, and a new one is written.
+	 */
+	private CompletableFuture<SessionHeartbeat> update(SessionHeartbeat current, int attempt) {
+		long sentAt = this.calls.time().nanoTime();
+		return this.calls.handOver(this.live.update(current.id(), current.revision())).handle((ack, failure) -> {
+			if (failure == null) {
+				current.confirm(ack.getSeqno(), sentAt + this.live.maxAge().toNanos());
+				return CompletableFuture.completedFuture(current);
+			}
+			if (NatsCalls.apiErrorCode(failure) != NatsCalls.WRONG_LAST_SEQUENCE) {
+				return CompletableFuture.<SessionHeartbeat>failedFuture(failure);
+			}
+			return this.calls.handOver(this.live.leaderRevision(current.id())).thenCompose((revision) -> {
+				if (revision == null || revision <= current.revision()) {
+					current.markDead();
+					logger.warn("The heartbeat of a NATS lock session expired: its locks are lost");
+					return write();
+				}
+				if (attempt >= MAX_UPDATES) {
+					throw new LockBackendException("Renewing the NATS session heartbeat failed: its revision moved "
+							+ attempt + " times in a row", null);
+				}
+				current.advance(revision);
+				return update(current, attempt + 1);
+			});
+		}).thenCompose(Function.identity());
+	}
+
+	private static String newId() {
+		byte[] bytes = new byte[16];
+		RANDOM.nextBytes(bytes);
+		return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+	}
+
 	@Override
 	public CompletableFuture<Void> remove(AcquireRequest request) {
-		return bucketOf(request).remove(request);
+		return bucketOf(request).remove(request).thenApply((removed) -> {
+			NatsQueueEntry known = this.entries.get(request);
+			if (known != null) {
+				forget(known);
+			}
+			return removed;
+		});
 	}
 
 	@Override
@@ -101,9 +312,34 @@ final class NatsLockSession implements LockSession {
 		return bucketOf(natsEntry).cancelConversion(natsEntry, heldMode);
 	}
 
+	/**
+	 * Ends the session: its heartbeat is deleted, so that entries left behind (a removal
+	 * that failed) stop blocking others as soon as a waiter asks about them. Idempotent.
+	 */
 	@Override
 	public void close() {
-		// entries expire with the buckets' max age; the watchers belong to the backend
+		SessionHeartbeat current;
+		synchronized (this.monitor) {
+			if (this.closed) {
+				return;
+			}
+			this.closed = true;
+			current = this.heartbeat;
+		}
+		this.entries.clear();
+		if (current != null) {
+			end(current);
+		}
+	}
+
+	private void end(SessionHeartbeat ended) {
+		ended.markDead();
+		this.live.delete(ended.id()).whenComplete((ack, failure) -> {
+			if (failure != null) {
+				logger.debug("Deleting the heartbeat of a closed NATS lock session failed (it expires): {}",
+						failure.toString());
+			}
+		});
 	}
 
 	private NatsBucket bucketOf(AcquireRequest request) {

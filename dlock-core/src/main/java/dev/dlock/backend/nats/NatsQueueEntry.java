@@ -8,7 +8,9 @@ import dev.dlock.support.BackendQueueEntry;
  * (the create revision), and the value and revision of the last message of the entry that
  * this backend wrote or read: the next write of the entry (a renewal, a conversion) is
  * checked against that revision. Its {@linkplain #observedChanges() observed changes} are
- * the resource's change stamp that the last decision about it saw.
+ * the resource's change stamp that the last decision about it saw. It lives as long as the
+ * session's {@linkplain #heartbeat() heartbeat} (and is rewritten before the bucket's max age
+ * could drop it).
  */
 final class NatsQueueEntry extends BackendQueueEntry {
 
@@ -27,12 +29,51 @@ final class NatsQueueEntry extends BackendQueueEntry {
 
 	private boolean sentHere;
 
-	NatsQueueEntry(AcquireRequest request, NatsBucket bucket, String resource, long ticket, EntryValue value) {
+	private final SessionHeartbeat heartbeat;
+
+	/** When this backend sent its last confirmed write of the entry (its create, at first). */
+	private long lastSent;
+
+	/** A bound of the engine's validity of the entry: a renewal round's start plus the lease. */
+	private volatile long validBound;
+
+	NatsQueueEntry(AcquireRequest request, NatsBucket bucket, String resource, long ticket, EntryValue value,
+			SessionHeartbeat heartbeat, long createdAt, long validBound) {
 		super(request, ticket);
+		this.validBound = validBound;
 		this.bucket = bucket;
 		this.resource = resource;
 		this.revision = ticket;
 		this.value = value;
+		this.heartbeat = heartbeat;
+		this.lastSent = createdAt;
+	}
+
+	/**
+	 * When the engine surely counts the entry valid no longer (monotonic nanoseconds): a
+	 * lease after the start of the last renewal round that had it, or after its enqueue.
+	 */
+	long validBound() {
+		return this.validBound;
+	}
+
+	void validBound(long nanos) {
+		this.validBound = nanos;
+	}
+
+	/** The heartbeat of the session that wrote the entry: the entry is dead once it is. */
+	SessionHeartbeat heartbeat() {
+		return this.heartbeat;
+	}
+
+	/**
+	 * Whether this backend's last confirmed write of the entry was sent before
+	 * {@code nanos} ({@link dev.dlock.support.TimeSource#nanoTime()}): every message of the
+	 * entry since was stored later, so the entry lives at least the bucket's max age from
+	 * that send.
+	 */
+	synchronized boolean lastSentBefore(long nanos) {
+		return this.lastSent - nanos < 0;
 	}
 
 	/** The bucket that holds the entry: every later call about it goes there. */
@@ -96,6 +137,13 @@ final class NatsQueueEntry extends BackendQueueEntry {
 			this.sentAt = sentAt;
 			this.sentHere = true;
 		}
+		sent(sentAt);
+	}
+
+	private void sent(long sentAt) {
+		if (sentAt - this.lastSent > 0) {
+			this.lastSent = sentAt;
+		}
 	}
 
 	/**
@@ -112,6 +160,7 @@ final class NatsQueueEntry extends BackendQueueEntry {
 			this.sentAt = sentAt;
 			this.sentHere = true;
 		}
+		sent(sentAt);
 	}
 
 	/**

@@ -14,7 +14,21 @@ class NatsQueueEntryTests {
 
 	private final NatsQueueEntry entry = new NatsQueueEntry(
 			new AcquireRequest("k", LockMode.PR, "owner", true), null, "aw", 10,
-			EntryValue.request(LockMode.PR, "k").at(10));
+			EntryValue.request(LockMode.PR, "s", "k").at(10), new SessionHeartbeat("s", 3, 0), 50, 0);
+
+	@Test
+	void lastSendIsTheCreateUntilALaterWriteOfThisBackendIsConfirmed() {
+		assertThat(this.entry.lastSentBefore(51)).isTrue();
+		assertThat(this.entry.lastSentBefore(50)).isFalse();
+		this.entry.renewed(11, this.entry.value(), 70);
+		assertThat(this.entry.lastSentBefore(70)).isFalse();
+		this.entry.wrote(12, this.entry.value().flag(), 90);
+		assertThat(this.entry.lastSentBefore(90)).isFalse();
+		assertThat(this.entry.lastSentBefore(91)).isTrue();
+		// a reply that comes after a later one does not move it back
+		this.entry.renewed(12, this.entry.value(), 80);
+		assertThat(this.entry.lastSentBefore(90)).isFalse();
+	}
 
 	@Test
 	void ownWriteReadBeforeItsReplyReplacesAnAssumedGrant() {

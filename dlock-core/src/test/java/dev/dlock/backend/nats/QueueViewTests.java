@@ -20,11 +20,11 @@ class QueueViewTests {
 	private static final Instant NOW = Instant.parse("2026-12-06T06:00:00Z");
 
 	private final StoredEntry claimant = stored("claimant", new EntryValue(LockMode.CW, 10, LockMode.CW, null, 0, 20,
-			false, "k"), 20);
+			false, "s", "k"), 20);
 
 	@Test
 	void nothingLeftOrGrantedAfterTheClaimHidesNoToken() {
-		StoredEntry holder = stored("holder", new EntryValue(LockMode.CR, 5, LockMode.CR, null, 0, 15, false, "k"), 19);
+		StoredEntry holder = stored("holder", new EntryValue(LockMode.CR, 5, LockMode.CR, null, 0, 15, false, "s", "k"), 19);
 		assertThat(view(19, this.claimant, holder).mayHideTokenAfter(this.claimant, 20)).isFalse();
 	}
 
@@ -36,22 +36,22 @@ class QueueViewTests {
 	@Test
 	void grantWrittenAfterTheClaimMayHaveBeenStrongerBefore() {
 		// a down-conversion to NL draws its token after the claim: before it, it was perhaps EX
-		StoredEntry downConverted = stored("other", new EntryValue(LockMode.NL, 12, LockMode.NL, null, 0, 23, false,
+		StoredEntry downConverted = stored("other", new EntryValue(LockMode.NL, 12, LockMode.NL, null, 0, 23, false, "s",
 				"k"), 23);
 		assertThat(view(0, this.claimant, downConverted).mayHideTokenAfter(this.claimant, 20)).isTrue();
 	}
 
 	@Test
 	void requestsQueuedAfterTheClaimAndPendingConversionsDrewNoToken() {
-		StoredEntry request = stored("request", new EntryValue(LockMode.EX, 25, null, null, 0, 25, false, "k"), 25);
+		StoredEntry request = stored("request", new EntryValue(LockMode.EX, 25, null, null, 0, 25, false, "s", "k"), 25);
 		StoredEntry converting = stored("converting", new EntryValue(LockMode.NL, 8, LockMode.NL, LockMode.EX, 27, 8,
-				false, "k"), 27);
+				false, "s", "k"), 27);
 		assertThat(view(0, this.claimant, request, converting).mayHideTokenAfter(this.claimant, 20)).isFalse();
 	}
 
 	@Test
 	void theClaimantsOwnLaterTokenDoesNotCount() {
-		StoredEntry redrawn = stored("claimant", new EntryValue(LockMode.CW, 10, LockMode.CW, null, 0, 30, false, "k"),
+		StoredEntry redrawn = stored("claimant", new EntryValue(LockMode.CW, 10, LockMode.CW, null, 0, 30, false, "s", "k"),
 				30);
 		assertThat(view(0, redrawn).mayHideTokenAfter(redrawn, 20)).isFalse();
 	}
@@ -59,17 +59,17 @@ class QueueViewTests {
 	@Test
 	void waitingRequestBesideADownConversionAfterItsTicketSeesAGrantAfterIt() {
 		// a reader queued at 12 behind an EX holder that then down-converted to PR at 14
-		StoredEntry reader = stored("reader", new EntryValue(LockMode.PR, 12, null, null, 0, 12, false, "k"), 12);
-		StoredEntry downConverted = stored("holder", new EntryValue(LockMode.EX, 5, LockMode.PR, null, 0, 14, false,
+		StoredEntry reader = stored("reader", new EntryValue(LockMode.PR, 12, null, null, 0, 12, false, "s", "k"), 12);
+		StoredEntry downConverted = stored("holder", new EntryValue(LockMode.EX, 5, LockMode.PR, null, 0, 14, false, "s",
 				"k"), 14);
 		assertThat(view(0, reader, downConverted).hasGrantAfter(reader, reader.ticket())).isTrue();
 	}
 
 	@Test
 	void holderGrantedWithItsTicketBeforeTheRequestIsNoGrantAfterIt() {
-		StoredEntry reader = stored("reader", new EntryValue(LockMode.PR, 12, null, null, 0, 12, false, "k"), 12);
-		StoredEntry holder = stored("holder", new EntryValue(LockMode.PR, 5, null, null, 0, 5, false, "k"), 5);
-		StoredEntry converted = stored("converted", new EntryValue(LockMode.CR, 3, LockMode.PR, null, 0, 9, false,
+		StoredEntry reader = stored("reader", new EntryValue(LockMode.PR, 12, null, null, 0, 12, false, "s", "k"), 12);
+		StoredEntry holder = stored("holder", new EntryValue(LockMode.PR, 5, null, null, 0, 5, false, "s", "k"), 5);
+		StoredEntry converted = stored("converted", new EntryValue(LockMode.CR, 3, LockMode.PR, null, 0, 9, false, "s",
 				"k"), 9);
 		assertThat(view(20, reader, holder, converted).hasGrantAfter(reader, reader.ticket())).isFalse();
 	}

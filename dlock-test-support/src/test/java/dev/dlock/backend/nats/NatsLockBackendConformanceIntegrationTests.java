@@ -40,17 +40,4 @@ class NatsLockBackendConformanceIntegrationTests extends LockBackendConformanceK
 		return Duration.ofSeconds(2);
 	}
 
-	/**
-	 * NATS has no session lease: every entry is renewed by a write of its own, three times
-	 * per lease. 10,000 entries under the kit's 2-second lease are 15,000 writes a second,
-	 * beyond what one nats-server and one client sustain with headroom on the 2-core CI
-	 * machine (rounds then take longer than the lease allows); 2,000 entries are 3,000
-	 * writes a second. With the default 30-second lease, 10,000 locks cost 1,000 writes a
-	 * second.
-	 */
-	@Override
-	protected int manyKeysCount() {
-		return 2_000;
-	}
-
 }

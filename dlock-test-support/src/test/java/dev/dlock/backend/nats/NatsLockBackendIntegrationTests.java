@@ -75,6 +75,19 @@ class NatsLockBackendIntegrationTests {
 		return manager(this.bucket.backend());
 	}
 
+	/** A backend whose entries live twice the lease: a session rewrites each one a lease after its last write. */
+	private NatsLockBackend shortLivedEntries() {
+		return this.bucket.register(NatsLockBackend.builder(this.bucket.backendConnection())
+			.bucket(this.bucket.name())
+			.entryMaxAge(LEASE.multipliedBy(2))
+			.build());
+	}
+
+	private long lastSequence(String bucketName) throws Exception {
+		return this.bucket.connect().jetStreamManagement().getStreamInfo("KV_" + bucketName).getStreamState()
+			.getLastSequence();
+	}
+
 	private static AcquireRequest request(String key, LockMode mode, boolean waitIfBusy) {
 		return new AcquireRequest(key, mode, UUID.randomUUID().toString().replace("-", ""), waitIfBusy);
 	}
@@ -160,8 +173,9 @@ class NatsLockBackendIntegrationTests {
 		}
 
 		@Test
-		void fencingTokenIsTheCreateRevisionAndIsKeptInTheValueAcrossRenewals() throws Exception {
-			LockHandle held = manager().acquire(key, LockMode.EX, WAIT);
+		void fencingTokenIsTheCreateRevisionAndIsKeptInTheValueAcrossItsRewrites() throws Exception {
+			// a session rewrites an entry once half the entries' max age passed since its last write
+			LockHandle held = manager(shortLivedEntries()).acquire(key, LockMode.EX, WAIT);
 			KeyValueEntry created = bucket.onlyEntry(key);
 			assertThat(created).isNotNull();
 			assertThat(created.getRevision()).isEqualTo(held.fencingToken());
@@ -171,9 +185,30 @@ class NatsLockBackendIntegrationTests {
 			});
 			KeyValueEntry renewed = bucket.onlyEntry(key);
 			assertThat(new String(renewed.getValue(), StandardCharsets.UTF_8))
-				.isEqualTo("v2 EX " + held.fencingToken() + " - - 0 " + held.fencingToken() + " - " + key);
+				.matches("v3 EX " + held.fencingToken() + " - - 0 " + held.fencingToken() + " - [A-Za-z0-9_-]{22} "
+						+ java.util.regex.Pattern.quote(key));
 			assertThat(held.isValid()).isTrue();
 			assertThat(held.fencingToken()).isEqualTo(created.getRevision());
+		}
+
+		@Test
+		void renewalRewritesOneHeartbeatPerSessionAndNoEntryWhileTheirRewriteIsNotDue() throws Exception {
+			LockManager manager = manager();
+			List<LockHandle> held = new ArrayList<>();
+			for (int i = 0; i < 20; i++) {
+				held.add(manager.acquire(key + ":" + i, LockMode.EX, WAIT));
+			}
+			long entriesBefore = lastSequence(bucket.name());
+			long heartbeatsBefore = lastSequence(bucket.liveName());
+			// three leases: nine renewal rounds
+			await().atMost(WAIT).until(() -> lastSequence(bucket.liveName()) >= heartbeatsBefore + 9);
+			assertThat(held).allMatch(LockHandle::isValid);
+			assertThat(lastSequence(bucket.name())).isEqualTo(entriesBefore);
+			// another process finds them all held
+			LockManager other = manager();
+			for (int i = 0; i < 20; i++) {
+				assertThat(other.tryAcquire(key + ":" + i, LockMode.CR)).isEmpty();
+			}
 		}
 
 		@Test
@@ -215,13 +250,17 @@ class NatsLockBackendIntegrationTests {
 	class Bucket {
 
 		@Test
-		void bucketIsCreatedWithHistoryOneAndTheLeaseTimeAsMaxAge() throws Exception {
+		void bucketsAreCreatedWithHistoryOneAndTheEntriesMaxAgeAndTheHeartbeatsLeasePlusAThird() throws Exception {
 			manager().tryAcquire(key, LockMode.EX).orElseThrow();
 			KeyValueStatus status = bucket.status();
 			assertThat(status.getMaxHistoryPerKey()).isEqualTo(1);
-			assertThat(status.getTtl()).isEqualTo(LEASE);
+			assertThat(status.getTtl()).isEqualTo(Duration.ofDays(1));
 			assertThat(status.getStorageType()).isEqualTo(StorageType.File);
 			assertThat(status.getReplicas()).isEqualTo(1);
+			KeyValueStatus live = bucket.connect().keyValueManagement().getStatus(bucket.liveName());
+			assertThat(live.getMaxHistoryPerKey()).isEqualTo(1);
+			assertThat(live.getTtl()).isEqualTo(LEASE.plus(LEASE.dividedBy(3)));
+			assertThat(live.getStorageType()).isEqualTo(StorageType.File);
 		}
 
 		@Test
@@ -244,7 +283,8 @@ class NatsLockBackendIntegrationTests {
 				.isThrownBy(() -> backend.openSession(Duration.ofSeconds(5)))
 				.withMessageContaining("serves a lease time of PT2S")
 				.withMessageContaining("but a lease time of PT5S was asked for");
-			assertThat(bucket.status().getTtl()).isEqualTo(LEASE);
+			assertThat(bucket.connect().keyValueManagement().getStatus(bucket.liveName()).getTtl())
+				.isEqualTo(LEASE.plus(LEASE.dividedBy(3)));
 			backend.openSession(LEASE);
 		}
 
@@ -261,6 +301,33 @@ class NatsLockBackendIntegrationTests {
 				.isThrownBy(() -> bucket.backend().openSession(LEASE))
 				.withMessageContaining("has a max age of PT7S")
 				.withMessageContaining("lease time of PT2S");
+		}
+
+		@Test
+		void entriesThatWouldAgeOutBeforeARoundsLeaseEndsAreRefused() {
+			NatsLockBackend backend = bucket.register(NatsLockBackend.builder(bucket.backendConnection())
+				.bucket(bucket.name())
+				.entryMaxAge(LEASE.multipliedBy(2).minusMillis(1))
+				.build());
+			assertThatExceptionOfType(IllegalArgumentException.class).isThrownBy(() -> backend.openSession(LEASE))
+				.withMessageContaining("'entryMaxAge' must be at least twice the lease time PT2S");
+		}
+
+		@Test
+		void bucketOfTheVersionThatRenewedEveryEntryIsRefusedWithWhatToDo() throws Exception {
+			// its max age is the lease time: its processes would let this version's entries
+			// expire after a lease, so the two schemes must not share it
+			bucket.connect()
+				.keyValueManagement()
+				.create(KeyValueConfiguration.builder()
+					.name(bucket.name())
+					.ttl(LEASE)
+					.storageType(StorageType.Memory)
+					.build());
+			assertThatExceptionOfType(LockBackendException.class)
+				.isThrownBy(() -> bucket.backend().openSession(LEASE))
+				.withMessageContaining("renews every lock entry on its own")
+				.withMessageContaining("nats kv del " + bucket.name());
 		}
 
 		@Test
@@ -302,15 +369,16 @@ class NatsLockBackendIntegrationTests {
 	class Spi {
 
 		@Test
-		void waitingEntryRechecksWhenTheBlockersLeaseRunsOut() {
+		void waitingEntryRechecksWhenTheBlockersSessionHeartbeatRunsOut() {
 			LockSession holder = bucket.backend().openSession(LEASE);
 			LockSession waiter = bucket.backend().openSession(LEASE);
 			EnqueueResult held = holder.enqueue(request(key, LockMode.EX, false)).join();
 			assertThat(held.state()).isEqualTo(QueueState.GRANTED);
 			EnqueueResult waiting = waiter.enqueue(request(key, LockMode.CW, true)).join();
 			assertThat(waiting.state().status()).isEqualTo(QueueState.Status.WAITING);
-			assertThat(waiting.state().recheckAfter()).isGreaterThan(LEASE.minusMillis(500))
-				.isLessThanOrEqualTo(LEASE.plusMillis(100));
+			Duration heartbeatMaxAge = LEASE.plus(LEASE.dividedBy(3));
+			assertThat(waiting.state().recheckAfter()).isGreaterThan(heartbeatMaxAge.minusMillis(500))
+				.isLessThanOrEqualTo(heartbeatMaxAge.plusMillis(100));
 		}
 
 		@Test
@@ -328,12 +396,14 @@ class NatsLockBackendIntegrationTests {
 		}
 
 		@Test
-		void renewalOfARemovedEntryReportsItLost() {
-			LockSession session = bucket.backend().openSession(LEASE);
+		void renewalOfARemovedEntryReportsItLostWhenItsRewriteIsDue() {
+			// entries are rewritten once half their max age has passed since this backend's last write
+			LockSession session = shortLivedEntries().openSession(LEASE);
 			AcquireRequest request = request(key, LockMode.PW, false);
 			QueueEntry entry = session.enqueue(request).join().entry();
 			QueueEntry other = session.enqueue(request(key, LockMode.CR, false)).join().entry();
 			session.remove(request).join();
+			await().atMost(WAIT).until(() -> !session.renew(List.of(entry, other)).join().isEmpty());
 			assertThat(session.renew(List.of(entry, other)).join()).containsExactly(entry);
 			assertThat(session.renew(List.of(other)).join()).isEmpty();
 		}
@@ -415,6 +485,144 @@ class NatsLockBackendIntegrationTests {
 	}
 
 	@Nested
+	class Heartbeats {
+
+		@Test
+		void heartbeatUpdateThatReachesTheServerAfterAWaiterFoundTheHeartbeatGoneFailsAndLosesEveryEntry()
+				throws Exception {
+			HoldingConnection holding = new HoldingConnection(bucket.backendConnection());
+			// a request timeout longer than the heartbeat's max age: the update is still awaited when it arrives
+			LockSession holder = bucket
+				.register(NatsLockBackend.builder(holding.connection())
+					.bucket(bucket.name())
+					.requestTimeout(Duration.ofSeconds(10))
+					.build())
+				.openSession(LEASE);
+			QueueEntry held = holder.enqueue(request(key, LockMode.EX, false)).join().entry();
+			QueueEntry other = holder.enqueue(request(key + ":other", LockMode.EX, false)).join().entry();
+			String session = sessionOf(key);
+			// the round's one write, the heartbeat's update, stays on its way to the server
+			holding.holdSendAfter(0);
+			CompletableFuture<Set<QueueEntry>> renewal = holder.renew(List.of(held, other));
+			await().atMost(WAIT).until(holding::isHoldingSend);
+			// meanwhile the heartbeat runs out; a waiter finds it gone, deletes the entry and is granted
+			LockSession waiter = bucket.backend().openSession(LEASE);
+			QueueEntry waiting = waiter.enqueue(request(key, LockMode.EX, true)).join().entry();
+			await().atMost(WAIT).pollInterval(Duration.ofMillis(100)).until(() -> {
+				waiter.renew(List.of(waiting)).join();
+				return waiter.poll(waiting).join().status() == QueueState.Status.GRANTED;
+			});
+			assertThat(heartbeats()).doesNotContain(session);
+			// the update arrives: it expects a revision the heartbeat no longer has
+			holding.releaseHeldSend();
+			assertThat(renewal.join()).containsExactlyInAnyOrder(held, other);
+			// and the heartbeat is never written again: the next entry lives under a new one
+			holder.enqueue(request(key + ":next", LockMode.EX, false)).join();
+			String next = sessionOf(key + ":next");
+			assertThat(next).isNotEqualTo(session);
+			assertThat(heartbeats()).contains(next).doesNotContain(session);
+			assertThat(holder.renew(List.of(held, other)).join()).containsExactlyInAnyOrder(held, other);
+		}
+
+		@Test
+		void heartbeatUpdateAppliedWhoseReplyIsLostKeepsWaitersOutUntilItRunsOut() throws Exception {
+			HoldingConnection holding = new HoldingConnection(bucket.backendConnection());
+			LockSession holder = bucket
+				.register(NatsLockBackend.builder(holding.connection()).bucket(bucket.name()).build())
+				.openSession(LEASE);
+			QueueEntry held = holder.enqueue(request(key, LockMode.EX, false)).join().entry();
+			holding.holdReplyAfter(0);
+			CompletableFuture<Set<QueueEntry>> renewal = holder.renew(List.of(held));
+			await().atMost(WAIT).until(holding::isHolding);
+			long appliedBy = System.nanoTime();
+			LockSession waiter = bucket.backend().openSession(LEASE);
+			QueueEntry waiting = waiter.enqueue(request(key, LockMode.EX, true)).join().entry();
+			assertThat(waiter.poll(waiting).join().status()).isEqualTo(QueueState.Status.WAITING);
+			await().atMost(WAIT).pollInterval(Duration.ofMillis(100)).until(() -> {
+				waiter.renew(List.of(waiting)).join();
+				return waiter.poll(waiting).join().status() == QueueState.Status.GRANTED;
+			});
+			// the server kept the heartbeat a max age after the update it applied
+			assertThat(Duration.ofNanos(System.nanoTime() - appliedBy)).isGreaterThan(LEASE);
+			holding.failHeldReply(new IllegalStateException("Connection is Closed"));
+			assertThat(renewal).failsWithin(WAIT);
+		}
+
+		@Test
+		void closingASessionDeletesItsHeartbeatSoThatItsLeftoverEntriesStopBlockingAtTheNextCheck()
+				throws Exception {
+			LockSession holder = bucket.backend().openSession(LEASE);
+			holder.enqueue(request(key, LockMode.EX, false)).join();
+			String session = sessionOf(key);
+			LockSession waiter = bucket.backend().openSession(LEASE);
+			QueueEntry waiting = waiter.enqueue(request(key, LockMode.EX, true)).join().entry();
+			holder.close();
+			await().atMost(Duration.ofSeconds(1)).until(() -> !heartbeats().contains(session));
+			// the waiter's watcher saw the delete: its next decision asks the leader and deletes the entry
+			await().atMost(WAIT).until(() -> waiter.poll(waiting).join().status() == QueueState.Status.GRANTED);
+			assertThat(bucket.entryCount(key)).isEqualTo(1);
+		}
+
+		@Test
+		void entryThatTheEngineGaveUpIsDeletedByItsSessionAndStopsBlocking() throws Exception {
+			NatsLockBackend backend = bucket.backend();
+			LockSession session = backend.openSession(LEASE);
+			session.enqueue(request(key, LockMode.EX, false)).join();
+			QueueEntry kept = session.enqueue(request(key + ":kept", LockMode.EX, false)).join().entry();
+			// rounds without it: the engine counted it lost; once surely past its validity it goes
+			await().atMost(WAIT).until(() -> {
+				session.renew(List.of(kept)).join();
+				return bucket.entryCount(key) == 0;
+			});
+			assertThat(bucket.entryCount(key + ":kept")).isEqualTo(1);
+			assertThat(session.renew(List.of(kept)).join()).isEmpty();
+		}
+
+		@Test
+		void waitersBlockedByTheEntriesOfADeadSessionAskTheLeaderAboutItOnce() throws Exception {
+			LockSession crashed = bucket.backend().openSession(LEASE);
+			for (int i = 0; i < 3; i++) {
+				crashed.enqueue(request(key + ":" + i, LockMode.EX, false)).join();
+			}
+			String session = sessionOf(key + ":0");
+			// it renews no more, as a crashed process: its heartbeat runs out; then three waiters
+			// of one process queue behind its entries
+			await().atMost(WAIT).until(() -> !heartbeats().contains(session));
+			HoldingConnection recording = new HoldingConnection(bucket.backendConnection());
+			LockSession waiters = bucket
+				.register(NatsLockBackend.builder(recording.connection()).bucket(bucket.name()).build())
+				.openSession(LEASE);
+			List<QueueEntry> waiting = new ArrayList<>();
+			for (int i = 0; i < 3; i++) {
+				waiting.add(waiters.enqueue(request(key + ":" + i, LockMode.EX, true)).join().entry());
+			}
+			await().atMost(WAIT).pollInterval(Duration.ofMillis(100)).until(() -> {
+				waiters.renew(waiting).join();
+				for (QueueEntry entry : waiting) {
+					if (waiters.poll(entry).join().status() != QueueState.Status.GRANTED) {
+						return false;
+					}
+				}
+				return true;
+			});
+			assertThat(recording.requestSubjects())
+				.filteredOn((subject) -> subject.equals("$JS.API.STREAM.MSG.GET.KV_" + bucket.liveName()))
+				.hasSize(1);
+		}
+
+		private String sessionOf(String lockKey) throws Exception {
+			KeyValueEntry entry = bucket.onlyEntry(lockKey);
+			assertThat(entry).isNotNull();
+			return new String(entry.getValue(), StandardCharsets.UTF_8).split(" ")[8];
+		}
+
+		private List<String> heartbeats() throws Exception {
+			return bucket.connect().keyValue(bucket.liveName()).keys();
+		}
+
+	}
+
+	@Nested
 	class Failures {
 
 		@Test
@@ -465,6 +673,17 @@ class NatsLockBackendIntegrationTests {
 
 		@Test
 		void grantsStaySafeOnAThreeNodeClusterWhileTheStreamLeaderIsKilledAndRestarted() throws Exception {
+			grantsStaySafeWhileTheLeaderOfAStreamIsKilledAndRestarted(NatsTestBucket::name);
+		}
+
+		@Test
+		void grantsStaySafeOnAThreeNodeClusterWhileTheHeartbeatsStreamLeaderIsKilledAndRestarted() throws Exception {
+			// heartbeat updates fail while the stream has no leader, and go to a new leader after
+			grantsStaySafeWhileTheLeaderOfAStreamIsKilledAndRestarted(NatsTestBucket::liveName);
+		}
+
+		private void grantsStaySafeWhileTheLeaderOfAStreamIsKilledAndRestarted(
+				java.util.function.Function<NatsTestBucket, String> bucketName) throws Exception {
 			Duration lease = Duration.ofSeconds(3);
 			try (NatsCluster cluster = NatsCluster.start(3);
 					NatsTestBucket replicated = new NatsTestBucket(cluster.urls(), 3)) {
@@ -491,7 +710,7 @@ class NatsLockBackendIntegrationTests {
 						running.add(workers.submit(() -> work(manager, keys, history, grants, failures, pace, stop)));
 					}
 					await().atMost(WAIT).until(() -> grants.get() >= 100);
-					NatsServer leader = streamLeader(cluster, replicated);
+					NatsServer leader = streamLeader(cluster, replicated, bucketName.apply(replicated));
 					leader.kill();
 					int beforeKill = grants.get();
 					await().atMost(Duration.ofSeconds(30)).until(() -> grants.get() >= beforeKill + 100);
@@ -520,10 +739,11 @@ class NatsLockBackendIntegrationTests {
 			}
 		}
 
-		private static NatsServer streamLeader(NatsCluster cluster, NatsTestBucket bucket) throws Exception {
+		private static NatsServer streamLeader(NatsCluster cluster, NatsTestBucket bucket, String bucketName)
+				throws Exception {
 			String leader = bucket.connect()
 				.jetStreamManagement()
-				.getStreamInfo("KV_" + bucket.name())
+				.getStreamInfo("KV_" + bucketName)
 				.getClusterInfo()
 				.getLeader();
 			return cluster.members()

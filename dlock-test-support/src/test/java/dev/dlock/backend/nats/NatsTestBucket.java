@@ -3,6 +3,7 @@ package dev.dlock.backend.nats;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.UUID;
@@ -63,6 +64,11 @@ final class NatsTestBucket implements AutoCloseable {
 	List<String> bucketNames() {
 		return (this.buckets == 1) ? List.of(this.name)
 				: IntStream.range(0, this.buckets).mapToObj((shard) -> this.name + "-" + shard).toList();
+	}
+
+	/** The name of the bucket of the sessions' heartbeats. */
+	String liveName() {
+		return this.name + "-live";
 	}
 
 	/** A new backend on its own connection, as another process would have. */
@@ -141,7 +147,9 @@ final class NatsTestBucket implements AutoCloseable {
 				}
 				next.close();
 			}
-			for (String bucket : bucketNames()) {
+			List<String> all = new ArrayList<>(bucketNames());
+			all.add(liveName());
+			for (String bucket : all) {
 				try {
 					admin.keyValueManagement().delete(bucket);
 				}
