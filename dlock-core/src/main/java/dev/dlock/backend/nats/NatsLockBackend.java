@@ -442,12 +442,16 @@ public final class NatsLockBackend implements LockBackend {
 		}
 
 		/**
-		 * The entries' max age, for tests of what happens when it runs out. Default
-		 * {@link NatsBucket#entryMaxAge}: a day.
+		 * The lock buckets' max age: how long an entry lives after its last write, and a
+		 * delete marker after a release. Each held entry is written again when half of it
+		 * has passed, so a shorter max age costs more rewrites of held locks and keeps
+		 * fewer markers (see docs/backends/nats.md, "Session heartbeats"). An existing
+		 * bucket must have this max age. Default {@link NatsBucket#entryMaxAge}: a day, or
+		 * four lease times if that is longer.
 		 * @param entryMaxAge at least twice the lease time
 		 * @return this builder
 		 */
-		Builder entryMaxAge(Duration entryMaxAge) {
+		public Builder entryMaxAge(Duration entryMaxAge) {
 			this.entryMaxAge = Durations.positive(entryMaxAge, "entryMaxAge");
 			return this;
 		}
