@@ -1,6 +1,11 @@
 package dev.dlock.backend.etcd;
 
 import java.util.List;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 import dev.dlock.LockMode;
 import dev.dlock.spi.AcquireRequest;
@@ -87,6 +92,41 @@ class EtcdQueueEntryTests {
 		assertThat(known.size()).isEqualTo(2);
 		assertThat(known.find(other.key(), 1).stored()).isEqualTo(other);
 		assertThat(known.find(this.key, TICKET).isGranted()).isTrue();
+	}
+
+	@Test
+	void repliesOnTwoThreadsAtOnceLeaveTheNewestSnapshotKeptWhicheverLandsFirst() throws Exception {
+		QueueSnapshot.Stored other = new QueueSnapshot.Stored(EtcdLayout.bytes("e1"), 1, 1, 2,
+				EntryState.plain(LockMode.PR, "k"));
+		QueueSnapshot.Stored own = new QueueSnapshot.Stored(this.key, TICKET, TICKET, 1,
+				EntryState.plain(LockMode.PR, "k"));
+		QueueSnapshot newerWithOthers = QueueSnapshot.resolve(List.of(other, own), 7, 7);
+		ExecutorService pool = Executors.newFixedThreadPool(2);
+		try {
+			for (int i = 0; i < 2_000; i++) {
+				EtcdQueueEntry fresh = new EtcdQueueEntry(this.entry.request(), this.key, TICKET,
+						new SessionLease(1, Long.MAX_VALUE), EtcdQueueEntry.Observation.GRANTED, 0);
+				CyclicBarrier start = new CyclicBarrier(2);
+				Future<?> older = pool.submit(() -> {
+					start.await();
+					fresh.remember(grantedAt(5)); // alone: kept as its fields
+					return null;
+				});
+				Future<?> newer = pool.submit(() -> {
+					start.await();
+					fresh.remember(newerWithOthers); // with another entry: kept whole
+					return null;
+				});
+				older.get(5, TimeUnit.SECONDS);
+				newer.get(5, TimeUnit.SECONDS);
+				QueueSnapshot known = fresh.known();
+				assertThat(known.revision()).as("round %d", i).isEqualTo(7);
+				assertThat(known.size()).as("round %d", i).isEqualTo(2);
+			}
+		}
+		finally {
+			pool.shutdownNow();
+		}
 	}
 
 	@Test
