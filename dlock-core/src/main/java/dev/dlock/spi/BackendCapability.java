@@ -30,6 +30,14 @@ public enum BackendCapability {
 	 * {@link LockSession#cancelConversion}). Without it the engine refuses conversions with
 	 * an {@link UnsupportedOperationException}.
 	 */
-	CONVERSION
+	CONVERSION,
+
+	/**
+	 * The backend reads a granted entry's queue and signals when a request joins it or a
+	 * conversion is asked ({@link LockSession#queue}, {@link LockSession#watchQueue}), so
+	 * that holders can be told what their mode blocks (DESIGN.md §12). Without it the
+	 * engine refuses blocking listeners with an {@link UnsupportedOperationException}.
+	 */
+	BLOCKING_NOTIFICATIONS
 
 }

@@ -2,10 +2,12 @@ package dev.dlock.spi;
 
 import java.time.Duration;
 import java.util.Collection;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
 import dev.dlock.LockMode;
+import dev.dlock.support.QueueRules;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -131,6 +133,42 @@ public interface LockSession extends AutoCloseable {
 	default CompletableFuture<@Nullable LockMode> cancelConversion(QueueEntry entry, LockMode heldMode) {
 		return CompletableFuture.failedFuture(new UnsupportedOperationException(
 				"This backend cannot convert a lock's mode (" + getClass().getName() + ")"));
+	}
+
+	/**
+	 * Reads the queue of a granted entry's resource as the grant rules see it: every live
+	 * entry with its ticket, granted mode, requested mode (a waiting request's, or the
+	 * target of a pending conversion) and conversion order. The engine finds in it the
+	 * requests and conversions that a holder's mode blocks, for blocking notifications
+	 * (DESIGN.md §12). One read (or none, where the backend keeps a current copy of its
+	 * queues); it changes nothing. A waiting request that may be granted already may show
+	 * as waiting or as granted.
+	 * <p>
+	 * The default refuses: a backend that reads its queues says so with
+	 * {@link BackendCapability#BLOCKING_NOTIFICATIONS}.
+	 * @param entry a granted entry
+	 * @return the live entries of its resource; empty when the entry is gone
+	 */
+	default CompletableFuture<List<QueueRules.Queued>> queue(QueueEntry entry) {
+		return CompletableFuture.failedFuture(new UnsupportedOperationException(
+				"This backend cannot read a lock's queue (" + getClass().getName() + ")"));
+	}
+
+	/**
+	 * Asks to be told when a request joins the queue of a granted entry's resource, or an
+	 * entry of it asks for an up-conversion that waits. The signal is a hint: it may be
+	 * spurious (any change of the queue may signal) and it may be lost, so the engine also
+	 * re-reads the queue on its own. Registration takes effect before this method returns:
+	 * a change made after it returns is signalled unless the signal is lost on the way.
+	 * <p>
+	 * The default refuses, as {@link #queue} does.
+	 * @param entry a granted entry
+	 * @param onChange called, on any thread, when the queue changed; must be quick
+	 * @return the subscription to close when the engine stops watching
+	 */
+	default Subscription watchQueue(QueueEntry entry, Runnable onChange) {
+		throw new UnsupportedOperationException(
+				"This backend cannot watch a lock's queue (" + getClass().getName() + ")");
 	}
 
 	/**
