@@ -45,7 +45,8 @@ public final class EtcdLockBackend implements LockBackend {
 	public static final String DEFAULT_KEY_PREFIX = "dlock/";
 
 	private static final Set<BackendCapability> CAPABILITIES = Set.of(BackendCapability.SESSION_LEASE,
-			BackendCapability.OWN_REMOVALS_FIRST, BackendCapability.CONVERSION);
+			BackendCapability.OWN_REMOVALS_FIRST, BackendCapability.CONVERSION,
+			BackendCapability.BLOCKING_NOTIFICATIONS);
 
 	private final Client client;
 
@@ -144,7 +145,9 @@ public final class EtcdLockBackend implements LockBackend {
 	/**
 	 * Returns {@link BackendCapability#SESSION_LEASE} (one lease per session),
 	 * {@link BackendCapability#OWN_REMOVALS_FIRST} (entries whose removal was sent do not
-	 * hold this backend's later requests back) and {@link BackendCapability#CONVERSION}.
+	 * hold this backend's later requests back), {@link BackendCapability#CONVERSION} and
+	 * {@link BackendCapability#BLOCKING_NOTIFICATIONS} (a holder with a blocking listener
+	 * watches its resource's queue).
 	 * @return the capabilities
 	 */
 	@Override

@@ -240,7 +240,8 @@ final class QueueSnapshot {
 			.toList();
 	}
 
-	private List<Queued> queue() {
+	/** Every entry as the grant rules see it, in ticket order. */
+	List<Queued> queue() {
 		return queueWith(null);
 	}
 
