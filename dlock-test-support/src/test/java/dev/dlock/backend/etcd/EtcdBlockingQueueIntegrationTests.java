@@ -3,6 +3,8 @@ package dev.dlock.backend.etcd;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -81,22 +83,23 @@ class EtcdBlockingQueueIntegrationTests {
 		QueueEntry earlier = hold(first, key, LockMode.NL);
 		LockSession second = otherSession();
 		QueueEntry later = hold(second, key, LockMode.NL);
-		// EX waits for the holder's CR; PW waits for the EX asked before it
-		assertThat(first.convert(earlier, LockMode.EX, true).join().status()).isEqualTo(Status.WAITING);
-		assertThat(second.convert(later, LockMode.PW, true).join().status()).isEqualTo(Status.WAITING);
+		// asked in the other order than the tickets: EX waits for the holder's CR, and PW
+		// for the EX asked before it
+		assertThat(second.convert(later, LockMode.EX, true).join().status()).isEqualTo(Status.WAITING);
+		assertThat(first.convert(earlier, LockMode.PW, true).join().status()).isEqualTo(Status.WAITING);
 		List<Queued> queue = holding.queue(holder).join();
 		assertThat(queue).hasSize(3);
 		assertThat(queue.get(0)).isEqualTo(Queued.granted(holder.ticket(), LockMode.CR));
-		Queued toExclusive = queue.get(1);
-		Queued toProtectedWrite = queue.get(2);
-		assertThat(toExclusive).extracting(Queued::ticket, Queued::granted, Queued::requested)
-			.containsExactly(earlier.ticket(), LockMode.NL, LockMode.EX);
+		Queued toProtectedWrite = queue.get(1);
+		Queued toExclusive = queue.get(2);
 		assertThat(toProtectedWrite).extracting(Queued::ticket, Queued::granted, Queued::requested)
-			.containsExactly(later.ticket(), LockMode.NL, LockMode.PW);
+			.containsExactly(earlier.ticket(), LockMode.NL, LockMode.PW);
+		assertThat(toExclusive).extracting(Queued::ticket, Queued::granted, Queued::requested)
+			.containsExactly(later.ticket(), LockMode.NL, LockMode.EX);
 		assertThat(toExclusive.conversionOrder()).isLessThan(toProtectedWrite.conversionOrder());
 		// a request that joins later changes neither conversion as the engine sees it
 		QueueEntry reader = waitFor(otherSession(), key, LockMode.CR);
-		assertThat(holding.queue(holder).join()).containsExactly(queue.get(0), toExclusive, toProtectedWrite,
+		assertThat(holding.queue(holder).join()).containsExactly(queue.get(0), toProtectedWrite, toExclusive,
 				Queued.waiting(reader.ticket(), LockMode.CR));
 	}
 
@@ -105,13 +108,15 @@ class EtcdBlockingQueueIntegrationTests {
 		LockSession holding = session();
 		String key = newKey();
 		QueueEntry holder = hold(holding, key, LockMode.PW);
+		QueueEntry reader = hold(otherSession(), key, LockMode.CR);
 		LockSession waiting = otherSession();
 		QueueEntry writer = waitFor(waiting, key, LockMode.EX);
 		assertThat(holding.queue(holder).join()).contains(Queued.waiting(writer.ticket(), LockMode.EX));
 		waiting.remove(writer.request()).join();
-		assertThat(holding.queue(holder).join()).containsExactly(Queued.granted(holder.ticket(), LockMode.PW));
+		assertThat(holding.queue(holder).join()).containsExactly(Queued.granted(holder.ticket(), LockMode.PW),
+				Queued.granted(reader.ticket(), LockMode.CR));
 		holding.remove(holder.request()).join();
-		assertThat(holding.queue(holder).join()).isEmpty();
+		assertThat(holding.queue(holder).join()).as("the reader is still there, the holder is not").isEmpty();
 	}
 
 	@Test
@@ -158,14 +163,17 @@ class EtcdBlockingQueueIntegrationTests {
 	}
 
 	@Test
-	void aRequestEnqueuedRightAfterTheWatchIsCalledIsSeenByAReadAfterASignal() {
-		LockSession holding = session();
+	void aRequestEnqueuedBeforeEtcdCreatedTheWatchIsSeenByAReadAfterASignal() {
+		RecordingWatches watches = new RecordingWatches(this.support.client(endpoint()));
+		LockSession holding = this.support.register(this.support.backend(watches.client()).openSession(LEASE));
 		String key = newKey();
 		QueueEntry holder = hold(holding, key, LockMode.EX);
 		Signals signals = new Signals();
+		watches.holdBack();
 		try (Subscription watch = holding.watchQueue(holder, signals)) {
-			// sent before etcd has surely created the watch
+			// the watch reaches etcd late, as over a slow stream: it starts after this request
 			QueueEntry writer = waitFor(otherSession(), key, LockMode.PW);
+			watches.letThrough();
 			await().atMost(SIGNAL).until(() -> signals.count() > 0);
 			assertThat(holding.queue(holder).join()).contains(Queued.waiting(writer.ticket(), LockMode.PW));
 		}
@@ -279,12 +287,17 @@ class EtcdBlockingQueueIntegrationTests {
 
 	}
 
-	/** A client whose watch service records the watches it starts. */
+	/**
+	 * A client whose watch service records the watches it starts, and can hold their start
+	 * back (the call returns at once, the watch reaches etcd when the test lets it).
+	 */
 	private static final class RecordingWatches {
 
 		private final Client real;
 
 		private final List<Watch.Watcher> started = new CopyOnWriteArrayList<>();
+
+		private volatile CompletableFuture<Void> gate = CompletableFuture.completedFuture(null);
 
 		RecordingWatches(Client real) {
 			this.real = real;
@@ -295,17 +308,54 @@ class EtcdBlockingQueueIntegrationTests {
 					? watch(this.real.getWatchClient()) : call(method, this.real, args));
 		}
 
+		/** The watches started on etcd, in order. */
 		List<Watch.Watcher> started() {
 			return this.started;
 		}
 
+		/** Holds back the start of the next watches. */
+		void holdBack() {
+			this.gate = new CompletableFuture<>();
+		}
+
+		/** Starts the watches held back, and lets the next ones through. */
+		void letThrough() {
+			this.gate.complete(null);
+		}
+
 		private Watch watch(Watch watch) {
 			return proxy(Watch.class, (self, method, args) -> {
-				Object result = call(method, watch, args);
-				if (result instanceof Watch.Watcher watcher) {
-					this.started.add(watcher);
+				if (!method.getName().equals("watch")) {
+					return call(method, watch, args);
 				}
-				return result;
+				CompletableFuture<Watch.Watcher> watcher = this.gate.thenApply((open) -> {
+					try {
+						Watch.Watcher started = (Watch.Watcher) call(method, watch, args);
+						this.started.add(started);
+						return started;
+					}
+					catch (Throwable ex) {
+						throw new CompletionException(ex);
+					}
+				});
+				return proxy(Watch.Watcher.class, (watcherSelf, watcherMethod, watcherArgs) -> {
+					if (watcher.isDone()) {
+						return call(watcherMethod, watcher.join(), watcherArgs);
+					}
+					if (watcherMethod.getReturnType() != void.class) {
+						return false; // isClosed: not started yet
+					}
+					// close or requestProgress: sent once the watch started
+					watcher.thenAccept((started) -> {
+						try {
+							call(watcherMethod, started, watcherArgs);
+						}
+						catch (Throwable ex) {
+							throw new CompletionException(ex);
+						}
+					});
+					return null;
+				});
 			});
 		}
 
