@@ -832,10 +832,11 @@ final class EtcdLockSession implements LockSession {
 	}
 
 	/**
-	 * One range read of the resource's queue, resolved as a poll resolves it. It writes
-	 * nothing and the entry remembers nothing of it: without the sequencer's revision it
-	 * could not decide a conversion. An entry whose lease ended is gone from the read, as
-	 * etcd deletes it with its lease.
+	 * One range read of the resource's queue, resolved as a poll resolves it, without the
+	 * entries of tries that wait (they are deleted again at once). It writes nothing and the
+	 * entry remembers nothing of it: without the sequencer's revision it could not decide a
+	 * conversion. An entry whose lease ended is gone from the read, as etcd deletes it with
+	 * its lease.
 	 */
 	@Override
 	public CompletableFuture<List<QueueRules.Queued>> queue(QueueEntry queueEntry) {
@@ -846,7 +847,7 @@ final class EtcdLockSession implements LockSession {
 			.thenApply((response) -> {
 				QueueSnapshot snapshot = QueueSnapshot.of(response.getKvs(), response.getHeader().getRevision(),
 						UNREAD);
-				return (snapshot.find(entry.key(), entry.ticket()) != null) ? snapshot.queue() : List.of();
+				return (snapshot.find(entry.key(), entry.ticket()) != null) ? snapshot.lastingQueue() : List.of();
 			});
 		return EtcdFailures.mapped(queue, "Reading the queue of lock '" + lockKey + "'");
 	}

@@ -17,9 +17,9 @@ import org.slf4j.LoggerFactory;
 /**
  * A holder's watch on its resource's queue, for blocking notifications: one etcd watch on
  * the resource's prefix that signals each put that may start a wait, that is the creation
- * of an entry (a new request joins) or a pending conversion ({@code =PR>EX}). Deletes are
- * filtered out on the server; other puts (flags, grants, entries made explicit) start no
- * wait and are dropped here.
+ * of an entry of a request that may wait (a new request joins) or a pending conversion
+ * ({@code =PR>EX}). Deletes are filtered out on the server; other puts (flags, grants,
+ * entries made explicit, the entries of tries) start no wait and are dropped here.
  * <p>
  * The watch starts at the current revision, which etcd fixes only when the watch is
  * created, after {@link #start} returned. So its creation signals too: whoever reads the
@@ -121,11 +121,15 @@ final class QueueWatch implements Subscription {
 	}
 
 	/**
-	 * Whether a put may start a wait: it creates an entry (a new request, granted or not),
-	 * or records a pending conversion, which waits by construction.
+	 * Whether a put may start a wait: it creates the entry of a request that may wait
+	 * (granted or not), or records a pending conversion, which waits by construction (also
+	 * on the entry of a try that was granted).
 	 */
-	static boolean mayStartWait(KeyValue put) {
-		return put.getVersion() == 1 || EntryState.parse(put.getValue()).target() != null;
+	private static boolean mayStartWait(KeyValue put) {
+		if (put.getVersion() == 1) {
+			return !EntrySlots.isTry(put.getKey());
+		}
+		return EntryState.parse(put.getValue()).target() != null;
 	}
 
 	private final class Listener implements Watch.Listener {

@@ -199,6 +199,28 @@ class EtcdBlockingQueueIntegrationTests {
 	}
 
 	@Test
+	void aTryThatWouldWaitIsNeitherShownNorSignalledWhileItsEntryExists() {
+		LockSession holding = session();
+		String key = newKey();
+		QueueEntry holder = hold(holding, key, LockMode.PW);
+		Signals signals = new Signals();
+		HoldingClient slow = new HoldingClient(this.support.client(endpoint()));
+		LockSession trying = this.support.register(this.support.backend(slow.client()).openSession(LEASE));
+		try (Subscription watch = holding.watchQueue(holder, signals)) {
+			int before = signals.afterCreation();
+			// the try's entry is created, and its delete held back: it stays in the queue
+			slow.holdTransactionAfter(1);
+			CompletableFuture<EnqueueResult> tried = trying
+				.enqueue(new AcquireRequest(key, LockMode.EX, "owner-" + UUID.randomUUID(), false));
+			await().atMost(WAIT).until(slow::isHolding);
+			assertThat(holding.queue(holder).join()).containsExactly(Queued.granted(holder.ticket(), LockMode.PW));
+			await().during(Duration.ofMillis(500)).atMost(SIGNAL).until(() -> signals.count() == before);
+			slow.deliverHeldTransaction();
+			assertThat(tried.join().state()).isEqualTo(QueueState.REJECTED);
+		}
+	}
+
+	@Test
 	void aClosedWatchSignalsNoMore() {
 		LockSession holding = session();
 		String key = newKey();
