@@ -189,7 +189,8 @@ public final class RedisLockBackend implements LockBackend {
 
 	@Override
 	public Set<BackendCapability> capabilities() {
-		return Set.of(BackendCapability.OWN_REMOVALS_FIRST, BackendCapability.CONVERSION);
+		return Set.of(BackendCapability.OWN_REMOVALS_FIRST, BackendCapability.CONVERSION,
+				BackendCapability.BLOCKING_NOTIFICATIONS);
 	}
 
 	/**
