@@ -1,6 +1,7 @@
 package dev.dlock.backend.redis;
 
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
@@ -16,9 +17,12 @@ import dev.dlock.spi.QueueEntry;
 import dev.dlock.spi.QueueState.Status;
 import dev.dlock.spi.Subscription;
 import dev.dlock.support.QueueRules.Queued;
+import dev.dlock.testserver.RedisCluster;
 import dev.dlock.testserver.RedisServer;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import org.junit.jupiter.api.AfterAll;
@@ -271,6 +275,51 @@ class RedisBlockingQueueIntegrationTests {
 		}
 		finally {
 			listener.close();
+		}
+	}
+
+	/**
+	 * On a Cluster the mark, the queue and the waiter's check share a slot, and the message
+	 * reaches a holder whose pub/sub connection may sit on another node: locks on all three
+	 * masters.
+	 */
+	@Test
+	void aHolderOnAClusterIsSignalledForLocksOnEveryNode() {
+		try (RedisCluster cluster = RedisCluster.start(3)) {
+			RedisClusterClient clusterClient = RedisClusterClient
+				.create(cluster.uris().stream().map(RedisURI::create).toList());
+			try (RedisLockBackend holders = RedisLockBackend.builder(clusterClient).keyPrefix(this.prefix).build();
+					RedisLockBackend waiters = RedisLockBackend.builder(clusterClient).keyPrefix(this.prefix).build()) {
+				LockSession holderSession = holders.openSession(LEASE);
+				LockSession waiterSession = waiters.openSession(LEASE);
+				Set<RedisServer> nodes = new HashSet<>();
+				for (int i = 0; nodes.size() < 3; i++) {
+					String lockKey = this.key + ":" + i;
+					if (!nodes.add(cluster.nodeForKey(RedisTestKeys.queue(this.prefix, lockKey)))) {
+						continue;
+					}
+					QueueEntry holder = holderSession
+						.enqueue(new AcquireRequest(lockKey, LockMode.PW, UUID.randomUUID().toString(), true))
+						.join()
+						.entry();
+					AtomicInteger signals = new AtomicInteger();
+					try (Subscription watch = holderSession.watchQueue(holder, signals::incrementAndGet)) {
+						await().atMost(Duration.ofSeconds(2)).until(() -> signals.get() > 0);
+						int before = signals.get();
+						EnqueueResult writer = waiterSession
+							.enqueue(new AcquireRequest(lockKey, LockMode.EX, UUID.randomUUID().toString(), true))
+							.join();
+						assertThat(writer.state().status()).isEqualTo(Status.WAITING);
+						await().atMost(Duration.ofSeconds(2)).until(() -> signals.get() > before);
+						assertThat(holderSession.queue(holder).join()).containsExactly(
+								Queued.granted(holder.ticket(), LockMode.PW),
+								Queued.waiting(writer.entry().ticket(), LockMode.EX));
+					}
+				}
+			}
+			finally {
+				clusterClient.shutdown();
+			}
 		}
 	}
 
