@@ -10,7 +10,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import dev.dlock.LockMode;
 import dev.dlock.spi.AcquireRequest;
-import dev.dlock.spi.BackendCapability;
 import dev.dlock.spi.EnqueueResult;
 import dev.dlock.spi.LockSession;
 import dev.dlock.spi.QueueEntry;
@@ -56,11 +55,6 @@ class EtcdBlockingQueueIntegrationTests {
 
 	private static String endpoint() {
 		return EtcdServer.shared().endpoint();
-	}
-
-	@Test
-	void theBackendSaysItReadsAndWatchesQueues() {
-		assertThat(this.backend.capabilities()).contains(BackendCapability.BLOCKING_NOTIFICATIONS);
 	}
 
 	@Test
