@@ -1,9 +1,16 @@
 package dev.dlock.backend.redis;
 
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArraySet;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 
+import dev.dlock.LockMode;
 import dev.dlock.spi.Subscription;
+import dev.dlock.support.QueueRules.Queued;
 import dev.dlock.support.ResourceChanges;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import org.jspecify.annotations.Nullable;
@@ -22,8 +29,10 @@ import org.jspecify.annotations.Nullable;
  * answers without a round trip.
  * <p>
  * A request or conversion that starts to wait on a lock whose queue a holder watches
- * publishes {@code "<resource> ?<ticket>"}; it signals the holders that watch the queue
- * ({@link #watchQueue}) and no waiter, and moves no change count.
+ * publishes {@code "<resource> ?<ticket> <mode>"} or
+ * {@code "<resource> ?<ticket> <granted> <target> <order>"}; it hands that entry to the
+ * holders that watch the queue ({@link #watchQueue}), wakes no waiter, and moves no change
+ * count.
  * <p>
  * No signal is lost between a poll's reply and the registration of the waiter: the caller
  * reads the change count of the resource before it sends the poll, and
@@ -43,6 +52,9 @@ final class ChangeNotifier extends RedisPubSubAdapter<String, String> {
 	private final ResourceChanges<Watcher> changes;
 
 	private final ResourceChanges<Runnable> queueChanges;
+
+	/** By resource: the holders told of the entry that started to wait, when a message names it. */
+	private final Map<String, Set<Consumer<Queued>>> waitingListeners = new ConcurrentHashMap<>();
 
 	private final AtomicBoolean firstSubscription = new AtomicBoolean(true);
 
@@ -90,8 +102,16 @@ final class ChangeNotifier extends RedisPubSubAdapter<String, String> {
 	 * @param onChange the signal
 	 * @return the registration, in effect at once
 	 */
-	Subscription watchQueue(String resource, Runnable onChange) {
-		return this.queueChanges.watch(resource, this.queueChanges.count(resource), onChange);
+	Subscription watchQueue(String resource, Runnable onChange, Consumer<Queued> onWaiting) {
+		Subscription signals = this.queueChanges.watch(resource, this.queueChanges.count(resource), onChange);
+		this.waitingListeners.computeIfAbsent(resource, (key) -> new CopyOnWriteArraySet<>()).add(onWaiting);
+		return () -> {
+			signals.close();
+			this.waitingListeners.computeIfPresent(resource, (key, listeners) -> {
+				listeners.remove(onWaiting);
+				return listeners.isEmpty() ? null : listeners;
+			});
+		};
 	}
 
 	/**
@@ -122,11 +142,35 @@ final class ChangeNotifier extends RedisPubSubAdapter<String, String> {
 		int space = message.indexOf(' ');
 		String resource = (space < 0) ? message : message.substring(0, space);
 		if (space >= 0 && message.startsWith("?", space + 1)) {
-			this.queueChanges.changed(resource).forEach(Runnable::run);
+			Queued waiting = waitingEntry(message, space + 2);
+			Set<Consumer<Queued>> told = this.waitingListeners.get(resource);
+			if (waiting != null && told != null) {
+				told.forEach((listener) -> listener.accept(waiting));
+			}
+			else {
+				this.queueChanges.changed(resource).forEach(Runnable::run);
+			}
 			return;
 		}
 		Change change = Change.parse(message, space);
 		this.changes.changed(resource, (watcher) -> watcher.concerns(change)).forEach(Runnable::run);
+	}
+
+	/**
+	 * The entry a {@code ?} message names: {@code <ticket> <mode>} for a request that waits,
+	 * {@code <ticket> <granted> <target> <order>} for a conversion that waits; {@code null}
+	 * when it names only the ticket.
+	 */
+	static @Nullable Queued waitingEntry(String message, int from) {
+		String[] fields = message.substring(from).split(" ");
+		if (fields.length == 2) {
+			return Queued.waiting(Long.parseLong(fields[0]), LockMode.valueOf(fields[1]));
+		}
+		if (fields.length == 4) {
+			return Queued.converting(Long.parseLong(fields[0]), LockMode.valueOf(fields[1]),
+					LockMode.valueOf(fields[2]), Long.parseLong(fields[3]));
+		}
+		return null;
 	}
 
 	private static boolean contains(long[] tickets, long ticket) {
