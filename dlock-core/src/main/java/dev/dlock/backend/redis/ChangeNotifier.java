@@ -1,9 +1,5 @@
 package dev.dlock.backend.redis;
 
-import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArraySet;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
@@ -12,6 +8,7 @@ import dev.dlock.LockMode;
 import dev.dlock.spi.Subscription;
 import dev.dlock.support.QueueRules.Queued;
 import dev.dlock.support.ResourceChanges;
+import dev.dlock.support.WaitingHandOver;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import org.jspecify.annotations.Nullable;
 
@@ -53,8 +50,8 @@ final class ChangeNotifier extends RedisPubSubAdapter<String, String> {
 
 	private final ResourceChanges<Runnable> queueChanges;
 
-	/** By resource: the holders told of the entry that started to wait, when a message names it. */
-	private final Map<String, Set<Consumer<Queued>>> waitingListeners = new ConcurrentHashMap<>();
+	/** The holders handed the entry that started to wait, when a message names it. */
+	private final WaitingHandOver waiting = new WaitingHandOver();
 
 	private final AtomicBoolean firstSubscription = new AtomicBoolean(true);
 
@@ -104,13 +101,10 @@ final class ChangeNotifier extends RedisPubSubAdapter<String, String> {
 	 */
 	Subscription watchQueue(String resource, Runnable onChange, Consumer<Queued> onWaiting) {
 		Subscription signals = this.queueChanges.watch(resource, this.queueChanges.count(resource), onChange);
-		this.waitingListeners.computeIfAbsent(resource, (key) -> new CopyOnWriteArraySet<>()).add(onWaiting);
+		Subscription handOvers = this.waiting.register(resource, onWaiting);
 		return () -> {
 			signals.close();
-			this.waitingListeners.computeIfPresent(resource, (key, listeners) -> {
-				listeners.remove(onWaiting);
-				return listeners.isEmpty() ? null : listeners;
-			});
+			handOvers.close();
 		};
 	}
 
@@ -142,12 +136,8 @@ final class ChangeNotifier extends RedisPubSubAdapter<String, String> {
 		int space = message.indexOf(' ');
 		String resource = (space < 0) ? message : message.substring(0, space);
 		if (space >= 0 && message.startsWith("?", space + 1)) {
-			Queued waiting = waitingEntry(message, space + 2);
-			Set<Consumer<Queued>> told = this.waitingListeners.get(resource);
-			if (waiting != null && told != null) {
-				told.forEach((listener) -> listener.accept(waiting));
-			}
-			else {
+			Queued waits = waitingEntry(message, space + 2);
+			if (waits == null || !this.waiting.handOver(resource, waits)) {
 				this.queueChanges.changed(resource).forEach(Runnable::run);
 			}
 			return;
