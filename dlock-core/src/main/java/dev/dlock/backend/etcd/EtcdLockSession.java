@@ -852,12 +852,20 @@ final class EtcdLockSession implements LockSession {
 		return EtcdFailures.mapped(queue, "Reading the queue of lock '" + lockKey + "'");
 	}
 
-	/**
-	 * Watches the prefix of the entry's resource for puts that may start a wait (see
-	 * {@link QueueWatch}): one etcd watch per call, so only holders that ask for it pay.
-	 */
+	/** As {@link #watchQueue(QueueEntry, Runnable, Consumer)}, each hand-over a signal. */
 	@Override
 	public Subscription watchQueue(QueueEntry queueEntry, Runnable onChange) {
+		return watchQueue(queueEntry, onChange, (waiting) -> onChange.run());
+	}
+
+	/**
+	 * Watches the prefix of the entry's resource for puts that start a wait, and hands over
+	 * the entry each shows (see {@link QueueWatch}): one etcd watch per call, so only holders
+	 * that ask for it pay.
+	 */
+	@Override
+	public Subscription watchQueue(QueueEntry queueEntry, Runnable onChange,
+			Consumer<QueueRules.Queued> onWaiting) {
 		EtcdQueueEntry entry = (EtcdQueueEntry) queueEntry;
 		if (this.closed) {
 			// its entries went with the session's lease: nothing to watch for
@@ -865,7 +873,7 @@ final class EtcdLockSession implements LockSession {
 			};
 		}
 		return QueueWatch.start(this.client.getWatchClient(), this.layout.resourceKeysOf(entry.key()).prefix(),
-				entry.request().key(), this.time, onChange);
+				entry.request().key(), this.time, onChange, onWaiting);
 	}
 
 	/**

@@ -1,8 +1,11 @@
 package dev.dlock.backend.etcd;
 
 import java.time.Duration;
+import java.util.function.Consumer;
 
+import dev.dlock.LockMode;
 import dev.dlock.spi.Subscription;
+import dev.dlock.support.QueueRules.Queued;
 import dev.dlock.support.TimeSource;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.KeyValue;
@@ -16,7 +19,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A holder's watch on its resource's queue, for blocking notifications: one etcd watch on
- * the resource's prefix that signals each put that may start a wait, that is the creation
+ * the resource's prefix that hands over each entry a put shows starting to wait (which
+ * stands for a signal), that is the creation
  * of an entry of a request that may wait (a new request joins) or a pending conversion
  * ({@code =PR>EX}). Deletes are filtered out on the server; other puts (flags, grants,
  * entries made explicit, the entries of tries) start no wait and are dropped here.
@@ -51,17 +55,21 @@ final class QueueWatch implements Subscription {
 
 	private final Runnable onChange;
 
+	private final Consumer<Queued> onWaiting;
+
 	private volatile boolean open = true;
 
 	// guarded by this
 	private Watch.@Nullable Watcher watcher;
 
-	private QueueWatch(Watch watches, ByteSequence prefix, String lockKey, TimeSource time, Runnable onChange) {
+	private QueueWatch(Watch watches, ByteSequence prefix, String lockKey, TimeSource time, Runnable onChange,
+			Consumer<Queued> onWaiting) {
 		this.watches = watches;
 		this.prefix = prefix;
 		this.lockKey = lockKey;
 		this.time = time;
 		this.onChange = onChange;
+		this.onWaiting = onWaiting;
 	}
 
 	/**
@@ -71,10 +79,12 @@ final class QueueWatch implements Subscription {
 	 * @param lockKey the lock key, for logs
 	 * @param time the timer that delays a new watch after one ended
 	 * @param onChange the signal
+	 * @param onWaiting told of each entry a put shows starting to wait, in place of a signal
 	 * @return the watch, to close when the hold ends
 	 */
-	static QueueWatch start(Watch watches, ByteSequence prefix, String lockKey, TimeSource time, Runnable onChange) {
-		QueueWatch watch = new QueueWatch(watches, prefix, lockKey, time, onChange);
+	static QueueWatch start(Watch watches, ByteSequence prefix, String lockKey, TimeSource time, Runnable onChange,
+			Consumer<Queued> onWaiting) {
+		QueueWatch watch = new QueueWatch(watches, prefix, lockKey, time, onChange, onWaiting);
 		watch.watch();
 		return watch;
 	}
@@ -121,15 +131,22 @@ final class QueueWatch implements Subscription {
 	}
 
 	/**
-	 * Whether a put may start a wait: it creates the entry of a request that may wait
-	 * (granted or not), or records a pending conversion, which waits by construction (also
-	 * on the entry of a try that was granted).
+	 * The entry a put shows starting to wait, as {@code EtcdLockSession#queue} shows it, or
+	 * {@code null} when it starts no wait: the entry of a request that may wait, created now
+	 * (it may be granted, but then it conflicts with no holder's mode, and a holder is told
+	 * only of what conflicts with its own), or a pending conversion, which waits by
+	 * construction (also on the entry of a try that was granted), its order being the put's
+	 * revision.
 	 */
-	private static boolean mayStartWait(KeyValue put) {
+	private static @Nullable Queued startedToWait(KeyValue put) {
 		if (put.getVersion() == 1) {
-			return !EntrySlots.isTry(put.getKey());
+			return EntrySlots.isTry(put.getKey()) ? null
+					: Queued.waiting(put.getCreateRevision(), EntryState.parse(put.getValue()).mode());
 		}
-		return EntryState.parse(put.getValue()).target() != null;
+		EntryState state = EntryState.parse(put.getValue());
+		LockMode target = state.target();
+		return (target != null)
+				? Queued.converting(put.getCreateRevision(), state.mode(), target, put.getModRevision()) : null;
 	}
 
 	private final class Listener implements Watch.Listener {
@@ -142,9 +159,10 @@ final class QueueWatch implements Subscription {
 				return;
 			}
 			for (WatchEvent event : response.getEvents()) {
-				if (event.getEventType() == WatchEvent.EventType.PUT && mayStartWait(event.getKeyValue())) {
-					signal();
-					return;
+				Queued waiting = (event.getEventType() == WatchEvent.EventType.PUT)
+						? startedToWait(event.getKeyValue()) : null;
+				if (waiting != null && QueueWatch.this.open) {
+					QueueWatch.this.onWaiting.accept(waiting);
 				}
 			}
 		}

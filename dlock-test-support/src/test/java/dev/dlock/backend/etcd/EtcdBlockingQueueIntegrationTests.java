@@ -157,6 +157,27 @@ class EtcdBlockingQueueIntegrationTests {
 	}
 
 	@Test
+	void theRequestAndTheConversionThatStartToWaitAreHandedOverAsTheQueueShowsThem() {
+		LockSession holding = session();
+		String key = newKey();
+		QueueEntry holder = hold(holding, key, LockMode.PR);
+		LockSession converting = otherSession();
+		QueueEntry other = hold(converting, key, LockMode.CR);
+		List<Queued> handedOver = new CopyOnWriteArrayList<>();
+		Signals signals = new Signals();
+		try (Subscription watch = holding.watchQueue(holder, signals, handedOver::add)) {
+			signals.afterCreation();
+			QueueEntry writer = waitFor(otherSession(), key, LockMode.EX);
+			await().atMost(SIGNAL).until(() -> !handedOver.isEmpty());
+			assertThat(handedOver).containsExactly(Queued.waiting(writer.ticket(), LockMode.EX));
+			assertThat(converting.convert(other, LockMode.PW, true).join().status()).isEqualTo(Status.WAITING);
+			await().atMost(SIGNAL).until(() -> handedOver.size() == 2);
+			assertThat(holding.queue(holder).join()).containsExactly(Queued.granted(holder.ticket(), LockMode.PR),
+					handedOver.get(1), handedOver.get(0));
+		}
+	}
+
+	@Test
 	void aRequestEnqueuedBeforeEtcdCreatedTheWatchIsSeenByAReadAfterASignal() {
 		RecordingWatches watches = new RecordingWatches(this.support.client(endpoint()));
 		LockSession holding = this.support.register(this.support.backend(watches.client()).openSession(LEASE));
