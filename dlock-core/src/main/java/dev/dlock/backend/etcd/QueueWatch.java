@@ -20,10 +20,10 @@ import org.slf4j.LoggerFactory;
 /**
  * A holder's watch on its resource's queue, for blocking notifications: one etcd watch on
  * the resource's prefix that hands over each entry a put shows starting to wait (which
- * stands for a signal), that is the creation
- * of an entry of a request that may wait (a new request joins) or a pending conversion
- * ({@code =PR>EX}). Deletes are filtered out on the server; other puts (flags, grants,
- * entries made explicit, the entries of tries) start no wait and are dropped here.
+ * stands for a signal), that is the creation of an entry of a request that may wait (a new
+ * request joins) or a pending conversion ({@code =PR>EX}). Deletes are filtered out on the
+ * server; other puts (flags, grants, entries made explicit, the entries of tries) start no
+ * wait and are dropped here.
  * <p>
  * The watch starts at the current revision, which etcd fixes only when the watch is
  * created, after {@link #start} returned. So its creation signals too: whoever reads the
