@@ -173,7 +173,7 @@ public final class Benchmarks {
 			if (enabled("blocking")) {
 				for (LockLibrary library : libraries) {
 					if (library instanceof DlockLibrary dlock && !library.server().equals("memory")) {
-						step("blocking", library, () -> BlockingNotice.run(this.settings, this.results, dlock));
+						step("blocking", library, () -> BlockingNotice.run(this.settings, this.results, servers, dlock));
 					}
 				}
 			}

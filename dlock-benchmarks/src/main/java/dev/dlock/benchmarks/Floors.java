@@ -12,7 +12,6 @@ import dev.dlock.benchmarks.Measure.Round;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KV;
-import io.etcd.jetcd.Watch;
 import io.etcd.jetcd.op.Cmp;
 import io.etcd.jetcd.op.CmpTarget;
 import io.etcd.jetcd.op.Op;
@@ -22,18 +21,12 @@ import io.etcd.jetcd.options.PutOption;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
-import io.lettuce.core.pubsub.RedisPubSubAdapter;
-import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.nats.client.Connection;
 import io.nats.client.KeyValue;
 import io.nats.client.KeyValueManagement;
 import io.nats.client.Nats;
 import io.nats.client.api.KeyValueConfiguration;
-import io.nats.client.api.KeyValueEntry;
-import io.nats.client.api.KeyValueWatchOption;
-import io.nats.client.api.KeyValueWatcher;
 import io.nats.client.api.StorageType;
-import io.nats.client.impl.NatsKeyValueWatchSubscription;
 
 /**
  * The raw round trips of each server from the same JVM and client library that dlock uses:
@@ -150,28 +143,8 @@ final class Floors {
 				check(locked == 1 && unlocked == 1, "the raw Redis lock scripts");
 			});
 			addPair("redis", EVALSHA, EVALSHA_PAIR, pair);
-			redisWakeUp(redis);
 		}
-	}
-
-	private void redisWakeUp(RedisCommands<String, String> redis) throws Exception {
-		String channel = "bench:wake-up:" + UUID.randomUUID();
-		String release = redis.scriptLoad(RELEASE_SCRIPT);
-		String[] keys = { channel + ":key" };
-		WakeUpFloor floor = new WakeUpFloor();
-		try (StatefulRedisPubSubConnection<String, String> subscriber = this.servers.redisClient().connectPubSub()) {
-			subscriber.addListener(new RedisPubSubAdapter<>() {
-				@Override
-				public void message(String from, String message) {
-					floor.told();
-				}
-			});
-			subscriber.sync().subscribe(channel);
-			addWakeUp("redis", floor.measure(this.settings, () -> {
-				Long subscribers = redis.evalsha(release, ScriptOutputType.INTEGER, keys, channel, "released");
-				check(subscribers == 1, "the raw Redis release script");
-			}));
-		}
+		wakeUp("redis");
 	}
 
 	void etcd() throws Exception {
@@ -198,18 +171,8 @@ final class Floors {
 				check(created && deleted == 1, "the raw etcd transaction");
 			});
 			addPair("etcd", TXN, TXN_PAIR, pair);
-			etcdWakeUp(kv);
 		}
-	}
-
-	private void etcdWakeUp(KV kv) throws Exception {
-		ByteSequence key = bytes("bench/wake-up/" + UUID.randomUUID());
-		ByteSequence value = bytes("released");
-		WakeUpFloor floor = new WakeUpFloor();
-		try (Client watching = Client.builder().endpoints(this.servers.etcdEndpoint()).build();
-				Watch.Watcher watcher = watching.getWatchClient().watch(key, (response) -> floor.told())) {
-			addWakeUp("etcd", floor.measure(this.settings, () -> kv.put(key, value).get()));
-		}
+		wakeUp("etcd");
 	}
 
 	void nats() throws Exception {
@@ -242,31 +205,19 @@ final class Floors {
 					kv.delete(key);
 				});
 				addPair("nats", KV_CREATE, KV_PAIR, pair);
-				natsWakeUp(kv, bucket, value);
 			}
 			finally {
 				management.delete(bucket);
 			}
 		}
+		wakeUp("nats");
 	}
 
-	private void natsWakeUp(KeyValue kv, String bucket, byte[] value) throws Exception {
+	/** The pushed wake-up of a server, after the hand-off's pauses (see {@link WakeUpFloor}). */
+	void wakeUp(String server) throws Exception {
 		WakeUpFloor floor = new WakeUpFloor();
-		try (Connection watching = Nats.connect(this.servers.natsUrl())) {
-			KeyValueWatcher watcher = new KeyValueWatcher() {
-				@Override
-				public void watch(KeyValueEntry entry) {
-					floor.told();
-				}
-
-				@Override
-				public void endOfData() {
-				}
-			};
-			try (NatsKeyValueWatchSubscription subscription = watching.keyValue(bucket)
-				.watch("wake-up", watcher, KeyValueWatchOption.UPDATES_ONLY)) {
-				addWakeUp("nats", floor.measure(this.settings, () -> kv.put("wake-up", value)));
-			}
+		try (PushedWrites.Writer writer = PushedWrites.open(server, this.servers, floor::told)) {
+			addWakeUp(server, floor.measure(this.settings, writer));
 		}
 	}
 
@@ -315,7 +266,7 @@ final class Floors {
 		return ByteSequence.from(text, StandardCharsets.UTF_8);
 	}
 
-	private static void check(boolean condition, String what) {
+	static void check(boolean condition, String what) {
 		if (!condition) {
 			throw new IllegalStateException(what + " did not do what was expected");
 		}

@@ -264,8 +264,11 @@ final class MarkdownReport {
 			case BlockingNotice.SECTION -> "dlock only: no peer tells a holder what it blocks. One client holds a key "
 					+ "in PR with a blocking listener; a second client with its own connections asks for EX after "
 					+ "the hand-off's idle pause (5–105 ms), from a thread of its own, and withdraws once the holder "
-					+ "was told. notice: from the request being sent to the listener running. Its floor is the raw "
-					+ "pushed wake-up after the same pause (Floors).";
+					+ "was told. notice: from the request being sent to the listener running. paired wake-up: the "
+					+ "raw pushed wake-up (a write the server pushes to a second client, which wakes a parked "
+					+ "thread; see the floors), sampled alternately with the notices after the same kind of pause "
+					+ "in the same rounds; notice ÷ paired wake-up is taken per round, the cell shows its median "
+					+ "and range.";
 			case Converting.SECTION -> "dlock only: no peer converts a held lock in place. One client holds a key "
 					+ "alone in PR and converts it to EX and back, back to back, so every conversion is granted at "
 					+ "once; ops/s counts PR→EX→PR round trips. convert: every single conversion. paired floor: the "

@@ -36,7 +36,7 @@ final class WakeUpFloor {
 	 * Writes until the second client is told once, so that its subscription is surely in
 	 * place before anything is measured.
 	 */
-	private void awaitSubscribed(Write write) throws Exception {
+	void awaitSubscribed(Write write) throws Exception {
 		long deadline = System.nanoTime() + WAIT.toNanos();
 		while (true) {
 			CompletableFuture<Void> told = new CompletableFuture<>();
@@ -64,26 +64,12 @@ final class WakeUpFloor {
 		Random random = new Random(42);
 		double[] p50 = new double[settings.rounds()];
 		double[] p99 = new double[settings.rounds()];
-		ExecutorService writer = HandOff.single("wake-up-writer");
-		ExecutorService waiter = HandOff.single("wake-up-waiter");
-		try {
+		try (Threads threads = new Threads()) {
 			for (int round = -1; round < settings.rounds(); round++) {
 				int count = (round < 0) ? 3 : settings.handOffs();
 				Samples samples = new Samples(count);
 				for (int i = 0; i < count; i++) {
-					CompletableFuture<Void> told = new CompletableFuture<>();
-					this.next.set(told);
-					Future<Long> woken = waiter.submit(() -> {
-						told.get(WAIT.toSeconds(), TimeUnit.SECONDS);
-						return System.nanoTime();
-					});
-					Measure.pause(HandOff.idlePause(random));
-					long sent = writer.submit(() -> {
-						long now = System.nanoTime();
-						write.send();
-						return now;
-					}).get(WAIT.toSeconds(), TimeUnit.SECONDS);
-					samples.add(woken.get(WAIT.toSeconds(), TimeUnit.SECONDS) - sent);
+					samples.add(sample(HandOff.idlePause(random), write, threads));
 				}
 				if (round >= 0) {
 					p50[round] = samples.percentileMillis(50);
@@ -91,11 +77,43 @@ final class WakeUpFloor {
 				}
 			}
 		}
-		finally {
-			writer.shutdownNow();
-			waiter.shutdownNow();
-		}
 		return new double[][] { p50, p99 };
+	}
+
+	/**
+	 * One wake-up: after the pause, the time from the write being sent to the parked thread
+	 * running, in nanoseconds. The second client must be subscribed (see
+	 * {@link #awaitSubscribed}).
+	 */
+	long sample(Duration pause, Write write, Threads threads) throws Exception {
+		CompletableFuture<Void> told = new CompletableFuture<>();
+		this.next.set(told);
+		Future<Long> woken = threads.waiter.submit(() -> {
+			told.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+			return System.nanoTime();
+		});
+		Measure.pause(pause);
+		long sent = threads.writer.submit(() -> {
+			long now = System.nanoTime();
+			write.send();
+			return now;
+		}).get(WAIT.toSeconds(), TimeUnit.SECONDS);
+		return woken.get(WAIT.toSeconds(), TimeUnit.SECONDS) - sent;
+	}
+
+	/** The writer's and the waiter's threads, one each, as two clients would have. */
+	static final class Threads implements AutoCloseable {
+
+		final ExecutorService writer = HandOff.single("wake-up-writer");
+
+		final ExecutorService waiter = HandOff.single("wake-up-waiter");
+
+		@Override
+		public void close() {
+			this.writer.shutdownNow();
+			this.waiter.shutdownNow();
+		}
+
 	}
 
 	/** The write whose push is measured. */
