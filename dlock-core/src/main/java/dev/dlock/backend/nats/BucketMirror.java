@@ -51,6 +51,10 @@ import org.slf4j.LoggerFactory;
  * max ages older than the newest server timestamp seen. Max-age expiry is silent on nats-server 2.9, so the copy can hold entries
  * the server has dropped: it errs towards waiting, never towards granting.
  * <p>
+ * Waiters are signalled for a change that may grant them; holders that watch their queue
+ * for blocking notifications, from counts of their own, also for a new entry. A renewal
+ * signals nobody.
+ * <p>
  * The copy is <em>complete as of sequence S</em> once it applied a message with sequence
  * S that the server sent with nothing pending behind it: every message the stream held up
  * to then has been applied, including the renewal that moved an entry past a position the
@@ -105,6 +109,12 @@ final class BucketMirror implements AutoCloseable {
 	// counts move under lock, with the copy; listeners are signalled outside it
 	private final ResourceChanges<Runnable> changes;
 
+	/**
+	 * Holders that watch their queue for blocking notifications: signalled for a new entry
+	 * as well, which never unblocks a waiter, so they have counts of their own.
+	 */
+	private final ResourceChanges<Runnable> queueChanges;
+
 	private long lastSeq;
 
 	private long completeSeq;
@@ -151,6 +161,7 @@ final class BucketMirror implements AutoCloseable {
 		this.subjectPrefix = subjectPrefix;
 		this.maxAge = maxAge;
 		this.changes = new ResourceChanges<>(calls::run);
+		this.queueChanges = new ResourceChanges<>(calls::run);
 	}
 
 	/** Starts the watcher. */
@@ -360,9 +371,10 @@ final class BucketMirror implements AutoCloseable {
 	/**
 	 * The watcher's check of itself, once per {@link #CHECK_PERIOD}: re-creates the
 	 * consumer if that failed before, and otherwise asks about it while anything depends
-	 * on the watcher (a waiter, a decision waiting for the copy) or it is in doubt (the
-	 * connection reconnected, as after a server restart that lost the consumer, or a
-	 * decision gave up waiting) until the server confirms that nothing is pending.
+	 * on the watcher (a waiter, a holder watching its queue, a decision waiting for the
+	 * copy) or it is in doubt (the connection reconnected, as after a server restart that
+	 * lost the consumer, or a decision gave up waiting) until the server confirms that
+	 * nothing is pending.
 	 */
 	private void check() {
 		boolean restart;
@@ -377,7 +389,8 @@ final class BucketMirror implements AutoCloseable {
 				this.suspect = true;
 			}
 			restart = this.broken && !this.restarting;
-			probe = this.suspect || this.changes.isWatched() || !this.waiters.isEmpty();
+			probe = this.suspect || this.changes.isWatched() || this.queueChanges.isWatched()
+					|| !this.waiters.isEmpty();
 		}
 		if (restart) {
 			this.calls.runBlocking(() -> restart(false));
@@ -420,8 +433,13 @@ final class BucketMirror implements AutoCloseable {
 			}
 			EntryValue stored = value.at(seq);
 			StoredEntry previous = resource.entries.put(owner, new StoredEntry(owner, stored, seq, stamp));
-			if (isChange(previous, stored)) {
+			boolean changed = isChange(previous, stored);
+			if (changed) {
 				signals.addAll(this.changes.changed(resourceKey));
+			}
+			if (changed || previous == null) {
+				// a request joined, or a conversion was asked: holders may block them
+				signals.addAll(this.queueChanges.changed(resourceKey));
 			}
 		}
 		else {
@@ -562,7 +580,18 @@ final class BucketMirror implements AutoCloseable {
 	QueueView snapshot(NatsQueueEntry entry) {
 		synchronized (this.lock) {
 			entry.observedChanges(this.changes.count(entry.resource()));
-			Resource resource = this.resources.get(entry.resource());
+			return snapshot(entry.resource());
+		}
+	}
+
+	/**
+	 * The entries of a resource in the copy, without recording a change stamp: a read of
+	 * a holder's queue must not hide a change from the decision of a waiting conversion of
+	 * the same entry.
+	 */
+	QueueView snapshot(String resourceKey) {
+		synchronized (this.lock) {
+			Resource resource = this.resources.get(resourceKey);
 			// exact when nothing is pending behind the last message applied and no expiry
 			// confirmed by the stream leader is ahead of it
 			boolean exact = this.completeSeq == this.lastSeq && !this.broken
@@ -645,6 +674,15 @@ final class BucketMirror implements AutoCloseable {
 	 */
 	Subscription watch(NatsQueueEntry entry, Runnable onChange) {
 		return this.changes.watch(entry.resource(), entry.observedChanges(), onChange);
+	}
+
+	/**
+	 * Registers a holder's listener for new entries of its resource and for changes that
+	 * decisions see (a conversion asked for among them); renewals do not signal it. It
+	 * takes effect at once: what the copy applied before is in {@link #snapshot(String)}.
+	 */
+	Subscription watchQueue(String resourceKey, Runnable onChange) {
+		return this.queueChanges.watch(resourceKey, this.queueChanges.count(resourceKey), onChange);
 	}
 
 	/** Notes that this backend is about to create an entry, to tell later whether it was seen. */

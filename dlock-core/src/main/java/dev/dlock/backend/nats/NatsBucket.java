@@ -23,6 +23,7 @@ import dev.dlock.spi.QueueState;
 import dev.dlock.spi.Subscription;
 import dev.dlock.support.AsyncFailures;
 import dev.dlock.support.KeyCodec;
+import dev.dlock.support.QueueRules.Queued;
 import io.nats.client.Connection;
 import io.nats.client.JetStream;
 import io.nats.client.JetStreamApiException;
@@ -321,6 +322,39 @@ final class NatsBucket implements AutoCloseable {
 
 	Subscription watch(NatsQueueEntry entry, Runnable onChange) {
 		return this.mirror.watch(entry, onChange);
+	}
+
+	/**
+	 * The queue of a granted entry's resource from the watcher's copy, once it holds the
+	 * entry's last known write (or the watcher lags): no request to the server. Entries
+	 * whose max age ran out by the server's timestamps, or whose session is surely dead
+	 * ({@link LiveBucket#mayLive}), do not show. Empty when the copy does not hold the entry.
+	 */
+	CompletableFuture<List<Queued>> queue(NatsQueueEntry entry) {
+		return this.calls.handOver(this.mirror.awaitComplete(entry.revision(), WATCHER_STALL, WATCHER_WAIT_LIMIT)
+			.thenApply((complete) -> {
+				QueueView view = this.mirror.snapshot(entry.resource());
+				StoredEntry self = view.find(entry.owner());
+				if (self == null || self.ticket() != entry.ticket()) {
+					return List.of();
+				}
+				return view.queued(this::mayLive);
+			}));
+	}
+
+	/** Whether a stored entry may still live, by the copy's server time and the heartbeats seen. */
+	private boolean mayLive(StoredEntry stored) {
+		Duration remaining = this.mirror.remainingLease(stored.written());
+		if (remaining.compareTo(Duration.ZERO) <= 0) {
+			return false;
+		}
+		String session = stored.value().session();
+		return session == null || this.live.mayLive(session, this.maxAge.minus(remaining));
+	}
+
+	/** Signals when a request joins the entry's resource or an entry of it asks to convert. */
+	Subscription watchQueue(NatsQueueEntry entry, Runnable onChange) {
+		return this.mirror.watchQueue(entry.resource(), onChange);
 	}
 
 	CompletableFuture<Void> remove(AcquireRequest request) {

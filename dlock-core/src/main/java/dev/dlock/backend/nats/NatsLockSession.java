@@ -24,6 +24,7 @@ import dev.dlock.spi.QueueState;
 import dev.dlock.spi.Subscription;
 import dev.dlock.support.KeyCodec;
 import dev.dlock.support.KeyDigest;
+import dev.dlock.support.QueueRules;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -115,6 +116,26 @@ final class NatsLockSession implements LockSession {
 	public Subscription watch(QueueEntry entry, Runnable onChange) {
 		NatsQueueEntry natsEntry = NatsBucket.entry(entry);
 		return bucketOf(natsEntry).watch(natsEntry, onChange);
+	}
+
+	/**
+	 * Reads the queue from the local copy of the entry's bucket; entries of sessions whose
+	 * heartbeat ran out do not show (see {@link LiveBucket#mayLive}).
+	 */
+	@Override
+	public CompletableFuture<List<QueueRules.Queued>> queue(QueueEntry entry) {
+		NatsQueueEntry natsEntry = NatsBucket.entry(entry);
+		return bucketOf(natsEntry).queue(natsEntry);
+	}
+
+	/**
+	 * Registers a listener on the local copy of the entry's bucket: no request to the
+	 * server, and the copy's watcher checks itself once a second while it is registered.
+	 */
+	@Override
+	public Subscription watchQueue(QueueEntry entry, Runnable onChange) {
+		NatsQueueEntry natsEntry = NatsBucket.entry(entry);
+		return bucketOf(natsEntry).watchQueue(natsEntry, onChange);
 	}
 
 	/**

@@ -1,0 +1,269 @@
+package dev.dlock.backend.nats;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import dev.dlock.LockMode;
+import dev.dlock.spi.AcquireRequest;
+import dev.dlock.spi.BackendCapability;
+import dev.dlock.spi.EnqueueResult;
+import dev.dlock.spi.LockSession;
+import dev.dlock.spi.QueueEntry;
+import dev.dlock.spi.QueueState;
+import dev.dlock.spi.QueueState.Status;
+import dev.dlock.spi.Subscription;
+import dev.dlock.support.KeyCodec;
+import dev.dlock.support.KeyDigest;
+import dev.dlock.support.QueueRules.Queued;
+import dev.dlock.testserver.NatsServer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Reading and watching a holder's queue on the NATS backend, for blocking notifications:
+ * the holder and the others are sessions of backends of their own, each on its own
+ * connection as another process would have, against the shared nats-server.
+ */
+class NatsBlockingQueueIntegrationTests {
+
+	private static final Duration LEASE = Duration.ofSeconds(2);
+
+	private static final Duration WAIT = Duration.ofSeconds(10);
+
+	private final NatsTestBucket bucket = new NatsTestBucket(NatsServer.shared().url());
+
+	private final String key = "nats-blocking:" + UUID.randomUUID();
+
+	@AfterEach
+	void closeBucket() throws Exception {
+		this.bucket.close();
+	}
+
+	private LockSession session() {
+		return this.bucket.backend().openSession(LEASE);
+	}
+
+	private static AcquireRequest request(String key, LockMode mode, boolean waitIfBusy) {
+		return new AcquireRequest(key, mode, UUID.randomUUID().toString().replace("-", ""), waitIfBusy);
+	}
+
+	private static QueueEntry granted(LockSession session, String key, LockMode mode) {
+		EnqueueResult result = session.enqueue(request(key, mode, false)).join();
+		assertThat(result.state()).as("%s on %s", mode, key).isEqualTo(QueueState.GRANTED);
+		return result.entry();
+	}
+
+	private static QueueEntry waiting(LockSession session, String key, LockMode mode) {
+		EnqueueResult result = session.enqueue(request(key, mode, true)).join();
+		assertThat(result.state().status()).as("%s on %s", mode, key).isEqualTo(Status.WAITING);
+		return result.entry();
+	}
+
+	private static List<Queued> queue(LockSession session, QueueEntry entry) {
+		return session.queue(entry).join();
+	}
+
+	@Test
+	void backendDeclaresBlockingNotifications() {
+		assertThat(this.bucket.backend().capabilities()).contains(BackendCapability.BLOCKING_NOTIFICATIONS);
+	}
+
+	@Test
+	void queueShowsTheHolderGrantedAndALaterConflictingWaiterWithItsModeAndTicket() {
+		LockSession holder = session();
+		LockSession other = session();
+		QueueEntry held = granted(holder, this.key, LockMode.PR);
+		QueueEntry reader = granted(other, this.key, LockMode.CR);
+		QueueEntry writer = waiting(other, this.key, LockMode.EX);
+		await().atMost(WAIT)
+			.untilAsserted(() -> assertThat(queue(holder, held)).containsExactlyInAnyOrder(
+					Queued.granted(held.ticket(), LockMode.PR), Queued.granted(reader.ticket(), LockMode.CR),
+					Queued.waiting(writer.ticket(), LockMode.EX)));
+	}
+
+	@Test
+	void waitingConversionShowsAsConvertingWithItsTargetAndTheSameOrderOnEveryRead() {
+		LockSession holder = session();
+		LockSession other = session();
+		QueueEntry held = granted(holder, this.key, LockMode.PR);
+		QueueEntry converting = granted(other, this.key, LockMode.PR);
+		assertThat(other.convert(converting, LockMode.EX, true).join().status()).isEqualTo(Status.WAITING);
+		Queued conversion = await().atMost(WAIT)
+			.until(() -> queue(holder, held).stream()
+				.filter((queued) -> queued.ticket() == converting.ticket())
+				.findFirst()
+				.orElse(null), (queued) -> queued != null && queued.isConverting());
+		assertThat(conversion.granted()).isEqualTo(LockMode.PR);
+		assertThat(conversion.requested()).isEqualTo(LockMode.EX);
+		assertThat(conversion.conversionOrder()).isGreaterThan(converting.ticket());
+		// a poll of the conversion rewrites nothing: it stays the same record
+		assertThat(other.poll(converting).join().status()).isEqualTo(Status.WAITING);
+		assertThat(queue(holder, held)).containsExactlyInAnyOrder(Queued.granted(held.ticket(), LockMode.PR),
+				conversion);
+	}
+
+	@Test
+	void removedWaiterDisappears() {
+		LockSession holder = session();
+		LockSession other = session();
+		QueueEntry held = granted(holder, this.key, LockMode.EX);
+		QueueEntry waiter = waiting(other, this.key, LockMode.PR);
+		await().atMost(WAIT).until(() -> queue(holder, held).contains(Queued.waiting(waiter.ticket(), LockMode.PR)));
+		other.remove(waiter.request()).join();
+		await().atMost(WAIT)
+			.until(() -> queue(holder, held).equals(List.of(Queued.granted(held.ticket(), LockMode.EX))));
+	}
+
+	@Test
+	void waiterOfASessionThatStoppedRenewingDisappearsOnceItsHeartbeatRunsOut() throws Exception {
+		LockSession holder = session();
+		LockSession crashed = session();
+		QueueEntry held = granted(holder, this.key, LockMode.EX);
+		QueueEntry waiter = waiting(crashed, this.key, LockMode.EX);
+		await().atMost(WAIT).until(() -> queue(holder, held).contains(Queued.waiting(waiter.ticket(), LockMode.EX)));
+		// the crashed session renews no more; nobody waits behind its entry, so nobody
+		// deletes it: it stays in the bucket for the entries' max age (a day)
+		await().atMost(WAIT).pollInterval(Duration.ofMillis(200)).until(() -> {
+			assertThat(holder.renew(List.of(held)).join()).isEmpty();
+			return queue(holder, held).equals(List.of(Queued.granted(held.ticket(), LockMode.EX)));
+		});
+		assertThat(this.bucket.entryCount(this.key)).isEqualTo(2);
+	}
+
+	@Test
+	void waiterOfAClosedSessionDisappearsWithinALease() throws Exception {
+		LockSession holder = session();
+		LockSession closed = session();
+		QueueEntry held = granted(holder, this.key, LockMode.EX);
+		QueueEntry waiter = waiting(closed, this.key, LockMode.EX);
+		await().atMost(WAIT).until(() -> queue(holder, held).contains(Queued.waiting(waiter.ticket(), LockMode.EX)));
+		// its heartbeat is deleted; its entry stays until someone waits behind it
+		closed.close();
+		await().atMost(LEASE.plusSeconds(1))
+			.until(() -> queue(holder, held).equals(List.of(Queued.granted(held.ticket(), LockMode.EX))));
+		assertThat(this.bucket.entryCount(this.key)).isEqualTo(2);
+	}
+
+	@Test
+	void queueOfAnEntryThatIsGoneIsEmpty() {
+		LockSession holder = session();
+		QueueEntry held = granted(holder, this.key, LockMode.EX);
+		assertThat(queue(holder, held)).containsExactly(Queued.granted(held.ticket(), LockMode.EX));
+		holder.remove(held.request()).join();
+		await().atMost(WAIT).until(() -> queue(holder, held).isEmpty());
+	}
+
+	@Test
+	void holderOfAnotherBackendInstanceIsSignalledWhenANewRequestWaits() {
+		LockSession holder = session();
+		LockSession other = session();
+		QueueEntry held = granted(holder, this.key, LockMode.PR);
+		AtomicInteger signals = new AtomicInteger();
+		try (Subscription subscription = holder.watchQueue(held, signals::incrementAndGet)) {
+			QueueEntry writer = waiting(other, this.key, LockMode.EX);
+			await().atMost(WAIT).until(() -> signals.get() > 0);
+			assertThat(queue(holder, held)).contains(Queued.waiting(writer.ticket(), LockMode.EX));
+		}
+	}
+
+	@Test
+	void holderIsSignalledWhenAnotherHolderStartsWaitingForAConversion() {
+		LockSession holder = session();
+		LockSession other = session();
+		QueueEntry held = granted(holder, this.key, LockMode.PR);
+		QueueEntry converting = granted(other, this.key, LockMode.PR);
+		await().atMost(WAIT).until(() -> queue(holder, held).contains(Queued.granted(converting.ticket(), LockMode.PR)));
+		AtomicInteger signals = new AtomicInteger();
+		try (Subscription subscription = holder.watchQueue(held, signals::incrementAndGet)) {
+			// the other holder's entry is in the copy already: only its conversion can signal
+			assertThat(other.convert(converting, LockMode.EX, true).join().status()).isEqualTo(Status.WAITING);
+			await().atMost(WAIT).until(() -> signals.get() > 0);
+		}
+	}
+
+	@Test
+	void rewritesOfOtherEntriesByTheirRenewalsDoNotSignal() throws Exception {
+		LockSession holder = shortLivedEntries().openSession(LEASE);
+		LockSession other = shortLivedEntries().openSession(LEASE);
+		QueueEntry held = granted(holder, this.key, LockMode.PR);
+		QueueEntry reader = granted(other, this.key, LockMode.PR);
+		await().atMost(WAIT).until(() -> queue(holder, held).contains(Queued.granted(reader.ticket(), LockMode.PR)));
+		AtomicInteger signals = new AtomicInteger();
+		try (Subscription subscription = holder.watchQueue(held, signals::incrementAndGet)) {
+			// rounds until the reader's rewrite is due (a lease after its last write) and done
+			await().atMost(WAIT).pollInterval(Duration.ofMillis(200)).until(() -> {
+				assertThat(holder.renew(List.of(held)).join()).isEmpty();
+				assertThat(other.renew(List.of(reader)).join()).isEmpty();
+				return storedRevision(reader) > reader.ticket();
+			});
+			// a new request, after the rewrite in stream order, signals once
+			QueueEntry writer = waiting(other, this.key, LockMode.EX);
+			await().atMost(WAIT).until(() -> queue(holder, held).contains(Queued.waiting(writer.ticket(), LockMode.EX)));
+			await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(1)).until(() -> signals.get() == 1);
+		}
+	}
+
+	/** A backend whose entries live twice the lease: a session rewrites each one a lease after its last write. */
+	private NatsLockBackend shortLivedEntries() {
+		return this.bucket.register(NatsLockBackend.builder(this.bucket.backendConnection())
+			.bucket(this.bucket.name())
+			.entryMaxAge(LEASE.multipliedBy(2))
+			.build());
+	}
+
+	private long storedRevision(QueueEntry entry) throws Exception {
+		return this.bucket.connect()
+			.keyValue(this.bucket.name())
+			.get(KeyCodec.encode(entry.request().key()) + "." + entry.request().ownerId())
+			.getRevision();
+	}
+
+	@Test
+	void closedSubscriptionIsNotSignalled() {
+		LockSession holder = session();
+		LockSession other = session();
+		QueueEntry held = granted(holder, this.key, LockMode.PR);
+		AtomicInteger closedSignals = new AtomicInteger();
+		AtomicInteger openSignals = new AtomicInteger();
+		holder.watchQueue(held, closedSignals::incrementAndGet).close();
+		try (Subscription open = holder.watchQueue(held, openSignals::incrementAndGet)) {
+			waiting(other, this.key, LockMode.EX);
+			await().atMost(WAIT).until(() -> openSignals.get() > 0);
+			await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(1)).until(() -> closedSignals.get() == 0);
+		}
+	}
+
+	@Test
+	void everyShardOfAShardedBackendIsReadAndWatched() {
+		int shards = 3;
+		NatsTestBucket sharded = this.bucket.register(new NatsTestBucket(List.of(this.bucket.url()), 1, shards));
+		LockSession holder = sharded.backend().openSession(LEASE);
+		LockSession other = sharded.backend().openSession(LEASE);
+		for (int shard = 0; shard < shards; shard++) {
+			String shardedKey = keyOnShard(shard, shards);
+			QueueEntry held = granted(holder, shardedKey, LockMode.EX);
+			AtomicInteger signals = new AtomicInteger();
+			try (Subscription subscription = holder.watchQueue(held, signals::incrementAndGet)) {
+				QueueEntry waiter = waiting(other, shardedKey, LockMode.CR);
+				await().atMost(WAIT).until(() -> signals.get() > 0);
+				assertThat(queue(holder, held)).containsExactlyInAnyOrder(Queued.granted(held.ticket(), LockMode.EX),
+						Queued.waiting(waiter.ticket(), LockMode.CR));
+			}
+		}
+	}
+
+	private String keyOnShard(int shard, int shards) {
+		for (int i = 0;; i++) {
+			String candidate = this.key + ":" + i;
+			if (KeyDigest.shard(KeyCodec.encode(candidate), shards) == shard) {
+				return candidate;
+			}
+		}
+	}
+
+}
