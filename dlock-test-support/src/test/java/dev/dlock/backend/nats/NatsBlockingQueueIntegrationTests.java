@@ -18,6 +18,7 @@ import dev.dlock.support.KeyCodec;
 import dev.dlock.support.KeyDigest;
 import dev.dlock.support.QueueRules.Queued;
 import dev.dlock.testserver.NatsServer;
+import io.nats.client.JetStreamManagement;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -34,6 +35,12 @@ class NatsBlockingQueueIntegrationTests {
 	private static final Duration LEASE = Duration.ofSeconds(2);
 
 	private static final Duration WAIT = Duration.ofSeconds(10);
+
+	/**
+	 * From a new request to the signal of a holder whose watcher lost its consumer: the
+	 * check period, two round trips and the delivery, with room for a loaded machine.
+	 */
+	private static final Duration CONSUMER_LOST = Duration.ofSeconds(3);
 
 	private final NatsTestBucket bucket = new NatsTestBucket(NatsServer.shared().url());
 
@@ -221,6 +228,26 @@ class NatsBlockingQueueIntegrationTests {
 			.keyValue(this.bucket.name())
 			.get(KeyCodec.encode(entry.request().key()) + "." + entry.request().ownerId())
 			.getRevision();
+	}
+
+	@Test
+	void holderWatchingItsQueueKeepsItsWatcherAliveAndIsSignalledSoonAfterItsConsumerIsLost() throws Exception {
+		LockSession holder = session();
+		LockSession other = session();
+		QueueEntry held = granted(holder, this.key, LockMode.EX);
+		AtomicInteger signals = new AtomicInteger();
+		try (Subscription subscription = holder.watchQueue(held, signals::incrementAndGet)) {
+			JetStreamManagement management = this.bucket.connect().jetStreamManagement();
+			for (String consumer : management.getConsumerNames("KV_" + this.bucket.name())) {
+				management.deleteConsumer("KV_" + this.bucket.name(), consumer);
+			}
+			long enqueuedAt = System.nanoTime();
+			waiting(other, this.key, LockMode.EX);
+			// the watcher's check (once a second while a holder watches) finds its consumer gone
+			// and re-creates it; the client's heartbeat alarm alone takes over 5 s
+			await().atMost(WAIT).until(() -> signals.get() > 0);
+			assertThat(Duration.ofNanos(System.nanoTime() - enqueuedAt)).isLessThan(CONSUMER_LOST);
+		}
 	}
 
 	@Test
