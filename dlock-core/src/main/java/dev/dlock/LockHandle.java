@@ -60,6 +60,21 @@ public interface LockHandle extends AutoCloseable {
 	void onLost(Consumer<LockLostException> listener);
 
 	/**
+	 * Registers a blocking listener (DESIGN.md §12): it is told, with the requested mode,
+	 * when a request or an up-conversion on this key waits in a mode that conflicts with
+	 * the mode this lock holds now, so that the holder can finish, convert down or release.
+	 * It is told at least once per blocked request or conversion (once each, as a rule; a
+	 * request seen again after this lock changed mode may be told again), whichever
+	 * manager or process asked, and never without a request seen waiting; one notice may
+	 * stand for several requests in the same mode. Listeners run on the manager's callback
+	 * executor and should be quick. A hold with no blocking listener costs nothing extra;
+	 * one with a listener watches its key's queue until the lock is released or lost.
+	 * @param listener receives the mode of the blocked request
+	 * @throws UnsupportedOperationException if the backend cannot watch a lock's queue
+	 */
+	void onBlocking(Consumer<LockMode> listener);
+
+	/**
 	 * Converts this lock to another mode in place, waiting at most {@code waitTime}
 	 * (DESIGN.md §12): a down-conversion (to a mode this one {@link LockMode#covers covers})
 	 * is granted at once; an up-conversion waits until the new mode is compatible with every

@@ -3,6 +3,7 @@ package dev.dlock.engine;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 
@@ -72,6 +73,11 @@ final class DefaultLockHandle implements LockHandle {
 	@Override
 	public void onLost(Consumer<LockLostException> listener) {
 		this.grant.onLost(listener);
+	}
+
+	@Override
+	public void onBlocking(Consumer<LockMode> listener) {
+		this.grant.onBlocking(Objects.requireNonNull(listener, "'listener' must not be null"));
 	}
 
 	@Override

@@ -92,7 +92,11 @@ final class DefaultLockManager implements LockManager {
 				!backend.capabilities().contains(BackendCapability.OWN_REMOVALS_FIRST), this.sessionLease);
 		this.conversions = new Conversions(backend.capabilities().contains(BackendCapability.CONVERSION), this.time,
 				settings, observations);
-		this.grants = new Grants(this.releaser, this.time, settings.callbackExecutor(), observations);
+		BlockingWatches blockingWatches = new BlockingWatches(new BlockingWatch.Context(this.time,
+				settings.callbackExecutor(), settings.renewalInterval(), observations),
+				backend.capabilities().contains(BackendCapability.BLOCKING_NOTIFICATIONS));
+		this.grants = new Grants(this.releaser, this.time, settings.callbackExecutor(), observations,
+				blockingWatches);
 	}
 
 	@Override
@@ -299,7 +303,8 @@ final class DefaultLockManager implements LockManager {
 			locks.add(new LockInfo(grant.key(), held.mode(), valid ? LockInfo.State.HELD : LockInfo.State.LOST,
 					held.token(), Duration.ofNanos(now - grant.grantedAt()),
 					valid ? Duration.ofNanos(entry.validUntil() - now) : Duration.ZERO,
-					(converting != null) ? converting.target() : null));
+					(converting != null) ? converting.target() : null,
+					this.grants.blockingWatches().blockedModes(grant)));
 		}
 		for (Acquisition acquisition : this.acquisitions) {
 			LockInfo waiting = acquisition.describe(now);

@@ -6,6 +6,7 @@ import dev.dlock.LockAcquisitionTimeoutException;
 import dev.dlock.LockLostException;
 import dev.dlock.LockMode;
 import dev.dlock.observation.DefaultLockAcquisitionConvention;
+import dev.dlock.observation.DefaultLockBlockingConvention;
 import dev.dlock.observation.DefaultLockHoldConvention;
 import dev.dlock.observation.DefaultLockRenewalConvention;
 import dev.dlock.observation.LockConversionConvention;
@@ -13,6 +14,8 @@ import dev.dlock.observation.LockConversionContext;
 import dev.dlock.observation.DefaultLockConversionConvention;
 import dev.dlock.observation.LockAcquisitionContext;
 import dev.dlock.observation.LockAcquisitionConvention;
+import dev.dlock.observation.LockBlockingContext;
+import dev.dlock.observation.LockBlockingConvention;
 import dev.dlock.observation.LockHoldContext;
 import dev.dlock.observation.LockHoldConvention;
 import dev.dlock.observation.LockObservationDocumentation;
@@ -42,15 +45,24 @@ final class EngineObservations {
 
 	private final @Nullable LockConversionConvention conversionConvention;
 
+	private final @Nullable LockBlockingConvention blockingConvention;
+
 	EngineObservations(ObservationRegistry registry, String backend,
 			@Nullable LockAcquisitionConvention acquisitionConvention, @Nullable LockHoldConvention holdConvention,
-			@Nullable LockRenewalConvention renewalConvention, @Nullable LockConversionConvention conversionConvention) {
+			@Nullable LockRenewalConvention renewalConvention, @Nullable LockConversionConvention conversionConvention,
+			@Nullable LockBlockingConvention blockingConvention) {
 		this.registry = registry;
 		this.backend = backend;
 		this.acquisitionConvention = acquisitionConvention;
 		this.holdConvention = holdConvention;
 		this.renewalConvention = renewalConvention;
 		this.conversionConvention = conversionConvention;
+		this.blockingConvention = blockingConvention;
+	}
+
+	/** The backend's name. */
+	String backend() {
+		return this.backend;
 	}
 
 	Observation startAcquisition(String key, LockMode mode) {
@@ -131,6 +143,15 @@ final class EngineObservations {
 			observation.error(cause);
 		}
 		observation.stop();
+	}
+
+	/** Records one blocking notification. */
+	void blocking(String key, LockMode held, LockMode blocked) {
+		LockObservationDocumentation.BLOCKING
+			.observation(this.blockingConvention, DefaultLockBlockingConvention.INSTANCE,
+					() -> new LockBlockingContext(this.backend, key, held, blocked), this.registry)
+			.start()
+			.stop();
 	}
 
 	Observation startRenewal(int entries) {

@@ -130,12 +130,14 @@ final class Grant implements LiveEntry.LossListener {
 	/** Records a granted conversion. */
 	void converted(LockMode mode, long token) {
 		this.converted = new Held(mode, token);
+		this.grants.blockingWatches().modeChanged(this);
 		logger.debug("Converted lock '{}' to mode {} with token {}", key(), mode, token);
 	}
 
 	/** Goes back to what was held before a conversion whose grant nobody received. */
 	void restore(Held before) {
 		this.converted = before;
+		this.grants.blockingWatches().modeChanged(this);
 	}
 
 	/** The number of holds not yet released. */
@@ -257,6 +259,11 @@ final class Grant implements LiveEntry.LossListener {
 		}
 	}
 
+	/** Adds a blocking listener; see {@link dev.dlock.LockHandle#onBlocking}. */
+	void onBlocking(Consumer<LockMode> listener) {
+		this.grants.blockingWatches().add(this, listener);
+	}
+
 	private void endObservation(@Nullable LockLostException loss) {
 		Observation started = (Observation) OBSERVATION.getAndSet(this, null);
 		if (started != null) {
@@ -281,6 +288,7 @@ final class Grant implements LiveEntry.LossListener {
 	public void entryLost(String message, @Nullable Throwable cause) {
 		LockLostException loss = lost(message, cause);
 		this.lost = loss;
+		this.grants.blockingWatches().ended(this);
 		abandonConversion(loss);
 		endObservation(loss);
 		logger.warn("{} (token {})", loss.getMessage(), token());
@@ -319,6 +327,9 @@ final class Grant implements LiveEntry.LossListener {
 
 		/** Gives a grant whose last hold was released back to the backend. */
 		void lastHoldReleased(Grant grant);
+
+		/** The blocking watches of the manager's grants. */
+		BlockingWatches blockingWatches();
 
 	}
 

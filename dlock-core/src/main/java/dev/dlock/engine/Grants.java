@@ -40,11 +40,15 @@ final class Grants implements Grant.Registry {
 
 	private final EngineObservations observations;
 
-	Grants(Releaser releaser, TimeSource time, Executor callbackExecutor, EngineObservations observations) {
+	private final BlockingWatches blockingWatches;
+
+	Grants(Releaser releaser, TimeSource time, Executor callbackExecutor, EngineObservations observations,
+			BlockingWatches blockingWatches) {
 		this.releaser = releaser;
 		this.time = time;
 		this.callbackExecutor = callbackExecutor;
 		this.observations = observations;
+		this.blockingWatches = blockingWatches;
 	}
 
 	/**
@@ -68,6 +72,11 @@ final class Grants implements Grant.Registry {
 	@Override
 	public Executor callbackExecutor() {
 		return this.callbackExecutor;
+	}
+
+	@Override
+	public BlockingWatches blockingWatches() {
+		return this.blockingWatches;
 	}
 
 	@Override
@@ -132,6 +141,7 @@ final class Grants implements Grant.Registry {
 		}
 		// the removal goes to the server first: a waiter elsewhere is waiting for it
 		this.releaser.withdraw(grant.session(), grant.entry());
+		this.blockingWatches.ended(grant);
 		grant.holderThread(null);
 		logger.debug("Released lock '{}' in mode {} with token {}", grant.key(), grant.mode(), grant.token());
 	}

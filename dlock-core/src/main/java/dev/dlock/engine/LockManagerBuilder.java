@@ -6,6 +6,7 @@ import java.util.concurrent.Executor;
 
 import dev.dlock.LockManager;
 import dev.dlock.observation.LockAcquisitionConvention;
+import dev.dlock.observation.LockBlockingConvention;
 import dev.dlock.observation.LockConversionConvention;
 import dev.dlock.observation.LockHoldConvention;
 import dev.dlock.observation.LockRenewalConvention;
@@ -47,6 +48,8 @@ public final class LockManagerBuilder {
 	private @Nullable LockRenewalConvention renewalConvention;
 
 	private @Nullable LockConversionConvention conversionConvention;
+
+	private @Nullable LockBlockingConvention blockingConvention;
 
 	private LockManagerBuilder(LockBackend backend) {
 		this.backend = Objects.requireNonNull(backend, "'backend' must not be null");
@@ -184,6 +187,16 @@ public final class LockManagerBuilder {
 	}
 
 	/**
+	 * A convention that replaces the default names and tags of {@code dlock.blocking}.
+	 * @param convention the convention
+	 * @return this builder
+	 */
+	public LockManagerBuilder blockingConvention(LockBlockingConvention convention) {
+		this.blockingConvention = Objects.requireNonNull(convention, "'convention' must not be null");
+		return this;
+	}
+
+	/**
 	 * Builds the manager.
 	 * @return a new manager
 	 * @throws IllegalArgumentException if the renewal interval is not shorter than the
@@ -205,7 +218,8 @@ public final class LockManagerBuilder {
 		EngineSettings settings = new EngineSettings(this.leaseTime, renewal, this.maxRecheckInterval,
 				this.closeTimeout, callbacks);
 		EngineObservations observations = new EngineObservations(this.observationRegistry, this.backend.name(),
-				this.acquisitionConvention, this.holdConvention, this.renewalConvention, this.conversionConvention);
+				this.acquisitionConvention, this.holdConvention, this.renewalConvention, this.conversionConvention,
+				this.blockingConvention);
 		return new DefaultLockManager(this.backend, settings, observations, time, owned);
 	}
 

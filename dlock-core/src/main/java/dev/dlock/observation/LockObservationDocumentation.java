@@ -71,6 +71,27 @@ public enum LockObservationDocumentation implements ObservationDocumentation {
 		}
 	},
 
+	/**
+	 * One blocking notification: a holder told that a request or conversion in a
+	 * conflicting mode waits for it (a count; its duration means nothing).
+	 */
+	BLOCKING {
+		@Override
+		public Class<? extends ObservationConvention<? extends Observation.Context>> getDefaultConvention() {
+			return DefaultLockBlockingConvention.class;
+		}
+
+		@Override
+		public KeyName[] getLowCardinalityKeyNames() {
+			return new KeyName[] { LowCardinalityKeys.BACKEND, LowCardinalityKeys.MODE, LowCardinalityKeys.BLOCKED_MODE };
+		}
+
+		@Override
+		public KeyName[] getHighCardinalityKeyNames() {
+			return new KeyName[] { HighCardinalityKeys.KEY };
+		}
+	},
+
 	/** One renewal round of a session. */
 	RENEW {
 		@Override
@@ -135,6 +156,14 @@ public enum LockObservationDocumentation implements ObservationDocumentation {
 			@Override
 			public String asString() {
 				return "dlock.to-mode";
+			}
+		},
+
+		/** The mode of the request or conversion a blocking notification told of. */
+		BLOCKED_MODE {
+			@Override
+			public String asString() {
+				return "dlock.blocked-mode";
 			}
 		}
 

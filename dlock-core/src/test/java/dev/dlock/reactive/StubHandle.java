@@ -54,6 +54,11 @@ final class StubHandle implements LockHandle {
 	}
 
 	@Override
+	public void onBlocking(Consumer<LockMode> listener) {
+		throw new UnsupportedOperationException();
+	}
+
+	@Override
 	public void convert(LockMode mode, Duration waitTime) {
 		throw new UnsupportedOperationException();
 	}

@@ -19,6 +19,7 @@ import dev.dlock.spi.LockSession;
 import dev.dlock.spi.QueueEntry;
 import dev.dlock.spi.QueueState;
 import dev.dlock.spi.Subscription;
+import dev.dlock.support.QueueRules;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -161,6 +162,20 @@ public final class CuttableBackend extends ForwardingLockBackend {
 		@Override
 		public Subscription watch(QueueEntry entry, Runnable onChange) {
 			return delegate().watch(entry, () -> {
+				if (!CuttableBackend.this.cut) {
+					onChange.run();
+				}
+			});
+		}
+
+		@Override
+		public CompletableFuture<List<QueueRules.Queued>> queue(QueueEntry entry) {
+			return guarded(() -> delegate().queue(entry));
+		}
+
+		@Override
+		public Subscription watchQueue(QueueEntry entry, Runnable onChange) {
+			return delegate().watchQueue(entry, () -> {
 				if (!CuttableBackend.this.cut) {
 					onChange.run();
 				}

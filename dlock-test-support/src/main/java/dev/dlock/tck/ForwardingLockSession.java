@@ -2,6 +2,7 @@ package dev.dlock.tck;
 
 import java.time.Duration;
 import java.util.Collection;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
@@ -12,6 +13,7 @@ import dev.dlock.spi.LockSession;
 import dev.dlock.spi.QueueEntry;
 import dev.dlock.spi.QueueState;
 import dev.dlock.spi.Subscription;
+import dev.dlock.support.QueueRules;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -68,6 +70,16 @@ public abstract class ForwardingLockSession implements LockSession {
 	@Override
 	public Subscription watch(QueueEntry entry, Runnable onChange) {
 		return this.delegate.watch(entry, onChange);
+	}
+
+	@Override
+	public CompletableFuture<List<QueueRules.Queued>> queue(QueueEntry entry) {
+		return this.delegate.queue(entry);
+	}
+
+	@Override
+	public Subscription watchQueue(QueueEntry entry, Runnable onChange) {
+		return this.delegate.watchQueue(entry, onChange);
 	}
 
 	@Override

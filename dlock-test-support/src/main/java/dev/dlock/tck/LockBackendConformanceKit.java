@@ -202,6 +202,16 @@ public abstract class LockBackendConformanceKit {
 	}
 
 	@Nested
+	class Blocking extends BlockingConformance {
+
+		@Override
+		protected LockManager newManager() {
+			return LockBackendConformanceKit.this.newManager();
+		}
+
+	}
+
+	@Nested
 	class Threads extends ThreadConformance {
 
 		@Override

@@ -81,6 +81,11 @@ class InterruptOnLossInterleavingTests {
 		}
 
 		@Override
+		public void onBlocking(Consumer<LockMode> listener) {
+			throw new UnsupportedOperationException();
+		}
+
+		@Override
 		public String key() {
 			return Harness.KEY;
 		}

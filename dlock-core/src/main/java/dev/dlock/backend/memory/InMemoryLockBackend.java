@@ -68,7 +68,8 @@ public final class InMemoryLockBackend implements LockBackend {
 
 	@Override
 	public Set<BackendCapability> capabilities() {
-		return Set.of(BackendCapability.OWN_REMOVALS_FIRST, BackendCapability.CONVERSION);
+		return Set.of(BackendCapability.OWN_REMOVALS_FIRST, BackendCapability.CONVERSION,
+				BackendCapability.BLOCKING_NOTIFICATIONS);
 	}
 
 	/**

@@ -3,6 +3,7 @@ package dev.dlock.backend.memory;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
@@ -13,6 +14,7 @@ import dev.dlock.spi.LockSession;
 import dev.dlock.spi.QueueEntry;
 import dev.dlock.spi.QueueState;
 import dev.dlock.spi.Subscription;
+import dev.dlock.support.QueueRules;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -67,6 +69,16 @@ final class MemoryLockSession implements LockSession {
 	@Override
 	public Subscription watch(QueueEntry entry, Runnable onChange) {
 		return this.table.watch((MemoryEntry) entry, onChange);
+	}
+
+	@Override
+	public CompletableFuture<List<QueueRules.Queued>> queue(QueueEntry entry) {
+		return CompletableFuture.completedFuture(this.table.queue(entry.request().key()));
+	}
+
+	@Override
+	public Subscription watchQueue(QueueEntry entry, Runnable onChange) {
+		return this.table.watchQueue(entry.request().key(), onChange);
 	}
 
 	@Override

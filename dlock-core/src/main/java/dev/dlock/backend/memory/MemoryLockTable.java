@@ -169,6 +169,21 @@ final class MemoryLockTable {
 		return this.changes.watch(entry.request().key(), entry.observedChanges(), onChange);
 	}
 
+	/** The live entries of a resource, as the grant rules see them. */
+	List<QueueRules.Queued> queue(String key) {
+		List<List<QueueRules.Queued>> read = new ArrayList<>(1);
+		update(key, (resource, now) -> {
+			read.add(queued(resource));
+			return false;
+		});
+		return read.get(0);
+	}
+
+	/** Registers a listener told of every later change of a resource's queue. */
+	Subscription watchQueue(String key, Runnable onChange) {
+		return this.changes.watch(key, this.changes.count(key), onChange);
+	}
+
 	int resourceCount() {
 		return this.resources.size();
 	}
