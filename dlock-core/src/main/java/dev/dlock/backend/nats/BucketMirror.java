@@ -52,8 +52,8 @@ import org.slf4j.LoggerFactory;
  * the server has dropped: it errs towards waiting, never towards granting.
  * <p>
  * Waiters are signalled for a change that may grant them; holders that watch their queue
- * for blocking notifications, from counts of their own, also for a new entry. A renewal
- * signals nobody.
+ * for blocking notifications, from counts of their own, for a new request or a conversion
+ * asked for. A renewal signals nobody.
  * <p>
  * The copy is <em>complete as of sequence S</em> once it applied a message with sequence
  * S that the server sent with nothing pending behind it: every message the stream held up
@@ -110,8 +110,9 @@ final class BucketMirror implements AutoCloseable {
 	private final ResourceChanges<Runnable> changes;
 
 	/**
-	 * Holders that watch their queue for blocking notifications: signalled for a new entry
-	 * as well, which never unblocks a waiter, so they have counts of their own.
+	 * Holders that watch their queue for blocking notifications: signalled for a new
+	 * request, which never unblocks a waiter, and not for most changes that may, so they
+	 * have counts of their own.
 	 */
 	private final ResourceChanges<Runnable> queueChanges;
 
@@ -211,6 +212,7 @@ final class BucketMirror implements AutoCloseable {
 		String kvKey = kvKey(message.getSubject());
 		boolean put = isPut(message.getHeaders());
 		EntryValue value = put ? EntryValue.decode(message.getData()) : null;
+		boolean tried = StoredEntry.isTry(message.getHeaders());
 		List<Runnable> signals = new ArrayList<>();
 		List<CompletableFuture<Boolean>> completed = new ArrayList<>();
 		synchronized (this.lock) {
@@ -226,7 +228,7 @@ final class BucketMirror implements AutoCloseable {
 			Instant stamp = meta.timestamp().toInstant();
 			observe(stamp);
 			if (kvKey != null) {
-				apply(kvKey, seq, stamp, value, signals);
+				apply(kvKey, seq, stamp, value, tried, signals);
 			}
 			if (meta.pendingCount() == 0) {
 				completeAsOf(seq, completed);
@@ -420,7 +422,8 @@ final class BucketMirror implements AutoCloseable {
 	}
 
 	// guarded by lock
-	private void apply(String kvKey, long seq, Instant stamp, @Nullable EntryValue value, List<Runnable> signals) {
+	private void apply(String kvKey, long seq, Instant stamp, @Nullable EntryValue value, boolean tried,
+			List<Runnable> signals) {
 		this.sightings.computeIfPresent(kvKey, (key, seen) -> (seen == 0) ? seq : seen);
 		int dot = kvKey.indexOf('.');
 		String resourceKey = kvKey.substring(0, dot);
@@ -432,13 +435,11 @@ final class BucketMirror implements AutoCloseable {
 				this.resources.put(resourceKey, resource);
 			}
 			EntryValue stored = value.at(seq);
-			StoredEntry previous = resource.entries.put(owner, new StoredEntry(owner, stored, seq, stamp));
-			boolean changed = isChange(previous, stored);
-			if (changed) {
+			StoredEntry previous = resource.entries.put(owner, new StoredEntry(owner, stored, seq, stamp, tried));
+			if (isChange(previous, stored)) {
 				signals.addAll(this.changes.changed(resourceKey));
 			}
-			if (changed || previous == null) {
-				// a request joined, or a conversion was asked: holders may block them
+			if (!tried && asksToWait(previous, stored)) {
 				signals.addAll(this.queueChanges.changed(resourceKey));
 			}
 		}
@@ -468,6 +469,20 @@ final class BucketMirror implements AutoCloseable {
 		return before.granted() != stored.granted() || before.requested() != stored.requested()
 				|| before.order() != stored.order() || before.token() != stored.token()
 				|| before.flagged() != stored.flagged();
+	}
+
+	/**
+	 * Whether a message may make an entry wait that did not: a new request, or a conversion
+	 * asked for. Holders watching their queue are told of these; a try's are taken back at
+	 * once if they would wait, and are not.
+	 */
+	private static boolean asksToWait(@Nullable StoredEntry previous, EntryValue stored) {
+		if (previous == null) {
+			return true;
+		}
+		EntryValue before = previous.value();
+		return stored.requested() != null
+				&& (before.requested() != stored.requested() || before.order() != stored.order());
 	}
 
 	// guarded by lock
@@ -677,9 +692,9 @@ final class BucketMirror implements AutoCloseable {
 	}
 
 	/**
-	 * Registers a holder's listener for new entries of its resource and for changes that
-	 * decisions see (a conversion asked for among them); renewals do not signal it. It
-	 * takes effect at once: what the copy applied before is in {@link #snapshot(String)}.
+	 * Registers a holder's listener for new requests of its resource and conversions asked
+	 * for on it, but not a try's ({@link StoredEntry#TRY_HEADER}). It takes effect at once:
+	 * what the copy applied before is in {@link #snapshot(String)}.
 	 */
 	Subscription watchQueue(String resourceKey, Runnable onChange) {
 		return this.queueChanges.watch(resourceKey, this.queueChanges.count(resourceKey), onChange);

@@ -276,7 +276,8 @@ final class NatsBucket implements AutoCloseable {
 		this.mirror.expect(kvKey);
 		EntryValue value = EntryValue.request(request.mode(), heartbeat.id(), request.key());
 		long sentAt = this.calls.time().nanoTime();
-		return this.calls.handOver(create(kvKey, value.encode()).thenCompose((ack) -> {
+		Headers headers = request.waitIfBusy() ? null : StoredEntry.tryHeaders();
+		return this.calls.handOver(create(kvKey, headers, value.encode()).thenCompose((ack) -> {
 			NatsQueueEntry entry = new NatsQueueEntry(request, this, resource, ack.getSeqno(), value.at(ack.getSeqno()),
 					heartbeat, sentAt, validBound);
 			return decide(entry, true).thenCompose((state) -> {
@@ -294,8 +295,8 @@ final class NatsBucket implements AutoCloseable {
 	 * id was used before, its delete marker is still there and the create goes on top of it,
 	 * as jnats's {@code KeyValue.create} does.
 	 */
-	private CompletableFuture<PublishAck> create(String kvKey, byte[] body) {
-		return publish(kvKey, null, body, 0).handle((ack, failure) -> {
+	private CompletableFuture<PublishAck> create(String kvKey, @Nullable Headers headers, byte[] body) {
+		return publish(kvKey, headers, body, 0).handle((ack, failure) -> {
 			if (failure == null) {
 				return CompletableFuture.completedFuture(ack);
 			}
@@ -306,7 +307,7 @@ final class NatsBucket implements AutoCloseable {
 				if (last != null && last.entry() != null) {
 					throw new LockBackendException("A lock entry with this owner id already exists", null);
 				}
-				return publish(kvKey, null, body, (last != null) ? last.revision() : 0);
+				return publish(kvKey, headers, body, (last != null) ? last.revision() : 0);
 			});
 		}).thenCompose(Function.identity());
 	}
@@ -386,7 +387,8 @@ final class NatsBucket implements AutoCloseable {
 		}
 		long changesBefore = this.mirror.changes(entry.resource());
 		QueueView before = ownView(entry);
-		CompletableFuture<QueueState> decision = rewrite(entry, (value) -> value.converting(value.heldMode(), target))
+		CompletableFuture<QueueState> decision = rewrite(entry, (value) -> value.converting(value.heldMode(), target),
+				waitIfBusy ? null : StoredEntry.tryHeaders())
 			.thenCompose((revision) -> {
 				if (revision == GONE) {
 					return CompletableFuture.completedFuture(QueueState.GONE);
@@ -613,18 +615,24 @@ final class NatsBucket implements AutoCloseable {
 	 * longer exists, or {@link #UNCHANGED} when {@code next} wrote nothing.
 	 */
 	private CompletableFuture<Long> rewrite(NatsQueueEntry entry, Function<EntryValue, @Nullable EntryValue> next) {
-		return rewrite(entry, next, 1);
+		return rewrite(entry, next, null);
+	}
+
+	/** A rewrite whose messages carry {@code headers} (a try's conversion). */
+	private CompletableFuture<Long> rewrite(NatsQueueEntry entry, Function<EntryValue, @Nullable EntryValue> next,
+			@Nullable Headers headers) {
+		return rewrite(entry, next, headers, 1);
 	}
 
 	private CompletableFuture<Long> rewrite(NatsQueueEntry entry, Function<EntryValue, @Nullable EntryValue> next,
-			int attempt) {
+			@Nullable Headers headers, int attempt) {
 		EntryValue value = next.apply(entry.value());
 		if (value == null) {
 			return CompletableFuture.completedFuture(UNCHANGED);
 		}
 		String kvKey = kvKey(entry.request());
 		long sentAt = this.calls.time().nanoTime();
-		return publish(kvKey, null, value.encode(), entry.revision()).handle((ack, failure) -> {
+		return publish(kvKey, headers, value.encode(), entry.revision()).handle((ack, failure) -> {
 			if (failure == null) {
 				entry.wrote(ack.getSeqno(), value.at(ack.getSeqno()), sentAt);
 				return CompletableFuture.completedFuture(ack.getSeqno());
@@ -638,7 +646,7 @@ final class NatsBucket implements AutoCloseable {
 					return CompletableFuture.completedFuture(GONE);
 				}
 				entry.advance(stored);
-				return rewrite(entry, next, attempt + 1);
+				return rewrite(entry, next, headers, attempt + 1);
 			});
 		}).thenCompose(Function.identity());
 	}
@@ -1008,8 +1016,8 @@ final class NatsBucket implements AutoCloseable {
 				return new LastMessage(info.getSeq(), null);
 			}
 			String owner = kvKey.substring(kvKey.indexOf('.') + 1);
-			return new LastMessage(info.getSeq(),
-					new StoredEntry(owner, value.at(info.getSeq()), info.getSeq(), info.getTime().toInstant()));
+			return new LastMessage(info.getSeq(), new StoredEntry(owner, value.at(info.getSeq()), info.getSeq(),
+					info.getTime().toInstant(), StoredEntry.isTry(info.getHeaders())));
 		});
 	}
 

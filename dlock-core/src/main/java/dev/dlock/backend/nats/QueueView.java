@@ -194,7 +194,9 @@ final class QueueView {
 	 * blocking notifications: an explicit grant with its pending conversion (target and
 	 * order as stored, so the same conversion reads the same every time), and a request
 	 * with no explicit grant as granted in its mode when some decision may have granted it
-	 * ({@link #possiblyGranted}, among the entries kept), otherwise as waiting.
+	 * ({@link #possiblyGranted}, among the entries kept), otherwise as waiting. A try never
+	 * waits: its conversion shows as the grant it keeps, and its request only once it may
+	 * be granted.
 	 */
 	List<Queued> queued(Predicate<StoredEntry> live) {
 		List<StoredEntry> kept = this.entries.stream().filter(live).toList();
@@ -203,11 +205,14 @@ final class QueueView {
 		for (StoredEntry entry : kept) {
 			EntryValue value = entry.value();
 			if (value.granted() != null) {
-				queue.add(new Queued(entry.ticket(), value.granted(), value.requested(), value.order()));
+				queue.add(entry.tried() ? Queued.granted(entry.ticket(), value.granted())
+						: new Queued(entry.ticket(), value.granted(), value.requested(), value.order()));
 			}
-			else {
-				queue.add(alive.possiblyGranted(entry) ? Queued.granted(entry.ticket(), entry.mode())
-						: Queued.waiting(entry.ticket(), entry.mode()));
+			else if (alive.possiblyGranted(entry)) {
+				queue.add(Queued.granted(entry.ticket(), entry.mode()));
+			}
+			else if (!entry.tried()) {
+				queue.add(Queued.waiting(entry.ticket(), entry.mode()));
 			}
 		}
 		return queue;

@@ -92,6 +92,20 @@ class QueueViewTests {
 				Queued.converting(1, LockMode.PR, LockMode.EX, 9), Queued.waiting(7, LockMode.PW));
 	}
 
+	@Test
+	void triesNeverShowAsWaiting() {
+		StoredEntry holder = stored("holder", new EntryValue(LockMode.PW, 3, null, null, 0, 3, false, "s", "k"), 3);
+		StoredEntry tryingToConvert = new StoredEntry("converting", new EntryValue(LockMode.CR, 4, LockMode.CR,
+				LockMode.PW, 9, 4, false, "s", "k"), 9, NOW, true);
+		StoredEntry trying = new StoredEntry("trying", new EntryValue(LockMode.EX, 8, null, null, 0, 8, false, "s", "k"),
+				8, NOW, true);
+		StoredEntry grantedTry = new StoredEntry("granted", new EntryValue(LockMode.NL, 10, null, null, 0, 10, false, "s",
+				"k"), 10, NOW, true);
+		assertThat(view(0, holder, tryingToConvert, trying, grantedTry).queued((entry) -> true))
+			.containsExactlyInAnyOrder(Queued.granted(3, LockMode.PW), Queued.granted(4, LockMode.CR),
+					Queued.granted(10, LockMode.NL));
+	}
+
 	private static QueueView view(long removedUpTo, StoredEntry... entries) {
 		return new QueueView(List.of(entries), removedUpTo, MAX_AGE, true, -1);
 	}

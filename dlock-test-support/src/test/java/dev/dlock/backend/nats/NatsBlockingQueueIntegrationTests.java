@@ -3,6 +3,7 @@ package dev.dlock.backend.nats;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import dev.dlock.LockMode;
@@ -247,6 +248,37 @@ class NatsBlockingQueueIntegrationTests {
 			// and re-creates it; the client's heartbeat alarm alone takes over 5 s
 			await().atMost(WAIT).until(() -> signals.get() > 0);
 			assertThat(Duration.ofNanos(System.nanoTime() - enqueuedAt)).isLessThan(CONSUMER_LOST);
+		}
+	}
+
+	@Test
+	void triesThatWouldWaitNeitherShowNorSignal() throws Exception {
+		LockSession holder = session();
+		LockSession other = session();
+		QueueEntry held = granted(holder, this.key, LockMode.PW);
+		QueueEntry reader = granted(other, this.key, LockMode.CR);
+		HoldingConnection holding = new HoldingConnection(this.bucket.backendConnection());
+		LockSession trying = this.bucket.register(NatsLockBackend.builder(holding.connection())
+			.bucket(this.bucket.name())
+			.build()).openSession(LEASE);
+		AtomicInteger signals = new AtomicInteger();
+		try (Subscription subscription = holder.watchQueue(held, signals::incrementAndGet)) {
+			// a new session writes its heartbeat, then the try's entry; the removal of the
+			// entry is held back, so that it stays in the bucket
+			holding.holdSendAfter(2);
+			CompletableFuture<EnqueueResult> tried = trying.enqueue(request(this.key, LockMode.EX, false));
+			await().atMost(WAIT).until(holding::isHoldingSend);
+			assertThat(other.convert(reader, LockMode.PW, false).join().status()).isEqualTo(Status.REJECTED);
+			// a request that waits comes after both tries in the stream: once the holder's
+			// copy has it, it has them
+			QueueEntry writer = waiting(other, this.key, LockMode.EX);
+			await().atMost(WAIT).until(() -> queue(holder, held).contains(Queued.waiting(writer.ticket(), LockMode.EX)));
+			assertThat(this.bucket.entryCount(this.key)).isEqualTo(4);
+			assertThat(queue(holder, held)).containsExactlyInAnyOrder(Queued.granted(held.ticket(), LockMode.PW),
+					Queued.granted(reader.ticket(), LockMode.CR), Queued.waiting(writer.ticket(), LockMode.EX));
+			await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(1)).until(() -> signals.get() == 1);
+			holding.releaseHeldSend();
+			assertThat(tried.join().state()).isEqualTo(QueueState.REJECTED);
 		}
 	}
 
