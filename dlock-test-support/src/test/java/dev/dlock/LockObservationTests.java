@@ -117,6 +117,23 @@ class LockObservationTests {
 	}
 
 	@Test
+	void blockingNotificationIsObservedWithBackendBothModesButNotTheKey() {
+		LockHandle holder = manager().tryAcquire("customer:4711", LockMode.PR).orElseThrow();
+		holder.onBlocking((mode) -> {
+		});
+		unobserved().acquireAsync("customer:4711", LockMode.EX, LockOptions.waitTime(Duration.ofSeconds(1)));
+		assertThat(this.registry).hasObservationWithNameEqualTo("dlock.blocking")
+			.that()
+			.hasBeenStopped()
+			.hasContextualNameEqualTo("PR blocks EX")
+			.hasLowCardinalityKeyValue("dlock.backend", "memory")
+			.hasLowCardinalityKeyValue("dlock.mode", "PR")
+			.hasLowCardinalityKeyValue("dlock.blocked-mode", "EX")
+			.doesNotHaveLowCardinalityKeyValueWithKey("dlock.key")
+			.hasHighCardinalityKeyValue("dlock.key", "customer:4711");
+	}
+
+	@Test
 	void conversionOutcomesBusyDeadlockTimeoutAndCancelledAreTheirOwn() {
 		LockManager observed = manager();
 		LockManager other = unobserved();

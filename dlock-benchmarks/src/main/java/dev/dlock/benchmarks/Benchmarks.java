@@ -26,7 +26,7 @@ import org.springframework.integration.redis.util.RedisLockRegistry.RedisLockTyp
  * {@code dlock-benchmarks/target/quick}), {@code --out DIR} (where to write, default
  * {@code docs}), {@code --only CASE,...} (some of {@code floor},
  * {@code uncontended}, {@code hand-off}, {@code hand-off-turns}, {@code contended}, {@code modes},
- * {@code 16-threads}, {@code scale}) and {@code --servers SERVER,...} (some of
+ * {@code conversion}, {@code blocking}, {@code 16-threads}, {@code scale}) and {@code --servers SERVER,...} (some of
  * {@code redis}, {@code etcd}, {@code nats}, {@code memory}) and {@code --scale-locks N} (the
  * locks held at once in the scale case; 10,000 in a full run) and {@code --scale-lease SECONDS}
  * (the lease in the scale case; 6 s in a full run, which 100,000 locks on Redis on a loaded
@@ -40,7 +40,7 @@ public final class Benchmarks {
 	static final String COMMAND = "./mvnw -q -pl dlock-benchmarks -am clean package -DskipTests && java -jar dlock-benchmarks/target/dlock-benchmarks.jar";
 
 	static final List<String> CASES = List.of("floor", "uncontended", "hand-off", "hand-off-turns", "contended", "modes", "conversion",
-			"16-threads", "scale");
+			"blocking", "16-threads", "scale");
 
 	static final List<String> SERVERS = List.of("redis", "etcd", "nats", "memory");
 
@@ -167,6 +167,13 @@ public final class Benchmarks {
 					// every backend the run covers: one that cannot convert yet fails here, and the run notes why
 					if (library instanceof DlockLibrary dlock) {
 						step("conversion", library, () -> Converting.run(this.settings, this.results, dlock));
+					}
+				}
+			}
+			if (enabled("blocking")) {
+				for (LockLibrary library : libraries) {
+					if (library instanceof DlockLibrary dlock && !library.server().equals("memory")) {
+						step("blocking", library, () -> BlockingNotice.run(this.settings, this.results, dlock));
 					}
 				}
 			}

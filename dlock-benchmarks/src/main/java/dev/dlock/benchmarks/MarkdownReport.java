@@ -15,7 +15,8 @@ import java.util.Set;
 final class MarkdownReport {
 
 	private static final List<String> SECTIONS = List.of(Figure.FLOOR, Uncontended.SECTION, HandOff.SECTION, HandOffTurns.SECTION,
-			Contended.SECTION, Modes.SECTION, Converting.SECTION, Scale.SECTION, Pipelining.SECTION);
+			Contended.SECTION, Modes.SECTION, Converting.SECTION, BlockingNotice.SECTION, Scale.SECTION,
+			Pipelining.SECTION);
 
 	private final StringBuilder md = new StringBuilder();
 
@@ -226,6 +227,7 @@ final class MarkdownReport {
 			case Contended.SECTION -> "Contended throughput: 4 clients, one key";
 			case Modes.SECTION -> "Modes: 4 shared readers and a queued writer";
 			case Converting.SECTION -> "Conversion: PR→EX→PR by a lone holder";
+			case BlockingNotice.SECTION -> "Blocking notifications: a request queued → the holder told";
 			case Scale.SECTION -> "Scale: many locks held by one client";
 			case Pipelining.SECTION -> "Redis: 16 threads over one client";
 			default -> section;
@@ -259,6 +261,11 @@ final class MarkdownReport {
 					+ "lets its releaser take it straight back does more per second but starves the others.";
 			case Modes.SECTION -> "Only libraries with shared and exclusive modes: dlock (PR/PW) and Redisson's "
 					+ "RReadWriteLock.";
+			case BlockingNotice.SECTION -> "dlock only: no peer tells a holder what it blocks. One client holds a key "
+					+ "in PR with a blocking listener; a second client with its own connections asks for EX after "
+					+ "the hand-off's idle pause (5–105 ms), from a thread of its own, and withdraws once the holder "
+					+ "was told. notice: from the request being sent to the listener running. Its floor is the raw "
+					+ "pushed wake-up after the same pause (Floors).";
 			case Converting.SECTION -> "dlock only: no peer converts a held lock in place. One client holds a key "
 					+ "alone in PR and converts it to EX and back, back to back, so every conversion is granted at "
 					+ "once; ops/s counts PR→EX→PR round trips. convert: every single conversion. paired floor: the "

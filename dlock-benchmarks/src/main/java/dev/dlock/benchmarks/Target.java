@@ -33,7 +33,10 @@ record Target(int issue, String server, String text, String how, double ratio, d
 		return (this.atMost ? "≤ " : "≥ ") + Format.ratio(this.limit);
 	}
 
-	/** The targets of issues 3 (Redis), 4 (etcd), 5 (NATS) and 15 (conversion, every backend). */
+	/**
+	 * The targets of issues 3 (Redis), 4 (etcd), 5 (NATS), 15 (conversion, every backend) and
+	 * 16 (blocking notifications).
+	 */
 	static List<Target> evaluate(Results results) {
 		Lookup r = new Lookup(results);
 		List<Target> targets = new ArrayList<>();
@@ -101,6 +104,12 @@ record Target(int issue, String server, String text, String how, double ratio, d
 					r.ratio(r.dlock(Converting.SECTION, server, "upgrade p50"),
 							r.dlock(Converting.SECTION, server, "acquire p50")),
 					1, true));
+		}
+		for (String server : List.of("redis", "etcd", "nats")) {
+			targets.add(new Target(16, server, "blocking notice p50 ≤ 1.2x the pushed wake-up floor",
+					"dlock notice p50 ÷ " + Floors.WAKE_UP + " p50",
+					r.ratio(r.dlock(BlockingNotice.SECTION, server, "notice p50"), r.floor(server, Floors.WAKE_UP, "p50")),
+					1.2, true));
 		}
 		return targets;
 	}

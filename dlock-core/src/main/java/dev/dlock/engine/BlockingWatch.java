@@ -119,10 +119,14 @@ final class BlockingWatch {
 
 	private void scheduleRecheck() {
 		if (!this.stopped) {
-			this.recheck = this.context.time().schedule(this.context.recheckInterval(), () -> {
+			TimeSource.Cancellable next = this.context.time().schedule(this.context.recheckInterval(), () -> {
 				signal();
 				scheduleRecheck();
 			});
+			this.recheck = next;
+			if (this.stopped) {
+				next.cancel(); // stopped meanwhile, maybe before this re-check was there to cancel
+			}
 		}
 	}
 

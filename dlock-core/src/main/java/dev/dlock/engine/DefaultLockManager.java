@@ -304,7 +304,7 @@ final class DefaultLockManager implements LockManager {
 					held.token(), Duration.ofNanos(now - grant.grantedAt()),
 					valid ? Duration.ofNanos(entry.validUntil() - now) : Duration.ZERO,
 					(converting != null) ? converting.target() : null,
-					this.grants.blockingWatches().blockedModes(grant)));
+					this.grants.blockedModes(grant)));
 		}
 		for (Acquisition acquisition : this.acquisitions) {
 			LockInfo waiting = acquisition.describe(now);

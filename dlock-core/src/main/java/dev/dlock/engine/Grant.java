@@ -130,14 +130,14 @@ final class Grant implements LiveEntry.LossListener {
 	/** Records a granted conversion. */
 	void converted(LockMode mode, long token) {
 		this.converted = new Held(mode, token);
-		this.grants.blockingWatches().modeChanged(this);
+		this.grants.modeChanged(this);
 		logger.debug("Converted lock '{}' to mode {} with token {}", key(), mode, token);
 	}
 
 	/** Goes back to what was held before a conversion whose grant nobody received. */
 	void restore(Held before) {
 		this.converted = before;
-		this.grants.blockingWatches().modeChanged(this);
+		this.grants.modeChanged(this);
 	}
 
 	/** The number of holds not yet released. */
@@ -261,7 +261,7 @@ final class Grant implements LiveEntry.LossListener {
 
 	/** Adds a blocking listener; see {@link dev.dlock.LockHandle#onBlocking}. */
 	void onBlocking(Consumer<LockMode> listener) {
-		this.grants.blockingWatches().add(this, listener);
+		this.grants.blockingListenerAdded(this, listener);
 	}
 
 	private void endObservation(@Nullable LockLostException loss) {
@@ -288,7 +288,7 @@ final class Grant implements LiveEntry.LossListener {
 	public void entryLost(String message, @Nullable Throwable cause) {
 		LockLostException loss = lost(message, cause);
 		this.lost = loss;
-		this.grants.blockingWatches().ended(this);
+		this.grants.lost(this);
 		abandonConversion(loss);
 		endObservation(loss);
 		logger.warn("{} (token {})", loss.getMessage(), token());
@@ -328,8 +328,14 @@ final class Grant implements LiveEntry.LossListener {
 		/** Gives a grant whose last hold was released back to the backend. */
 		void lastHoldReleased(Grant grant);
 
-		/** The blocking watches of the manager's grants. */
-		BlockingWatches blockingWatches();
+		/** Starts telling a blocking listener what waits for the grant. */
+		void blockingListenerAdded(Grant grant, Consumer<LockMode> listener);
+
+		/** The grant's mode changed: what it blocks may have changed too. */
+		void modeChanged(Grant grant);
+
+		/** The grant was lost. */
+		void lost(Grant grant);
 
 	}
 

@@ -4,9 +4,12 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.function.Consumer;
 
+import dev.dlock.LockMode;
 import dev.dlock.spi.QueueState;
 import dev.dlock.support.TimeSource;
 import org.jspecify.annotations.Nullable;
@@ -75,8 +78,23 @@ final class Grants implements Grant.Registry {
 	}
 
 	@Override
-	public BlockingWatches blockingWatches() {
-		return this.blockingWatches;
+	public void blockingListenerAdded(Grant grant, Consumer<LockMode> listener) {
+		this.blockingWatches.add(grant, listener);
+	}
+
+	@Override
+	public void modeChanged(Grant grant) {
+		this.blockingWatches.modeChanged(grant);
+	}
+
+	@Override
+	public void lost(Grant grant) {
+		this.blockingWatches.ended(grant);
+	}
+
+	/** The modes that wait for a grant with a blocking listener, as its watch last saw them. */
+	Set<LockMode> blockedModes(Grant grant) {
+		return this.blockingWatches.blockedModes(grant);
 	}
 
 	@Override

@@ -8,6 +8,7 @@ import dev.dlock.LockManager;
 import dev.dlock.engine.LockManagerBuilder;
 import dev.dlock.autoconfigure.DlockProperties.Backend;
 import dev.dlock.observation.LockAcquisitionConvention;
+import dev.dlock.observation.LockBlockingConvention;
 import dev.dlock.observation.LockConversionConvention;
 import dev.dlock.observation.LockHoldConvention;
 import dev.dlock.observation.LockRenewalConvention;
@@ -44,8 +45,9 @@ import org.springframework.core.type.AnnotationMetadata;
  * {@link Backend}.
  * <p>
  * The lock manager reports the {@code dlock.acquire}, {@code dlock.hold},
- * {@code dlock.convert} and {@code dlock.renew} observations to the application's {@link ObservationRegistry}, with
- * the conventions defined as beans, if any.
+ * {@code dlock.convert}, {@code dlock.renew} and {@code dlock.blocking} observations to
+ * the application's {@link ObservationRegistry}, with the conventions defined as beans, if
+ * any.
  * <p>
  * The lock manager is closed while the context stops, by a {@link LockManagerLifecycle}
  * whose phase comes before the clients of every backend are stopped, so that a graceful
@@ -72,6 +74,7 @@ public final class DlockAutoConfiguration {
 			ObjectProvider<LockAcquisitionConvention> acquisitionConvention,
 			ObjectProvider<LockHoldConvention> holdConvention, ObjectProvider<LockRenewalConvention> renewalConvention,
 			ObjectProvider<LockConversionConvention> conversionConvention,
+			ObjectProvider<LockBlockingConvention> blockingConvention,
 			ObjectProvider<LockManagerBuilderCustomizer> customizers, ConfigurableListableBeanFactory beanFactory) {
 		LockBackend backend = lockBackend.getIfAvailable();
 		if (backend == null) {
@@ -86,6 +89,7 @@ public final class DlockAutoConfiguration {
 		holdConvention.ifUnique(builder::holdConvention);
 		renewalConvention.ifUnique(builder::renewalConvention);
 		conversionConvention.ifUnique(builder::conversionConvention);
+		blockingConvention.ifUnique(builder::blockingConvention);
 		customizers.orderedStream().forEach((customizer) -> customizer.customize(builder));
 		logger.info("dlock uses the {} lock backend", backend.name());
 		return builder.build();

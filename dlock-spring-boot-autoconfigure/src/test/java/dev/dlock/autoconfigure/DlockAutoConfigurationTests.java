@@ -10,11 +10,13 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 
@@ -22,11 +24,14 @@ import com.jayway.jsonpath.JsonPath;
 import dev.dlock.LockHandle;
 import dev.dlock.LockManager;
 import dev.dlock.LockMode;
+import dev.dlock.LockOptions;
 import dev.dlock.autoconfigure.DlockProperties.Backend;
 import dev.dlock.backend.etcd.EtcdLockBackend;
 import dev.dlock.backend.memory.InMemoryLockBackend;
 import dev.dlock.engine.LockManagerBuilder;
+import dev.dlock.observation.DefaultLockBlockingConvention;
 import dev.dlock.observation.DefaultLockConversionConvention;
+import dev.dlock.observation.LockBlockingConvention;
 import dev.dlock.observation.LockConversionConvention;
 import dev.dlock.spi.LockBackend;
 import dev.dlock.spring.aop.DistributedLockAdvisor;
@@ -36,6 +41,7 @@ import io.micrometer.observation.ObservationRegistry;
 import io.nats.client.Connection;
 import io.micrometer.observation.tck.TestObservationRegistry;
 import io.micrometer.observation.tck.TestObservationRegistryAssert;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.aop.framework.autoproxy.AbstractAdvisorAutoProxyCreator;
@@ -372,6 +378,38 @@ class DlockAutoConfigurationTests {
 					.hasLowCardinalityKeyValue("dlock.to-mode", "PW")
 					.hasLowCardinalityKeyValue("dlock.outcome", "converted");
 				TestObservationRegistryAssert.assertThat(registry).hasNumberOfObservationsWithNameEqualTo("dlock.convert", 0);
+			});
+	}
+
+	@Test
+	void blockingConventionBeanNamesTheBlockingObservation() {
+		TestObservationRegistry registry = TestObservationRegistry.create();
+		this.runner.withPropertyValues("dlock.backend=memory")
+			.withBean(ObservationRegistry.class, () -> registry)
+			.withBean(LockBlockingConvention.class, () -> new DefaultLockBlockingConvention() {
+				@Override
+				public String getName() {
+					return "orders.blocking";
+				}
+			})
+			.run((context) -> {
+				LockManager lockManager = context.getBean(LockManager.class);
+				try (LockHandle handle = lockManager.tryAcquire("blocking", LockMode.PR).orElseThrow()) {
+					handle.onBlocking((mode) -> {
+					});
+					CompletableFuture<LockHandle> writer = CompletableFuture
+						.supplyAsync(() -> lockManager.acquireAsync("blocking", LockMode.EX,
+								LockOptions.waitTime(Duration.ofMinutes(1))))
+						.join();
+					Awaitility.await()
+						.atMost(Duration.ofSeconds(10))
+						.untilAsserted(() -> TestObservationRegistryAssert.assertThat(registry)
+							.hasObservationWithNameEqualTo("orders.blocking")
+							.that()
+							.hasLowCardinalityKeyValue("dlock.blocked-mode", "EX"));
+					writer.cancel(true);
+				}
+				TestObservationRegistryAssert.assertThat(registry).hasNumberOfObservationsWithNameEqualTo("dlock.blocking", 0);
 			});
 	}
 

@@ -107,7 +107,8 @@ final class MemoryLockTable {
 				}
 			}
 			state[0] = decided;
-			return decided.status() == QueueState.Status.GRANTED;
+			// a recorded conversion that waits is a change too: holders are told what waits
+			return decided.status() == QueueState.Status.GRANTED || decided.status() == QueueState.Status.WAITING;
 		});
 		if (state[0] != QueueState.GONE) {
 			entry.observedChanges(observed);

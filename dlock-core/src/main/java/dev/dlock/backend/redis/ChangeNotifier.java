@@ -21,6 +21,10 @@ import org.jspecify.annotations.Nullable;
  * leaving or weakening can grant it), or when it is announced as granted; then its next poll
  * answers without a round trip.
  * <p>
+ * A request or conversion that starts to wait on a lock whose queue a holder watches
+ * publishes {@code "<resource> ?<ticket>"}; it signals the holders that watch the queue
+ * ({@link #watchQueue}) and no waiter, and moves no change count.
+ * <p>
  * No signal is lost between a poll's reply and the registration of the waiter: the caller
  * reads the change count of the resource before it sends the poll, and
  * {@link #watch} signals at once when the count moved meanwhile (the rule of
@@ -38,6 +42,8 @@ final class ChangeNotifier extends RedisPubSubAdapter<String, String> {
 
 	private final ResourceChanges<Watcher> changes;
 
+	private final ResourceChanges<Runnable> queueChanges;
+
 	private final AtomicBoolean firstSubscription = new AtomicBoolean(true);
 
 	/**
@@ -48,6 +54,7 @@ final class ChangeNotifier extends RedisPubSubAdapter<String, String> {
 	ChangeNotifier(String channel, Executor missedSignals) {
 		this.channel = channel;
 		this.changes = new ResourceChanges<>(missedSignals);
+		this.queueChanges = new ResourceChanges<>(missedSignals);
 	}
 
 	String channel() {
@@ -77,11 +84,23 @@ final class ChangeNotifier extends RedisPubSubAdapter<String, String> {
 	}
 
 	/**
-	 * Signals every waiter, for example after the pub/sub connection was re-established
-	 * (messages published meanwhile are lost).
+	 * Registers a holder that watches the queue of its lock: it is signalled when a request
+	 * or conversion starts to wait there, on a lock marked as watched on the server.
+	 * @param resource the id of the lock's resource
+	 * @param onChange the signal
+	 * @return the registration, in effect at once
+	 */
+	Subscription watchQueue(String resource, Runnable onChange) {
+		return this.queueChanges.watch(resource, this.queueChanges.count(resource), onChange);
+	}
+
+	/**
+	 * Signals every waiter and every holder that watches a queue, for example after the
+	 * pub/sub connection was re-established (messages published meanwhile are lost).
 	 */
 	void wakeAll() {
 		this.changes.changedAll().forEach(Runnable::run);
+		this.queueChanges.changedAll().forEach(Runnable::run);
 	}
 
 	/**
@@ -102,6 +121,10 @@ final class ChangeNotifier extends RedisPubSubAdapter<String, String> {
 		}
 		int space = message.indexOf(' ');
 		String resource = (space < 0) ? message : message.substring(0, space);
+		if (space >= 0 && message.startsWith("?", space + 1)) {
+			this.queueChanges.changed(resource).forEach(Runnable::run);
+			return;
+		}
 		Change change = Change.parse(message, space);
 		this.changes.changed(resource, (watcher) -> watcher.concerns(change)).forEach(Runnable::run);
 	}

@@ -40,8 +40,17 @@ final class LuaScript {
 	/** Withdraws or undoes an entry's conversion. */
 	static final LuaScript CANCEL = load("cancel");
 
+	/** Reads a lock's live entries as the grant rules see them; writes nothing. */
+	static final LuaScript QUEUE = load("queue");
+
+	/** Marks granted entries as watching their lock's queue, for a lease. */
+	static final LuaScript WATCH = load("watch");
+
+	/** Ends an entry's mark. */
+	static final LuaScript UNWATCH = load("unwatch");
+
 	/** Every script, for preloading. */
-	static final List<LuaScript> ALL = List.of(ENQUEUE, POLL, RENEW, REMOVE, CONVERT, CANCEL);
+	static final List<LuaScript> ALL = List.of(ENQUEUE, POLL, RENEW, REMOVE, CONVERT, CANCEL, QUEUE, WATCH, UNWATCH);
 
 	private final String name;
 

@@ -46,7 +46,8 @@ import org.slf4j.LoggerFactory;
  * All keys of one lock share a hash tag, so the backend works on Redis Cluster.
  * <p>
  * Keys: {@code <prefix>{<base64url key>}:q} (tickets), {@code :x} (lease expiries) and,
- * once a lock's mode was converted, {@code :c} (conversions); channel
+ * once a lock's mode was converted, {@code :c} (conversions), and while a holder watches the
+ * lock's queue for blocking notifications, {@code :w} (the watching entries); channel
  * {@code <prefix>changes}. Fencing tokens are {@code max(largest ticket in the queue + 1,
  * largest token drawn for a conversion + 1, server time in microseconds)}, so they keep
  * increasing after a restart that lost the data, as long as the server clock does not step
@@ -189,7 +190,8 @@ public final class RedisLockBackend implements LockBackend {
 
 	@Override
 	public Set<BackendCapability> capabilities() {
-		return Set.of(BackendCapability.OWN_REMOVALS_FIRST, BackendCapability.CONVERSION);
+		return Set.of(BackendCapability.OWN_REMOVALS_FIRST, BackendCapability.CONVERSION,
+				BackendCapability.BLOCKING_NOTIFICATIONS);
 	}
 
 	/**

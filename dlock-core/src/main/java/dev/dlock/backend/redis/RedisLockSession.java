@@ -21,6 +21,7 @@ import dev.dlock.spi.LockSession;
 import dev.dlock.spi.QueueEntry;
 import dev.dlock.spi.QueueState;
 import dev.dlock.spi.Subscription;
+import dev.dlock.support.QueueRules.Queued;
 import dev.dlock.support.TimeSource;
 import io.lettuce.core.ScriptOutputType;
 import org.jspecify.annotations.Nullable;
@@ -29,6 +30,7 @@ import org.jspecify.annotations.Nullable;
  * A session on Redis: entries carry their own expiry (server time) in the resource's
  * queue, so the session has no server state of its own. Each operation is one script
  * call, conversions included; a renewal is one script call per resource, all pipelined.
+ * Reading a queue for blocking notifications is one script call that writes nothing.
  */
 final class RedisLockSession implements LockSession {
 
@@ -78,6 +80,8 @@ final class RedisLockSession implements LockSession {
 	/** The lease in microseconds, rounded up: the scripts keep it to the microsecond. */
 	private final String leaseMicros;
 
+	private final QueueWatchers queueWatchers;
+
 	/**
 	 * @param keyspace the keys, channel and scripts of the backend's locks
 	 * @param notifier the backend's change counts and waiters, fed from the channel
@@ -89,6 +93,8 @@ final class RedisLockSession implements LockSession {
 		this.leaseTime = leaseTime;
 		this.time = time;
 		this.leaseMicros = Long.toString(Math.max(1, (leaseTime.toNanos() + 999) / 1000));
+		this.queueWatchers = new QueueWatchers(keyspace, notifier,
+				Long.toString(Math.max(1, (leaseTime.toNanos() + 999_999) / 1_000_000)));
 	}
 
 	@Override
@@ -161,7 +167,27 @@ final class RedisLockSession implements LockSession {
 	}
 
 	@Override
+	public CompletableFuture<List<Queued>> queue(QueueEntry queueEntry) {
+		RedisQueueEntry entry = own(queueEntry);
+		String[] args = { entry.member(), MATRIX };
+		return this.keyspace.scripts()
+			.run(LuaScript.QUEUE, ScriptOutputType.MULTI, entry.resource().keys(), args, entry.request().key(),
+					RedisLockSession::queued);
+	}
+
+	/**
+	 * Watches the queue of a granted entry's lock: marks the entry on the server, so that
+	 * requests and conversions that start to wait there publish; locks nobody watches carry
+	 * no mark, and their waiters publish nothing.
+	 */
+	@Override
+	public Subscription watchQueue(QueueEntry entry, Runnable onChange) {
+		return this.queueWatchers.watch(own(entry), onChange);
+	}
+
+	@Override
 	public CompletableFuture<Set<QueueEntry>> renew(Collection<QueueEntry> entries) {
+		this.queueWatchers.renew();
 		if (entries.isEmpty()) {
 			return CompletableFuture.completedFuture(Set.of());
 		}
@@ -295,6 +321,21 @@ final class RedisLockSession implements LockSession {
 			return redisEntry;
 		}
 		throw new IllegalArgumentException("Not an entry of the Redis backend: " + entry);
+	}
+
+	/** The entries of a queue script's reply: four fields each, see {@code queue.lua}. */
+	private static List<Queued> queued(List<Object> reply) {
+		List<Queued> queue = new ArrayList<>(reply.size() / 4);
+		for (int i = 0; i + 3 < reply.size(); i += 4) {
+			queue.add(new Queued(number(reply, i), mode(reply.get(i + 1)), mode(reply.get(i + 2)),
+					number(reply, i + 3)));
+		}
+		return queue;
+	}
+
+	private static @Nullable LockMode mode(Object field) {
+		String name = String.valueOf(field);
+		return name.isEmpty() ? null : LockMode.valueOf(name);
 	}
 
 	private static int status(List<Object> reply) {

@@ -33,7 +33,7 @@ final class RedisResource {
 	static RedisResource of(String prefix, String key) {
 		String id = KeyCodec.encode(key);
 		String base = prefix + "{" + slotTag(id) + "}" + id + ":";
-		return new RedisResource(id, new String[] { base + "q", base + "x", base + "c" });
+		return new RedisResource(id, new String[] { base + "q", base + "x", base + "c", base + "w" });
 	}
 
 	private static String slotTag(String id) {
@@ -49,8 +49,9 @@ final class RedisResource {
 	}
 
 	/**
-	 * The keys a script gets, in the order the scripts expect: tickets, lease expiries, then
-	 * conversions. Shared; callers must not change the array.
+	 * The keys a script gets, in the order the scripts expect: tickets, lease expiries,
+	 * conversions, then the holders that watch the queue. Shared; callers must not change
+	 * the array.
 	 * @return the keys
 	 */
 	String[] keys() {

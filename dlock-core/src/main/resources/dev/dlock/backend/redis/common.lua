@@ -6,7 +6,9 @@
 --   x  <prefix>{<encoded key>}:x   ZSET  member = the same, score = lease expiry (server ms, rounded up)
 --   c  <prefix>{<encoded key>}:c   HASH  conversions (see below); exists only once a conversion was granted or
 --                                        waits on the queue
--- Scripts for one resource get them as KEYS[1], KEYS[2] and KEYS[3]; renew gets triples of them.
+--   w  <prefix>{<encoded key>}:w   SET   tickets of granted entries whose holders watch the queue (watch.lua);
+--                                        exists only while one does
+-- Scripts for one resource get them as KEYS[1] to KEYS[4]; renew gets triples of the first three.
 -- Modes are the first two characters of a member. The grant rule gets the requested mode's conflict
 -- set as an argument ('CR,CW,...', derived from LockMode); the compatibility matrix is not in Lua.
 -- Every decision uses the server clock (TIME); clients never send timestamps. Both keys expire with

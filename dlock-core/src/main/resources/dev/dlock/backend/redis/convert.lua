@@ -6,9 +6,11 @@
 -- of a lock's only entry is granted by the script's first part, convert-alone.lua, before the prelude.
 -- ARGV: member, new mode, wait (1) or try (0), the conflict sets of all modes ('NL=;CR=EX;...'), channel,
 -- resource
+-- A conversion that starts to wait on a lock whose queue a holder watches (w exists, see watch.lua) publishes
+-- '<resource> ?<ticket>'.
 -- Reply: {0, ticket, new token} granted | {1, ticket, blocker ticket, blocker lease left ms} waiting |
 -- {2} rejected | {3} gone | {4} deadlock
-local q, x, c = KEYS[1], KEYS[2], KEYS[3]
+local q, x, c, w = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local member, target, wait, matrix, channel, resource = ARGV[1], ARGV[2], ARGV[3] == '1', ARGV[4], ARGV[5], ARGV[6]
 local nowMs, nowUs = clock()
 local removed = {}
@@ -55,6 +57,9 @@ else
 	entry.order = redis.call('HINCRBY', c, 'seq', 1)
 	record(c, entry)
 	reply = waiting(q, x, entry.ticket, blocking.member, nowMs)
+	if redis.call('EXISTS', w) == 1 then
+		redis.call('PUBLISH', channel, resource .. ' ?' .. fmt(entry.ticket))
+	end
 end
 expireWithLatest(q, x, c)
 return reply

@@ -1,8 +1,10 @@
 -- dlock enqueue: records a request, assigns its ticket and tells whether it is granted.
 -- ARGV: member ('<mode>:<owner id>'), conflicting modes, lease in microseconds, wait (1) or try (0), channel,
 -- resource, the conflict sets of all modes ('NL=;CR=EX;...')
+-- A request that waits on a lock whose queue a holder watches (w exists, see watch.lua) publishes
+-- '<resource> ?<ticket>'; on a lock nobody watches it publishes nothing.
 -- Reply: {0, ticket} granted | {1, ticket, blocker ticket, blocker lease left ms} waiting | {2} rejected
-local q, x, c = KEYS[1], KEYS[2], KEYS[3]
+local q, x, c, w = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local member, conflicts, leaseUs, wait, channel, resource, matrix =
 	ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4] == '1', ARGV[5], ARGV[6], ARGV[7]
 local nowMs, nowUs = clock()
@@ -64,6 +66,9 @@ if conversions then
 	redis.call('PEXPIREAT', c, fmt(expiry))
 end
 if blocking then
+	if redis.call('EXISTS', w) == 1 then
+		redis.call('PUBLISH', channel, resource .. ' ?' .. fmt(ticket))
+	end
 	return waiting(q, x, ticket, blocking, nowMs)
 end
 return { 0, ticket }

@@ -82,6 +82,38 @@ class ChangeNotifierTests {
 		}
 	}
 
+	@Test
+	void aRequestThatStartsToWaitSignalsTheQueueWatchersOfItsLockAndNoWaiter() {
+		AtomicInteger waiterSignals = new AtomicInteger();
+		AtomicInteger queueSignals = new AtomicInteger();
+		AtomicInteger otherLockSignals = new AtomicInteger();
+		String otherLock = RedisResource.of("dlock:", this.key + "x").id();
+		long changes = this.notifier.changes(this.resource.id());
+		try (Subscription waiter = watch(waiting(20, 12), waiterSignals::incrementAndGet);
+				Subscription queue = this.notifier.watchQueue(this.resource.id(), queueSignals::incrementAndGet);
+				Subscription other = this.notifier.watchQueue(otherLock, otherLockSignals::incrementAndGet)) {
+			this.notifier.message("dlock:changes", this.resource.id() + " ?12");
+			assertThat(queueSignals).hasValue(1);
+			assertThat(waiterSignals).hasValue(0);
+			assertThat(otherLockSignals).hasValue(0);
+			assertThat(this.notifier.changes(this.resource.id())).as("a waiter's change count").isEqualTo(changes);
+			this.notifier.message("dlock:changes", this.resource.id() + " 12");
+			assertThat(queueSignals).as("a departure concerns no queue watcher").hasValue(1);
+		}
+	}
+
+	@Test
+	void aResubscriptionSignalsQueueWatchersAndAClosedWatchIsNotSignalled() {
+		AtomicInteger signals = new AtomicInteger();
+		Subscription closed = this.notifier.watchQueue(this.resource.id(), signals::incrementAndGet);
+		closed.close();
+		try (Subscription queue = this.notifier.watchQueue(this.resource.id(), signals::incrementAndGet)) {
+			this.notifier.subscribed("dlock:changes", 1);
+			this.notifier.subscribed("dlock:changes", 1);
+			assertThat(signals).hasValue(1);
+		}
+	}
+
 	private Subscription watch(RedisQueueEntry entry, Runnable onChange) {
 		return this.notifier.watch(entry, this.resource.id(), onChange);
 	}

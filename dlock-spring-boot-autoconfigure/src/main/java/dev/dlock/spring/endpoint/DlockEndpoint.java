@@ -70,7 +70,8 @@ public class DlockEndpoint {
 		LockMode convertingTo = lock.convertingTo();
 		return new LockDescriptor(this.maskKeys ? mask(lock.key()) : lock.key(), lock.mode().name(),
 				lock.state().name(), lock.fencingToken(), waiting ? null : lock.age(), waiting ? lock.age() : null,
-				lock.leaseLeft(), (convertingTo != null) ? convertingTo.name() : null);
+				lock.leaseLeft(), (convertingTo != null) ? convertingTo.name() : null,
+				lock.blockedModes().stream().map(LockMode::name).sorted().toList());
 	}
 
 	/**
@@ -102,10 +103,12 @@ public class DlockEndpoint {
 	 * @param leaseLeft how long the lease lasts without renewal
 	 * @param convertingTo the mode a pending conversion asks for, while {@code mode} and
 	 * {@code fencingToken} stay the granted ones; {@code null} when none is pending
+	 * @param blockedModes for a held lock with a blocking listener: the modes of the requests
+	 * and conversions that wait for it (its pending blocking notifications); empty otherwise
 	 */
 	public record LockDescriptor(String key, String mode, String state, @Nullable Long fencingToken,
 			@Nullable Duration heldFor, @Nullable Duration waitingFor, Duration leaseLeft,
-			@Nullable String convertingTo) {
+			@Nullable String convertingTo, List<String> blockedModes) {
 	}
 
 }

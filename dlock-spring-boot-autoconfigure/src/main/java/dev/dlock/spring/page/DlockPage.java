@@ -144,13 +144,15 @@ public final class DlockPage implements RouterFunction<ServerResponse> {
 		 * @param waitingForMillis how long the request waits
 		 * @param leaseLeftMillis how long the lease lasts without renewal
 		 * @param convertingTo the mode a pending conversion asks for
+		 * @param blockedModes the modes that wait for a held lock with a blocking listener
 		 */
 		record Lock(String key, String mode, String state, @Nullable Long fencingToken, @Nullable Long heldForMillis,
-				@Nullable Long waitingForMillis, long leaseLeftMillis, @Nullable String convertingTo) {
+				@Nullable Long waitingForMillis, long leaseLeftMillis, @Nullable String convertingTo,
+				List<String> blockedModes) {
 
 			static Lock of(LockDescriptor lock) {
 				return new Lock(lock.key(), lock.mode(), lock.state(), lock.fencingToken(), millis(lock.heldFor()),
-						millis(lock.waitingFor()), lock.leaseLeft().toMillis(), lock.convertingTo());
+						millis(lock.waitingFor()), lock.leaseLeft().toMillis(), lock.convertingTo(), lock.blockedModes());
 			}
 
 			private static @Nullable Long millis(@Nullable Duration duration) {

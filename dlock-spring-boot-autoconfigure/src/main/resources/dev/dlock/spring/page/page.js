@@ -52,7 +52,9 @@
 		if (lock.fencingToken !== null) {
 			tr.dataset.token = String(lock.fencingToken);
 		}
-		const mode = (lock.convertingTo === null) ? lock.mode : lock.mode + " → " + lock.convertingTo;
+		const converting = (lock.convertingTo === null) ? lock.mode : lock.mode + " → " + lock.convertingTo;
+		const mode = (lock.blockedModes.length === 0) ? converting
+			: converting + " (blocks " + lock.blockedModes.join(", ") + ")";
 		const cells = [lock.state.toLowerCase(), mode, lock.fencingToken ?? "", seconds(lock.heldForMillis),
 			seconds(lock.waitingForMillis), seconds(lock.leaseLeftMillis)];
 		const names = ["state", "mode", "token", "held-for", "waiting-for", "lease-left"];

@@ -27,6 +27,7 @@ import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
+import static org.awaitility.Awaitility.await;
 
 /**
  * Tests of {@link DlockEndpointAutoConfiguration} and {@link DlockEndpoint}.
@@ -85,6 +86,26 @@ class DlockEndpointAutoConfigurationTests {
 				assertThat(context.getBean(DlockEndpoint.class).locks().locks())
 					.extracting(LockDescriptor::mode, LockDescriptor::convertingTo)
 					.containsExactly(tuple("PR", null), tuple("PR", null));
+			}
+		});
+	}
+
+	@Test
+	void showsWhatWaitsForAHoldWithABlockingListener() {
+		this.runner.withPropertyValues("management.endpoints.web.exposure.include=dlock").run((context) -> {
+			LockManager lockManager = context.getBean(LockManager.class);
+			String key = "page-" + UUID.randomUUID();
+			try (LockHandle reader = lockManager.tryAcquire(key, LockMode.PR).orElseThrow()) {
+				reader.onBlocking((mode) -> {
+				});
+				CompletableFuture<LockHandle> writer = CompletableFuture
+					.supplyAsync(() -> lockManager.acquireAsync(key, LockMode.EX, LockOptions.waitTime(Duration.ofMinutes(1))))
+					.join();
+				await().atMost(Duration.ofSeconds(10))
+					.untilAsserted(() -> assertThat(context.getBean(DlockEndpoint.class).locks().locks())
+						.extracting(LockDescriptor::state, LockDescriptor::mode, LockDescriptor::blockedModes)
+						.containsExactlyInAnyOrder(tuple("HELD", "PR", List.of("EX")), tuple("WAITING", "EX", List.of())));
+				writer.cancel(true);
 			}
 		});
 	}
