@@ -1,5 +1,6 @@
 package dev.dlock.backend.nats;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
@@ -155,6 +156,23 @@ class NatsBlockingQueueIntegrationTests {
 		await().atMost(LEASE.plusSeconds(1))
 			.until(() -> queue(holder, held).equals(List.of(Queued.granted(held.ticket(), LockMode.EX))));
 		assertThat(this.bucket.entryCount(this.key)).isEqualTo(2);
+	}
+
+	@Test
+	void waiterWhoseHeartbeatNeverReachedTheHolderShowsWhileYoungerThanALease() throws Exception {
+		LockSession holder = session();
+		QueueEntry held = granted(holder, this.key, LockMode.PR);
+		// an entry written as an enqueue writes it, under a session whose heartbeat the
+		// holder's process has not seen (here: never will)
+		String value = "v3 EX 0 - - 0 0 - unseenSession " + this.key;
+		long ticket = this.bucket.connect()
+			.keyValue(this.bucket.name())
+			.put(KeyCodec.encode(this.key) + ".unseenOwner", value.getBytes(StandardCharsets.UTF_8));
+		await().atMost(WAIT).until(() -> queue(holder, held).contains(Queued.waiting(ticket, LockMode.EX)));
+		await().atMost(WAIT).pollInterval(Duration.ofMillis(200)).until(() -> {
+			assertThat(holder.renew(List.of(held)).join()).isEmpty();
+			return queue(holder, held).equals(List.of(Queued.granted(held.ticket(), LockMode.PR)));
+		});
 	}
 
 	@Test
