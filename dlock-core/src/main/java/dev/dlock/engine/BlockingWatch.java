@@ -30,8 +30,13 @@ import org.slf4j.LoggerFactory;
  * (signals may be lost), and tells the listeners of each request or conversion that waits
  * in a mode conflicting with the grant's mode and that they were not told of yet.
  * <p>
+ * Where the backend's signal carries the entry that started to wait (a hint), the
+ * listeners are told at once, and a read follows as after any signal.
+ * <p>
  * Reads never overlap: a signal during a read asks for one more read after it, however
- * many signals came. Only that chain of reads touches {@link #told}.
+ * many signals came. The reads' answers and the hints meet in {@link #told}, changed
+ * under the watch's monitor: a read's answer replaces it, keeping the entries hinted since
+ * that read began (its answer may predate them).
  */
 final class BlockingWatch {
 
@@ -49,8 +54,14 @@ final class BlockingWatch {
 	/** Signals not yet answered by a read; the read chain runs while it is above zero. */
 	private final AtomicInteger signals = new AtomicInteger();
 
-	/** The blocked entries the listeners were told of, as the last read saw them. */
+	/**
+	 * The blocked entries the listeners were told of, as the last read and the hints since
+	 * saw them; replaced, never changed, under the monitor.
+	 */
 	private volatile Set<Queued> told = Set.of();
+
+	/** The entries hinted since the read under way began; guarded by the monitor. */
+	private final Set<Queued> hintedDuringRead = new HashSet<>();
 
 	private volatile boolean stopped;
 
@@ -85,7 +96,7 @@ final class BlockingWatch {
 		if (entry == null) {
 			return; // a granted entry is always attached
 		}
-		this.subscription = backend.watchQueue(entry, this::signal);
+		this.subscription = backend.watchQueue(entry, this::signal, this::hinted);
 		scheduleRecheck();
 		if (this.stopped) {
 			closeSubscription();
@@ -98,6 +109,33 @@ final class BlockingWatch {
 		if (!this.stopped && this.signals.getAndIncrement() == 0) {
 			read();
 		}
+	}
+
+	/**
+	 * Tells the listeners at once of an entry that started to wait, if the grant's mode
+	 * blocks it and they were not told of it, then asks for a read as a signal does.
+	 */
+	void hinted(Queued waiting) {
+		QueueEntry entry = this.grant.entry().queueEntry();
+		LockMode requested = waiting.requested();
+		if (entry != null && requested != null && waiting.ticket() != entry.ticket()) {
+			LockMode held = this.grant.mode();
+			List<Consumer<LockMode>> toTell = List.of();
+			synchronized (this) {
+				if (!this.stopped && !requested.isCompatibleWith(held) && !this.told.contains(waiting)) {
+					Set<Queued> more = new HashSet<>(this.told);
+					more.add(waiting);
+					this.told = more;
+					this.hintedDuringRead.add(waiting);
+					toTell = List.copyOf(this.listeners);
+				}
+			}
+			if (!toTell.isEmpty()) {
+				this.context.observations().blocking(this.grant.key(), held, requested);
+				toTell.forEach((listener) -> this.context.callbackExecutor().execute(() -> tell(listener, requested)));
+			}
+		}
+		signal();
 	}
 
 	/** Stops watching; idempotent. */
@@ -132,6 +170,9 @@ final class BlockingWatch {
 
 	private void read() {
 		int answered = this.signals.get();
+		synchronized (this) {
+			this.hintedDuringRead.clear();
+		}
 		QueueEntry entry = this.grant.entry().queueEntry();
 		CompletableFuture<List<Queued>> queue;
 		try {
@@ -157,33 +198,35 @@ final class BlockingWatch {
 
 	private void tellNewlyBlocked(List<Queued> queue, long ownTicket) {
 		LockMode held = this.grant.mode();
-		Set<Queued> blocked = new HashSet<>();
-		Set<LockMode> newModes = EnumSet.noneOf(LockMode.class);
-		Set<LockMode> allModes = EnumSet.noneOf(LockMode.class);
-		for (Queued other : queue) {
-			LockMode requested = other.requested();
-			if (other.ticket() != ownTicket && requested != null && !requested.isCompatibleWith(held)) {
-				blocked.add(other);
-				allModes.add(requested);
-				if (!this.told.contains(other)) {
-					newModes.add(requested);
+		List<Runnable> tells = new ArrayList<>();
+		synchronized (this) {
+			Set<Queued> blocked = new HashSet<>(this.hintedDuringRead);
+			Set<LockMode> newModes = EnumSet.noneOf(LockMode.class);
+			Set<LockMode> allModes = EnumSet.noneOf(LockMode.class);
+			for (Queued other : queue) {
+				LockMode requested = other.requested();
+				if (other.ticket() != ownTicket && requested != null && !requested.isCompatibleWith(held)) {
+					blocked.add(other);
+					allModes.add(requested);
+					if (!this.told.contains(other)) {
+						newModes.add(requested);
+					}
 				}
 			}
-		}
-		this.told = blocked;
-		List<Consumer<LockMode>> added = List.copyOf(this.fresh);
-		this.fresh.removeAll(added);
-		for (LockMode mode : allModes) {
-			List<Consumer<LockMode>> toTell = new ArrayList<>(added);
-			if (newModes.contains(mode)) {
-				this.context.observations().blocking(this.grant.key(), held, mode);
-				toTell.addAll(this.listeners);
+			this.told = blocked;
+			List<Consumer<LockMode>> added = List.copyOf(this.fresh);
+			this.fresh.removeAll(added);
+			for (LockMode mode : allModes) {
+				List<Consumer<LockMode>> toTell = new ArrayList<>(added);
+				if (newModes.contains(mode)) {
+					this.context.observations().blocking(this.grant.key(), held, mode);
+					toTell.addAll(this.listeners);
+				}
+				toTell.forEach((listener) -> tells.add(() -> tell(listener, mode)));
 			}
-			for (Consumer<LockMode> listener : toTell) {
-				this.context.callbackExecutor().execute(() -> tell(listener, mode));
-			}
+			this.listeners.addAll(added);
 		}
-		this.listeners.addAll(added);
+		tells.forEach(this.context.callbackExecutor()::execute);
 	}
 
 	private void tell(Consumer<LockMode> listener, LockMode mode) {

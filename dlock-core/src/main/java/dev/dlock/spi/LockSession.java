@@ -5,6 +5,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
 
 import dev.dlock.LockMode;
 import dev.dlock.support.QueueRules;
@@ -169,6 +170,23 @@ public interface LockSession extends AutoCloseable {
 	default Subscription watchQueue(QueueEntry entry, Runnable onChange) {
 		throw new UnsupportedOperationException(
 				"This backend cannot watch a lock's queue (" + getClass().getName() + ")");
+	}
+
+	/**
+	 * Watches the queue of a granted entry's resource as {@link #watchQueue(QueueEntry,
+	 * Runnable)} does, and also hands over the entry that started to wait when the change
+	 * signal carries it (a request that queued, or a conversion that waits, as
+	 * {@link #queue} would show it), so that the engine can tell the holder before it reads
+	 * the queue. Such a hand-over stands for a signal: the engine then reads the queue as
+	 * after one. The default hands nothing over.
+	 * @param entry a granted entry
+	 * @param onChange called, on any thread, when the queue changed; must be quick
+	 * @param onWaiting called, on any thread, with an entry that started to wait; must be
+	 * quick
+	 * @return the subscription to close when the engine stops watching
+	 */
+	default Subscription watchQueue(QueueEntry entry, Runnable onChange, Consumer<QueueRules.Queued> onWaiting) {
+		return watchQueue(entry, onChange);
 	}
 
 	/**

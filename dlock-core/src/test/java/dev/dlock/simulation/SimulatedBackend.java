@@ -22,13 +22,15 @@ import dev.dlock.spi.LockSession;
 import dev.dlock.spi.QueueEntry;
 import dev.dlock.spi.QueueState;
 import dev.dlock.spi.Subscription;
+import dev.dlock.support.QueueRules;
 import org.jspecify.annotations.Nullable;
 
 /**
  * One client's connection to the {@link SimulatedServer}: every call is a message that the
  * simulation delivers (and applies) later, may reorder (unless the connection is FIFO, as
  * Redis and NATS are) or drop; every reply is a message too, which may be lost after the
- * call was applied.
+ * call was applied. Reads of a queue travel the same way; watches of it signal through the
+ * server.
  */
 final class SimulatedBackend implements LockBackend {
 
@@ -67,8 +69,10 @@ final class SimulatedBackend implements LockBackend {
 
 	@Override
 	public Set<BackendCapability> capabilities() {
-		return this.ownRemovalsFirst ? Set.of(BackendCapability.OWN_REMOVALS_FIRST, BackendCapability.CONVERSION)
-				: Set.of(BackendCapability.CONVERSION);
+		return this.ownRemovalsFirst
+				? Set.of(BackendCapability.OWN_REMOVALS_FIRST, BackendCapability.CONVERSION,
+						BackendCapability.BLOCKING_NOTIFICATIONS)
+				: Set.of(BackendCapability.CONVERSION, BackendCapability.BLOCKING_NOTIFICATIONS);
 	}
 
 	@Override
@@ -119,6 +123,18 @@ final class SimulatedBackend implements LockBackend {
 					null);
 		});
 		return reply;
+	}
+
+	/** A queue as a reply shows it: its waiting requests and pending conversions. */
+	private static String describe(List<QueueRules.Queued> queue) {
+		List<String> waiting = new ArrayList<>();
+		for (QueueRules.Queued queued : queue) {
+			if (queued.requested() != null) {
+				waiting.add("t" + queued.ticket() + " " + (queued.isWaiting() ? "" : queued.granted() + "->")
+						+ queued.requested());
+			}
+		}
+		return queue.size() + " entries, waiting " + waiting;
 	}
 
 	private final class Session implements LockSession {
@@ -191,6 +207,25 @@ final class SimulatedBackend implements LockBackend {
 		@Override
 		public Subscription watch(QueueEntry entry, Runnable onChange) {
 			return SimulatedBackend.this.simulation.server.watch(entry, SimulatedBackend.this.client, onChange);
+		}
+
+		@Override
+		public CompletableFuture<List<QueueRules.Queued>> queue(QueueEntry entry) {
+			SimulatedServer.Entry serverEntry = (SimulatedServer.Entry) entry;
+			Simulation simulation = SimulatedBackend.this.simulation;
+			int client = SimulatedBackend.this.client;
+			return call("queue c" + client + " r" + serverEntry.requestNo + " t" + entry.ticket(), "",
+					() -> simulation.server.queue(entry), SimulatedBackend::describe)
+				.thenApply((queue) -> {
+					// before the engine sees the reply: it decides with the modes held now
+					simulation.queueRead(client);
+					return queue;
+				});
+		}
+
+		@Override
+		public Subscription watchQueue(QueueEntry entry, Runnable onChange) {
+			return SimulatedBackend.this.simulation.server.watchQueue(entry, SimulatedBackend.this.client, onChange);
 		}
 
 		@Override

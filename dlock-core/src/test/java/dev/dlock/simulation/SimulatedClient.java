@@ -104,6 +104,24 @@ final class SimulatedClient {
 
 		boolean ended;
 
+		/** When the application registered a blocking listener on the handle; 0 if it did not. */
+		long listenedAt;
+
+		/**
+		 * Since when the handle's grant has been watched: the first blocking listener of any
+		 * re-entrant hold of it (a read under way may tell a listener added later).
+		 */
+		long watchedSince;
+
+		/** Whether the application releases the handle when it is told that it blocks. */
+		boolean releaseOnBlocking;
+
+		/** The blocking notices, in the order they came. */
+		final List<Notice> notices = new ArrayList<>();
+
+		/** By mode: the last time the handle was seen holding it while listening (0: never). */
+		final long[] modeSeenAt = new long[LockMode.values().length];
+
 		Held(Request request, LockHandle handle, long grantedAt) {
 			this.request = request;
 			this.handle = handle;
@@ -112,12 +130,42 @@ final class SimulatedClient {
 			this.grantedAt = grantedAt;
 		}
 
+		/** Notes the mode the handle holds now. */
+		void sawMode(long now) {
+			this.modeSeenAt[this.handle.mode().ordinal()] = now;
+		}
+
+		/** Whether the handle was seen holding, from {@code from} on, a mode that conflicts with the given one. */
+		boolean heldConflicting(LockMode mode, long from) {
+			for (LockMode held : mode.conflictingModes()) {
+				long seen = this.modeSeenAt[held.ordinal()];
+				if (seen != 0 && seen - from >= 0) {
+					return true;
+				}
+			}
+			return false;
+		}
+
+		/** Whether the handle was told of the mode at {@code from} or later. */
+		boolean told(LockMode mode, long from) {
+			for (Notice notice : this.notices) {
+				if (notice.mode == mode && notice.at - from >= 0) {
+					return true;
+				}
+			}
+			return false;
+		}
+
 		@Override
 		public String toString() {
 			return "handle of " + this.request + " token " + this.token
 					+ ((this.mode != this.request.mode) ? " (" + this.mode + ")" : "");
 		}
 
+	}
+
+	/** A blocking notice: when the handle was told that a request in the mode waits for it. */
+	record Notice(long at, LockMode mode) {
 	}
 
 	/** A conversion the application asked for: what was held before, and its outcome. */

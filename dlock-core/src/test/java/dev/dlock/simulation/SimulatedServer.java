@@ -8,6 +8,7 @@ import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
@@ -29,8 +30,10 @@ import org.jspecify.annotations.Nullable;
  * droppable messages. It records grants when it reports them and converts granted entries
  * with the rules of DESIGN.md §12 ({@link QueueRules}, as the memory backend does): a
  * granted conversion draws a new token from the ticket counter, and every grant that draws
- * one marks every waiting entry of the key to draw a new token too when it is granted. It also answers the checks'
- * questions about what is live and granted.
+ * one marks every waiting entry of the key to draw a new token too when it is granted. It
+ * reads a key's queue for blocking notifications and signals their watchers when a request
+ * or conversion starts to wait. It also answers the checks' questions about what is live,
+ * granted and waiting, and what waited when.
  */
 final class SimulatedServer {
 
@@ -49,6 +52,11 @@ final class SimulatedServer {
 	private final Set<String> withdrawn = new HashSet<>();
 
 	private final Map<String, Set<Watch>> watches = new TreeMap<>();
+
+	private final Map<String, Set<Watch>> queueWatches = new TreeMap<>();
+
+	/** Every time an entry waited as a request or a conversion, by key: for the blocking checks. */
+	private final Map<String, List<Waiting>> waited = new HashMap<>();
 
 	private final Map<String, Long> lastChange = new HashMap<>();
 
@@ -100,6 +108,9 @@ final class SimulatedServer {
 			return EnqueueResult.rejected();
 		}
 		this.byOwner.put(request.ownerId(), entry);
+		if (state.status() == QueueState.Status.WAITING) {
+			startWaiting(entry, request.mode());
+		}
 		// a later entry never changes an earlier one's state, but etcd's watch and the
 		// memory backend signal every change; Redis signals only when entries leave
 		entry.observed = this.signalEnqueues ? touch(key, true) : this.lastChange.getOrDefault(key, 0L);
@@ -150,6 +161,7 @@ final class SimulatedServer {
 		}
 		entry.converting = mode;
 		entry.conversionOrder = ++this.conversionOrders;
+		startWaiting(entry, mode);
 		return state;
 	}
 
@@ -172,6 +184,7 @@ final class SimulatedServer {
 			this.faults.reached("withdrawal undoes a conversion granted on the server");
 		}
 		entry.converting = null;
+		stopWaiting(entry, this.loop.now());
 		LockMode granted = entry.granted;
 		if (granted != null && granted.covers(heldMode)) {
 			entry.granted = heldMode;
@@ -216,6 +229,48 @@ final class SimulatedServer {
 		return () -> {
 			watch.open = false;
 			Set<Watch> set = this.watches.get(entry.key());
+			if (set != null) {
+				set.remove(watch);
+			}
+		};
+	}
+
+	/**
+	 * The live entries of a granted entry's key as the grant rules see them; empty when the
+	 * entry is gone. See {@link dev.dlock.spi.LockSession#queue}.
+	 */
+	List<QueueRules.Queued> queue(QueueEntry queueEntry) {
+		Entry entry = (Entry) queueEntry;
+		sweep(entry.key());
+		if (!isCurrent(entry)) {
+			return List.of();
+		}
+		List<QueueRules.Queued> queue = queued(entry.key());
+		return switch (this.breakage) {
+			case QUEUE_HIDES_WAITERS -> queue.stream()
+				.filter((queued) -> !queued.isWaiting())
+				.map((queued) -> QueueRules.Queued.granted(queued.ticket(), Objects.requireNonNull(queued.granted())))
+				.toList();
+			case QUEUE_SHOWS_WAITERS_AS_EX -> queue.stream()
+				.map((queued) -> (queued.requested() != null)
+						? new QueueRules.Queued(queued.ticket(), queued.granted(), LockMode.EX, queued.conversionOrder())
+						: queued)
+				.toList();
+			default -> queue;
+		};
+	}
+
+	/**
+	 * Watches a key's queue for requests and conversions that start to wait; see
+	 * {@link dev.dlock.spi.LockSession#watchQueue}. Its signals travel as droppable messages.
+	 */
+	Subscription watchQueue(QueueEntry queueEntry, int client, Runnable onChange) {
+		Entry entry = (Entry) queueEntry;
+		Watch watch = new Watch(entry, client, onChange);
+		this.queueWatches.computeIfAbsent(entry.key(), (k) -> new LinkedHashSet<>()).add(watch);
+		return () -> {
+			watch.open = false;
+			Set<Watch> set = this.queueWatches.get(entry.key());
 			if (set != null) {
 				set.remove(watch);
 			}
@@ -274,6 +329,7 @@ final class SimulatedServer {
 	private void end(Entry entry, End how) {
 		entry.end = how;
 		entry.endedAt = (how == End.EXPIRED) ? entry.expiresAt : this.loop.now();
+		stopWaiting(entry, entry.endedAt);
 		TreeMap<Long, Entry> queue = this.queues.get(entry.key());
 		if (queue != null) {
 			queue.remove(entry.ticket);
@@ -308,6 +364,40 @@ final class SimulatedServer {
 		}, () -> this.faults.dropped());
 	}
 
+	/** A request or conversion starts to wait: the key's queue watchers hear of it. */
+	private void startWaiting(Entry entry, LockMode mode) {
+		Waiting waiting = new Waiting(entry, mode, this.loop.now());
+		entry.waiting = waiting;
+		this.waited.computeIfAbsent(entry.key(), (k) -> new ArrayList<>()).add(waiting);
+		Set<Watch> set = this.queueWatches.get(entry.key());
+		if (set != null) {
+			for (Watch watch : set) {
+				signalQueue(watch, entry);
+			}
+		}
+	}
+
+	private void stopWaiting(Entry entry, long at) {
+		Waiting waiting = entry.waiting;
+		if (waiting != null) {
+			waiting.until = at;
+			entry.waiting = null;
+		}
+	}
+
+	private void signalQueue(Watch watch, Entry waiting) {
+		String label = "queue signal c" + watch.client + " r" + watch.entry.requestNo + " " + watch.entry.key() + ": "
+				+ waiting + " waits";
+		this.loop.toClient(watch.client, label, () -> {
+			if (watch.open) {
+				watch.onChange.run();
+			}
+		}, () -> {
+			this.faults.dropped();
+			this.faults.reached("queue signal lost");
+		});
+	}
+
 	private boolean isCurrent(Entry entry) {
 		TreeMap<Long, Entry> queue = this.queues.get(entry.key());
 		return queue != null && queue.get(entry.ticket) == entry;
@@ -323,6 +413,7 @@ final class SimulatedServer {
 			return waitingFor(entry, blocker);
 		}
 		entry.granted = entry.mode();
+		stopWaiting(entry, this.loop.now());
 		entry.token = entry.ticket;
 		if (entry.freshTokenOnGrant) {
 			drawToken(entry);
@@ -340,6 +431,7 @@ final class SimulatedServer {
 		}
 		entry.granted = target;
 		entry.converting = null;
+		stopWaiting(entry, this.loop.now());
 		drawToken(entry);
 		this.byToken.put(entry.token, entry);
 		touch(entry.key(), true);
@@ -381,6 +473,37 @@ final class SimulatedServer {
 			}
 		}
 		return queued;
+	}
+
+	/**
+	 * The live entries of a key that wait as a request or a conversion now, other than the
+	 * given one, each with the time it started to wait ({@link Entry#waiting}).
+	 */
+	List<Entry> waitingOn(String key, long exceptTicket) {
+		List<Entry> waiting = new ArrayList<>();
+		TreeMap<Long, Entry> queue = this.queues.get(key);
+		if (queue != null) {
+			for (Entry entry : queue.values()) {
+				if (entry.ticket != exceptTicket && entry.waiting != null && isLive(entry)) {
+					waiting.add(entry);
+				}
+			}
+		}
+		return waiting;
+	}
+
+	/**
+	 * Whether an entry of the key other than the given one waited in the given mode, as a
+	 * request or a conversion, at some time from {@code from} to now.
+	 */
+	boolean waitedIn(String key, LockMode mode, long exceptTicket, long from) {
+		for (Waiting waiting : this.waited.getOrDefault(key, List.of())) {
+			if (waiting.mode == mode && waiting.entry.ticket != exceptTicket
+					&& Math.min(waiting.until, waiting.entry.expiresAt) - from >= 0) {
+				return true;
+			}
+		}
+		return false;
 	}
 
 	/** The live entry that keeps a waiting request from being granted, if any. */
@@ -473,7 +596,13 @@ final class SimulatedServer {
 		NONE,
 
 		/** A grant that draws a new token does not mark the waiting entries to draw one too. */
-		NO_FRESH_TOKEN_FOR_WAITERS
+		NO_FRESH_TOKEN_FOR_WAITERS,
+
+		/** A read of a key's queue leaves out every waiting request and pending conversion. */
+		QUEUE_HIDES_WAITERS,
+
+		/** A read of a key's queue shows every waiting request and pending conversion in EX. */
+		QUEUE_SHOWS_WAITERS_AS_EX
 
 	}
 
@@ -525,6 +654,9 @@ final class SimulatedServer {
 		/** Whether a handle for its grant reached the application. */
 		boolean delivered;
 
+		/** While the entry waits as a request or a conversion: since when, in which mode. */
+		@Nullable Waiting waiting;
+
 		@Nullable End end;
 
 		long endedAt;
@@ -573,6 +705,26 @@ final class SimulatedServer {
 							+ ((this.converting != null) ? " converting to " + this.converting : "");
 			return "entry t" + this.ticket + " (r" + this.requestNo + " of c" + this.client + ", " + key() + " "
 					+ mode() + ", " + state + ")";
+		}
+
+	}
+
+	/** One time an entry waited as a request or a conversion. */
+	static final class Waiting {
+
+		final Entry entry;
+
+		final LockMode mode;
+
+		final long since;
+
+		/** When it stopped waiting (granted, withdrawn or ended); until then, never. */
+		long until = Long.MAX_VALUE;
+
+		Waiting(Entry entry, LockMode mode, long since) {
+			this.entry = entry;
+			this.mode = mode;
+			this.since = since;
 		}
 
 	}

@@ -42,6 +42,13 @@ import org.jspecify.annotations.Nullable;
  * conflicting precedes is granted or withdrawn within the re-check bound once faults have
  * stopped). After the clients stop, it checks that nothing leaked: no waiter left, no grant
  * without a handle, no entry on the server without a live handle, and no idle session.
+ * <p>
+ * Some handles get a blocking listener (DESIGN.md §12), and some of those release when told.
+ * Every notice must name a mode in which another entry of the key waited on the server
+ * since the grant was watched, and that conflicts with a mode the handle held when the
+ * engine read the queue (BLOCKING-SPURIOUS); once faults have stopped, a holder whose mode
+ * an entry's request or conversion keeps conflicting with must be told of its mode within
+ * the blocking bound (BLOCKING-MISSED).
  */
 final class Simulation {
 
@@ -83,6 +90,9 @@ final class Simulation {
 
 	private final Map<Long, Long> grantableSince = new HashMap<>();
 
+	/** By handle and waiting entry: since when the entry's mode has conflicted with the handle's. */
+	private final Map<String, Long> blockedSince = new HashMap<>();
+
 	private final Map<String, long[]> maxEndedToken = new HashMap<>();
 
 	private final Deque<Line> trace = new ArrayDeque<>();
@@ -90,6 +100,8 @@ final class Simulation {
 	private final @Nullable Consumer<String> traceOut;
 
 	private final long livenessBound;
+
+	private final long blockingBound;
 
 	private long traceDigest = 17;
 
@@ -118,6 +130,10 @@ final class Simulation {
 		this.faults = new Faults(this.loop, recovery);
 		this.server = new SimulatedServer(this.loop, this.faults, this.config.signalEnqueues, breakage, this::record);
 		this.livenessBound = MAX_RECHECK.toNanos() + 2 * this.config.timerLag.toNanos()
+				+ 10 * this.config.maxDelay.toNanos();
+		// the engine re-reads a watched queue once per renewal interval of the manager (a
+		// third of its lease), however many signals were lost
+		this.blockingBound = this.config.lease.toNanos() / 3 + 2 * this.config.timerLag.toNanos()
 				+ 10 * this.config.maxDelay.toNanos();
 	}
 
@@ -367,8 +383,10 @@ final class Simulation {
 		// liveness changes only as time passes: what became grantable since the last
 		// advance did so at this time
 		checkLiveness();
+		checkBlocking();
 		this.loop.advanceTo(target);
 		checkLiveness();
+		checkBlocking();
 		return true;
 	}
 
@@ -787,6 +805,9 @@ final class Simulation {
 			}
 			return;
 		}
+		if (this.random.nextInt(3) == 0) {
+			listen(client, held);
+		}
 		boolean reentrant = entry != null && entry.delivered;
 		if (entry == null || entry.client != client.id || !entry.key().equals(request.key)
 				|| !held.mode.covers(request.mode) || entry.granted == null
@@ -804,6 +825,77 @@ final class Simulation {
 			return; // lost by a fault: the lease bound cannot hold
 		}
 		checkTokenOrder(held, "c" + client.id + " got " + held);
+	}
+
+	/**
+	 * Registers a blocking listener on a valid handle that records its notices, and that
+	 * for some handles releases the handle (later, as an application thread would).
+	 */
+	private void listen(SimulatedClient client, SimulatedClient.Held held) {
+		long now = this.loop.now();
+		held.listenedAt = now;
+		held.watchedSince = now;
+		for (SimulatedClient.Held other : client.held) {
+			if (other.listenedAt != 0 && other.request.key.equals(held.request.key)
+					&& other.handle.fencingToken() == held.handle.fencingToken()) {
+				held.watchedSince = Math.min(held.watchedSince, other.watchedSince);
+			}
+		}
+		held.releaseOnBlocking = this.random.nextInt(3) == 0;
+		held.sawMode(now);
+		trace("c" + client.id + " listens for what " + held + " blocks"
+				+ (held.releaseOnBlocking ? ", and releases it when told" : ""));
+		held.handle.onBlocking((mode) -> told(client, held, mode));
+	}
+
+	/**
+	 * A blocking notice: some other entry of the key waited in its mode since the grant was
+	 * watched, and the handle held a mode that conflicts with it when the engine read the
+	 * queue.
+	 */
+	private void told(SimulatedClient client, SimulatedClient.Held held, LockMode mode) {
+		long now = this.loop.now();
+		held.notices.add(new SimulatedClient.Notice(now, mode));
+		trace("  c" + client.id + "'s " + held + " is told that " + mode + " waits for it");
+		this.faults.reached("blocking notice");
+		if (held.released || !held.handle.isValid()) {
+			return; // a notice on its way when the handle ended
+		}
+		held.sawMode(now);
+		SimulatedServer.Entry own = this.server.entry(held.handle.fencingToken());
+		long ownTicket = (own != null) ? own.ticket : -1;
+		if (!this.server.waitedIn(held.request.key, mode, ownTicket, held.watchedSince)) {
+			record(new Violation("BLOCKING-SPURIOUS", "c" + client.id + "'s " + held + " was told that " + mode
+					+ " waits, but no other entry of " + held.request.key + " waited in " + mode + " since "
+					+ format(held.watchedSince)));
+		}
+		else if (!held.heldConflicting(mode, held.listenedAt)) {
+			record(new Violation("BLOCKING-SPURIOUS", "c" + client.id + "'s " + held + " was told that " + mode
+					+ " waits, but held no mode that conflicts with it since " + format(held.listenedAt)));
+		}
+		else if (held.releaseOnBlocking) {
+			this.loop.callback(client.id, () -> {
+				if (!held.released) {
+					trace("c" + client.id + " releases " + held + ", told that it blocks");
+					this.faults.reached("holder released on a blocking notice");
+					held.released = true;
+					held.handle.release();
+				}
+			});
+		}
+	}
+
+	/**
+	 * A read of a queue of the client is answered: the engine decides what to tell from the
+	 * mode each listening handle holds now.
+	 */
+	void queueRead(int client) {
+		long now = this.loop.now();
+		for (SimulatedClient.Held held : this.clients.get(client).held) {
+			if (held.listenedAt != 0 && !held.released) {
+				held.sawMode(now);
+			}
+		}
 	}
 
 	/** S2: a grant begins with a token larger than that of every conflicting grant that ended. */
@@ -973,6 +1065,47 @@ final class Simulation {
 		}
 		this.grantableSince.clear();
 		this.grantableSince.putAll(since);
+	}
+
+	/**
+	 * A valid, listening handle whose mode an entry of its key, waiting as a request or a
+	 * conversion, conflicts with for longer than the blocking bound once faults have
+	 * stopped, must have been told of that mode since the entry waited (or since it
+	 * listened, if later).
+	 */
+	private void checkBlocking() {
+		long now = this.loop.now();
+		Map<String, Long> since = new HashMap<>();
+		for (SimulatedClient client : liveClients()) {
+			for (SimulatedClient.Held held : client.held) {
+				if (held.listenedAt == 0 || held.released || held.ended || !held.handle.isValid()) {
+					continue;
+				}
+				SimulatedServer.Entry own = this.server.entry(held.handle.fencingToken());
+				if (own == null || !this.server.isLive(own)) {
+					continue; // lost by a fault: the next renewal tells the holder
+				}
+				LockMode mode = held.handle.mode();
+				for (SimulatedServer.Entry waiting : this.server.waitingOn(own.key(), own.ticket)) {
+					SimulatedServer.Waiting episode = Objects.requireNonNull(waiting.waiting);
+					if (episode.mode.isCompatibleWith(mode)) {
+						continue;
+					}
+					String pair = "q" + held.request.number + " t" + waiting.ticket + " " + episode.since;
+					long from = this.blockedSince.getOrDefault(pair, now);
+					since.put(pair, from);
+					long deadline = Math.max(from, this.faults.quietFrom()) + this.blockingBound;
+					if (now - deadline > 0 && !held.told(episode.mode, Math.max(episode.since, held.listenedAt))) {
+						throw new Violation("BLOCKING-MISSED", "c" + client.id + "'s " + held + " in " + mode
+								+ " blocks " + waiting + ", waiting since " + format(episode.since)
+								+ ", but its listener (since " + format(held.listenedAt) + ") was not told of "
+								+ episode.mode + " by " + format(now) + "; notices " + held.notices);
+					}
+				}
+			}
+		}
+		this.blockedSince.clear();
+		this.blockedSince.putAll(since);
 	}
 
 	private String livenessKind(SimulatedServer.Entry entry) {

@@ -23,7 +23,10 @@ import static org.assertj.core.api.Assertions.assertThat;
  * {@link Simulation}).
  * <p>
  * Clients also convert their locks up, down and sideways (DESIGN.md §12), and the server
- * converts under the same faults.
+ * converts under the same faults. Some holders listen for blocking notifications, and
+ * some of them release when told; the server's queue reads and queue signals travel
+ * through the same faulty network, and the notices are checked both ways (none spurious,
+ * none missed once faults have stopped).
  * <p>
  * {@code -Ddlock.simulation.seeds=N} runs N seeds (nightly: 100000), starting at
  * {@code -Ddlock.simulation.firstSeed}; {@code -Ddlock.simulation.seed=S} replays one
@@ -106,7 +109,8 @@ class SimulationTests {
 				"conversion down: LockBackendException", "reply lost after the call was applied: convert",
 				"reply lost after the call was applied: cancelConversion",
 				"withdrawal undoes a conversion granted on the server",
-				"handle back to its old grant after a conversion it gave up");
+				"handle back to its old grant after a conversion it gave up", "blocking notice", "queue signal lost",
+				"holder released on a blocking notice");
 	}
 
 	/**
@@ -128,6 +132,38 @@ class SimulationTests {
 		assertThat(caught).as("a violation within 2000 seeds").isNotNull();
 		System.out.printf("Without the waiters' mark: seed %d fails: %s%n", caught.seed(), caught.violation().getMessage());
 		assertThat(caught.violation().kind).isEqualTo("S2");
+	}
+
+	/**
+	 * The blocking checks can fail: a server whose queue reads leave out what waits never
+	 * lets the engine tell a holder what it blocks, and some seed shows it.
+	 */
+	@Test
+	void aServerThatHidesItsWaitersFromQueueReadsIsCaught() {
+		Simulation.Result caught = firstCaught(SimulatedServer.Breakage.QUEUE_HIDES_WAITERS);
+		System.out.printf("Hiding the waiters: seed %d fails: %s%n", caught.seed(), caught.violation().getMessage());
+		assertThat(caught.violation().kind).isEqualTo("BLOCKING-MISSED");
+	}
+
+	/**
+	 * A server whose queue reads show every waiter in EX makes the engine tell holders of
+	 * requests that never waited, and some seed shows it.
+	 */
+	@Test
+	void aServerThatMisreportsTheModesOfItsWaitersIsCaught() {
+		Simulation.Result caught = firstCaught(SimulatedServer.Breakage.QUEUE_SHOWS_WAITERS_AS_EX);
+		System.out.printf("Waiters shown in EX: seed %d fails: %s%n", caught.seed(), caught.violation().getMessage());
+		assertThat(caught.violation().kind).isEqualTo("BLOCKING-SPURIOUS");
+	}
+
+	private static Simulation.Result firstCaught(SimulatedServer.Breakage breakage) {
+		for (long seed = 1; seed <= 2000; seed++) {
+			Simulation.Result result = new Simulation(seed, null, breakage).run();
+			if (result.failed()) {
+				return result;
+			}
+		}
+		throw new AssertionError("no violation within 2000 seeds with " + breakage);
 	}
 
 	@Test

@@ -7,6 +7,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 import dev.dlock.LockBackendException;
@@ -178,6 +179,19 @@ public final class CuttableBackend extends ForwardingLockBackend {
 			return delegate().watchQueue(entry, () -> {
 				if (!CuttableBackend.this.cut) {
 					onChange.run();
+				}
+			});
+		}
+
+		@Override
+		public Subscription watchQueue(QueueEntry entry, Runnable onChange, Consumer<QueueRules.Queued> onWaiting) {
+			return delegate().watchQueue(entry, () -> {
+				if (!CuttableBackend.this.cut) {
+					onChange.run();
+				}
+			}, (waiting) -> {
+				if (!CuttableBackend.this.cut) {
+					onWaiting.accept(waiting);
 				}
 			});
 		}

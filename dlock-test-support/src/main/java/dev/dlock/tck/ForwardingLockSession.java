@@ -5,6 +5,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
 
 import dev.dlock.LockMode;
 import dev.dlock.spi.AcquireRequest;
@@ -80,6 +81,11 @@ public abstract class ForwardingLockSession implements LockSession {
 	@Override
 	public Subscription watchQueue(QueueEntry entry, Runnable onChange) {
 		return this.delegate.watchQueue(entry, onChange);
+	}
+
+	@Override
+	public Subscription watchQueue(QueueEntry entry, Runnable onChange, Consumer<QueueRules.Queued> onWaiting) {
+		return this.delegate.watchQueue(entry, onChange, onWaiting);
 	}
 
 	@Override

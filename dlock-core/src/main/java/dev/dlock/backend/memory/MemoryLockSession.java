@@ -6,6 +6,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
 
 import dev.dlock.LockMode;
 import dev.dlock.spi.AcquireRequest;
@@ -78,7 +79,12 @@ final class MemoryLockSession implements LockSession {
 
 	@Override
 	public Subscription watchQueue(QueueEntry entry, Runnable onChange) {
-		return this.table.watchQueue(entry.request().key(), onChange);
+		return watchQueue(entry, onChange, (waiting) -> onChange.run());
+	}
+
+	@Override
+	public Subscription watchQueue(QueueEntry entry, Runnable onChange, Consumer<QueueRules.Queued> onWaiting) {
+		return this.table.watchQueue(entry.request().key(), onChange, onWaiting);
 	}
 
 	@Override

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 
 import dev.dlock.LockMode;
 import dev.dlock.spi.AcquireRequest;
@@ -14,6 +15,7 @@ import dev.dlock.spi.Subscription;
 import dev.dlock.support.QueueRules;
 import dev.dlock.support.ResourceChanges;
 import dev.dlock.support.TimeSource;
+import dev.dlock.support.WaitingHandOver;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -33,6 +35,8 @@ final class MemoryLockTable {
 
 	private final AtomicLong tickets = new AtomicLong();
 
+	private final WaitingHandOver waiting = new WaitingHandOver();
+
 	MemoryLockTable(TimeSource time) {
 		this.time = time;
 	}
@@ -44,6 +48,7 @@ final class MemoryLockTable {
 	/** Records a request; returns its entry and state, or {@code null} for a rejected try. */
 	@Nullable Decision enqueue(AcquireRequest request, long leaseNanos) {
 		Decision[] decision = new Decision[1];
+		QueueRules.Queued[] waits = new QueueRules.Queued[1];
 		long observed = update(request.key(), (resource, now) -> {
 			MemoryEntry entry = new MemoryEntry(request, this.tickets.incrementAndGet(), now + leaseNanos);
 			resource.add(entry); // the largest ticket so far: the queue stays in ticket order
@@ -53,11 +58,13 @@ final class MemoryLockTable {
 				return false;
 			}
 			decision[0] = new Decision(entry, state);
+			waits[0] = (state.status() == QueueState.Status.WAITING) ? entry.queued() : null;
 			return true;
 		});
 		if (decision[0] != null) {
 			decision[0].entry().observedChanges(observed);
 		}
+		handOver(request.key(), waits[0]);
 		return decision[0];
 	}
 
@@ -86,6 +93,7 @@ final class MemoryLockTable {
 	 */
 	QueueState convert(MemoryEntry entry, LockMode mode, boolean waitIfBusy) {
 		QueueState[] state = { QueueState.GONE };
+		QueueRules.Queued[] waits = new QueueRules.Queued[1];
 		long observed = update(entry.request().key(), (resource, now) -> {
 			if (!resource.holds(entry)) {
 				return false;
@@ -104,6 +112,7 @@ final class MemoryLockTable {
 				}
 				else {
 					entry.converting(mode, this.tickets.incrementAndGet());
+					waits[0] = entry.queued();
 				}
 			}
 			state[0] = decided;
@@ -113,6 +122,7 @@ final class MemoryLockTable {
 		if (state[0] != QueueState.GONE) {
 			entry.observedChanges(observed);
 		}
+		handOver(entry.request().key(), waits[0]);
 		return state[0];
 	}
 
@@ -180,9 +190,24 @@ final class MemoryLockTable {
 		return read.get(0);
 	}
 
-	/** Registers a listener told of every later change of a resource's queue. */
-	Subscription watchQueue(String key, Runnable onChange) {
-		return this.changes.watch(key, this.changes.count(key), onChange);
+	/**
+	 * Registers a holder told of every later change of a resource's queue, and handed each
+	 * request or conversion that starts to wait there.
+	 */
+	Subscription watchQueue(String key, Runnable onChange, Consumer<QueueRules.Queued> onWaiting) {
+		Subscription signals = this.changes.watch(key, this.changes.count(key), onChange);
+		Subscription handOvers = this.waiting.register(key, onWaiting);
+		return () -> {
+			signals.close();
+			handOvers.close();
+		};
+	}
+
+	/** Hands an entry that started to wait to the holders that watch its resource's queue. */
+	private void handOver(String key, QueueRules.@Nullable Queued waits) {
+		if (waits != null) {
+			this.waiting.handOver(key, waits);
+		}
 	}
 
 	int resourceCount() {

@@ -2,9 +2,13 @@ package dev.dlock.backend.redis;
 
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 
+import dev.dlock.LockMode;
 import dev.dlock.spi.Subscription;
+import dev.dlock.support.QueueRules.Queued;
 import dev.dlock.support.ResourceChanges;
+import dev.dlock.support.WaitingHandOver;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import org.jspecify.annotations.Nullable;
 
@@ -22,8 +26,10 @@ import org.jspecify.annotations.Nullable;
  * answers without a round trip.
  * <p>
  * A request or conversion that starts to wait on a lock whose queue a holder watches
- * publishes {@code "<resource> ?<ticket>"}; it signals the holders that watch the queue
- * ({@link #watchQueue}) and no waiter, and moves no change count.
+ * publishes {@code "<resource> ?<ticket> <mode>"} or
+ * {@code "<resource> ?<ticket> <granted> <target> <order>"}; it hands that entry to the
+ * holders that watch the queue ({@link #watchQueue}), wakes no waiter, and moves no change
+ * count.
  * <p>
  * No signal is lost between a poll's reply and the registration of the waiter: the caller
  * reads the change count of the resource before it sends the poll, and
@@ -43,6 +49,9 @@ final class ChangeNotifier extends RedisPubSubAdapter<String, String> {
 	private final ResourceChanges<Watcher> changes;
 
 	private final ResourceChanges<Runnable> queueChanges;
+
+	/** The holders handed the entry that started to wait, when a message names it. */
+	private final WaitingHandOver waiting = new WaitingHandOver();
 
 	private final AtomicBoolean firstSubscription = new AtomicBoolean(true);
 
@@ -90,8 +99,13 @@ final class ChangeNotifier extends RedisPubSubAdapter<String, String> {
 	 * @param onChange the signal
 	 * @return the registration, in effect at once
 	 */
-	Subscription watchQueue(String resource, Runnable onChange) {
-		return this.queueChanges.watch(resource, this.queueChanges.count(resource), onChange);
+	Subscription watchQueue(String resource, Runnable onChange, Consumer<Queued> onWaiting) {
+		Subscription signals = this.queueChanges.watch(resource, this.queueChanges.count(resource), onChange);
+		Subscription handOvers = this.waiting.register(resource, onWaiting);
+		return () -> {
+			signals.close();
+			handOvers.close();
+		};
 	}
 
 	/**
@@ -122,11 +136,31 @@ final class ChangeNotifier extends RedisPubSubAdapter<String, String> {
 		int space = message.indexOf(' ');
 		String resource = (space < 0) ? message : message.substring(0, space);
 		if (space >= 0 && message.startsWith("?", space + 1)) {
-			this.queueChanges.changed(resource).forEach(Runnable::run);
+			Queued waits = waitingEntry(message, space + 2);
+			if (waits == null || !this.waiting.handOver(resource, waits)) {
+				this.queueChanges.changed(resource).forEach(Runnable::run);
+			}
 			return;
 		}
 		Change change = Change.parse(message, space);
 		this.changes.changed(resource, (watcher) -> watcher.concerns(change)).forEach(Runnable::run);
+	}
+
+	/**
+	 * The entry a {@code ?} message names: {@code <ticket> <mode>} for a request that waits,
+	 * {@code <ticket> <granted> <target> <order>} for a conversion that waits; {@code null}
+	 * when it names only the ticket.
+	 */
+	static @Nullable Queued waitingEntry(String message, int from) {
+		String[] fields = message.substring(from).split(" ");
+		if (fields.length == 2) {
+			return Queued.waiting(Long.parseLong(fields[0]), LockMode.valueOf(fields[1]));
+		}
+		if (fields.length == 4) {
+			return Queued.converting(Long.parseLong(fields[0]), LockMode.valueOf(fields[1]),
+					LockMode.valueOf(fields[2]), Long.parseLong(fields[3]));
+		}
+		return null;
 	}
 
 	private static boolean contains(long[] tickets, long ticket) {

@@ -4,8 +4,10 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 
 import dev.dlock.spi.Subscription;
+import dev.dlock.support.QueueRules.Queued;
 import io.lettuce.core.ScriptOutputType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,10 +47,11 @@ final class QueueWatchers {
 	 * before the mark (unannounced).
 	 * @param entry the granted entry
 	 * @param onChange the signal
+	 * @param onWaiting told of the entry a message names
 	 * @return the watch
 	 */
-	Subscription watch(RedisQueueEntry entry, Runnable onChange) {
-		Subscription local = this.notifier.watchQueue(entry.resource().id(), onChange);
+	Subscription watch(RedisQueueEntry entry, Runnable onChange, Consumer<Queued> onWaiting) {
+		Subscription local = this.notifier.watchQueue(entry.resource().id(), onChange, onWaiting);
 		AtomicBoolean closed = new AtomicBoolean();
 		this.watched.merge(entry, 1, Integer::sum);
 		mark(entry).whenComplete((done, failure) -> {

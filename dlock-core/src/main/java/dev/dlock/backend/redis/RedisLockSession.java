@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 import java.util.stream.Collectors;
 
 import dev.dlock.LockBackendException;
@@ -182,7 +183,12 @@ final class RedisLockSession implements LockSession {
 	 */
 	@Override
 	public Subscription watchQueue(QueueEntry entry, Runnable onChange) {
-		return this.queueWatchers.watch(own(entry), onChange);
+		return watchQueue(entry, onChange, (waiting) -> onChange.run());
+	}
+
+	@Override
+	public Subscription watchQueue(QueueEntry entry, Runnable onChange, Consumer<Queued> onWaiting) {
+		return this.queueWatchers.watch(own(entry), onChange, onWaiting);
 	}
 
 	@Override

@@ -7,7 +7,7 @@
 -- ARGV: member, new mode, wait (1) or try (0), the conflict sets of all modes ('NL=;CR=EX;...'), channel,
 -- resource
 -- A conversion that starts to wait on a lock whose queue a holder watches (w exists, see watch.lua) publishes
--- '<resource> ?<ticket>'.
+-- '<resource> ?<ticket> <granted mode> <target> <conversion order>'.
 -- Reply: {0, ticket, new token} granted | {1, ticket, blocker ticket, blocker lease left ms} waiting |
 -- {2} rejected | {3} gone | {4} deadlock
 local q, x, c, w = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
@@ -58,7 +58,8 @@ else
 	record(c, entry)
 	reply = waiting(q, x, entry.ticket, blocking.member, nowMs)
 	if redis.call('EXISTS', w) == 1 then
-		redis.call('PUBLISH', channel, resource .. ' ?' .. fmt(entry.ticket))
+		redis.call('PUBLISH', channel,
+			resource .. ' ?' .. fmt(entry.ticket) .. ' ' .. held .. ' ' .. target .. ' ' .. fmt(entry.order))
 	end
 end
 expireWithLatest(q, x, c)

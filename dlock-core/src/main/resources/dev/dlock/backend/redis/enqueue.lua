@@ -2,7 +2,7 @@
 -- ARGV: member ('<mode>:<owner id>'), conflicting modes, lease in microseconds, wait (1) or try (0), channel,
 -- resource, the conflict sets of all modes ('NL=;CR=EX;...')
 -- A request that waits on a lock whose queue a holder watches (w exists, see watch.lua) publishes
--- '<resource> ?<ticket>'; on a lock nobody watches it publishes nothing.
+-- '<resource> ?<ticket> <mode>'; on a lock nobody watches it publishes nothing.
 -- Reply: {0, ticket} granted | {1, ticket, blocker ticket, blocker lease left ms} waiting | {2} rejected
 local q, x, c, w = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local member, conflicts, leaseUs, wait, channel, resource, matrix =
@@ -67,7 +67,7 @@ if conversions then
 end
 if blocking then
 	if redis.call('EXISTS', w) == 1 then
-		redis.call('PUBLISH', channel, resource .. ' ?' .. fmt(ticket))
+		redis.call('PUBLISH', channel, resource .. ' ?' .. fmt(ticket) .. ' ' .. string.sub(member, 1, 2))
 	end
 	return waiting(q, x, ticket, blocking, nowMs)
 end

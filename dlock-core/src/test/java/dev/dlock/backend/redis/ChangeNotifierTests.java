@@ -1,11 +1,14 @@
 package dev.dlock.backend.redis;
 
+import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import dev.dlock.LockMode;
 import dev.dlock.spi.AcquireRequest;
 import dev.dlock.spi.Subscription;
+import dev.dlock.support.QueueRules.Queued;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -83,31 +86,49 @@ class ChangeNotifierTests {
 	}
 
 	@Test
-	void aRequestThatStartsToWaitSignalsTheQueueWatchersOfItsLockAndNoWaiter() {
+	void aRequestThatStartsToWaitIsHandedToTheQueueWatchersOfItsLockAndWakesNoWaiter() {
 		AtomicInteger waiterSignals = new AtomicInteger();
-		AtomicInteger queueSignals = new AtomicInteger();
+		List<Queued> handed = new CopyOnWriteArrayList<>();
 		AtomicInteger otherLockSignals = new AtomicInteger();
 		String otherLock = RedisResource.of("dlock:", this.key + "x").id();
 		long changes = this.notifier.changes(this.resource.id());
 		try (Subscription waiter = watch(waiting(20, 12), waiterSignals::incrementAndGet);
-				Subscription queue = this.notifier.watchQueue(this.resource.id(), queueSignals::incrementAndGet);
-				Subscription other = this.notifier.watchQueue(otherLock, otherLockSignals::incrementAndGet)) {
-			this.notifier.message("dlock:changes", this.resource.id() + " ?12");
-			assertThat(queueSignals).hasValue(1);
+				Subscription queue = this.notifier.watchQueue(this.resource.id(), () -> {
+				}, handed::add);
+				Subscription other = this.notifier.watchQueue(otherLock, otherLockSignals::incrementAndGet,
+						(waiting) -> otherLockSignals.incrementAndGet())) {
+			this.notifier.message("dlock:changes", this.resource.id() + " ?12 EX");
+			this.notifier.message("dlock:changes", this.resource.id() + " ?9 PR PW 3");
+			assertThat(handed).containsExactly(Queued.waiting(12, LockMode.EX),
+					Queued.converting(9, LockMode.PR, LockMode.PW, 3));
 			assertThat(waiterSignals).hasValue(0);
 			assertThat(otherLockSignals).hasValue(0);
 			assertThat(this.notifier.changes(this.resource.id())).as("a waiter's change count").isEqualTo(changes);
 			this.notifier.message("dlock:changes", this.resource.id() + " 12");
-			assertThat(queueSignals).as("a departure concerns no queue watcher").hasValue(1);
+			assertThat(handed).as("a departure concerns no queue watcher").hasSize(2);
+		}
+	}
+
+	@Test
+	void aMessageThatNamesOnlyATicketSignalsTheQueueWatchers() {
+		AtomicInteger signals = new AtomicInteger();
+		try (Subscription queue = this.notifier.watchQueue(this.resource.id(), signals::incrementAndGet,
+				(waiting) -> {
+					throw new AssertionError("nothing to hand over");
+				})) {
+			this.notifier.message("dlock:changes", this.resource.id() + " ?12");
+			assertThat(signals).hasValue(1);
 		}
 	}
 
 	@Test
 	void aResubscriptionSignalsQueueWatchersAndAClosedWatchIsNotSignalled() {
 		AtomicInteger signals = new AtomicInteger();
-		Subscription closed = this.notifier.watchQueue(this.resource.id(), signals::incrementAndGet);
+		Subscription closed = this.notifier.watchQueue(this.resource.id(), signals::incrementAndGet,
+				(waiting) -> signals.incrementAndGet());
 		closed.close();
-		try (Subscription queue = this.notifier.watchQueue(this.resource.id(), signals::incrementAndGet)) {
+		try (Subscription queue = this.notifier.watchQueue(this.resource.id(), signals::incrementAndGet,
+				(waiting) -> signals.incrementAndGet())) {
 			this.notifier.subscribed("dlock:changes", 1);
 			this.notifier.subscribed("dlock:changes", 1);
 			assertThat(signals).hasValue(1);

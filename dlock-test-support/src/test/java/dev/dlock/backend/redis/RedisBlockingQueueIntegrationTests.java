@@ -270,7 +270,7 @@ class RedisBlockingQueueIntegrationTests {
 			try (Subscription watch = watchMarked(watched, new AtomicInteger())) {
 				QueueEntry announced = waiting(LockMode.EX);
 				await().atMost(Duration.ofSeconds(2))
-					.until(() -> messages.contains(this.backendResourceId() + " ?" + announced.ticket()));
+					.until(() -> messages.contains(this.backendResourceId() + " ?" + announced.ticket() + " EX"));
 			}
 		}
 		finally {
