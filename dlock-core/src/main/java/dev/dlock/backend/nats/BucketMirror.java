@@ -10,11 +10,14 @@ import java.util.Map;
 import java.util.NavigableMap;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
 
 import dev.dlock.LockBackendException;
 import dev.dlock.spi.Subscription;
+import dev.dlock.support.QueueRules.Queued;
 import dev.dlock.support.ResourceChanges;
 import dev.dlock.support.TimeSource;
+import dev.dlock.support.WaitingHandOver;
 import io.nats.client.Dispatcher;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.JetStreamSubscription;
@@ -115,6 +118,9 @@ final class BucketMirror implements AutoCloseable {
 	 * have counts of their own.
 	 */
 	private final ResourceChanges<Runnable> queueChanges;
+
+	/** Holders that are handed what starts to wait, with the signal. */
+	private final WaitingHandOver waitingHandOver = new WaitingHandOver();
 
 	private long lastSeq;
 
@@ -435,12 +441,17 @@ final class BucketMirror implements AutoCloseable {
 				this.resources.put(resourceKey, resource);
 			}
 			EntryValue stored = value.at(seq);
-			StoredEntry previous = resource.entries.put(owner, new StoredEntry(owner, stored, seq, stamp, tried));
+			StoredEntry current = new StoredEntry(owner, stored, seq, stamp, tried);
+			StoredEntry previous = resource.entries.put(owner, current);
 			if (isChange(previous, stored)) {
 				signals.addAll(this.changes.changed(resourceKey));
 			}
 			if (!tried && asksToWait(previous, stored)) {
 				signals.addAll(this.queueChanges.changed(resourceKey));
+				if (this.completeSeq > 0 && (stored.isImplicit() || stored.requested() != null)) {
+					// not while the copy reads the bucket from the start: an old entry is no news
+					signals.add(() -> this.waitingHandOver.handOver(resourceKey, current.queued()));
+				}
 			}
 		}
 		else {
@@ -698,6 +709,21 @@ final class BucketMirror implements AutoCloseable {
 	 */
 	Subscription watchQueue(String resourceKey, Runnable onChange) {
 		return this.queueChanges.watch(resourceKey, this.queueChanges.count(resourceKey), onChange);
+	}
+
+	/**
+	 * Registers a holder's listener as {@link #watchQueue(String, Runnable)} does, and hands
+	 * it the request or conversion that a signal is for, as a read of the queue would show
+	 * it waiting, while the copy has been complete once since it last read the bucket from
+	 * the start.
+	 */
+	Subscription watchQueue(String resourceKey, Runnable onChange, Consumer<Queued> onWaiting) {
+		Subscription handOvers = this.waitingHandOver.register(resourceKey, onWaiting);
+		Subscription signals = watchQueue(resourceKey, onChange);
+		return () -> {
+			signals.close();
+			handOvers.close();
+		};
 	}
 
 	/** Notes that this backend is about to create an entry, to tell later whether it was seen. */

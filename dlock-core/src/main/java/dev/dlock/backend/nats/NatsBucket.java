@@ -10,6 +10,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
@@ -356,6 +357,11 @@ final class NatsBucket implements AutoCloseable {
 	/** Signals when a request joins the entry's resource or an entry of it asks to convert. */
 	Subscription watchQueue(NatsQueueEntry entry, Runnable onChange) {
 		return this.mirror.watchQueue(entry.resource(), onChange);
+	}
+
+	/** As {@link #watchQueue(NatsQueueEntry, Runnable)}, handing over what starts to wait. */
+	Subscription watchQueue(NatsQueueEntry entry, Runnable onChange, Consumer<Queued> onWaiting) {
+		return this.mirror.watchQueue(entry.resource(), onChange, onWaiting);
 	}
 
 	CompletableFuture<Void> remove(AcquireRequest request) {

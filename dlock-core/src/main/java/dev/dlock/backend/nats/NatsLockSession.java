@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 import dev.dlock.LockBackendException;
@@ -136,6 +137,16 @@ final class NatsLockSession implements LockSession {
 	public Subscription watchQueue(QueueEntry entry, Runnable onChange) {
 		NatsQueueEntry natsEntry = NatsBucket.entry(entry);
 		return bucketOf(natsEntry).watchQueue(natsEntry, onChange);
+	}
+
+	/**
+	 * As {@link #watchQueue(QueueEntry, Runnable)}, and hands over the request or conversion
+	 * that the copy applied, with its signal: no read is needed to tell the holder.
+	 */
+	@Override
+	public Subscription watchQueue(QueueEntry entry, Runnable onChange, Consumer<QueueRules.Queued> onWaiting) {
+		NatsQueueEntry natsEntry = NatsBucket.entry(entry);
+		return bucketOf(natsEntry).watchQueue(natsEntry, onChange, onWaiting);
 	}
 
 	/**

@@ -205,14 +205,13 @@ final class QueueView {
 		for (StoredEntry entry : kept) {
 			EntryValue value = entry.value();
 			if (value.granted() != null) {
-				queue.add(entry.tried() ? Queued.granted(entry.ticket(), value.granted())
-						: new Queued(entry.ticket(), value.granted(), value.requested(), value.order()));
+				queue.add(entry.tried() ? Queued.granted(entry.ticket(), value.granted()) : entry.queued());
 			}
 			else if (alive.possiblyGranted(entry)) {
 				queue.add(Queued.granted(entry.ticket(), entry.mode()));
 			}
 			else if (!entry.tried()) {
-				queue.add(Queued.waiting(entry.ticket(), entry.mode()));
+				queue.add(entry.queued());
 			}
 		}
 		return queue;

@@ -3,6 +3,7 @@ package dev.dlock.backend.nats;
 import java.time.Instant;
 
 import dev.dlock.LockMode;
+import dev.dlock.support.QueueRules.Queued;
 import io.nats.client.impl.Headers;
 import org.jspecify.annotations.Nullable;
 
@@ -41,6 +42,16 @@ record StoredEntry(String owner, EntryValue value, long revision, Instant writte
 	/** Whether a message's headers mark it as a try's. */
 	static boolean isTry(@Nullable Headers headers) {
 		return headers != null && headers.containsKey(TRY_HEADER);
+	}
+
+	/**
+	 * The entry as the grant rules see it, with a request that has no explicit grant as
+	 * waiting: an explicit grant with its pending conversion, as stored.
+	 */
+	Queued queued() {
+		LockMode granted = this.value.granted();
+		return (granted != null) ? new Queued(ticket(), granted, this.value.requested(), this.value.order())
+				: Queued.waiting(ticket(), mode());
 	}
 
 	/** The requested mode. */

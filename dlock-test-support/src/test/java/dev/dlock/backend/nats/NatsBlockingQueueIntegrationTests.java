@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import dev.dlock.LockMode;
@@ -209,6 +210,29 @@ class NatsBlockingQueueIntegrationTests {
 			// the other holder's entry is in the copy already: only its conversion can signal
 			assertThat(other.convert(converting, LockMode.EX, true).join().status()).isEqualTo(Status.WAITING);
 			await().atMost(WAIT).until(() -> signals.get() > 0);
+		}
+	}
+
+	@Test
+	void watcherIsHandedEachRequestAndConversionThatStartsToWaitAsTheQueueShowsItButNoTry() {
+		LockSession holder = session();
+		LockSession other = session();
+		QueueEntry held = granted(holder, this.key, LockMode.PR);
+		QueueEntry converting = granted(other, this.key, LockMode.PR);
+		List<Queued> handed = new CopyOnWriteArrayList<>();
+		AtomicInteger signals = new AtomicInteger();
+		try (Subscription subscription = holder.watchQueue(held, signals::incrementAndGet, handed::add)) {
+			assertThat(other.convert(converting, LockMode.EX, true).join().status()).isEqualTo(Status.WAITING);
+			assertThat(other.enqueue(request(this.key, LockMode.EX, false)).join().state())
+				.isEqualTo(QueueState.REJECTED);
+			QueueEntry writer = waiting(other, this.key, LockMode.PW);
+			await().atMost(WAIT).until(() -> handed.size() >= 2);
+			List<Queued> queue = queue(holder, held);
+			Queued conversion = queue.stream().filter(Queued::isConverting).findFirst().orElseThrow();
+			assertThat(conversion.ticket()).isEqualTo(converting.ticket());
+			assertThat(handed).containsExactly(conversion, Queued.waiting(writer.ticket(), LockMode.PW));
+			assertThat(queue).containsAll(handed);
+			assertThat(signals.get()).isEqualTo(2);
 		}
 	}
 
