@@ -120,6 +120,11 @@ final class Conversion {
 				this.timeout = timer;
 			}
 		}
+		if (this.waitIfBusy && !this.floor.equals(this.before)) {
+			// the weaker mode shows from the moment it is asked for, also if the wait ends
+			// before the call is sent (it may wait for the withdrawal of the last conversion)
+			this.grant.converted(this.floor.mode(), this.floor.token());
+		}
 		CompletableFuture<Void> settled = this.grant.withdrawalsSettled();
 		if (settled.isDone()) {
 			send();
@@ -137,7 +142,9 @@ final class Conversion {
 
 	private void send() {
 		if (this.result.isDone()) {
-			this.answered.complete(QueueState.REJECTED); // nothing was sent, nothing to withdraw
+			// nothing was sent: nothing to withdraw, unless the grant already shows a weaker
+			// mode, which the withdrawal then makes true on the server
+			this.answered.complete(this.floor.equals(this.before) ? QueueState.REJECTED : null);
 			return;
 		}
 		if (!this.floor.equals(this.before)) {

@@ -8,6 +8,7 @@ import dev.dlock.LockBackendException;
 import dev.dlock.LockHandle;
 import dev.dlock.LockManager;
 import dev.dlock.LockMode;
+import dev.dlock.LockOptions;
 import dev.dlock.backend.memory.InMemoryLockBackend;
 import dev.dlock.spi.LockBackend;
 import dev.dlock.spi.LockSession;
@@ -34,6 +35,9 @@ class ConversionOutcomeTests {
 	private @Nullable Runnable beforeCancel;
 
 	private boolean loseDownConversionReplies;
+
+	/** Withdrawals reach the server once it completes. */
+	private CompletableFuture<Void> cancelGate = CompletableFuture.completedFuture(null);
 
 	private final LockManager managed = LockManagerBuilder.forBackend(new Steered(this.memory)).build();
 
@@ -79,7 +83,40 @@ class ConversionOutcomeTests {
 		writer.release();
 	}
 
-	/** The memory backend, with hooks at the two moments these tests steer. */
+	@Test
+	void aDownConversionWhoseWaitEndsBeforeItIsSentStillShowsAndReachesTheWeakerMode() throws Exception {
+		String key = "down-behind-withdrawal";
+		LockHandle converting = this.managed.acquire(key, LockMode.PR, Duration.ofSeconds(5));
+		LockHandle reader = this.other.acquire(key, LockMode.PR, Duration.ofSeconds(5));
+		CompletableFuture<Void> withdrawals = new CompletableFuture<>();
+		this.cancelGate = withdrawals;
+		CompletableFuture<LockHandle> upgrade = converting.convertAsync(LockMode.EX,
+				LockOptions.waitTime(Duration.ofSeconds(5)));
+		upgrade.cancel(true); // its withdrawal now waits for the gate
+		// the down-conversion waits for that withdrawal, and its own wait ends first
+		CompletableFuture<Void> down = CompletableFuture.runAsync(() -> {
+			try {
+				converting.convert(LockMode.CR, Duration.ofMillis(200));
+			}
+			catch (InterruptedException ex) {
+				throw new IllegalStateException(ex);
+			}
+		});
+		await().atMost(Duration.ofSeconds(5)).until(down::isDone);
+		assertThat(down).isCompletedExceptionally();
+		assertThat(converting.mode()).as("a down-conversion shows from the moment it is asked for")
+			.isEqualTo(LockMode.CR);
+		withdrawals.complete(null);
+		reader.release();
+		// the server comes down to CR too: a PW writer fits next to it
+		await().atMost(Duration.ofSeconds(5)).until(() -> this.other.tryAcquire(key, LockMode.PW).map((granted) -> {
+			granted.release();
+			return true;
+		}).orElse(false));
+		converting.release();
+	}
+
+	/** The memory backend, with hooks at the moments these tests steer. */
 	private final class Steered extends ForwardingLockBackend {
 
 		Steered(LockBackend delegate) {
@@ -107,7 +144,8 @@ class ConversionOutcomeTests {
 						hook.run();
 						delegate().poll(entry).join();
 					}
-					return delegate().cancelConversion(entry, heldMode);
+					return ConversionOutcomeTests.this.cancelGate
+						.thenCompose((open) -> delegate().cancelConversion(entry, heldMode));
 				}
 
 			};

@@ -12,7 +12,11 @@ import org.jspecify.annotations.Nullable;
 /**
  * The entry keys of one session: {@code <resource prefix><session id>-<slot>}, where a
  * request takes the lowest slot of its lock key that the session does not use now; and
- * the key of each entry's withdrawal mark.
+ * the key of each entry's withdrawal mark. A try (a request that does not wait) is named
+ * {@code <session id>-t<slot>}: its entry, when not granted, is deleted again at once, and
+ * a holder told of what waits ({@code EtcdLockSession#queue}) must not count it as a
+ * request that waits. Only the name tells, so that the value, which every version of the
+ * backend reads, stays as it was.
  * <p>
  * A lock taken again and again so reuses the same few etcd keys. A key per request would
  * leave one more deleted key in etcd's index each time, and every read of the queue visits
@@ -27,6 +31,12 @@ import org.jspecify.annotations.Nullable;
  * exists on the server when a new request takes it, and neither does its mark. Thread-safe.
  */
 final class EntrySlots {
+
+	/** What separates the session id from the slot of a request that may wait. */
+	private static final String WAITS = "-";
+
+	/** What separates the session id from the slot of a try. */
+	private static final String TRIES = "-t";
 
 	private final EtcdLayout layout;
 
@@ -53,12 +63,25 @@ final class EntrySlots {
 			long[] used = this.usedByKey.getOrDefault(request.key(), SlotSet.NONE);
 			int slot = SlotSet.lowestFree(used);
 			this.usedByKey.put(request.key(), SlotSet.with(used, slot, true));
-			String entryName = this.sessionId + "-" + slot;
+			String entryName = this.sessionId + (request.waitIfBusy() ? WAITS : TRIES) + slot;
 			claim = new Claim(request.key(), slot, this.layout.entryKey(request.key(), entryName), this.layout);
 			this.byRequest.put(request, claim);
 		}
 		claim.state = State.ENQUEUEING;
 		return claim;
+	}
+
+	/**
+	 * Whether an entry key names a try's entry: its name ends with {@code -t} and the slot's
+	 * digits (a session id is a UUID, whose hex digits and separators hold no {@code t}).
+	 */
+	static boolean isTry(ByteSequence entryKey) {
+		byte[] bytes = entryKey.getBytes();
+		int end = bytes.length - 1;
+		while (end >= 0 && bytes[end] >= '0' && bytes[end] <= '9') {
+			end--;
+		}
+		return end >= 1 && end < bytes.length - 1 && bytes[end] == 't' && bytes[end - 1] == '-';
 	}
 
 	/** Records that the request's enqueue was answered. */

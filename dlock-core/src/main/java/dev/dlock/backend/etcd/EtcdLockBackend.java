@@ -27,10 +27,11 @@ import io.etcd.jetcd.options.GetOption;
  * <p>
  * Each session holds one etcd lease, renewed by one keep-alive per renewal round however
  * many locks it holds or waits for. A request is one key
- * {@code <prefix><encoded key>/<session id>-<slot>} under that lease; its create revision is the
- * ticket and the fencing token. An uncontended acquire is one transaction, a release one
- * delete, and a waiter watches only one entry that blocks it. A conversion is one
- * transaction on the entry, whose new mod revision is the new token. See
+ * {@code <prefix><encoded key>/<session id>-<slot>} ({@code -t<slot>} for a try) under that
+ * lease; its create revision is the ticket and the fencing token. An uncontended acquire is
+ * one transaction, a release one delete, and a waiter watches only one entry that blocks it.
+ * A conversion is one transaction on the entry, whose new mod revision is the new token.
+ * Only a holder told of what its mode blocks watches its resource's queue. See
  * {@code docs/backends/etcd.md} for the guarantees and what breaks them.
  * <p>
  * Thread-safe. The {@link Client} belongs to the application and is never closed here:
@@ -45,7 +46,8 @@ public final class EtcdLockBackend implements LockBackend {
 	public static final String DEFAULT_KEY_PREFIX = "dlock/";
 
 	private static final Set<BackendCapability> CAPABILITIES = Set.of(BackendCapability.SESSION_LEASE,
-			BackendCapability.OWN_REMOVALS_FIRST, BackendCapability.CONVERSION);
+			BackendCapability.OWN_REMOVALS_FIRST, BackendCapability.CONVERSION,
+			BackendCapability.BLOCKING_NOTIFICATIONS);
 
 	private final Client client;
 
@@ -144,7 +146,9 @@ public final class EtcdLockBackend implements LockBackend {
 	/**
 	 * Returns {@link BackendCapability#SESSION_LEASE} (one lease per session),
 	 * {@link BackendCapability#OWN_REMOVALS_FIRST} (entries whose removal was sent do not
-	 * hold this backend's later requests back) and {@link BackendCapability#CONVERSION}.
+	 * hold this backend's later requests back), {@link BackendCapability#CONVERSION} and
+	 * {@link BackendCapability#BLOCKING_NOTIFICATIONS} (a holder with a blocking listener
+	 * watches its resource's queue).
 	 * @return the capabilities
 	 */
 	@Override

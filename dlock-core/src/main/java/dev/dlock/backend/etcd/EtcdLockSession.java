@@ -24,6 +24,7 @@ import dev.dlock.spi.LockSession;
 import dev.dlock.spi.QueueEntry;
 import dev.dlock.spi.QueueState;
 import dev.dlock.spi.Subscription;
+import dev.dlock.support.QueueRules;
 import dev.dlock.support.TimeSource;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
@@ -828,6 +829,51 @@ final class EtcdLockSession implements LockSession {
 	private static boolean changedSince(QueueSnapshot.Slot blocker, KeyValue put) {
 		return put.getCreateRevision() != blocker.ticket()
 				|| !EntryState.parse(put.getValue()).blocksLike(blocker.state());
+	}
+
+	/**
+	 * One range read of the resource's queue, resolved as a poll resolves it, without the
+	 * entries of tries that wait (they are deleted again at once). It writes nothing and the
+	 * entry remembers nothing of it: without the sequencer's revision it could not decide a
+	 * conversion. An entry whose lease ended is gone from the read, as etcd deletes it with
+	 * its lease.
+	 */
+	@Override
+	public CompletableFuture<List<QueueRules.Queued>> queue(QueueEntry queueEntry) {
+		EtcdQueueEntry entry = (EtcdQueueEntry) queueEntry;
+		String lockKey = entry.request().key();
+		CompletableFuture<List<QueueRules.Queued>> queue = timed(
+				this.client.getKVClient().get(this.layout.resourcePrefix(lockKey), QUEUE), this.requestTimeout)
+			.thenApply((response) -> {
+				QueueSnapshot snapshot = QueueSnapshot.of(response.getKvs(), response.getHeader().getRevision(),
+						UNREAD);
+				return (snapshot.find(entry.key(), entry.ticket()) != null) ? snapshot.lastingQueue() : List.of();
+			});
+		return EtcdFailures.mapped(queue, "Reading the queue of lock '" + lockKey + "'");
+	}
+
+	/** As {@link #watchQueue(QueueEntry, Runnable, Consumer)}, each hand-over a signal. */
+	@Override
+	public Subscription watchQueue(QueueEntry queueEntry, Runnable onChange) {
+		return watchQueue(queueEntry, onChange, (waiting) -> onChange.run());
+	}
+
+	/**
+	 * Watches the prefix of the entry's resource for puts that start a wait, and hands over
+	 * the entry each shows (see {@link QueueWatch}): one etcd watch per call, so only holders
+	 * that ask for it pay.
+	 */
+	@Override
+	public Subscription watchQueue(QueueEntry queueEntry, Runnable onChange,
+			Consumer<QueueRules.Queued> onWaiting) {
+		EtcdQueueEntry entry = (EtcdQueueEntry) queueEntry;
+		if (this.closed) {
+			// its entries went with the session's lease: nothing to watch for
+			return () -> {
+			};
+		}
+		return QueueWatch.start(this.client.getWatchClient(), this.layout.resourceKeysOf(entry.key()).prefix(),
+				entry.request().key(), this.time, onChange, onWaiting);
 	}
 
 	/**

@@ -240,6 +240,21 @@ final class QueueSnapshot {
 			.toList();
 	}
 
+	/**
+	 * Every entry as the grant rules see it, in ticket order, but the entries of tries that
+	 * wait here ({@link EntrySlots#isTry}): their sessions delete them again at once, as
+	 * tries never wait.
+	 */
+	List<Queued> lastingQueue() {
+		List<Queued> queue = new ArrayList<>(this.members.size());
+		for (Member member : this.members) {
+			if (member.isGranted() || !EntrySlots.isTry(member.key())) {
+				queue.add(member.queued());
+			}
+		}
+		return queue;
+	}
+
 	private List<Queued> queue() {
 		return queueWith(null);
 	}

@@ -121,6 +121,24 @@ class EntrySlotsTests {
 		assertThat(mark).startsWith("dlock/.");
 	}
 
+	@Test
+	void aTrysEntryIsNamedSoAndTakesTheSameSlotsAsAnyOther() {
+		AcquireRequest waits = request("k");
+		ByteSequence waitingKey = enqueued(waits);
+		AcquireRequest tries = new AcquireRequest("k", LockMode.EX, UUID.randomUUID().toString(), false);
+		ByteSequence tryingKey = enqueued(tries);
+		assertThat(EntrySlots.isTry(waitingKey)).isFalse();
+		assertThat(EntrySlots.isTry(tryingKey)).isTrue();
+		assertThat(tryingKey.toString()).endsWith(waitingKey.toString().replaceAll(".*-", "-t").replace("0", "1"));
+		this.slots.free(waits);
+		this.slots.free(tries);
+		assertThat(EntrySlots.isTry(enqueued(new AcquireRequest("k", LockMode.PR, "owner", false))))
+			.as("slot 0 again, named as a try").isTrue();
+		assertThat(EntrySlots.isTry(EtcdLayout.bytes("dlock/k/0c5a7e2d-5f0b-4d43-9c61-1f2a3b4c5d6e-12"))).isFalse();
+		assertThat(EntrySlots.isTry(EtcdLayout.bytes("dlock/k/0c5a7e2d-5f0b-4d43-9c61-1f2a3b4c5d6e-t12"))).isTrue();
+		assertThat(EntrySlots.isTry(EtcdLayout.bytes("dlock/k/0c5a7e2d-5f0b-4d43-9c61-1f2a3b4c5d6e-t"))).isFalse();
+	}
+
 	private ByteSequence enqueued(AcquireRequest request) {
 		ByteSequence key = this.slots.claim(request).entry();
 		this.slots.answered(request);

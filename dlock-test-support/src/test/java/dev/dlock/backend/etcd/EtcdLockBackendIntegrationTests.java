@@ -129,10 +129,10 @@ class EtcdLockBackendIntegrationTests {
 		}
 
 		@Test
-		void declaresASessionLeaseThatItsOwnRemovalsComeFirstAndConversion() {
+		void declaresASessionLeaseThatItsOwnRemovalsComeFirstConversionAndBlockingNotifications() {
 			assertThat(EtcdLockBackendIntegrationTests.this.support.backend(endpoint()).capabilities())
 				.containsExactlyInAnyOrder(BackendCapability.SESSION_LEASE, BackendCapability.OWN_REMOVALS_FIRST,
-					BackendCapability.CONVERSION);
+					BackendCapability.CONVERSION, BackendCapability.BLOCKING_NOTIFICATIONS);
 		}
 
 		@Test
