@@ -10,11 +10,14 @@ import java.util.Map;
 import java.util.NavigableMap;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
 
 import dev.dlock.LockBackendException;
 import dev.dlock.spi.Subscription;
+import dev.dlock.support.QueueRules.Queued;
 import dev.dlock.support.ResourceChanges;
 import dev.dlock.support.TimeSource;
+import dev.dlock.support.WaitingHandOver;
 import io.nats.client.Dispatcher;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.JetStreamSubscription;
@@ -50,6 +53,10 @@ import org.slf4j.LoggerFactory;
  * owner), a removal the stream leader confirmed ({@link #tombstone}), or when they are two
  * max ages older than the newest server timestamp seen. Max-age expiry is silent on nats-server 2.9, so the copy can hold entries
  * the server has dropped: it errs towards waiting, never towards granting.
+ * <p>
+ * Waiters are signalled for a change that may grant them; holders that watch their queue
+ * for blocking notifications, from counts of their own, for a new request or a conversion
+ * asked for. A renewal signals nobody.
  * <p>
  * The copy is <em>complete as of sequence S</em> once it applied a message with sequence
  * S that the server sent with nothing pending behind it: every message the stream held up
@@ -105,6 +112,16 @@ final class BucketMirror implements AutoCloseable {
 	// counts move under lock, with the copy; listeners are signalled outside it
 	private final ResourceChanges<Runnable> changes;
 
+	/**
+	 * Holders that watch their queue for blocking notifications: signalled for a new
+	 * request, which never unblocks a waiter, and not for most changes that may, so they
+	 * have counts of their own.
+	 */
+	private final ResourceChanges<Runnable> queueChanges;
+
+	/** Holders that are handed what starts to wait, with the signal. */
+	private final WaitingHandOver waitingHandOver = new WaitingHandOver();
+
 	private long lastSeq;
 
 	private long completeSeq;
@@ -151,6 +168,7 @@ final class BucketMirror implements AutoCloseable {
 		this.subjectPrefix = subjectPrefix;
 		this.maxAge = maxAge;
 		this.changes = new ResourceChanges<>(calls::run);
+		this.queueChanges = new ResourceChanges<>(calls::run);
 	}
 
 	/** Starts the watcher. */
@@ -200,6 +218,7 @@ final class BucketMirror implements AutoCloseable {
 		String kvKey = kvKey(message.getSubject());
 		boolean put = isPut(message.getHeaders());
 		EntryValue value = put ? EntryValue.decode(message.getData()) : null;
+		boolean tried = StoredEntry.isTry(message.getHeaders());
 		List<Runnable> signals = new ArrayList<>();
 		List<CompletableFuture<Boolean>> completed = new ArrayList<>();
 		synchronized (this.lock) {
@@ -215,7 +234,7 @@ final class BucketMirror implements AutoCloseable {
 			Instant stamp = meta.timestamp().toInstant();
 			observe(stamp);
 			if (kvKey != null) {
-				apply(kvKey, seq, stamp, value, signals);
+				apply(kvKey, seq, stamp, value, tried, signals);
 			}
 			if (meta.pendingCount() == 0) {
 				completeAsOf(seq, completed);
@@ -360,9 +379,10 @@ final class BucketMirror implements AutoCloseable {
 	/**
 	 * The watcher's check of itself, once per {@link #CHECK_PERIOD}: re-creates the
 	 * consumer if that failed before, and otherwise asks about it while anything depends
-	 * on the watcher (a waiter, a decision waiting for the copy) or it is in doubt (the
-	 * connection reconnected, as after a server restart that lost the consumer, or a
-	 * decision gave up waiting) until the server confirms that nothing is pending.
+	 * on the watcher (a waiter, a holder watching its queue, a decision waiting for the
+	 * copy) or it is in doubt (the connection reconnected, as after a server restart that
+	 * lost the consumer, or a decision gave up waiting) until the server confirms that
+	 * nothing is pending.
 	 */
 	private void check() {
 		boolean restart;
@@ -377,7 +397,8 @@ final class BucketMirror implements AutoCloseable {
 				this.suspect = true;
 			}
 			restart = this.broken && !this.restarting;
-			probe = this.suspect || this.changes.isWatched() || !this.waiters.isEmpty();
+			probe = this.suspect || this.changes.isWatched() || this.queueChanges.isWatched()
+					|| !this.waiters.isEmpty();
 		}
 		if (restart) {
 			this.calls.runBlocking(() -> restart(false));
@@ -407,7 +428,8 @@ final class BucketMirror implements AutoCloseable {
 	}
 
 	// guarded by lock
-	private void apply(String kvKey, long seq, Instant stamp, @Nullable EntryValue value, List<Runnable> signals) {
+	private void apply(String kvKey, long seq, Instant stamp, @Nullable EntryValue value, boolean tried,
+			List<Runnable> signals) {
 		this.sightings.computeIfPresent(kvKey, (key, seen) -> (seen == 0) ? seq : seen);
 		int dot = kvKey.indexOf('.');
 		String resourceKey = kvKey.substring(0, dot);
@@ -419,9 +441,17 @@ final class BucketMirror implements AutoCloseable {
 				this.resources.put(resourceKey, resource);
 			}
 			EntryValue stored = value.at(seq);
-			StoredEntry previous = resource.entries.put(owner, new StoredEntry(owner, stored, seq, stamp));
+			StoredEntry current = new StoredEntry(owner, stored, seq, stamp, tried);
+			StoredEntry previous = resource.entries.put(owner, current);
 			if (isChange(previous, stored)) {
 				signals.addAll(this.changes.changed(resourceKey));
+			}
+			if (!tried && asksToWait(previous, stored)) {
+				signals.addAll(this.queueChanges.changed(resourceKey));
+				if (this.completeSeq > 0 && (stored.isImplicit() || stored.requested() != null)) {
+					// not while the copy reads the bucket from the start: an old entry is no news
+					signals.add(() -> this.waitingHandOver.handOver(resourceKey, current.queued()));
+				}
 			}
 		}
 		else {
@@ -450,6 +480,20 @@ final class BucketMirror implements AutoCloseable {
 		return before.granted() != stored.granted() || before.requested() != stored.requested()
 				|| before.order() != stored.order() || before.token() != stored.token()
 				|| before.flagged() != stored.flagged();
+	}
+
+	/**
+	 * Whether a message may make an entry wait that did not: a new request, or a conversion
+	 * asked for. Holders watching their queue are told of these; a try's are taken back at
+	 * once if they would wait, and are not.
+	 */
+	private static boolean asksToWait(@Nullable StoredEntry previous, EntryValue stored) {
+		if (previous == null) {
+			return true;
+		}
+		EntryValue before = previous.value();
+		return stored.requested() != null
+				&& (before.requested() != stored.requested() || before.order() != stored.order());
 	}
 
 	// guarded by lock
@@ -562,7 +606,18 @@ final class BucketMirror implements AutoCloseable {
 	QueueView snapshot(NatsQueueEntry entry) {
 		synchronized (this.lock) {
 			entry.observedChanges(this.changes.count(entry.resource()));
-			Resource resource = this.resources.get(entry.resource());
+			return snapshot(entry.resource());
+		}
+	}
+
+	/**
+	 * The entries of a resource in the copy, without recording a change stamp: a read of
+	 * a holder's queue must not hide a change from the decision of a waiting conversion of
+	 * the same entry.
+	 */
+	QueueView snapshot(String resourceKey) {
+		synchronized (this.lock) {
+			Resource resource = this.resources.get(resourceKey);
 			// exact when nothing is pending behind the last message applied and no expiry
 			// confirmed by the stream leader is ahead of it
 			boolean exact = this.completeSeq == this.lastSeq && !this.broken
@@ -645,6 +700,30 @@ final class BucketMirror implements AutoCloseable {
 	 */
 	Subscription watch(NatsQueueEntry entry, Runnable onChange) {
 		return this.changes.watch(entry.resource(), entry.observedChanges(), onChange);
+	}
+
+	/**
+	 * Registers a holder's listener for new requests of its resource and conversions asked
+	 * for on it, but not a try's ({@link StoredEntry#TRY_HEADER}). It takes effect at once:
+	 * what the copy applied before is in {@link #snapshot(String)}.
+	 */
+	Subscription watchQueue(String resourceKey, Runnable onChange) {
+		return this.queueChanges.watch(resourceKey, this.queueChanges.count(resourceKey), onChange);
+	}
+
+	/**
+	 * Registers a holder's listener as {@link #watchQueue(String, Runnable)} does, and hands
+	 * it the request or conversion that a signal is for, as a read of the queue would show
+	 * it waiting, while the copy has been complete once since it last read the bucket from
+	 * the start.
+	 */
+	Subscription watchQueue(String resourceKey, Runnable onChange, Consumer<Queued> onWaiting) {
+		Subscription handOvers = this.waitingHandOver.register(resourceKey, onWaiting);
+		Subscription signals = watchQueue(resourceKey, onChange);
+		return () -> {
+			signals.close();
+			handOvers.close();
+		};
 	}
 
 	/** Notes that this backend is about to create an entry, to tell later whether it was seen. */

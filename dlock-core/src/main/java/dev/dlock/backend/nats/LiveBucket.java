@@ -185,6 +185,19 @@ final class LiveBucket implements AutoCloseable {
 	}
 
 	/**
+	 * Whether an entry of the session, last written {@code age} ago by the server's clock,
+	 * may still be alive, for a read of its queue that asks nobody: the watcher delivered a
+	 * heartbeat of the session that has not run out, or the entry is younger than a lease.
+	 * An enqueue creates its entry only under a heartbeat proved alive for a lease, and this
+	 * watcher may deliver that heartbeat after the copy of the lock bucket delivered the
+	 * entry. An entry of a session that ended or crashed thus stops showing once its last
+	 * heartbeat ran out here and a lease has passed since the entry's last write.
+	 */
+	boolean mayLive(String session, Duration age) {
+		return remaining(session).compareTo(Duration.ZERO) > 0 || age.compareTo(leaseTime(this.maxAge)) < 0;
+	}
+
+	/**
 	 * Asks the stream leader whether the session's heartbeat is gone. If the leader has a
 	 * heartbeat the watcher has not delivered yet, it counts as arrived now.
 	 */

@@ -10,6 +10,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
@@ -23,6 +24,7 @@ import dev.dlock.spi.QueueState;
 import dev.dlock.spi.Subscription;
 import dev.dlock.support.AsyncFailures;
 import dev.dlock.support.KeyCodec;
+import dev.dlock.support.QueueRules.Queued;
 import io.nats.client.Connection;
 import io.nats.client.JetStream;
 import io.nats.client.JetStreamApiException;
@@ -275,7 +277,8 @@ final class NatsBucket implements AutoCloseable {
 		this.mirror.expect(kvKey);
 		EntryValue value = EntryValue.request(request.mode(), heartbeat.id(), request.key());
 		long sentAt = this.calls.time().nanoTime();
-		return this.calls.handOver(create(kvKey, value.encode()).thenCompose((ack) -> {
+		Headers headers = request.waitIfBusy() ? null : StoredEntry.tryHeaders();
+		return this.calls.handOver(create(kvKey, headers, value.encode()).thenCompose((ack) -> {
 			NatsQueueEntry entry = new NatsQueueEntry(request, this, resource, ack.getSeqno(), value.at(ack.getSeqno()),
 					heartbeat, sentAt, validBound);
 			return decide(entry, true).thenCompose((state) -> {
@@ -293,8 +296,8 @@ final class NatsBucket implements AutoCloseable {
 	 * id was used before, its delete marker is still there and the create goes on top of it,
 	 * as jnats's {@code KeyValue.create} does.
 	 */
-	private CompletableFuture<PublishAck> create(String kvKey, byte[] body) {
-		return publish(kvKey, null, body, 0).handle((ack, failure) -> {
+	private CompletableFuture<PublishAck> create(String kvKey, @Nullable Headers headers, byte[] body) {
+		return publish(kvKey, headers, body, 0).handle((ack, failure) -> {
 			if (failure == null) {
 				return CompletableFuture.completedFuture(ack);
 			}
@@ -305,7 +308,7 @@ final class NatsBucket implements AutoCloseable {
 				if (last != null && last.entry() != null) {
 					throw new LockBackendException("A lock entry with this owner id already exists", null);
 				}
-				return publish(kvKey, null, body, (last != null) ? last.revision() : 0);
+				return publish(kvKey, headers, body, (last != null) ? last.revision() : 0);
 			});
 		}).thenCompose(Function.identity());
 	}
@@ -321,6 +324,44 @@ final class NatsBucket implements AutoCloseable {
 
 	Subscription watch(NatsQueueEntry entry, Runnable onChange) {
 		return this.mirror.watch(entry, onChange);
+	}
+
+	/**
+	 * The queue of a granted entry's resource from the watcher's copy, once it holds the
+	 * entry's last known write (or the watcher lags): no request to the server. Entries
+	 * whose max age ran out by the server's timestamps, or whose session is surely dead
+	 * ({@link LiveBucket#mayLive}), do not show. Empty when the copy does not hold the entry.
+	 */
+	CompletableFuture<List<Queued>> queue(NatsQueueEntry entry) {
+		return this.calls.handOver(this.mirror.awaitComplete(entry.revision(), WATCHER_STALL, WATCHER_WAIT_LIMIT)
+			.thenApply((complete) -> {
+				QueueView view = this.mirror.snapshot(entry.resource());
+				StoredEntry self = view.find(entry.owner());
+				if (self == null || self.ticket() != entry.ticket()) {
+					return List.of();
+				}
+				return view.queued(this::mayLive);
+			}));
+	}
+
+	/** Whether a stored entry may still live, by the copy's server time and the heartbeats seen. */
+	private boolean mayLive(StoredEntry stored) {
+		Duration remaining = this.mirror.remainingLease(stored.written());
+		if (remaining.compareTo(Duration.ZERO) <= 0) {
+			return false;
+		}
+		String session = stored.value().session();
+		return session == null || this.live.mayLive(session, this.maxAge.minus(remaining));
+	}
+
+	/** Signals when a request joins the entry's resource or an entry of it asks to convert. */
+	Subscription watchQueue(NatsQueueEntry entry, Runnable onChange) {
+		return this.mirror.watchQueue(entry.resource(), onChange);
+	}
+
+	/** As {@link #watchQueue(NatsQueueEntry, Runnable)}, handing over what starts to wait. */
+	Subscription watchQueue(NatsQueueEntry entry, Runnable onChange, Consumer<Queued> onWaiting) {
+		return this.mirror.watchQueue(entry.resource(), onChange, onWaiting);
 	}
 
 	CompletableFuture<Void> remove(AcquireRequest request) {
@@ -352,7 +393,8 @@ final class NatsBucket implements AutoCloseable {
 		}
 		long changesBefore = this.mirror.changes(entry.resource());
 		QueueView before = ownView(entry);
-		CompletableFuture<QueueState> decision = rewrite(entry, (value) -> value.converting(value.heldMode(), target))
+		CompletableFuture<QueueState> decision = rewrite(entry, (value) -> value.converting(value.heldMode(), target),
+				waitIfBusy ? null : StoredEntry.tryHeaders())
 			.thenCompose((revision) -> {
 				if (revision == GONE) {
 					return CompletableFuture.completedFuture(QueueState.GONE);
@@ -579,18 +621,24 @@ final class NatsBucket implements AutoCloseable {
 	 * longer exists, or {@link #UNCHANGED} when {@code next} wrote nothing.
 	 */
 	private CompletableFuture<Long> rewrite(NatsQueueEntry entry, Function<EntryValue, @Nullable EntryValue> next) {
-		return rewrite(entry, next, 1);
+		return rewrite(entry, next, null);
+	}
+
+	/** A rewrite whose messages carry {@code headers} (a try's conversion). */
+	private CompletableFuture<Long> rewrite(NatsQueueEntry entry, Function<EntryValue, @Nullable EntryValue> next,
+			@Nullable Headers headers) {
+		return rewrite(entry, next, headers, 1);
 	}
 
 	private CompletableFuture<Long> rewrite(NatsQueueEntry entry, Function<EntryValue, @Nullable EntryValue> next,
-			int attempt) {
+			@Nullable Headers headers, int attempt) {
 		EntryValue value = next.apply(entry.value());
 		if (value == null) {
 			return CompletableFuture.completedFuture(UNCHANGED);
 		}
 		String kvKey = kvKey(entry.request());
 		long sentAt = this.calls.time().nanoTime();
-		return publish(kvKey, null, value.encode(), entry.revision()).handle((ack, failure) -> {
+		return publish(kvKey, headers, value.encode(), entry.revision()).handle((ack, failure) -> {
 			if (failure == null) {
 				entry.wrote(ack.getSeqno(), value.at(ack.getSeqno()), sentAt);
 				return CompletableFuture.completedFuture(ack.getSeqno());
@@ -604,7 +652,7 @@ final class NatsBucket implements AutoCloseable {
 					return CompletableFuture.completedFuture(GONE);
 				}
 				entry.advance(stored);
-				return rewrite(entry, next, attempt + 1);
+				return rewrite(entry, next, headers, attempt + 1);
 			});
 		}).thenCompose(Function.identity());
 	}
@@ -974,8 +1022,8 @@ final class NatsBucket implements AutoCloseable {
 				return new LastMessage(info.getSeq(), null);
 			}
 			String owner = kvKey.substring(kvKey.indexOf('.') + 1);
-			return new LastMessage(info.getSeq(),
-					new StoredEntry(owner, value.at(info.getSeq()), info.getSeq(), info.getTime().toInstant()));
+			return new LastMessage(info.getSeq(), new StoredEntry(owner, value.at(info.getSeq()), info.getSeq(),
+					info.getTime().toInstant(), StoredEntry.isTry(info.getHeaders())));
 		});
 	}
 

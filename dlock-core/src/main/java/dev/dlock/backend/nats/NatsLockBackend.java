@@ -260,14 +260,16 @@ public final class NatsLockBackend implements LockBackend {
 	 * A session's entries live as long as its heartbeat, which works as a session lease
 	 * (an entry whose removal failed stays while the session lives); every call is
 	 * published on the one connection as it is made, so calls reach the stream in order; a
-	 * conversion is a revision-checked write of the entry.
+	 * conversion is a revision-checked write of the entry; a queue is read from, and
+	 * watched on, the local copy of its bucket.
 	 * @return {@link BackendCapability#SESSION_LEASE},
-	 * {@link BackendCapability#OWN_REMOVALS_FIRST} and {@link BackendCapability#CONVERSION}
+	 * {@link BackendCapability#OWN_REMOVALS_FIRST}, {@link BackendCapability#CONVERSION}
+	 * and {@link BackendCapability#BLOCKING_NOTIFICATIONS}
 	 */
 	@Override
 	public Set<BackendCapability> capabilities() {
 		return Set.of(BackendCapability.SESSION_LEASE, BackendCapability.OWN_REMOVALS_FIRST,
-				BackendCapability.CONVERSION);
+				BackendCapability.CONVERSION, BackendCapability.BLOCKING_NOTIFICATIONS);
 	}
 
 	/**

@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 import dev.dlock.LockBackendException;
@@ -24,6 +25,7 @@ import dev.dlock.spi.QueueState;
 import dev.dlock.spi.Subscription;
 import dev.dlock.support.KeyCodec;
 import dev.dlock.support.KeyDigest;
+import dev.dlock.support.QueueRules;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -115,6 +117,36 @@ final class NatsLockSession implements LockSession {
 	public Subscription watch(QueueEntry entry, Runnable onChange) {
 		NatsQueueEntry natsEntry = NatsBucket.entry(entry);
 		return bucketOf(natsEntry).watch(natsEntry, onChange);
+	}
+
+	/**
+	 * Reads the queue from the local copy of the entry's bucket; entries of sessions whose
+	 * heartbeat ran out do not show (see {@link LiveBucket#mayLive}).
+	 */
+	@Override
+	public CompletableFuture<List<QueueRules.Queued>> queue(QueueEntry entry) {
+		NatsQueueEntry natsEntry = NatsBucket.entry(entry);
+		return bucketOf(natsEntry).queue(natsEntry);
+	}
+
+	/**
+	 * Registers a listener on the local copy of the entry's bucket: no request to the
+	 * server, and the copy's watcher checks itself once a second while it is registered.
+	 */
+	@Override
+	public Subscription watchQueue(QueueEntry entry, Runnable onChange) {
+		NatsQueueEntry natsEntry = NatsBucket.entry(entry);
+		return bucketOf(natsEntry).watchQueue(natsEntry, onChange);
+	}
+
+	/**
+	 * As {@link #watchQueue(QueueEntry, Runnable)}, and hands over the request or conversion
+	 * that the copy applied, with its signal: no read is needed to tell the holder.
+	 */
+	@Override
+	public Subscription watchQueue(QueueEntry entry, Runnable onChange, Consumer<QueueRules.Queued> onWaiting) {
+		NatsQueueEntry natsEntry = NatsBucket.entry(entry);
+		return bucketOf(natsEntry).watchQueue(natsEntry, onChange, onWaiting);
 	}
 
 	/**

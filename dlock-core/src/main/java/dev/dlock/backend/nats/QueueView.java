@@ -190,6 +190,34 @@ final class QueueView {
 	}
 
 	/**
+	 * The entries that {@code live} keeps, as the grant rules see them, for a holder's
+	 * blocking notifications: an explicit grant with its pending conversion (target and
+	 * order as stored, so the same conversion reads the same every time), and a request
+	 * with no explicit grant as granted in its mode when some decision may have granted it
+	 * ({@link #possiblyGranted}, among the entries kept), otherwise as waiting. A try never
+	 * waits: its conversion shows as the grant it keeps, and its request only once it may
+	 * be granted.
+	 */
+	List<Queued> queued(Predicate<StoredEntry> live) {
+		List<StoredEntry> kept = this.entries.stream().filter(live).toList();
+		QueueView alive = new QueueView(kept, this.removedUpTo, this.maxAge, this.copy, -1);
+		List<Queued> queue = new ArrayList<>(kept.size());
+		for (StoredEntry entry : kept) {
+			EntryValue value = entry.value();
+			if (value.granted() != null) {
+				queue.add(entry.tried() ? Queued.granted(entry.ticket(), value.granted()) : entry.queued());
+			}
+			else if (alive.possiblyGranted(entry)) {
+				queue.add(Queued.granted(entry.ticket(), entry.mode()));
+			}
+			else if (!entry.tried()) {
+				queue.add(entry.queued());
+			}
+		}
+		return queue;
+	}
+
+	/**
 	 * Decides a conversion of {@code self} from {@code held} to {@code target}, asked for
 	 * by the message with revision {@code order}.
 	 */

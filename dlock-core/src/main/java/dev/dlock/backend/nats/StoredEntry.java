@@ -3,6 +3,9 @@ package dev.dlock.backend.nats;
 import java.time.Instant;
 
 import dev.dlock.LockMode;
+import dev.dlock.support.QueueRules.Queued;
+import io.nats.client.impl.Headers;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A queue entry as some server read showed it.
@@ -12,8 +15,44 @@ import dev.dlock.LockMode;
  * @param revision the revision of the message that was read
  * @param written the server's timestamp of that message; the entry expires a max age
  * after it
+ * @param tried whether the message was written by a try (a request or a conversion that
+ * is taken back at once if it would have to wait), as its {@link #TRY_HEADER} says
  */
-record StoredEntry(String owner, EntryValue value, long revision, Instant written) {
+record StoredEntry(String owner, EntryValue value, long revision, Instant written, boolean tried) {
+
+	/**
+	 * The header that marks the message of a try, so that a holder's read of its queue
+	 * does not take the moment between the try's write and its withdrawal for a request
+	 * that waits. Processes that do not know it ignore it.
+	 */
+	static final String TRY_HEADER = "Dlock-Try";
+
+	/** An entry read from a message that no try wrote. */
+	StoredEntry(String owner, EntryValue value, long revision, Instant written) {
+		this(owner, value, revision, written, false);
+	}
+
+	/** The headers of a try's message. */
+	static Headers tryHeaders() {
+		Headers headers = new Headers();
+		headers.put(TRY_HEADER, "1");
+		return headers;
+	}
+
+	/** Whether a message's headers mark it as a try's. */
+	static boolean isTry(@Nullable Headers headers) {
+		return headers != null && headers.containsKey(TRY_HEADER);
+	}
+
+	/**
+	 * The entry as the grant rules see it, with a request that has no explicit grant as
+	 * waiting: an explicit grant with its pending conversion, as stored.
+	 */
+	Queued queued() {
+		LockMode granted = this.value.granted();
+		return (granted != null) ? new Queued(ticket(), granted, this.value.requested(), this.value.order())
+				: Queued.waiting(ticket(), mode());
+	}
 
 	/** The requested mode. */
 	LockMode mode() {
@@ -28,7 +67,8 @@ record StoredEntry(String owner, EntryValue value, long revision, Instant writte
 	@Override
 	public String toString() {
 		return "StoredEntry[mode=" + mode() + ", ticket=" + ticket() + ", granted=" + this.value.granted()
-				+ ", requested=" + this.value.requested() + ", revision=" + this.revision + "]";
+				+ ", requested=" + this.value.requested() + ", revision=" + this.revision
+				+ (this.tried ? ", tried]" : "]");
 	}
 
 }

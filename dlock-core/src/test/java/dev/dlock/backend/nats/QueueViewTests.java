@@ -5,13 +5,15 @@ import java.time.Instant;
 import java.util.List;
 
 import dev.dlock.LockMode;
+import dev.dlock.support.QueueRules.Queued;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * What a decision's view of one resource tells about tokens drawn after a claim: a flagged
- * request that claimed its grant with token 20 is checked on a view later than the claim.
+ * What a view of one resource tells: about tokens drawn after a claim (a flagged request
+ * that claimed its grant with token 20 is checked on a view later than the claim), and
+ * the queue it shows a holder for blocking notifications.
  */
 class QueueViewTests {
 
@@ -72,6 +74,36 @@ class QueueViewTests {
 		StoredEntry converted = stored("converted", new EntryValue(LockMode.CR, 3, LockMode.PR, null, 0, 9, false, "s",
 				"k"), 9);
 		assertThat(view(20, reader, holder, converted).hasGrantAfter(reader, reader.ticket())).isFalse();
+	}
+
+	@Test
+	void queueShowsGrantsConversionsAndRequestsAsTheRulesSeeThemWithoutTheEntriesNotKept() {
+		StoredEntry reader = stored("reader", new EntryValue(LockMode.PR, 5, null, null, 0, 5, false, "s", "k"), 5);
+		StoredEntry converting = stored("converting", new EntryValue(LockMode.CR, 1, LockMode.PR, LockMode.EX, 9, 1,
+				false, "s", "k"), 9);
+		StoredEntry writer = stored("writer", new EntryValue(LockMode.PW, 7, null, null, 0, 7, false, "s", "k"), 7);
+		StoredEntry dead = stored("dead", new EntryValue(LockMode.EX, 2, null, null, 0, 2, false, "gone", "k"), 2);
+		// without the dead EX request ahead of it, the reader may have been granted by the rule
+		assertThat(view(0, reader, converting, writer, dead).queued((entry) -> !entry.owner().equals("dead")))
+			.containsExactlyInAnyOrder(Queued.granted(5, LockMode.PR), Queued.converting(1, LockMode.PR, LockMode.EX, 9),
+					Queued.waiting(7, LockMode.PW));
+		assertThat(view(0, reader, converting, writer, dead).queued((entry) -> true)).containsExactlyInAnyOrder(
+				Queued.waiting(2, LockMode.EX), Queued.waiting(5, LockMode.PR),
+				Queued.converting(1, LockMode.PR, LockMode.EX, 9), Queued.waiting(7, LockMode.PW));
+	}
+
+	@Test
+	void triesNeverShowAsWaiting() {
+		StoredEntry holder = stored("holder", new EntryValue(LockMode.PW, 3, null, null, 0, 3, false, "s", "k"), 3);
+		StoredEntry tryingToConvert = new StoredEntry("converting", new EntryValue(LockMode.CR, 4, LockMode.CR,
+				LockMode.PW, 9, 4, false, "s", "k"), 9, NOW, true);
+		StoredEntry trying = new StoredEntry("trying", new EntryValue(LockMode.EX, 8, null, null, 0, 8, false, "s", "k"),
+				8, NOW, true);
+		StoredEntry grantedTry = new StoredEntry("granted", new EntryValue(LockMode.NL, 10, null, null, 0, 10, false, "s",
+				"k"), 10, NOW, true);
+		assertThat(view(0, holder, tryingToConvert, trying, grantedTry).queued((entry) -> true))
+			.containsExactlyInAnyOrder(Queued.granted(3, LockMode.PW), Queued.granted(4, LockMode.CR),
+					Queued.granted(10, LockMode.NL));
 	}
 
 	private static QueueView view(long removedUpTo, StoredEntry... entries) {
