@@ -18,7 +18,7 @@ import dev.dlock.spi.LockSession;
 import dev.dlock.spi.QueueEntry;
 import dev.dlock.spi.Subscription;
 import dev.dlock.support.AsyncFailures;
-import dev.dlock.support.QueueRules.Queued;
+import dev.dlock.spi.Queued;
 import dev.dlock.support.TimeSource;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;

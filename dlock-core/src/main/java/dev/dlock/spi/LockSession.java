@@ -8,7 +8,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 
 import dev.dlock.LockMode;
-import dev.dlock.support.QueueRules;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -150,7 +149,7 @@ public interface LockSession extends AutoCloseable {
 	 * @param entry a granted entry
 	 * @return the live entries of its resource; empty when the entry is gone
 	 */
-	default CompletableFuture<List<QueueRules.Queued>> queue(QueueEntry entry) {
+	default CompletableFuture<List<Queued>> queue(QueueEntry entry) {
 		return CompletableFuture.failedFuture(new UnsupportedOperationException(
 				"This backend cannot read a lock's queue (" + getClass().getName() + ")"));
 	}
@@ -185,7 +184,7 @@ public interface LockSession extends AutoCloseable {
 	 * quick
 	 * @return the subscription to close when the engine stops watching
 	 */
-	default Subscription watchQueue(QueueEntry entry, Runnable onChange, Consumer<QueueRules.Queued> onWaiting) {
+	default Subscription watchQueue(QueueEntry entry, Runnable onChange, Consumer<Queued> onWaiting) {
 		return watchQueue(entry, onChange);
 	}
 

@@ -6,6 +6,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArraySet;
 import java.util.function.Consumer;
 
+import dev.dlock.spi.Queued;
 import dev.dlock.spi.Subscription;
 
 /**
@@ -17,7 +18,7 @@ import dev.dlock.spi.Subscription;
  */
 public final class WaitingHandOver {
 
-	private final Map<String, Set<Consumer<QueueRules.Queued>>> byResource = new ConcurrentHashMap<>();
+	private final Map<String, Set<Consumer<Queued>>> byResource = new ConcurrentHashMap<>();
 
 	/**
 	 * Registers a holder of a resource.
@@ -25,7 +26,7 @@ public final class WaitingHandOver {
 	 * @param onWaiting told of each entry that starts to wait there
 	 * @return the registration; closing it stops the hand-overs
 	 */
-	public Subscription register(String resource, Consumer<QueueRules.Queued> onWaiting) {
+	public Subscription register(String resource, Consumer<Queued> onWaiting) {
 		this.byResource.computeIfAbsent(resource, (key) -> new CopyOnWriteArraySet<>()).add(onWaiting);
 		return () -> this.byResource.computeIfPresent(resource, (key, listeners) -> {
 			listeners.remove(onWaiting);
@@ -40,8 +41,8 @@ public final class WaitingHandOver {
 	 * @param waiting the entry, as {@link dev.dlock.spi.LockSession#queue} would show it
 	 * @return whether any holder was told
 	 */
-	public boolean handOver(String resource, QueueRules.Queued waiting) {
-		Set<Consumer<QueueRules.Queued>> listeners = this.byResource.get(resource);
+	public boolean handOver(String resource, Queued waiting) {
+		Set<Consumer<Queued>> listeners = this.byResource.get(resource);
 		if (listeners == null) {
 			return false;
 		}

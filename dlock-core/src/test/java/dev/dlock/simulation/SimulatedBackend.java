@@ -21,8 +21,8 @@ import dev.dlock.spi.LockBackend;
 import dev.dlock.spi.LockSession;
 import dev.dlock.spi.QueueEntry;
 import dev.dlock.spi.QueueState;
+import dev.dlock.spi.Queued;
 import dev.dlock.spi.Subscription;
-import dev.dlock.support.QueueRules;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -126,9 +126,9 @@ final class SimulatedBackend implements LockBackend {
 	}
 
 	/** A queue as a reply shows it: its waiting requests and pending conversions. */
-	private static String describe(List<QueueRules.Queued> queue) {
+	private static String describe(List<Queued> queue) {
 		List<String> waiting = new ArrayList<>();
-		for (QueueRules.Queued queued : queue) {
+		for (Queued queued : queue) {
 			if (queued.requested() != null) {
 				waiting.add("t" + queued.ticket() + " " + (queued.isWaiting() ? "" : queued.granted() + "->")
 						+ queued.requested());
@@ -210,7 +210,7 @@ final class SimulatedBackend implements LockBackend {
 		}
 
 		@Override
-		public CompletableFuture<List<QueueRules.Queued>> queue(QueueEntry entry) {
+		public CompletableFuture<List<Queued>> queue(QueueEntry entry) {
 			SimulatedServer.Entry serverEntry = (SimulatedServer.Entry) entry;
 			Simulation simulation = SimulatedBackend.this.simulation;
 			int client = SimulatedBackend.this.client;

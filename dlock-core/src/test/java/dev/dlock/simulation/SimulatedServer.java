@@ -20,6 +20,7 @@ import dev.dlock.spi.AcquireRequest;
 import dev.dlock.spi.EnqueueResult;
 import dev.dlock.spi.QueueEntry;
 import dev.dlock.spi.QueueState;
+import dev.dlock.spi.Queued;
 import dev.dlock.spi.Subscription;
 import dev.dlock.support.QueueRules;
 import org.jspecify.annotations.Nullable;
@@ -151,7 +152,7 @@ final class SimulatedServer {
 		if (state.status() != QueueState.Status.WAITING) {
 			return state;
 		}
-		List<QueueRules.Queued> queue = queued(entry.key());
+		List<Queued> queue = queued(entry.key());
 		if (QueueRules.closesCycle(queue, entry.queued(), mode)) {
 			this.faults.reached("conversion deadlock refused");
 			return QueueState.DEADLOCK;
@@ -239,21 +240,21 @@ final class SimulatedServer {
 	 * The live entries of a granted entry's key as the grant rules see them; empty when the
 	 * entry is gone. See {@link dev.dlock.spi.LockSession#queue}.
 	 */
-	List<QueueRules.Queued> queue(QueueEntry queueEntry) {
+	List<Queued> queue(QueueEntry queueEntry) {
 		Entry entry = (Entry) queueEntry;
 		sweep(entry.key());
 		if (!isCurrent(entry)) {
 			return List.of();
 		}
-		List<QueueRules.Queued> queue = queued(entry.key());
+		List<Queued> queue = queued(entry.key());
 		return switch (this.breakage) {
 			case QUEUE_HIDES_WAITERS -> queue.stream()
 				.filter((queued) -> !queued.isWaiting())
-				.map((queued) -> QueueRules.Queued.granted(queued.ticket(), Objects.requireNonNull(queued.granted())))
+				.map((queued) -> Queued.granted(queued.ticket(), Objects.requireNonNull(queued.granted())))
 				.toList();
 			case QUEUE_SHOWS_WAITERS_AS_EX -> queue.stream()
 				.map((queued) -> (queued.requested() != null)
-						? new QueueRules.Queued(queued.ticket(), queued.granted(), LockMode.EX, queued.conversionOrder())
+						? new Queued(queued.ticket(), queued.granted(), LockMode.EX, queued.conversionOrder())
 						: queued)
 				.toList();
 			default -> queue;
@@ -408,7 +409,7 @@ final class SimulatedServer {
 		if (entry.granted != null) {
 			return reported(entry); // granted before; the reply may have been lost
 		}
-		QueueRules.Queued blocker = QueueRules.blockerOfRequest(queued(entry.key()), entry.queued());
+		Queued blocker = QueueRules.blockerOfRequest(queued(entry.key()), entry.queued());
 		if (blocker != null) {
 			return waitingFor(entry, blocker);
 		}
@@ -425,7 +426,7 @@ final class SimulatedServer {
 
 	/** The state of a conversion to {@code target}, granting it when nothing blocks it. */
 	private QueueState conversionState(Entry entry, LockMode target) {
-		QueueRules.Queued blocker = QueueRules.blockerOfConversion(queued(entry.key()), entry.queued(), target);
+		Queued blocker = QueueRules.blockerOfConversion(queued(entry.key()), entry.queued(), target);
 		if (blocker != null) {
 			return waitingFor(entry, blocker);
 		}
@@ -456,14 +457,14 @@ final class SimulatedServer {
 		return (entry.token == entry.ticket) ? QueueState.GRANTED : QueueState.granted(entry.token);
 	}
 
-	private QueueState waitingFor(Entry entry, QueueRules.Queued blocker) {
+	private QueueState waitingFor(Entry entry, Queued blocker) {
 		Entry blocking = this.queues.get(entry.key()).get(blocker.ticket());
 		return QueueState.waiting(Duration.ofNanos(blocking.expiresAt - this.loop.now()));
 	}
 
 	/** The live entries of a key as the queue rules see them (an unswept expired entry counts as gone). */
-	private List<QueueRules.Queued> queued(String key) {
-		List<QueueRules.Queued> queued = new ArrayList<>();
+	private List<Queued> queued(String key) {
+		List<Queued> queued = new ArrayList<>();
 		TreeMap<Long, Entry> queue = this.queues.get(key);
 		if (queue != null) {
 			for (Entry entry : queue.values()) {
@@ -511,7 +512,7 @@ final class SimulatedServer {
 		if (entry.granted != null) {
 			return null;
 		}
-		QueueRules.Queued blocker = QueueRules.blockerOfRequest(queued(entry.key()), entry.queued());
+		Queued blocker = QueueRules.blockerOfRequest(queued(entry.key()), entry.queued());
 		return (blocker != null) ? this.queues.get(entry.key()).get(blocker.ticket()) : null;
 	}
 
@@ -524,7 +525,7 @@ final class SimulatedServer {
 	List<Entry> grantableEntries(IntPredicate crashed) {
 		List<Entry> grantable = new ArrayList<>();
 		for (Map.Entry<String, TreeMap<Long, Entry>> queue : this.queues.entrySet()) {
-			List<QueueRules.Queued> queued = queued(queue.getKey());
+			List<Queued> queued = queued(queue.getKey());
 			for (Entry entry : queue.getValue().values()) {
 				if (!isLive(entry) || crashed.test(entry.client)) {
 					continue;
@@ -688,14 +689,14 @@ final class SimulatedServer {
 			return this.request.mode();
 		}
 
-		QueueRules.Queued queued() {
+		Queued queued() {
 			LockMode held = this.granted;
 			if (held == null) {
-				return QueueRules.Queued.waiting(this.ticket, mode());
+				return Queued.waiting(this.ticket, mode());
 			}
 			LockMode target = this.converting;
-			return (target != null) ? QueueRules.Queued.converting(this.ticket, held, target, this.conversionOrder)
-					: QueueRules.Queued.granted(this.ticket, held);
+			return (target != null) ? Queued.converting(this.ticket, held, target, this.conversionOrder)
+					: Queued.granted(this.ticket, held);
 		}
 
 		@Override

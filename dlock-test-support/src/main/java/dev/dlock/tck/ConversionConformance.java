@@ -14,7 +14,7 @@ import dev.dlock.LockHandle;
 import dev.dlock.LockManager;
 import dev.dlock.LockMode;
 import dev.dlock.LockOptions;
-import dev.dlock.support.QueueRules.Queued;
+import dev.dlock.spi.Queued;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;

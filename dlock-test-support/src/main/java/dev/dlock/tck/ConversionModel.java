@@ -5,7 +5,7 @@ import java.util.Comparator;
 import java.util.List;
 
 import dev.dlock.LockMode;
-import dev.dlock.support.QueueRules.Queued;
+import dev.dlock.spi.Queued;
 
 /**
  * The reference model of DESIGN.md §12 that conversions are checked against: a

@@ -19,8 +19,8 @@ import dev.dlock.spi.LockBackend;
 import dev.dlock.spi.LockSession;
 import dev.dlock.spi.QueueEntry;
 import dev.dlock.spi.QueueState;
+import dev.dlock.spi.Queued;
 import dev.dlock.spi.Subscription;
-import dev.dlock.support.QueueRules;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -170,7 +170,7 @@ public final class CuttableBackend extends ForwardingLockBackend {
 		}
 
 		@Override
-		public CompletableFuture<List<QueueRules.Queued>> queue(QueueEntry entry) {
+		public CompletableFuture<List<Queued>> queue(QueueEntry entry) {
 			return guarded(() -> delegate().queue(entry));
 		}
 
@@ -184,7 +184,7 @@ public final class CuttableBackend extends ForwardingLockBackend {
 		}
 
 		@Override
-		public Subscription watchQueue(QueueEntry entry, Runnable onChange, Consumer<QueueRules.Queued> onWaiting) {
+		public Subscription watchQueue(QueueEntry entry, Runnable onChange, Consumer<Queued> onWaiting) {
 			return delegate().watchQueue(entry, () -> {
 				if (!CuttableBackend.this.cut) {
 					onChange.run();

@@ -13,8 +13,8 @@ import dev.dlock.spi.EnqueueResult;
 import dev.dlock.spi.LockSession;
 import dev.dlock.spi.QueueEntry;
 import dev.dlock.spi.QueueState;
+import dev.dlock.spi.Queued;
 import dev.dlock.spi.Subscription;
-import dev.dlock.support.QueueRules;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -74,7 +74,7 @@ public abstract class ForwardingLockSession implements LockSession {
 	}
 
 	@Override
-	public CompletableFuture<List<QueueRules.Queued>> queue(QueueEntry entry) {
+	public CompletableFuture<List<Queued>> queue(QueueEntry entry) {
 		return this.delegate.queue(entry);
 	}
 
@@ -84,7 +84,7 @@ public abstract class ForwardingLockSession implements LockSession {
 	}
 
 	@Override
-	public Subscription watchQueue(QueueEntry entry, Runnable onChange, Consumer<QueueRules.Queued> onWaiting) {
+	public Subscription watchQueue(QueueEntry entry, Runnable onChange, Consumer<Queued> onWaiting) {
 		return this.delegate.watchQueue(entry, onChange, onWaiting);
 	}
 

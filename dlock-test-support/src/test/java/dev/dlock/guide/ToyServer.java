@@ -13,7 +13,7 @@ import dev.dlock.LockMode;
 import dev.dlock.spi.AcquireRequest;
 import dev.dlock.spi.QueueState;
 import dev.dlock.support.QueueRules;
-import dev.dlock.support.QueueRules.Queued;
+import dev.dlock.spi.Queued;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -92,7 +92,7 @@ final class ToyServer {
 			Row row = queue.get(ticket);
 			if (row != null) {
 				Queued entry = queued(ticket, row);
-				QueueRules.Queued blocker = QueueRules.blockerOfConversion(queued(queue), entry, mode);
+				Queued blocker = QueueRules.blockerOfConversion(queued(queue), entry, mode);
 				if (blocker == null) {
 					state = grantConversion(queue, ticket, mode);
 					changed = true;
@@ -175,7 +175,7 @@ final class ToyServer {
 	private QueueState decide(TreeMap<Long, Row> queue, long ticket) {
 		Row row = queue.get(ticket);
 		if (row.converting() != null) {
-			QueueRules.Queued blocker = QueueRules.blockerOfConversion(queued(queue), queued(ticket, row),
+			Queued blocker = QueueRules.blockerOfConversion(queued(queue), queued(ticket, row),
 					row.converting());
 			return (blocker != null) ? QueueState.waiting(remainingLease(queue.get(blocker.ticket())))
 					: grantConversion(queue, ticket, row.converting());
@@ -183,7 +183,7 @@ final class ToyServer {
 		if (row.granted() != null) {
 			return (row.token() != 0) ? QueueState.granted(row.token()) : QueueState.GRANTED; // told before
 		}
-		QueueRules.Queued blocker = QueueRules.blockerOfRequest(queued(queue), queued(ticket, row));
+		Queued blocker = QueueRules.blockerOfRequest(queued(queue), queued(ticket, row));
 		if (blocker != null) {
 			return QueueState.waiting(remainingLease(queue.get(blocker.ticket())));
 		}

@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.Set;
 
 import dev.dlock.LockMode;
-import dev.dlock.support.QueueRules.Queued;
+import dev.dlock.spi.Queued;
 import dev.dlock.tck.ConversionModel;
 import org.junit.jupiter.api.Test;
 

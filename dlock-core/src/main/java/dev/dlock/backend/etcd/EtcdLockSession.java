@@ -23,8 +23,8 @@ import dev.dlock.spi.EnqueueResult;
 import dev.dlock.spi.LockSession;
 import dev.dlock.spi.QueueEntry;
 import dev.dlock.spi.QueueState;
+import dev.dlock.spi.Queued;
 import dev.dlock.spi.Subscription;
-import dev.dlock.support.QueueRules;
 import dev.dlock.support.TimeSource;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
@@ -839,10 +839,10 @@ final class EtcdLockSession implements LockSession {
 	 * its lease.
 	 */
 	@Override
-	public CompletableFuture<List<QueueRules.Queued>> queue(QueueEntry queueEntry) {
+	public CompletableFuture<List<Queued>> queue(QueueEntry queueEntry) {
 		EtcdQueueEntry entry = (EtcdQueueEntry) queueEntry;
 		String lockKey = entry.request().key();
-		CompletableFuture<List<QueueRules.Queued>> queue = timed(
+		CompletableFuture<List<Queued>> queue = timed(
 				this.client.getKVClient().get(this.layout.resourcePrefix(lockKey), QUEUE), this.requestTimeout)
 			.thenApply((response) -> {
 				QueueSnapshot snapshot = QueueSnapshot.of(response.getKvs(), response.getHeader().getRevision(),
@@ -865,7 +865,7 @@ final class EtcdLockSession implements LockSession {
 	 */
 	@Override
 	public Subscription watchQueue(QueueEntry queueEntry, Runnable onChange,
-			Consumer<QueueRules.Queued> onWaiting) {
+			Consumer<Queued> onWaiting) {
 		EtcdQueueEntry entry = (EtcdQueueEntry) queueEntry;
 		if (this.closed) {
 			// its entries went with the session's lease: nothing to watch for

@@ -8,7 +8,7 @@ import java.util.Objects;
 
 import dev.dlock.LockMode;
 import dev.dlock.support.QueueRules;
-import dev.dlock.support.QueueRules.Queued;
+import dev.dlock.spi.Queued;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.KeyValue;
 import org.jspecify.annotations.Nullable;

@@ -5,7 +5,7 @@ import java.util.function.Consumer;
 
 import dev.dlock.LockMode;
 import dev.dlock.spi.Subscription;
-import dev.dlock.support.QueueRules.Queued;
+import dev.dlock.spi.Queued;
 import dev.dlock.support.TimeSource;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.KeyValue;

@@ -3,8 +3,8 @@ package dev.dlock.backend.memory;
 import dev.dlock.LockMode;
 import dev.dlock.spi.AcquireRequest;
 import dev.dlock.spi.QueueState;
+import dev.dlock.spi.Queued;
 import dev.dlock.support.BackendQueueEntry;
-import dev.dlock.support.QueueRules;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -35,14 +35,14 @@ final class MemoryEntry extends BackendQueueEntry {
 	}
 
 	/** What the queue rules need to know of this entry. */
-	QueueRules.Queued queued() {
+	Queued queued() {
 		LockMode held = this.granted;
 		if (held == null) {
-			return QueueRules.Queued.waiting(ticket(), request().mode());
+			return Queued.waiting(ticket(), request().mode());
 		}
 		LockMode target = this.converting;
-		return (target != null) ? QueueRules.Queued.converting(ticket(), held, target, this.conversionOrder)
-				: QueueRules.Queued.granted(ticket(), held);
+		return (target != null) ? Queued.converting(ticket(), held, target, this.conversionOrder)
+				: Queued.granted(ticket(), held);
 	}
 
 	@Nullable LockMode granted() {

@@ -14,8 +14,8 @@ import dev.dlock.spi.EnqueueResult;
 import dev.dlock.spi.LockSession;
 import dev.dlock.spi.QueueEntry;
 import dev.dlock.spi.QueueState;
+import dev.dlock.spi.Queued;
 import dev.dlock.spi.Subscription;
-import dev.dlock.support.QueueRules;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -73,7 +73,7 @@ final class MemoryLockSession implements LockSession {
 	}
 
 	@Override
-	public CompletableFuture<List<QueueRules.Queued>> queue(QueueEntry entry) {
+	public CompletableFuture<List<Queued>> queue(QueueEntry entry) {
 		return CompletableFuture.completedFuture(this.table.queue(entry.request().key()));
 	}
 
@@ -83,7 +83,7 @@ final class MemoryLockSession implements LockSession {
 	}
 
 	@Override
-	public Subscription watchQueue(QueueEntry entry, Runnable onChange, Consumer<QueueRules.Queued> onWaiting) {
+	public Subscription watchQueue(QueueEntry entry, Runnable onChange, Consumer<Queued> onWaiting) {
 		return this.table.watchQueue(entry.request().key(), onChange, onWaiting);
 	}
 

@@ -11,6 +11,7 @@ import java.util.function.Consumer;
 import dev.dlock.LockMode;
 import dev.dlock.spi.AcquireRequest;
 import dev.dlock.spi.QueueState;
+import dev.dlock.spi.Queued;
 import dev.dlock.spi.Subscription;
 import dev.dlock.support.QueueRules;
 import dev.dlock.support.ResourceChanges;
@@ -48,7 +49,7 @@ final class MemoryLockTable {
 	/** Records a request; returns its entry and state, or {@code null} for a rejected try. */
 	@Nullable Decision enqueue(AcquireRequest request, long leaseNanos) {
 		Decision[] decision = new Decision[1];
-		QueueRules.Queued[] waits = new QueueRules.Queued[1];
+		Queued[] waits = new Queued[1];
 		long observed = update(request.key(), (resource, now) -> {
 			MemoryEntry entry = new MemoryEntry(request, this.tickets.incrementAndGet(), now + leaseNanos);
 			resource.add(entry); // the largest ticket so far: the queue stays in ticket order
@@ -93,7 +94,7 @@ final class MemoryLockTable {
 	 */
 	QueueState convert(MemoryEntry entry, LockMode mode, boolean waitIfBusy) {
 		QueueState[] state = { QueueState.GONE };
-		QueueRules.Queued[] waits = new QueueRules.Queued[1];
+		Queued[] waits = new Queued[1];
 		long observed = update(entry.request().key(), (resource, now) -> {
 			if (!resource.holds(entry)) {
 				return false;
@@ -103,7 +104,7 @@ final class MemoryLockTable {
 			}
 			QueueState decided = conversionState(resource, entry, mode, now);
 			if (decided.status() == QueueState.Status.WAITING) {
-				List<QueueRules.Queued> queue = queued(resource);
+				List<Queued> queue = queued(resource);
 				if (QueueRules.closesCycle(queue, entry.queued(), mode)) {
 					decided = QueueState.DEADLOCK;
 				}
@@ -181,8 +182,8 @@ final class MemoryLockTable {
 	}
 
 	/** The live entries of a resource, as the grant rules see them. */
-	List<QueueRules.Queued> queue(String key) {
-		List<List<QueueRules.Queued>> read = new ArrayList<>(1);
+	List<Queued> queue(String key) {
+		List<List<Queued>> read = new ArrayList<>(1);
 		update(key, (resource, now) -> {
 			read.add(queued(resource));
 			return false;
@@ -194,7 +195,7 @@ final class MemoryLockTable {
 	 * Registers a holder told of every later change of a resource's queue, and handed each
 	 * request or conversion that starts to wait there.
 	 */
-	Subscription watchQueue(String key, Runnable onChange, Consumer<QueueRules.Queued> onWaiting) {
+	Subscription watchQueue(String key, Runnable onChange, Consumer<Queued> onWaiting) {
 		Subscription signals = this.changes.watch(key, this.changes.count(key), onChange);
 		Subscription handOvers = this.waiting.register(key, onWaiting);
 		return () -> {
@@ -204,7 +205,7 @@ final class MemoryLockTable {
 	}
 
 	/** Hands an entry that started to wait to the holders that watch its resource's queue. */
-	private void handOver(String key, QueueRules.@Nullable Queued waits) {
+	private void handOver(String key, @Nullable Queued waits) {
 		if (waits != null) {
 			this.waiting.handOver(key, waits);
 		}
@@ -243,7 +244,7 @@ final class MemoryLockTable {
 		if (entry.granted() != null) {
 			return entry.reported(); // reported before, with the same token
 		}
-		QueueRules.Queued blocker = QueueRules.blockerOfRequest(queued(resource), entry.queued());
+		Queued blocker = QueueRules.blockerOfRequest(queued(resource), entry.queued());
 		if (blocker != null) {
 			return waiting(resource, blocker, now);
 		}
@@ -255,7 +256,7 @@ final class MemoryLockTable {
 
 	/** The state of a conversion to {@code target}, granting it when it may be granted. */
 	private QueueState conversionState(Resource resource, MemoryEntry entry, LockMode target, long now) {
-		QueueRules.Queued blocker = QueueRules.blockerOfConversion(queued(resource), entry.queued(), target);
+		Queued blocker = QueueRules.blockerOfConversion(queued(resource), entry.queued(), target);
 		if (blocker != null) {
 			return waiting(resource, blocker, now);
 		}
@@ -275,13 +276,13 @@ final class MemoryLockTable {
 		resource.forEach(MemoryEntry::drawFreshTokenOnGrant);
 	}
 
-	private static QueueState waiting(Resource resource, QueueRules.Queued blocker, long now) {
+	private static QueueState waiting(Resource resource, Queued blocker, long now) {
 		MemoryEntry blocking = resource.find(blocker.ticket());
 		return QueueState.waiting(Duration.ofNanos(blocking.expiresAt() - now));
 	}
 
-	private static List<QueueRules.Queued> queued(Resource resource) {
-		List<QueueRules.Queued> queue = new ArrayList<>(resource.size());
+	private static List<Queued> queued(Resource resource) {
+		List<Queued> queue = new ArrayList<>(resource.size());
 		resource.forEach((entry) -> queue.add(entry.queued()));
 		return queue;
 	}

@@ -14,7 +14,7 @@ import java.util.function.Consumer;
 
 import dev.dlock.LockBackendException;
 import dev.dlock.spi.Subscription;
-import dev.dlock.support.QueueRules.Queued;
+import dev.dlock.spi.Queued;
 import dev.dlock.support.ResourceChanges;
 import dev.dlock.support.TimeSource;
 import dev.dlock.support.WaitingHandOver;

@@ -24,7 +24,7 @@ import dev.dlock.spi.QueueState;
 import dev.dlock.spi.Subscription;
 import dev.dlock.support.AsyncFailures;
 import dev.dlock.support.KeyCodec;
-import dev.dlock.support.QueueRules.Queued;
+import dev.dlock.spi.Queued;
 import io.nats.client.Connection;
 import io.nats.client.JetStream;
 import io.nats.client.JetStreamApiException;

@@ -22,10 +22,10 @@ import dev.dlock.spi.EnqueueResult;
 import dev.dlock.spi.LockSession;
 import dev.dlock.spi.QueueEntry;
 import dev.dlock.spi.QueueState;
+import dev.dlock.spi.Queued;
 import dev.dlock.spi.Subscription;
 import dev.dlock.support.KeyCodec;
 import dev.dlock.support.KeyDigest;
-import dev.dlock.support.QueueRules;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -124,7 +124,7 @@ final class NatsLockSession implements LockSession {
 	 * heartbeat ran out do not show (see {@link LiveBucket#mayLive}).
 	 */
 	@Override
-	public CompletableFuture<List<QueueRules.Queued>> queue(QueueEntry entry) {
+	public CompletableFuture<List<Queued>> queue(QueueEntry entry) {
 		NatsQueueEntry natsEntry = NatsBucket.entry(entry);
 		return bucketOf(natsEntry).queue(natsEntry);
 	}
@@ -144,7 +144,7 @@ final class NatsLockSession implements LockSession {
 	 * that the copy applied, with its signal: no read is needed to tell the holder.
 	 */
 	@Override
-	public Subscription watchQueue(QueueEntry entry, Runnable onChange, Consumer<QueueRules.Queued> onWaiting) {
+	public Subscription watchQueue(QueueEntry entry, Runnable onChange, Consumer<Queued> onWaiting) {
 		NatsQueueEntry natsEntry = NatsBucket.entry(entry);
 		return bucketOf(natsEntry).watchQueue(natsEntry, onChange, onWaiting);
 	}

@@ -10,7 +10,7 @@ import java.util.function.Predicate;
 
 import dev.dlock.LockMode;
 import dev.dlock.support.QueueRules;
-import dev.dlock.support.QueueRules.Queued;
+import dev.dlock.spi.Queued;
 import org.jspecify.annotations.Nullable;
 
 /**

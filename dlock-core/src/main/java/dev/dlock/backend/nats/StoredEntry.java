@@ -3,7 +3,7 @@ package dev.dlock.backend.nats;
 import java.time.Instant;
 
 import dev.dlock.LockMode;
-import dev.dlock.support.QueueRules.Queued;
+import dev.dlock.spi.Queued;
 import io.nats.client.impl.Headers;
 import org.jspecify.annotations.Nullable;
 

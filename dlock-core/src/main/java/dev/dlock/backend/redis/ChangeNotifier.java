@@ -6,7 +6,7 @@ import java.util.function.Consumer;
 
 import dev.dlock.LockMode;
 import dev.dlock.spi.Subscription;
-import dev.dlock.support.QueueRules.Queued;
+import dev.dlock.spi.Queued;
 import dev.dlock.support.ResourceChanges;
 import dev.dlock.support.WaitingHandOver;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;

@@ -22,7 +22,7 @@ import dev.dlock.spi.LockSession;
 import dev.dlock.spi.QueueEntry;
 import dev.dlock.spi.QueueState;
 import dev.dlock.spi.Subscription;
-import dev.dlock.support.QueueRules.Queued;
+import dev.dlock.spi.Queued;
 import dev.dlock.support.TimeSource;
 import io.lettuce.core.ScriptOutputType;
 import org.jspecify.annotations.Nullable;

@@ -5,7 +5,7 @@ import java.time.Instant;
 import java.util.List;
 
 import dev.dlock.LockMode;
-import dev.dlock.support.QueueRules.Queued;
+import dev.dlock.spi.Queued;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;

@@ -8,7 +8,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import dev.dlock.LockMode;
 import dev.dlock.spi.AcquireRequest;
 import dev.dlock.spi.Subscription;
-import dev.dlock.support.QueueRules.Queued;
+import dev.dlock.spi.Queued;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;

@@ -16,7 +16,7 @@ import dev.dlock.spi.QueueEntry;
 import dev.dlock.spi.QueueState;
 import dev.dlock.spi.QueueState.Status;
 import dev.dlock.spi.Subscription;
-import dev.dlock.support.QueueRules.Queued;
+import dev.dlock.spi.Queued;
 import dev.dlock.testserver.EtcdServer;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.Watch;

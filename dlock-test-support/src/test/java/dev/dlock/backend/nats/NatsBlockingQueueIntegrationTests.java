@@ -19,7 +19,7 @@ import dev.dlock.spi.QueueState.Status;
 import dev.dlock.spi.Subscription;
 import dev.dlock.support.KeyCodec;
 import dev.dlock.support.KeyDigest;
-import dev.dlock.support.QueueRules.Queued;
+import dev.dlock.spi.Queued;
 import dev.dlock.testserver.NatsServer;
 import io.nats.client.JetStreamManagement;
 import org.junit.jupiter.api.AfterEach;

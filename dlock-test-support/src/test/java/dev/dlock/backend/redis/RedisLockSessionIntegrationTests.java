@@ -23,7 +23,7 @@ import dev.dlock.spi.QueueState;
 import dev.dlock.spi.QueueState.Status;
 import dev.dlock.spi.Subscription;
 import dev.dlock.support.QueueRules;
-import dev.dlock.support.QueueRules.Queued;
+import dev.dlock.spi.Queued;
 import dev.dlock.testserver.RedisServer;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.ScriptOutputType;
