@@ -175,6 +175,25 @@ public abstract class BlockingConformance {
 	}
 
 	@Test
+	void aHolderThatConvertsUpIsToldOfTheRequestsItsNewModeBlocks() throws Exception {
+		LockManager holding = newManager();
+		String key = LockBackendConformanceKit.newKey();
+		LockHandle holder = holding.acquire(key, LockMode.NL, WAIT);
+		LockHandle reader = newManager().acquire(key, LockMode.PR, WAIT);
+		List<LockMode> told = listen(holder);
+		CompletableFuture<LockHandle> writer = newManager().acquireAsync(key, LockMode.EX, LockOptions.waitTime(WAIT));
+		// the writer waits for the reader only: NL blocks nothing
+		await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(3)).until(() -> !writer.isDone());
+		assertThat(told).isEmpty();
+		holder.convert(LockMode.CR, WAIT);
+		await().atMost(WAIT).until(() -> !told.isEmpty());
+		assertThat(told).containsOnly(LockMode.EX);
+		reader.release();
+		holder.release();
+		writer.get(10, TimeUnit.SECONDS).release();
+	}
+
+	@Test
 	void aListenerAddedWhileARequestWaitsIsToldOfIt() throws Exception {
 		String key = LockBackendConformanceKit.newKey();
 		LockHandle holder = newManager().acquire(key, LockMode.CW, WAIT);
