@@ -45,7 +45,7 @@ final class ToyLockBackend implements LockBackend {
 
 	@Override
 	public Set<BackendCapability> capabilities() {
-		return Set.of(BackendCapability.CONVERSION);
+		return Set.of(BackendCapability.CONVERSION, BackendCapability.BLOCKING_NOTIFICATIONS);
 	}
 
 	@Override

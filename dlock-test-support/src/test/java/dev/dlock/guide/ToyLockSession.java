@@ -3,6 +3,7 @@ package dev.dlock.guide;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
@@ -12,6 +13,7 @@ import dev.dlock.spi.EnqueueResult;
 import dev.dlock.spi.LockSession;
 import dev.dlock.spi.QueueEntry;
 import dev.dlock.spi.QueueState;
+import dev.dlock.spi.Queued;
 import dev.dlock.spi.Subscription;
 import dev.dlock.support.ResourceChanges;
 import org.jspecify.annotations.Nullable;
@@ -79,6 +81,17 @@ final class ToyLockSession implements LockSession {
 	public Subscription watch(QueueEntry entry, Runnable onChange) {
 		ToyEntry toy = (ToyEntry) entry;
 		return this.changes.watch(toy.request().key(), toy.observedChanges(), onChange);
+	}
+
+	@Override
+	public CompletableFuture<List<Queued>> queue(QueueEntry entry) {
+		return CompletableFuture.completedFuture(this.server.queue(entry.request().key()));
+	}
+
+	@Override
+	public Subscription watchQueue(QueueEntry entry, Runnable onChange) {
+		String key = entry.request().key();
+		return this.changes.watch(key, this.changes.count(key), onChange);
 	}
 
 	@Override

@@ -19,8 +19,9 @@ import org.jspecify.annotations.Nullable;
 /**
  * The toy's "server", shared by its clients as a real server would be: per key a queue of
  * records in ticket order, each living until its lease runs out. Every operation is atomic
- * (one lock) and first drops the key's expired records; a removal or an expiry is
- * published to every subscribed client, as Redis pub/sub or an etcd watch would.
+ * (one lock) and first drops the key's expired records; a removal, an expiry, a request
+ * or conversion that starts to wait is published to every subscribed client, as Redis
+ * pub/sub or an etcd watch would.
  */
 final class ToyServer {
 
@@ -58,7 +59,9 @@ final class ToyServer {
 			}
 			forgetIfEmpty(request.key(), queue);
 		}
-		publishIf(expired, request.key());
+		// a request that waits is a change too: holders are told what waits for them
+		publishIf(expired || (decision != null && decision.state().status() == QueueState.Status.WAITING),
+				request.key());
 		return decision;
 	}
 
@@ -106,12 +109,27 @@ final class ToyServer {
 				else {
 					queue.put(ticket, row.converting(mode, ++this.lastTicket));
 					state = QueueState.waiting(remainingLease(queue.get(blocker.ticket())));
+					changed = true;
 				}
 			}
 			forgetIfEmpty(key, queue);
 		}
 		publishIf(changed, key);
 		return state;
+	}
+
+	/** The live records of a key, as the grant rules see them. */
+	List<Queued> queue(String key) {
+		List<Queued> entries;
+		boolean expired;
+		synchronized (this) {
+			TreeMap<Long, Row> queue = this.queues.getOrDefault(key, new TreeMap<>());
+			expired = dropExpired(queue);
+			entries = queued(queue);
+			forgetIfEmpty(key, queue);
+		}
+		publishIf(expired, key);
+		return entries;
 	}
 
 	/**
