@@ -120,17 +120,18 @@ final class BlockingWatch {
 		LockMode requested = waiting.requested();
 		if (entry != null && requested != null && waiting.ticket() != entry.ticket()) {
 			LockMode held = this.grant.mode();
-			List<Consumer<LockMode>> toTell = List.of();
+			List<Consumer<LockMode>> toTell = null;
 			synchronized (this) {
 				if (!this.stopped && !requested.isCompatibleWith(held) && !this.told.contains(waiting)) {
 					Set<Queued> more = new HashSet<>(this.told);
 					more.add(waiting);
 					this.told = more;
 					this.hintedDuringRead.add(waiting);
+					// listeners added since the last read are told by the next one, of all that waits
 					toTell = List.copyOf(this.listeners);
 				}
 			}
-			if (!toTell.isEmpty()) {
+			if (toTell != null) {
 				this.context.observations().blocking(this.grant.key(), held, requested);
 				toTell.forEach((listener) -> this.context.callbackExecutor().execute(() -> tell(listener, requested)));
 			}
@@ -182,16 +183,24 @@ final class BlockingWatch {
 			queue = CompletableFuture.failedFuture(ex);
 		}
 		queue.whenComplete((entries, failure) -> {
-			if (failure != null) {
-				logger.debug("Reading the queue of lock '{}' failed; the next signal or re-check reads again: {}",
-						this.grant.key(), AsyncFailures.unwrap(failure).toString());
+			try {
+				if (failure != null) {
+					logger.debug("Reading the queue of lock '{}' failed; the next signal or re-check reads again: {}",
+							this.grant.key(), AsyncFailures.unwrap(failure).toString());
+				}
+				else if (!this.stopped) {
+					tellNewlyBlocked(entries, entry.ticket());
+				}
 			}
-			else if (!this.stopped) {
-				tellNewlyBlocked(entries, entry.ticket());
+			catch (RuntimeException ex) {
+				logger.warn("Telling the blocking listeners of lock '{}' failed", this.grant.key(), ex);
 			}
-			if (this.signals.addAndGet(-answered) > 0 && !this.stopped) {
-				// on the executor, so that a backend answering at once never recurses
-				this.context.callbackExecutor().execute(this::read);
+			finally {
+				// whatever happened, the chain goes on: a chain left above zero would read no more
+				if (this.signals.addAndGet(-answered) > 0 && !this.stopped) {
+					// on the executor, so that a backend answering at once never recurses
+					this.context.callbackExecutor().execute(this::read);
+				}
 			}
 		});
 	}
@@ -200,17 +209,25 @@ final class BlockingWatch {
 		LockMode held = this.grant.mode();
 		List<Runnable> tells = new ArrayList<>();
 		synchronized (this) {
-			Set<Queued> blocked = new HashSet<>(this.hintedDuringRead);
+			// the entries handed over since this read began count too: the read may predate them
+			Set<Queued> blocked = new HashSet<>();
+			for (Queued other : this.hintedDuringRead) {
+				if (blocks(held, other, ownTicket)) {
+					blocked.add(other);
+				}
+			}
+			for (Queued other : queue) {
+				if (blocks(held, other, ownTicket)) {
+					blocked.add(other);
+				}
+			}
 			Set<LockMode> newModes = EnumSet.noneOf(LockMode.class);
 			Set<LockMode> allModes = EnumSet.noneOf(LockMode.class);
-			for (Queued other : queue) {
-				LockMode requested = other.requested();
-				if (other.ticket() != ownTicket && requested != null && !requested.isCompatibleWith(held)) {
-					blocked.add(other);
-					allModes.add(requested);
-					if (!this.told.contains(other)) {
-						newModes.add(requested);
-					}
+			for (Queued other : blocked) {
+				LockMode requested = Objects.requireNonNull(other.requested());
+				allModes.add(requested);
+				if (!this.told.contains(other)) {
+					newModes.add(requested);
 				}
 			}
 			this.told = blocked;
@@ -227,6 +244,12 @@ final class BlockingWatch {
 			this.listeners.addAll(added);
 		}
 		tells.forEach(this.context.callbackExecutor()::execute);
+	}
+
+	/** Whether an entry of the queue waits in a mode that {@code held} blocks. */
+	private static boolean blocks(LockMode held, Queued other, long ownTicket) {
+		LockMode requested = other.requested();
+		return other.ticket() != ownTicket && requested != null && !requested.isCompatibleWith(held);
 	}
 
 	private void tell(Consumer<LockMode> listener, LockMode mode) {
