@@ -75,6 +75,38 @@ public interface LockHandle extends AutoCloseable {
 	void onBlocking(Consumer<LockMode> listener);
 
 	/**
+	 * The value block of this lock's key (DESIGN.md §12): read from the server the first
+	 * time it is asked for in a grant (a round trip), then answered from the handle until
+	 * the lock changes mode. For a {@code PR}, {@code CW}, {@code PW} or {@code EX} hold
+	 * that is the value as it stands for the whole hold, since no writer can commit while it
+	 * is held; a {@code CR} hold is compatible with a {@code PW} writer, whose later write
+	 * it does not see. After {@link #setValue} it is the value set, with this lock's token
+	 * as version.
+	 * @return the value; {@link LockValue#NONE} if no writer set one within the retention
+	 * time
+	 * @throws IllegalStateException if the lock is held in {@code NL}, which reads no value
+	 * @throws LockLostException if the lock was released or lost
+	 * @throws LockBackendException if the backend cannot be reached
+	 * @throws UnsupportedOperationException if the backend keeps no value blocks
+	 */
+	LockValue value();
+
+	/**
+	 * Sets the value block of this lock's key (DESIGN.md §12). The backend writes it, with
+	 * this lock's {@linkplain #fencingToken() token} as version, when the lock is released
+	 * or converted out of {@code PW} and {@code EX}, before the release or conversion and
+	 * only while this lock is still granted there: until then nobody else sees it, and a
+	 * holder lost before it (a crash, a lease that ran out) never writes it and leaves the
+	 * value invalid. The last value set wins.
+	 * @param bytes the value, at most {@link LockValue#MAX_BYTES} bytes; copied
+	 * @throws IllegalStateException if the lock is not held in {@code PW} or {@code EX}
+	 * @throws IllegalArgumentException if the value is {@code null} or too long
+	 * @throws LockLostException if the lock was released or lost
+	 * @throws UnsupportedOperationException if the backend keeps no value blocks
+	 */
+	void setValue(byte[] bytes);
+
+	/**
 	 * Converts this lock to another mode in place, waiting at most {@code waitTime}
 	 * (DESIGN.md §12): a down-conversion (to a mode this one {@link LockMode#covers covers})
 	 * is granted at once; an up-conversion waits until the new mode is compatible with every

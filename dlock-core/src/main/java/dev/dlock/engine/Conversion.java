@@ -9,6 +9,7 @@ import dev.dlock.LockBackendException;
 import dev.dlock.LockConversionDeadlockException;
 import dev.dlock.LockLostException;
 import dev.dlock.LockMode;
+import dev.dlock.LockValue;
 import dev.dlock.spi.QueueEntry;
 import dev.dlock.spi.QueueState;
 import dev.dlock.support.AsyncFailures;
@@ -152,7 +153,8 @@ final class Conversion {
 		}
 		CompletableFuture<QueueState> reply;
 		try {
-			reply = this.grant.session().backend().convert(this.entry, this.target, this.waitIfBusy);
+			reply = writeValueLeavingWriteModes().thenCompose(
+					(written) -> this.grant.session().backend().convert(this.entry, this.target, this.waitIfBusy));
 		}
 		catch (RuntimeException ex) {
 			reply = CompletableFuture.failedFuture(ex);
@@ -166,6 +168,20 @@ final class Conversion {
 			}
 			handle(state);
 		});
+	}
+
+	/**
+	 * Writes the value the holder set before a conversion out of {@code PW} and {@code EX}
+	 * is sent, while the entry is still granted in them (DESIGN.md §12); if the conversion
+	 * then fails, the value may or may not have been written.
+	 */
+	private CompletableFuture<?> writeValueLeavingWriteModes() {
+		LockValue value = ValueBlocks.isWriting(this.target) ? null : this.grant.valueToWrite();
+		if (value == null) {
+			return CompletableFuture.completedFuture(null);
+		}
+		return this.grant.session().backend().writeValue(this.entry, value)
+			.thenRun(() -> this.grant.valueWritten(value));
 	}
 
 	/** The mode asked for. */

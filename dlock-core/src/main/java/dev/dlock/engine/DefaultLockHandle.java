@@ -11,6 +11,7 @@ import dev.dlock.LockHandle;
 import dev.dlock.LockLostException;
 import dev.dlock.LockMode;
 import dev.dlock.LockOptions;
+import dev.dlock.LockValue;
 import dev.dlock.support.Durations;
 
 /**
@@ -78,6 +79,18 @@ final class DefaultLockHandle implements LockHandle {
 	@Override
 	public void onBlocking(Consumer<LockMode> listener) {
 		this.grant.onBlocking(Objects.requireNonNull(listener, "'listener' must not be null"));
+	}
+
+	@Override
+	public LockValue value() {
+		ensureNotReleased();
+		return this.grant.value();
+	}
+
+	@Override
+	public void setValue(byte[] bytes) {
+		ensureNotReleased();
+		this.grant.setValue(bytes);
 	}
 
 	@Override

@@ -95,8 +95,10 @@ final class DefaultLockManager implements LockManager {
 		BlockingWatches blockingWatches = new BlockingWatches(new BlockingWatch.Context(this.time,
 				settings.callbackExecutor(), settings.renewalInterval(), observations),
 				backend.capabilities().contains(BackendCapability.BLOCKING_NOTIFICATIONS));
+		ValueBlocks valueBlocks = new ValueBlocks(backend.capabilities().contains(BackendCapability.VALUE_BLOCKS),
+				observations);
 		this.grants = new Grants(this.releaser, this.time, settings.callbackExecutor(), observations,
-				blockingWatches);
+				blockingWatches, valueBlocks);
 	}
 
 	@Override

@@ -9,6 +9,7 @@ import java.util.function.Consumer;
 
 import dev.dlock.LockLostException;
 import dev.dlock.LockMode;
+import dev.dlock.LockValue;
 import dev.dlock.support.TimeSource;
 import io.micrometer.observation.Observation;
 import org.jspecify.annotations.Nullable;
@@ -259,6 +260,26 @@ final class Grant implements LiveEntry.LossListener {
 		}
 	}
 
+	/** The value block; see {@link dev.dlock.LockHandle#value}. */
+	LockValue value() {
+		return this.grants.valueBlocks().value(this);
+	}
+
+	/** Sets the value block; see {@link dev.dlock.LockHandle#setValue}. */
+	void setValue(byte[] bytes) {
+		this.grants.valueBlocks().setValue(this, bytes);
+	}
+
+	/** The value this grant's holder set and has not written yet, or {@code null}. */
+	@Nullable LockValue valueToWrite() {
+		return this.grants.valueBlocks().toWrite(this);
+	}
+
+	/** The value set was written, or found not writable. */
+	void valueWritten(LockValue value) {
+		this.grants.valueBlocks().written(this, value);
+	}
+
 	/** Adds a blocking listener; see {@link dev.dlock.LockHandle#onBlocking}. */
 	void onBlocking(Consumer<LockMode> listener) {
 		this.grants.blockingListenerAdded(this, listener);
@@ -336,6 +357,9 @@ final class Grant implements LiveEntry.LossListener {
 
 		/** The grant was lost. */
 		void lost(Grant grant);
+
+		/** The value blocks of the manager's grants. */
+		ValueBlocks valueBlocks();
 
 	}
 

@@ -45,13 +45,16 @@ final class Grants implements Grant.Registry {
 
 	private final BlockingWatches blockingWatches;
 
+	private final ValueBlocks valueBlocks;
+
 	Grants(Releaser releaser, TimeSource time, Executor callbackExecutor, EngineObservations observations,
-			BlockingWatches blockingWatches) {
+			BlockingWatches blockingWatches, ValueBlocks valueBlocks) {
 		this.releaser = releaser;
 		this.time = time;
 		this.callbackExecutor = callbackExecutor;
 		this.observations = observations;
 		this.blockingWatches = blockingWatches;
+		this.valueBlocks = valueBlocks;
 	}
 
 	/**
@@ -88,7 +91,13 @@ final class Grants implements Grant.Registry {
 	}
 
 	@Override
+	public ValueBlocks valueBlocks() {
+		return this.valueBlocks;
+	}
+
+	@Override
 	public void lost(Grant grant) {
+		this.valueBlocks.ended(grant); // a lost holder never writes its value
 		this.blockingWatches.ended(grant);
 	}
 
@@ -158,7 +167,7 @@ final class Grants implements Grant.Registry {
 			return; // released already: by close(), racing the last hold's release
 		}
 		// the removal goes to the server first: a waiter elsewhere is waiting for it
-		this.releaser.withdraw(grant.session(), grant.entry());
+		this.releaser.withdraw(grant.session(), grant.entry(), this.valueBlocks.ended(grant));
 		this.blockingWatches.ended(grant);
 		grant.holderThread(null);
 		logger.debug("Released lock '{}' in mode {} with token {}", grant.key(), grant.mode(), grant.token());

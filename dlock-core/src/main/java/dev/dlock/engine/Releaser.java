@@ -8,9 +8,13 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
+import dev.dlock.LockValue;
 import dev.dlock.spi.AcquireRequest;
+import dev.dlock.spi.LockSession;
+import dev.dlock.spi.QueueEntry;
 import dev.dlock.support.TimeSource;
 import dev.dlock.support.AsyncFailures;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -59,6 +63,19 @@ final class Releaser {
 	 * @param entry the entry, attached or with its enqueue still under way
 	 */
 	void withdraw(EngineSession session, LiveEntry entry) {
+		withdraw(session, entry, null);
+	}
+
+	/**
+	 * Stops renewing a granted entry at once, writes the value its holder set, and removes
+	 * the entry, in the background; each attempt writes before it removes, so that the
+	 * value is written while the entry is still granted (DESIGN.md §12), and writes the same
+	 * value again after a lost reply, which changes nothing.
+	 * @param session the session the entry lives under
+	 * @param entry the entry
+	 * @param value the value to write first, or {@code null} for none
+	 */
+	void withdraw(EngineSession session, LiveEntry entry, @Nullable LockValue value) {
 		entry.end();
 		long giveUpAt;
 		if (this.sessionLease) {
@@ -70,7 +87,10 @@ final class Releaser {
 		else {
 			giveUpAt = this.time.nanoTime() + session.leaseNanos();
 		}
-		remove(session, entry.request(), giveUpAt);
+		QueueEntry queueEntry = entry.queueEntry();
+		Removal removal = (value != null && queueEntry != null)
+				? new Removal(entry.request(), queueEntry, value) : new Removal(entry.request(), null, null);
+		remove(session, removal, giveUpAt);
 	}
 
 	/**
@@ -78,17 +98,18 @@ final class Releaser {
 	 * @param giveUpAt when to stop retrying (monotonic nanos); retrying also stops when the
 	 * session is closed
 	 */
-	private void remove(EngineSession session, AcquireRequest request, long giveUpAt) {
+	private void remove(EngineSession session, Removal removal, long giveUpAt) {
 		CompletableFuture<Void> done = new CompletableFuture<>();
 		this.pending.add(done);
 		done.whenComplete((result, failure) -> this.pending.remove(done));
 		CompletableFuture<Void> firstAttempt = new CompletableFuture<>();
-		if (this.trackFirstAttempts) {
-			CompletableFuture<Void> gate = this.firstAttempts.merge(request.key(), firstAttempt,
+		// a removal sent after a value write may reach the server after a later request
+		if (this.trackFirstAttempts || removal.value() != null) {
+			CompletableFuture<Void> gate = this.firstAttempts.merge(removal.request().key(), firstAttempt,
 					(earlier, added) -> CompletableFuture.allOf(earlier, added));
-			gate.whenComplete((result, failure) -> this.firstAttempts.remove(request.key(), gate));
+			gate.whenComplete((result, failure) -> this.firstAttempts.remove(removal.request().key(), gate));
 		}
-		attempt(session, request, giveUpAt, FIRST_RETRY_NANOS, done, firstAttempt);
+		attempt(session, removal, giveUpAt, FIRST_RETRY_NANOS, done, firstAttempt);
 	}
 
 	/**
@@ -101,16 +122,17 @@ final class Releaser {
 		return (gate != null) ? gate : DONE;
 	}
 
-	private void attempt(EngineSession session, AcquireRequest request, long giveUpAt, long backoff,
+	private void attempt(EngineSession session, Removal removal, long giveUpAt, long backoff,
 			CompletableFuture<Void> done, CompletableFuture<Void> firstAttempt) {
-		CompletableFuture<Void> removal;
+		AcquireRequest request = removal.request();
+		CompletableFuture<Void> removed;
 		try {
-			removal = session.backend().remove(request);
+			removed = removal.send(session.backend());
 		}
 		catch (RuntimeException ex) {
-			removal = CompletableFuture.failedFuture(ex);
+			removed = CompletableFuture.failedFuture(ex);
 		}
-		removal.whenComplete((result, failure) -> {
+		removed.whenComplete((result, failure) -> {
 			firstAttempt.complete(null);
 			if (failure == null) {
 				done.complete(null);
@@ -124,9 +146,24 @@ final class Releaser {
 				return;
 			}
 			logger.debug("Removing lock '{}' failed, retrying: {}", request.key(), AsyncFailures.unwrap(failure).toString());
-			this.time.schedule(Duration.ofNanos(backoff), () -> attempt(session, request, giveUpAt,
+			this.time.schedule(Duration.ofNanos(backoff), () -> attempt(session, removal, giveUpAt,
 					Math.min(backoff * 2, this.maxBackoffNanos), done, firstAttempt));
 		});
+	}
+
+	/**
+	 * One entry to remove, and the value to write before it if its holder set one.
+	 */
+	private record Removal(AcquireRequest request, @Nullable QueueEntry entry, @Nullable LockValue value) {
+
+		CompletableFuture<Void> send(LockSession backend) {
+			if (this.value == null || this.entry == null) {
+				return backend.remove(this.request);
+			}
+			LockValue written = this.value;
+			return backend.writeValue(this.entry, written).thenCompose((done) -> backend.remove(this.request));
+		}
+
 	}
 
 	/** Waits up to {@code timeout} for the removals under way. */

@@ -38,6 +38,15 @@ public enum BackendCapability {
 	 * that holders can be told what their mode blocks (DESIGN.md §12). Without it the
 	 * engine refuses blocking listeners with an {@link UnsupportedOperationException}.
 	 */
-	BLOCKING_NOTIFICATIONS
+	BLOCKING_NOTIFICATIONS,
+
+	/**
+	 * The backend keeps a value block per key ({@link LockSession#readValue},
+	 * {@link LockSession#writeValue}; DESIGN.md §12), marks it invalid when a {@code PW} or
+	 * {@code EX} entry ends without a removal (its lease ran out), and drops it a retention
+	 * time after its last write. Without it the engine refuses {@link dev.dlock.LockHandle#value}
+	 * and {@link dev.dlock.LockHandle#setValue} with an {@link UnsupportedOperationException}.
+	 */
+	VALUE_BLOCKS
 
 }

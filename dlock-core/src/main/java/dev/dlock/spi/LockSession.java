@@ -8,6 +8,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 
 import dev.dlock.LockMode;
+import dev.dlock.LockValue;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -186,6 +187,44 @@ public interface LockSession extends AutoCloseable {
 	 */
 	default Subscription watchQueue(QueueEntry entry, Runnable onChange, Consumer<Queued> onWaiting) {
 		return watchQueue(entry, onChange);
+	}
+
+	/**
+	 * Reads the value block of a granted entry's resource (DESIGN.md §12), in one atomic
+	 * server operation that also checks that the entry is still there: the value last
+	 * written, its version and whether it is valid. It is invalid when, since that write, an
+	 * entry granted in {@code PW} or {@code EX} on the resource ended without being removed
+	 * (its lease ran out), and valid again after the next write. A value not written within
+	 * the backend's retention time (documented by the backend; at least an hour) reads as
+	 * {@link dev.dlock.LockValue#NONE}, and then no longer takes space on the server.
+	 * <p>
+	 * The default refuses: a backend with value blocks says so with
+	 * {@link BackendCapability#VALUE_BLOCKS}.
+	 * @param entry a granted entry
+	 * @return the value, or {@code null} when the entry no longer exists
+	 */
+	default CompletableFuture<@Nullable LockValue> readValue(QueueEntry entry) {
+		return CompletableFuture.failedFuture(new UnsupportedOperationException(
+				"This backend keeps no lock values (" + getClass().getName() + ")"));
+	}
+
+	/**
+	 * Writes the value block of a granted entry's resource, in one atomic server operation
+	 * that writes only if the entry is still there and granted in {@code PW} or {@code EX}
+	 * (a pending conversion does not matter), so that a holder lost meanwhile never writes. The value is
+	 * then valid, and kept for the retention time. Writing the same value again changes
+	 * nothing (the engine retries after a lost reply). The engine writes before it removes
+	 * the entry or converts it out of {@code PW} and {@code EX}.
+	 * <p>
+	 * The default refuses, as {@link #readValue} does.
+	 * @param entry a granted entry
+	 * @param value the value, whose version is the entry's fencing token
+	 * @return whether it was written: {@code false} when the entry is gone or not granted in
+	 * {@code PW} or {@code EX}
+	 */
+	default CompletableFuture<Boolean> writeValue(QueueEntry entry, LockValue value) {
+		return CompletableFuture.failedFuture(new UnsupportedOperationException(
+				"This backend keeps no lock values (" + getClass().getName() + ")"));
 	}
 
 	/**

@@ -7,6 +7,7 @@ import java.util.function.Consumer;
 
 import dev.dlock.LockHandle;
 import dev.dlock.LockMode;
+import dev.dlock.LockValue;
 import dev.dlock.LockOptions;
 import org.jspecify.annotations.Nullable;
 
@@ -55,6 +56,16 @@ final class StubHandle implements LockHandle {
 
 	@Override
 	public void onBlocking(Consumer<LockMode> listener) {
+		throw new UnsupportedOperationException();
+	}
+
+	@Override
+	public LockValue value() {
+		throw new UnsupportedOperationException();
+	}
+
+	@Override
+	public void setValue(byte[] bytes) {
 		throw new UnsupportedOperationException();
 	}
 

@@ -12,6 +12,7 @@ import java.util.function.Supplier;
 
 import dev.dlock.LockBackendException;
 import dev.dlock.LockMode;
+import dev.dlock.LockValue;
 import dev.dlock.spi.AcquireRequest;
 import dev.dlock.spi.BackendHealth;
 import dev.dlock.spi.EnqueueResult;
@@ -172,6 +173,16 @@ public final class CuttableBackend extends ForwardingLockBackend {
 		@Override
 		public CompletableFuture<List<Queued>> queue(QueueEntry entry) {
 			return guarded(() -> delegate().queue(entry));
+		}
+
+		@Override
+		public CompletableFuture<@Nullable LockValue> readValue(QueueEntry entry) {
+			return guarded(() -> delegate().readValue(entry));
+		}
+
+		@Override
+		public CompletableFuture<Boolean> writeValue(QueueEntry entry, LockValue value) {
+			return guarded(() -> delegate().writeValue(entry, value));
 		}
 
 		@Override

@@ -8,6 +8,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 
 import dev.dlock.LockMode;
+import dev.dlock.LockValue;
 import dev.dlock.spi.AcquireRequest;
 import dev.dlock.spi.EnqueueResult;
 import dev.dlock.spi.LockSession;
@@ -76,6 +77,16 @@ public abstract class ForwardingLockSession implements LockSession {
 	@Override
 	public CompletableFuture<List<Queued>> queue(QueueEntry entry) {
 		return this.delegate.queue(entry);
+	}
+
+	@Override
+	public CompletableFuture<@Nullable LockValue> readValue(QueueEntry entry) {
+		return this.delegate.readValue(entry);
+	}
+
+	@Override
+	public CompletableFuture<Boolean> writeValue(QueueEntry entry, LockValue value) {
+		return this.delegate.writeValue(entry, value);
 	}
 
 	@Override

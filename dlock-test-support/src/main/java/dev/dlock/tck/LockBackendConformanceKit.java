@@ -212,6 +212,26 @@ public abstract class LockBackendConformanceKit {
 	}
 
 	@Nested
+	class Values extends ValueConformance {
+
+		@Override
+		protected LockManager newManager() {
+			return LockBackendConformanceKit.this.newManager();
+		}
+
+		@Override
+		protected Client newClient() {
+			return LockBackendConformanceKit.this.newClient();
+		}
+
+		@Override
+		protected Duration crashWait() {
+			return leaseTime().plus(renewalInterval()).plus(backendSlack()).plusSeconds(5);
+		}
+
+	}
+
+	@Nested
 	class Threads extends ThreadConformance {
 
 		@Override

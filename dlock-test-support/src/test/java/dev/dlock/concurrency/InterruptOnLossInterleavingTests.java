@@ -7,6 +7,7 @@ import java.util.function.Consumer;
 import dev.dlock.LockHandle;
 import dev.dlock.LockLostException;
 import dev.dlock.LockMode;
+import dev.dlock.LockValue;
 import dev.dlock.LockOptions;
 import dev.dlock.OnLockLost;
 import org.jspecify.annotations.Nullable;
@@ -82,6 +83,16 @@ class InterruptOnLossInterleavingTests {
 
 		@Override
 		public void onBlocking(Consumer<LockMode> listener) {
+			throw new UnsupportedOperationException();
+		}
+
+		@Override
+		public LockValue value() {
+			throw new UnsupportedOperationException();
+		}
+
+		@Override
+		public void setValue(byte[] bytes) {
 			throw new UnsupportedOperationException();
 		}
 

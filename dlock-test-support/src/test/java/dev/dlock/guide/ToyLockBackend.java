@@ -45,7 +45,8 @@ final class ToyLockBackend implements LockBackend {
 
 	@Override
 	public Set<BackendCapability> capabilities() {
-		return Set.of(BackendCapability.CONVERSION, BackendCapability.BLOCKING_NOTIFICATIONS);
+		return Set.of(BackendCapability.CONVERSION, BackendCapability.BLOCKING_NOTIFICATIONS,
+				BackendCapability.VALUE_BLOCKS);
 	}
 
 	@Override

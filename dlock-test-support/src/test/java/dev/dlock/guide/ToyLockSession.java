@@ -8,6 +8,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
 import dev.dlock.LockMode;
+import dev.dlock.LockValue;
 import dev.dlock.spi.AcquireRequest;
 import dev.dlock.spi.EnqueueResult;
 import dev.dlock.spi.LockSession;
@@ -92,6 +93,17 @@ final class ToyLockSession implements LockSession {
 	public Subscription watchQueue(QueueEntry entry, Runnable onChange) {
 		String key = entry.request().key();
 		return this.changes.watch(key, this.changes.count(key), onChange);
+	}
+
+	@Override
+	public CompletableFuture<@Nullable LockValue> readValue(QueueEntry entry) {
+		return CompletableFuture.completedFuture(this.server.readValue(entry.request().key(), entry.ticket()));
+	}
+
+	@Override
+	public CompletableFuture<Boolean> writeValue(QueueEntry entry, LockValue value) {
+		return CompletableFuture
+			.completedFuture(this.server.writeValue(entry.request().key(), entry.ticket(), value));
 	}
 
 	@Override

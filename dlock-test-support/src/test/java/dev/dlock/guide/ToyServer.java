@@ -10,6 +10,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 
 import dev.dlock.LockMode;
+import dev.dlock.LockValue;
 import dev.dlock.spi.AcquireRequest;
 import dev.dlock.spi.QueueState;
 import dev.dlock.support.QueueRules;
@@ -31,6 +32,9 @@ final class ToyServer {
 
 	private long lastTicket;
 
+	/** Per key: its value block (a real server would drop it a while after its last write). */
+	private final Map<String, LockValue> values = new HashMap<>();
+
 	/** Subscribes to the keys whose queue lost a record; returns the unsubscribe action. */
 	Runnable subscribe(Consumer<String> changedKeys) {
 		this.subscribers.add(changedKeys);
@@ -46,7 +50,7 @@ final class ToyServer {
 		boolean expired;
 		synchronized (this) {
 			TreeMap<Long, Row> queue = this.queues.computeIfAbsent(request.key(), (key) -> new TreeMap<>());
-			expired = dropExpired(queue);
+			expired = dropExpired(request.key(), queue);
 			long ticket = ++this.lastTicket;
 			queue.put(ticket, Row.waiting(request.mode(), request.ownerId(), System.nanoTime() + lease.toNanos()));
 			QueueState state = decide(queue, ticket);
@@ -71,7 +75,7 @@ final class ToyServer {
 		boolean expired;
 		synchronized (this) {
 			TreeMap<Long, Row> queue = this.queues.getOrDefault(key, new TreeMap<>());
-			expired = dropExpired(queue);
+			expired = dropExpired(key, queue);
 			if (queue.containsKey(ticket)) {
 				state = decide(queue, ticket);
 			}
@@ -91,7 +95,7 @@ final class ToyServer {
 		boolean changed;
 		synchronized (this) {
 			TreeMap<Long, Row> queue = this.queues.getOrDefault(key, new TreeMap<>());
-			changed = dropExpired(queue);
+			changed = dropExpired(key, queue);
 			Row row = queue.get(ticket);
 			if (row != null) {
 				Queued entry = queued(ticket, row);
@@ -124,7 +128,7 @@ final class ToyServer {
 		boolean expired;
 		synchronized (this) {
 			TreeMap<Long, Row> queue = this.queues.getOrDefault(key, new TreeMap<>());
-			expired = dropExpired(queue);
+			expired = dropExpired(key, queue);
 			entries = queued(queue);
 			forgetIfEmpty(key, queue);
 		}
@@ -141,7 +145,7 @@ final class ToyServer {
 		boolean changed;
 		synchronized (this) {
 			TreeMap<Long, Row> queue = this.queues.getOrDefault(key, new TreeMap<>());
-			changed = dropExpired(queue);
+			changed = dropExpired(key, queue);
 			Row row = queue.get(ticket);
 			if (row != null && row.granted() != null) {
 				// undoes an up-conversion granted meanwhile, and never raises a mode
@@ -161,7 +165,7 @@ final class ToyServer {
 		boolean expired;
 		synchronized (this) {
 			TreeMap<Long, Row> queue = this.queues.getOrDefault(key, new TreeMap<>());
-			expired = dropExpired(queue);
+			expired = dropExpired(key, queue);
 			Row row = queue.get(ticket);
 			alive = row != null;
 			if (row != null) {
@@ -178,15 +182,50 @@ final class ToyServer {
 		boolean changed;
 		synchronized (this) {
 			TreeMap<Long, Row> queue = this.queues.getOrDefault(key, new TreeMap<>());
-			changed = dropExpired(queue) | queue.values().removeIf((row) -> row.ownerId().equals(ownerId));
+			changed = dropExpired(key, queue) | queue.values().removeIf((row) -> row.ownerId().equals(ownerId));
 			forgetIfEmpty(key, queue);
 		}
 		publishIf(changed, key);
 	}
 
-	private static boolean dropExpired(TreeMap<Long, Row> queue) {
+	/**
+	 * Drops a key's expired records; one granted in {@code PW} or {@code EX} (a lost
+	 * writer) leaves the key's value invalid.
+	 */
+	private boolean dropExpired(String key, TreeMap<Long, Row> queue) {
 		long now = System.nanoTime();
-		return queue.values().removeIf((row) -> now - row.expiresAt() >= 0);
+		boolean[] writerLost = { false };
+		boolean dropped = queue.values().removeIf((row) -> {
+			boolean expired = now - row.expiresAt() >= 0;
+			writerLost[0] |= expired && (row.granted() == LockMode.PW || row.granted() == LockMode.EX);
+			return expired;
+		});
+		if (writerLost[0]) {
+			LockValue value = this.values.getOrDefault(key, LockValue.NONE);
+			this.values.put(key, new LockValue(value.bytes(), value.version(), false));
+		}
+		return dropped;
+	}
+
+	/** The key's value, if the record is still there; {@code null} otherwise. */
+	synchronized @Nullable LockValue readValue(String key, long ticket) {
+		TreeMap<Long, Row> queue = this.queues.getOrDefault(key, new TreeMap<>());
+		dropExpired(key, queue);
+		forgetIfEmpty(key, queue);
+		return queue.containsKey(ticket) ? this.values.getOrDefault(key, LockValue.NONE) : null;
+	}
+
+	/** Writes the key's value if the record is still granted in {@code PW} or {@code EX}. */
+	synchronized boolean writeValue(String key, long ticket, LockValue value) {
+		TreeMap<Long, Row> queue = this.queues.getOrDefault(key, new TreeMap<>());
+		dropExpired(key, queue);
+		forgetIfEmpty(key, queue);
+		Row row = queue.get(ticket);
+		if (row == null || (row.granted() != LockMode.PW && row.granted() != LockMode.EX)) {
+			return false;
+		}
+		this.values.put(key, value);
+		return true;
 	}
 
 	/** Decides a waiting request or a pending conversion with {@code QueueRules}. */

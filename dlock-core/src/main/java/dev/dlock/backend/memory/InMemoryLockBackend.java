@@ -10,6 +10,7 @@ import dev.dlock.spi.BackendCapability;
 import dev.dlock.spi.BackendHealth;
 import dev.dlock.spi.LockBackend;
 import dev.dlock.spi.LockSession;
+import dev.dlock.support.Durations;
 import dev.dlock.support.TimeSource;
 import org.jspecify.annotations.Nullable;
 
@@ -29,10 +30,10 @@ public final class InMemoryLockBackend implements LockBackend {
 
 	private final TimeSource.@Nullable Owned ownedTime;
 
-	private InMemoryLockBackend(@Nullable TimeSource time) {
-		// the table only reads the clock: an owned system time source never starts its timer
+	private InMemoryLockBackend(@Nullable TimeSource time, Duration valueRetention) {
+		// the table reads the clock, and uses the timer only to drop values past retention
 		this.ownedTime = (time != null) ? null : TimeSource.system("dlock-memory-timer");
-		this.table = new MemoryLockTable((time != null) ? time : this.ownedTime);
+		this.table = new MemoryLockTable((time != null) ? time : this.ownedTime, valueRetention);
 	}
 
 	/**
@@ -69,7 +70,7 @@ public final class InMemoryLockBackend implements LockBackend {
 	@Override
 	public Set<BackendCapability> capabilities() {
 		return Set.of(BackendCapability.OWN_REMOVALS_FIRST, BackendCapability.CONVERSION,
-				BackendCapability.BLOCKING_NOTIFICATIONS);
+				BackendCapability.BLOCKING_NOTIFICATIONS, BackendCapability.VALUE_BLOCKS);
 	}
 
 	/**
@@ -79,6 +80,15 @@ public final class InMemoryLockBackend implements LockBackend {
 	 */
 	public int resourceCount() {
 		return this.table.resourceCount();
+	}
+
+	/**
+	 * The number of resources whose value block the backend keeps (written or marked
+	 * invalid, within the retention time); for tests that check nothing is left behind.
+	 * @return the count
+	 */
+	public int valueCount() {
+		return this.table.valueCount();
 	}
 
 	@Override
@@ -93,9 +103,26 @@ public final class InMemoryLockBackend implements LockBackend {
 	 */
 	public static final class Builder {
 
+		/** How long a value block outlives its last write by default. */
+		public static final Duration DEFAULT_VALUE_RETENTION = Duration.ofDays(1);
+
 		private @Nullable TimeSource timeSource;
 
+		private Duration valueRetention = DEFAULT_VALUE_RETENTION;
+
 		private Builder() {
+		}
+
+		/**
+		 * How long a key's value block (DESIGN.md §12) is kept after its last write, or
+		 * after a lost writer marked it invalid; a day by default. Then it reads as
+		 * {@link dev.dlock.LockValue#NONE} and takes no memory.
+		 * @param valueRetention the retention time; positive
+		 * @return this builder
+		 */
+		public Builder valueRetention(Duration valueRetention) {
+			this.valueRetention = Durations.positive(valueRetention, "valueRetention");
+			return this;
 		}
 
 		/**
@@ -114,7 +141,7 @@ public final class InMemoryLockBackend implements LockBackend {
 		 * @return a new, empty backend
 		 */
 		public InMemoryLockBackend build() {
-			return new InMemoryLockBackend(this.timeSource);
+			return new InMemoryLockBackend(this.timeSource, this.valueRetention);
 		}
 
 	}

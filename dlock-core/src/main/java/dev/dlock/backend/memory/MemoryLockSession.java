@@ -9,6 +9,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 
 import dev.dlock.LockMode;
+import dev.dlock.LockValue;
 import dev.dlock.spi.AcquireRequest;
 import dev.dlock.spi.EnqueueResult;
 import dev.dlock.spi.LockSession;
@@ -85,6 +86,16 @@ final class MemoryLockSession implements LockSession {
 	@Override
 	public Subscription watchQueue(QueueEntry entry, Runnable onChange, Consumer<Queued> onWaiting) {
 		return this.table.watchQueue(entry.request().key(), onChange, onWaiting);
+	}
+
+	@Override
+	public CompletableFuture<@Nullable LockValue> readValue(QueueEntry entry) {
+		return CompletableFuture.completedFuture(this.table.readValue((MemoryEntry) entry));
+	}
+
+	@Override
+	public CompletableFuture<Boolean> writeValue(QueueEntry entry, LockValue value) {
+		return CompletableFuture.completedFuture(this.table.writeValue((MemoryEntry) entry, value));
 	}
 
 	@Override

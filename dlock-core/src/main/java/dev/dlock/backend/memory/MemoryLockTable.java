@@ -5,10 +5,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 import dev.dlock.LockMode;
+import dev.dlock.LockValue;
 import dev.dlock.spi.AcquireRequest;
 import dev.dlock.spi.QueueState;
 import dev.dlock.spi.Queued;
@@ -38,8 +40,16 @@ final class MemoryLockTable {
 
 	private final WaitingHandOver waiting = new WaitingHandOver();
 
-	MemoryLockTable(TimeSource time) {
+	/** Per resource: its value block; changed only inside the resource's atomic step. */
+	private final Map<String, StoredValue> values = new ConcurrentHashMap<>();
+
+	private final long valueRetentionNanos;
+
+	private final AtomicBoolean purgeScheduled = new AtomicBoolean();
+
+	MemoryLockTable(TimeSource time, Duration valueRetention) {
 		this.time = time;
+		this.valueRetentionNanos = valueRetention.toNanos();
 	}
 
 	long now() {
@@ -211,6 +221,41 @@ final class MemoryLockTable {
 		}
 	}
 
+	/**
+	 * Reads the value block of a granted entry's resource, in the same atomic step that
+	 * finds the entry; {@code null} when the entry is gone.
+	 */
+	@Nullable LockValue readValue(MemoryEntry entry) {
+		LockValue[] read = new LockValue[1];
+		update(entry.request().key(), (resource, now) -> {
+			if (resource.holds(entry)) {
+				StoredValue stored = this.values.get(entry.request().key());
+				read[0] = (stored != null) ? stored.value() : LockValue.NONE;
+			}
+			return false;
+		});
+		return read[0];
+	}
+
+	/** Writes the value block if the entry is still granted in {@code PW} or {@code EX}. */
+	boolean writeValue(MemoryEntry entry, LockValue value) {
+		boolean[] written = new boolean[1];
+		String key = entry.request().key();
+		update(key, (resource, now) -> {
+			if (resource.holds(entry) && isWriting(entry.granted())) {
+				this.values.put(key, new StoredValue(value, now));
+				written[0] = true;
+			}
+			return false;
+		});
+		schedulePurge(this.valueRetentionNanos);
+		return written[0];
+	}
+
+	int valueCount() {
+		return this.values.size();
+	}
+
 	int resourceCount() {
 		return this.resources.size();
 	}
@@ -228,7 +273,13 @@ final class MemoryLockTable {
 		this.resources.compute(key, (k, existing) -> {
 			Resource resource = (existing != null) ? existing : new Resource();
 			long now = now();
-			boolean swept = resource.removeIf((entry) -> now - entry.expiresAt() >= 0);
+			boolean[] writerLost = { false };
+			boolean swept = resource.removeIf((entry) -> {
+				boolean expired = now - entry.expiresAt() >= 0;
+				writerLost[0] |= expired && isWriting(entry.granted());
+				return expired;
+			});
+			settleValue(key, now, writerLost[0]);
 			if (operation.apply(resource, now) || swept) {
 				signals.addAll(this.changes.changed(key));
 			}
@@ -237,6 +288,51 @@ final class MemoryLockTable {
 		});
 		signals.forEach(Runnable::run);
 		return observed[0];
+	}
+
+	/**
+	 * Inside a resource's atomic step: drops its value once past the retention time, and
+	 * marks it invalid when a {@code PW} or {@code EX} entry expired (a lost writer).
+	 */
+	private void settleValue(String key, long now, boolean writerLost) {
+		if (this.values.isEmpty() && !writerLost) {
+			return;
+		}
+		this.values.compute(key, (k, stored) -> {
+			if (stored != null && now - stored.writtenAt() >= this.valueRetentionNanos) {
+				stored = null;
+			}
+			if (!writerLost) {
+				return stored;
+			}
+			return (stored != null) ? stored.invalidated(now) : new StoredValue(StoredValue.LOST_UNWRITTEN, now);
+		});
+		if (writerLost) {
+			schedulePurge(this.valueRetentionNanos);
+		}
+	}
+
+	/** Drops the values past their retention time, one timer task at a time. */
+	private void schedulePurge(long delayNanos) {
+		if (this.purgeScheduled.compareAndSet(false, true)) {
+			this.time.schedule(Duration.ofNanos(delayNanos), this::purge);
+		}
+	}
+
+	private void purge() {
+		this.purgeScheduled.set(false);
+		for (String key : this.values.keySet()) {
+			update(key, (resource, now) -> false);
+		}
+		long now = now();
+		this.values.values().stream()
+			.mapToLong((stored) -> stored.writtenAt() + this.valueRetentionNanos - now)
+			.min()
+			.ifPresent((next) -> schedulePurge(Math.max(next, 0)));
+	}
+
+	private static boolean isWriting(@Nullable LockMode mode) {
+		return mode == LockMode.PW || mode == LockMode.EX;
 	}
 
 	/** The state of a new request, granting it when it may be granted. */
@@ -288,6 +384,19 @@ final class MemoryLockTable {
 	}
 
 	record Decision(MemoryEntry entry, QueueState state) {
+	}
+
+	/** A value block and when it was last written or marked invalid, on the table's clock. */
+	private record StoredValue(LockValue value, long writtenAt) {
+
+		/** What a writer lost before any write leaves: no value, and not valid. */
+		static final LockValue LOST_UNWRITTEN = new LockValue(new byte[0], 0, false);
+
+		/** Invalid from now, and kept a retention time from now, so that the mark is seen. */
+		StoredValue invalidated(long now) {
+			return new StoredValue(new LockValue(this.value.bytes(), this.value.version(), false), now);
+		}
+
 	}
 
 	@FunctionalInterface
