@@ -56,12 +56,12 @@ class ArchitectureTests {
 
 	/**
 	 * What a backend may not use: the engine, and of the API everything but the vocabulary
-	 * the SPI speaks ({@link LockMode} and the exceptions).
+	 * the SPI speaks ({@link LockMode}, {@link LockValue} and the exceptions).
 	 */
 	private static final DescribedPredicate<JavaClass> ENGINE = resideInAnyPackage("dev.dlock", "dev.dlock.engine")
-		.and(not(belongToAnyOf(LockMode.class)))
+		.and(not(belongToAnyOf(LockMode.class, LockValue.class)))
 		.and(not(assignableTo(DistributedLockException.class)))
-		.as("the engine or its API (dev.dlock.engine, and dev.dlock other than LockMode and the exceptions)");
+		.as("the engine or its API (dev.dlock.engine, and dev.dlock other than LockMode, LockValue and the exceptions)");
 
 	static final ArchRule CORE_DOES_NOT_USE_SPRING = noClasses().should()
 		.dependOnClassesThat()

@@ -262,22 +262,22 @@ final class Grant implements LiveEntry.LossListener {
 
 	/** The value block; see {@link dev.dlock.LockHandle#value}. */
 	LockValue value() {
-		return this.grants.valueBlocks().value(this);
+		return this.grants.value(this);
 	}
 
 	/** Sets the value block; see {@link dev.dlock.LockHandle#setValue}. */
 	void setValue(byte[] bytes) {
-		this.grants.valueBlocks().setValue(this, bytes);
+		this.grants.setValue(this, bytes);
 	}
 
 	/** The value this grant's holder set and has not written yet, or {@code null}. */
 	@Nullable LockValue valueToWrite() {
-		return this.grants.valueBlocks().toWrite(this);
+		return this.grants.valueToWrite(this);
 	}
 
 	/** The value set was written, or found not writable. */
 	void valueWritten(LockValue value) {
-		this.grants.valueBlocks().written(this, value);
+		this.grants.valueWritten(this, value);
 	}
 
 	/** Adds a blocking listener; see {@link dev.dlock.LockHandle#onBlocking}. */
@@ -358,8 +358,17 @@ final class Grant implements LiveEntry.LossListener {
 		/** The grant was lost. */
 		void lost(Grant grant);
 
-		/** The value blocks of the manager's grants. */
-		ValueBlocks valueBlocks();
+		/** Reads the grant's value block, or answers from what it read or set. */
+		LockValue value(Grant grant);
+
+		/** Sets the value the grant writes when it leaves {@code PW} and {@code EX}. */
+		void setValue(Grant grant, byte[] bytes);
+
+		/** The value the grant's holder set and has not written yet, or {@code null}. */
+		@Nullable LockValue valueToWrite(Grant grant);
+
+		/** The grant's value was written, or found not writable. */
+		void valueWritten(Grant grant, LockValue value);
 
 	}
 

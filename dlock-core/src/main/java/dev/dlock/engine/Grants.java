@@ -10,6 +10,7 @@ import java.util.concurrent.Executor;
 import java.util.function.Consumer;
 
 import dev.dlock.LockMode;
+import dev.dlock.LockValue;
 import dev.dlock.spi.QueueState;
 import dev.dlock.support.TimeSource;
 import org.jspecify.annotations.Nullable;
@@ -91,8 +92,23 @@ final class Grants implements Grant.Registry {
 	}
 
 	@Override
-	public ValueBlocks valueBlocks() {
-		return this.valueBlocks;
+	public LockValue value(Grant grant) {
+		return this.valueBlocks.value(grant);
+	}
+
+	@Override
+	public void setValue(Grant grant, byte[] bytes) {
+		this.valueBlocks.setValue(grant, bytes);
+	}
+
+	@Override
+	public @Nullable LockValue valueToWrite(Grant grant) {
+		return this.valueBlocks.toWrite(grant);
+	}
+
+	@Override
+	public void valueWritten(Grant grant, LockValue value) {
+		this.valueBlocks.written(grant, value);
 	}
 
 	@Override

@@ -232,6 +232,21 @@ public abstract class LockBackendConformanceKit {
 	}
 
 	@Nested
+	class Coherence extends CoherenceConformance {
+
+		@Override
+		protected LockManager newManager() {
+			return LockBackendConformanceKit.this.newManager();
+		}
+
+		@Override
+		protected Client newClient() {
+			return LockBackendConformanceKit.this.newClient();
+		}
+
+	}
+
+	@Nested
 	class Threads extends ThreadConformance {
 
 		@Override

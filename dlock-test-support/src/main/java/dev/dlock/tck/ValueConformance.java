@@ -229,10 +229,11 @@ public abstract class ValueConformance {
 				base + "/", base + "\u00e9\u6f22", base + "*", base + "?", "a".repeat(960) + base);
 		Map<String, LockValue> written = new LinkedHashMap<>();
 		LockManager writers = newManager();
-		for (String key : keys) {
+		for (int i = 0; i < keys.size(); i++) {
+			String key = keys.get(i);
 			try (LockHandle writer = writers.acquire(key, LockMode.EX, WAIT)) {
-				writer.setValue(bytes("value of " + key));
-				written.put(key, new LockValue(bytes("value of " + key), writer.fencingToken(), true));
+				writer.setValue(bytes("value of key " + i));
+				written.put(key, new LockValue(bytes("value of key " + i), writer.fencingToken(), true));
 			}
 		}
 		LockManager readers = newManager();
