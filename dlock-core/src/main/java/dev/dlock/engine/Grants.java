@@ -113,7 +113,7 @@ final class Grants implements Grant.Registry {
 
 	@Override
 	public void lost(Grant grant) {
-		this.valueBlocks.ended(grant); // a lost holder never writes its value
+		this.valueBlocks.lost(grant); // a lost holder never writes its value
 		this.blockingWatches.ended(grant);
 	}
 
@@ -183,7 +183,7 @@ final class Grants implements Grant.Registry {
 			return; // released already: by close(), racing the last hold's release
 		}
 		// the removal goes to the server first: a waiter elsewhere is waiting for it
-		this.releaser.withdraw(grant.session(), grant.entry(), this.valueBlocks.ended(grant));
+		this.releaser.withdraw(grant.session(), grant.entry(), this.valueBlocks.released(grant));
 		this.blockingWatches.ended(grant);
 		grant.holderThread(null);
 		logger.debug("Released lock '{}' in mode {} with token {}", grant.key(), grant.mode(), grant.token());

@@ -63,19 +63,21 @@ final class Releaser {
 	 * @param entry the entry, attached or with its enqueue still under way
 	 */
 	void withdraw(EngineSession session, LiveEntry entry) {
-		withdraw(session, entry, null);
+		withdraw(session, entry, ValueWrite.NONE);
 	}
 
 	/**
-	 * Stops renewing a granted entry at once, writes the value its holder set, and removes
-	 * the entry, in the background; each attempt writes before it removes, so that the
-	 * value is written while the entry is still granted (DESIGN.md §12), and writes the same
-	 * value again after a lost reply, which changes nothing.
+	 * Stops renewing a granted entry at once and removes it in the background, writing its
+	 * value block first: the value its holder set, or, for a {@code PW} or {@code EX} holder
+	 * the manager lost (it may have changed the data halfway), the value as it stands marked
+	 * invalid. Each attempt writes before it removes, so that the write happens while the
+	 * entry is still granted (DESIGN.md §12), and writes the same again after a lost reply,
+	 * which changes nothing.
 	 * @param session the session the entry lives under
 	 * @param entry the entry
-	 * @param value the value to write first, or {@code null} for none
+	 * @param write what to write first
 	 */
-	void withdraw(EngineSession session, LiveEntry entry, @Nullable LockValue value) {
+	void withdraw(EngineSession session, LiveEntry entry, ValueWrite write) {
 		entry.end();
 		long giveUpAt;
 		if (this.sessionLease) {
@@ -88,9 +90,8 @@ final class Releaser {
 			giveUpAt = this.time.nanoTime() + session.leaseNanos();
 		}
 		QueueEntry queueEntry = entry.queueEntry();
-		Removal removal = (value != null && queueEntry != null)
-				? new Removal(entry.request(), queueEntry, value) : new Removal(entry.request(), null, null);
-		remove(session, removal, giveUpAt);
+		remove(session, new Removal(entry.request(), queueEntry, (queueEntry != null) ? write : ValueWrite.NONE),
+				giveUpAt);
 	}
 
 	/**
@@ -104,7 +105,7 @@ final class Releaser {
 		done.whenComplete((result, failure) -> this.pending.remove(done));
 		CompletableFuture<Void> firstAttempt = new CompletableFuture<>();
 		// a removal sent after a value write may reach the server after a later request
-		if (this.trackFirstAttempts || removal.value() != null) {
+		if (this.trackFirstAttempts || removal.write() != ValueWrite.NONE) {
 			CompletableFuture<Void> gate = this.firstAttempts.merge(removal.request().key(), firstAttempt,
 					(earlier, added) -> CompletableFuture.allOf(earlier, added));
 			gate.whenComplete((result, failure) -> this.firstAttempts.remove(removal.request().key(), gate));
@@ -152,16 +153,45 @@ final class Releaser {
 	}
 
 	/**
-	 * One entry to remove, and the value to write before it if its holder set one.
+	 * What a removal writes to the entry's value block before it removes the entry.
+	 *
+	 * @param value the value the holder set, or {@code null}
+	 * @param invalidate whether to mark the value invalid instead (a lost writer)
 	 */
-	private record Removal(AcquireRequest request, @Nullable QueueEntry entry, @Nullable LockValue value) {
+	record ValueWrite(@Nullable LockValue value, boolean invalidate) {
+
+		/** Nothing to write. */
+		static final ValueWrite NONE = new ValueWrite(null, false);
+
+		/** The value as it stands, marked invalid. */
+		static final ValueWrite INVALIDATE = new ValueWrite(null, true);
+
+		CompletableFuture<?> send(LockSession backend, QueueEntry entry) {
+			if (this.value != null) {
+				return backend.writeValue(entry, this.value);
+			}
+			if (!this.invalidate) {
+				return CompletableFuture.completedFuture(null);
+			}
+			// the entry still holds PW or EX if the read finds it: nobody else writes in between
+			return backend.readValue(entry)
+				.thenCompose((read) -> (read == null || !read.valid()) ? CompletableFuture.completedFuture(null)
+						: backend.writeValue(entry, new LockValue(read.bytes(), read.version(), false)));
+		}
+
+	}
+
+	/**
+	 * One entry to remove, and what to write to its value block before.
+	 */
+	private record Removal(AcquireRequest request, @Nullable QueueEntry entry, ValueWrite write) {
 
 		CompletableFuture<Void> send(LockSession backend) {
-			if (this.value == null || this.entry == null) {
+			QueueEntry granted = this.entry;
+			if (this.write == ValueWrite.NONE || granted == null) {
 				return backend.remove(this.request);
 			}
-			LockValue written = this.value;
-			return backend.writeValue(this.entry, written).thenCompose((done) -> backend.remove(this.request));
+			return this.write.send(backend, granted).thenCompose((done) -> backend.remove(this.request));
 		}
 
 	}

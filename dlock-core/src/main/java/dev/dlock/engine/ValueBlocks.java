@@ -86,13 +86,28 @@ final class ValueBlocks {
 		}
 	}
 
+	/** Forgets the grant, which was lost: a lost holder never writes what it set. */
+	void lost(Grant grant) {
+		if (!this.byGrant.isEmpty()) {
+			this.byGrant.remove(grant);
+		}
+	}
+
 	/**
-	 * Forgets the grant, which was released or lost.
-	 * @return the value its holder set and has not written yet, or {@code null}
+	 * Forgets the grant, which was released, and tells what its removal writes first: the
+	 * value its holder set, or, for a {@code PW} or {@code EX} grant no longer valid (its
+	 * holder may have changed the data halfway), an invalid mark.
 	 */
-	@Nullable LockValue ended(Grant grant) {
+	Releaser.ValueWrite released(Grant grant) {
 		Slot slot = this.byGrant.isEmpty() ? null : this.byGrant.remove(grant);
-		return (slot != null) ? slot.toWrite(grant.token()) : null;
+		LockValue set = (slot != null) ? slot.toWrite(grant.token()) : null;
+		if (set != null) {
+			return new Releaser.ValueWrite(set, false);
+		}
+		if (this.supported && isWriting(grant.mode()) && grant.lossOrExpiry() != null) {
+			return Releaser.ValueWrite.INVALIDATE;
+		}
+		return Releaser.ValueWrite.NONE;
 	}
 
 	static boolean isWriting(LockMode mode) {

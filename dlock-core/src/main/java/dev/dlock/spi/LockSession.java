@@ -211,10 +211,12 @@ public interface LockSession extends AutoCloseable {
 	/**
 	 * Writes the value block of a granted entry's resource, in one atomic server operation
 	 * that writes only if the entry is still there and granted in {@code PW} or {@code EX}
-	 * (a pending conversion does not matter), so that a holder lost meanwhile never writes. The value is
-	 * then valid, and kept for the retention time. Writing the same value again changes
-	 * nothing (the engine retries after a lost reply). The engine writes before it removes
-	 * the entry or converts it out of {@code PW} and {@code EX}.
+	 * (a pending conversion does not matter), so that a holder lost meanwhile never writes.
+	 * The value is stored as given, validity included (the engine writes the value it read
+	 * marked invalid before it removes the entry of a writer it lost), and kept for the
+	 * retention time. Writing the same value again changes nothing (the engine retries after
+	 * a lost reply). The engine writes before it removes the entry or converts it out of
+	 * {@code PW} and {@code EX}.
 	 * <p>
 	 * The default refuses, as {@link #readValue} does.
 	 * @param entry a granted entry

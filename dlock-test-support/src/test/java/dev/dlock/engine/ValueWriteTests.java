@@ -2,6 +2,7 @@ package dev.dlock.engine;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
@@ -51,6 +52,8 @@ class ValueWriteTests {
 	private final AtomicInteger failWrites = new AtomicInteger();
 
 	private volatile boolean applyFailedWrites;
+
+	private volatile boolean failRenewals;
 
 	/** Completes each write only when the test says so, while set. */
 	private volatile CompletableFuture<Void> writeGate = CompletableFuture.completedFuture(null);
@@ -178,6 +181,32 @@ class ValueWriteTests {
 	}
 
 	@Test
+	void aWriterTheManagerLostIsRemovedWithItsValueMarkedInvalid() throws Exception {
+		LockValue written;
+		try (LockHandle first = this.other.acquire("lost", LockMode.EX, WAIT)) {
+			first.setValue(bytes("v1"));
+			written = new LockValue(bytes("v1"), first.fencingToken(), true);
+		}
+		ManualTime managerTime = new ManualTime();
+		this.failRenewals = true;
+		try (LockManager losing = LockManagerBuilder.forBackend(new Recording())
+			.timeSource(managerTime)
+			.leaseTime(Duration.ofSeconds(30))
+			.build()) {
+			LockHandle writer = losing.acquire("lost", LockMode.PW, WAIT);
+			// no renewal gets through: the manager can no longer prove the lease, while the
+			// entry still lives on the server; the holder may have changed the data halfway
+			managerTime.advance(Duration.ofSeconds(31));
+			assertThat(writer.isValid()).isFalse();
+			writer.release();
+			await().atMost(WAIT).until(() -> this.calls.contains("remove"));
+		}
+		try (LockHandle reader = this.other.acquire("lost", LockMode.PR, WAIT)) {
+			assertThat(reader.value()).isEqualTo(new LockValue(written.bytes(), written.version(), false));
+		}
+	}
+
+	@Test
 	void aBackendWithoutTheCapabilityRefusesValues() throws Exception {
 		ForwardingLockBackend withoutValues = new ForwardingLockBackend(this.memory) {
 			@Override
@@ -228,6 +257,14 @@ class ValueWriteTests {
 				public CompletableFuture<LockValue> readValue(QueueEntry entry) {
 					ValueWriteTests.this.calls.add("readValue");
 					return super.readValue(entry);
+				}
+
+				@Override
+				public CompletableFuture<Set<QueueEntry>> renew(Collection<QueueEntry> entries) {
+					if (ValueWriteTests.this.failRenewals) {
+						return CompletableFuture.failedFuture(new LockBackendException("renewal failed", null));
+					}
+					return super.renew(entries);
 				}
 
 				@Override
