@@ -134,6 +134,27 @@ class LockObservationTests {
 	}
 
 	@Test
+	void anInvalidValueReadIsAnEventOfTheReadersHold() {
+		CuttableBackend crashing = new CuttableBackend(this.server);
+		manager(crashing, TestObservationRegistry.create()).tryAcquire("price", LockMode.EX).orElseThrow();
+		crashing.cut();
+		this.time.advance(LEASE.multipliedBy(2)); // the writer's entry expires on the server
+		LockHandle reader = manager().tryAcquire("price", LockMode.PR).orElseThrow();
+		assertThat(reader.value().valid()).isFalse();
+		assertThat(this.registry).hasObservationWithNameEqualTo("dlock.hold")
+			.that()
+			.hasEvent("value.invalid")
+			.hasLowCardinalityKeyValue("dlock.mode", "PR");
+	}
+
+	@Test
+	void aValidValueReadIsNoEvent() {
+		LockHandle reader = manager().tryAcquire("price", LockMode.PR).orElseThrow();
+		assertThat(reader.value().valid()).isTrue();
+		assertThat(this.registry).hasObservationWithNameEqualTo("dlock.hold").that().doesNotHaveEvent("value.invalid");
+	}
+
+	@Test
 	void conversionOutcomesBusyDeadlockTimeoutAndCancelledAreTheirOwn() {
 		LockManager observed = manager();
 		LockManager other = unobserved();

@@ -11,6 +11,7 @@ import dev.dlock.LockLostException;
 import dev.dlock.LockMode;
 import dev.dlock.LockValue;
 import dev.dlock.support.TimeSource;
+import dev.dlock.observation.LockHoldEvents;
 import io.micrometer.observation.Observation;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -273,6 +274,14 @@ final class Grant implements LiveEntry.LossListener {
 	/** The value this grant's holder set and has not written yet, or {@code null}. */
 	@Nullable LockValue valueToWrite() {
 		return this.grants.valueToWrite(this);
+	}
+
+	/** Records that the holder read an invalid value, on the hold's observation. */
+	void invalidValueRead() {
+		Observation started = this.observation;
+		if (started != null) {
+			started.event(LockHoldEvents.INVALID_VALUE_READ);
+		}
 	}
 
 	/** The value set was written, or found not writable. */

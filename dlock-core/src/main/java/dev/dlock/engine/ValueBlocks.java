@@ -52,6 +52,9 @@ final class ValueBlocks {
 			}
 		}
 		LockValue read = read(grant);
+		if (!read.valid()) {
+			grant.invalidValueRead();
+		}
 		remember(grant).read(held, read);
 		return read;
 	}

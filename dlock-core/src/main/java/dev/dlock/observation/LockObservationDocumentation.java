@@ -48,6 +48,11 @@ public enum LockObservationDocumentation implements ObservationDocumentation {
 		public KeyName[] getHighCardinalityKeyNames() {
 			return new KeyName[] { HighCardinalityKeys.KEY, HighCardinalityKeys.FENCING_TOKEN };
 		}
+
+		@Override
+		public Observation.Event[] getEvents() {
+			return LockHoldEvents.values();
+		}
 	},
 
 	/**

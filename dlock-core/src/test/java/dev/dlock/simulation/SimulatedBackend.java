@@ -13,6 +13,7 @@ import java.util.function.Supplier;
 
 import dev.dlock.LockBackendException;
 import dev.dlock.LockMode;
+import dev.dlock.LockValue;
 import dev.dlock.spi.AcquireRequest;
 import dev.dlock.spi.BackendCapability;
 import dev.dlock.spi.BackendHealth;
@@ -71,8 +72,9 @@ final class SimulatedBackend implements LockBackend {
 	public Set<BackendCapability> capabilities() {
 		return this.ownRemovalsFirst
 				? Set.of(BackendCapability.OWN_REMOVALS_FIRST, BackendCapability.CONVERSION,
-						BackendCapability.BLOCKING_NOTIFICATIONS)
-				: Set.of(BackendCapability.CONVERSION, BackendCapability.BLOCKING_NOTIFICATIONS);
+						BackendCapability.BLOCKING_NOTIFICATIONS, BackendCapability.VALUE_BLOCKS)
+				: Set.of(BackendCapability.CONVERSION, BackendCapability.BLOCKING_NOTIFICATIONS,
+						BackendCapability.VALUE_BLOCKS);
 	}
 
 	@Override
@@ -226,6 +228,23 @@ final class SimulatedBackend implements LockBackend {
 		@Override
 		public Subscription watchQueue(QueueEntry entry, Runnable onChange) {
 			return SimulatedBackend.this.simulation.server.watchQueue(entry, SimulatedBackend.this.client, onChange);
+		}
+
+		@Override
+		public CompletableFuture<@Nullable LockValue> readValue(QueueEntry entry) {
+			SimulatedServer.Entry serverEntry = (SimulatedServer.Entry) entry;
+			Simulation simulation = SimulatedBackend.this.simulation;
+			return call("readValue c" + SimulatedBackend.this.client + " r" + serverEntry.requestNo + " t"
+					+ entry.ticket(), "", () -> simulation.server.readValue(entry), String::valueOf);
+		}
+
+		@Override
+		public CompletableFuture<Boolean> writeValue(QueueEntry entry, LockValue value) {
+			SimulatedServer.Entry serverEntry = (SimulatedServer.Entry) entry;
+			Simulation simulation = SimulatedBackend.this.simulation;
+			return call("writeValue c" + SimulatedBackend.this.client + " r" + serverEntry.requestNo + " t"
+					+ entry.ticket() + " " + value, "", () -> simulation.server.writeValue(entry, value),
+					(written) -> written ? "written" : "refused");
 		}
 
 		@Override

@@ -16,6 +16,7 @@ import java.util.function.Consumer;
 import java.util.function.IntPredicate;
 
 import dev.dlock.LockMode;
+import dev.dlock.LockValue;
 import dev.dlock.spi.AcquireRequest;
 import dev.dlock.spi.EnqueueResult;
 import dev.dlock.spi.QueueEntry;
@@ -77,6 +78,12 @@ final class SimulatedServer {
 	 * @param breakage a rule the server breaks on purpose, to show that the checks catch it
 	 * @param violations told of a call that breaks the SPI's preconditions
 	 */
+	/** Per key: its value block (DESIGN.md §12); runs are too short for a retention time. */
+	private final Map<String, LockValue> values = new HashMap<>();
+
+	/** By token: the value the grant's holder set last, which it must write before it leaves PW/EX. */
+	private final Map<Long, byte[]> valuesSet = new HashMap<>();
+
 	SimulatedServer(EventLoop loop, Faults faults, boolean signalEnqueues, Breakage breakage,
 			Consumer<Simulation.Violation> violations) {
 		this.loop = loop;
@@ -147,6 +154,9 @@ final class SimulatedServer {
 					+ " while it is " + ((entry.granted == null) ? "not granted" : "converting to " + entry.converting)));
 			return QueueState.REJECTED;
 		}
+		if (!isWriting(mode)) {
+			checkValueWritten(entry, "converted to " + mode);
+		}
 		entry.observed = this.lastChange.getOrDefault(entry.key(), 0L);
 		QueueState state = conversionState(entry, mode);
 		if (state.status() != QueueState.Status.WAITING) {
@@ -214,6 +224,7 @@ final class SimulatedServer {
 		this.withdrawn.add(request.ownerId());
 		Entry entry = this.byOwner.get(request.ownerId());
 		if (entry != null && isCurrent(entry)) {
+			checkValueWritten(entry, "removed");
 			end(entry, End.REMOVED);
 			touch(entry.key(), true);
 		}
@@ -303,6 +314,61 @@ final class SimulatedServer {
 		return live.size();
 	}
 
+	/**
+	 * The value block of a granted entry's key, or {@code null} when the entry is gone; see
+	 * {@link dev.dlock.spi.LockSession#readValue}.
+	 */
+	@Nullable LockValue readValue(QueueEntry queueEntry) {
+		Entry entry = (Entry) queueEntry;
+		sweep(entry.key());
+		return isCurrent(entry) ? this.values.getOrDefault(entry.key(), LockValue.NONE) : null;
+	}
+
+	/**
+	 * Writes the value block if the entry is still granted in PW or EX; see
+	 * {@link dev.dlock.spi.LockSession#writeValue}.
+	 */
+	boolean writeValue(QueueEntry queueEntry, LockValue value) {
+		Entry entry = (Entry) queueEntry;
+		sweep(entry.key());
+		if (!isCurrent(entry) || !isWriting(entry.granted)) {
+			this.faults.reached("value write refused: the writer is gone or no longer writes");
+			return false;
+		}
+		if (this.breakage != Breakage.VALUES_DROPPED) {
+			this.values.put(entry.key(), value);
+		}
+		return true;
+	}
+
+	/** The holder of the grant with this token set a value, which it must write before it leaves. */
+	void valueSet(long token, byte[] bytes) {
+		this.valuesSet.put(token, bytes);
+	}
+
+	/**
+	 * VALUE-LOST: a PW or EX entry whose holder set a value leaves PW/EX by its own request
+	 * (a removal, a down-conversion) only after the value was written, with its token.
+	 */
+	private void checkValueWritten(Entry entry, String how) {
+		byte[] set = isWriting(entry.granted) ? this.valuesSet.remove(entry.token) : null;
+		if (set == null) {
+			return;
+		}
+		LockValue value = this.values.getOrDefault(entry.key(), LockValue.NONE);
+		if (!value.equals(new LockValue(set, entry.token, true))) {
+			this.violations.accept(new Simulation.Violation("VALUE-LOST", entry + " was " + how
+					+ " before the value its holder set was written; the value is " + value));
+		}
+		else {
+			this.faults.reached("value written before the writer left");
+		}
+	}
+
+	private static boolean isWriting(@Nullable LockMode mode) {
+		return mode == LockMode.PW || mode == LockMode.EX;
+	}
+
 	/** Expires entries whose lease ran out, as an active expiry would. */
 	void sweepAll() {
 		for (String key : List.copyOf(this.queues.keySet())) {
@@ -328,6 +394,11 @@ final class SimulatedServer {
 	}
 
 	private void end(Entry entry, End how) {
+		if (how != End.REMOVED && isWriting(entry.granted)) {
+			// a writer that did not leave by itself may have changed the data without a write
+			LockValue value = this.values.getOrDefault(entry.key(), LockValue.NONE);
+			this.values.put(entry.key(), new LockValue(value.bytes(), value.version(), false));
+		}
 		entry.end = how;
 		entry.endedAt = (how == End.EXPIRED) ? entry.expiresAt : this.loop.now();
 		stopWaiting(entry, entry.endedAt);
@@ -603,7 +674,10 @@ final class SimulatedServer {
 		QUEUE_HIDES_WAITERS,
 
 		/** A read of a key's queue shows every waiting request and pending conversion in EX. */
-		QUEUE_SHOWS_WAITERS_AS_EX
+		QUEUE_SHOWS_WAITERS_AS_EX,
+
+		/** A value write is acknowledged and not stored. */
+		VALUES_DROPPED
 
 	}
 

@@ -1,5 +1,6 @@
 package dev.dlock.simulation;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -49,6 +50,10 @@ import org.jspecify.annotations.Nullable;
  * engine read the queue (BLOCKING-SPURIOUS); once faults have stopped, a holder whose mode
  * an entry's request or conversion keeps conflicting with must be told of its mode within
  * the blocking bound (BLOCKING-MISSED).
+ * <p>
+ * Some {@code PW} and {@code EX} holders set a value before they release: the server must
+ * hold that value, with the grant's token, when the removal (or a down-conversion out of
+ * PW/EX) reaches it (VALUE-LOST).
  */
 final class Simulation {
 
@@ -543,6 +548,14 @@ final class Simulation {
 			return;
 		}
 		SimulatedClient.Held held = unreleased.get(this.random.nextInt(unreleased.size()));
+		LockMode mode = held.handle.mode();
+		if ((mode == LockMode.PW || mode == LockMode.EX) && held.converting == null && held.handle.isValid()
+				&& this.random.nextBoolean()) {
+			byte[] value = ("v" + this.loop.now()).getBytes(StandardCharsets.UTF_8);
+			held.handle.setValue(value);
+			this.server.valueSet(held.handle.fencingToken(), value);
+			trace("setValue c" + client.id + " " + held + " " + new String(value, StandardCharsets.UTF_8));
+		}
 		trace("release c" + client.id + " " + held);
 		held.released = true;
 		held.handle.release();

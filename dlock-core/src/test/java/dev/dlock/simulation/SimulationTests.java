@@ -110,7 +110,8 @@ class SimulationTests {
 				"reply lost after the call was applied: cancelConversion",
 				"withdrawal undoes a conversion granted on the server",
 				"handle back to its old grant after a conversion it gave up", "blocking notice", "queue signal lost",
-				"holder released on a blocking notice");
+				"holder released on a blocking notice", "value written before the writer left",
+				"value write refused: the writer is gone or no longer writes");
 	}
 
 	/**
@@ -154,6 +155,17 @@ class SimulationTests {
 		Simulation.Result caught = firstCaught(SimulatedServer.Breakage.QUEUE_SHOWS_WAITERS_AS_EX);
 		System.out.printf("Waiters shown in EX: seed %d fails: %s%n", caught.seed(), caught.violation().getMessage());
 		assertThat(caught.violation().kind).isEqualTo("BLOCKING-SPURIOUS");
+	}
+
+	/**
+	 * The value checks can fail: a server that acknowledges value writes without storing
+	 * them lets a writer leave before its value is there, and some seed shows it.
+	 */
+	@Test
+	void aServerThatDropsValueWritesIsCaught() {
+		Simulation.Result caught = firstCaught(SimulatedServer.Breakage.VALUES_DROPPED);
+		System.out.printf("Value writes dropped: seed %d fails: %s%n", caught.seed(), caught.violation().getMessage());
+		assertThat(caught.violation().kind).isEqualTo("VALUE-LOST");
 	}
 
 	private static Simulation.Result firstCaught(SimulatedServer.Breakage breakage) {

@@ -93,7 +93,7 @@ public class DemoController {
 		return result;
 	}
 
-	private static String validSku(String sku) {
+	static String validSku(String sku) {
 		if (!StockFolder.isValid(sku)) {
 			throw new ResponseStatusException(HttpStatus.BAD_REQUEST, "sku must be 1 to 64 letters, digits and dashes");
 		}

@@ -21,9 +21,10 @@ import org.springframework.stereotype.Component;
  * (replaced whole, so a reader never sees half a number); between the read and the
  * write, another writer's update can get lost;</li>
  * <li>{@code <sku>.journal}: one byte appended per reservation (an atomic append), so
- * its length is the number of reservations made, whatever happened to the count.</li>
+ * its length is the number of reservations made, whatever happened to the count;</li>
+ * <li>{@code <sku>.price}: the price in cents, which {@link PriceList} caches.</li>
  * </ul>
- * This class does no locking: {@link Warehouse} does.
+ * This class does no locking: {@link Warehouse} and {@link PriceList} do.
  */
 @Component
 public class StockFolder {
@@ -53,13 +54,7 @@ public class StockFolder {
 	 * @return the count, 0 for a SKU never counted
 	 */
 	int count(String sku) {
-		Path file = file(sku, ".count");
-		try {
-			return Files.exists(file) ? Integer.parseInt(Files.readString(file, StandardCharsets.US_ASCII)) : 0;
-		}
-		catch (IOException ex) {
-			throw new UncheckedIOException(ex);
-		}
+		return (int) readNumber(sku, ".count");
 	}
 
 	/**
@@ -68,11 +63,43 @@ public class StockFolder {
 	 * @param count the new count
 	 */
 	void writeCount(String sku, int count) {
+		writeNumber(sku, ".count", count);
+	}
+
+	/**
+	 * The price of a SKU, in cents.
+	 * @param sku the SKU
+	 * @return the price, 0 for a SKU never priced
+	 */
+	long price(String sku) {
+		return readNumber(sku, ".price");
+	}
+
+	/**
+	 * Replaces the price of a SKU.
+	 * @param sku the SKU
+	 * @param cents the new price, in cents
+	 */
+	void writePrice(String sku, long cents) {
+		writeNumber(sku, ".price", cents);
+	}
+
+	private long readNumber(String sku, String suffix) {
+		Path file = file(sku, suffix);
+		try {
+			return Files.exists(file) ? Long.parseLong(Files.readString(file, StandardCharsets.US_ASCII)) : 0;
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+	}
+
+	/** Replaces a number whole, so that a reader never sees half of it. */
+	private void writeNumber(String sku, String suffix, long number) {
 		try {
 			Path written = Files.createTempFile(this.folder, sku, ".tmp");
-			Files.writeString(written, Integer.toString(count), StandardCharsets.US_ASCII);
-			Files.move(written, file(sku, ".count"), StandardCopyOption.ATOMIC_MOVE,
-					StandardCopyOption.REPLACE_EXISTING);
+			Files.writeString(written, Long.toString(number), StandardCharsets.US_ASCII);
+			Files.move(written, file(sku, suffix), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
 		}
 		catch (IOException ex) {
 			throw new UncheckedIOException(ex);
