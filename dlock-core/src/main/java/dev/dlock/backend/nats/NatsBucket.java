@@ -416,15 +416,18 @@ final class NatsBucket implements AutoCloseable {
 				if (read.block().equals(block)) {
 					return CompletableFuture.completedFuture(true);
 				}
-				return publish(entry.resource(), null, block.encode(), read.revision()).handle((ack, failure) -> {
-					if (failure == null) {
-						return CompletableFuture.completedFuture(true);
-					}
-					if (NatsCalls.apiErrorCode(failure) != NatsCalls.WRONG_LAST_SEQUENCE || attempt >= MAX_REWRITES) {
-						return CompletableFuture.<Boolean>failedFuture(failure);
-					}
-					return writeValue(entry, block, attempt + 1);
-				}).thenCompose(Function.identity());
+				return publish(valueKey(entry.resource()), null, block.encode(), read.revision())
+					.handle((ack, failure) -> {
+						if (failure == null) {
+							return CompletableFuture.completedFuture(true);
+						}
+						if (NatsCalls.apiErrorCode(failure) != NatsCalls.WRONG_LAST_SEQUENCE
+								|| attempt >= MAX_REWRITES) {
+							return CompletableFuture.<Boolean>failedFuture(failure);
+						}
+						return writeValue(entry, block, attempt + 1);
+					})
+					.thenCompose(Function.identity());
 			});
 		});
 	}
@@ -448,7 +451,7 @@ final class NatsBucket implements AutoCloseable {
 			if (current.lostTicket() == lost.ticket() || current.value().version() > lastToken) {
 				return CompletableFuture.completedFuture(null);
 			}
-			return publish(resource, null, current.lostBy(lost.ticket()).encode(), read.revision())
+			return publish(valueKey(resource), null, current.lostBy(lost.ticket()).encode(), read.revision())
 				.handle((ack, failure) -> {
 					if (failure == null) {
 						logger.debug("Marked the value of a lock invalid: a PW or EX entry (ticket {}) was lost",
@@ -504,7 +507,8 @@ final class NatsBucket implements AutoCloseable {
 	 * the value expects.
 	 */
 	private CompletableFuture<StoredValue> lastValue(String resource) {
-		return this.calls.lastMessage(this.stream, this.subjectPrefix + resource, "a lock value").thenApply((info) -> {
+		String subject = this.subjectPrefix + valueKey(resource);
+		return this.calls.lastMessage(this.stream, subject, "a lock value").thenApply((info) -> {
 			if (info == null) {
 				return new StoredValue(0, ValueBlock.NONE);
 			}
@@ -1233,6 +1237,15 @@ final class NatsBucket implements AutoCloseable {
 			}
 			return info;
 		});
+	}
+
+	/**
+	 * The KV key of a lock key's value block: the encoded key alone, one subject token.
+	 * Entries have two ({@code <encoded key>.<owner id>}), so the watcher's copy skips it
+	 * and the stream leader's listing of {@code <encoded key>.*} leaves it out.
+	 */
+	private static String valueKey(String resource) {
+		return resource;
 	}
 
 	/**
