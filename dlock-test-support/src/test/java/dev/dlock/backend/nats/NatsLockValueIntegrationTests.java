@@ -107,6 +107,25 @@ class NatsLockValueIntegrationTests {
 	}
 
 	@Test
+	void aSessionThatDeletesAnExEntryTheEngineGaveUpMarksTheValueInvalidFirst() throws Exception {
+		LockValue written = write(this.key, "before it was given up");
+		LockSession session = this.bucket.backend().openSession(LEASE);
+		AcquireRequest request = request(LockMode.EX, false);
+		NatsQueueEntry given = (NatsQueueEntry) session.enqueue(request).join().entry();
+		// renewal rounds without the entry: a lease after its enqueue, the session deletes it
+		await().atMost(WAIT).pollInterval(Duration.ofMillis(200)).until(() -> {
+			session.renew(List.of()).join();
+			MessageInfo last = lastMessage(entrySubject(request));
+			return last != null && last.getHeaders() != null && last.getHeaders().getFirst("KV-Operation") != null;
+		});
+		MessageInfo mark = lastMessage(valueSubject(this.key));
+		assertThat(mark).isNotNull();
+		assertThat(ValueBlock.decode(mark.getData()))
+			.isEqualTo(new ValueBlock(new LockValue(written.bytes(), written.version(), false), given.ticket()));
+		assertThat(mark.getSeq()).isLessThan(lastMessage(entrySubject(request)).getSeq());
+	}
+
+	@Test
 	void aHolderWhoseLossIsMarkedButWhoseEntryIsNotDeletedYetWritesNothing() throws Exception {
 		write(this.key, "before the loss");
 		LockSession session = this.bucket.backend().openSession(LEASE);
