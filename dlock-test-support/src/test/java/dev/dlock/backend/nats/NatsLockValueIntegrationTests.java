@@ -126,6 +126,33 @@ class NatsLockValueIntegrationTests {
 	}
 
 	@Test
+	void aWaiterMarksTheValueInvalidWhenAnExEntryExpiredByItsMaxAge() throws Exception {
+		NatsLockBackend backend = this.bucket.register(NatsLockBackend.builder(this.bucket.backendConnection())
+			.bucket(this.bucket.name())
+			.entryMaxAge(LEASE.multipliedBy(2))
+			.build());
+		LockManager manager = this.bucket.register(LockManagerBuilder.forBackend(backend).leaseTime(LEASE).build());
+		try (LockHandle writer = manager.acquire(this.key, LockMode.EX, WAIT)) {
+			writer.setValue(bytes("before the expiry"));
+		}
+		// an EX entry of an earlier version, with no session: only its max age ends it, silently
+		AcquireRequest old = request(LockMode.EX, false);
+		long ticket = this.bucket.connect()
+			.jetStream()
+			.publish(entrySubject(old), bytes("v2 EX 0 - - 0 0 - " + this.key))
+			.getSeqno();
+		LockSession waiters = backend.openSession(LEASE);
+		QueueEntry waiter = waiters.enqueue(request(LockMode.PR, true)).join().entry();
+		await().atMost(WAIT).pollInterval(Duration.ofMillis(100)).until(() -> {
+			waiters.renew(List.of(waiter)).join();
+			return waiters.poll(waiter).join().status() == QueueState.Status.GRANTED;
+		});
+		// the value, written before the entry, expired before it: the mark is all that is left
+		assertThat(waiters.readValue(waiter).join()).isEqualTo(new LockValue(new byte[0], 0, false));
+		assertThat(ValueBlock.decode(lastMessage(valueSubject(this.key)).getData()).lostTicket()).isEqualTo(ticket);
+	}
+
+	@Test
 	void aHolderWhoseLossIsMarkedButWhoseEntryIsNotDeletedYetWritesNothing() throws Exception {
 		write(this.key, "before the loss");
 		LockSession session = this.bucket.backend().openSession(LEASE);
