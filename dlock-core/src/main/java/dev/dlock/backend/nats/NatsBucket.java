@@ -17,6 +17,7 @@ import java.util.regex.Pattern;
 
 import dev.dlock.LockBackendException;
 import dev.dlock.LockMode;
+import dev.dlock.LockValue;
 import dev.dlock.spi.AcquireRequest;
 import dev.dlock.spi.EnqueueResult;
 import dev.dlock.spi.QueueEntry;
@@ -369,6 +370,154 @@ final class NatsBucket implements AutoCloseable {
 	}
 
 	/**
+	 * Reads the value block of a granted entry's key from the stream leader, then the
+	 * entry: {@code null} when the entry is gone. The entry, found after the value was read,
+	 * was there when it was read (an entry never comes back), so the value is one its grant
+	 * may see. A writer whose grant this one follows wrote its value before its entry left
+	 * (the engine writes, then removes or converts), and this grant was decided after that
+	 * removal or conversion reached the stream: the leader has the value by then, whichever
+	 * copy or leader the decision was made on.
+	 */
+	CompletableFuture<@Nullable LockValue> readValue(NatsQueueEntry entry) {
+		return this.calls.handOver(lastValue(entry.resource())
+			.thenCompose((read) -> holds(entry).thenApply((held) -> held ? read.block().value() : null)));
+	}
+
+	/**
+	 * Writes the value block of a granted entry's key, if the entry is still there and
+	 * granted in {@code PW} or {@code EX}. Three steps, as nothing spans two keys on
+	 * nats-server 2.9: the stream leader's value (its revision), then the entry, then a
+	 * write of the value that expects that revision; a mismatch starts again.
+	 * <p>
+	 * Why a lost holder never writes: no other holder can be granted {@code PW} or
+	 * {@code EX} while the entry is there, so between the first two steps only invalid marks
+	 * change the value. Whoever deletes an entry that may hold {@code PW} or {@code EX}
+	 * without a release (a waiter that found its session dead, the session's own clean-up
+	 * of entries the engine gave up, a waiter after a silent expiry) first marks the value
+	 * invalid naming the entry's ticket ({@link #invalidate}). A write whose first step
+	 * finds such a mark for its own entry stops; one that read the value before the mark
+	 * finds the revision moved and reads again. An entry the owner removed is gone at the
+	 * second step, which is after the first: a retry after the removal writes nothing, and
+	 * a retry before it writes the same value, or nothing when it is stored already.
+	 */
+	CompletableFuture<Boolean> writeValue(NatsQueueEntry entry, LockValue value) {
+		return this.calls.handOver(writeValue(entry, ValueBlock.written(value), 1));
+	}
+
+	private CompletableFuture<Boolean> writeValue(NatsQueueEntry entry, ValueBlock block, int attempt) {
+		return lastValue(entry.resource()).thenCompose((read) -> {
+			if (read.block().lostTicket() == entry.ticket()) {
+				return CompletableFuture.completedFuture(false); // its loss is being recorded
+			}
+			return holds(entry).thenCompose((held) -> {
+				if (!held || !isWriting(entry.value().heldMode())) {
+					return CompletableFuture.completedFuture(false);
+				}
+				if (read.block().equals(block)) {
+					return CompletableFuture.completedFuture(true);
+				}
+				return publish(valueKey(entry.resource()), null, block.encode(), read.revision())
+					.handle((ack, failure) -> {
+						if (failure == null) {
+							return CompletableFuture.completedFuture(true);
+						}
+						if (NatsCalls.apiErrorCode(failure) != NatsCalls.WRONG_LAST_SEQUENCE
+								|| attempt >= MAX_REWRITES) {
+							return CompletableFuture.<Boolean>failedFuture(failure);
+						}
+						return writeValue(entry, block, attempt + 1);
+					})
+					.thenCompose(Function.identity());
+			});
+		});
+	}
+
+	/**
+	 * Marks the value of a key invalid because the entry {@code lost}, which may have held
+	 * {@code PW} or {@code EX}, ends without a release: bytes and version kept, the entry's
+	 * ticket named, so that its owner never writes over the mark. Nothing is written when
+	 * the mark is there already, or when the value was written by a grant with a larger
+	 * token than any the entry had: that grant came after the entry was lost (they
+	 * conflict), and its value is the newer one. A mismatch reads the value again.
+	 */
+	CompletableFuture<Void> invalidate(String resource, EntryValue lost) {
+		return invalidate(resource, lost, 1);
+	}
+
+	private CompletableFuture<Void> invalidate(String resource, EntryValue lost, int attempt) {
+		long lastToken = (lost.requested() != null) ? Math.max(lost.token(), lost.order()) : lost.token();
+		return lastValue(resource).thenCompose((read) -> {
+			ValueBlock current = read.block();
+			if (current.lostTicket() == lost.ticket() || current.value().version() > lastToken) {
+				return CompletableFuture.completedFuture(null);
+			}
+			return publish(valueKey(resource), null, current.lostBy(lost.ticket()).encode(), read.revision())
+				.handle((ack, failure) -> {
+					if (failure == null) {
+						logger.debug("Marked the value of a lock invalid: a PW or EX entry (ticket {}) was lost",
+								lost.ticket());
+						return CompletableFuture.<Void>completedFuture(null);
+					}
+					if (NatsCalls.apiErrorCode(failure) != NatsCalls.WRONG_LAST_SEQUENCE || attempt >= MAX_REWRITES) {
+						return CompletableFuture.<Void>failedFuture(failure);
+					}
+					return invalidate(resource, lost, attempt + 1);
+				})
+				.thenCompose(Function.identity());
+		});
+	}
+
+	/**
+	 * Whether a stored entry may hold {@code PW} or {@code EX}, or be granted them: granted
+	 * in them, converting to them (an up-conversion alone on its key is granted before the
+	 * grant is stored), or a request for them that some decision may have granted.
+	 */
+	static boolean mayHaveWritten(QueueView view, StoredEntry stored) {
+		EntryValue value = stored.value();
+		if (!mayHoldWriteMode(value)) {
+			return false;
+		}
+		return !value.isImplicit() || (!value.flagged() && view.possiblyGranted(stored));
+	}
+
+	/** Whether an entry holds, or may be granted by a conversion, {@code PW} or {@code EX}. */
+	static boolean mayHoldWriteMode(EntryValue value) {
+		return isWriting(value.heldMode()) || (value.requested() != null && isWriting(value.requested()));
+	}
+
+	private static boolean isWriting(@Nullable LockMode mode) {
+		return mode == LockMode.PW || mode == LockMode.EX;
+	}
+
+	/** Whether the stream leader still has the entry (its ticket), recording what it read. */
+	private CompletableFuture<Boolean> holds(NatsQueueEntry entry) {
+		return lastMessage(kvKey(entry.request())).thenApply((last) -> {
+			StoredEntry stored = (last != null) ? last.entry() : null;
+			if (stored == null || stored.ticket() != entry.ticket()) {
+				return false;
+			}
+			entry.advance(stored);
+			return true;
+		});
+	}
+
+	/**
+	 * The stream leader's value block of a key ({@link ValueBlock#NONE} if it has none, or
+	 * one not of ours) with its revision ({@code 0} if none): the revision the next write of
+	 * the value expects.
+	 */
+	private CompletableFuture<StoredValue> lastValue(String resource) {
+		String subject = this.subjectPrefix + valueKey(resource);
+		return this.calls.lastMessage(this.stream, subject, "a lock value").thenApply((info) -> {
+			if (info == null) {
+				return new StoredValue(0, ValueBlock.NONE);
+			}
+			ValueBlock block = BucketMirror.isPut(info.getHeaders()) ? ValueBlock.decode(info.getData()) : null;
+			return new StoredValue(info.getSeq(), (block != null) ? block : ValueBlock.NONE);
+		});
+	}
+
+	/**
 	 * Converts a granted entry: one revision-checked write of the entry, then a decision on
 	 * a copy complete as of that write (see {@code docs/backends/nats.md}, "Conversion").
 	 * <p>
@@ -515,7 +664,7 @@ final class NatsBucket implements AutoCloseable {
 			if (!stands || blocker == null) {
 				return CompletableFuture.completedFuture(QueueState.waiting(Duration.ZERO));
 			}
-			return waitFor(entry, blocker, again);
+			return waitFor(entry, blocker, mayHaveWritten(view, blocker), again);
 		});
 	}
 
@@ -814,7 +963,7 @@ final class NatsBucket implements AutoCloseable {
 		}
 		StoredEntry blocker = view.requestBlocker(self);
 		if (blocker != null) {
-			return waitFor(entry, blocker, () -> decide(entry, false));
+			return waitFor(entry, blocker, mayHaveWritten(view, blocker), () -> decide(entry, false));
 		}
 		if (!value.flagged() && !view.hasGrantAfter(self, self.ticket())) {
 			return CompletableFuture.completedFuture(QueueState.GRANTED);
@@ -885,7 +1034,7 @@ final class NatsBucket implements AutoCloseable {
 			}
 			return withdrawClaim(entry, token)
 				.thenCompose((revision) -> (revision == GONE) ? CompletableFuture.completedFuture(QueueState.GONE)
-						: waitFor(entry, blocker, () -> decide(entry, false)));
+						: waitFor(entry, blocker, mayHaveWritten(view, blocker), () -> decide(entry, false)));
 		});
 	}
 
@@ -898,13 +1047,14 @@ final class NatsBucket implements AutoCloseable {
 	 * The state of an entry that waits for {@code blocker}: until the blocker's session's
 	 * heartbeat may have run out, then after the stream leader confirmed that it did (and
 	 * the blocker was deleted), or until the blocker's own max age ran out and the leader
-	 * confirmed that it expired ({@code again} decides anew).
+	 * confirmed that it expired ({@code again} decides anew). A blocker that
+	 * {@code mayHaveWritten} leaves the key's value invalid when it goes that way.
 	 */
-	private CompletableFuture<QueueState> waitFor(NatsQueueEntry entry, StoredEntry blocker,
+	private CompletableFuture<QueueState> waitFor(NatsQueueEntry entry, StoredEntry blocker, boolean mayHaveWritten,
 			Supplier<CompletableFuture<QueueState>> again) {
 		Duration remaining = this.mirror.remainingLease(blocker.written());
 		if (remaining.compareTo(Duration.ZERO) <= 0) {
-			return confirmExpiry(entry, blocker, again);
+			return confirmExpiry(entry, blocker, mayHaveWritten, again);
 		}
 		String session = blocker.value().session();
 		if (session == null) {
@@ -918,7 +1068,7 @@ final class NatsBucket implements AutoCloseable {
 			case ALIVE -> CompletableFuture
 				.completedFuture(QueueState.waiting(min(this.live.remaining(session), remaining).plus(EXPIRY_SLACK)));
 			case EXPIRING -> CompletableFuture.completedFuture(QueueState.waiting(EXPIRY_RETRY));
-			case GONE -> deleteDead(entry, blocker, again);
+			case GONE -> deleteDead(entry, blocker, mayHaveWritten, again);
 		});
 	}
 
@@ -933,38 +1083,47 @@ final class NatsBucket implements AutoCloseable {
 	 * third of a lease longer still. The delete expects the blocker's revision; if the
 	 * entry changed meanwhile (a flag another process wrote, or a late write of its owner),
 	 * the leader's message is read as after a silent expiry, and the decision is made again.
-	 * A delete marker is an ordinary removal: every copy sees it, in stream order.
+	 * A delete marker is an ordinary removal: every copy sees it, in stream order. A blocker
+	 * that {@code mayHaveWritten} first marks the key's value invalid (see
+	 * {@link #writeValue}): its holder may have changed what the value describes.
 	 */
 	private CompletableFuture<QueueState> deleteDead(NatsQueueEntry entry, StoredEntry blocker,
-			Supplier<CompletableFuture<QueueState>> again) {
+			boolean mayHaveWritten, Supplier<CompletableFuture<QueueState>> again) {
 		String blockerKey = entry.resource() + "." + blocker.owner();
-		return this.calls.handOver(delete(blockerKey, blocker.revision())).handle((ack, failure) -> {
-			if (failure == null) {
-				logger.debug("Deleted a {} entry of lock '{}' (token {}) whose session's heartbeat expired",
-						blocker.mode(), entry.request().key(), blocker.value().token());
-				this.mirror.tombstone(entry.resource(), blocker, ack.getSeqno());
-				return again.get();
-			}
-			if (NatsCalls.apiErrorCode(failure) != NatsCalls.WRONG_LAST_SEQUENCE) {
-				return CompletableFuture.<QueueState>failedFuture(failure);
-			}
-			return confirmExpiry(entry, blocker, again);
-		}).thenCompose(Function.identity());
+		CompletableFuture<Void> marked = mayHaveWritten ? invalidate(entry.resource(), blocker.value())
+				: CompletableFuture.completedFuture(null);
+		return this.calls.handOver(marked.thenCompose((done) -> delete(blockerKey, blocker.revision())))
+			.handle((ack, failure) -> {
+				if (failure == null) {
+					logger.debug("Deleted a {} entry of lock '{}' (token {}) whose session's heartbeat expired",
+							blocker.mode(), entry.request().key(), blocker.value().token());
+					this.mirror.tombstone(entry.resource(), blocker, ack.getSeqno());
+					return again.get();
+				}
+				if (NatsCalls.apiErrorCode(failure) != NatsCalls.WRONG_LAST_SEQUENCE) {
+					return CompletableFuture.<QueueState>failedFuture(failure);
+				}
+				return confirmExpiry(entry, blocker, mayHaveWritten, again);
+			})
+			.thenCompose(Function.identity());
 	}
 
 	/**
 	 * The blocker's lease ran out by the server's timestamps and no delete came (max-age
 	 * expiry is silent on 2.9): ask the stream leader, which also checks every renewal. If
 	 * it is gone, the decision waits for a copy complete as of the stream's end after that
-	 * answer (see {@link BucketMirror#tombstone}).
+	 * answer (see {@link BucketMirror#tombstone}). A blocker that {@code mayHaveWritten}
+	 * and expired leaves the key's value invalid, marked before the decision is made again.
 	 */
 	private CompletableFuture<QueueState> confirmExpiry(NatsQueueEntry entry, StoredEntry blocker,
-			Supplier<CompletableFuture<QueueState>> again) {
+			boolean mayHaveWritten, Supplier<CompletableFuture<QueueState>> again) {
 		String blockerKey = entry.resource() + "." + blocker.owner();
 		return lastMessage(blockerKey).thenCompose((last) -> {
 			StoredEntry stored = (last != null) ? last.entry() : null;
 			if (stored == null) {
-				return info().thenCompose((info) -> {
+				CompletableFuture<Void> marked = mayHaveWritten ? invalidate(entry.resource(), blocker.value())
+						: CompletableFuture.completedFuture(null);
+				return marked.thenCompose((done) -> info()).thenCompose((info) -> {
 					StreamState state = info.getStreamState();
 					this.mirror.tombstone(entry.resource(), blocker, (state != null) ? state.getLastSequence() : 0);
 					return again.get();
@@ -1081,6 +1240,15 @@ final class NatsBucket implements AutoCloseable {
 	}
 
 	/**
+	 * The KV key of a lock key's value block: the encoded key alone, one subject token.
+	 * Entries have two ({@code <encoded key>.<owner id>}), so the watcher's copy skips it
+	 * and the stream leader's listing of {@code <encoded key>.*} leaves it out.
+	 */
+	private static String valueKey(String resource) {
+		return resource;
+	}
+
+	/**
 	 * The entry's KV key. Owner ids must be single subject tokens: a {@code .}, {@code *}
 	 * or {@code >} there would let one request touch another's entry.
 	 */
@@ -1098,6 +1266,15 @@ final class NatsBucket implements AutoCloseable {
 	 * @param changesBefore the resource's change count before the conversion was written
 	 */
 	private record Asking(boolean waitIfBusy, long changesBefore) {
+	}
+
+	/**
+	 * The last message of a key's value block.
+	 *
+	 * @param revision its stream sequence, or {@code 0} when there is none
+	 * @param block the value it holds
+	 */
+	private record StoredValue(long revision, ValueBlock block) {
 	}
 
 	/**

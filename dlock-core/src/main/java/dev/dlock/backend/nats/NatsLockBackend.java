@@ -261,15 +261,18 @@ public final class NatsLockBackend implements LockBackend {
 	 * (an entry whose removal failed stays while the session lives); every call is
 	 * published on the one connection as it is made, so calls reach the stream in order; a
 	 * conversion is a revision-checked write of the entry; a queue is read from, and
-	 * watched on, the local copy of its bucket.
+	 * watched on, the local copy of its bucket; a key's value block is one more key in its
+	 * bucket, kept for the {@linkplain Builder#entryMaxAge(Duration) entries' max age} after
+	 * its last write (see {@code docs/backends/nats.md}, "Value blocks").
 	 * @return {@link BackendCapability#SESSION_LEASE},
-	 * {@link BackendCapability#OWN_REMOVALS_FIRST}, {@link BackendCapability#CONVERSION}
-	 * and {@link BackendCapability#BLOCKING_NOTIFICATIONS}
+	 * {@link BackendCapability#OWN_REMOVALS_FIRST}, {@link BackendCapability#CONVERSION},
+	 * {@link BackendCapability#BLOCKING_NOTIFICATIONS} and
+	 * {@link BackendCapability#VALUE_BLOCKS}
 	 */
 	@Override
 	public Set<BackendCapability> capabilities() {
 		return Set.of(BackendCapability.SESSION_LEASE, BackendCapability.OWN_REMOVALS_FIRST,
-				BackendCapability.CONVERSION, BackendCapability.BLOCKING_NOTIFICATIONS);
+				BackendCapability.CONVERSION, BackendCapability.BLOCKING_NOTIFICATIONS, BackendCapability.VALUE_BLOCKS);
 	}
 
 	/**
@@ -444,8 +447,10 @@ public final class NatsLockBackend implements LockBackend {
 		}
 
 		/**
-		 * The lock buckets' max age: how long an entry lives after its last write, and a
-		 * delete marker after a release. Each held entry is written again when half of it
+		 * The lock buckets' max age: how long an entry lives after its last write, a
+		 * delete marker after a release, and a key's value block (DESIGN.md §12) after its
+		 * last write or invalid-marking (then it reads as {@link dev.dlock.LockValue#NONE}).
+		 * Each held entry is written again when half of it
 		 * has passed, so a shorter max age costs more rewrites of held locks and keeps
 		 * fewer markers (see docs/backends/nats.md, "Session heartbeats"). An existing
 		 * bucket must have this max age. Default {@link NatsBucket#entryMaxAge}: a day, or

@@ -17,6 +17,7 @@ import java.util.function.Function;
 
 import dev.dlock.LockBackendException;
 import dev.dlock.LockMode;
+import dev.dlock.LockValue;
 import dev.dlock.spi.AcquireRequest;
 import dev.dlock.spi.EnqueueResult;
 import dev.dlock.spi.LockSession;
@@ -189,7 +190,10 @@ final class NatsLockSession implements LockSession {
 		});
 	}
 
-	/** Deletes entries the engine no longer renews and surely no longer counts valid. */
+	/**
+	 * Deletes entries the engine no longer renews and surely no longer counts valid; one
+	 * that may hold {@code PW} or {@code EX} marks its key's value invalid first.
+	 */
 	private void reapAbandoned(Set<NatsQueueEntry> renewed, long now) {
 		for (NatsQueueEntry entry : this.entries.values()) {
 			if (renewed.contains(entry)) {
@@ -199,7 +203,11 @@ final class NatsLockSession implements LockSession {
 				forget(entry); // others delete it: its heartbeat is gone, or going
 			}
 			else if (now - entry.validBound() >= 0) {
-				entry.bucket().remove(entry.request()).whenComplete((deleted, failure) -> {
+				// a holder of PW or EX that the engine gave up may have changed what the value describes
+				CompletableFuture<Void> marked = NatsBucket.mayHoldWriteMode(entry.value())
+						? entry.bucket().invalidate(entry.resource(), entry.value())
+						: CompletableFuture.completedFuture(null);
+				marked.thenCompose((done) -> entry.bucket().remove(entry.request())).whenComplete((deleted, failure) -> {
 					if (failure == null) {
 						forget(entry);
 						logger.debug("Deleted the abandoned entry of lock '{}' ({}) with token {}",
@@ -330,6 +338,26 @@ final class NatsLockSession implements LockSession {
 			}
 			return removed;
 		});
+	}
+
+	/**
+	 * Two reads at the stream leader: the value, then the entry (see
+	 * {@link NatsBucket#readValue}).
+	 */
+	@Override
+	public CompletableFuture<@Nullable LockValue> readValue(QueueEntry entry) {
+		NatsQueueEntry natsEntry = NatsBucket.entry(entry);
+		return bucketOf(natsEntry).readValue(natsEntry);
+	}
+
+	/**
+	 * Two reads at the stream leader and one revision-checked write (see
+	 * {@link NatsBucket#writeValue}).
+	 */
+	@Override
+	public CompletableFuture<Boolean> writeValue(QueueEntry entry, LockValue value) {
+		NatsQueueEntry natsEntry = NatsBucket.entry(entry);
+		return bucketOf(natsEntry).writeValue(natsEntry, value);
 	}
 
 	@Override
