@@ -692,6 +692,10 @@ final class EtcdLockSession implements LockSession {
 	private CompletableFuture<QueueState> commit(Attempt attempt, Plan plan, QueueSnapshot snapshot,
 			Function<QueueSnapshot, CompletableFuture<QueueState>> again, long retentionLease) {
 		EtcdQueueEntry entry = attempt.entry();
+		if (!attempt.isCurrent()) {
+			// withdrawn while the value lease was granted
+			return CompletableFuture.failedFuture(new CancellationException("the conversion was withdrawn"));
+		}
 		ReadBranch read = readBranchOf(entry);
 		ByteSequence sequencer = read.sequencer();
 		List<Cmp> compares = new ArrayList<>();
