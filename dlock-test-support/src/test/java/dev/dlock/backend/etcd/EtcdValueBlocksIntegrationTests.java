@@ -103,6 +103,22 @@ class EtcdValueBlocksIntegrationTests {
 	}
 
 	@Test
+	void aLostWritersMarkIsKeptWhenItsSessionUsesTheEntryKeyAgain() throws Exception {
+		LockSession session = this.support.register(backend().openSession(LEASE));
+		String key = newKey();
+		EnqueueResult lost = session.enqueue(request(key, LockMode.EX, true)).join();
+		this.raw.getLeaseClient().revoke(onlyEntry().getLease()).get();
+		assertThat(session.renew(List.of(lost.entry())).join()).containsExactly(lost.entry());
+		// a fresh session lease, and the same slot: the same entry key and mark key
+		EnqueueResult again = session.enqueue(request(key, LockMode.EX, true)).join();
+		assertThat(((EtcdQueueEntry) again.entry()).key()).isEqualTo(((EtcdQueueEntry) lost.entry()).key());
+		session.remove(again.entry().request()).join();
+		try (LockHandle reader = manager(backend()).acquire(key, LockMode.PR, WAIT)) {
+			assertThat(reader.value()).isEqualTo(new LockValue(new byte[0], 0, false));
+		}
+	}
+
+	@Test
 	void aReaderWhoseSessionLeaseEndsLeavesTheValueValid() throws Exception {
 		String key = newKey();
 		LockValue first = write(key, "kept");
