@@ -31,7 +31,10 @@ import io.etcd.jetcd.options.GetOption;
  * lease; its create revision is the ticket and the fencing token. An uncontended acquire is
  * one transaction, a release one delete, and a waiter watches only one entry that blocks it.
  * A conversion is one transaction on the entry, whose new mod revision is the new token.
- * Only a holder told of what its mode blocks watches its resource's queue. See
+ * Only a holder told of what its mode blocks watches its resource's queue. Value blocks
+ * live beside the queues under a lease of the backend that etcd lets run out after the
+ * {@linkplain Builder#valueRetention value retention}; an entry in {@code PW} or {@code EX}
+ * carries a writer mark, so that a lost writer leaves the value invalid. See
  * {@code docs/backends/etcd.md} for the guarantees and what breaks them.
  * <p>
  * Thread-safe. The {@link Client} belongs to the application and is never closed here:
