@@ -106,8 +106,8 @@ public final class EtcdLockBackend implements LockBackend {
 	}
 
 	/**
-	 * Opens a session with its own etcd lease. The lease is granted in the background; the
-	 * first enqueue waits for it. The lease TTL on the server is the lease time and a third
+	 * Opens a session with its own etcd lease. The lease is granted in the background (and
+	 * so is the backend's value lease, if it has none); the first enqueue waits for it. The lease TTL on the server is the lease time and a third
 	 * more, in whole seconds rounded up, and at least etcd's minimum TTL (2 s by default).
 	 * @param leaseTime how long the engine counts an entry alive after a renewal was sent
 	 * @return the session
@@ -123,6 +123,9 @@ public final class EtcdLockBackend implements LockBackend {
 				this.requestTimeout, this.time, this.sessions::remove);
 		this.sessions.add(session);
 		session.start();
+		// the first enqueue in PW or EX writes a mark under the value lease: granted now,
+		// beside the session's lease, so that it rarely waits for it (a failure is tried again then)
+		this.values.retention().id().exceptionally((failure) -> 0L);
 		return session;
 	}
 
