@@ -4,6 +4,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 
 import dev.dlock.LockHandle;
 import dev.dlock.LockManager;
@@ -164,6 +166,32 @@ class EtcdValueBlocksIntegrationTests {
 			assertThat(reader.value()).isEqualTo(first);
 		}
 		assertThat(keysUnder(".writers/")).isEmpty();
+	}
+
+	@Test
+	void anEnqueueWhoseReplyIsLostLeavesNoMarkOnceWithdrawn() throws Exception {
+		HoldingClient holding = new HoldingClient(this.support.client(endpoint()));
+		LockSession session = this.support.register(EtcdLockBackend.builder(holding.client())
+			.keyPrefix(this.support.keyPrefix)
+			.valueRetention(RETENTION)
+			.build()
+			.openSession(LEASE));
+		String key = newKey();
+		holding.holdNextTransaction();
+		CompletableFuture<EnqueueResult> enqueue = session.enqueue(request(key, LockMode.EX, true));
+		await().atMost(WAIT).until(holding::isHolding);
+		// etcd applies the enqueue, with its mark, and the reply is lost: the session withdraws it
+		holding.sendHeldTransaction().join();
+		assertThat(keysUnder(".writers/")).hasSize(1);
+		holding.failHeldCall();
+		assertThat(enqueue).failsWithin(WAIT).withThrowableOfType(ExecutionException.class);
+		await().atMost(WAIT).untilAsserted(() -> {
+			assertThat(this.support.entries(this.raw)).isEmpty();
+			assertThat(keysUnder(".writers/")).isEmpty();
+		});
+		try (LockHandle reader = manager(backend()).acquire(key, LockMode.PR, WAIT)) {
+			assertThat(reader.value()).isEqualTo(LockValue.NONE);
+		}
 	}
 
 	@Test
