@@ -349,6 +349,12 @@ public class DlockProperties {
 		 */
 		private Duration requestTimeout = Duration.ofSeconds(5);
 
+		/**
+		 * How long a lock's value block is kept after its last write (and a lost writer's
+		 * mark after it was written); at least an hour.
+		 */
+		private Duration valueRetention = Duration.ofDays(1);
+
 		public List<String> getEndpoints() {
 			return this.endpoints;
 		}
@@ -371,6 +377,14 @@ public class DlockProperties {
 
 		public void setRequestTimeout(Duration requestTimeout) {
 			this.requestTimeout = requestTimeout;
+		}
+
+		public Duration getValueRetention() {
+			return this.valueRetention;
+		}
+
+		public void setValueRetention(Duration valueRetention) {
+			this.valueRetention = valueRetention;
 		}
 
 	}

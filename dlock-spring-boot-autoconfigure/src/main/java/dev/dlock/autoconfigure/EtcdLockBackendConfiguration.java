@@ -26,7 +26,8 @@ class EtcdLockBackendConfiguration {
 	@ConditionalOnMissingBean(LockBackend.class)
 	EtcdLockBackend etcdLockBackend(DlockProperties properties, Client client) {
 		EtcdLockBackend.Builder builder = EtcdLockBackend.builder(client)
-			.requestTimeout(properties.getEtcd().getRequestTimeout());
+			.requestTimeout(properties.getEtcd().getRequestTimeout())
+			.valueRetention(properties.getEtcd().getValueRetention());
 		if (properties.getKeyPrefix() != null) {
 			builder.keyPrefix(properties.getKeyPrefix());
 		}

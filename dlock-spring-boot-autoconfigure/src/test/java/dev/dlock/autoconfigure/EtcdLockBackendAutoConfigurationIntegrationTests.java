@@ -1,6 +1,7 @@
 package dev.dlock.autoconfigure;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 
@@ -15,7 +16,9 @@ import dev.dlock.testserver.RedisServer;
 import dev.dlock.testserver.TestCertificates;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
+import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.options.GetOption;
+import io.etcd.jetcd.options.LeaseOption;
 import dev.dlock.autoconfigure.health.DlockHealthContributorAutoConfiguration;
 import org.junit.jupiter.api.Test;
 
@@ -26,6 +29,7 @@ import org.springframework.boot.test.context.assertj.AssertableApplicationContex
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * The etcd backend over the auto-configured client (from {@code dlock.etcd.*} or connection
@@ -72,6 +76,29 @@ class EtcdLockBackendAutoConfigurationIntegrationTests {
 						.join()
 						.getCount();
 					assertThat(count).isPositive();
+				}
+			});
+	}
+
+	@Test
+	void valueRetentionIsApplied() {
+		String prefix = "app-" + UUID.randomUUID() + "/";
+		this.runner
+			.withPropertyValues("dlock.etcd.endpoints=" + EtcdServer.shared().endpoint(), "dlock.key-prefix=" + prefix,
+					"dlock.etcd.value-retention=2h")
+			.run((context) -> {
+				try (LockHandle handle = context.getBean(LockManager.class).tryAcquire("valued", LockMode.EX).orElseThrow()) {
+					handle.setValue("kept".getBytes(StandardCharsets.UTF_8));
+				}
+				try (Client client = Client.builder().endpoints(EtcdServer.shared().endpoint()).build()) {
+					// the release writes in the background
+					List<KeyValue> values = await().until(() -> client.getKVClient()
+						.get(bytes(prefix + ".value/"), GetOption.builder().isPrefix(true).build())
+						.join()
+						.getKvs(), (found) -> !found.isEmpty());
+					// granted for the retention and a quarter more
+					assertThat(client.getLeaseClient().timeToLive(values.get(0).getLease(), LeaseOption.DEFAULT).join().getTTL())
+						.isBetween(Duration.ofHours(2).minusMinutes(1).toSeconds(), Duration.ofMinutes(150).toSeconds());
 				}
 			});
 	}

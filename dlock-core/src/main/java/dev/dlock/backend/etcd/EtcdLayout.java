@@ -24,12 +24,20 @@ import io.etcd.jetcd.KeyValue;
  * up to writes that only weaken it (jetcd has no compare over a range; see
  * {@code EtcdLockSession#convert}). An encoded key never starts with {@code .}, so no queue contains a mark or a
  * sequencer.
+ * <p>
+ * A lock's value block is {@code <prefix>.value/<encoded key>}, and the writer marks of
+ * its entries (see {@link ValueBlocks}) are {@code <prefix>.writers/<encoded key>/<entry
+ * name>}: outside every queue for the same reason.
  */
 final class EtcdLayout {
 
 	private static final String WITHDRAWN = ".withdrawn/";
 
 	private static final String SEQUENCER = ".sequence/";
+
+	private static final String WRITERS = ".writers/";
+
+	private static final String VALUE = ".value/";
 
 	private final String keyPrefix;
 
@@ -68,6 +76,44 @@ final class EtcdLayout {
 			throw new IllegalArgumentException("Not an entry key of this layout: " + entry);
 		}
 		return bytes(this.keyPrefix + WITHDRAWN + entry.substring(this.keyPrefix.length()));
+	}
+
+	/**
+	 * The key of the writer mark of an entry, from the entry's key:
+	 * {@code <prefix>.writers/<encoded key>/<entry name>}.
+	 */
+	ByteSequence writerMarkOf(ByteSequence entryKey) {
+		return bytes(this.keyPrefix + WRITERS + entryPath(entryKey));
+	}
+
+	/** The prefix of the writer marks of an entry's resource, ending with a separator. */
+	ByteSequence writerMarksOf(ByteSequence entryKey) {
+		String path = entryPath(entryKey);
+		return bytes(this.keyPrefix + WRITERS + path.substring(0, path.lastIndexOf('/') + 1));
+	}
+
+	/** The key of the value block of an entry's resource: {@code <prefix>.value/<encoded key>}. */
+	ByteSequence valueOf(ByteSequence entryKey) {
+		String path = entryPath(entryKey);
+		return bytes(this.keyPrefix + VALUE + path.substring(0, path.lastIndexOf('/')));
+	}
+
+	/** The key of the entry a writer mark ({@link #writerMarkOf}) names. */
+	ByteSequence entryOfWriterMark(ByteSequence markKey) {
+		String mark = markKey.toString(StandardCharsets.UTF_8);
+		if (!mark.startsWith(this.keyPrefix + WRITERS)) {
+			throw new IllegalArgumentException("Not a writer mark of this layout: " + mark);
+		}
+		return bytes(this.keyPrefix + mark.substring(this.keyPrefix.length() + WRITERS.length()));
+	}
+
+	/** An entry key without the key prefix: {@code <encoded key>/<entry name>}. */
+	private String entryPath(ByteSequence entryKey) {
+		String entry = entryKey.toString(StandardCharsets.UTF_8);
+		if (!entry.startsWith(this.keyPrefix) || entry.indexOf('/', this.keyPrefix.length()) < 0) {
+			throw new IllegalArgumentException("Not an entry key of this layout: " + entry);
+		}
+		return entry.substring(this.keyPrefix.length());
 	}
 
 	/**

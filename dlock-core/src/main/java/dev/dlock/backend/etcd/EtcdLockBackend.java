@@ -31,7 +31,10 @@ import io.etcd.jetcd.options.GetOption;
  * lease; its create revision is the ticket and the fencing token. An uncontended acquire is
  * one transaction, a release one delete, and a waiter watches only one entry that blocks it.
  * A conversion is one transaction on the entry, whose new mod revision is the new token.
- * Only a holder told of what its mode blocks watches its resource's queue. See
+ * Only a holder told of what its mode blocks watches its resource's queue. Value blocks
+ * live beside the queues under a lease of the backend that etcd lets run out after the
+ * {@linkplain Builder#valueRetention value retention}; an entry in {@code PW} or {@code EX}
+ * carries a writer mark, so that a lost writer leaves the value invalid. See
  * {@code docs/backends/etcd.md} for the guarantees and what breaks them.
  * <p>
  * Thread-safe. The {@link Client} belongs to the application and is never closed here:
@@ -45,9 +48,15 @@ public final class EtcdLockBackend implements LockBackend {
 	/** The default key prefix. */
 	public static final String DEFAULT_KEY_PREFIX = "dlock/";
 
+	/** The default time a value block is kept after its last write: one day. */
+	public static final Duration DEFAULT_VALUE_RETENTION = Duration.ofDays(1);
+
+	/** The shortest value retention (the SPI promises at least an hour). */
+	private static final Duration MIN_VALUE_RETENTION = Duration.ofHours(1);
+
 	private static final Set<BackendCapability> CAPABILITIES = Set.of(BackendCapability.SESSION_LEASE,
 			BackendCapability.OWN_REMOVALS_FIRST, BackendCapability.CONVERSION,
-			BackendCapability.BLOCKING_NOTIFICATIONS);
+			BackendCapability.BLOCKING_NOTIFICATIONS, BackendCapability.VALUE_BLOCKS);
 
 	private final Client client;
 
@@ -63,14 +72,19 @@ public final class EtcdLockBackend implements LockBackend {
 
 	private final DepartingEntries departing;
 
+	private final ValueBlocks values;
+
 	private final AtomicBoolean closed = new AtomicBoolean();
 
-	EtcdLockBackend(Client client, String keyPrefix, Duration requestTimeout) {
+	EtcdLockBackend(Client client, String keyPrefix, Duration requestTimeout, Duration valueRetention) {
 		this.client = client;
 		this.layout = new EtcdLayout(keyPrefix);
 		this.time = TimeSource.on(this.threads);
 		this.departing = new DepartingEntries();
 		this.requestTimeout = requestTimeout;
+		this.values = new ValueBlocks(client.getKVClient(), this.layout,
+				new RetentionLease(client.getLeaseClient(), valueRetention, requestTimeout, this.time), requestTimeout,
+				this.time);
 	}
 
 	/**
@@ -92,8 +106,8 @@ public final class EtcdLockBackend implements LockBackend {
 	}
 
 	/**
-	 * Opens a session with its own etcd lease. The lease is granted in the background; the
-	 * first enqueue waits for it. The lease TTL on the server is the lease time and a third
+	 * Opens a session with its own etcd lease. The lease is granted in the background (and
+	 * so is the backend's value lease, if it has none); the first enqueue waits for it. The lease TTL on the server is the lease time and a third
 	 * more, in whole seconds rounded up, and at least etcd's minimum TTL (2 s by default).
 	 * @param leaseTime how long the engine counts an entry alive after a renewal was sent
 	 * @return the session
@@ -105,10 +119,13 @@ public final class EtcdLockBackend implements LockBackend {
 		if (this.closed.get()) {
 			throw new LockBackendException("The etcd lock backend is closed", null);
 		}
-		EtcdLockSession session = new EtcdLockSession(this.client, this.layout, this.departing, leaseTime,
+		EtcdLockSession session = new EtcdLockSession(this.client, this.layout, this.departing, this.values, leaseTime,
 				this.requestTimeout, this.time, this.sessions::remove);
 		this.sessions.add(session);
 		session.start();
+		// the first enqueue in PW or EX writes a mark under the value lease: granted now,
+		// beside the session's lease, so that it rarely waits for it (a failure is tried again then)
+		this.values.retention().id().exceptionally((failure) -> 0L);
 		return session;
 	}
 
@@ -146,9 +163,10 @@ public final class EtcdLockBackend implements LockBackend {
 	/**
 	 * Returns {@link BackendCapability#SESSION_LEASE} (one lease per session),
 	 * {@link BackendCapability#OWN_REMOVALS_FIRST} (entries whose removal was sent do not
-	 * hold this backend's later requests back), {@link BackendCapability#CONVERSION} and
+	 * hold this backend's later requests back), {@link BackendCapability#CONVERSION},
 	 * {@link BackendCapability#BLOCKING_NOTIFICATIONS} (a holder with a blocking listener
-	 * watches its resource's queue).
+	 * watches its resource's queue) and {@link BackendCapability#VALUE_BLOCKS} (kept for
+	 * the {@linkplain Builder#valueRetention value retention} after their last write).
 	 * @return the capabilities
 	 */
 	@Override
@@ -193,6 +211,8 @@ public final class EtcdLockBackend implements LockBackend {
 
 		private Duration requestTimeout = Duration.ofSeconds(5);
 
+		private Duration valueRetention = DEFAULT_VALUE_RETENTION;
+
 		private Builder(Client client) {
 			this.client = Objects.requireNonNull(client, "'client' must not be null");
 		}
@@ -223,11 +243,30 @@ public final class EtcdLockBackend implements LockBackend {
 		}
 
 		/**
+		 * How long a lock's value block (DESIGN.md §12) is kept after its last write, and a
+		 * lost writer's mark that makes it read as invalid after it was written: etcd drops
+		 * both on its own then (they live under a lease of the backend, granted for the
+		 * retention and a quarter more), so no key is left behind. A value older than this
+		 * reads as {@link dev.dlock.LockValue#NONE}. Default one day.
+		 * @param valueRetention at least one hour, in whole seconds or rounded up to them
+		 * @return this builder
+		 * @throws IllegalArgumentException if shorter than an hour
+		 */
+		public Builder valueRetention(Duration valueRetention) {
+			Durations.positive(valueRetention, "valueRetention");
+			if (valueRetention.compareTo(MIN_VALUE_RETENTION) < 0) {
+				throw new IllegalArgumentException("'valueRetention' must be at least " + MIN_VALUE_RETENTION);
+			}
+			this.valueRetention = valueRetention;
+			return this;
+		}
+
+		/**
 		 * Builds the backend.
 		 * @return the backend
 		 */
 		public EtcdLockBackend build() {
-			return new EtcdLockBackend(this.client, this.keyPrefix, this.requestTimeout);
+			return new EtcdLockBackend(this.client, this.keyPrefix, this.requestTimeout, this.valueRetention);
 		}
 
 	}

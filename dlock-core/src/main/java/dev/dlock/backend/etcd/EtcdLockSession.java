@@ -7,6 +7,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
@@ -18,6 +19,7 @@ import java.util.function.Function;
 import java.util.function.LongFunction;
 
 import dev.dlock.LockMode;
+import dev.dlock.LockValue;
 import dev.dlock.spi.AcquireRequest;
 import dev.dlock.spi.EnqueueResult;
 import dev.dlock.spi.LockSession;
@@ -67,7 +69,7 @@ final class EtcdLockSession implements LockSession {
 
 	private static final long MAX_OVERLOAD_BACKOFF_MILLIS = 200;
 
-	private static final GetOption QUEUE = GetOption.builder()
+	static final GetOption QUEUE = GetOption.builder()
 		.isPrefix(true)
 		.withSortField(GetOption.SortTarget.CREATE)
 		.withSortOrder(GetOption.SortOrder.ASCEND)
@@ -106,6 +108,8 @@ final class EtcdLockSession implements LockSession {
 
 	private final DepartingEntries departing;
 
+	private final ValueBlocks values;
+
 	/**
 	 * Entries created by this session and not yet removed, by request (as {@link EntrySlots}
 	 * keeps them).
@@ -124,12 +128,13 @@ final class EtcdLockSession implements LockSession {
 
 	private volatile boolean closed;
 
-	EtcdLockSession(Client client, EtcdLayout layout, DepartingEntries departing, Duration leaseTime,
-			Duration requestTimeout, TimeSource time, Consumer<EtcdLockSession> onClose) {
+	EtcdLockSession(Client client, EtcdLayout layout, DepartingEntries departing, ValueBlocks values,
+			Duration leaseTime, Duration requestTimeout, TimeSource time, Consumer<EtcdLockSession> onClose) {
 		this.client = client;
 		this.layout = layout;
 		this.slots = new EntrySlots(layout);
 		this.departing = departing;
+		this.values = values;
 		this.leaseTime = leaseTime;
 		this.leaseNanos = leaseTime.toNanos();
 		this.ttlSeconds = serverTtlSeconds(leaseTime);
@@ -174,12 +179,21 @@ final class EtcdLockSession implements LockSession {
 			long overloadBackoffMillis) {
 		// the engine counts the entry valid until (send time + lease time), and the send
 		// time is before calledAt: the lease must live at least that long on the server
+		boolean marked = ValueBlocks.isWriting(request.mode());
 		return leaseFor(calledAt + this.leaseNanos, LEASE_ATTEMPTS)
-			.thenCompose((sessionLease) -> enqueueTxn(request, sessionLease, calledAt).exceptionallyCompose((failure) -> {
+			.thenCompose((sessionLease) -> retentionLeaseIf(marked).thenCompose((retentionLease) -> enqueueTxn(request,
+					sessionLease, retentionLease, calledAt).exceptionallyCompose((failure) -> {
 				if (leaseRetry && EtcdFailures.isLeaseNotFound(failure)) {
-					// the txn wrote nothing; take a fresh lease and try once more
-					sessionLease.markDead();
-					return enqueue(request, calledAt, false, overloadBackoffMillis);
+					// the txn wrote nothing; take a fresh lease (the session's, unless it was the
+					// value lease that etcd no longer has) and try once more
+					CompletableFuture<Boolean> retentionGone = marked
+							? this.values.retention().checkGone(retentionLease) : CompletableFuture.completedFuture(false);
+					return retentionGone.thenCompose((gone) -> {
+						if (!gone) {
+							sessionLease.markDead();
+						}
+						return enqueue(request, calledAt, false, overloadBackoffMillis);
+					});
 				}
 				long retryAt = this.time.nanoTime() + TimeUnit.MILLISECONDS.toNanos(overloadBackoffMillis);
 				if (EtcdFailures.isTooManyRequests(failure) && retryAt - (calledAt + this.requestTimeout.toNanos()) < 0) {
@@ -191,16 +205,23 @@ final class EtcdLockSession implements LockSession {
 								Math.min(overloadBackoffMillis * 2, MAX_OVERLOAD_BACKOFF_MILLIS)));
 				}
 				return CompletableFuture.failedFuture(failure);
-			}));
+			})));
+	}
+
+	/** The value lease's id when an operation writes a mark, else 0 (and nothing asked). */
+	private CompletableFuture<Long> retentionLeaseIf(boolean needed) {
+		return needed ? this.values.retention().id() : CompletableFuture.completedFuture(0L);
 	}
 
 	/**
 	 * One transaction: delete the backend's entries of the resource whose removal is under
 	 * way (see {@link DepartingEntries}), create the entry under the lease unless it exists
-	 * or was withdrawn, and read the resource's queue in ticket order, in the same snapshot.
+	 * or was withdrawn, with its writer mark in {@code PW} and {@code EX} (see
+	 * {@link ValueBlocks}), and read the resource's queue in ticket order, in the same
+	 * snapshot.
 	 */
 	private CompletableFuture<EnqueueResult> enqueueTxn(AcquireRequest request, SessionLease sessionLease,
-			long calledAt) {
+			long retentionLease, long calledAt) {
 		EntrySlots.Keys keys = this.slots.claim(request);
 		ByteSequence key = keys.entry();
 		EtcdLayout.ResourceKeys resource = this.layout.resourceKeys(request.key());
@@ -212,6 +233,9 @@ final class EtcdLockSession implements LockSession {
 			.filter((departing) -> !departing.key().equals(key))
 			.forEach((departing) -> writes.add(deleteIfStill(departing.key(), departing.ticket())));
 		writes.add(Op.put(key, this.layout.entryValue(request), put));
+		if (retentionLease != 0) {
+			writes.addAll(this.values.markNewEntry(key, retentionLease));
+		}
 		writes.add(Op.put(resource.sequencer(), ByteSequence.EMPTY, put));
 		writes.add(Op.get(prefix, QUEUE));
 		CompletableFuture<TxnResponse> txn = this.client.getKVClient()
@@ -259,7 +283,7 @@ final class EtcdLockSession implements LockSession {
 			// a try that would wait: take the entry out again before answering. Compare
 			// first is impossible here (jetcd's Cmp has no range, and modes live in values),
 			// so a busy try costs a second txn; an uncontended one stays a single txn.
-			return deleteEntry(this.layout.resourceKeysOf(key).sequencer(), key, ticket).thenApply((deleted) -> {
+			return deleteEntry(this.layout.resourceKeysOf(key).sequencer(), key, ticket, true).thenApply((deleted) -> {
 				this.slots.free(request);
 				return EnqueueResult.rejected();
 			});
@@ -300,10 +324,11 @@ final class EtcdLockSession implements LockSession {
 			return CompletableFuture.completedFuture(null);
 		}
 		PutOption put = PutOption.builder().withLeaseId(withdrawal.lease().id()).build();
+		ByteSequence entryKey = withdrawal.keys().entry();
 		CompletableFuture<TxnResponse> txn = this.client.getKVClient()
 			.txn()
-			.Then(Op.delete(withdrawal.keys().entry(), DeleteOption.DEFAULT),
-					Op.put(withdrawal.keys().withdrawalMark(), ByteSequence.EMPTY, put))
+			.Then(Op.delete(entryKey, DeleteOption.DEFAULT),
+					Op.put(withdrawal.keys().withdrawalMark(), ByteSequence.EMPTY, put), unmarkIfThere(entryKey))
 			.commit();
 		return timed(txn, this.requestTimeout, (late) -> withdrawn(withdrawal)).handle((response, failure) -> {
 			if (failure != null && !EtcdFailures.isLeaseNotFound(failure)) {
@@ -568,10 +593,14 @@ final class EtcdLockSession implements LockSession {
 					new IllegalStateException("the entry kept changing for longer than the request timeout"));
 		}
 		PutOption put = PutOption.builder().withLeaseId(kv.getLease()).build();
+		EntryState back = state.grantedIn(heldMode);
+		// back to a mode the current one covers: a writing mode only if it had one, marked then
+		List<Op> writes = new ArrayList<>(List.of(Op.put(kv.getKey(), back.toValue(), put)));
+		remark(kv.getKey(), entry.ticket(), state, back, 0).ifPresent(writes::add);
 		CompletableFuture<TxnResponse> txn = this.client.getKVClient()
 			.txn()
 			.If(new Cmp(kv.getKey(), Cmp.Op.EQUAL, CmpTarget.modRevision(kv.getModRevision())))
-			.Then(Op.put(kv.getKey(), state.grantedIn(heldMode).toValue(), put))
+			.Then(writes.toArray(Op[]::new))
 			.Else(Op.get(kv.getKey(), GetOption.DEFAULT))
 			.commit();
 		return timed(txn, this.requestTimeout).handle((response, failure) -> {
@@ -648,6 +677,25 @@ final class EtcdLockSession implements LockSession {
 		if (plan.guarded() && snapshot.sequence() <= 0) {
 			return CompletableFuture.failedFuture(new IllegalStateException("no sequencer revision to compare"));
 		}
+		boolean marks = plan.writes()
+			.stream()
+			.anyMatch((write) -> !ValueBlocks.isWriting(write.member().state()) && ValueBlocks.isWriting(write.state()));
+		return retentionLeaseIf(marks)
+			.thenCompose((retentionLease) -> commit(attempt, plan, snapshot, again, retentionLease));
+	}
+
+	/**
+	 * {@link #commit(Attempt, Plan, QueueSnapshot, Function)} with the value lease (or 0)
+	 * for the writer marks of entries that get a writing mode; an entry that loses its
+	 * writing modes loses its mark in the same transaction.
+	 */
+	private CompletableFuture<QueueState> commit(Attempt attempt, Plan plan, QueueSnapshot snapshot,
+			Function<QueueSnapshot, CompletableFuture<QueueState>> again, long retentionLease) {
+		EtcdQueueEntry entry = attempt.entry();
+		if (!attempt.isCurrent()) {
+			// withdrawn while the value lease was granted
+			return CompletableFuture.failedFuture(new CancellationException("the conversion was withdrawn"));
+		}
 		ReadBranch read = readBranchOf(entry);
 		ByteSequence sequencer = read.sequencer();
 		List<Cmp> compares = new ArrayList<>();
@@ -658,6 +706,7 @@ final class EtcdLockSession implements LockSession {
 			compares.add(unchanged(member));
 			writes.add(Op.put(member.key(), write.state().toValue(), leased(member.lease())));
 			written.put(member.ticket(), write.state());
+			remark(member.key(), member.ticket(), member.state(), write.state(), retentionLease).ifPresent(writes::add);
 		}
 		plan.kept()
 			.stream()
@@ -675,9 +724,14 @@ final class EtcdLockSession implements LockSession {
 			.commit();
 		return timed(txn, this.requestTimeout).handle((response, failure) -> {
 			if (failure != null) {
-				// an entry's lease ended after the read: the next read no longer shows it
-				return EtcdFailures.isLeaseNotFound(failure) ? readQueue(entry).thenCompose(again)
-						: CompletableFuture.<QueueState>failedFuture(failure);
+				if (!EtcdFailures.isLeaseNotFound(failure)) {
+					return CompletableFuture.<QueueState>failedFuture(failure);
+				}
+				// an entry's lease ended after the read: the next read no longer shows it; or
+				// the value lease is gone, and the next attempt takes a new one
+				CompletableFuture<Boolean> checked = (retentionLease != 0)
+						? this.values.retention().checkGone(retentionLease) : CompletableFuture.completedFuture(false);
+				return checked.thenCompose((gone) -> readQueue(entry)).thenCompose(again);
 			}
 			if (!response.isSucceeded()) {
 				QueueSnapshot fresh = snapshotOf(entry, response, response.getHeader().getRevision());
@@ -693,6 +747,19 @@ final class EtcdLockSession implements LockSession {
 		}).thenCompose(Function.identity());
 	}
 
+	/**
+	 * The write of an entry's writer mark when a write of the entry changes whether it may be
+	 * granted in {@code PW} or {@code EX} (see {@link ValueBlocks}), or none.
+	 */
+	private Optional<Op> remark(ByteSequence key, long ticket, EntryState from, EntryState to, long retentionLease) {
+		boolean was = ValueBlocks.isWriting(from);
+		boolean is = ValueBlocks.isWriting(to);
+		if (was == is) {
+			return Optional.empty();
+		}
+		return Optional.of(is ? this.values.mark(key, ticket, retentionLease) : this.values.unmark(key));
+	}
+
 	/** The entry's read branch, built once. */
 	private ReadBranch readBranchOf(EtcdQueueEntry entry) {
 		ReadBranch read = entry.readBranch();
@@ -704,10 +771,23 @@ final class EtcdLockSession implements LockSession {
 		return read;
 	}
 
-	/** Deletes an entry, as a nested transaction, only if it is still the one with this create revision. */
-	private static Op deleteIfStill(ByteSequence key, long ticket) {
+	/**
+	 * Deletes an entry and its writer mark (a clean removal), as a nested transaction, only
+	 * if it is still the one with this create revision.
+	 */
+	private Op deleteIfStill(ByteSequence key, long ticket) {
 		return Op.txn(new Cmp[] { new Cmp(key, Cmp.Op.EQUAL, CmpTarget.createRevision(ticket)) },
-				new Op[] { Op.delete(key, DeleteOption.DEFAULT) }, NOTHING);
+				new Op[] { Op.delete(key, DeleteOption.DEFAULT), this.values.unmark(key) }, NOTHING);
+	}
+
+	/**
+	 * Deletes the writer mark of an entry key, as a nested transaction, if the entry exists
+	 * (compared before the transaction's own delete of it): then the mark is the entry's;
+	 * otherwise it may be a mark that a lost entry of the same key left.
+	 */
+	private Op unmarkIfThere(ByteSequence key) {
+		return Op.txn(new Cmp[] { new Cmp(key, Cmp.Op.GREATER, CmpTarget.createRevision(0)) },
+				new Op[] { this.values.unmark(key) }, NOTHING);
 	}
 
 	/** Compares an entry's mod revision to the snapshot's: it is still there, as it was. */
@@ -852,6 +932,24 @@ final class EtcdLockSession implements LockSession {
 		return EtcdFailures.mapped(queue, "Reading the queue of lock '" + lockKey + "'");
 	}
 
+	/** One transaction: the value, the writer marks and the queue (see {@link ValueBlocks}). */
+	@Override
+	public CompletableFuture<@Nullable LockValue> readValue(QueueEntry queueEntry) {
+		EtcdQueueEntry entry = (EtcdQueueEntry) queueEntry;
+		return EtcdFailures.mapped(this.values.read(entry), "Reading the value of lock '" + entry.request().key() + "'");
+	}
+
+	/**
+	 * One read and one transaction compared to the entry's mod revision in that read (see
+	 * {@link ValueBlocks}).
+	 */
+	@Override
+	public CompletableFuture<Boolean> writeValue(QueueEntry queueEntry, LockValue value) {
+		EtcdQueueEntry entry = (EtcdQueueEntry) queueEntry;
+		return EtcdFailures.mapped(this.values.write(entry, value),
+				"Writing the value of lock '" + entry.request().key() + "'");
+	}
+
 	/** As {@link #watchQueue(QueueEntry, Runnable, Consumer)}, each hand-over a signal. */
 	@Override
 	public Subscription watchQueue(QueueEntry queueEntry, Runnable onChange) {
@@ -950,7 +1048,7 @@ final class EtcdLockSession implements LockSession {
 				forgetGone(entry);
 			}
 			else if (now - entry.validBound() >= 0) {
-				deleteEntry(this.layout.resourceKeysOf(entry.key()).sequencer(), entry.key(), entry.ticket()).whenComplete((deleted, failure) -> {
+				deleteEntry(this.layout.resourceKeysOf(entry.key()).sequencer(), entry.key(), entry.ticket(), false).whenComplete((deleted, failure) -> {
 					if (failure == null) {
 						forgetGone(entry);
 						logger.debug("Deleted the abandoned entry of lock '{}' ({}) with token {}",
@@ -974,7 +1072,7 @@ final class EtcdLockSession implements LockSession {
 		if (known != null) {
 			EtcdLayout.ResourceKeys resource = this.layout.resourceKeysOf(key);
 			this.departing.departing(resource.prefix(), key, known.ticket());
-			removal = deleteEntry(resource.sequencer(), key, known.ticket())
+			removal = deleteEntry(resource.sequencer(), key, known.ticket(), true)
 				.whenComplete((deleted, failure) -> this.departing.settled(key, known.ticket()))
 				.thenAccept((deleted) -> forgetGone(known));
 		}
@@ -986,9 +1084,13 @@ final class EtcdLockSession implements LockSession {
 		}
 		else {
 			// no entry is known (its enqueue is under way): one under this request's slot key
-			// can only be its own; should the enqueue get no answer, it is withdrawn then
-			removal = timed(this.client.getKVClient().delete(key, DeleteOption.DEFAULT), this.requestTimeout)
-				.thenAccept((deleted) -> this.slots.free(request));
+			// can only be its own, and so can its mark while it exists; should the enqueue get
+			// no answer, it is withdrawn then
+			CompletableFuture<TxnResponse> txn = this.client.getKVClient()
+				.txn()
+				.Then(Op.delete(key, DeleteOption.DEFAULT), unmarkIfThere(key))
+				.commit();
+			removal = timed(txn, this.requestTimeout).thenAccept((deleted) -> this.slots.free(request));
 		}
 		return EtcdFailures.mapped(removal, "Removing lock '" + request.key() + "' in mode " + request.mode());
 	}
@@ -1003,14 +1105,19 @@ final class EtcdLockSession implements LockSession {
 	 * Deletes an entry only if it is still the one with this create revision, and the
 	 * resource's sequencer with it: a conversion compares only a sequencer revision it saw
 	 * written, never its absence, so deleting it is always safe, and it keeps a session from
-	 * holding one sequencer under its lease for every lock key it ever used.
+	 * holding one sequencer under its lease for every lock key it ever used. A clean removal
+	 * deletes the entry's writer mark too (while the entry exists, a mark of its key is its
+	 * own); an entry the engine counted lost leaves it, so that its value reads as invalid.
 	 */
-	private CompletableFuture<Void> deleteEntry(ByteSequence sequencer, ByteSequence key, long ticket) {
+	private CompletableFuture<Void> deleteEntry(ByteSequence sequencer, ByteSequence key, long ticket, boolean clean) {
+		Op[] deletes = clean
+				? new Op[] { Op.delete(key, DeleteOption.DEFAULT), Op.delete(sequencer, DeleteOption.DEFAULT),
+						this.values.unmark(key) }
+				: new Op[] { Op.delete(key, DeleteOption.DEFAULT), Op.delete(sequencer, DeleteOption.DEFAULT) };
 		CompletableFuture<TxnResponse> txn = this.client.getKVClient()
 			.txn()
 			.If(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.createRevision(ticket)))
-			.Then(Op.delete(key, DeleteOption.DEFAULT),
-					Op.delete(sequencer, DeleteOption.DEFAULT))
+			.Then(deletes)
 			.commit();
 		return timed(txn, this.requestTimeout).thenApply((response) -> null);
 	}

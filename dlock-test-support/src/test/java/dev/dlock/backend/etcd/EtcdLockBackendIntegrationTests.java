@@ -129,10 +129,11 @@ class EtcdLockBackendIntegrationTests {
 		}
 
 		@Test
-		void declaresASessionLeaseThatItsOwnRemovalsComeFirstConversionAndBlockingNotifications() {
+		void declaresASessionLeaseThatItsOwnRemovalsComeFirstConversionBlockingNotificationsAndValueBlocks() {
 			assertThat(EtcdLockBackendIntegrationTests.this.support.backend(endpoint()).capabilities())
 				.containsExactlyInAnyOrder(BackendCapability.SESSION_LEASE, BackendCapability.OWN_REMOVALS_FIRST,
-					BackendCapability.CONVERSION, BackendCapability.BLOCKING_NOTIFICATIONS);
+					BackendCapability.CONVERSION, BackendCapability.BLOCKING_NOTIFICATIONS,
+					BackendCapability.VALUE_BLOCKS);
 		}
 
 		@Test
