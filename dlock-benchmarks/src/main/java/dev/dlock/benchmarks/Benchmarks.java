@@ -40,7 +40,7 @@ public final class Benchmarks {
 	static final String COMMAND = "./mvnw -q -pl dlock-benchmarks -am clean package -DskipTests && java -jar dlock-benchmarks/target/dlock-benchmarks.jar";
 
 	static final List<String> CASES = List.of("floor", "uncontended", "hand-off", "hand-off-turns", "contended", "modes", "conversion",
-			"blocking", "16-threads", "scale");
+			"blocking", "coherent", "16-threads", "scale");
 
 	static final List<String> SERVERS = List.of("redis", "etcd", "nats", "memory");
 
@@ -174,6 +174,13 @@ public final class Benchmarks {
 				for (LockLibrary library : libraries) {
 					if (library instanceof DlockLibrary dlock && !library.server().equals("memory")) {
 						step("blocking", library, () -> BlockingNotice.run(this.settings, this.results, servers, dlock));
+					}
+				}
+			}
+			if (enabled("coherent")) {
+				for (LockLibrary library : libraries) {
+					if (library instanceof DlockLibrary dlock && !library.server().equals("memory")) {
+						step("coherent", library, () -> CoherentRead.run(this.settings, this.results, servers, dlock));
 					}
 				}
 			}

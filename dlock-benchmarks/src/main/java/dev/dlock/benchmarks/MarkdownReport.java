@@ -15,7 +15,7 @@ import java.util.Set;
 final class MarkdownReport {
 
 	private static final List<String> SECTIONS = List.of(Figure.FLOOR, Uncontended.SECTION, HandOff.SECTION, HandOffTurns.SECTION,
-			Contended.SECTION, Modes.SECTION, Converting.SECTION, BlockingNotice.SECTION, Scale.SECTION,
+			Contended.SECTION, Modes.SECTION, Converting.SECTION, BlockingNotice.SECTION, CoherentRead.SECTION, Scale.SECTION,
 			Pipelining.SECTION);
 
 	private final StringBuilder md = new StringBuilder();
@@ -228,6 +228,7 @@ final class MarkdownReport {
 			case Modes.SECTION -> "Modes: 4 shared readers and a queued writer";
 			case Converting.SECTION -> "Conversion: PR→EX→PR by a lone holder";
 			case BlockingNotice.SECTION -> "Blocking notifications: a request queued → the holder told";
+			case CoherentRead.SECTION -> "A coherent cached read (CoherentValue)";
 			case Scale.SECTION -> "Scale: many locks held by one client";
 			case Pipelining.SECTION -> "Redis: 16 threads over one client";
 			default -> section;
@@ -269,6 +270,13 @@ final class MarkdownReport {
 					+ "thread; see the floors), sampled alternately with the notices after the same kind of pause "
 					+ "in the same rounds; notice ÷ paired wake-up is taken per round, the cell shows its median "
 					+ "and range.";
+			case CoherentRead.SECTION -> "dlock only: no peer keeps a value block with its locks. One client caches "
+					+ "a value in a CoherentValue (it holds the key in PR); cached read: get() with the copy held, "
+					+ "timed over 100,000 reads, and the requests the server's own counters show for them (Redis "
+					+ "commands, etcd gRPC messages, NATS messages in; a lease renewal that falls in the window "
+					+ "counts). revalidated read: after a second client took EX and let go without a new value, "
+					+ "get() takes PR again and reads the unchanged version (no load). plain PR read: acquire PR, "
+					+ "read the value block, release, as a caller without the helper would.";
 			case Converting.SECTION -> "dlock only: no peer converts a held lock in place. One client holds a key "
 					+ "alone in PR and converts it to EX and back, back to back, so every conversion is granted at "
 					+ "once; ops/s counts PR→EX→PR round trips. convert: every single conversion. paired floor: the "

@@ -195,7 +195,7 @@ public interface LockSession extends AutoCloseable {
 	 * written, its version and whether it is valid. It is invalid when, since that write, an
 	 * entry granted in {@code PW} or {@code EX} on the resource ended without being removed
 	 * (its lease ran out), and valid again after the next write. A value not written within
-	 * the backend's retention time (documented by the backend; at least an hour) reads as
+	 * the backend's retention time (each backend documents it) reads as
 	 * {@link dev.dlock.LockValue#NONE}, and then no longer takes space on the server.
 	 * <p>
 	 * The default refuses: a backend with value blocks says so with

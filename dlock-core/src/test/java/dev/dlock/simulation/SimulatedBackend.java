@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -44,6 +45,13 @@ final class SimulatedBackend implements LockBackend {
 	private final List<Session> sessions = new ArrayList<>();
 
 	private boolean synchronous;
+
+	/**
+	 * The owner ids of entries whose removal writes a value first, from the read or write
+	 * until the removal is answered (or the write fails): a request of the same manager for
+	 * the key waits for such a removal's first attempt, so a try must not run meanwhile.
+	 */
+	private final Set<String> valueRemovals = new HashSet<>();
 
 	SimulatedBackend(Simulation simulation, int client, boolean ownRemovalsFirst) {
 		this.simulation = simulation;
@@ -97,6 +105,24 @@ final class SimulatedBackend implements LockBackend {
 	 * would, or stops doing so; for the calls that block until their enqueue is answered.
 	 * Only safe on a FIFO connection with nothing in flight, so that nothing is overtaken.
 	 */
+	/**
+	 * Whether a removal that writes a value first is under way: a try, which decides on the
+	 * calling thread, would wait for its answer, which only the event loop delivers.
+	 */
+	boolean removingWithValue() {
+		return !this.valueRemovals.isEmpty();
+	}
+
+	private <T> CompletableFuture<T> removingWithValue(QueueEntry entry, CompletableFuture<T> call) {
+		String owner = entry.request().ownerId();
+		this.valueRemovals.add(owner);
+		return call.whenComplete((result, failure) -> {
+			if (failure != null) {
+				this.valueRemovals.remove(owner);
+			}
+		});
+	}
+
 	void synchronous(boolean synchronous) {
 		this.synchronous = synchronous;
 	}
@@ -234,17 +260,18 @@ final class SimulatedBackend implements LockBackend {
 		public CompletableFuture<@Nullable LockValue> readValue(QueueEntry entry) {
 			SimulatedServer.Entry serverEntry = (SimulatedServer.Entry) entry;
 			Simulation simulation = SimulatedBackend.this.simulation;
-			return call("readValue c" + SimulatedBackend.this.client + " r" + serverEntry.requestNo + " t"
-					+ entry.ticket(), "", () -> simulation.server.readValue(entry), String::valueOf);
+			return removingWithValue(entry, call("readValue c" + SimulatedBackend.this.client + " r"
+					+ serverEntry.requestNo + " t" + entry.ticket(), "", () -> simulation.server.readValue(entry),
+					String::valueOf));
 		}
 
 		@Override
 		public CompletableFuture<Boolean> writeValue(QueueEntry entry, LockValue value) {
 			SimulatedServer.Entry serverEntry = (SimulatedServer.Entry) entry;
 			Simulation simulation = SimulatedBackend.this.simulation;
-			return call("writeValue c" + SimulatedBackend.this.client + " r" + serverEntry.requestNo + " t"
-					+ entry.ticket() + " " + value, "", () -> simulation.server.writeValue(entry, value),
-					(written) -> written ? "written" : "refused");
+			return removingWithValue(entry, call("writeValue c" + SimulatedBackend.this.client + " r"
+					+ serverEntry.requestNo + " t" + entry.ticket() + " " + value, "",
+					() -> simulation.server.writeValue(entry, value), (written) -> written ? "written" : "refused"));
 		}
 
 		@Override
@@ -265,11 +292,12 @@ final class SimulatedBackend implements LockBackend {
 			int requestNo = simulation.requestNumber(request);
 			// removals may be made in the order of a hash set (close, renewal replies): the
 			// request number orders them the same way in every run
-			return call("remove c" + SimulatedBackend.this.client + " r" + requestNo,
+			CompletableFuture<Void> removed = call("remove c" + SimulatedBackend.this.client + " r" + requestNo,
 					"remove " + (100_000_000 + requestNo), () -> {
 						simulation.server.remove(request);
 						return null;
 					}, (nothing) -> "done");
+			return removed.whenComplete((done, failure) -> SimulatedBackend.this.valueRemovals.remove(request.ownerId()));
 		}
 
 		@Override

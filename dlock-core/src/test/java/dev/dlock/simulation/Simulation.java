@@ -473,7 +473,7 @@ final class Simulation {
 	 * would overtake a removal). The same thread holds every key, so it may re-enter.
 	 */
 	private void tryAcquire(SimulatedClient client) {
-		if (!this.config.fifo || this.loop.sending(client.id)) {
+		if (!this.config.fifo || this.loop.sending(client.id) || client.backend.removingWithValue()) {
 			return;
 		}
 		String key = "k" + this.random.nextInt(this.config.keys);
@@ -507,7 +507,7 @@ final class Simulation {
 	 * or withdrawn when it would wait. Runs where {@link #tryAcquire} may.
 	 */
 	private void interruptedAcquire(SimulatedClient client) {
-		if (!this.config.fifo || this.loop.sending(client.id)) {
+		if (!this.config.fifo || this.loop.sending(client.id) || client.backend.removingWithValue()) {
 			return;
 		}
 		String key = "k" + this.random.nextInt(this.config.keys);

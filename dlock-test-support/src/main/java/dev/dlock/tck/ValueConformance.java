@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
 import dev.dlock.LockHandle;
@@ -13,6 +14,9 @@ import dev.dlock.LockManager;
 import dev.dlock.LockMode;
 import dev.dlock.LockOptions;
 import dev.dlock.LockValue;
+import dev.dlock.spi.AcquireRequest;
+import dev.dlock.spi.LockSession;
+import dev.dlock.spi.QueueEntry;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -219,6 +223,25 @@ public abstract class ValueConformance {
 		crashing.backend().cut();
 		try (LockHandle next = newManager().acquire(key, LockMode.EX, crashWait())) {
 			assertThat(next.value()).isEqualTo(written);
+		}
+	}
+
+	@Test
+	void aValueWrittenInvalidIsStoredInvalid() throws Exception {
+		// what the engine writes before it removes a PW or EX entry whose holder it lost
+		String key = LockBackendConformanceKit.newKey();
+		Random random = new Random();
+		AcquireRequest request = new AcquireRequest(key, LockMode.EX, random.nextLong(), random.nextLong(), true);
+		try (LockSession session = newClient().backend().openSession(Duration.ofSeconds(30))) {
+			QueueEntry entry = session.enqueue(request).get(10, TimeUnit.SECONDS).entry();
+			assertThat(entry).isNotNull();
+			assertThat(session.writeValue(entry, new LockValue(bytes("halfway"), 5, true)).get(10, TimeUnit.SECONDS))
+				.isTrue();
+			session.writeValue(entry, new LockValue(bytes("halfway"), 5, false)).get(10, TimeUnit.SECONDS);
+			session.remove(request).get(10, TimeUnit.SECONDS);
+		}
+		try (LockHandle reader = newManager().acquire(key, LockMode.PR, WAIT)) {
+			assertThat(reader.value()).isEqualTo(new LockValue(bytes("halfway"), 5, false));
 		}
 	}
 

@@ -169,10 +169,18 @@ final class ValueBlocks {
 				.failedFuture(new IllegalStateException("the entry kept changing for longer than the request timeout"));
 		}
 		return this.retention.id().thenCompose((lease) -> {
-			Map<ByteSequence, Long> queue = tickets(queueKvs);
 			List<Op> writes = new ArrayList<>();
-			writes.add(Op.put(this.layout.valueOf(entry.key()), encode(value), leased(lease)));
-			for (KeyValue mark : marks) {
+			if (!value.valid()) {
+				// the engine's mark for a writer it lost: a mark that names no entry is dead, so the
+				// value reads as invalid until the next write deletes it
+				writes.add(Op.put(this.layout.writerMarkOf(entry.key()).concat(EtcdLayout.bytes("~" + UUID.randomUUID())),
+						ByteSequence.EMPTY, leased(lease)));
+			}
+			else {
+				writes.add(Op.put(this.layout.valueOf(entry.key()), encode(value), leased(lease)));
+			}
+			Map<ByteSequence, Long> queue = tickets(queueKvs);
+			for (KeyValue mark : value.valid() ? marks : List.<KeyValue>of()) {
 				Cmp unchanged = new Cmp(mark.getKey(), Cmp.Op.EQUAL, CmpTarget.modRevision(mark.getModRevision()));
 				if (!isAlive(mark, queue)) {
 					writes.add(Op.txn(new Cmp[] { unchanged },

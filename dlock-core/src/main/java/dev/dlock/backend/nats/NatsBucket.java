@@ -401,7 +401,9 @@ final class NatsBucket implements AutoCloseable {
 	 * a retry before it writes the same value, or nothing when it is stored already.
 	 */
 	CompletableFuture<Boolean> writeValue(NatsQueueEntry entry, LockValue value) {
-		return this.calls.handOver(writeValue(entry, ValueBlock.written(value), 1));
+		// an invalid value is the engine's mark for a writer it lost: it names the entry, as a waiter's would
+		ValueBlock block = value.valid() ? ValueBlock.written(value) : new ValueBlock(value, entry.ticket());
+		return this.calls.handOver(writeValue(entry, block, 1));
 	}
 
 	private CompletableFuture<Boolean> writeValue(NatsQueueEntry entry, ValueBlock block, int attempt) {
