@@ -194,6 +194,25 @@ class RedisValueBlockIntegrationTests {
 	}
 
 	@Test
+	void valuesOfKeysThatLookAlikeNeverMix() {
+		List<String> keys = List.of(this.key, this.key + ":v", this.key + ":value", this.key + "{x}",
+				"a".repeat(960) + this.key);
+		for (String lock : keys) {
+			AcquireRequest writer = new AcquireRequest(lock, LockMode.EX, UUID.randomUUID().toString(), true);
+			QueueEntry entry = this.session.enqueue(writer).join().entry();
+			assertThat(this.session.writeValue(entry, value("of " + lock.length(), entry.ticket())).join()).isTrue();
+			this.session.remove(writer).join();
+		}
+		for (String lock : keys) {
+			AcquireRequest reader = new AcquireRequest(lock, LockMode.PR, UUID.randomUUID().toString(), true);
+			QueueEntry entry = this.session.enqueue(reader).join().entry();
+			assertThat(this.session.readValue(entry).join().bytes()).as(lock).isEqualTo(bytes("of " + lock.length()));
+			this.session.remove(reader).join();
+			connection.sync().del(RedisTestKeys.value(this.prefix, lock));
+		}
+	}
+
+	@Test
 	void everyKeyOfALockAndItsValueShareOneSlot() {
 		for (String hostile : List.of(this.key, "{x}", "a}b{c", "", "\u00e9\u6f22", "x".repeat(1000), "k:v")) {
 			String[] keys = RedisResource.of(this.prefix, hostile).keys();
