@@ -50,8 +50,9 @@ import org.slf4j.LoggerFactory;
  * lock's queue for blocking notifications, {@code :w} (the watching entries), and
  * {@code :v}, the lock's value block (DESIGN.md §12) with the mark of the entry granted in
  * {@code PW} or {@code EX}, kept for {@link Builder#valueRetention(Duration) the value
- * retention} after its last write; channel {@code <prefix>changes}. Fencing tokens are {@code max(largest ticket in the queue + 1,
- * largest token drawn for a conversion + 1, server time in microseconds)}, so they keep
+ * retention} after its last write; channel {@code <prefix>changes}. Fencing tokens are
+ * {@code max(largest ticket in the queue + 1, largest token drawn for a conversion + 1,
+ * server time in microseconds)}, so they keep
  * increasing after a restart that lost the data, as long as the server clock does not step
  * back. A granted conversion draws a new token the same way, and so does a request that
  * waited across a granted conversion, when it is granted.

@@ -124,6 +124,24 @@ class RedisValueBlockIntegrationTests {
 	}
 
 	@Test
+	void aLoneHolderConvertingToAWritingModeAfterALostWriterSeesTheValueInvalid() {
+		LockSession crashing = this.backend.openSession(SHORT_LEASE);
+		QueueEntry lost = crashing.enqueue(request(LockMode.EX)).join().entry();
+		crashing.writeValue(lost, value("before", lost.ticket())).join();
+		String[] keys = RedisResource.of(this.prefix, this.key).keys();
+		await().atMost(Duration.ofSeconds(5)).until(() -> connection.sync().exists(keys[0], keys[1]) == 0);
+		AcquireRequest holder = request(LockMode.PR);
+		QueueEntry entry = this.session.enqueue(holder).join().entry();
+		// alone on the lock: the conversion's first part meets the lost writer's mark and leaves it to the
+		// general path, which marks the value invalid before it marks the new writer
+		assertThat(this.session.convert(entry, LockMode.EX, true).join().status())
+			.isEqualTo(QueueState.Status.GRANTED);
+		assertThat(this.session.readValue(entry).join())
+			.isEqualTo(new LockValue(bytes("before"), lost.ticket(), false));
+		this.session.remove(holder).join();
+	}
+
+	@Test
 	void aWriteRetriedAfterTheRemovalWritesNothing() {
 		AcquireRequest writer = request(LockMode.EX);
 		QueueEntry entry = this.session.enqueue(writer).join().entry();
