@@ -54,6 +54,8 @@ public class DlockProperties {
 
 	private final Aop aop = new Aop();
 
+	private final Redis redis = new Redis();
+
 	private final Etcd etcd = new Etcd();
 
 	private final Nats nats = new Nats();
@@ -104,6 +106,10 @@ public class DlockProperties {
 
 	public Aop getAop() {
 		return this.aop;
+	}
+
+	public Redis getRedis() {
+		return this.redis;
 	}
 
 	public Etcd getEtcd() {
@@ -223,6 +229,29 @@ public class DlockProperties {
 
 		public void setInterval(@Nullable Duration interval) {
 			this.interval = interval;
+		}
+
+	}
+
+	/**
+	 * Redis backend properties. The connection is the application's Spring Data Redis
+	 * one.
+	 */
+	public static class Redis {
+
+		/**
+		 * How long a lock's value block is kept after its last write, or after a lost PW or
+		 * EX holder marked it invalid. Every application on one key prefix should use the
+		 * same.
+		 */
+		private Duration valueRetention = Duration.ofDays(1);
+
+		public Duration getValueRetention() {
+			return this.valueRetention;
+		}
+
+		public void setValueRetention(Duration valueRetention) {
+			this.valueRetention = valueRetention;
 		}
 
 	}

@@ -54,7 +54,7 @@ class RedisLockBackendConfiguration {
 		if (properties.getKeyPrefix() != null) {
 			builder.keyPrefix(properties.getKeyPrefix());
 		}
-		return builder.build();
+		return builder.valueRetention(properties.getRedis().getValueRetention()).build();
 	}
 
 }

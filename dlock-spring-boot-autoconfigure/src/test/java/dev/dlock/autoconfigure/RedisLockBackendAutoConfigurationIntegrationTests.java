@@ -2,6 +2,7 @@ package dev.dlock.autoconfigure;
 
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 
 import dev.dlock.LockHandle;
 import dev.dlock.LockManager;
@@ -63,6 +64,30 @@ class RedisLockBackendAutoConfigurationIntegrationTests {
 							context.getBean(RedisConnectionFactory.class));
 					assertThat(redis.keys(prefix + "*")).isNotEmpty();
 				}
+			});
+	}
+
+	@Test
+	void valueRetentionIsApplied() {
+		String prefix = "app-" + UUID.randomUUID() + ":";
+		this.runner
+			.withPropertyValues("spring.data.redis.url=" + RedisServer.shared().uri(), "dlock.key-prefix=" + prefix,
+					"dlock.redis.value-retention=90s")
+			.run((context) -> {
+				try (LockHandle handle = context.getBean(LockManager.class)
+					.tryAcquire("valued", LockMode.EX)
+					.orElseThrow()) {
+					handle.setValue(new byte[] { 42 });
+				}
+				StringRedisTemplate redis = new StringRedisTemplate(context.getBean(RedisConnectionFactory.class));
+				String value = redis.keys(prefix + "*")
+					.stream()
+					.filter((key) -> key.endsWith(":v"))
+					.findFirst()
+					.orElseThrow();
+				// a retention after the write: 90 s, not the default day
+				assertThat(redis.getExpire(value, TimeUnit.MILLISECONDS)).isBetween(80_000L, 90_000L);
+				redis.delete(value);
 			});
 	}
 

@@ -225,6 +225,11 @@ public abstract class LockBackendConformanceKit {
 		}
 
 		@Override
+		protected Duration leaseTime() {
+			return LockBackendConformanceKit.this.leaseTime();
+		}
+
+		@Override
 		protected Duration crashWait() {
 			return leaseTime().plus(renewalInterval()).plus(backendSlack()).plusSeconds(5);
 		}

@@ -51,6 +51,13 @@ public abstract class ValueConformance {
 	protected abstract LockBackendConformanceKit.Client newClient();
 
 	/**
+	 * The lease time of the managers, which a session opened at the SPI uses too (NATS
+	 * serves one lease time per bucket).
+	 * @return the lease time
+	 */
+	protected abstract Duration leaseTime();
+
+	/**
 	 * How long a crashed holder's lock may take to be free: lease, renewal period and the
 	 * backend's slack, with room to spare.
 	 * @return the longest wait
@@ -232,7 +239,7 @@ public abstract class ValueConformance {
 		String key = LockBackendConformanceKit.newKey();
 		Random random = new Random();
 		AcquireRequest request = new AcquireRequest(key, LockMode.EX, random.nextLong(), random.nextLong(), true);
-		try (LockSession session = newClient().backend().openSession(Duration.ofSeconds(30))) {
+		try (LockSession session = newClient().backend().openSession(leaseTime())) {
 			QueueEntry entry = session.enqueue(request).get(10, TimeUnit.SECONDS).entry();
 			assertThat(entry).isNotNull();
 			assertThat(session.writeValue(entry, new LockValue(bytes("halfway"), 5, true)).get(10, TimeUnit.SECONDS))

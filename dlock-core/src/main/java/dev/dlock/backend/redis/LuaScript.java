@@ -49,8 +49,15 @@ final class LuaScript {
 	/** Ends an entry's mark. */
 	static final LuaScript UNWATCH = load("unwatch");
 
+	/** Reads a lock's value block for a live entry, marking it invalid after a lost writer. */
+	static final LuaScript READ_VALUE = load("read-value");
+
+	/** Writes a lock's value block for the live entry marked as its writer. */
+	static final LuaScript WRITE_VALUE = load("write-value");
+
 	/** Every script, for preloading. */
-	static final List<LuaScript> ALL = List.of(ENQUEUE, POLL, RENEW, REMOVE, CONVERT, CANCEL, QUEUE, WATCH, UNWATCH);
+	static final List<LuaScript> ALL = List.of(ENQUEUE, POLL, RENEW, REMOVE, CONVERT, CANCEL, QUEUE, WATCH, UNWATCH,
+			READ_VALUE, WRITE_VALUE);
 
 	private final String name;
 

@@ -1,5 +1,7 @@
 package dev.dlock.backend.redis;
 
+import java.time.Duration;
+
 import io.lettuce.core.cluster.SlotHash;
 
 /**
@@ -17,17 +19,22 @@ final class RedisKeyspace {
 
 	private final boolean cluster;
 
+	private final String valueRetentionMillis;
+
 	/**
 	 * @param keyPrefix the prefix of every key and of the channel, without braces
 	 * @param scripts runs the scripts on the backend's connection
 	 * @param cluster whether the connection is to a Redis Cluster, where one script must
 	 * stay in one slot
+	 * @param valueRetention how long a value block is kept after its last write or
+	 * invalid-marking
 	 */
-	RedisKeyspace(String keyPrefix, ScriptExecutor scripts, boolean cluster) {
+	RedisKeyspace(String keyPrefix, ScriptExecutor scripts, boolean cluster, Duration valueRetention) {
 		this.keyPrefix = keyPrefix;
 		this.channel = keyPrefix + "changes";
 		this.scripts = scripts;
 		this.cluster = cluster;
+		this.valueRetentionMillis = Long.toString(Math.max(1, valueRetention.toMillis()));
 	}
 
 	String keyPrefix() {
@@ -54,6 +61,11 @@ final class RedisKeyspace {
 	 */
 	int slot(RedisResource resource) {
 		return this.cluster ? SlotHash.getSlot(resource.keys()[0]) : 0;
+	}
+
+	/** The value retention in milliseconds, as the scripts take it. */
+	String valueRetentionMillis() {
+		return this.valueRetentionMillis;
 	}
 
 	ScriptExecutor scripts() {

@@ -47,9 +47,12 @@ import org.slf4j.LoggerFactory;
  * <p>
  * Keys: {@code <prefix>{<base64url key>}:q} (tickets), {@code :x} (lease expiries) and,
  * once a lock's mode was converted, {@code :c} (conversions), and while a holder watches the
- * lock's queue for blocking notifications, {@code :w} (the watching entries); channel
- * {@code <prefix>changes}. Fencing tokens are {@code max(largest ticket in the queue + 1,
- * largest token drawn for a conversion + 1, server time in microseconds)}, so they keep
+ * lock's queue for blocking notifications, {@code :w} (the watching entries), and
+ * {@code :v}, the lock's value block (DESIGN.md §12) with the mark of the entry granted in
+ * {@code PW} or {@code EX}, kept for {@link Builder#valueRetention(Duration) the value
+ * retention} after its last write; channel {@code <prefix>changes}. Fencing tokens are
+ * {@code max(largest ticket in the queue + 1, largest token drawn for a conversion + 1,
+ * server time in microseconds)}, so they keep
  * increasing after a restart that lost the data, as long as the server clock does not step
  * back. A granted conversion draws a new token the same way, and so does a request that
  * waited across a granted conversion, when it is granted.
@@ -86,9 +89,9 @@ public final class RedisLockBackend implements LockBackend {
 
 	private RedisLockBackend(String keyPrefix, RedisClusterAsyncCommands<String, String> commands,
 			StatefulRedisPubSubConnection<String, String> pubSub, List<StatefulConnection<String, String>> owned,
-			Duration subscribeTimeout) {
+			Duration subscribeTimeout, Duration valueRetention) {
 		this.keyspace = new RedisKeyspace(keyPrefix, new ScriptExecutor(commands),
-				commands instanceof RedisAdvancedClusterAsyncCommands);
+				commands instanceof RedisAdvancedClusterAsyncCommands, valueRetention);
 		this.commands = commands;
 		this.pubSub = pubSub;
 		this.owned = owned;
@@ -191,7 +194,7 @@ public final class RedisLockBackend implements LockBackend {
 	@Override
 	public Set<BackendCapability> capabilities() {
 		return Set.of(BackendCapability.OWN_REMOVALS_FIRST, BackendCapability.CONVERSION,
-				BackendCapability.BLOCKING_NOTIFICATIONS);
+				BackendCapability.BLOCKING_NOTIFICATIONS, BackendCapability.VALUE_BLOCKS);
 	}
 
 	/**
@@ -255,6 +258,12 @@ public final class RedisLockBackend implements LockBackend {
 	 */
 	public static final class Builder {
 
+		/** How long a value block outlives its last write by default: a day. */
+		public static final Duration DEFAULT_VALUE_RETENTION = Duration.ofDays(1);
+
+		/** The longest value retention: the scripts count it in milliseconds of server time. */
+		private static final Duration MAX_VALUE_RETENTION = Duration.ofDays(36_500);
+
 		private final @Nullable AbstractRedisClient client;
 
 		private final @Nullable RedisClusterAsyncCommands<String, String> commands;
@@ -264,6 +273,8 @@ public final class RedisLockBackend implements LockBackend {
 		private String keyPrefix = DEFAULT_KEY_PREFIX;
 
 		private Duration connectTimeout = Duration.ofSeconds(10);
+
+		private Duration valueRetention = DEFAULT_VALUE_RETENTION;
 
 		private Builder(@Nullable AbstractRedisClient client,
 				@Nullable RedisClusterAsyncCommands<String, String> commands,
@@ -301,6 +312,27 @@ public final class RedisLockBackend implements LockBackend {
 		}
 
 		/**
+		 * How long a lock's value block (DESIGN.md §12) is kept after its last write, or
+		 * after a lost {@code PW} or {@code EX} holder marked it invalid; a day by default.
+		 * Then it reads as {@link dev.dlock.LockValue#NONE} and its key {@code :v} is gone
+		 * (while an entry holds {@code PW} or {@code EX}, the key lives until a retention
+		 * past that entry's lease, so that a crash of its holder is seen). Every backend on
+		 * one key prefix should use the same retention: each script counts with the one of
+		 * the backend that runs it.
+		 * @param valueRetention a positive duration, at most 100 years; rounded down to
+		 * milliseconds, at least one
+		 * @return this builder
+		 */
+		public Builder valueRetention(Duration valueRetention) {
+			Durations.positive(valueRetention, "valueRetention");
+			if (valueRetention.compareTo(MAX_VALUE_RETENTION) > 0) {
+				throw new IllegalArgumentException("'valueRetention' must be at most " + MAX_VALUE_RETENTION);
+			}
+			this.valueRetention = valueRetention;
+			return this;
+		}
+
+		/**
 		 * Builds the backend: opens its connections (when built over a client) and
 		 * subscribes to the change channel. Blocks until subscribed.
 		 * @return the backend
@@ -309,7 +341,7 @@ public final class RedisLockBackend implements LockBackend {
 		public RedisLockBackend build() {
 			if (this.client == null) {
 				return new RedisLockBackend(this.keyPrefix, Objects.requireNonNull(this.commands),
-						Objects.requireNonNull(this.pubSub), List.of(), this.connectTimeout);
+						Objects.requireNonNull(this.pubSub), List.of(), this.connectTimeout, this.valueRetention);
 			}
 			StatefulConnection<String, String> commandConnection = null;
 			try {
@@ -329,7 +361,7 @@ public final class RedisLockBackend implements LockBackend {
 					pubSubConnection = standalone.connectPubSub(StringCodec.UTF8);
 				}
 				return new RedisLockBackend(this.keyPrefix, async, pubSubConnection,
-						List.of(commandConnection, pubSubConnection), this.connectTimeout);
+						List.of(commandConnection, pubSubConnection), this.connectTimeout, this.valueRetention);
 			}
 			catch (RuntimeException ex) {
 				if (commandConnection != null) {

@@ -2,6 +2,7 @@ package dev.dlock.backend.redis;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.Collection;
 import java.util.EnumMap;
 import java.util.HashMap;
@@ -16,6 +17,7 @@ import java.util.stream.Collectors;
 
 import dev.dlock.LockBackendException;
 import dev.dlock.LockMode;
+import dev.dlock.LockValue;
 import dev.dlock.spi.AcquireRequest;
 import dev.dlock.spi.EnqueueResult;
 import dev.dlock.spi.LockSession;
@@ -109,7 +111,8 @@ final class RedisLockSession implements LockSession {
 		String member = RedisQueueEntry.member(request);
 		long observed = this.notifier.changes(resource.id());
 		String[] args = { member, CONFLICTS.get(request.mode()), this.leaseMicros,
-				request.waitIfBusy() ? "1" : "0", this.keyspace.channel(), resource.id(), MATRIX };
+				request.waitIfBusy() ? "1" : "0", this.keyspace.channel(), resource.id(), MATRIX,
+				this.keyspace.valueRetentionMillis() };
 		return this.keyspace.scripts()
 			.run(LuaScript.ENQUEUE, ScriptOutputType.MULTI, resource.keys(), args, request.key(),
 					(List<Object> reply) -> {
@@ -131,7 +134,7 @@ final class RedisLockSession implements LockSession {
 		RedisResource resource = entry.resource();
 		long observed = this.notifier.changes(resource.id());
 		String[] args = { entry.member(), CONFLICTS.get(entry.request().mode()), this.keyspace.channel(),
-				resource.id(), MATRIX };
+				resource.id(), MATRIX, this.keyspace.valueRetentionMillis() };
 		return this.keyspace.scripts()
 			.run(LuaScript.POLL, ScriptOutputType.MULTI, resource.keys(), args, entry.request().key(),
 					(List<Object> reply) -> state(entry, status(reply), reply, observed));
@@ -143,8 +146,9 @@ final class RedisLockSession implements LockSession {
 		RedisResource resource = entry.resource();
 		long observed = this.notifier.changes(resource.id());
 		entry.converting(true);
+		entry.asked(mode);
 		String[] args = { entry.member(), mode.name(), waitIfBusy ? "1" : "0", MATRIX, this.keyspace.channel(),
-				resource.id() };
+				resource.id(), this.keyspace.valueRetentionMillis() };
 		return this.keyspace.scripts()
 			.run(LuaScript.CONVERT, ScriptOutputType.MULTI, resource.keys(), args, entry.request().key(),
 					(List<Object> reply) -> state(entry, status(reply), reply, observed));
@@ -155,7 +159,8 @@ final class RedisLockSession implements LockSession {
 		RedisQueueEntry entry = own(queueEntry);
 		entry.converting(false);
 		RedisResource resource = entry.resource();
-		String[] args = { entry.member(), heldMode.name(), MATRIX, this.keyspace.channel(), resource.id() };
+		String[] args = { entry.member(), heldMode.name(), MATRIX, this.keyspace.channel(), resource.id(),
+				this.keyspace.valueRetentionMillis() };
 		return this.keyspace.scripts()
 			.run(LuaScript.CANCEL, ScriptOutputType.VALUE, resource.keys(), args, entry.request().key(),
 					(String mode) -> mode.isEmpty() ? null : LockMode.valueOf(mode));
@@ -189,6 +194,35 @@ final class RedisLockSession implements LockSession {
 	@Override
 	public Subscription watchQueue(QueueEntry entry, Runnable onChange, Consumer<Queued> onWaiting) {
 		return this.queueWatchers.watch(own(entry), onChange, onWaiting);
+	}
+
+	/**
+	 * Reads the value block in one script call, which also marks it invalid when the entry
+	 * last granted in {@code PW} or {@code EX} is gone without a removal (see
+	 * {@code common.lua}).
+	 */
+	@Override
+	public CompletableFuture<@Nullable LockValue> readValue(QueueEntry queueEntry) {
+		RedisQueueEntry entry = own(queueEntry);
+		String[] args = { entry.member(), this.keyspace.valueRetentionMillis() };
+		return this.keyspace.scripts()
+			.run(LuaScript.READ_VALUE, ScriptOutputType.MULTI, entry.resource().keys(), args, entry.request().key(),
+					RedisLockSession::value);
+	}
+
+	/**
+	 * Writes the value block in one script call, if the entry is live and marked as its
+	 * lock's writer: the mark is set by the script that grants an entry {@code PW} or
+	 * {@code EX} and cleared when it leaves them.
+	 */
+	@Override
+	public CompletableFuture<Boolean> writeValue(QueueEntry queueEntry, LockValue value) {
+		RedisQueueEntry entry = own(queueEntry);
+		String[] args = { entry.member(), Base64.getEncoder().encodeToString(value.bytes()),
+				Long.toString(value.version()), this.keyspace.valueRetentionMillis(), value.valid() ? "1" : "0" };
+		return this.keyspace.scripts()
+			.run(LuaScript.WRITE_VALUE, ScriptOutputType.INTEGER, entry.resource().keys(), args,
+					entry.request().key(), (Long written) -> written == 1);
 	}
 
 	@Override
@@ -253,15 +287,19 @@ final class RedisLockSession implements LockSession {
 
 	private CompletableFuture<Void> renewBatch(List<ResourceEntries> batch, Set<QueueEntry> missing) {
 		List<RedisQueueEntry> members = new ArrayList<>();
-		String[] keys = new String[3 * batch.size()];
+		String[] keys = new String[4 * batch.size()];
 		List<String> args = new ArrayList<>();
 		args.add(this.leaseMicros);
 		args.add(this.keyspace.channel());
+		args.add(this.keyspace.valueRetentionMillis());
 		for (int i = 0; i < batch.size(); i++) {
 			ResourceEntries group = batch.get(i);
 			RedisResource resource = group.resource();
-			System.arraycopy(resource.keys(), 0, keys, 3 * i, 3);
+			String[] resourceKeys = resource.keys();
+			System.arraycopy(resourceKeys, 0, keys, 4 * i, 3);
+			keys[4 * i + 3] = resourceKeys[4];
 			args.add(resource.id());
+			args.add(group.entries().stream().anyMatch(RedisQueueEntry::mayWrite) ? "1" : "0");
 			args.add(Integer.toString(group.entries().size()));
 			for (RedisQueueEntry entry : group.entries()) {
 				args.add(entry.member());
@@ -281,7 +319,8 @@ final class RedisLockSession implements LockSession {
 	@Override
 	public CompletableFuture<Void> remove(AcquireRequest request) {
 		RedisResource resource = this.keyspace.resource(request.key());
-		String[] args = { RedisQueueEntry.member(request), this.keyspace.channel(), resource.id(), MATRIX };
+		String[] args = { RedisQueueEntry.member(request), this.keyspace.channel(), resource.id(), MATRIX,
+				this.keyspace.valueRetentionMillis() };
 		return this.keyspace.scripts()
 			.run(LuaScript.REMOVE, ScriptOutputType.INTEGER, resource.keys(), args, request.key(),
 					(Long existed) -> null);
@@ -337,6 +376,18 @@ final class RedisLockSession implements LockSession {
 					number(reply, i + 3)));
 		}
 		return queue;
+	}
+
+	/** The value of a read-value script's reply: {@code null} when the entry is gone. */
+	private static @Nullable LockValue value(List<Object> reply) {
+		if (reply.isEmpty()) {
+			return null;
+		}
+		if (reply.size() != 3) {
+			throw new LockBackendException("Unexpected reply from Redis: " + reply, null);
+		}
+		byte[] bytes = Base64.getDecoder().decode(String.valueOf(reply.get(0)));
+		return new LockValue(bytes, Long.parseLong(String.valueOf(reply.get(1))), number(reply, 2) == 1);
 	}
 
 	private static @Nullable LockMode mode(Object field) {

@@ -1,5 +1,6 @@
 package dev.dlock.backend.redis;
 
+import dev.dlock.LockMode;
 import dev.dlock.spi.AcquireRequest;
 import dev.dlock.support.BackendQueueEntry;
 
@@ -24,10 +25,37 @@ final class RedisQueueEntry extends BackendQueueEntry {
 
 	private volatile boolean converting;
 
+	private volatile boolean mayWrite;
+
 	RedisQueueEntry(AcquireRequest request, String keyPrefix, long ticket) {
 		super(request, ticket);
 		this.keyPrefix = keyPrefix;
 		this.blockerTicket = NO_BLOCKER;
+		this.mayWrite = isWriting(request.mode());
+	}
+
+	/**
+	 * Records that the entry asked for a mode; once it asked for {@code PW} or {@code EX}
+	 * it may be its lock's marked value writer, whose mark its renewals keep alive.
+	 * @param mode the mode asked for
+	 */
+	void asked(LockMode mode) {
+		if (isWriting(mode)) {
+			this.mayWrite = true;
+		}
+	}
+
+	/**
+	 * Whether the entry may be marked as its lock's value writer: it asked for {@code PW}
+	 * or {@code EX}, when enqueued or in a conversion, at some time.
+	 * @return whether renewals look for its mark
+	 */
+	boolean mayWrite() {
+		return this.mayWrite;
+	}
+
+	private static boolean isWriting(LockMode mode) {
+		return mode == LockMode.PW || mode == LockMode.EX;
 	}
 
 	/** The Redis keys of the entry's resource, derived anew on each call. */

@@ -33,7 +33,7 @@ final class RedisResource {
 	static RedisResource of(String prefix, String key) {
 		String id = KeyCodec.encode(key);
 		String base = prefix + "{" + slotTag(id) + "}" + id + ":";
-		return new RedisResource(id, new String[] { base + "q", base + "x", base + "c", base + "w" });
+		return new RedisResource(id, new String[] { base + "q", base + "x", base + "c", base + "w", base + "v" });
 	}
 
 	private static String slotTag(String id) {
@@ -50,8 +50,8 @@ final class RedisResource {
 
 	/**
 	 * The keys a script gets, in the order the scripts expect: tickets, lease expiries,
-	 * conversions, then the holders that watch the queue. Shared; callers must not change
-	 * the array.
+	 * conversions, the holders that watch the queue, then the value block. Shared; callers
+	 * must not change the array.
 	 * @return the keys
 	 */
 	String[] keys() {

@@ -3,10 +3,13 @@
 -- down-conversion; a mode the entry no longer holds is never taken back, since others may hold a conflicting
 -- mode by now. Wakes the entries the withdrawn or undone mode blocked. Idempotent; silent if the entry is gone.
 -- ARGV: member, the mode held before the conversion, the conflict sets of all modes ('NL=;CR=EX;...'), channel,
--- resource
+-- resource, value retention in ms
+-- An entry that ends out of PW and EX loses its writer mark (see common.lua, 'Value blocks'): an up-conversion
+-- granted and undone here was never known to its holder, who wrote nothing in it.
 -- Reply: the mode the entry is granted in afterwards, or '' if it is gone
-local q, x, c = KEYS[1], KEYS[2], KEYS[3]
-local member, heldBefore, matrix, channel, resource = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
+local q, x, c, v = KEYS[1], KEYS[2], KEYS[3], KEYS[5]
+local member, heldBefore, matrix, channel, resource, retentionMs =
+	ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], tonumber(ARGV[6])
 local nowMs = clock()
 local removed = {}
 sweep(q, x, c, nowMs, removed)
@@ -34,5 +37,8 @@ if not entry.requested and mode == entry.granted then
 end
 entry.granted, entry.requested, entry.order = mode, nil, nil
 record(c, entry)
+if not isWriting(mode) then
+	clearWriter(x, v, tonumber(ticket), member, nowMs, retentionMs)
+end
 redis.call('PUBLISH', channel, resource .. ' ' .. fmt(tonumber(ticket)))
 return mode

@@ -8,7 +8,9 @@
 --                                        waits on the queue
 --   w  <prefix>{<encoded key>}:w   SET   tickets of granted entries whose holders watch the queue (watch.lua);
 --                                        exists only while one does
--- Scripts for one resource get them as KEYS[1] to KEYS[4]; renew gets triples of the first three.
+--   v  <prefix>{<encoded key>}:v   HASH  the value block and the writer mark (see 'Value blocks' below); exists
+--                                        once a value was written or an entry was granted in PW or EX
+-- Scripts for one resource get them as KEYS[1] to KEYS[5]; renew gets quadruples of q, x, c and v.
 -- Modes are the first two characters of a member. The grant rule gets the requested mode's conflict
 -- set as an argument ('CR,CW,...', derived from LockMode); the compatibility matrix is not in Lua.
 -- Every decision uses the server clock (TIME); clients never send timestamps. Both keys expire with
@@ -122,6 +124,7 @@ end
 local function grantedAfter(q, after, matrix)
 	local conflicts = conflictSets(matrix)
 	local granted = {}
+	local writer = nil
 	local seen = ''
 	local page = redis.call('ZRANGE', q, 0, 255, 'WITHSCORES')
 	for i = 1, #page, 2 do
@@ -137,24 +140,30 @@ local function grantedAfter(q, after, matrix)
 			end
 			if free then
 				granted[#granted + 1] = '+' .. fmt(ticket)
+				if mode == 'PW' or mode == 'EX' then
+					writer = { member = page[i], ticket = ticket }
+				end
 			end
 		end
 		if not string.find(seen, mode, 1, true) then
 			seen = seen .. mode .. ','
 		end
 	end
-	return granted
+	return granted, writer
 end
 
 -- after entries left: tells waiters which ones, and, when matrix is given and the queue has no
 -- conversions, which later entries are granted now (only when a later entry exists that they could have
 -- blocked); lets the keys expire with the latest live lease. With conversions an entry may wait for a
--- later one, so every departure is told, and grants are left to the waiters' polls.
+-- later one, so every departure is told, and grants are left to the waiters' polls. Returns the entry
+-- ({member, ticket}) whose grant in PW or EX it announced, if any: its holder polls no more, so the
+-- caller marks it as the writer.
 local function settle(q, x, c, channel, resource, removed, matrix)
 	local last = redis.call('ZRANGE', q, -1, -1, 'WITHSCORES')
+	local writer = nil
 	if not last[1] then
 		redis.call('DEL', c)
-		return
+		return nil
 	end
 	local first = tonumber(removed[1])
 	for i = 2, #removed do
@@ -164,7 +173,8 @@ local function settle(q, x, c, channel, resource, removed, matrix)
 	if conversions or tonumber(last[2]) > first then
 		local message = resource .. ' ' .. table.concat(removed, ' ')
 		if matrix and not conversions then
-			local granted = grantedAfter(q, first, matrix)
+			local granted
+			granted, writer = grantedAfter(q, first, matrix)
 			if #granted > 0 then
 				message = message .. ' ' .. table.concat(granted, ' ')
 			end
@@ -172,6 +182,7 @@ local function settle(q, x, c, channel, resource, removed, matrix)
 		redis.call('PUBLISH', channel, message)
 	end
 	expireWithLatest(q, x, c)
+	return writer
 end
 
 -- Conversions (DESIGN.md §12; the same rules as dev.dlock.support.QueueRules). The hash c holds:
@@ -376,5 +387,90 @@ local function recordGrants(queue, c, nowUs)
 			end
 			record(c, entry)
 		end
+	end
+end
+
+-- Value blocks (DESIGN.md §12). The hash v holds:
+--   b  the value's bytes, base64 ('' for none)   n  its version (the writer's fencing token)
+--   i  '1' while the value is invalid              t  server ms of the last write or invalid-marking
+--   w  the writer mark, '<ticket> <member>': the entry granted in PW or EX now (at most one can be)
+-- Every script that tells an entry it is granted in PW or EX marks it first (enqueue, poll, convert, and
+-- remove for a grant it announces); a removal of the live entry, or its conversion out of PW and EX, clears
+-- the mark; a write needs it. A mark whose entry is no longer live is a writer that ended without a removal
+-- (its lease ran out, or its whole queue expired): the next script that meets it marks the value invalid.
+-- The value counts from t for the retention time; while a writer is marked the key lives until a retention
+-- after that writer's lease, so that the mark outlives the entry and is seen after a crash.
+
+local function isWriting(mode)
+	return mode == 'PW' or mode == 'EX'
+end
+
+local function writerMark(ticket, member)
+	return fmt(ticket) .. ' ' .. member
+end
+
+-- whether the entry a mark names is still in the queue with a lease that has not run out
+local function markLive(q, x, mark, nowMs)
+	local ticket, member = string.match(mark, '^(%d+) (.*)$')
+	local queued = redis.call('ZSCORE', q, member)
+	local expiry = redis.call('ZSCORE', x, member)
+	return queued ~= false and expiry ~= false and fmt(tonumber(queued)) == ticket and tonumber(expiry) >= nowMs
+end
+
+-- the stored value if its retention has not run out: {bytes, version, valid}; nil otherwise
+local function liveValue(fields, nowMs, retentionMs)
+	if not fields[4] or nowMs >= tonumber(fields[4]) + retentionMs then
+		return nil
+	end
+	return { fields[1] or '', fields[2] or '0', fields[3] ~= '1' }
+end
+
+-- the writer named by the mark ended without a removal: the value (or, past its retention, an empty one)
+-- is invalid from now, kept a retention time; the mark goes
+local function invalidate(v, fields, nowMs, retentionMs)
+	local value = liveValue(fields, nowMs, retentionMs) or { '', '0' }
+	redis.call('HSET', v, 'b', value[1], 'n', value[2], 'i', '1', 't', fmt(nowMs))
+	redis.call('HDEL', v, 'w')
+	redis.call('PEXPIREAT', v, fmt(nowMs + retentionMs))
+end
+
+-- reads b, n, i, t and w; settles a mark whose entry is gone (invalid from now)
+local function settleValue(q, x, v, nowMs, retentionMs)
+	local fields = redis.call('HMGET', v, 'b', 'n', 'i', 't', 'w')
+	if fields[5] and not markLive(q, x, fields[5], nowMs) then
+		invalidate(v, fields, nowMs, retentionMs)
+		fields = redis.call('HMGET', v, 'b', 'n', 'i', 't', 'w')
+	end
+	return fields
+end
+
+-- marks an entry granted in PW or EX as the writer; the key then lives a retention past the entry's
+-- lease (renew extends it with the lease). Idempotent. Costs HSETNX and PEXPIREAT when no mark is there.
+local function markWriter(q, x, v, ticket, member, nowMs, retentionMs)
+	local mark = writerMark(ticket, member)
+	if redis.call('HSETNX', v, 'w', mark) == 0 and redis.call('HGET', v, 'w') ~= mark then
+		settleValue(q, x, v, nowMs, retentionMs)
+		redis.call('HSET', v, 'w', mark)
+	end
+	local expiry = tonumber(redis.call('ZSCORE', x, member))
+	redis.call('PEXPIREAT', v, fmt(expiry + retentionMs))
+end
+
+-- clears the mark of an entry that leaves PW and EX alive (removed, or converted to a weaker mode); the key
+-- then lives a retention past the last write. A mark of an entry whose lease ran out stays: it was lost.
+-- (nowMs may be nil: the clock is read only for a marked entry)
+local function clearWriter(x, v, ticket, member, nowMs, retentionMs)
+	local fields = redis.call('HMGET', v, 'w', 't')
+	if fields[1] ~= writerMark(ticket, member) then
+		return
+	end
+	nowMs = nowMs or clock()
+	local expiry = redis.call('ZSCORE', x, member)
+	if not expiry or tonumber(expiry) < nowMs then
+		return
+	end
+	redis.call('HDEL', v, 'w')
+	if fields[2] then
+		redis.call('PEXPIREAT', v, fmt(tonumber(fields[2]) + retentionMs))
 	end
 end

@@ -5,13 +5,16 @@
 -- and else it waits at the end of the conversion queue. A granted conversion draws a new token. The conversion
 -- of a lock's only entry is granted by the script's first part, convert-alone.lua, before the prelude.
 -- ARGV: member, new mode, wait (1) or try (0), the conflict sets of all modes ('NL=;CR=EX;...'), channel,
--- resource
+-- resource, value retention in ms
+-- A conversion granted to PW or EX marks the entry as the value's writer; one granted out of them clears its mark
+-- (see common.lua, 'Value blocks').
 -- A conversion that starts to wait on a lock whose queue a holder watches (w exists, see watch.lua) publishes
 -- '<resource> ?<ticket> <granted mode> <target> <conversion order>'.
 -- Reply: {0, ticket, new token} granted | {1, ticket, blocker ticket, blocker lease left ms} waiting |
 -- {2} rejected | {3} gone | {4} deadlock
-local q, x, c, w = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
-local member, target, wait, matrix, channel, resource = ARGV[1], ARGV[2], ARGV[3] == '1', ARGV[4], ARGV[5], ARGV[6]
+local q, x, c, w, v = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local member, target, wait, matrix, channel, resource, retentionMs =
+	ARGV[1], ARGV[2], ARGV[3] == '1', ARGV[4], ARGV[5], ARGV[6], tonumber(ARGV[7])
 local nowMs, nowUs = clock()
 local removed = {}
 sweep(q, x, c, nowMs, removed)
@@ -33,7 +36,11 @@ if entry.requested then
 	if entry.requested ~= target then
 		return redis.error_reply('dlock convert: another conversion of the entry is pending')
 	end
-	return conversionState(q, x, c, queue, sets, entry, nowMs, nowUs)
+	local reply = conversionState(q, x, c, queue, sets, entry, nowMs, nowUs)
+	if reply[1] == 0 and isWriting(target) then
+		markWriter(q, x, v, entry.ticket, member, nowMs, retentionMs)
+	end
+	return reply
 end
 entry.granted, entry.free, entry.requested, entry.order = held, nil, target, math.huge
 local reply
@@ -44,6 +51,11 @@ if not covered then
 end
 if not blocking then
 	reply = grantConversion(queue, c, entry, nowUs)
+	if isWriting(target) then
+		markWriter(q, x, v, entry.ticket, member, nowMs, retentionMs)
+	elseif isWriting(held) then
+		clearWriter(x, v, entry.ticket, member, nowMs, retentionMs)
+	end
 	if covered then
 		-- a weaker mode may let others in
 		redis.call('PUBLISH', channel, resource .. ' ' .. fmt(entry.ticket))

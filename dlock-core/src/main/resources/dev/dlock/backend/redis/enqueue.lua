@@ -1,12 +1,13 @@
 -- dlock enqueue: records a request, assigns its ticket and tells whether it is granted.
 -- ARGV: member ('<mode>:<owner id>'), conflicting modes, lease in microseconds, wait (1) or try (0), channel,
--- resource, the conflict sets of all modes ('NL=;CR=EX;...')
+-- resource, the conflict sets of all modes ('NL=;CR=EX;...'), value retention in ms
+-- A request granted in PW or EX is marked as the value's writer (see common.lua, 'Value blocks').
 -- A request that waits on a lock whose queue a holder watches (w exists, see watch.lua) publishes
 -- '<resource> ?<ticket> <mode>'; on a lock nobody watches it publishes nothing.
 -- Reply: {0, ticket} granted | {1, ticket, blocker ticket, blocker lease left ms} waiting | {2} rejected
-local q, x, c, w = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
-local member, conflicts, leaseUs, wait, channel, resource, matrix =
-	ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4] == '1', ARGV[5], ARGV[6], ARGV[7]
+local q, x, c, w, v = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local member, conflicts, leaseUs, wait, channel, resource, matrix, retentionMs =
+	ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4] == '1', ARGV[5], ARGV[6], ARGV[7], tonumber(ARGV[8])
 local nowMs, nowUs = clock()
 local last = redis.call('ZRANGE', q, -1, -1, 'WITHSCORES')
 local conversions = false
@@ -28,7 +29,12 @@ if conversions then
 	local own = queue.index[member]
 	if own then
 		-- the same request again: answer for the entry it already has
-		return requestState(q, x, c, queue, sets, own, nowMs, nowUs)
+		local reply = requestState(q, x, c, queue, sets, own, nowMs, nowUs)
+		local entry = queue.entries[own]
+		if reply[1] == 0 and isWriting(entry.granted or entry.mode) then
+			markWriter(q, x, v, entry.ticket, member, nowMs, retentionMs)
+		end
+		return reply
 	end
 	local found = requestBlocker(queue, sets, #queue.entries + 1, string.sub(member, 1, 2))
 	blocking = found and found.member
@@ -70,5 +76,8 @@ if blocking then
 		redis.call('PUBLISH', channel, resource .. ' ?' .. fmt(ticket) .. ' ' .. string.sub(member, 1, 2))
 	end
 	return waiting(q, x, ticket, blocking, nowMs)
+end
+if isWriting(string.sub(member, 1, 2)) then
+	markWriter(q, x, v, ticket, member, nowMs, retentionMs)
 end
 return { 0, ticket }

@@ -71,6 +71,12 @@ class RedisLockBackendIntegrationTests {
 
 	private static final String PREFIX = "dlock-test-" + UUID.randomUUID() + ":";
 
+	/**
+	 * Short, so that the value key a lost PW or EX holder leaves (a retention past its
+	 * lease) is gone by the time {@link #noDlockKeysAreLeftBehindBeyondOneLease} looks.
+	 */
+	private static final Duration VALUE_RETENTION = Duration.ofSeconds(1);
+
 	private static final Duration LEASE = Duration.ofSeconds(2);
 
 	private final Deque<AutoCloseable> resources = new ArrayDeque<>();
@@ -119,7 +125,10 @@ class RedisLockBackendIntegrationTests {
 	@Test
 	void crashedHolderLosesTheLockWithinLeasePlusRenewalPlusOneSecond() throws Exception {
 		RedisClient crashing = RedisClient.create(RedisServer.shared().uri());
-		RedisLockBackend crashingBackend = RedisLockBackend.builder(crashing).keyPrefix(PREFIX).build();
+		RedisLockBackend crashingBackend = RedisLockBackend.builder(crashing)
+			.keyPrefix(PREFIX)
+			.valueRetention(VALUE_RETENTION)
+			.build();
 		LockManager crashingManager = LockManagerBuilder.forBackend(crashingBackend)
 			.leaseTime(LEASE)
 			.closeTimeout(Duration.ofMillis(100))
@@ -359,7 +368,10 @@ class RedisLockBackendIntegrationTests {
 		StatefulRedisPubSubConnection<String, String> pubSub = client.connectPubSub();
 		this.resources.push(commands);
 		this.resources.push(pubSub);
-		RedisLockBackend backend = RedisLockBackend.builder(commands, pubSub).keyPrefix(PREFIX).build();
+		RedisLockBackend backend = RedisLockBackend.builder(commands, pubSub)
+			.keyPrefix(PREFIX)
+			.valueRetention(VALUE_RETENTION)
+			.build();
 		try (LockManager manager = LockManagerBuilder.forBackend(backend).leaseTime(LEASE).build()) {
 			manager.acquire(this.key, LockMode.EX, Duration.ofSeconds(5)).release();
 		}
@@ -447,8 +459,12 @@ class RedisLockBackendIntegrationTests {
 		LockManager other = manager(backend(client), LEASE, Duration.ofSeconds(1));
 		Optional<LockHandle> rejected = other.tryAcquire(this.key + ":held", LockMode.EX);
 		assertThat(rejected).isEmpty();
-		// a holder that stops renewing, and a waiter that gives up
-		RedisLockBackend abandoned = RedisLockBackend.builder(client).keyPrefix(PREFIX).build();
+		// a holder that stops renewing, and a waiter that gives up (granted when `held` leaves: a lost
+		// writer, whose value key lasts a retention past its lease)
+		RedisLockBackend abandoned = RedisLockBackend.builder(client)
+			.keyPrefix(PREFIX)
+			.valueRetention(VALUE_RETENTION)
+			.build();
 		abandoned.openSession(LEASE)
 			.enqueue(new AcquireRequest(this.key + ":held", LockMode.EX, UUID.randomUUID().toString(), true))
 			.join();
@@ -457,7 +473,7 @@ class RedisLockBackendIntegrationTests {
 		manager.close();
 
 		StatefulRedisConnection<String, String> raw = connection(RedisServer.shared().uri());
-		await().atMost(LEASE.plusMillis(1500)).until(() -> RedisTestKeys.scan(raw.sync(), PREFIX).isEmpty());
+		await().atMost(LEASE.plusMillis(2000)).until(() -> RedisTestKeys.scan(raw.sync(), PREFIX).isEmpty());
 	}
 
 	private RedisServer server() {
@@ -548,7 +564,10 @@ class RedisLockBackendIntegrationTests {
 	}
 
 	private RedisLockBackend backend(AbstractRedisClient client) {
-		RedisLockBackend backend = RedisLockBackend.builder(client).keyPrefix(PREFIX).build();
+		RedisLockBackend backend = RedisLockBackend.builder(client)
+			.keyPrefix(PREFIX)
+			.valueRetention(VALUE_RETENTION)
+			.build();
 		this.resources.push(backend);
 		return backend;
 	}

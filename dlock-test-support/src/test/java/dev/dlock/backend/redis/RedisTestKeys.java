@@ -29,6 +29,16 @@ final class RedisTestKeys {
 		return keys;
 	}
 
+	/** Whether a key is a lock's value block. */
+	static boolean isValueKey(String key) {
+		return key.endsWith(":v");
+	}
+
+	/** The value key of a lock. */
+	static String value(String prefix, String key) {
+		return RedisResource.of(prefix, key).keys()[4];
+	}
+
 	/** The queue key of a lock. */
 	static String queue(String prefix, String key) {
 		return RedisResource.of(prefix, key).keys()[0];
