@@ -360,8 +360,11 @@ public abstract class LockBackendConformanceKit {
 				Client client = newClient();
 				CompletableFuture<LockHandle> waiter = client.manager().acquireAsync(key, LockMode.EX,
 						LockOptions.waitTime(Duration.ofSeconds(30)));
-				waiter.thenRun(() -> grantOrder.add(name));
-				waiters.add(waiter);
+				// waited for below, so that the order is recorded before it is checked
+				waiters.add(waiter.thenApply((granted) -> {
+					grantOrder.add(name);
+					return granted;
+				}));
 				// once the server answered, every later request gets a larger ticket
 				await().atMost(Duration.ofSeconds(5)).until(() -> client.backend().enqueued() > 0);
 			}

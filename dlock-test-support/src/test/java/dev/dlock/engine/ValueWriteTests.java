@@ -3,7 +3,6 @@ package dev.dlock.engine;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Collection;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -19,7 +18,6 @@ import dev.dlock.LockMode;
 import dev.dlock.LockValue;
 import dev.dlock.backend.memory.InMemoryLockBackend;
 import dev.dlock.spi.AcquireRequest;
-import dev.dlock.spi.BackendCapability;
 import dev.dlock.spi.LockSession;
 import dev.dlock.spi.QueueEntry;
 import dev.dlock.spi.QueueState;
@@ -203,26 +201,6 @@ class ValueWriteTests {
 		}
 		try (LockHandle reader = this.other.acquire("lost", LockMode.PR, WAIT)) {
 			assertThat(reader.value()).isEqualTo(new LockValue(written.bytes(), written.version(), false));
-		}
-	}
-
-	@Test
-	void aBackendWithoutTheCapabilityRefusesValues() throws Exception {
-		ForwardingLockBackend withoutValues = new ForwardingLockBackend(this.memory) {
-			@Override
-			public Set<BackendCapability> capabilities() {
-				Set<BackendCapability> fewer = EnumSet.copyOf(super.capabilities());
-				fewer.remove(BackendCapability.VALUE_BLOCKS);
-				return fewer;
-			}
-		};
-		try (LockManager refusing = LockManagerBuilder.forBackend(withoutValues).build();
-				LockHandle handle = refusing.acquire("refused", LockMode.EX, WAIT)) {
-			assertThatExceptionOfType(UnsupportedOperationException.class).isThrownBy(handle::value)
-				.withMessageContaining("keeps no lock values");
-			assertThatExceptionOfType(UnsupportedOperationException.class)
-				.isThrownBy(() -> handle.setValue(bytes("v")))
-				.withMessageContaining("keeps no lock values");
 		}
 	}
 

@@ -8,7 +8,6 @@ import dev.dlock.testserver.RedisServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.core.ParameterizedTypeReference;
 import org.springframework.web.client.RestClient;
@@ -30,10 +29,10 @@ class TwoInstancesCoherentPriceIntegrationTests {
 	void aPriceChangedThroughOneInstanceIsSeenByTheOther(@TempDir Path folder) {
 		RedisServer redis = RedisServer.shared();
 		String keyPrefix = "coherent-price-" + UUID.randomUUID() + ":";
-		try (ConfigurableApplicationContext first = start(redis, keyPrefix, folder);
-				ConfigurableApplicationContext second = start(redis, keyPrefix, folder)) {
-			RestClient one = client(first);
-			RestClient other = client(second);
+		try (ConfigurableApplicationContext first = SampleInstances.startOnRedis(redis, keyPrefix, folder);
+				ConfigurableApplicationContext second = SampleInstances.startOnRedis(redis, keyPrefix, folder)) {
+			RestClient one = SampleInstances.client(first);
+			RestClient other = SampleInstances.client(second);
 			String sku = "chair-" + UUID.randomUUID();
 			assertThat(post(one, sku, 1999)).isEqualTo(Map.of("sku", sku, "cents", 1999, "loads", 1));
 			assertThat(get(other, sku)).isEqualTo(Map.of("sku", sku, "cents", 1999, "loads", 1));
@@ -53,17 +52,6 @@ class TwoInstancesCoherentPriceIntegrationTests {
 
 	private static Map<String, Object> post(RestClient instance, String sku, long cents) {
 		return instance.post().uri("/demo/price?sku=" + sku + "&cents=" + cents).retrieve().body(JSON);
-	}
-
-	private static ConfigurableApplicationContext start(RedisServer redis, String keyPrefix, Path folder) {
-		return new SpringApplicationBuilder(SampleApplication.class).run("--server.port=0", "--dlock.backend=redis",
-				"--spring.data.redis.host=" + redis.host(), "--spring.data.redis.port=" + redis.port(),
-				"--dlock.key-prefix=" + keyPrefix, "--sample.stock-dir=" + folder);
-	}
-
-	private static RestClient client(ConfigurableApplicationContext context) {
-		return RestClient.create("http://localhost:"
-				+ context.getEnvironment().getRequiredProperty("local.server.port", Integer.class));
 	}
 
 }

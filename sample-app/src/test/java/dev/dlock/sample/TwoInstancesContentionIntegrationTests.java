@@ -9,7 +9,6 @@ import dev.dlock.testserver.RedisServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.core.ParameterizedTypeReference;
 import org.springframework.web.client.RestClient;
@@ -30,11 +29,11 @@ class TwoInstancesContentionIntegrationTests {
 	void twoInstancesOnOneRedisLoseNoUpdate(@TempDir Path stock) {
 		RedisServer redis = RedisServer.shared();
 		String keyPrefix = "two-instances-" + UUID.randomUUID() + ":";
-		try (ConfigurableApplicationContext first = start(redis, keyPrefix, stock);
-				ConfigurableApplicationContext second = start(redis, keyPrefix, stock)) {
-			RestClient one = client(first);
-			RestClient other = client(second);
-			assertThat(port(first)).isNotEqualTo(port(second));
+		try (ConfigurableApplicationContext first = SampleInstances.startOnRedis(redis, keyPrefix, stock);
+				ConfigurableApplicationContext second = SampleInstances.startOnRedis(redis, keyPrefix, stock)) {
+			RestClient one = SampleInstances.client(first);
+			RestClient other = SampleInstances.client(second);
+			assertThat(SampleInstances.port(first)).isNotEqualTo(SampleInstances.port(second));
 			String sku = "shared-" + UUID.randomUUID();
 			String contention = "/demo/contention?sku=" + sku + "&threads=4&perThread=100";
 			CompletableFuture<Map<String, Object>> onOne = CompletableFuture
@@ -47,20 +46,6 @@ class TwoInstancesContentionIntegrationTests {
 			assertThat(one.get().uri("/demo/stock?sku=" + sku).retrieve().body(JSON)).isEqualTo(tally);
 			assertThat(other.get().uri("/demo/stock?sku=" + sku).retrieve().body(JSON)).isEqualTo(tally);
 		}
-	}
-
-	private static ConfigurableApplicationContext start(RedisServer redis, String keyPrefix, Path stock) {
-		return new SpringApplicationBuilder(SampleApplication.class).run("--server.port=0", "--dlock.backend=redis",
-				"--spring.data.redis.host=" + redis.host(), "--spring.data.redis.port=" + redis.port(),
-				"--dlock.key-prefix=" + keyPrefix, "--sample.stock-dir=" + stock);
-	}
-
-	private static int port(ConfigurableApplicationContext context) {
-		return context.getEnvironment().getRequiredProperty("local.server.port", Integer.class);
-	}
-
-	private static RestClient client(ConfigurableApplicationContext context) {
-		return RestClient.create("http://localhost:" + port(context));
 	}
 
 }
