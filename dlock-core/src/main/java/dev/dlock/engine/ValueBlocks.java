@@ -133,12 +133,17 @@ final class ValueBlocks {
 		return read;
 	}
 
-	/** The grant's slot; one made for a grant that ended meanwhile is dropped again. */
+	/**
+	 * The grant's slot; one made for a grant that ended meanwhile (released by another hold,
+	 * or lost) is dropped again and the caller told: either {@link #released} or
+	 * {@link #lost} finds the slot, or this method finds the grant ended.
+	 */
 	private Slot remember(Grant grant) {
 		Slot slot = this.byGrant.computeIfAbsent(grant, (key) -> new Slot());
 		if (grant.entry().isEnded()) {
 			this.byGrant.remove(grant);
 			grant.lossOrExpiryThrow();
+			throw grant.lost("Lock '" + grant.key() + "' was released", null);
 		}
 		return slot;
 	}
