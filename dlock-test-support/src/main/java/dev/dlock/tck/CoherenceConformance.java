@@ -18,6 +18,7 @@ import dev.dlock.coherence.CoherentValue;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * The coherence checks of the conformance kit, run for every backend as the kit's nested
@@ -33,6 +34,8 @@ public abstract class CoherenceConformance {
 	private static final int READERS = 3;
 
 	private static final int UPDATES = 15;
+
+	private static final Duration WAIT = Duration.ofSeconds(10);
 
 	/**
 	 * Makes a manager on a new client, closed after the test.
@@ -65,12 +68,14 @@ public abstract class CoherenceConformance {
 				readCounts.add(readers.submit(() -> readUntil(writing, copy, history)));
 			}
 			CoherentValue<Long> writer = CoherentValue.of(newManager(), key, database::get);
-			Thread.sleep(100); // the readers hold their copies before the first update
+			// every reader holds a copy before the first update, and reads again after each
+			await().atMost(WAIT).until(() -> loads.get() >= READERS);
 			for (long update = 1; update <= UPDATES; update++) {
 				long next = update;
 				writer.update(() -> database.set(next));
 				committedAt.add(System.nanoTime());
-				Thread.sleep(20);
+				int readsBefore = history.size();
+				await().atMost(WAIT).until(() -> history.size() >= readsBefore + READERS);
 			}
 			writing.countDown();
 			int reads = 0;
