@@ -122,6 +122,20 @@ class CoherentValueTests {
 	}
 
 	@Test
+	void itsHoldsBelongToNoThreadSoTheCallersOwnHoldsDoNotMixWithThem() throws Exception {
+		CoherentValue<Long> price = CoherentValue.of(this.manager, KEY, () -> 3L);
+		price.get();
+		// the caller's own PR hold is a grant of its own, not a re-entry of the copy's hold
+		try (LockHandle own = this.manager.acquire(KEY, LockMode.PR, Duration.ofSeconds(5))) {
+			assertThat(this.manager.locks()).hasSize(2);
+			assertThat(own.isValid()).isTrue();
+		}
+		assertThat(this.manager.locks()).as("the copy's hold stays").hasSize(1);
+		assertThat(price.get()).isEqualTo(3L);
+		price.close();
+	}
+
+	@Test
 	void badArgumentsAreRefused() {
 		assertThatNullPointerException().isThrownBy(() -> CoherentValue.of(this.manager, null, () -> 1))
 			.withMessageContaining("key");
