@@ -24,6 +24,10 @@ import dev.dlock.benchmarks.Figure.Better;
  * rounds, each sample after the same kind of pause, alternating with the notices (which
  * goes first alternates too), so that both see the same load of a shared machine. The ratio
  * of the notices' p50 to the wake-ups' p50 is taken per round.
+ * <p>
+ * <b>Warm-up.</b> Before the rounds, both are run {@link #WARM_UPS} times back to back (a tenth in a quick run), so
+ * that the JIT has compiled the notice's own code paths (which no other case runs) as it
+ * has the client library's, as in an application that has run for a while.
  */
 final class BlockingNotice {
 
@@ -33,6 +37,9 @@ final class BlockingNotice {
 	static final String PAIRED_RATIO = "notice p50 ÷ paired wake-up p50";
 
 	private static final Duration WAIT = Duration.ofSeconds(30);
+
+	/** Back-to-back notices and wake-ups before the rounds: past the JIT's compile thresholds. */
+	static final int WARM_UPS = 3_000;
 
 	private BlockingNotice() {
 	}
@@ -52,6 +59,10 @@ final class BlockingNotice {
 				LockHandle holder = holding.manager().acquire(key, LockMode.PR, WAIT)) {
 			wakeUp.awaitSubscribed(raw);
 			holder.onBlocking((mode) -> next.get().complete(System.nanoTime()));
+			for (int i = warmUps(settings); i > 0; i--) {
+				wakeUp.sample(Duration.ZERO, raw, threads);
+				notice(Duration.ZERO, next, threads, asking, key);
+			}
 			Random random = new Random(42);
 			for (int round = -1; round < rounds; round++) {
 				int count = (round < 0) ? 3 : settings.handOffs();
@@ -81,6 +92,11 @@ final class BlockingNotice {
 		add(results, server, "paired wake-up p50", "ms", floor[0]);
 		add(results, server, "paired wake-up p99", "ms", floor[1]);
 		add(results, server, PAIRED_RATIO, "x", ratio);
+	}
+
+	/** How many notices and wake-ups warm up: fewer in a quick run. */
+	private static int warmUps(Settings settings) {
+		return settings.quick() ? WARM_UPS / 10 : WARM_UPS;
 	}
 
 	/**

@@ -269,7 +269,9 @@ final class MarkdownReport {
 					+ "raw pushed wake-up (a write the server pushes to a second client, which wakes a parked "
 					+ "thread; see the floors), sampled alternately with the notices after the same kind of pause "
 					+ "in the same rounds; notice ÷ paired wake-up is taken per round, the cell shows its median "
-					+ "and range.";
+					+ "and range. Before the rounds, " + String.format("%,d", BlockingNotice.WARM_UPS)
+					+ " notices and as many wake-ups (a tenth in a quick run) run back to back, so that the JIT has compiled the notice's "
+					+ "own code paths (no other case runs them) as it has the client library's.";
 			case CoherentRead.SECTION -> "dlock only: no peer keeps a value block with its locks. One client caches "
 					+ "a value in a CoherentValue (it holds the key in PR); cached read: get() with the copy held, "
 					+ "timed over 100,000 reads, and the requests the server's own counters show for them (Redis "
