@@ -162,23 +162,13 @@ public interface LockSession extends AutoCloseable {
 	 * re-reads the queue on its own. Registration takes effect before this method returns:
 	 * a change made after it returns is signalled unless the signal is lost on the way.
 	 * <p>
+	 * Where the change carries the entry that started to wait (a request that queued, or a
+	 * conversion that waits, as {@link #queue} would show it), the backend may hand it over
+	 * to {@code onWaiting} instead of signalling, so that the engine can tell the holder
+	 * before it reads the queue. Such a hand-over stands for a signal: the engine then reads
+	 * the queue as after one. A backend whose changes carry no entry only signals.
+	 * <p>
 	 * The default refuses, as {@link #queue} does.
-	 * @param entry a granted entry
-	 * @param onChange called, on any thread, when the queue changed; must be quick
-	 * @return the subscription to close when the engine stops watching
-	 */
-	default Subscription watchQueue(QueueEntry entry, Runnable onChange) {
-		throw new UnsupportedOperationException(
-				"This backend cannot watch a lock's queue (" + getClass().getName() + ")");
-	}
-
-	/**
-	 * Watches the queue of a granted entry's resource as {@link #watchQueue(QueueEntry,
-	 * Runnable)} does, and also hands over the entry that started to wait when the change
-	 * signal carries it (a request that queued, or a conversion that waits, as
-	 * {@link #queue} would show it), so that the engine can tell the holder before it reads
-	 * the queue. Such a hand-over stands for a signal: the engine then reads the queue as
-	 * after one. The default hands nothing over.
 	 * @param entry a granted entry
 	 * @param onChange called, on any thread, when the queue changed; must be quick
 	 * @param onWaiting called, on any thread, with an entry that started to wait; must be
@@ -186,7 +176,8 @@ public interface LockSession extends AutoCloseable {
 	 * @return the subscription to close when the engine stops watching
 	 */
 	default Subscription watchQueue(QueueEntry entry, Runnable onChange, Consumer<Queued> onWaiting) {
-		return watchQueue(entry, onChange);
+		throw new UnsupportedOperationException(
+				"This backend cannot watch a lock's queue (" + getClass().getName() + ")");
 	}
 
 	/**

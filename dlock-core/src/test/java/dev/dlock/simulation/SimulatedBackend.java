@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -252,7 +253,7 @@ final class SimulatedBackend implements LockBackend {
 		}
 
 		@Override
-		public Subscription watchQueue(QueueEntry entry, Runnable onChange) {
+		public Subscription watchQueue(QueueEntry entry, Runnable onChange, Consumer<Queued> onWaiting) {
 			return SimulatedBackend.this.simulation.server.watchQueue(entry, SimulatedBackend.this.client, onChange);
 		}
 

@@ -186,15 +186,6 @@ public final class CuttableBackend extends ForwardingLockBackend {
 		}
 
 		@Override
-		public Subscription watchQueue(QueueEntry entry, Runnable onChange) {
-			return delegate().watchQueue(entry, () -> {
-				if (!CuttableBackend.this.cut) {
-					onChange.run();
-				}
-			});
-		}
-
-		@Override
 		public Subscription watchQueue(QueueEntry entry, Runnable onChange, Consumer<Queued> onWaiting) {
 			return delegate().watchQueue(entry, () -> {
 				if (!CuttableBackend.this.cut) {

@@ -90,11 +90,6 @@ public abstract class ForwardingLockSession implements LockSession {
 	}
 
 	@Override
-	public Subscription watchQueue(QueueEntry entry, Runnable onChange) {
-		return this.delegate.watchQueue(entry, onChange);
-	}
-
-	@Override
 	public Subscription watchQueue(QueueEntry entry, Runnable onChange, Consumer<Queued> onWaiting) {
 		return this.delegate.watchQueue(entry, onChange, onWaiting);
 	}

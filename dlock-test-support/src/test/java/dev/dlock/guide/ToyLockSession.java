@@ -6,6 +6,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
 
 import dev.dlock.LockMode;
 import dev.dlock.LockValue;
@@ -89,8 +90,9 @@ final class ToyLockSession implements LockSession {
 		return CompletableFuture.completedFuture(this.server.queue(entry.request().key()));
 	}
 
+	/** Signals every change of the queue; hands nothing over (a signal carries no entry). */
 	@Override
-	public Subscription watchQueue(QueueEntry entry, Runnable onChange) {
+	public Subscription watchQueue(QueueEntry entry, Runnable onChange, Consumer<Queued> onWaiting) {
 		String key = entry.request().key();
 		return this.changes.watch(key, this.changes.count(key), onChange);
 	}

@@ -950,12 +950,6 @@ final class EtcdLockSession implements LockSession {
 				"Writing the value of lock '" + entry.request().key() + "'");
 	}
 
-	/** As {@link #watchQueue(QueueEntry, Runnable, Consumer)}, each hand-over a signal. */
-	@Override
-	public Subscription watchQueue(QueueEntry queueEntry, Runnable onChange) {
-		return watchQueue(queueEntry, onChange, (waiting) -> onChange.run());
-	}
-
 	/**
 	 * Watches the prefix of the entry's resource for puts that start a wait, and hands over
 	 * the entry each shows (see {@link QueueWatch}): one etcd watch per call, so only holders

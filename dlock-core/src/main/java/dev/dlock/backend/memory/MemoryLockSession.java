@@ -79,11 +79,6 @@ final class MemoryLockSession implements LockSession {
 	}
 
 	@Override
-	public Subscription watchQueue(QueueEntry entry, Runnable onChange) {
-		return watchQueue(entry, onChange, (waiting) -> onChange.run());
-	}
-
-	@Override
 	public Subscription watchQueue(QueueEntry entry, Runnable onChange, Consumer<Queued> onWaiting) {
 		return this.table.watchQueue(entry.request().key(), onChange, onWaiting);
 	}

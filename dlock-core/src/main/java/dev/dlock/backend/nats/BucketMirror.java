@@ -704,22 +704,14 @@ final class BucketMirror implements AutoCloseable {
 
 	/**
 	 * Registers a holder's listener for new requests of its resource and conversions asked
-	 * for on it, but not a try's ({@link StoredEntry#TRY_HEADER}). It takes effect at once:
-	 * what the copy applied before is in {@link #snapshot(String)}.
-	 */
-	Subscription watchQueue(String resourceKey, Runnable onChange) {
-		return this.queueChanges.watch(resourceKey, this.queueChanges.count(resourceKey), onChange);
-	}
-
-	/**
-	 * Registers a holder's listener as {@link #watchQueue(String, Runnable)} does, and hands
-	 * it the request or conversion that a signal is for, as a read of the queue would show
-	 * it waiting, while the copy has been complete once since it last read the bucket from
-	 * the start.
+	 * for on it, but not a try's ({@link StoredEntry#TRY_HEADER}), and hands it the request
+	 * or conversion that a signal is for, as a read of the queue would show it waiting,
+	 * while the copy has been complete once since it last read the bucket from the start.
+	 * It takes effect at once: what the copy applied before is in {@link #snapshot(String)}.
 	 */
 	Subscription watchQueue(String resourceKey, Runnable onChange, Consumer<Queued> onWaiting) {
 		Subscription handOvers = this.waitingHandOver.register(resourceKey, onWaiting);
-		Subscription signals = watchQueue(resourceKey, onChange);
+		Subscription signals = this.queueChanges.watch(resourceKey, this.queueChanges.count(resourceKey), onChange);
 		return () -> {
 			signals.close();
 			handOvers.close();

@@ -355,12 +355,10 @@ final class NatsBucket implements AutoCloseable {
 		return session == null || this.live.mayLive(session, this.maxAge.minus(remaining));
 	}
 
-	/** Signals when a request joins the entry's resource or an entry of it asks to convert. */
-	Subscription watchQueue(NatsQueueEntry entry, Runnable onChange) {
-		return this.mirror.watchQueue(entry.resource(), onChange);
-	}
-
-	/** As {@link #watchQueue(NatsQueueEntry, Runnable)}, handing over what starts to wait. */
+	/**
+	 * Signals when a request joins the entry's resource or an entry of it asks to convert,
+	 * and hands over what starts to wait.
+	 */
 	Subscription watchQueue(NatsQueueEntry entry, Runnable onChange, Consumer<Queued> onWaiting) {
 		return this.mirror.watchQueue(entry.resource(), onChange, onWaiting);
 	}

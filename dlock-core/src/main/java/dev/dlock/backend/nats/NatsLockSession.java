@@ -133,16 +133,8 @@ final class NatsLockSession implements LockSession {
 	/**
 	 * Registers a listener on the local copy of the entry's bucket: no request to the
 	 * server, and the copy's watcher checks itself once a second while it is registered.
-	 */
-	@Override
-	public Subscription watchQueue(QueueEntry entry, Runnable onChange) {
-		NatsQueueEntry natsEntry = NatsBucket.entry(entry);
-		return bucketOf(natsEntry).watchQueue(natsEntry, onChange);
-	}
-
-	/**
-	 * As {@link #watchQueue(QueueEntry, Runnable)}, and hands over the request or conversion
-	 * that the copy applied, with its signal: no read is needed to tell the holder.
+	 * Hands over the request or conversion that the copy applied, with its signal: no read
+	 * is needed to tell the holder.
 	 */
 	@Override
 	public Subscription watchQueue(QueueEntry entry, Runnable onChange, Consumer<Queued> onWaiting) {

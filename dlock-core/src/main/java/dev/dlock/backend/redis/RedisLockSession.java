@@ -187,11 +187,6 @@ final class RedisLockSession implements LockSession {
 	 * no mark, and their waiters publish nothing.
 	 */
 	@Override
-	public Subscription watchQueue(QueueEntry entry, Runnable onChange) {
-		return watchQueue(entry, onChange, (waiting) -> onChange.run());
-	}
-
-	@Override
 	public Subscription watchQueue(QueueEntry entry, Runnable onChange, Consumer<Queued> onWaiting) {
 		return this.queueWatchers.watch(own(entry), onChange, onWaiting);
 	}

@@ -7,6 +7,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 
 import dev.dlock.LockMode;
 import dev.dlock.spi.AcquireRequest;
@@ -133,7 +134,7 @@ class EtcdBlockingQueueIntegrationTests {
 		String key = newKey();
 		QueueEntry holder = hold(holding, key, LockMode.EX);
 		Signals signals = new Signals();
-		try (Subscription watch = holding.watchQueue(holder, signals)) {
+		try (Subscription watch = holding.watchQueue(holder, signals, signals)) {
 			int before = signals.afterCreation();
 			QueueEntry reader = waitFor(otherSession(), key, LockMode.PR);
 			await().atMost(SIGNAL).until(() -> signals.count() > before);
@@ -149,7 +150,7 @@ class EtcdBlockingQueueIntegrationTests {
 		LockSession converting = otherSession();
 		QueueEntry other = hold(converting, key, LockMode.CR);
 		Signals signals = new Signals();
-		try (Subscription watch = holding.watchQueue(holder, signals)) {
+		try (Subscription watch = holding.watchQueue(holder, signals, signals)) {
 			int before = signals.afterCreation();
 			assertThat(converting.convert(other, LockMode.PW, true).join().status()).isEqualTo(Status.WAITING);
 			await().atMost(SIGNAL).until(() -> signals.count() > before);
@@ -185,7 +186,7 @@ class EtcdBlockingQueueIntegrationTests {
 		QueueEntry holder = hold(holding, key, LockMode.EX);
 		Signals signals = new Signals();
 		watches.holdBack();
-		try (Subscription watch = holding.watchQueue(holder, signals)) {
+		try (Subscription watch = holding.watchQueue(holder, signals, signals)) {
 			// the watch reaches etcd late, as over a slow stream: it starts after this request
 			QueueEntry writer = waitFor(otherSession(), key, LockMode.PW);
 			watches.letThrough();
@@ -204,7 +205,7 @@ class EtcdBlockingQueueIntegrationTests {
 		LockSession waiting = otherSession();
 		QueueEntry writer = waitFor(waiting, key, LockMode.EX);
 		Signals signals = new Signals();
-		try (Subscription watch = holding.watchQueue(holder, signals)) {
+		try (Subscription watch = holding.watchQueue(holder, signals, signals)) {
 			int before = signals.afterCreation();
 			// a down-conversion is granted at once and flags the waiter; a removal deletes
 			assertThat(converting.convert(other, LockMode.NL, false).join().status()).isEqualTo(Status.GRANTED);
@@ -221,7 +222,7 @@ class EtcdBlockingQueueIntegrationTests {
 		Signals signals = new Signals();
 		HoldingClient slow = new HoldingClient(this.support.client(endpoint()));
 		LockSession trying = this.support.register(this.support.backend(slow.client()).openSession(LEASE));
-		try (Subscription watch = holding.watchQueue(holder, signals)) {
+		try (Subscription watch = holding.watchQueue(holder, signals, signals)) {
 			int before = signals.afterCreation();
 			// the try's entry is created, and its delete held back: it stays in the queue
 			slow.holdTransactionAfter(1);
@@ -242,8 +243,8 @@ class EtcdBlockingQueueIntegrationTests {
 		QueueEntry holder = hold(holding, key, LockMode.EX);
 		Signals control = new Signals();
 		Signals closed = new Signals();
-		try (Subscription open = holding.watchQueue(holder, control)) {
-			Subscription watch = holding.watchQueue(holder, closed);
+		try (Subscription open = holding.watchQueue(holder, control, control)) {
+			Subscription watch = holding.watchQueue(holder, closed, closed);
 			closed.afterCreation();
 			watch.close();
 			int closedBefore = closed.count();
@@ -263,7 +264,7 @@ class EtcdBlockingQueueIntegrationTests {
 		String key = newKey();
 		QueueEntry holder = hold(holding, key, LockMode.EX);
 		Signals signals = new Signals();
-		try (Subscription watch = holding.watchQueue(holder, signals)) {
+		try (Subscription watch = holding.watchQueue(holder, signals, signals)) {
 			int created = signals.afterCreation();
 			assertThat(watches.started()).hasSize(1);
 			// as jetcd does after compaction or with no leader: the watch ends for good
@@ -302,14 +303,19 @@ class EtcdBlockingQueueIntegrationTests {
 		return result.entry();
 	}
 
-	/** Counts signals. */
-	private static final class Signals implements Runnable {
+	/** Counts signals, and hand-overs as signals (each stands for one). */
+	private static final class Signals implements Runnable, Consumer<Queued> {
 
 		private final AtomicInteger count = new AtomicInteger();
 
 		@Override
 		public void run() {
 			this.count.incrementAndGet();
+		}
+
+		@Override
+		public void accept(Queued waiting) {
+			run();
 		}
 
 		int count() {

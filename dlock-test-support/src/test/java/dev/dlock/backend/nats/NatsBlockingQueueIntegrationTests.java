@@ -7,6 +7,7 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 
 import dev.dlock.LockMode;
 import dev.dlock.spi.AcquireRequest;
@@ -44,6 +45,10 @@ class NatsBlockingQueueIntegrationTests {
 	 * check period, two round trips and the delivery, with room for a loaded machine.
 	 */
 	private static final Duration CONSUMER_LOST = Duration.ofSeconds(3);
+
+	/** For the watches that count signals alone. */
+	private static final Consumer<Queued> NOTHING_HANDED_OVER = (waiting) -> {
+	};
 
 	private final NatsTestBucket bucket = new NatsTestBucket(NatsServer.shared().url());
 
@@ -191,7 +196,7 @@ class NatsBlockingQueueIntegrationTests {
 		LockSession other = session();
 		QueueEntry held = granted(holder, this.key, LockMode.PR);
 		AtomicInteger signals = new AtomicInteger();
-		try (Subscription subscription = holder.watchQueue(held, signals::incrementAndGet)) {
+		try (Subscription subscription = holder.watchQueue(held, signals::incrementAndGet, NOTHING_HANDED_OVER)) {
 			QueueEntry writer = waiting(other, this.key, LockMode.EX);
 			await().atMost(WAIT).until(() -> signals.get() > 0);
 			assertThat(queue(holder, held)).contains(Queued.waiting(writer.ticket(), LockMode.EX));
@@ -206,7 +211,7 @@ class NatsBlockingQueueIntegrationTests {
 		QueueEntry converting = granted(other, this.key, LockMode.PR);
 		await().atMost(WAIT).until(() -> queue(holder, held).contains(Queued.granted(converting.ticket(), LockMode.PR)));
 		AtomicInteger signals = new AtomicInteger();
-		try (Subscription subscription = holder.watchQueue(held, signals::incrementAndGet)) {
+		try (Subscription subscription = holder.watchQueue(held, signals::incrementAndGet, NOTHING_HANDED_OVER)) {
 			// the other holder's entry is in the copy already: only its conversion can signal
 			assertThat(other.convert(converting, LockMode.EX, true).join().status()).isEqualTo(Status.WAITING);
 			await().atMost(WAIT).until(() -> signals.get() > 0);
@@ -244,7 +249,7 @@ class NatsBlockingQueueIntegrationTests {
 		QueueEntry reader = granted(other, this.key, LockMode.PR);
 		await().atMost(WAIT).until(() -> queue(holder, held).contains(Queued.granted(reader.ticket(), LockMode.PR)));
 		AtomicInteger signals = new AtomicInteger();
-		try (Subscription subscription = holder.watchQueue(held, signals::incrementAndGet)) {
+		try (Subscription subscription = holder.watchQueue(held, signals::incrementAndGet, NOTHING_HANDED_OVER)) {
 			// rounds until the reader's rewrite is due (a lease after its last write) and done
 			await().atMost(WAIT).pollInterval(Duration.ofMillis(200)).until(() -> {
 				assertThat(holder.renew(List.of(held)).join()).isEmpty();
@@ -279,7 +284,7 @@ class NatsBlockingQueueIntegrationTests {
 		LockSession other = session();
 		QueueEntry held = granted(holder, this.key, LockMode.EX);
 		AtomicInteger signals = new AtomicInteger();
-		try (Subscription subscription = holder.watchQueue(held, signals::incrementAndGet)) {
+		try (Subscription subscription = holder.watchQueue(held, signals::incrementAndGet, NOTHING_HANDED_OVER)) {
 			JetStreamManagement management = this.bucket.connect().jetStreamManagement();
 			for (String consumer : management.getConsumerNames("KV_" + this.bucket.name())) {
 				management.deleteConsumer("KV_" + this.bucket.name(), consumer);
@@ -304,7 +309,7 @@ class NatsBlockingQueueIntegrationTests {
 			.bucket(this.bucket.name())
 			.build()).openSession(LEASE);
 		AtomicInteger signals = new AtomicInteger();
-		try (Subscription subscription = holder.watchQueue(held, signals::incrementAndGet)) {
+		try (Subscription subscription = holder.watchQueue(held, signals::incrementAndGet, NOTHING_HANDED_OVER)) {
 			// a new session writes its heartbeat, then the try's entry; the removal of the
 			// entry is held back, so that it stays in the bucket
 			holding.holdSendAfter(2);
@@ -331,8 +336,8 @@ class NatsBlockingQueueIntegrationTests {
 		QueueEntry held = granted(holder, this.key, LockMode.PR);
 		AtomicInteger closedSignals = new AtomicInteger();
 		AtomicInteger openSignals = new AtomicInteger();
-		holder.watchQueue(held, closedSignals::incrementAndGet).close();
-		try (Subscription open = holder.watchQueue(held, openSignals::incrementAndGet)) {
+		holder.watchQueue(held, closedSignals::incrementAndGet, NOTHING_HANDED_OVER).close();
+		try (Subscription open = holder.watchQueue(held, openSignals::incrementAndGet, NOTHING_HANDED_OVER)) {
 			waiting(other, this.key, LockMode.EX);
 			await().atMost(WAIT).until(() -> openSignals.get() > 0);
 			await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(1)).until(() -> closedSignals.get() == 0);
@@ -349,7 +354,7 @@ class NatsBlockingQueueIntegrationTests {
 			String shardedKey = keyOnShard(shard, shards);
 			QueueEntry held = granted(holder, shardedKey, LockMode.EX);
 			AtomicInteger signals = new AtomicInteger();
-			try (Subscription subscription = holder.watchQueue(held, signals::incrementAndGet)) {
+			try (Subscription subscription = holder.watchQueue(held, signals::incrementAndGet, NOTHING_HANDED_OVER)) {
 				QueueEntry waiter = waiting(other, shardedKey, LockMode.CR);
 				await().atMost(WAIT).until(() -> signals.get() > 0);
 				assertThat(queue(holder, held)).containsExactlyInAnyOrder(Queued.granted(held.ticket(), LockMode.EX),

@@ -202,7 +202,7 @@ class RedisBlockingQueueIntegrationTests {
 			LockSession otherSession = other.openSession(LEASE);
 			QueueEntry holder = otherSession.enqueue(request(LockMode.CW)).join().entry();
 			AtomicInteger signals = new AtomicInteger();
-			try (Subscription watch = otherSession.watchQueue(holder, signals::incrementAndGet)) {
+			try (Subscription watch = watchCounting(otherSession, holder, signals)) {
 				await().atMost(Duration.ofSeconds(2)).until(() -> signals.get() > 0);
 				int before = signals.get();
 				QueueEntry writer = waiting(LockMode.PW);
@@ -220,7 +220,7 @@ class RedisBlockingQueueIntegrationTests {
 		LockSession shortSession = this.backend.openSession(Duration.ofMillis(600));
 		QueueEntry holder = shortSession.enqueue(request(LockMode.EX)).join().entry();
 		AtomicInteger signals = new AtomicInteger();
-		try (Subscription watch = shortSession.watchQueue(holder, signals::incrementAndGet)) {
+		try (Subscription watch = watchCounting(shortSession, holder, signals)) {
 			await().atMost(Duration.ofSeconds(2)).until(() -> signals.get() > 0);
 			for (int i = 0; i < 4; i++) {
 				assertThat(shortSession.renew(List.of(holder)).join()).isEmpty();
@@ -238,7 +238,7 @@ class RedisBlockingQueueIntegrationTests {
 		QueueEntry holder = shortSession.enqueue(request(LockMode.EX)).join().entry();
 		AtomicInteger signals = new AtomicInteger();
 		String watchers = RedisResource.of(this.prefix, this.key).keys()[3];
-		try (Subscription watch = shortSession.watchQueue(holder, signals::incrementAndGet)) {
+		try (Subscription watch = watchCounting(shortSession, holder, signals)) {
 			await().atMost(Duration.ofSeconds(2)).until(() -> signals.get() > 0);
 			assertThat(connection.sync().pttl(watchers)).isBetween(1L, 400L);
 			await().atMost(Duration.ofSeconds(2)).until(() -> connection.sync().exists(watchers) == 0);
@@ -303,7 +303,7 @@ class RedisBlockingQueueIntegrationTests {
 						.join()
 						.entry();
 					AtomicInteger signals = new AtomicInteger();
-					try (Subscription watch = holderSession.watchQueue(holder, signals::incrementAndGet)) {
+					try (Subscription watch = watchCounting(holderSession, holder, signals)) {
 						await().atMost(Duration.ofSeconds(2)).until(() -> signals.get() > 0);
 						int before = signals.get();
 						EnqueueResult writer = waiterSession
@@ -325,7 +325,7 @@ class RedisBlockingQueueIntegrationTests {
 
 	/** Watches a holder's queue and waits for the signal that its mark is in place. */
 	private Subscription watchMarked(QueueEntry holder, AtomicInteger signals) {
-		Subscription watch = this.session.watchQueue(holder, signals::incrementAndGet);
+		Subscription watch = this.watchCounting(session, holder, signals);
 		await().atMost(Duration.ofSeconds(2)).until(() -> signals.get() > 0);
 		return watch;
 	}
@@ -348,6 +348,11 @@ class RedisBlockingQueueIntegrationTests {
 
 	private AcquireRequest request(LockMode mode) {
 		return new AcquireRequest(this.key, mode, UUID.randomUUID().toString(), true);
+	}
+
+	/** Watches a queue counting each signal and each hand-over (which stands for a signal). */
+	private static Subscription watchCounting(LockSession session, QueueEntry holder, AtomicInteger signals) {
+		return session.watchQueue(holder, signals::incrementAndGet, (waiting) -> signals.incrementAndGet());
 	}
 
 }
