@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 
 import dev.dlock.LockHandle;
 import dev.dlock.LockManager;
@@ -63,21 +64,8 @@ class BlockingHandOverTests {
 	@Test
 	void aListenerAddedWhileARequestIsHandedOverIsToldOfIt() throws Exception {
 		LockHandle holder = this.holding.acquire(KEY, LockMode.PR, WAIT);
-		List<LockMode> first = new CopyOnWriteArrayList<>();
-		holder.onBlocking(first::add);
-		await().atMost(WAIT).until(() -> this.readsAnswered.get() >= 1);
-		CompletableFuture<Void> gate = new CompletableFuture<>();
-		this.readGate = gate;
-		List<LockMode> second = new CopyOnWriteArrayList<>();
-		int sent = this.readsSent.get();
-		holder.onBlocking(second::add);
-		await().atMost(WAIT).until(() -> this.readsSent.get() > sent);
-		CompletableFuture<LockHandle> request = this.asking.acquireAsync(KEY, LockMode.EX, LockOptions.waitTime(WAIT));
-		await().atMost(WAIT).until(() -> first.equals(List.of(LockMode.EX)));
-		assertThat(second).as("told before the read that started with it answered").isEmpty();
-		gate.complete(null);
-		await().atMost(WAIT).until(() -> second.equals(List.of(LockMode.EX)));
-		assertThat(first).containsExactly(LockMode.EX);
+		CompletableFuture<LockHandle> request = addListenersAround(holder,
+				() -> this.asking.acquireAsync(KEY, LockMode.EX, LockOptions.waitTime(WAIT)));
 		holder.release();
 		request.get().release();
 	}
@@ -86,6 +74,22 @@ class BlockingHandOverTests {
 	void aListenerAddedWhileAConversionIsHandedOverIsToldOfIt() throws Exception {
 		LockHandle holder = this.holding.acquire(KEY, LockMode.CR, WAIT);
 		LockHandle upgrading = this.asking.acquire(KEY, LockMode.CR, WAIT);
+		CompletableFuture<LockHandle> upgrade = addListenersAround(holder,
+				() -> upgrading.convertAsync(LockMode.EX, LockOptions.waitTime(WAIT)));
+		holder.release();
+		upgrade.get();
+		assertThat(upgrading.mode()).isEqualTo(LockMode.EX);
+		upgrading.release();
+	}
+
+	/**
+	 * Adds a first listener and, once its read answered, a second one whose read is held
+	 * back; then asks for {@code EX} and checks that the hand-over tells the first listener
+	 * at once and that the held-back read, once it answers, tells the second.
+	 * @return the request asked for
+	 */
+	private CompletableFuture<LockHandle> addListenersAround(LockHandle holder,
+			Supplier<CompletableFuture<LockHandle>> askForExclusive) {
 		List<LockMode> first = new CopyOnWriteArrayList<>();
 		holder.onBlocking(first::add);
 		await().atMost(WAIT).until(() -> this.readsAnswered.get() >= 1);
@@ -95,15 +99,13 @@ class BlockingHandOverTests {
 		int sent = this.readsSent.get();
 		holder.onBlocking(second::add);
 		await().atMost(WAIT).until(() -> this.readsSent.get() > sent);
-		CompletableFuture<LockHandle> upgrade = upgrading.convertAsync(LockMode.EX, LockOptions.waitTime(WAIT));
+		CompletableFuture<LockHandle> asked = askForExclusive.get();
 		await().atMost(WAIT).until(() -> first.equals(List.of(LockMode.EX)));
 		assertThat(second).as("told before the read that started with it answered").isEmpty();
 		gate.complete(null);
 		await().atMost(WAIT).until(() -> second.equals(List.of(LockMode.EX)));
-		holder.release();
-		upgrade.get();
-		assertThat(upgrading.mode()).isEqualTo(LockMode.EX);
-		upgrading.release();
+		assertThat(first).containsExactly(LockMode.EX);
+		return asked;
 	}
 
 	/** The memory backend, whose queue reads answer what the queue was when they were sent. */
