@@ -51,14 +51,14 @@ final class Acquisition {
 
 	private final long startedAt;
 
+	private final WaitTimer waitTimer = new WaitTimer();
+
 	private final Object monitor = new Object();
 
 	// guarded by monitor
 	private @Nullable LiveEntry entry;
 
 	private @Nullable WaitLoop waitLoop;
-
-	private TimeSource.@Nullable Cancellable timeout;
 
 	private boolean granting;
 
@@ -108,14 +108,11 @@ final class Acquisition {
 			this.observation = started;
 		}
 		this.result.whenComplete(this::finish);
-		if (this.waitIfBusy) {
-			TimeSource.Cancellable timer = this.time.schedule(this.waitTime,
-					() -> fail(new LockAcquisitionTimeoutException(this.key, this.mode, this.waitTime)));
-			synchronized (this.monitor) {
-				this.timeout = timer;
-			}
-		}
 		enqueue();
+		if (this.waitIfBusy && !this.result.isDone()) {
+			this.waitTimer.start(this.time, this.startedAt, this.waitTime,
+					() -> fail(new LockAcquisitionTimeoutException(this.key, this.mode, this.waitTime)));
+		}
 		return this.result;
 	}
 
@@ -271,13 +268,11 @@ final class Acquisition {
 		synchronized (this.monitor) {
 			started = this.observation;
 			cancelled = this.aborted;
-			if (this.timeout != null) {
-				this.timeout.cancel();
-			}
 			ended = takeWaitLoop();
 			live = this.entry;
 			withdraw = grant == null && !this.rejected;
 		}
+		this.waitTimer.stop();
 		close(ended);
 		if (started != null) {
 			EngineObservations.stopAcquisition(started, grant != null, failure, cancelled);

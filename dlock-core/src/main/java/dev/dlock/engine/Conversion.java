@@ -74,7 +74,10 @@ final class Conversion {
 	// guarded by monitor
 	private @Nullable WaitLoop waitLoop;
 
-	private TimeSource.@Nullable Cancellable timeout;
+	/** When the caller asked, by the time source's clock: the wait counts from here. */
+	private final long askedAt;
+
+	private final WaitTimer waitTimer = new WaitTimer();
 
 	private final EngineObservations observations;
 
@@ -92,6 +95,7 @@ final class Conversion {
 		this.waitIfBusy = !waitTime.isZero();
 		this.floor = new Grant.Held(floor(this.before.mode(), target), this.before.token());
 		this.time = time;
+		this.askedAt = time.nanoTime();
 		this.settings = settings;
 		this.observations = observations;
 		this.pending = new Grant.PendingConversion(target, this::abandon);
@@ -114,13 +118,6 @@ final class Conversion {
 		// callers see the outcome once the conversion has ended (no longer the grant's
 		// pending one): a caller converting again at once must not find it still pending
 		CompletableFuture<Boolean> ended = this.result.whenComplete(this::finish);
-		if (this.waitIfBusy) {
-			TimeSource.Cancellable timer = this.time.schedule(this.waitTime,
-					() -> fail(new LockAcquisitionTimeoutException(this.grant.key(), this.target, this.waitTime)));
-			synchronized (this.monitor) {
-				this.timeout = timer;
-			}
-		}
 		if (this.waitIfBusy && !this.floor.equals(this.before)) {
 			// the weaker mode shows from the moment it is asked for, also if the wait ends
 			// before the call is sent (it may wait for the withdrawal of the last conversion)
@@ -137,6 +134,10 @@ final class Conversion {
 		}
 		else {
 			settled.whenComplete((done, failure) -> send());
+		}
+		if (this.waitIfBusy && !this.result.isDone()) {
+			this.waitTimer.start(this.time, this.askedAt, this.waitTime,
+					() -> fail(new LockAcquisitionTimeoutException(this.grant.key(), this.target, this.waitTime)));
 		}
 		return ended;
 	}
@@ -258,11 +259,9 @@ final class Conversion {
 		WaitLoop loop;
 		synchronized (this.monitor) {
 			started = this.observation;
-			if (this.timeout != null) {
-				this.timeout.cancel();
-			}
 			loop = this.waitLoop;
 		}
+		this.waitTimer.stop();
 		// closed outside the monitor: the loop's answers come back into this conversion
 		if (loop != null) {
 			loop.close();
