@@ -14,17 +14,18 @@ import org.jspecify.annotations.Nullable;
  * Validity runs from the moment a successful enqueue or renewal was <em>sent</em>, so it
  * never outlasts the lease on the server.
  * <p>
- * One lives per held lock, so it keeps no per-entry helpers (atomics, lambdas): its end is
- * a field set by compare-and-set, its session and loss listener are plain references, and
- * it carries its own links in its session's {@link SessionEntries}.
+ * One lives per held lock, so it keeps no per-entry helpers (atomics, lambdas) and no field
+ * it can do without: it ends when its loss listener is swapped for a sentinel, one field
+ * holds its request and then the backend's entry that carries it, and it carries its own
+ * links in its session's {@link SessionEntries}.
  */
 final class LiveEntry {
 
-	private static final VarHandle ENDED;
+	private static final VarHandle LOSS_LISTENER;
 
 	static {
 		try {
-			ENDED = MethodHandles.lookup().findVarHandle(LiveEntry.class, "ended", boolean.class);
+			LOSS_LISTENER = MethodHandles.lookup().findVarHandle(LiveEntry.class, "lossListener", LossListener.class);
 		}
 		catch (ReflectiveOperationException ex) {
 			throw new ExceptionInInitializerError(ex);
@@ -34,20 +35,26 @@ final class LiveEntry {
 	private static final LossListener NO_LISTENER = (message, cause) -> {
 	};
 
-	private final AcquireRequest request;
+	/** The loss listener of an entry that ended: set once, and never replaced. */
+	private static final LossListener ENDED = (message, cause) -> {
+	};
 
 	private final Owner session;
 
-	/** Set once, by compare-and-set: only the first end counts. */
-	private volatile boolean ended;
-
-	private volatile @Nullable QueueEntry queueEntry;
+	/**
+	 * The request until the backend's entry is attached, then that entry, which carries the
+	 * request: one field for both, since one entry lives per held lock.
+	 */
+	private volatile Object target;
 
 	private volatile long validUntil;
 
 	private volatile long confirmedAt;
 
-	/** Told the message and cause of a loss; the owner builds its exception from them. */
+	/**
+	 * Told the message and cause of a loss; the owner builds its exception from them.
+	 * {@link #ENDED} once the entry ended: the first to swap that in ends it.
+	 */
 	private volatile LossListener lossListener = NO_LISTENER;
 
 	/** The links in the session's entries, guarded by that {@link SessionEntries}. */
@@ -60,20 +67,30 @@ final class LiveEntry {
 	 * or on purpose, so that it stops renewing it
 	 */
 	LiveEntry(AcquireRequest request, Owner session) {
-		this.request = request;
+		this.target = request;
 		this.session = session;
 	}
 
 	AcquireRequest request() {
-		return this.request;
+		Object current = this.target;
+		return (current instanceof QueueEntry attached) ? attached.request() : (AcquireRequest) current;
+	}
+
+	/** The session the entry lives under. */
+	Owner owner() {
+		return this.session;
 	}
 
 	@Nullable QueueEntry queueEntry() {
-		return this.queueEntry;
+		return (this.target instanceof QueueEntry attached) ? attached : null;
 	}
 
+	/** Sets who is told of a loss; nobody is told once the entry has ended. */
 	void lossListener(LossListener listener) {
-		this.lossListener = listener;
+		LossListener current = this.lossListener;
+		while (current != ENDED && !LOSS_LISTENER.compareAndSet(this, current, listener)) {
+			current = this.lossListener;
+		}
 	}
 
 	/**
@@ -83,7 +100,7 @@ final class LiveEntry {
 	void attach(QueueEntry entry, long sentAt, long confirmedAt) {
 		this.validUntil = sentAt + this.session.leaseNanos();
 		this.confirmedAt = confirmedAt;
-		this.queueEntry = entry;
+		this.target = entry;
 	}
 
 	void extend(long sentAt, long confirmedAt) {
@@ -92,7 +109,7 @@ final class LiveEntry {
 	}
 
 	boolean isAttached() {
-		return this.queueEntry != null;
+		return this.target instanceof QueueEntry;
 	}
 
 	long validUntil() {
@@ -112,7 +129,7 @@ final class LiveEntry {
 	}
 
 	boolean isEnded() {
-		return this.ended;
+		return this.lossListener == ENDED;
 	}
 
 	/**
@@ -120,10 +137,12 @@ final class LiveEntry {
 	 * the first end counts.
 	 */
 	void lose(String reason, @Nullable Throwable cause) {
-		if (ENDED.compareAndSet(this, false, true)) {
+		LossListener listener = (LossListener) LOSS_LISTENER.getAndSet(this, ENDED);
+		if (listener != ENDED) {
 			this.session.forget(this);
-			this.lossListener.entryLost(
-					"Lock '" + this.request.key() + "' in mode " + this.request.mode() + " was lost: " + reason, cause);
+			AcquireRequest request = request();
+			listener.entryLost("Lock '" + request.key() + "' in mode " + request.mode() + " was lost: " + reason,
+					cause);
 		}
 	}
 
@@ -132,7 +151,7 @@ final class LiveEntry {
 	 * @return {@code true} if this call ended it
 	 */
 	boolean end() {
-		if (ENDED.compareAndSet(this, false, true)) {
+		if (LOSS_LISTENER.getAndSet(this, ENDED) != ENDED) {
 			this.session.forget(this);
 			return true;
 		}

@@ -27,9 +27,15 @@ public final class AcquireRequest {
 
 	private static final Base64.Encoder OWNER_ENCODER = Base64.getUrlEncoder().withoutPadding();
 
+	private static final LockMode[] MODES = LockMode.values();
+
 	private final String key;
 
-	private final LockMode mode;
+	/**
+	 * The mode's ordinal: a byte packs beside {@link #waitIfBusy} where a reference would
+	 * take a word of its own (one request lives per held lock).
+	 */
+	private final byte mode;
 
 	/** The owner id as given, or {@code null} when it is the 128 bits below. */
 	private final @Nullable String ownerText;
@@ -67,7 +73,7 @@ public final class AcquireRequest {
 	private AcquireRequest(String key, LockMode mode, @Nullable String ownerText, long ownerHigh, long ownerLow,
 			boolean waitIfBusy) {
 		this.key = Objects.requireNonNull(key, "'key' must not be null");
-		this.mode = Objects.requireNonNull(mode, "'mode' must not be null");
+		this.mode = (byte) Objects.requireNonNull(mode, "'mode' must not be null").ordinal();
 		this.ownerText = ownerText;
 		this.ownerHigh = ownerHigh;
 		this.ownerLow = ownerLow;
@@ -87,7 +93,7 @@ public final class AcquireRequest {
 	 * @return the mode
 	 */
 	public LockMode mode() {
-		return this.mode;
+		return MODES[this.mode];
 	}
 
 	/**
@@ -117,7 +123,7 @@ public final class AcquireRequest {
 	 * @return the conflicting modes
 	 */
 	public Set<LockMode> conflictingModes() {
-		return this.mode.conflictingModes();
+		return mode().conflictingModes();
 	}
 
 	@Override
@@ -139,13 +145,13 @@ public final class AcquireRequest {
 	public int hashCode() {
 		int owner = (this.ownerText != null) ? this.ownerText.hashCode()
 				: Long.hashCode(this.ownerHigh) * 31 + Long.hashCode(this.ownerLow);
-		return Objects.hash(this.key, this.mode, owner, this.waitIfBusy);
+		return Objects.hash(this.key, mode(), owner, this.waitIfBusy);
 	}
 
 	@Override
 	public String toString() {
 		// the owner id is a secret
-		return "AcquireRequest[key=" + this.key + ", mode=" + this.mode + ", waitIfBusy=" + this.waitIfBusy + "]";
+		return "AcquireRequest[key=" + this.key + ", mode=" + mode() + ", waitIfBusy=" + this.waitIfBusy + "]";
 	}
 
 }

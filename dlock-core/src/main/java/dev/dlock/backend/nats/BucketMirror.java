@@ -624,8 +624,7 @@ final class BucketMirror implements AutoCloseable {
 					&& (resource == null || resource.fence <= this.lastSeq);
 			long exactAsOf = exact ? this.lastSeq : -1;
 			return (resource != null)
-					? new QueueView(new ArrayList<>(resource.entries.values()), resource.removedUpTo, this.maxAge, true,
-							exactAsOf)
+					? new QueueView(resource.entryList(), resource.removedUpTo, this.maxAge, true, exactAsOf)
 					: new QueueView(List.of(), this.lastSeq, this.maxAge, true, exactAsOf);
 		}
 	}
@@ -847,7 +846,7 @@ final class BucketMirror implements AutoCloseable {
 				Instant horizon = this.newestStamp.minus(this.maxAge.multipliedBy(2));
 				this.resources.entrySet().removeIf((pair) -> {
 					Resource resource = pair.getValue();
-					if (resource.entries.values().removeIf((stored) -> stored.written().isBefore(horizon))) {
+					if (resource.removeWrittenBefore(horizon)) {
 						resource.removedUpTo = Math.max(resource.removedUpTo, this.lastSeq);
 						signals.addAll(this.changes.changed(pair.getKey()));
 					}
@@ -890,10 +889,13 @@ final class BucketMirror implements AutoCloseable {
 		}
 	}
 
-	/** The entries of one lock key. */
+	/**
+	 * The entries of one lock key. One lives per lock held anywhere on the bucket, so its map
+	 * starts as small as a map can be (most locks have one entry) and no view of it is kept.
+	 */
 	private static final class Resource {
 
-		private final Map<String, StoredEntry> entries = new HashMap<>();
+		private final Map<String, StoredEntry> entries = new HashMap<>(2);
 
 		private long fence;
 
@@ -906,6 +908,25 @@ final class BucketMirror implements AutoCloseable {
 
 		Resource(long firstSeq) {
 			this.removedUpTo = firstSeq;
+		}
+
+		List<StoredEntry> entryList() {
+			List<StoredEntry> list = new ArrayList<>(this.entries.size());
+			this.entries.forEach((owner, stored) -> list.add(stored));
+			return list;
+		}
+
+		/** Drops the entries written before a time; tells whether any was. */
+		boolean removeWrittenBefore(Instant horizon) {
+			long horizonNanos = StoredEntry.epochNanos(horizon);
+			List<String> old = new ArrayList<>(0);
+			this.entries.forEach((owner, stored) -> {
+				if (stored.writtenNanos() < horizonNanos) {
+					old.add(owner);
+				}
+			});
+			old.forEach(this.entries::remove);
+			return !old.isEmpty();
 		}
 
 	}

@@ -13,12 +13,13 @@ import org.jspecify.annotations.Nullable;
  * @param owner the owner id (the second token of the KV key); a secret, never logged
  * @param value the value, with every "this message" number replaced by the revision
  * @param revision the revision of the message that was read
- * @param written the server's timestamp of that message; the entry expires a max age
- * after it
+ * @param writtenNanos the server's timestamp of that message, in nanoseconds since the
+ * epoch (see {@link #written()}); kept as a number rather than an {@link Instant}, since the
+ * bucket's copy keeps one entry per lock held anywhere
  * @param tried whether the message was written by a try (a request or a conversion that
  * is taken back at once if it would have to wait), as its {@link #TRY_HEADER} says
  */
-record StoredEntry(String owner, EntryValue value, long revision, Instant written, boolean tried) {
+record StoredEntry(String owner, EntryValue value, long revision, long writtenNanos, boolean tried) {
 
 	/**
 	 * The header that marks the message of a try, so that a holder's read of its queue
@@ -27,9 +28,28 @@ record StoredEntry(String owner, EntryValue value, long revision, Instant writte
 	 */
 	static final String TRY_HEADER = "Dlock-Try";
 
+	/**
+	 * An entry read from a message.
+	 * @param written the server's timestamp of that message; the entry expires a max age
+	 * after it
+	 */
+	StoredEntry(String owner, EntryValue value, long revision, Instant written, boolean tried) {
+		this(owner, value, revision, epochNanos(written), tried);
+	}
+
 	/** An entry read from a message that no try wrote. */
 	StoredEntry(String owner, EntryValue value, long revision, Instant written) {
 		this(owner, value, revision, written, false);
+	}
+
+	/** A timestamp in nanoseconds since the epoch, as {@link #writtenNanos} keeps it. */
+	static long epochNanos(Instant time) {
+		return Math.addExact(Math.multiplyExact(time.getEpochSecond(), 1_000_000_000L), time.getNano());
+	}
+
+	/** The server's timestamp of the message; the entry expires a max age after it. */
+	Instant written() {
+		return Instant.ofEpochSecond(0, this.writtenNanos);
 	}
 
 	/** The headers of a try's message. */
