@@ -2,6 +2,7 @@ package dev.dlock.engine;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
@@ -25,8 +26,8 @@ import org.slf4j.LoggerFactory;
  * flags are fields changed by compare-and-set, what every grant shares (the clock, the
  * callback executor, the release) it reaches through its {@link Registry}, the list of loss
  * listeners exists only once a listener is added, and the mode and token are kept as a
- * {@link Held} only once a conversion changed them (before, they are the request's mode and
- * the grant's token).
+ * {@link Held} only once they differ from the request's mode and the entry's ticket (after
+ * a conversion, or for a grant whose token is not its ticket).
  */
 final class Grant implements LiveEntry.LossListener {
 
@@ -61,12 +62,9 @@ final class Grant implements LiveEntry.LossListener {
 
 	private final LiveEntry entry;
 
-	/** The token of the grant, until a conversion changes it. */
-	private final long grantToken;
-
 	/**
-	 * The mode and token as a conversion left them; {@code null} while they are the
-	 * request's mode and {@link #grantToken}.
+	 * The mode and token, unless they are the request's mode and the entry's ticket
+	 * ({@code null}): most grants' token is their ticket, and a conversion changes both.
 	 */
 	private volatile @Nullable Held converted;
 
@@ -104,7 +102,9 @@ final class Grant implements LiveEntry.LossListener {
 		this.session = session;
 		this.observation = observation;
 		this.entry = entry;
-		this.grantToken = token;
+		if (token != ticket()) {
+			this.converted = new Held(entry.request().mode(), token);
+		}
 		this.grantedAt = grants.time().nanoTime();
 		entry.lossListener(this);
 	}
@@ -120,13 +120,18 @@ final class Grant implements LiveEntry.LossListener {
 
 	long token() {
 		Held now = this.converted;
-		return (now != null) ? now.token() : this.grantToken;
+		return (now != null) ? now.token() : ticket();
 	}
 
 	/** The mode and token as one consistent pair. */
 	Held held() {
 		Held now = this.converted;
-		return (now != null) ? now : new Held(this.entry.request().mode(), this.grantToken);
+		return (now != null) ? now : new Held(this.entry.request().mode(), ticket());
+	}
+
+	/** The ticket of the granted entry, which is attached. */
+	private long ticket() {
+		return Objects.requireNonNull(this.entry.queueEntry(), "a granted entry is attached").ticket();
 	}
 
 	/** Records a granted conversion. */
