@@ -109,7 +109,8 @@ final class Acquisition {
 		}
 		this.result.whenComplete(this::finish);
 		enqueue();
-		if (this.waitIfBusy && !this.result.isDone()) {
+		if (this.waitIfBusy) {
+			// stopped already (by finish) when the answer came inside the call: schedules nothing
 			this.waitTimer.start(this.time, this.startedAt, this.waitTime,
 					() -> fail(new LockAcquisitionTimeoutException(this.key, this.mode, this.waitTime)));
 		}

@@ -135,7 +135,8 @@ final class Conversion {
 		else {
 			settled.whenComplete((done, failure) -> send());
 		}
-		if (this.waitIfBusy && !this.result.isDone()) {
+		if (this.waitIfBusy) {
+			// stopped already (by finish) when the answer came inside the call: schedules nothing
 			this.waitTimer.start(this.time, this.askedAt, this.waitTime,
 					() -> fail(new LockAcquisitionTimeoutException(this.grant.key(), this.target, this.waitTime)));
 		}

@@ -76,11 +76,6 @@ final class LiveEntry {
 		return (current instanceof QueueEntry attached) ? attached.request() : (AcquireRequest) current;
 	}
 
-	/** The session the entry lives under. */
-	Owner owner() {
-		return this.session;
-	}
-
 	@Nullable QueueEntry queueEntry() {
 		return (this.target instanceof QueueEntry attached) ? attached : null;
 	}

@@ -11,7 +11,8 @@ import org.jspecify.annotations.Nullable;
  * timer (which may wake the timer thread) overlaps the server's round trip instead of
  * delaying the request; the wait still counts from when the caller asked. Starting and
  * stopping may race, from any threads: whichever comes second cancels the task, so that a
- * request decided while its timer was being scheduled leaves no task behind.
+ * request decided while its timer was being scheduled leaves no task behind. A request stops
+ * its timer when it ends, so one answered inside the call schedules none.
  */
 final class WaitTimer {
 

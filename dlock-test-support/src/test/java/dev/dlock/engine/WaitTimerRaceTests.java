@@ -21,7 +21,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * thread) while the timer is being scheduled. These tests make it come at exactly that
  * point: the time source runs the step that grants the request from inside the scheduling
  * of the wait timer, after the task exists and before the request has stored it. The timer
- * must not outlive the request it bounded.
+ * must not outlive the request it bounded. A request answered inside the call (the memory
+ * backend grants a free lock there) schedules no wait timer at all.
  */
 class WaitTimerRaceTests {
 
@@ -72,6 +73,22 @@ class WaitTimerRaceTests {
 		converting.release();
 	}
 
+	@Test
+	void anAcquireGrantedInsideTheCallSchedulesNoWaitTimer() {
+		LockHandle handle = this.waiting.acquireAsync(KEY, LockMode.EX, LockOptions.waitTime(WAIT)).join();
+		assertThat(this.racing.waitTimersScheduled).isZero();
+		handle.release();
+	}
+
+	@Test
+	void aConversionGrantedInsideTheCallSchedulesNoWaitTimer() {
+		LockHandle converting = this.waiting.tryAcquire(KEY, LockMode.PR).orElseThrow();
+		converting.convertAsync(LockMode.EX, LockOptions.waitTime(WAIT)).join();
+		assertThat(converting.mode()).isEqualTo(LockMode.EX);
+		assertThat(this.racing.waitTimersScheduled).isZero();
+		converting.release();
+	}
+
 	private LockManager manager(TimeSource timeSource) {
 		return LockManagerBuilder.forBackend(this.memory)
 			.timeSource(timeSource)
@@ -87,6 +104,8 @@ class WaitTimerRaceTests {
 		private @Nullable Runnable step;
 
 		private @Nullable Recorded waitTimer;
+
+		private int waitTimersScheduled;
 
 		RacingTime(ManualTime time) {
 			this.time = time;
@@ -104,8 +123,12 @@ class WaitTimerRaceTests {
 		@Override
 		public Cancellable schedule(Duration delay, Runnable task) {
 			Cancellable scheduled = this.time.schedule(delay, task);
+			if (!delay.equals(WAIT)) {
+				return scheduled;
+			}
+			this.waitTimersScheduled++;
 			Runnable pending = this.step;
-			if (pending == null || !delay.equals(WAIT)) {
+			if (pending == null) {
 				return scheduled;
 			}
 			this.step = null;
