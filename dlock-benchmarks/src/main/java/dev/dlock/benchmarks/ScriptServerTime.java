@@ -1,5 +1,6 @@
 package dev.dlock.benchmarks;
 
+import java.io.PrintStream;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -51,8 +52,11 @@ public final class ScriptServerTime {
 
 	private final RedisCommands<String, String> admin;
 
-	private ScriptServerTime(RedisCommands<String, String> admin) {
+	private final PrintStream out;
+
+	private ScriptServerTime(RedisCommands<String, String> admin, PrintStream out) {
 		this.admin = admin;
+		this.out = out;
 	}
 
 	/**
@@ -62,17 +66,24 @@ public final class ScriptServerTime {
 	 */
 	public static void main(String[] args) throws Exception {
 		System.setProperty("logback.configurationFile", "benchmarks-logback.xml");
-		int samples = (args.length > 0) ? Integer.parseInt(args[0]) : 200;
+		run((args.length > 0) ? Integer.parseInt(args[0]) : 200, System.out);
+	}
+
+	/**
+	 * Measures each kind of script call {@code samples} times in both ways, on a server of
+	 * its own, and prints a row per kind and way.
+	 */
+	static void run(int samples, PrintStream out) throws Exception {
 		try (RedisServer redis = RedisServer.start()) {
 			RedisClient client = RedisClient.create(redis.uri());
 			try (StatefulRedisConnection<String, String> connection = client.connect();
 					LockManager holding = manager(client);
 					LockManager asking = manager(client)) {
-				ScriptServerTime time = new ScriptServerTime(connection.sync());
-				System.out.printf(Locale.ROOT, "%nBack to back (server µs per script call over %d calls of each kind):%n",
+				ScriptServerTime time = new ScriptServerTime(connection.sync(), out);
+				out.printf(Locale.ROOT, "%nBack to back (server µs per script call over %d calls of each kind):%n",
 						samples);
 				time.backToBack(samples, holding, asking);
-				System.out.printf(Locale.ROOT,
+				out.printf(Locale.ROOT,
 						"%nEach call after the hand-off's idle pause of 5-105 ms (server µs per call, p50 / p90 of %d):%n",
 						samples);
 				time.paused(samples, holding, asking);
@@ -212,15 +223,15 @@ public final class ScriptServerTime {
 				: new long[] { 0, 0 };
 	}
 
-	private static void print(String what, long[] samples, long floor) {
+	private void print(String what, long[] samples, long floor) {
 		long[] kept = Arrays.stream(samples).filter((sample) -> sample >= 0).sorted().toArray();
 		long p50 = kept[kept.length / 2];
-		System.out.printf(Locale.ROOT, "  %-62s %5d / %5d µs  (%.1fx the delete-and-publish floor; %d samples)%n",
+		this.out.printf(Locale.ROOT, "  %-62s %5d / %5d µs  (%.1fx the delete-and-publish floor; %d samples)%n",
 				what, p50, kept[kept.length * 9 / 10], (double) p50 / floor, kept.length);
 	}
 
-	private static void printAverage(String what, double perCall, double floor) {
-		System.out.printf(Locale.ROOT, "  %-62s %5.1f µs  (%.1fx the delete-and-publish floor)%n", what, perCall,
+	private void printAverage(String what, double perCall, double floor) {
+		this.out.printf(Locale.ROOT, "  %-62s %5.1f µs  (%.1fx the delete-and-publish floor)%n", what, perCall,
 				perCall / floor);
 	}
 
