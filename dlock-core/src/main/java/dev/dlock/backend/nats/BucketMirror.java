@@ -103,7 +103,7 @@ final class BucketMirror implements AutoCloseable {
 	private final Object lock = new Object();
 
 	// guarded by lock
-	private final Map<String, Resource> resources = new HashMap<>();
+	private final Map<String, MirroredResource> resources = new HashMap<>();
 
 	private final NavigableMap<Long, List<CompletableFuture<Boolean>>> waiters = new TreeMap<>();
 
@@ -434,15 +434,15 @@ final class BucketMirror implements AutoCloseable {
 		int dot = kvKey.indexOf('.');
 		String resourceKey = kvKey.substring(0, dot);
 		String owner = kvKey.substring(dot + 1);
-		Resource resource = this.resources.get(resourceKey);
+		MirroredResource resource = this.resources.get(resourceKey);
 		if (value != null) {
 			if (resource == null) {
-				resource = new Resource(seq);
+				resource = new MirroredResource(seq);
 				this.resources.put(resourceKey, resource);
 			}
 			EntryValue stored = value.at(seq);
 			StoredEntry current = new StoredEntry(owner, stored, seq, stamp, tried);
-			StoredEntry previous = resource.entries.put(owner, current);
+			StoredEntry previous = resource.put(current);
 			if (isChange(previous, stored)) {
 				signals.addAll(this.changes.changed(resourceKey));
 			}
@@ -460,7 +460,7 @@ final class BucketMirror implements AutoCloseable {
 			signals.addAll(this.changes.changed(resourceKey));
 			if (resource != null) {
 				resource.removedUpTo = Math.max(resource.removedUpTo, seq);
-				if (resource.entries.remove(owner) != null) {
+				if (resource.remove(owner) != null) {
 					dropIfEmpty(resourceKey, resource);
 				}
 			}
@@ -497,8 +497,8 @@ final class BucketMirror implements AutoCloseable {
 	}
 
 	// guarded by lock
-	private void dropIfEmpty(String resourceKey, Resource resource) {
-		if (resource.entries.isEmpty()) {
+	private void dropIfEmpty(String resourceKey, MirroredResource resource) {
+		if (resource.isEmpty()) {
 			this.resources.remove(resourceKey);
 		}
 	}
@@ -617,7 +617,7 @@ final class BucketMirror implements AutoCloseable {
 	 */
 	QueueView snapshot(String resourceKey) {
 		synchronized (this.lock) {
-			Resource resource = this.resources.get(resourceKey);
+			MirroredResource resource = this.resources.get(resourceKey);
 			// exact when nothing is pending behind the last message applied and no expiry
 			// confirmed by the stream leader is ahead of it
 			boolean exact = this.completeSeq == this.lastSeq && !this.broken
@@ -636,7 +636,7 @@ final class BucketMirror implements AutoCloseable {
 	 */
 	long fence(String resourceKey) {
 		synchronized (this.lock) {
-			Resource resource = this.resources.get(resourceKey);
+			MirroredResource resource = this.resources.get(resourceKey);
 			return (resource != null) ? resource.fence : 0;
 		}
 	}
@@ -658,10 +658,10 @@ final class BucketMirror implements AutoCloseable {
 	void tombstone(String resourceKey, StoredEntry gone, long streamEnd) {
 		List<Runnable> signals = new ArrayList<>();
 		synchronized (this.lock) {
-			Resource resource = this.resources.get(resourceKey);
-			StoredEntry current = (resource != null) ? resource.entries.get(gone.owner()) : null;
+			MirroredResource resource = this.resources.get(resourceKey);
+			StoredEntry current = (resource != null) ? resource.get(gone.owner()) : null;
 			if (resource != null && current != null && current.revision() <= gone.revision()) {
-				resource.entries.remove(gone.owner());
+				resource.remove(gone.owner());
 				resource.fence = Math.max(resource.fence, streamEnd);
 				resource.removedUpTo = Math.max(resource.removedUpTo, streamEnd);
 				signals.addAll(this.changes.changed(resourceKey));
@@ -679,10 +679,10 @@ final class BucketMirror implements AutoCloseable {
 	void refresh(String resourceKey, StoredEntry newer) {
 		List<Runnable> signals = new ArrayList<>();
 		synchronized (this.lock) {
-			Resource resource = this.resources.get(resourceKey);
-			StoredEntry current = (resource != null) ? resource.entries.get(newer.owner()) : null;
+			MirroredResource resource = this.resources.get(resourceKey);
+			StoredEntry current = (resource != null) ? resource.get(newer.owner()) : null;
 			if (resource != null && current != null && current.revision() < newer.revision()) {
-				resource.entries.put(newer.owner(), newer);
+				resource.put(newer);
 				resource.fence = Math.max(resource.fence, newer.revision());
 				if (isChange(current, newer.value())) {
 					signals.addAll(this.changes.changed(resourceKey));
@@ -845,12 +845,12 @@ final class BucketMirror implements AutoCloseable {
 			if (this.newestStamp != null) {
 				Instant horizon = this.newestStamp.minus(this.maxAge.multipliedBy(2));
 				this.resources.entrySet().removeIf((pair) -> {
-					Resource resource = pair.getValue();
+					MirroredResource resource = pair.getValue();
 					if (resource.removeWrittenBefore(horizon)) {
 						resource.removedUpTo = Math.max(resource.removedUpTo, this.lastSeq);
 						signals.addAll(this.changes.changed(pair.getKey()));
 					}
-					return resource.entries.isEmpty();
+					return resource.isEmpty();
 				});
 			}
 		}
@@ -887,48 +887,6 @@ final class BucketMirror implements AutoCloseable {
 				logger.debug("Closing the NATS watcher failed: {}", ex.toString());
 			}
 		}
-	}
-
-	/**
-	 * The entries of one lock key. One lives per lock held anywhere on the bucket, so its map
-	 * starts as small as a map can be (most locks have one entry) and no view of it is kept.
-	 */
-	private static final class Resource {
-
-		private final Map<String, StoredEntry> entries = new HashMap<>(2);
-
-		private long fence;
-
-		/**
-		 * Up to which stream sequence entries may have left the resource unseen by a
-		 * decision: the last removal the copy applied, or, before any, the message that made
-		 * the copy hold the resource (what left earlier is not known).
-		 */
-		private long removedUpTo;
-
-		Resource(long firstSeq) {
-			this.removedUpTo = firstSeq;
-		}
-
-		List<StoredEntry> entryList() {
-			List<StoredEntry> list = new ArrayList<>(this.entries.size());
-			this.entries.forEach((owner, stored) -> list.add(stored));
-			return list;
-		}
-
-		/** Drops the entries written before a time; tells whether any was. */
-		boolean removeWrittenBefore(Instant horizon) {
-			long horizonNanos = StoredEntry.epochNanos(horizon);
-			List<String> old = new ArrayList<>(0);
-			this.entries.forEach((owner, stored) -> {
-				if (stored.writtenNanos() < horizonNanos) {
-					old.add(owner);
-				}
-			});
-			old.forEach(this.entries::remove);
-			return !old.isEmpty();
-		}
-
 	}
 
 }
