@@ -107,7 +107,8 @@ final class BucketMirror implements AutoCloseable {
 
 	private final NavigableMap<Long, List<CompletableFuture<Boolean>>> waiters = new TreeMap<>();
 
-	private final Map<String, Long> sightings = new HashMap<>();
+	// guarded by lock
+	private final Map<String, Sighting> sightings = new HashMap<>();
 
 	// counts move under lock, with the copy; listeners are signalled outside it
 	private final ResourceChanges<Runnable> changes;
@@ -430,9 +431,13 @@ final class BucketMirror implements AutoCloseable {
 	// guarded by lock
 	private void apply(String kvKey, long seq, Instant stamp, @Nullable EntryValue value, boolean tried,
 			List<Runnable> signals) {
-		this.sightings.computeIfPresent(kvKey, (key, seen) -> (seen == 0) ? seq : seen);
+		Sighting sighting = this.sightings.get(kvKey);
+		if (sighting != null && sighting.seq == 0) {
+			sighting.seq = seq;
+		}
 		int dot = kvKey.indexOf('.');
-		String resourceKey = kvKey.substring(0, dot);
+		// this process's own entry shares the strings its session keeps anyway
+		String resourceKey = (sighting != null) ? sighting.resource : kvKey.substring(0, dot);
 		String owner = kvKey.substring(dot + 1);
 		MirroredResource resource = this.resources.get(resourceKey);
 		if (value != null) {
@@ -440,8 +445,10 @@ final class BucketMirror implements AutoCloseable {
 				resource = new MirroredResource(seq);
 				this.resources.put(resourceKey, resource);
 			}
-			EntryValue stored = value.at(seq);
-			StoredEntry current = new StoredEntry(owner, stored, seq, stamp, tried);
+			StoredEntry earlier = resource.get(owner);
+			EntryValue stored = value.at(seq, sharedLockKey(value.key(), earlier, sighting));
+			StoredEntry current = new StoredEntry((earlier != null) ? earlier.owner() : owner, stored, seq, stamp,
+					tried);
 			StoredEntry previous = resource.put(current);
 			if (isChange(previous, stored)) {
 				signals.addAll(this.changes.changed(resourceKey));
@@ -465,6 +472,22 @@ final class BucketMirror implements AutoCloseable {
 				}
 			}
 		}
+	}
+
+	/**
+	 * The lock key of an entry's value as one instance per entry: the one its earlier
+	 * message held, or, for this process's own new entry, the one its request holds. One
+	 * copy of the bucket lives per process and holds every entry, each of which would
+	 * otherwise keep a string of its own.
+	 */
+	private static String sharedLockKey(String lockKey, @Nullable StoredEntry earlier, @Nullable Sighting sighting) {
+		if (earlier != null && earlier.value().key().equals(lockKey)) {
+			return earlier.value().key();
+		}
+		if (sighting != null && sighting.lockKey.equals(lockKey)) {
+			return sighting.lockKey;
+		}
+		return lockKey;
 	}
 
 	/**
@@ -717,10 +740,16 @@ final class BucketMirror implements AutoCloseable {
 		};
 	}
 
-	/** Notes that this backend is about to create an entry, to tell later whether it was seen. */
-	void expect(String kvKey) {
+	/**
+	 * Notes that this backend is about to create an entry, to tell later whether it was
+	 * seen; the copy keeps the resource and lock key strings given for it.
+	 * @param kvKey the entry's KV key
+	 * @param resource its resource key, as the entry keeps it
+	 * @param lockKey its lock key, as the request keeps it
+	 */
+	void expect(String kvKey, String resource, String lockKey) {
 		synchronized (this.lock) {
-			this.sightings.put(kvKey, 0L);
+			this.sightings.put(kvKey, new Sighting(resource, lockKey));
 		}
 	}
 
@@ -729,8 +758,8 @@ final class BucketMirror implements AutoCloseable {
 	 */
 	boolean sighted(String kvKey) {
 		synchronized (this.lock) {
-			Long seen = this.sightings.remove(kvKey);
-			return seen != null && seen != 0;
+			Sighting sighting = this.sightings.remove(kvKey);
+			return sighting != null && sighting.seq != 0;
 		}
 	}
 
@@ -887,6 +916,27 @@ final class BucketMirror implements AutoCloseable {
 				logger.debug("Closing the NATS watcher failed: {}", ex.toString());
 			}
 		}
+	}
+
+
+	/**
+	 * An entry this backend is about to create: the strings its session keeps for it, and
+	 * the sequence of its first message the watcher delivered (0 until then).
+	 */
+	private static final class Sighting {
+
+		final String resource;
+
+		final String lockKey;
+
+		// guarded by the mirror's lock
+		long seq;
+
+		Sighting(String resource, String lockKey) {
+			this.resource = resource;
+			this.lockKey = lockKey;
+		}
+
 	}
 
 }

@@ -72,9 +72,17 @@ record EntryValue(LockMode mode, long ticket, @Nullable LockMode granted, @Nulla
 	 * stands for "this message" replaced by the revision.
 	 */
 	EntryValue at(long revision) {
+		return at(revision, this.key);
+	}
+
+	/**
+	 * As {@link #at(long)}, holding the given instance of the lock key, which must be equal
+	 * to this value's.
+	 */
+	EntryValue at(long revision, String sameKey) {
 		return new EntryValue(this.mode, (this.ticket != 0) ? this.ticket : revision, this.granted, this.requested,
 				(this.requested != null && this.order == 0) ? revision : this.order,
-				(this.token != 0) ? this.token : revision, this.flagged, this.session, this.key);
+				(this.token != 0) ? this.token : revision, this.flagged, this.session, sameKey);
 	}
 
 	/** The mode the entry holds once granted: the explicit one, else the requested mode. */

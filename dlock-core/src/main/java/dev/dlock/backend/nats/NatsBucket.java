@@ -275,7 +275,7 @@ final class NatsBucket implements AutoCloseable {
 	CompletableFuture<EnqueueResult> enqueue(AcquireRequest request, SessionHeartbeat heartbeat, long validBound) {
 		String resource = KeyCodec.encode(request.key());
 		String kvKey = kvKey(request);
-		this.mirror.expect(kvKey);
+		this.mirror.expect(kvKey, resource, request.key());
 		EntryValue value = EntryValue.request(request.mode(), heartbeat.id(), request.key());
 		long sentAt = this.calls.time().nanoTime();
 		Headers headers = request.waitIfBusy() ? null : StoredEntry.tryHeaders();
