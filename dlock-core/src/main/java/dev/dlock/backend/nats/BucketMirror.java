@@ -447,6 +447,9 @@ final class BucketMirror implements AutoCloseable {
 			}
 			StoredEntry earlier = resource.get(owner);
 			EntryValue stored = value.at(seq, sharedLockKey(value.key(), earlier, sighting));
+			if (sighting != null) {
+				stored = sighting.shared(stored);
+			}
 			StoredEntry current = new StoredEntry((earlier != null) ? earlier.owner() : owner, stored, seq, stamp,
 					tried);
 			StoredEntry previous = resource.put(current);
@@ -763,6 +766,21 @@ final class BucketMirror implements AutoCloseable {
 		}
 	}
 
+	/**
+	 * The value this backend's create of an expected entry wrote, as the one instance the
+	 * entry and the copy share: the copy's, if it applied that message already, else the
+	 * one given, which the copy then takes when it does.
+	 * @param kvKey the entry's KV key
+	 * @param written the value of the create's message, at its revision
+	 * @return the instance to keep
+	 */
+	EntryValue written(String kvKey, EntryValue written) {
+		synchronized (this.lock) {
+			Sighting sighting = this.sightings.get(kvKey);
+			return (sighting != null) ? sighting.shared(written) : written;
+		}
+	}
+
 	void forget(String kvKey) {
 		synchronized (this.lock) {
 			this.sightings.remove(kvKey);
@@ -920,8 +938,10 @@ final class BucketMirror implements AutoCloseable {
 
 
 	/**
-	 * An entry this backend is about to create: the strings its session keeps for it, and
-	 * the sequence of its first message the watcher delivered (0 until then).
+	 * An entry this backend is about to create: the strings its session keeps for it, the
+	 * sequence of its first message the watcher delivered (0 until then), and the value of
+	 * its create as the entry or the copy, whichever had it first, holds it. Guarded by the
+	 * mirror's lock.
 	 */
 	private static final class Sighting {
 
@@ -929,12 +949,23 @@ final class BucketMirror implements AutoCloseable {
 
 		final String lockKey;
 
-		// guarded by the mirror's lock
 		long seq;
+
+		private @Nullable EntryValue value;
 
 		Sighting(String resource, String lockKey) {
 			this.resource = resource;
 			this.lockKey = lockKey;
+		}
+
+		/** The create's value as the instance held already, if equal; else this one, from now. */
+		EntryValue shared(EntryValue created) {
+			EntryValue held = this.value;
+			if (created.equals(held)) {
+				return held;
+			}
+			this.value = created;
+			return created;
 		}
 
 	}

@@ -280,8 +280,8 @@ final class NatsBucket implements AutoCloseable {
 		long sentAt = this.calls.time().nanoTime();
 		Headers headers = request.waitIfBusy() ? null : StoredEntry.tryHeaders();
 		return this.calls.handOver(create(kvKey, headers, value.encode()).thenCompose((ack) -> {
-			NatsQueueEntry entry = new NatsQueueEntry(request, this, resource, ack.getSeqno(), value.at(ack.getSeqno()),
-					heartbeat, sentAt, validBound);
+			NatsQueueEntry entry = new NatsQueueEntry(request, this, resource, ack.getSeqno(),
+					this.mirror.written(kvKey, value.at(ack.getSeqno())), heartbeat, sentAt, validBound);
 			return decide(entry, true).thenCompose((state) -> {
 				if (state.status() == QueueState.Status.GRANTED || request.waitIfBusy()) {
 					return CompletableFuture.completedFuture(new EnqueueResult(entry, state));
