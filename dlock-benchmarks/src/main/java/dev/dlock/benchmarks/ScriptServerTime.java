@@ -54,9 +54,17 @@ public final class ScriptServerTime {
 
 	private final PrintStream out;
 
+	private final String[] floorKeys = { "bench:script-time:" + UUID.randomUUID() };
+
+	private final String releaseScript;
+
+	private final String setScript;
+
 	private ScriptServerTime(RedisCommands<String, String> admin, PrintStream out) {
 		this.admin = admin;
 		this.out = out;
+		this.releaseScript = admin.scriptLoad(Floors.RELEASE_SCRIPT);
+		this.setScript = admin.scriptLoad(SET_SCRIPT);
 	}
 
 	/**
@@ -103,16 +111,10 @@ public final class ScriptServerTime {
 	 * otherwise undo the one before: the server time of all of them over their number.
 	 */
 	private void backToBack(int count, LockManager holding, LockManager asking) throws Exception {
-		String[] floorKeys = { "bench:script-time:" + UUID.randomUUID() };
-		String release = this.admin.scriptLoad(Floors.RELEASE_SCRIPT);
-		String set = this.admin.scriptLoad(SET_SCRIPT);
 		String prefix = "bench-script-time-" + UUID.randomUUID() + "-";
-		double releaseFloor = perCall(count, () -> this.admin.evalsha(release, ScriptOutputType.INTEGER, floorKeys,
-				"bench:script-time", "released"));
+		double releaseFloor = perCall(count, this::releaseFloor);
 		printAverage("floor: delete-and-publish script (the pushed wake-up)", releaseFloor, releaseFloor);
-		printAverage("floor: SET PX script (the conversion's floor)",
-				perCall(count, () -> this.admin.evalsha(set, ScriptOutputType.STATUS, floorKeys, "value", "30000")),
-				releaseFloor);
+		printAverage("floor: SET PX script (the conversion's floor)", perCall(count, this::setFloor), releaseFloor);
 		List<LockHandle> acquired = new ArrayList<>();
 		int[] next = { 0 };
 		printAverage("dlock acquire, granted (EX on a free key)",
@@ -158,9 +160,6 @@ public final class ScriptServerTime {
 
 	private void paused(int samples, LockManager holding, LockManager asking) throws Exception {
 		Random random = new Random(42);
-		String[] floorKeys = { "bench:script-time:" + UUID.randomUUID() };
-		String release = this.admin.scriptLoad(Floors.RELEASE_SCRIPT);
-		String set = this.admin.scriptLoad(SET_SCRIPT);
 		long[] releaseFloor = new long[samples];
 		long[] setFloor = new long[samples];
 		long[] acquire = new long[samples];
@@ -172,10 +171,8 @@ public final class ScriptServerTime {
 		LockHandle holder = holding.acquire(heldKey, LockMode.PR, WAIT);
 		try (LockHandle converting = holding.acquire("bench-script-time-c-" + UUID.randomUUID(), LockMode.PR, WAIT)) {
 			for (int i = 0; i < samples; i++) {
-				releaseFloor[i] = once(random, () -> this.admin.evalsha(release, ScriptOutputType.INTEGER,
-						floorKeys, "bench:script-time", "released"));
-				setFloor[i] = once(random,
-						() -> this.admin.evalsha(set, ScriptOutputType.STATUS, floorKeys, "value", "30000"));
+				releaseFloor[i] = once(random, this::releaseFloor);
+				setFloor[i] = once(random, this::setFloor);
 				LockHandle[] acquired = new LockHandle[1];
 				acquire[i] = once(random, () -> acquired[0] = asking.acquire(freeKey, LockMode.EX, WAIT));
 				releasing[i] = once(random, acquired[0]::release);
@@ -191,7 +188,7 @@ public final class ScriptServerTime {
 		finally {
 			holder.release();
 		}
-		long floor = median(releaseFloor);
+		double floor = Stats.percentile(kept(releaseFloor), 50);
 		print("floor: delete-and-publish script (the pushed wake-up)", releaseFloor, floor);
 		print("floor: SET PX script (the conversion's floor)", setFloor, floor);
 		print("dlock acquire, granted (EX on a free key)", acquire, floor);
@@ -223,11 +220,22 @@ public final class ScriptServerTime {
 				: new long[] { 0, 0 };
 	}
 
-	private void print(String what, long[] samples, long floor) {
-		long[] kept = Arrays.stream(samples).filter((sample) -> sample >= 0).sorted().toArray();
-		long p50 = kept[kept.length / 2];
-		this.out.printf(Locale.ROOT, "  %-62s %5d / %5d µs  (%.1fx the delete-and-publish floor; %d samples)%n",
-				what, p50, kept[kept.length * 9 / 10], (double) p50 / floor, kept.length);
+	/** The floor of the pushed wake-up: one delete-and-publish script. */
+	private void releaseFloor() {
+		this.admin.evalsha(this.releaseScript, ScriptOutputType.INTEGER, this.floorKeys, "bench:script-time",
+				"released");
+	}
+
+	/** The floor of a conversion: one script that sets a key with an expiry. */
+	private void setFloor() {
+		this.admin.evalsha(this.setScript, ScriptOutputType.STATUS, this.floorKeys, "value", "30000");
+	}
+
+	private void print(String what, long[] samples, double floor) {
+		long[] kept = kept(samples);
+		double p50 = Stats.percentile(kept, 50);
+		this.out.printf(Locale.ROOT, "  %-62s %5.0f / %5.0f µs  (%.1fx the delete-and-publish floor; %d samples)%n",
+				what, p50, Stats.percentile(kept, 90), p50 / floor, kept.length);
 	}
 
 	private void printAverage(String what, double perCall, double floor) {
@@ -235,9 +243,9 @@ public final class ScriptServerTime {
 				perCall / floor);
 	}
 
-	private static long median(long[] samples) {
-		long[] kept = Arrays.stream(samples).filter((sample) -> sample >= 0).sorted().toArray();
-		return kept[kept.length / 2];
+	/** The samples in which the one call counted, sorted. */
+	private static long[] kept(long[] samples) {
+		return Arrays.stream(samples).filter((sample) -> sample >= 0).sorted().toArray();
 	}
 
 	@FunctionalInterface

@@ -936,7 +936,6 @@ final class BucketMirror implements AutoCloseable {
 		}
 	}
 
-
 	/**
 	 * An entry this backend is about to create: the strings its session keeps for it, the
 	 * sequence of its first message the watcher delivered (0 until then), and the value of

@@ -77,12 +77,9 @@ final class MirroredResource {
 			this.only = null;
 			return single;
 		}
-		Map<String, StoredEntry> entries = this.many;
-		StoredEntry removed = (entries != null) ? entries.remove(owner) : null;
-		if (removed != null && entries.size() <= 1) {
-			// back to the compact form: the lock's last waiter left
-			this.many = null;
-			this.only = entries.isEmpty() ? null : entries.values().iterator().next();
+		StoredEntry removed = (this.many != null) ? this.many.remove(owner) : null;
+		if (removed != null) {
+			compact();
 		}
 		return removed;
 	}
@@ -101,14 +98,28 @@ final class MirroredResource {
 	/** Drops the entries written before a time; tells whether any was. */
 	boolean removeWrittenBefore(Instant horizon) {
 		long horizonNanos = StoredEntry.epochNanos(horizon);
-		List<String> old = new ArrayList<>(0);
-		for (StoredEntry stored : entryList()) {
-			if (stored.writtenNanos() < horizonNanos) {
-				old.add(stored.owner());
+		StoredEntry single = this.only;
+		if (single != null) {
+			if (single.writtenNanos() >= horizonNanos) {
+				return false;
 			}
+			this.only = null;
+			return true;
 		}
-		old.forEach(this::remove);
-		return !old.isEmpty();
+		if (this.many == null || !this.many.values().removeIf((stored) -> stored.writtenNanos() < horizonNanos)) {
+			return false;
+		}
+		compact();
+		return true;
+	}
+
+	/** Goes back to the form without a map once at most one entry is left. */
+	private void compact() {
+		Map<String, StoredEntry> entries = this.many;
+		if (entries != null && entries.size() <= 1) {
+			this.many = null;
+			this.only = entries.isEmpty() ? null : entries.values().iterator().next();
+		}
 	}
 
 }
