@@ -1,7 +1,9 @@
 package dev.dlock.backend.etcd;
 
-import java.util.Arrays;
+import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
@@ -28,7 +30,11 @@ import org.jspecify.annotations.Nullable;
  * after). A slot whose enqueue got no answer stays taken for the life of the session, since
  * that enqueue may still be applied later (the session withdraws it with a mark the enqueue
  * cannot be applied past, which lives as long as the session's lease). So a slot's key never
- * exists on the server when a new request takes it, and neither does its mark. Thread-safe.
+ * exists on the server when a new request takes it, and neither does its mark.
+ * <p>
+ * The slot of a request is also where the session keeps the entry its enqueue created
+ * ({@link #entryOf}): one map node per lock key in use, not one per map, since a session
+ * may hold a hundred thousand locks. Thread-safe.
  */
 final class EntrySlots {
 
@@ -42,30 +48,27 @@ final class EntrySlots {
 
 	private final String sessionId = UUID.randomUUID().toString();
 
-	// guarded by this; by request rather than by owner id, since the engine's owner ids are
-	// strings built anew on each call, and it always names an entry by the request it enqueued
-	private final Map<AcquireRequest, Claim> byRequest = new HashMap<>();
-
-	/** The slots in use by lock key (see {@link SlotSet}). */
-	private final Map<String, long[]> usedByKey = new HashMap<>();
+	/**
+	 * The slots taken on each lock key, as a chain from the newest; guarded by this. Requests
+	 * are told apart by equality, not by owner id alone, since the engine names an entry by the
+	 * request it enqueued.
+	 */
+	private final Map<String, Keys> byLockKey = new HashMap<>();
 
 	EntrySlots(EtcdLayout layout) {
 		this.layout = layout;
 	}
 
 	/**
-	 * The entry key of a request about to be enqueued: its slot, taken now unless it has one
+	 * The keys of a request about to be enqueued: its slot, taken now unless it has one
 	 * already.
 	 */
 	synchronized Keys claim(AcquireRequest request) {
-		Claim claim = this.byRequest.get(request);
+		Keys first = this.byLockKey.get(request.key());
+		Keys claim = find(first, request);
 		if (claim == null) {
-			long[] used = this.usedByKey.getOrDefault(request.key(), SlotSet.NONE);
-			int slot = SlotSet.lowestFree(used);
-			this.usedByKey.put(request.key(), SlotSet.with(used, slot, true));
-			String entryName = this.sessionId + (request.waitIfBusy() ? WAITS : TRIES) + slot;
-			claim = new Claim(request.key(), slot, this.layout.entryKey(request.key(), entryName), this.layout);
-			this.byRequest.put(request, claim);
+			claim = new Keys(this, request, lowestFree(first), first);
+			this.byLockKey.put(request.key(), claim);
 		}
 		claim.state = State.ENQUEUEING;
 		return claim;
@@ -97,142 +100,180 @@ final class EntrySlots {
 		setState(request, State.UNANSWERED);
 	}
 
+	/** Records the entry the request's enqueue created, unless its slot was freed meanwhile. */
+	synchronized void created(AcquireRequest request, EtcdQueueEntry entry) {
+		Keys claim = find(this.byLockKey.get(request.key()), request);
+		if (claim != null) {
+			claim.entry = entry;
+		}
+	}
+
 	/** The keys a request claimed and has not freed, or {@code null}. */
 	synchronized @Nullable Keys keysOf(AcquireRequest request) {
-		Claim claim = this.byRequest.get(request);
-		return claim;
+		return find(this.byLockKey.get(request.key()), request);
+	}
+
+	/** The entry the request's enqueue created, while it is not known to be gone, or {@code null}. */
+	synchronized @Nullable EtcdQueueEntry entryOf(AcquireRequest request) {
+		Keys claim = find(this.byLockKey.get(request.key()), request);
+		return (claim != null) ? claim.entry : null;
+	}
+
+	/** Every entry created and not known to be gone. */
+	synchronized List<EtcdQueueEntry> entries() {
+		List<EtcdQueueEntry> entries = new ArrayList<>();
+		for (Keys first : this.byLockKey.values()) {
+			for (Keys claim = first; claim != null; claim = claim.next) {
+				if (claim.entry != null) {
+					entries.add(claim.entry);
+				}
+			}
+		}
+		return entries;
 	}
 
 	/** Whether the request's enqueue got no answer (and may still be applied). */
 	synchronized boolean isUnanswered(AcquireRequest request) {
-		Claim claim = this.byRequest.get(request);
+		Keys claim = find(this.byLockKey.get(request.key()), request);
 		return claim != null && claim.state == State.UNANSWERED;
+	}
+
+	/**
+	 * Forgets an entry known to be gone from etcd (unless the request's slot holds another one
+	 * by now) and frees its slot.
+	 */
+	synchronized void gone(EtcdQueueEntry entry) {
+		Keys claim = find(this.byLockKey.get(entry.request().key()), entry.request());
+		if (claim != null && claim.entry == entry) {
+			claim.entry = null;
+		}
+		free(entry.request());
+	}
+
+	/** Forgets every entry, as the session ends. */
+	synchronized void forgetEntries() {
+		for (Keys first : this.byLockKey.values()) {
+			for (Keys claim = first; claim != null; claim = claim.next) {
+				claim.entry = null;
+			}
+		}
 	}
 
 	/**
 	 * Frees a request's slot, now that its entry is known to be gone; unless its enqueue is
 	 * still under way (it may create the entry after all, and the engine removes it again once
-	 * answered).
+	 * answered). The slot of an unanswered enqueue is no longer the request's, but stays taken.
 	 */
 	synchronized void free(AcquireRequest request) {
-		Claim claim = this.byRequest.get(request);
+		Keys first = this.byLockKey.get(request.key());
+		Keys claim = find(first, request);
 		if (claim == null || claim.state == State.ENQUEUEING) {
 			return;
 		}
-		this.byRequest.remove(request);
+		claim.entry = null;
 		if (claim.state == State.UNANSWERED) {
+			claim.state = State.RETIRED;
 			return;
 		}
-		long[] used = SlotSet.with(this.usedByKey.get(claim.lockKey), claim.slot, false);
-		if (used == SlotSet.NONE) {
-			this.usedByKey.remove(claim.lockKey);
+		Keys rest = unlinked(first, claim);
+		if (rest == null) {
+			this.byLockKey.remove(request.key());
 		}
 		else {
-			this.usedByKey.put(claim.lockKey, used);
+			this.byLockKey.put(request.key(), rest);
 		}
 	}
 
 	private void setState(AcquireRequest request, State state) {
-		Claim claim = this.byRequest.get(request);
+		Keys claim = find(this.byLockKey.get(request.key()), request);
 		if (claim != null && claim.state != State.UNANSWERED) {
 			claim.state = state;
 		}
 	}
 
+	/** The request's slot in a chain, not counting retired ones. */
+	private static @Nullable Keys find(@Nullable Keys first, AcquireRequest request) {
+		for (Keys claim = first; claim != null; claim = claim.next) {
+			if (claim.state != State.RETIRED && claim.request.equals(request)) {
+				return claim;
+			}
+		}
+		return null;
+	}
+
+	/** The lowest slot that no claim of a chain takes. */
+	private static int lowestFree(@Nullable Keys first) {
+		if (first == null) {
+			return 0;
+		}
+		BitSet taken = new BitSet();
+		for (Keys claim = first; claim != null; claim = claim.next) {
+			taken.set(claim.slot);
+		}
+		return taken.nextClearBit(0);
+	}
+
+	/** A chain without one of its claims (whose link is then left as it was). */
+	private static @Nullable Keys unlinked(Keys first, Keys claim) {
+		if (first == claim) {
+			return claim.next;
+		}
+		Keys before = first;
+		while (before.next != claim) {
+			before = before.next;
+		}
+		before.next = claim.next;
+		return first;
+	}
+
 	/**
-	 * The keys of one slot. A slot lives as long as its lock is held, so it keeps only the
-	 * entry's key; the mark's key, needed by an enqueue and by a withdrawal, is derived.
+	 * A request's slot, how far its enqueue got, the entry it created, and the keys of the
+	 * slot. A slot lives as long as its lock is held, so the keys are built when asked for
+	 * rather than kept: their bytes (the key prefix, the encoded lock key, the session id and
+	 * the slot) would take more heap than everything else the backend keeps per held lock.
 	 */
-	static class Keys {
+	static final class Keys {
 
-		private final ByteSequence entry;
+		private final EntrySlots slots;
 
-		private final EtcdLayout layout;
+		private final AcquireRequest request;
 
-		Keys(ByteSequence entry, EtcdLayout layout) {
-			this.entry = entry;
-			this.layout = layout;
+		private final int slot;
+
+		// the rest guarded by slots
+
+		private @Nullable Keys next;
+
+		private State state = State.ENQUEUEING;
+
+		private @Nullable EtcdQueueEntry entry;
+
+		private Keys(EntrySlots slots, AcquireRequest request, int slot, @Nullable Keys next) {
+			this.slots = slots;
+			this.request = request;
+			this.slot = slot;
+			this.next = next;
 		}
 
 		/** The key of the entry. */
-		ByteSequence entry() {
-			return this.entry;
+		ByteSequence entryKey() {
+			String entryName = this.slots.sessionId + (this.request.waitIfBusy() ? WAITS : TRIES) + this.slot;
+			return this.slots.layout.entryKey(this.request.key(), entryName);
 		}
 
 		/** The key of the mark that withdraws the entry for good. */
 		ByteSequence withdrawalMark() {
-			return this.layout.withdrawalMarkOf(this.entry);
-		}
-
-	}
-
-	/**
-	 * A set of slots as bit words, never changed in place: each change returns a new one,
-	 * trimmed of empty words, so that the set most lock keys have (slot 0 alone, one lock
-	 * held once) is one shared array instead of an object per held lock.
-	 */
-	static final class SlotSet {
-
-		static final long[] NONE = {};
-
-		static final long[] FIRST_ONLY = { 1L };
-
-		private SlotSet() {
-		}
-
-		static int lowestFree(long[] used) {
-			for (int word = 0; word < used.length; word++) {
-				if (used[word] != -1L) {
-					return word * Long.SIZE + Long.numberOfTrailingZeros(~used[word]);
-				}
-			}
-			return used.length * Long.SIZE;
-		}
-
-		/** The set with {@code slot} taken ({@code inUse}) or freed. */
-		static long[] with(long[] used, int slot, boolean inUse) {
-			int word = slot / Long.SIZE;
-			long[] changed = Arrays.copyOf(used, Math.max(used.length, word + 1));
-			long bit = 1L << (slot % Long.SIZE);
-			changed[word] = inUse ? (changed[word] | bit) : (changed[word] & ~bit);
-			int length = changed.length;
-			while (length > 0 && changed[length - 1] == 0) {
-				length--;
-			}
-			if (length == 0) {
-				return NONE;
-			}
-			if (length == 1 && changed[0] == 1L) {
-				return FIRST_ONLY;
-			}
-			return (length == changed.length) ? changed : Arrays.copyOf(changed, length);
+			return this.slots.layout.withdrawalMarkOf(entryKey());
 		}
 
 	}
 
 	private enum State {
 
-		ENQUEUEING, ANSWERED, UNANSWERED
+		ENQUEUEING, ANSWERED, UNANSWERED,
 
-	}
-
-	/**
-	 * A request's slot and how far its enqueue got; it is also the slot's {@link Keys}, so
-	 * that a held lock costs one object here, not two.
-	 */
-	private static final class Claim extends Keys {
-
-		final String lockKey;
-
-		final int slot;
-
-		State state = State.ENQUEUEING;
-
-		Claim(String lockKey, int slot, ByteSequence entry, EtcdLayout layout) {
-			super(entry, layout);
-			this.lockKey = lockKey;
-			this.slot = slot;
-		}
+		/** An unanswered enqueue's slot that its request no longer has: taken for good. */
+		RETIRED
 
 	}
 

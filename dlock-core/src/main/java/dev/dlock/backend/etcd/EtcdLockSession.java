@@ -110,12 +110,6 @@ final class EtcdLockSession implements LockSession {
 
 	private final ValueBlocks values;
 
-	/**
-	 * Entries created by this session and not yet removed, by request (as {@link EntrySlots}
-	 * keeps them).
-	 */
-	private final Map<AcquireRequest, EtcdQueueEntry> entries = new ConcurrentHashMap<>();
-
 	/** Withdrawals of unanswered enqueues that etcd has not confirmed yet, by entry key. */
 	private final Map<ByteSequence, Withdrawal> withdrawals = new ConcurrentHashMap<>();
 
@@ -223,7 +217,7 @@ final class EtcdLockSession implements LockSession {
 	private CompletableFuture<EnqueueResult> enqueueTxn(AcquireRequest request, SessionLease sessionLease,
 			long retentionLease, long calledAt) {
 		EntrySlots.Keys keys = this.slots.claim(request);
-		ByteSequence key = keys.entry();
+		ByteSequence key = keys.entryKey();
 		EtcdLayout.ResourceKeys resource = this.layout.resourceKeys(request.key());
 		ByteSequence prefix = resource.prefix();
 		PutOption put = PutOption.builder().withLeaseId(sessionLease.id()).build();
@@ -269,15 +263,15 @@ final class EtcdLockSession implements LockSession {
 				return CompletableFuture.failedFuture(new IllegalStateException("the new entry is not in the queue"));
 			}
 			QueueSnapshot.Member blocker = snapshot.blockerOfRequest(own);
-			EtcdQueueEntry entry = new EtcdQueueEntry(request, key, ticket, sessionLease,
+			EtcdQueueEntry entry = new EtcdQueueEntry(request, keys, ticket, sessionLease,
 					EtcdQueueEntry.Observation.of(snapshot.revision(), slotOf(blocker)), calledAt + this.leaseNanos);
 			if (blocker == null) {
 				entry.remember(snapshot);
-				this.entries.put(request, entry);
+				this.slots.created(request, entry);
 				return CompletableFuture.completedFuture(new EnqueueResult(entry, QueueState.GRANTED));
 			}
 			if (request.waitIfBusy()) {
-				this.entries.put(request, entry);
+				this.slots.created(request, entry);
 				return CompletableFuture.completedFuture(new EnqueueResult(entry, waiting()));
 			}
 			// a try that would wait: take the entry out again before answering. Compare
@@ -303,7 +297,7 @@ final class EtcdLockSession implements LockSession {
 	private void unknownOutcome(AcquireRequest request, EntrySlots.Keys keys, SessionLease sessionLease) {
 		this.slots.unanswered(request);
 		Withdrawal withdrawal = new Withdrawal(request, keys, sessionLease);
-		if (this.withdrawals.putIfAbsent(keys.entry(), withdrawal) == null) {
+		if (this.withdrawals.putIfAbsent(keys.entryKey(), withdrawal) == null) {
 			withdrawInBackground(withdrawal);
 		}
 	}
@@ -324,7 +318,7 @@ final class EtcdLockSession implements LockSession {
 			return CompletableFuture.completedFuture(null);
 		}
 		PutOption put = PutOption.builder().withLeaseId(withdrawal.lease().id()).build();
-		ByteSequence entryKey = withdrawal.keys().entry();
+		ByteSequence entryKey = withdrawal.keys().entryKey();
 		CompletableFuture<TxnResponse> txn = this.client.getKVClient()
 			.txn()
 			.Then(Op.delete(entryKey, DeleteOption.DEFAULT),
@@ -340,7 +334,7 @@ final class EtcdLockSession implements LockSession {
 	}
 
 	private void withdrawn(Withdrawal withdrawal) {
-		this.withdrawals.remove(withdrawal.keys().entry(), withdrawal);
+		this.withdrawals.remove(withdrawal.keys().entryKey(), withdrawal);
 	}
 
 	/** Sends the withdrawals that etcd has not confirmed yet. */
@@ -1034,7 +1028,7 @@ final class EtcdLockSession implements LockSession {
 
 	/** Deletes entries the engine no longer renews and surely no longer counts valid. */
 	private void reapAbandoned(Set<EtcdQueueEntry> renewed, long now) {
-		for (EtcdQueueEntry entry : this.entries.values()) {
+		for (EtcdQueueEntry entry : this.slots.entries()) {
 			if (renewed.contains(entry)) {
 				continue;
 			}
@@ -1060,8 +1054,8 @@ final class EtcdLockSession implements LockSession {
 			// this session has no entry of that owner (never created, or already gone)
 			return CompletableFuture.completedFuture(null);
 		}
-		ByteSequence key = keys.entry();
-		EtcdQueueEntry known = this.entries.get(request);
+		ByteSequence key = keys.entryKey();
+		EtcdQueueEntry known = this.slots.entryOf(request);
 		CompletableFuture<Void> removal;
 		if (known != null) {
 			EtcdLayout.ResourceKeys resource = this.layout.resourceKeysOf(key);
@@ -1091,8 +1085,7 @@ final class EtcdLockSession implements LockSession {
 
 	/** Forgets an entry that is known to be gone from etcd, and frees its key for the session. */
 	private void forgetGone(EtcdQueueEntry entry) {
-		this.entries.remove(entry.request(), entry);
-		this.slots.free(entry.request());
+		this.slots.gone(entry);
 	}
 
 	/**
@@ -1208,7 +1201,7 @@ final class EtcdLockSession implements LockSession {
 			this.closed = true;
 			current = this.lease;
 		}
-		this.entries.clear();
+		this.slots.forgetEntries();
 		this.withdrawals.clear();
 		this.onClose.accept(this);
 		if (current != null && !current.isDead()) {

@@ -11,7 +11,7 @@ import io.etcd.jetcd.ByteSequence;
 import org.jspecify.annotations.Nullable;
 
 /**
- * An entry this backend created: its etcd key, its create revision (ticket and fencing
+ * An entry this backend created: its slot (whose keys are built when asked for), its create revision (ticket and fencing
  * token), the lease it lives under, what the last enqueue, poll or conversion saw, so that a
  * watch can start exactly where that snapshot ended, the last queue the session knows with
  * a sequencer revision, which a conversion may decide on without reading, and the
@@ -37,7 +37,7 @@ final class EtcdQueueEntry extends BackendQueueEntry {
 		}
 	}
 
-	private final ByteSequence key;
+	private final EntrySlots.Keys keys;
 
 	private final SessionLease lease;
 
@@ -56,17 +56,18 @@ final class EtcdQueueEntry extends BackendQueueEntry {
 	/** Built by the first guarded transaction on the entry, which most entries never send. */
 	private volatile EtcdLockSession.@Nullable ReadBranch readBranch;
 
-	EtcdQueueEntry(AcquireRequest request, ByteSequence key, long ticket, SessionLease lease,
+	EtcdQueueEntry(AcquireRequest request, EntrySlots.Keys keys, long ticket, SessionLease lease,
 			Observation observed, long validBound) {
 		super(request, ticket);
-		this.key = key;
+		this.keys = keys;
 		this.lease = lease;
 		this.observed = observed;
 		this.validBound = validBound;
 	}
 
+	/** The entry's etcd key, built anew on each call. */
 	ByteSequence key() {
-		return this.key;
+		return this.keys.entryKey();
 	}
 
 	SessionLease lease() {
@@ -95,10 +96,12 @@ final class EtcdQueueEntry extends BackendQueueEntry {
 	 * (replies to requests sent at once may arrive in any order, on any thread): it is kept
 	 * when it has a sequencer revision and grants this entry, and otherwise replaces what
 	 * was kept with nothing. A queue of this entry alone, what most held locks have, is kept
-	 * as the entry's mod revision and state, and built again when asked for.
+	 * as the entry's mod revision and state, and built again when asked for; as nothing at all
+	 * when it is the queue the entry's enqueue showed.
 	 */
 	void remember(QueueSnapshot snapshot) {
-		QueueSnapshot.Member own = snapshot.find(this.key, ticket());
+		ByteSequence key = key();
+		QueueSnapshot.Member own = snapshot.find(key, ticket());
 		Known learnt;
 		if (snapshot.sequence() <= 0 || own == null || !own.isGranted()) {
 			learnt = new Kept(snapshot.revision(), null);
@@ -106,15 +109,17 @@ final class EtcdQueueEntry extends BackendQueueEntry {
 		else if (snapshot.size() == 1) {
 			EntryState state = own.state();
 			String lockKey = request().key();
-			learnt = new Alone(snapshot.revision(), snapshot.sequence(), own.modRevision(),
-					state.equals(enqueuedState()) ? null
-							: state.lockKey().equals(lockKey) ? state.withLockKey(lockKey) : state);
+			boolean enqueued = state.equals(enqueuedState());
+			learnt = (enqueued && snapshot.revision() == ticket() && snapshot.sequence() == ticket()
+					&& own.modRevision() == ticket()) ? AloneAsEnqueued.INSTANCE
+							: new Alone(snapshot.revision(), snapshot.sequence(), own.modRevision(), enqueued ? null
+									: state.lockKey().equals(lockKey) ? state.withLockKey(lockKey) : state);
 		}
 		else {
-			learnt = new Kept(snapshot.revision(), snapshot.sharing(this.key, request().key()));
+			learnt = new Kept(snapshot.revision(), snapshot.sharing(request().key()));
 		}
 		Known current = this.known;
-		while (current.revision() < learnt.revision() && !KNOWN.compareAndSet(this, current, learnt)) {
+		while (current.revisionFor(this) < learnt.revisionFor(this) && !KNOWN.compareAndSet(this, current, learnt)) {
 			current = this.known;
 		}
 	}
@@ -130,7 +135,7 @@ final class EtcdQueueEntry extends BackendQueueEntry {
 	 */
 	void forgetKnown() {
 		Known current = this.known;
-		while (!KNOWN.compareAndSet(this, current, new Kept(current.revision(), null))) {
+		while (!KNOWN.compareAndSet(this, current, new Kept(current.revisionFor(this), null))) {
 			current = this.known;
 		}
 	}
@@ -215,9 +220,10 @@ final class EtcdQueueEntry extends BackendQueueEntry {
 	}
 
 	/** The newest snapshot revision learnt, and what was kept of it. */
-	private sealed interface Known permits Kept, Alone {
+	private sealed interface Known permits Kept, Alone, AloneAsEnqueued {
 
-		long revision();
+		/** The store revision of the newest snapshot learnt by {@code entry}. */
+		long revisionFor(EtcdQueueEntry entry);
 
 		/** The snapshot kept, when it may decide a conversion of {@code entry}, or {@code null}. */
 		@Nullable QueueSnapshot snapshotOf(EtcdQueueEntry entry);
@@ -233,6 +239,11 @@ final class EtcdQueueEntry extends BackendQueueEntry {
 	private record Kept(long revision, @Nullable QueueSnapshot snapshot) implements Known {
 
 		static final Kept NOTHING = new Kept(0, null);
+
+		@Override
+		public long revisionFor(EtcdQueueEntry entry) {
+			return this.revision;
+		}
 
 		@Override
 		public @Nullable QueueSnapshot snapshotOf(EtcdQueueEntry entry) {
@@ -252,10 +263,38 @@ final class EtcdQueueEntry extends BackendQueueEntry {
 	private record Alone(long revision, long sequence, long modRevision, @Nullable EntryState state) implements Known {
 
 		@Override
+		public long revisionFor(EtcdQueueEntry entry) {
+			return this.revision;
+		}
+
+		@Override
 		public QueueSnapshot snapshotOf(EtcdQueueEntry entry) {
 			EntryState stored = (this.state != null) ? this.state : entry.enqueuedState();
-			return QueueSnapshot.resolve(List.of(new QueueSnapshot.Stored(entry.key, entry.ticket(), this.modRevision,
+			return QueueSnapshot.resolve(List.of(new QueueSnapshot.Stored(entry.key(), entry.ticket(), this.modRevision,
 					entry.lease.id(), stored)), this.revision, this.sequence);
+		}
+
+	}
+
+	/**
+	 * The queue the entry's enqueue showed, the entry alone in it and granted: the snapshot,
+	 * the sequencer and the entry all have the enqueue's revision, which is the entry's ticket,
+	 * and the entry has the state its enqueue wrote. Most held locks keep this, so one object
+	 * serves them all.
+	 */
+	private enum AloneAsEnqueued implements Known {
+
+		INSTANCE;
+
+		@Override
+		public long revisionFor(EtcdQueueEntry entry) {
+			return entry.ticket();
+		}
+
+		@Override
+		public QueueSnapshot snapshotOf(EtcdQueueEntry entry) {
+			long ticket = entry.ticket();
+			return new Alone(ticket, ticket, ticket, null).snapshotOf(entry);
 		}
 
 	}

@@ -100,28 +100,25 @@ final class QueueSnapshot {
 	}
 
 	/**
-	 * The same snapshot holding the given key objects in place of equal ones read from
-	 * etcd, so that a snapshot kept with an entry ({@link EtcdQueueEntry#remember}) holds no
-	 * second copy of the entry's key or of the lock key.
-	 * @param ownKey the key of the entry that keeps the snapshot
+	 * The same snapshot holding the given lock key in place of equal ones read from etcd, so
+	 * that a snapshot kept with an entry ({@link EtcdQueueEntry#remember}) holds no second
+	 * copy of the lock key.
 	 * @param lockKey the lock key of the resource
 	 * @return the snapshot
 	 */
-	QueueSnapshot sharing(ByteSequence ownKey, String lockKey) {
+	QueueSnapshot sharing(String lockKey) {
 		List<Member> shared = null;
 		for (int i = 0; i < this.members.size(); i++) {
 			Member member = this.members.get(i);
 			Stored stored = member.stored();
-			boolean copiedKey = stored.key() != ownKey && stored.key().equals(ownKey);
 			boolean copiedLockKey = stored.state().lockKey() != lockKey && stored.state().lockKey().equals(lockKey);
-			if (shared == null && (copiedKey || copiedLockKey)) {
+			if (shared == null && copiedLockKey) {
 				shared = new ArrayList<>(this.members.subList(0, i));
 			}
 			if (shared != null) {
-				shared.add(!(copiedKey || copiedLockKey) ? member
-						: new Member(new Stored(copiedKey ? ownKey : stored.key(), stored.ticket(), stored.modRevision(),
-								stored.lease(), copiedLockKey ? stored.state().withLockKey(lockKey) : stored.state()),
-								member.queued()));
+				shared.add(!copiedLockKey ? member
+						: new Member(new Stored(stored.key(), stored.ticket(), stored.modRevision(), stored.lease(),
+								stored.state().withLockKey(lockKey)), member.queued()));
 			}
 		}
 		return (shared != null) ? new QueueSnapshot(this.revision, this.sequence, shared) : this;

@@ -55,8 +55,8 @@ class EntrySlotsTests {
 			keys.add(enqueued(request));
 		}
 		assertThat(keys).as("every request live at once has a key of its own").hasSize(130);
-		ByteSequence slot0 = this.slots.keysOf(requests.get(0)).entry();
-		ByteSequence slot64 = this.slots.keysOf(requests.get(64)).entry();
+		ByteSequence slot0 = this.slots.keysOf(requests.get(0)).entryKey();
+		ByteSequence slot64 = this.slots.keysOf(requests.get(64)).entryKey();
 		this.slots.free(requests.get(129));
 		this.slots.free(requests.get(64));
 		AcquireRequest next = request("k");
@@ -67,24 +67,43 @@ class EntrySlotsTests {
 	}
 
 	@Test
-	void aSlotSetIsSharedWhileOnlyTheFirstSlotIsTaken() {
-		long[] first = EntrySlots.SlotSet.with(EntrySlots.SlotSet.NONE, 0, true);
-		assertThat(first).isSameAs(EntrySlots.SlotSet.FIRST_ONLY);
-		long[] two = EntrySlots.SlotSet.with(first, 1, true);
-		assertThat(EntrySlots.SlotSet.with(two, 1, false)).isSameAs(EntrySlots.SlotSet.FIRST_ONLY);
-		assertThat(EntrySlots.SlotSet.with(first, 0, false)).isSameAs(EntrySlots.SlotSet.NONE);
-		long[] far = EntrySlots.SlotSet.with(first, 200, true);
-		assertThat(EntrySlots.SlotSet.lowestFree(far)).isEqualTo(1);
-		assertThat(EntrySlots.SlotSet.with(far, 200, false)).isSameAs(EntrySlots.SlotSet.FIRST_ONLY);
-		assertThat(first).as("never changed in place").containsExactly(1L);
+	void theSlotKeepsTheEntryItsEnqueueCreatedUntilTheEntryIsGone() {
+		AcquireRequest held = request("k");
+		AcquireRequest other = request("k");
+		EntrySlots.Keys keys = this.slots.claim(held);
+		this.slots.answered(held);
+		enqueued(other);
+		EtcdQueueEntry entry = new EtcdQueueEntry(held, keys, 3, new SessionLease(1, Long.MAX_VALUE),
+				EtcdQueueEntry.Observation.GRANTED, 0);
+		this.slots.created(held, entry);
+		assertThat(this.slots.entryOf(held)).isSameAs(entry);
+		assertThat(this.slots.entryOf(other)).as("no entry recorded").isNull();
+		assertThat(this.slots.entries()).containsExactly(entry);
+		this.slots.gone(entry);
+		assertThat(this.slots.entryOf(held)).isNull();
+		assertThat(this.slots.keysOf(held)).as("its slot is free").isNull();
+		assertThat(this.slots.entries()).isEmpty();
+		assertThat(enqueued(request("k"))).as("the lowest free slot").isEqualTo(keys.entryKey());
+	}
+
+	@Test
+	void anEntryCreatedAfterItsSlotWasFreedIsNotKept() {
+		AcquireRequest request = request("k");
+		EntrySlots.Keys keys = this.slots.claim(request);
+		this.slots.answered(request);
+		this.slots.free(request);
+		this.slots.created(request, new EtcdQueueEntry(request, keys, 3, new SessionLease(1, Long.MAX_VALUE),
+				EtcdQueueEntry.Observation.GRANTED, 0));
+		assertThat(this.slots.entryOf(request)).isNull();
+		assertThat(this.slots.entries()).isEmpty();
 	}
 
 	@Test
 	void aSlotFreedWhileItsEnqueueIsUnderWayStaysTakenUntilTheEnqueueIsAnsweredAndItIsFreedAgain() {
 		AcquireRequest withdrawnEarly = request("k");
-		ByteSequence key = this.slots.claim(withdrawnEarly).entry();
+		ByteSequence key = this.slots.claim(withdrawnEarly).entryKey();
 		this.slots.free(withdrawnEarly);
-		assertThat(this.slots.keysOf(withdrawnEarly).entry()).as("the second removal needs the key").isEqualTo(key);
+		assertThat(this.slots.keysOf(withdrawnEarly).entryKey()).as("the second removal needs the key").isEqualTo(key);
 		assertThat(enqueued(request("k"))).isNotEqualTo(key);
 		this.slots.answered(withdrawnEarly);
 		this.slots.free(withdrawnEarly);
@@ -95,11 +114,11 @@ class EntrySlotsTests {
 	@Test
 	void aSlotWhoseEnqueueWasNeverAnsweredIsNeverTakenAgain() {
 		AcquireRequest unanswered = request("k");
-		ByteSequence key = this.slots.claim(unanswered).entry();
+		ByteSequence key = this.slots.claim(unanswered).entryKey();
 		assertThat(this.slots.isUnanswered(unanswered)).isFalse();
 		this.slots.unanswered(unanswered);
 		assertThat(this.slots.isUnanswered(unanswered)).isTrue();
-		assertThat(this.slots.keysOf(unanswered).entry()).as("its removal still needs the key").isEqualTo(key);
+		assertThat(this.slots.keysOf(unanswered).entryKey()).as("its removal still needs the key").isEqualTo(key);
 		this.slots.free(unanswered);
 		assertThat(this.slots.keysOf(unanswered)).isNull();
 		for (int i = 0; i < 3; i++) {
@@ -113,7 +132,7 @@ class EntrySlotsTests {
 	void eachSlotHasAWithdrawalMarkOutsideEveryQueue() {
 		EtcdLayout layout = new EtcdLayout("dlock/");
 		EntrySlots.Keys keys = this.slots.claim(request("k"));
-		String entry = keys.entry().toString();
+		String entry = keys.entryKey().toString();
 		String mark = keys.withdrawalMark().toString();
 		assertThat(mark).startsWith("dlock/").endsWith(entry.substring(entry.lastIndexOf('/')));
 		assertThat(mark).doesNotStartWith(layout.resourcePrefix("k").toString());
@@ -140,7 +159,7 @@ class EntrySlotsTests {
 	}
 
 	private ByteSequence enqueued(AcquireRequest request) {
-		ByteSequence key = this.slots.claim(request).entry();
+		ByteSequence key = this.slots.claim(request).entryKey();
 		this.slots.answered(request);
 		return key;
 	}

@@ -23,10 +23,14 @@ class EtcdQueueEntryTests {
 
 	private static final long TICKET = 3;
 
-	private final ByteSequence key = EtcdLayout.bytes("e3");
+	private final AcquireRequest request = new AcquireRequest("k", LockMode.PR, "owner", true);
 
-	private final EtcdQueueEntry entry = new EtcdQueueEntry(new AcquireRequest("k", LockMode.PR, "owner", true),
-			this.key, TICKET, new SessionLease(1, Long.MAX_VALUE), EtcdQueueEntry.Observation.GRANTED, 0);
+	private final EntrySlots.Keys keys = new EntrySlots(new EtcdLayout("dlock/")).claim(this.request);
+
+	private final ByteSequence key = this.keys.entryKey();
+
+	private final EtcdQueueEntry entry = new EtcdQueueEntry(this.request, this.keys, TICKET,
+			new SessionLease(1, Long.MAX_VALUE), EtcdQueueEntry.Observation.GRANTED, 0);
 
 	@Test
 	void aReplyOlderThanTheSnapshotKeptDoesNotReplaceIt() {
@@ -58,13 +62,21 @@ class EtcdQueueEntryTests {
 	}
 
 	@Test
-	void aKeptSnapshotHoldsTheEntrysOwnKeyObjectsNotTheCopiesReadBack() {
-		QueueSnapshot.Stored own = new QueueSnapshot.Stored(EtcdLayout.bytes("e3"), TICKET, TICKET, 1,
+	void aKeptSnapshotHoldsTheEntrysOwnLockKeyObjectNotTheCopiesReadBack() {
+		QueueSnapshot.Stored other = new QueueSnapshot.Stored(EtcdLayout.bytes("e1"), 1, 1, 2,
 				EntryState.plain(LockMode.PR, new String("k")));
-		this.entry.remember(QueueSnapshot.resolve(List.of(own), 5, 5));
-		QueueSnapshot.Member kept = this.entry.known().find(this.key, TICKET);
-		assertThat(kept.key()).isSameAs(this.entry.key());
-		assertThat(kept.state().lockKey()).isSameAs(this.entry.request().key());
+		QueueSnapshot.Stored own = new QueueSnapshot.Stored(EtcdLayout.bytes(this.key.toString()), TICKET, TICKET, 1,
+				EntryState.plain(LockMode.PR, new String("k")));
+		this.entry.remember(QueueSnapshot.resolve(List.of(other, own), 5, 5));
+		for (QueueSnapshot.Stored stored : List.of(other, own)) {
+			QueueSnapshot.Member kept = this.entry.known().find(stored.key(), stored.ticket());
+			assertThat(kept.state().lockKey()).isSameAs(this.entry.request().key());
+		}
+	}
+
+	@Test
+	void theEntrysKeyIsBuiltWhenAskedForAndAlwaysTheSame() {
+		assertThat(this.entry.key()).isNotSameAs(this.entry.key()).isEqualTo(this.entry.key()).isEqualTo(this.key);
 	}
 
 	@Test
@@ -79,6 +91,21 @@ class EtcdQueueEntryTests {
 		QueueSnapshot.Member own = known.find(this.key, TICKET);
 		assertThat(own.stored()).isEqualTo(new QueueSnapshot.Stored(this.key, TICKET, 9, 1, converted));
 		assertThat(own.grantedMode()).isEqualTo(LockMode.EX);
+	}
+
+	@Test
+	void theQueueItsEnqueueShowedIsBuiltAgainAsItWasLearnt() {
+		QueueSnapshot.Stored own = new QueueSnapshot.Stored(this.key, TICKET, TICKET, 1,
+				EntryState.plain(LockMode.PR, "k"));
+		this.entry.remember(QueueSnapshot.resolve(List.of(own), TICKET, TICKET));
+		this.entry.remember(grantedAt(TICKET - 1));
+		QueueSnapshot known = this.entry.known();
+		assertThat(known.revision()).isEqualTo(TICKET);
+		assertThat(known.sequence()).isEqualTo(TICKET);
+		assertThat(known.size()).isEqualTo(1);
+		assertThat(known.find(this.key, TICKET).stored()).isEqualTo(own);
+		this.entry.remember(grantedAt(TICKET + 1));
+		assertThat(this.entry.known().revision()).as("a newer snapshot replaces it").isEqualTo(TICKET + 1);
 	}
 
 	@Test
@@ -104,7 +131,7 @@ class EtcdQueueEntryTests {
 		ExecutorService pool = Executors.newFixedThreadPool(2);
 		try {
 			for (int i = 0; i < 2_000; i++) {
-				EtcdQueueEntry fresh = new EtcdQueueEntry(this.entry.request(), this.key, TICKET,
+				EtcdQueueEntry fresh = new EtcdQueueEntry(this.entry.request(), this.keys, TICKET,
 						new SessionLease(1, Long.MAX_VALUE), EtcdQueueEntry.Observation.GRANTED, 0);
 				CyclicBarrier start = new CyclicBarrier(2);
 				Future<?> older = pool.submit(() -> {
