@@ -15,6 +15,7 @@ import java.util.function.Consumer;
 import dev.dlock.LockBackendException;
 import dev.dlock.spi.Subscription;
 import dev.dlock.spi.Queued;
+import dev.dlock.support.KeyCodec;
 import dev.dlock.support.ResourceChanges;
 import dev.dlock.support.TimeSource;
 import dev.dlock.support.WaitingHandOver;
@@ -102,7 +103,11 @@ final class BucketMirror implements AutoCloseable {
 
 	private final Object lock = new Object();
 
-	// guarded by lock
+	/**
+	 * The copy's entries by lock key, the readable one that the entries' values and the
+	 * requests hold anyway, not the encoded first token of the KV key, which would be one
+	 * more string per lock held anywhere. Guarded by lock.
+	 */
 	private final Map<String, MirroredResource> resources = new HashMap<>();
 
 	private final NavigableMap<Long, List<CompletableFuture<Boolean>>> waiters = new TreeMap<>();
@@ -436,17 +441,24 @@ final class BucketMirror implements AutoCloseable {
 			sighting.seq = seq;
 		}
 		int dot = kvKey.indexOf('.');
-		// this process's own entry shares the strings its session keeps anyway
-		String resourceKey = (sighting != null) ? sighting.resource : kvKey.substring(0, dot);
+		// this process's own entry shares the lock key its request keeps anyway
+		String lockKey = (sighting != null) ? sighting.lockKey : lockKeyOf(kvKey.substring(0, dot));
+		if (lockKey == null) {
+			// not an entry's key as dlock writes them: no lock's queue holds it
+			return;
+		}
 		String owner = kvKey.substring(dot + 1);
-		MirroredResource resource = this.resources.get(resourceKey);
+		MirroredResource resource = this.resources.get(lockKey);
 		if (value != null) {
 			if (resource == null) {
-				resource = new MirroredResource(seq);
-				this.resources.put(resourceKey, resource);
+				// one instance of the lock key for the map, the record and the entries' values
+				String shared = (sighting == null && value.key().equals(lockKey)) ? value.key() : lockKey;
+				resource = new MirroredResource(shared, seq);
+				this.resources.put(shared, resource);
 			}
+			String key = resource.lockKey();
+			EntryValue stored = value.at(seq, value.key().equals(key) ? key : value.key());
 			StoredEntry earlier = resource.get(owner);
-			EntryValue stored = value.at(seq, sharedLockKey(value.key(), earlier, sighting));
 			if (sighting != null) {
 				stored = sighting.shared(stored);
 			}
@@ -454,43 +466,42 @@ final class BucketMirror implements AutoCloseable {
 					tried);
 			StoredEntry previous = resource.put(current);
 			if (isChange(previous, stored)) {
-				signals.addAll(this.changes.changed(resourceKey));
+				signals.addAll(this.changes.changed(key));
 			}
 			if (!tried && asksToWait(previous, stored)) {
-				signals.addAll(this.queueChanges.changed(resourceKey));
+				signals.addAll(this.queueChanges.changed(key));
 				if (this.completeSeq > 0 && (stored.isImplicit() || stored.requested() != null)) {
 					// not while the copy reads the bucket from the start: an old entry is no news
-					signals.add(() -> this.waitingHandOver.handOver(resourceKey, current.queued()));
+					signals.add(() -> this.waitingHandOver.handOver(key, current.queued()));
 				}
 			}
 		}
 		else {
 			// counted even for an entry the copy never held: a conversion decided on the copy
 			// must know that something left the resource since it was written
-			signals.addAll(this.changes.changed(resourceKey));
+			signals.addAll(this.changes.changed(lockKey));
 			if (resource != null) {
 				resource.removedUpTo = Math.max(resource.removedUpTo, seq);
 				if (resource.remove(owner) != null) {
-					dropIfEmpty(resourceKey, resource);
+					dropIfEmpty(resource);
 				}
 			}
 		}
 	}
 
 	/**
-	 * The lock key of an entry's value as one instance per entry: the one its earlier
-	 * message held, or, for this process's own new entry, the one its request holds. One
-	 * copy of the bucket lives per process and holds every entry, each of which would
-	 * otherwise keep a string of its own.
+	 * The lock key that the first token of an entry's KV key encodes, or {@code null} if it
+	 * is not the encoding of one ({@link KeyCodec#encode}), which no entry dlock writes has.
 	 */
-	private static String sharedLockKey(String lockKey, @Nullable StoredEntry earlier, @Nullable Sighting sighting) {
-		if (earlier != null && earlier.value().key().equals(lockKey)) {
-			return earlier.value().key();
+	static @Nullable String lockKeyOf(String resourceToken) {
+		String lockKey;
+		try {
+			lockKey = KeyCodec.decode(resourceToken);
 		}
-		if (sighting != null && sighting.lockKey.equals(lockKey)) {
-			return sighting.lockKey;
+		catch (IllegalArgumentException ex) {
+			return null;
 		}
-		return lockKey;
+		return KeyCodec.encode(lockKey).equals(resourceToken) ? lockKey : null;
 	}
 
 	/**
@@ -523,9 +534,9 @@ final class BucketMirror implements AutoCloseable {
 	}
 
 	// guarded by lock
-	private void dropIfEmpty(String resourceKey, MirroredResource resource) {
+	private void dropIfEmpty(MirroredResource resource) {
 		if (resource.isEmpty()) {
-			this.resources.remove(resourceKey);
+			this.resources.remove(resource.lockKey());
 		}
 	}
 
@@ -631,8 +642,8 @@ final class BucketMirror implements AutoCloseable {
 	 */
 	QueueView snapshot(NatsQueueEntry entry) {
 		synchronized (this.lock) {
-			entry.observedChanges(this.changes.count(entry.resource()));
-			return snapshot(entry.resource());
+			entry.observedChanges(this.changes.count(entry.lockKey()));
+			return snapshot(entry.lockKey());
 		}
 	}
 
@@ -641,9 +652,9 @@ final class BucketMirror implements AutoCloseable {
 	 * a holder's queue must not hide a change from the decision of a waiting conversion of
 	 * the same entry.
 	 */
-	QueueView snapshot(String resourceKey) {
+	QueueView snapshot(String lockKey) {
 		synchronized (this.lock) {
-			MirroredResource resource = this.resources.get(resourceKey);
+			MirroredResource resource = this.resources.get(lockKey);
 			// exact when nothing is pending behind the last message applied and no expiry
 			// confirmed by the stream leader is ahead of it
 			boolean exact = this.completeSeq == this.lastSeq && !this.broken
@@ -660,17 +671,17 @@ final class BucketMirror implements AutoCloseable {
 	 * after an expiry the stream leader confirmed, a decision must see every write made
 	 * before it, as the stream leader would (see {@link #tombstone}).
 	 */
-	long fence(String resourceKey) {
+	long fence(String lockKey) {
 		synchronized (this.lock) {
-			MirroredResource resource = this.resources.get(resourceKey);
+			MirroredResource resource = this.resources.get(lockKey);
 			return (resource != null) ? resource.fence : 0;
 		}
 	}
 
 	/** The change stamp of a resource, for {@link #watch}. */
-	long changes(String resourceKey) {
+	long changes(String lockKey) {
 		synchronized (this.lock) {
-			return this.changes.count(resourceKey);
+			return this.changes.count(lockKey);
 		}
 	}
 
@@ -681,17 +692,17 @@ final class BucketMirror implements AutoCloseable {
 	 * So decisions about the resource wait until the copy is complete as of
 	 * {@code streamEnd}, the stream's last sequence read after the confirmation.
 	 */
-	void tombstone(String resourceKey, StoredEntry gone, long streamEnd) {
+	void tombstone(String lockKey, StoredEntry gone, long streamEnd) {
 		List<Runnable> signals = new ArrayList<>();
 		synchronized (this.lock) {
-			MirroredResource resource = this.resources.get(resourceKey);
+			MirroredResource resource = this.resources.get(lockKey);
 			StoredEntry current = (resource != null) ? resource.get(gone.owner()) : null;
 			if (resource != null && current != null && current.revision() <= gone.revision()) {
 				resource.remove(gone.owner());
 				resource.fence = Math.max(resource.fence, streamEnd);
 				resource.removedUpTo = Math.max(resource.removedUpTo, streamEnd);
-				signals.addAll(this.changes.changed(resourceKey));
-				dropIfEmpty(resourceKey, resource);
+				signals.addAll(this.changes.changed(lockKey));
+				dropIfEmpty(resource);
 			}
 		}
 		signals.forEach(this.calls::run);
@@ -702,16 +713,16 @@ final class BucketMirror implements AutoCloseable {
 	 * As after {@link #tombstone}, decisions about the resource then wait until the copy is
 	 * complete as of that revision.
 	 */
-	void refresh(String resourceKey, StoredEntry newer) {
+	void refresh(String lockKey, StoredEntry newer) {
 		List<Runnable> signals = new ArrayList<>();
 		synchronized (this.lock) {
-			MirroredResource resource = this.resources.get(resourceKey);
+			MirroredResource resource = this.resources.get(lockKey);
 			StoredEntry current = (resource != null) ? resource.get(newer.owner()) : null;
 			if (resource != null && current != null && current.revision() < newer.revision()) {
 				resource.put(newer);
 				resource.fence = Math.max(resource.fence, newer.revision());
 				if (isChange(current, newer.value())) {
-					signals.addAll(this.changes.changed(resourceKey));
+					signals.addAll(this.changes.changed(lockKey));
 				}
 			}
 			observe(newer.written());
@@ -724,7 +735,7 @@ final class BucketMirror implements AutoCloseable {
 	 * the resource changed since the last decision about the entry.
 	 */
 	Subscription watch(NatsQueueEntry entry, Runnable onChange) {
-		return this.changes.watch(entry.resource(), entry.observedChanges(), onChange);
+		return this.changes.watch(entry.lockKey(), entry.observedChanges(), onChange);
 	}
 
 	/**
@@ -734,9 +745,9 @@ final class BucketMirror implements AutoCloseable {
 	 * while the copy has been complete once since it last read the bucket from the start.
 	 * It takes effect at once: what the copy applied before is in {@link #snapshot(String)}.
 	 */
-	Subscription watchQueue(String resourceKey, Runnable onChange, Consumer<Queued> onWaiting) {
-		Subscription handOvers = this.waitingHandOver.register(resourceKey, onWaiting);
-		Subscription signals = this.queueChanges.watch(resourceKey, this.queueChanges.count(resourceKey), onChange);
+	Subscription watchQueue(String lockKey, Runnable onChange, Consumer<Queued> onWaiting) {
+		Subscription handOvers = this.waitingHandOver.register(lockKey, onWaiting);
+		Subscription signals = this.queueChanges.watch(lockKey, this.queueChanges.count(lockKey), onChange);
 		return () -> {
 			signals.close();
 			handOvers.close();
@@ -745,14 +756,13 @@ final class BucketMirror implements AutoCloseable {
 
 	/**
 	 * Notes that this backend is about to create an entry, to tell later whether it was
-	 * seen; the copy keeps the resource and lock key strings given for it.
+	 * seen; the copy keeps the lock key string given for it.
 	 * @param kvKey the entry's KV key
-	 * @param resource its resource key, as the entry keeps it
 	 * @param lockKey its lock key, as the request keeps it
 	 */
-	void expect(String kvKey, String resource, String lockKey) {
+	void expect(String kvKey, String lockKey) {
 		synchronized (this.lock) {
-			this.sightings.put(kvKey, new Sighting(resource, lockKey));
+			this.sightings.put(kvKey, new Sighting(lockKey));
 		}
 	}
 
@@ -937,14 +947,12 @@ final class BucketMirror implements AutoCloseable {
 	}
 
 	/**
-	 * An entry this backend is about to create: the strings its session keeps for it, the
+	 * An entry this backend is about to create: the lock key its request keeps, the
 	 * sequence of its first message the watcher delivered (0 until then), and the value of
 	 * its create as the entry or the copy, whichever had it first, holds it. Guarded by the
 	 * mirror's lock.
 	 */
 	private static final class Sighting {
-
-		final String resource;
 
 		final String lockKey;
 
@@ -952,8 +960,7 @@ final class BucketMirror implements AutoCloseable {
 
 		private @Nullable EntryValue value;
 
-		Sighting(String resource, String lockKey) {
-			this.resource = resource;
+		Sighting(String lockKey) {
 			this.lockKey = lockKey;
 		}
 

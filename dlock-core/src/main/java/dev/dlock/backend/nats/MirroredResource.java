@@ -17,6 +17,9 @@ import org.jspecify.annotations.Nullable;
  */
 final class MirroredResource {
 
+	/** The lock key, the instance the copy's map and the entries' values share. */
+	private final String lockKey;
+
 	/** The resource's entry while it has one, as most have; {@code null} otherwise. */
 	private @Nullable StoredEntry only;
 
@@ -33,8 +36,13 @@ final class MirroredResource {
 	 */
 	long removedUpTo;
 
-	MirroredResource(long firstSeq) {
+	MirroredResource(String lockKey, long firstSeq) {
+		this.lockKey = lockKey;
 		this.removedUpTo = firstSeq;
+	}
+
+	String lockKey() {
+		return this.lockKey;
 	}
 
 	boolean isEmpty() {

@@ -273,14 +273,13 @@ final class NatsBucket implements AutoCloseable {
 	 * is renewed
 	 */
 	CompletableFuture<EnqueueResult> enqueue(AcquireRequest request, SessionHeartbeat heartbeat, long validBound) {
-		String resource = KeyCodec.encode(request.key());
 		String kvKey = kvKey(request);
-		this.mirror.expect(kvKey, resource, request.key());
+		this.mirror.expect(kvKey, request.key());
 		EntryValue value = EntryValue.request(request.mode(), heartbeat.id(), request.key());
 		long sentAt = this.calls.time().nanoTime();
 		Headers headers = request.waitIfBusy() ? null : StoredEntry.tryHeaders();
 		return this.calls.handOver(create(kvKey, headers, value.encode()).thenCompose((ack) -> {
-			NatsQueueEntry entry = new NatsQueueEntry(request, this, resource, ack.getSeqno(),
+			NatsQueueEntry entry = new NatsQueueEntry(request, this, ack.getSeqno(),
 					this.mirror.written(kvKey, value.at(ack.getSeqno())), heartbeat, sentAt, validBound);
 			return decide(entry, true).thenCompose((state) -> {
 				if (state.status() == QueueState.Status.GRANTED || request.waitIfBusy()) {
@@ -336,7 +335,7 @@ final class NatsBucket implements AutoCloseable {
 	CompletableFuture<List<Queued>> queue(NatsQueueEntry entry) {
 		return this.calls.handOver(this.mirror.awaitComplete(entry.revision(), WATCHER_STALL, WATCHER_WAIT_LIMIT)
 			.thenApply((complete) -> {
-				QueueView view = this.mirror.snapshot(entry.resource());
+				QueueView view = this.mirror.snapshot(entry.lockKey());
 				StoredEntry self = view.find(entry.owner());
 				if (self == null || self.ticket() != entry.ticket()) {
 					return List.of();
@@ -360,7 +359,7 @@ final class NatsBucket implements AutoCloseable {
 	 * and hands over what starts to wait.
 	 */
 	Subscription watchQueue(NatsQueueEntry entry, Runnable onChange, Consumer<Queued> onWaiting) {
-		return this.mirror.watchQueue(entry.resource(), onChange, onWaiting);
+		return this.mirror.watchQueue(entry.lockKey(), onChange, onWaiting);
 	}
 
 	CompletableFuture<Void> remove(AcquireRequest request) {
@@ -540,7 +539,7 @@ final class NatsBucket implements AutoCloseable {
 		if (held.covers(target)) {
 			return downConvert(entry, held, target);
 		}
-		long changesBefore = this.mirror.changes(entry.resource());
+		long changesBefore = this.mirror.changes(entry.lockKey());
 		QueueView before = ownView(entry);
 		CompletableFuture<QueueState> decision = rewrite(entry, (value) -> value.converting(value.heldMode(), target),
 				waitIfBusy ? null : StoredEntry.tryHeaders())
@@ -627,7 +626,7 @@ final class NatsBucket implements AutoCloseable {
 		QueueView.ConversionCheck check = view.checkConversion(self, held, target, order);
 		if (check.grantable()) {
 			if (asking != null && view.isCopy() && view.isAlone(self.owner())
-					&& this.mirror.changes(entry.resource()) == asking.changesBefore() + 1) {
+					&& this.mirror.changes(entry.lockKey()) == asking.changesBefore() + 1) {
 				// nothing but the conversion's own message changed the resource since before it
 				// was written: no token was issued after it, so its revision is the token
 				return CompletableFuture.completedFuture(grantedAlone(entry, target, order));
@@ -921,7 +920,7 @@ final class NatsBucket implements AutoCloseable {
 	 * otherwise the stream leader's.
 	 */
 	private CompletableFuture<QueueView> view(NatsQueueEntry entry, long revision, boolean justCreated) {
-		long needed = Math.max(revision, this.mirror.fence(entry.resource()));
+		long needed = Math.max(revision, this.mirror.fence(entry.lockKey()));
 		return this.mirror.awaitComplete(needed, WATCHER_STALL, WATCHER_WAIT_LIMIT).thenCompose((complete) -> {
 			if (!complete) {
 				logger.debug("The watcher of NATS bucket '{}' lags; asking the stream leader about lock '{}'",
@@ -1097,7 +1096,7 @@ final class NatsBucket implements AutoCloseable {
 				if (failure == null) {
 					logger.debug("Deleted a {} entry of lock '{}' (token {}) whose session's heartbeat expired",
 							blocker.mode(), entry.request().key(), blocker.value().token());
-					this.mirror.tombstone(entry.resource(), blocker, ack.getSeqno());
+					this.mirror.tombstone(entry.lockKey(), blocker, ack.getSeqno());
 					return again.get();
 				}
 				if (NatsCalls.apiErrorCode(failure) != NatsCalls.WRONG_LAST_SEQUENCE) {
@@ -1125,12 +1124,12 @@ final class NatsBucket implements AutoCloseable {
 						: CompletableFuture.completedFuture(null);
 				return marked.thenCompose((done) -> info()).thenCompose((info) -> {
 					StreamState state = info.getStreamState();
-					this.mirror.tombstone(entry.resource(), blocker, (state != null) ? state.getLastSequence() : 0);
+					this.mirror.tombstone(entry.lockKey(), blocker, (state != null) ? state.getLastSequence() : 0);
 					return again.get();
 				});
 			}
 			if (stored.revision() > blocker.revision()) {
-				this.mirror.refresh(entry.resource(), stored);
+				this.mirror.refresh(entry.lockKey(), stored);
 				return again.get();
 			}
 			return CompletableFuture.completedFuture(QueueState.waiting(EXPIRY_RETRY));
@@ -1144,7 +1143,7 @@ final class NatsBucket implements AutoCloseable {
 	 * (one that expired silently leaves no trace).
 	 */
 	private CompletableFuture<QueueView> leaderView(NatsQueueEntry entry) {
-		entry.observedChanges(this.mirror.changes(entry.resource()));
+		entry.observedChanges(this.mirror.changes(entry.lockKey()));
 		return subjects(entry.resource()).thenCompose((kvKeys) -> {
 			List<CompletableFuture<@Nullable LastMessage>> reads = new ArrayList<>();
 			for (String kvKey : kvKeys) {

@@ -2,6 +2,7 @@ package dev.dlock.backend.nats;
 
 import dev.dlock.spi.AcquireRequest;
 import dev.dlock.support.BackendQueueEntry;
+import dev.dlock.support.KeyCodec;
 
 /**
  * A request's entry in the bucket: KV key {@code <encoded key>.<owner id>}, its ticket
@@ -15,8 +16,6 @@ import dev.dlock.support.BackendQueueEntry;
 final class NatsQueueEntry extends BackendQueueEntry {
 
 	private final NatsBucket bucket;
-
-	private final String resource;
 
 	private long revision;
 
@@ -37,12 +36,11 @@ final class NatsQueueEntry extends BackendQueueEntry {
 	/** A bound of the engine's validity of the entry: a renewal round's start plus the lease. */
 	private volatile long validBound;
 
-	NatsQueueEntry(AcquireRequest request, NatsBucket bucket, String resource, long ticket, EntryValue value,
+	NatsQueueEntry(AcquireRequest request, NatsBucket bucket, long ticket, EntryValue value,
 			SessionHeartbeat heartbeat, long createdAt, long validBound) {
 		super(request, ticket);
 		this.validBound = validBound;
 		this.bucket = bucket;
-		this.resource = resource;
 		this.revision = ticket;
 		this.value = value;
 		this.heartbeat = heartbeat;
@@ -81,9 +79,18 @@ final class NatsQueueEntry extends BackendQueueEntry {
 		return this.bucket;
 	}
 
-	/** The encoded key: the first token of the entry's KV key. */
+	/**
+	 * The encoded key: the first token of the entry's KV key, encoded on each call (one lives
+	 * per held lock, and the copy of the bucket is keyed by the {@linkplain #lockKey() lock
+	 * key}).
+	 */
 	String resource() {
-		return this.resource;
+		return KeyCodec.encode(request().key());
+	}
+
+	/** The lock key, as the request holds it: what the copy of the bucket keys the entry's queue by. */
+	String lockKey() {
+		return request().key();
 	}
 
 	/** The owner id: the second token of the entry's KV key. */

@@ -15,7 +15,7 @@ class MirroredResourceTests {
 
 	private static final Instant NOW = Instant.parse("2026-12-07T10:00:00Z");
 
-	private final MirroredResource resource = new MirroredResource(1);
+	private final MirroredResource resource = new MirroredResource("k", 1);
 
 	@Test
 	void oneEntryIsStoredReplacedAndRemovedByItsOwner() {

@@ -13,7 +13,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class NatsQueueEntryTests {
 
 	private final NatsQueueEntry entry = new NatsQueueEntry(
-			new AcquireRequest("k", LockMode.PR, "owner", true), null, "aw", 10,
+			new AcquireRequest("k", LockMode.PR, "owner", true), null, 10,
 			EntryValue.request(LockMode.PR, "s", "k").at(10), new SessionHeartbeat("s", 3, 0), 50, 0);
 
 	@Test
