@@ -1,7 +1,5 @@
 package dev.dlock.spi;
 
-import java.nio.ByteBuffer;
-import java.util.Base64;
 import java.util.Objects;
 import java.util.Set;
 
@@ -24,8 +22,6 @@ import org.jspecify.annotations.Nullable;
  * @since 0.1.0
  */
 public final class AcquireRequest {
-
-	private static final Base64.Encoder OWNER_ENCODER = Base64.getUrlEncoder().withoutPadding();
 
 	private static final LockMode[] MODES = LockMode.values();
 
@@ -105,8 +101,7 @@ public final class AcquireRequest {
 		if (this.ownerText != null) {
 			return this.ownerText;
 		}
-		byte[] bits = ByteBuffer.allocate(16).putLong(this.ownerHigh).putLong(this.ownerLow).array();
-		return OWNER_ENCODER.encodeToString(bits);
+		return OwnerIdBits.text(this.ownerHigh, this.ownerLow);
 	}
 
 	/**

@@ -458,12 +458,10 @@ final class BucketMirror implements AutoCloseable {
 			}
 			String key = resource.lockKey();
 			EntryValue stored = value.at(seq, value.key().equals(key) ? key : value.key());
-			StoredEntry earlier = resource.get(owner);
 			if (sighting != null) {
 				stored = sighting.shared(stored);
 			}
-			StoredEntry current = new StoredEntry((earlier != null) ? earlier.owner() : owner, stored, seq, stamp,
-					tried);
+			StoredEntry current = new StoredEntry(owner, stored, seq, stamp, tried);
 			StoredEntry previous = resource.put(current);
 			if (isChange(previous, stored)) {
 				signals.addAll(this.changes.changed(key));

@@ -52,7 +52,7 @@ final class MirroredResource {
 	@Nullable StoredEntry get(String owner) {
 		StoredEntry single = this.only;
 		if (single != null) {
-			return single.owner().equals(owner) ? single : null;
+			return single.hasOwner(owner) ? single : null;
 		}
 		return (this.many != null) ? this.many.get(owner) : null;
 	}
@@ -63,7 +63,7 @@ final class MirroredResource {
 		if (this.many != null) {
 			return this.many.put(entry.owner(), entry);
 		}
-		if (single == null || single.owner().equals(entry.owner())) {
+		if (single == null || single.hasSameOwner(entry)) {
 			this.only = entry;
 			return single;
 		}
@@ -79,7 +79,7 @@ final class MirroredResource {
 	@Nullable StoredEntry remove(String owner) {
 		StoredEntry single = this.only;
 		if (single != null) {
-			if (!single.owner().equals(owner)) {
+			if (!single.hasOwner(owner)) {
 				return null;
 			}
 			this.only = null;

@@ -75,7 +75,7 @@ final class QueueView {
 		List<StoredEntry> withOwn = new ArrayList<>(this.entries.size() + 1);
 		Instant written = null;
 		for (StoredEntry entry : this.entries) {
-			if (!entry.owner().equals(owner)) {
+			if (!entry.hasOwner(owner)) {
 				withOwn.add(entry);
 			}
 			else {
@@ -108,7 +108,7 @@ final class QueueView {
 
 	@Nullable StoredEntry find(String owner) {
 		for (StoredEntry entry : this.entries) {
-			if (entry.owner().equals(owner)) {
+			if (entry.hasOwner(owner)) {
 				return entry;
 			}
 		}
@@ -117,7 +117,7 @@ final class QueueView {
 
 	/** Whether the entry of {@code owner} is the only one of the resource. */
 	boolean isAlone(String owner) {
-		return this.entries.size() == 1 && this.entries.get(0).owner().equals(owner);
+		return this.entries.size() == 1 && this.entries.get(0).hasOwner(owner);
 	}
 
 	/**
@@ -134,7 +134,7 @@ final class QueueView {
 		Queued asking = Queued.waiting(request.ticket(), request.mode());
 		queue.add(asking);
 		for (StoredEntry other : this.entries) {
-			if (other.owner().equals(request.owner()) || !counted.test(other)) {
+			if (other.hasSameOwner(request) || !counted.test(other)) {
 				continue;
 			}
 			EntryValue value = other.value();
@@ -174,7 +174,7 @@ final class QueueView {
 	 */
 	boolean hasGrantAfter(StoredEntry self, long token) {
 		for (StoredEntry other : this.entries) {
-			if (!other.owner().equals(self.owner()) && !other.value().isImplicit() && other.value().token() > token) {
+			if (!other.hasSameOwner(self) && !other.value().isImplicit() && other.value().token() > token) {
 				return true;
 			}
 		}
@@ -231,7 +231,7 @@ final class QueueView {
 		// the conversion's own message is at least as old as the copy's message of self
 		Instant asked = self.written();
 		for (StoredEntry other : this.entries) {
-			if (other.owner().equals(self.owner())) {
+			if (other.hasSameOwner(self)) {
 				continue;
 			}
 			EntryValue value = other.value();
@@ -298,7 +298,7 @@ final class QueueView {
 		List<StoredEntry> toFlag = new ArrayList<>();
 		for (StoredEntry other : this.entries) {
 			EntryValue value = other.value();
-			if (other.owner().equals(self.owner()) || !value.isImplicit() || value.flagged()
+			if (other.hasSameOwner(self) || !value.isImplicit() || value.flagged()
 					|| other.ticket() >= token || other.mode().isCompatibleWith(held)) {
 				continue;
 			}

@@ -3,14 +3,23 @@ package dev.dlock.backend.nats;
 import java.time.Instant;
 
 import dev.dlock.LockMode;
+import dev.dlock.spi.OwnerIdBits;
 import dev.dlock.spi.Queued;
 import io.nats.client.impl.Headers;
 import org.jspecify.annotations.Nullable;
 
 /**
  * A queue entry as some server read showed it.
+ * <p>
+ * The bucket's copy keeps one per lock held anywhere, so the owner id is kept as the 128
+ * bits it stands for (16 bytes) when it is the canonical text of some ({@link OwnerIdBits}),
+ * as every owner id of dlock's engine is, and as text otherwise; {@link #owner()} gives the
+ * text either way, and {@link #hasOwner} and {@link #hasSameOwner} compare without it.
  *
- * @param owner the owner id (the second token of the KV key); a secret, never logged
+ * @param ownerHigh the first 64 bits of the owner id, or {@code 0} when it is kept as text
+ * @param ownerLow the last 64 bits of the owner id, or {@code 0} when it is kept as text
+ * @param ownerText the owner id when it is not the canonical text of 128 bits, else
+ * {@code null}
  * @param value the value, with every "this message" number replaced by the revision
  * @param revision the revision of the message that was read
  * @param writtenNanos the server's timestamp of that message, in nanoseconds since the
@@ -19,7 +28,8 @@ import org.jspecify.annotations.Nullable;
  * @param tried whether the message was written by a try (a request or a conversion that
  * is taken back at once if it would have to wait), as its {@link #TRY_HEADER} says
  */
-record StoredEntry(String owner, EntryValue value, long revision, long writtenNanos, boolean tried) {
+record StoredEntry(long ownerHigh, long ownerLow, @Nullable String ownerText, EntryValue value, long revision,
+		long writtenNanos, boolean tried) {
 
 	/**
 	 * The header that marks the message of a try, so that a holder's read of its queue
@@ -30,16 +40,41 @@ record StoredEntry(String owner, EntryValue value, long revision, long writtenNa
 
 	/**
 	 * An entry read from a message.
+	 * @param owner the owner id (the second token of the KV key); a secret, never logged
 	 * @param written the server's timestamp of that message; the entry expires a max age
 	 * after it
 	 */
 	StoredEntry(String owner, EntryValue value, long revision, Instant written, boolean tried) {
-		this(owner, value, revision, epochNanos(written), tried);
+		this(OwnerIdBits.isCanonical(owner) ? OwnerIdBits.high(owner) : 0,
+				OwnerIdBits.isCanonical(owner) ? OwnerIdBits.low(owner) : 0,
+				OwnerIdBits.isCanonical(owner) ? null : owner, value, revision, epochNanos(written), tried);
 	}
 
 	/** An entry read from a message that no try wrote. */
 	StoredEntry(String owner, EntryValue value, long revision, Instant written) {
 		this(owner, value, revision, written, false);
+	}
+
+	/**
+	 * The owner id (the second token of the KV key), built anew when kept as bits; a secret,
+	 * never logged.
+	 */
+	String owner() {
+		return (this.ownerText != null) ? this.ownerText : OwnerIdBits.text(this.ownerHigh, this.ownerLow);
+	}
+
+	/** Whether the entry's owner id is {@code owner}. */
+	boolean hasOwner(String owner) {
+		return (this.ownerText != null) ? this.ownerText.equals(owner)
+				: OwnerIdBits.matches(owner, this.ownerHigh, this.ownerLow);
+	}
+
+	/** Whether the two entries have the same owner id. */
+	boolean hasSameOwner(StoredEntry other) {
+		if (this.ownerText != null || other.ownerText != null) {
+			return owner().equals(other.owner());
+		}
+		return this.ownerHigh == other.ownerHigh && this.ownerLow == other.ownerLow;
 	}
 
 	/** A timestamp in nanoseconds since the epoch, as {@link #writtenNanos} keeps it. */
