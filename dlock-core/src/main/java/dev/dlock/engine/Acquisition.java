@@ -230,7 +230,7 @@ final class Acquisition {
 					+ "' arrived after its lease could no longer be proved alive", null));
 			return;
 		}
-		Grant grant = this.grants.grant(this.session, live, state);
+		Grant grant = this.grants.grant(live, state);
 		if (!this.result.complete(grant)) {
 			grant.releaseHold();
 		}

@@ -2,8 +2,10 @@ package dev.dlock.engine;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import java.util.function.Consumer;
@@ -22,34 +24,30 @@ import org.slf4j.LoggerFactory;
  * A granted lock with its holds: one for the first acquire and one per re-entrant
  * acquire. The grant goes back to the backend when the last hold is released.
  * <p>
- * One lives per held lock, so it keeps no per-grant helpers: its counters and once-only
- * flags are fields changed by compare-and-set, what every grant shares (the clock, the
- * callback executor, the release) it reaches through its {@link Registry}, the list of loss
- * listeners exists only once a listener is added, and the mode and token are kept as a
- * {@link Held} only once they differ from the request's mode and the entry's ticket (after
- * a conversion, or for a grant whose token is not its ticket).
+ * One lives per held lock, so it keeps no per-grant helpers and no field it can do without:
+ * its counters and once-only flags are fields changed by compare-and-set, what every grant
+ * shares (the clock, the callback executor, the release, the conversions under way) it
+ * reaches through its {@link Registry}, its session through its entry, one field holds the
+ * list of loss listeners (once one is added) and then the loss, and the mode and token are
+ * kept as a {@link Held} only once they differ from the request's mode and the entry's
+ * ticket (after a conversion, or for a grant whose token is not its ticket).
  */
 final class Grant implements LiveEntry.LossListener {
 
 	private static final Logger logger = LoggerFactory.getLogger(Grant.class);
 
-	private static final CompletableFuture<Void> SETTLED = CompletableFuture.completedFuture(null);
-
-	private static final VarHandle CONVERSION;
-
 	private static final VarHandle HOLDS;
 
 	private static final VarHandle OBSERVATION;
 
-	private static final VarHandle LOSS_LISTENERS;
+	private static final VarHandle LOSSES;
 
 	static {
 		try {
 			MethodHandles.Lookup lookup = MethodHandles.lookup();
-			CONVERSION = lookup.findVarHandle(Grant.class, "conversion", PendingConversion.class);
 			HOLDS = lookup.findVarHandle(Grant.class, "holds", int.class);
 			OBSERVATION = lookup.findVarHandle(Grant.class, "observation", Observation.class);
-			LOSS_LISTENERS = lookup.findVarHandle(Grant.class, "lossListeners", CopyOnWriteArrayList.class);
+			LOSSES = lookup.findVarHandle(Grant.class, "losses", Object.class);
 		}
 		catch (ReflectiveOperationException ex) {
 			throw new ExceptionInInitializerError(ex);
@@ -57,8 +55,6 @@ final class Grant implements LiveEntry.LossListener {
 	}
 
 	private final Registry grants;
-
-	private final EngineSession session;
 
 	private final LiveEntry entry;
 
@@ -68,24 +64,17 @@ final class Grant implements LiveEntry.LossListener {
 	 */
 	private volatile @Nullable Held converted;
 
-	/** The pending conversion, set and cleared by compare-and-set. */
-	private volatile @Nullable PendingConversion conversion;
-
-	/**
-	 * Settles once the withdrawal of the last conversion given up is confirmed or moot;
-	 * {@code null} while no conversion was given up.
-	 */
-	private volatile @Nullable CompletableFuture<Void> withdrawals;
-
 	private final long grantedAt;
 
 	/** Holds not yet released, changed by compare-and-set. */
 	private volatile int holds = 1;
 
-	/** Created by compare-and-set when the first listener is added. */
-	private volatile @Nullable CopyOnWriteArrayList<Consumer<LockLostException>> lossListeners;
-
-	private volatile @Nullable LockLostException lost;
+	/**
+	 * {@code null}, then the loss listeners (a {@link CopyOnWriteArrayList}, set by
+	 * compare-and-set when the first one is added), then the {@link LockLostException} once
+	 * the grant is lost, for good.
+	 */
+	private volatile @Nullable Object losses;
 
 	private volatile @Nullable Thread holderThread;
 
@@ -95,11 +84,10 @@ final class Grant implements LiveEntry.LossListener {
 	/**
 	 * @param grants the grants of the manager: the clock, the callback executor, and where
 	 * the last hold's release goes
-	 * @param session the session the entry lives under
+	 * @param entry the granted entry, which lives under an {@link EngineSession}
 	 */
-	Grant(Registry grants, EngineSession session, LiveEntry entry, long token, Observation observation) {
+	Grant(Registry grants, LiveEntry entry, long token, Observation observation) {
 		this.grants = grants;
-		this.session = session;
 		this.observation = observation;
 		this.entry = entry;
 		if (token != ticket()) {
@@ -157,27 +145,26 @@ final class Grant implements LiveEntry.LossListener {
 	 * @return whether it is, {@code false} if another one is pending
 	 */
 	boolean startConversion(PendingConversion started) {
-		return CONVERSION.compareAndSet(this, null, started);
+		return this.grants.conversions().start(this, started);
 	}
 
 	void endConversion(PendingConversion ended) {
-		CONVERSION.compareAndSet(this, ended, null);
+		this.grants.conversions().end(this, ended);
 	}
 
 	/** Records the withdrawal of a conversion given up; the next conversion waits for it. */
 	void withdrawing(CompletableFuture<Void> withdrawal) {
-		this.withdrawals = withdrawal;
+		this.grants.conversions().withdrawing(this, withdrawal);
 	}
 
 	/** Settles once the withdrawal of the last conversion given up is confirmed or moot. */
 	CompletableFuture<Void> withdrawalsSettled() {
-		CompletableFuture<Void> last = this.withdrawals;
-		return (last != null) ? last : SETTLED;
+		return this.grants.conversions().withdrawalsSettled(this);
 	}
 
 	/** The pending conversion, if any. */
 	@Nullable PendingConversion pendingConversion() {
-		return this.conversion;
+		return this.grants.conversions().of(this);
 	}
 
 	long grantedAt() {
@@ -192,9 +179,9 @@ final class Grant implements LiveEntry.LossListener {
 		this.holderThread = thread;
 	}
 
-	/** The session the grant's entry lives under. */
+	/** The session the grant's entry lives under: an engine session, as for every granted entry. */
 	EngineSession session() {
-		return this.session;
+		return (EngineSession) this.entry.owner();
 	}
 
 	LiveEntry entry() {
@@ -202,7 +189,7 @@ final class Grant implements LiveEntry.LossListener {
 	}
 
 	boolean isValid() {
-		return this.lost == null && this.entry.isAlive(this.grants.time().nanoTime());
+		return !(this.losses instanceof LockLostException) && this.entry.isAlive(this.grants.time().nanoTime());
 	}
 
 	/** Throws what {@link #lossOrExpiry()} returns, if anything. */
@@ -214,8 +201,7 @@ final class Grant implements LiveEntry.LossListener {
 	}
 
 	@Nullable LockLostException lossOrExpiry() {
-		LockLostException loss = this.lost;
-		if (loss != null) {
+		if (this.losses instanceof LockLostException loss) {
 			return loss;
 		}
 		if (!this.entry.isAlive(this.grants.time().nanoTime())) {
@@ -250,18 +236,23 @@ final class Grant implements LiveEntry.LossListener {
 	/**
 	 * Adds a loss listener; told at once if the grant is lost already. Each listener is
 	 * told once: whoever takes it out of the list tells it, this method or
-	 * {@link #entryLost}, which sets {@code lost} before it reads the list, while this
-	 * method adds to the list before it reads {@code lost}.
+	 * {@link #entryLost}, which swaps the loss in for the list before it reads the list,
+	 * while this method adds to the list before it reads the field again.
 	 */
+	@SuppressWarnings("unchecked")
 	void onLost(Consumer<LockLostException> listener) {
-		CopyOnWriteArrayList<Consumer<LockLostException>> listeners = this.lossListeners;
-		if (listeners == null) {
-			LOSS_LISTENERS.compareAndSet(this, null, new CopyOnWriteArrayList<Consumer<LockLostException>>());
-			listeners = this.lossListeners;
+		Object current = this.losses;
+		while (current == null) {
+			LOSSES.compareAndSet(this, null, new CopyOnWriteArrayList<Consumer<LockLostException>>());
+			current = this.losses;
 		}
+		if (current instanceof LockLostException loss) {
+			notify(listener, loss);
+			return;
+		}
+		List<Consumer<LockLostException>> listeners = (List<Consumer<LockLostException>>) current;
 		listeners.add(listener);
-		LockLostException loss = this.lost;
-		if (loss != null && listeners.remove(listener)) {
+		if (this.losses instanceof LockLostException loss && listeners.remove(listener)) {
 			notify(listener, loss);
 		}
 	}
@@ -307,7 +298,7 @@ final class Grant implements LiveEntry.LossListener {
 	}
 
 	private void abandonConversion(LockLostException reason) {
-		PendingConversion pending = this.conversion;
+		PendingConversion pending = pendingConversion();
 		if (pending != null) {
 			pending.abandon().accept(reason);
 		}
@@ -320,17 +311,18 @@ final class Grant implements LiveEntry.LossListener {
 	}
 
 	@Override
+	@SuppressWarnings("unchecked")
 	public void entryLost(String message, @Nullable Throwable cause) {
 		LockLostException loss = lost(message, cause);
-		this.lost = loss;
+		Object before = LOSSES.getAndSet(this, loss);
 		this.grants.lost(this);
 		abandonConversion(loss);
 		endObservation(loss);
 		logger.warn("{} (token {})", loss.getMessage(), token());
-		CopyOnWriteArrayList<Consumer<LockLostException>> listeners = this.lossListeners;
-		if (listeners == null) {
+		if (!(before instanceof List<?> list)) {
 			return;
 		}
+		List<Consumer<LockLostException>> listeners = (List<Consumer<LockLostException>>) list;
 		for (Consumer<LockLostException> listener : listeners) {
 			if (listeners.remove(listener)) {
 				notify(listener, loss);
@@ -384,6 +376,9 @@ final class Grant implements LiveEntry.LossListener {
 		/** The grant's value was written, or found not writable. */
 		void valueWritten(Grant grant, LockValue value);
 
+		/** The conversions under way on the manager's grants. */
+		ConversionsUnderWay conversions();
+
 	}
 
 	/**
@@ -397,6 +392,51 @@ final class Grant implements LiveEntry.LossListener {
 	 * lost or released first.
 	 */
 	record PendingConversion(LockMode target, Consumer<LockLostException> abandon) {
+	}
+
+	/**
+	 * The conversions under way on a manager's grants and the withdrawals of those given up,
+	 * kept by grant rather than in each grant: one grant lives per held lock, and few of them
+	 * convert at any time. A grant's entries here go when its conversion ends and when its
+	 * withdrawal settles.
+	 */
+	static final class ConversionsUnderWay {
+
+		private static final CompletableFuture<Void> SETTLED = CompletableFuture.completedFuture(null);
+
+		private final ConcurrentHashMap<Grant, PendingConversion> pending = new ConcurrentHashMap<>();
+
+		private final ConcurrentHashMap<Grant, CompletableFuture<Void>> withdrawals = new ConcurrentHashMap<>();
+
+		/**
+		 * Makes a conversion the grant's pending one.
+		 * @return whether it is, {@code false} if another one is pending
+		 */
+		boolean start(Grant grant, PendingConversion started) {
+			return this.pending.putIfAbsent(grant, started) == null;
+		}
+
+		/** Ends the grant's pending conversion, if it is still {@code ended}. */
+		void end(Grant grant, PendingConversion ended) {
+			this.pending.remove(grant, ended);
+		}
+
+		/** The grant's pending conversion, if any. */
+		@Nullable PendingConversion of(Grant grant) {
+			return this.pending.get(grant);
+		}
+
+		/** Records the withdrawal of a conversion given up; the grant's next conversion waits for it. */
+		void withdrawing(Grant grant, CompletableFuture<Void> withdrawal) {
+			this.withdrawals.put(grant, withdrawal);
+			withdrawal.whenComplete((done, failure) -> this.withdrawals.remove(grant, withdrawal));
+		}
+
+		/** Settles once the withdrawal of the grant's last conversion given up is confirmed or moot. */
+		CompletableFuture<Void> withdrawalsSettled(Grant grant) {
+			return this.withdrawals.getOrDefault(grant, SETTLED);
+		}
+
 	}
 
 }

@@ -48,6 +48,8 @@ final class Grants implements Grant.Registry {
 
 	private final ValueBlocks valueBlocks;
 
+	private final Grant.ConversionsUnderWay conversions = new Grant.ConversionsUnderWay();
+
 	Grants(Releaser releaser, TimeSource time, Executor callbackExecutor, EngineObservations observations,
 			BlockingWatches blockingWatches, ValueBlocks valueBlocks) {
 		this.releaser = releaser;
@@ -62,9 +64,9 @@ final class Grants implements Grant.Registry {
 	 * Makes the grant of a granted entry, with one hold.
 	 * @param granted what the backend answered: its token, or the entry's ticket as token
 	 */
-	Grant grant(EngineSession session, LiveEntry entry, QueueState granted) {
+	Grant grant(LiveEntry entry, QueueState granted) {
 		long token = granted.tokenFor(Objects.requireNonNull(entry.queueEntry()).ticket());
-		Grant grant = new Grant(this, session, entry, token,
+		Grant grant = new Grant(this, entry, token,
 				this.observations.startHold(entry.request().key(), entry.request().mode(), token));
 		this.byKey.merge(grant.key(), grant, Grants::added);
 		logger.debug("Granted lock '{}' in mode {} with token {}", grant.key(), grant.mode(), grant.token());
@@ -109,6 +111,11 @@ final class Grants implements Grant.Registry {
 	@Override
 	public void valueWritten(Grant grant, LockValue value) {
 		this.valueBlocks.written(grant, value);
+	}
+
+	@Override
+	public Grant.ConversionsUnderWay conversions() {
+		return this.conversions;
 	}
 
 	@Override

@@ -71,6 +71,11 @@ final class LiveEntry {
 		this.session = session;
 	}
 
+	/** The session the entry lives under. */
+	Owner owner() {
+		return this.session;
+	}
+
 	AcquireRequest request() {
 		Object current = this.target;
 		return (current instanceof QueueEntry attached) ? attached.request() : (AcquireRequest) current;
