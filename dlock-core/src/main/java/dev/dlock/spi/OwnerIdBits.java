@@ -14,7 +14,7 @@ import org.jspecify.annotations.Nullable;
  * <p>
  * A text is <em>canonical</em> when it is what {@link #text} gives for some bits: 22
  * characters of the base64url alphabet whose last one carries no bits beyond the 128.
- * Only a canonical text stands for bits; any other owner id is kept as text.
+ * Only a canonical text stands for bits ({@link #bits}); any other owner id is kept as text.
  *
  * @since 0.1.0
  */
@@ -50,81 +50,43 @@ public final class OwnerIdBits {
 	}
 
 	/**
-	 * Whether a text is the canonical text of some 128 bits.
+	 * The bits of a canonical text.
 	 * @param text an owner id
-	 * @return whether {@link #high} and {@link #low} give its bits
+	 * @return its first and last 64 bits, or {@code null} when it is not the canonical text
+	 * of 128 bits
 	 */
-	public static boolean isCanonical(String text) {
-		return decode(text) != null;
+	public static long @Nullable [] bits(String text) {
+		if (text.length() != TEXT_LENGTH) {
+			return null;
+		}
+		long high = 0;
+		long low = 0;
+		for (int i = 0; i < TEXT_LENGTH - 1; i++) {
+			int value = valueOf(text.charAt(i));
+			if (value < 0) {
+				return null;
+			}
+			high = (high << 6) | (low >>> 58);
+			low = (low << 6) | value;
+		}
+		// the last character carries the last 2 bits; its other 4 are zero in a canonical text
+		int last = valueOf(text.charAt(TEXT_LENGTH - 1));
+		if (last < 0 || (last & 0xF) != 0) {
+			return null;
+		}
+		return new long[] { (high << 2) | (low >>> 62), (low << 2) | (last >>> 4) };
 	}
 
 	/**
-	 * The first 64 bits of a canonical text.
-	 * @param text a canonical text
-	 * @return its first 64 bits
-	 * @throws IllegalArgumentException if the text is not canonical
-	 */
-	public static long high(String text) {
-		return bitsOf(text)[0];
-	}
-
-	/**
-	 * The last 64 bits of a canonical text.
-	 * @param text a canonical text
-	 * @return its last 64 bits
-	 * @throws IllegalArgumentException if the text is not canonical
-	 */
-	public static long low(String text) {
-		return bitsOf(text)[1];
-	}
-
-	/**
-	 * Whether a text is the canonical text of the given bits, without building either.
+	 * Whether a text is the canonical text of the given bits, without building the text.
 	 * @param text an owner id
 	 * @param high the first 64 bits
 	 * @param low the last 64 bits
 	 * @return whether {@code text} equals {@code text(high, low)}
 	 */
 	public static boolean matches(String text, long high, long low) {
-		if (text.length() != TEXT_LENGTH) {
-			return false;
-		}
-		long decodedHigh = 0;
-		long decodedLow = 0;
-		for (int i = 0; i < TEXT_LENGTH - 1; i++) {
-			int value = valueOf(text.charAt(i));
-			if (value < 0) {
-				return false;
-			}
-			decodedHigh = (decodedHigh << 6) | (decodedLow >>> 58);
-			decodedLow = (decodedLow << 6) | value;
-		}
-		// the last character carries the last 2 bits; its other 4 are zero in a canonical text
-		int last = valueOf(text.charAt(TEXT_LENGTH - 1));
-		if (last < 0 || (last & 0xF) != 0) {
-			return false;
-		}
-		decodedHigh = (decodedHigh << 2) | (decodedLow >>> 62);
-		decodedLow = (decodedLow << 2) | (last >>> 4);
-		return decodedHigh == high && decodedLow == low;
-	}
-
-	/** The bits of a canonical text, or {@code null} for any other text. */
-	private static long @Nullable [] decode(String text) {
-		if (text.length() != TEXT_LENGTH || !text.chars().allMatch((c) -> valueOf((char) c) >= 0)) {
-			return null;
-		}
-		ByteBuffer bytes = ByteBuffer.wrap(Base64.getUrlDecoder().decode(text));
-		long[] bits = { bytes.getLong(), bytes.getLong() };
-		return matches(text, bits[0], bits[1]) ? bits : null;
-	}
-
-	private static long[] bitsOf(String text) {
-		long[] bits = decode(text);
-		if (bits == null) {
-			throw new IllegalArgumentException("Not the canonical text of an owner id of 128 bits");
-		}
-		return bits;
+		long[] bits = bits(text);
+		return bits != null && bits[0] == high && bits[1] == low;
 	}
 
 	private static int valueOf(char c) {

@@ -45,9 +45,13 @@ record StoredEntry(long ownerHigh, long ownerLow, @Nullable String ownerText, En
 	 * after it
 	 */
 	StoredEntry(String owner, EntryValue value, long revision, Instant written, boolean tried) {
-		this(OwnerIdBits.isCanonical(owner) ? OwnerIdBits.high(owner) : 0,
-				OwnerIdBits.isCanonical(owner) ? OwnerIdBits.low(owner) : 0,
-				OwnerIdBits.isCanonical(owner) ? null : owner, value, revision, epochNanos(written), tried);
+		this(OwnerIdBits.bits(owner), owner, value, revision, epochNanos(written), tried);
+	}
+
+	private StoredEntry(long @Nullable [] ownerBits, String owner, EntryValue value, long revision, long writtenNanos,
+			boolean tried) {
+		this((ownerBits != null) ? ownerBits[0] : 0, (ownerBits != null) ? ownerBits[1] : 0,
+				(ownerBits != null) ? null : owner, value, revision, writtenNanos, tried);
 	}
 
 	/** An entry read from a message that no try wrote. */
