@@ -105,6 +105,18 @@ public final class AcquireRequest {
 	}
 
 	/**
+	 * Whether the owner id is the one of 128 bits given ({@link OwnerIdBits}), without
+	 * building its text.
+	 * @param high the first 64 bits
+	 * @param low the last 64 bits
+	 * @return whether {@link #ownerId()} is the text of those bits
+	 */
+	public boolean hasOwnerId(long high, long low) {
+		return (this.ownerText != null) ? OwnerIdBits.matches(this.ownerText, high, low)
+				: this.ownerHigh == high && this.ownerLow == low;
+	}
+
+	/**
 	 * Whether to stay in the queue when not granted at once.
 	 * @return whether the request waits
 	 */

@@ -25,6 +25,16 @@ class AcquireRequestTests {
 	}
 
 	@Test
+	void ownerIdComparesWithBitsWithoutItsText() {
+		AcquireRequest bits = new AcquireRequest("k", LockMode.EX, 0x0123456789abcdefL, -2L, true);
+		assertThat(bits.hasOwnerId(0x0123456789abcdefL, -2L)).isTrue();
+		assertThat(bits.hasOwnerId(0x0123456789abcdefL, -3L)).isFalse();
+		assertThat(new AcquireRequest("k", LockMode.EX, bits.ownerId(), true).hasOwnerId(0x0123456789abcdefL, -2L))
+			.isTrue();
+		assertThat(new AcquireRequest("k", LockMode.EX, "owner-1", true).hasOwnerId(0, 0)).isFalse();
+	}
+
+	@Test
 	void ownerIdGivenAsAStringIsKept() {
 		assertThat(new AcquireRequest("k", LockMode.PR, "owner-1", false).ownerId()).isEqualTo("owner-1");
 	}

@@ -336,7 +336,7 @@ final class NatsBucket implements AutoCloseable {
 		return this.calls.handOver(this.mirror.awaitComplete(entry.revision(), WATCHER_STALL, WATCHER_WAIT_LIMIT)
 			.thenApply((complete) -> {
 				QueueView view = this.mirror.snapshot(entry.lockKey());
-				StoredEntry self = view.find(entry.owner());
+				StoredEntry self = view.find(entry.request());
 				if (self == null || self.ticket() != entry.ticket()) {
 					return List.of();
 				}
@@ -547,7 +547,7 @@ final class NatsBucket implements AutoCloseable {
 				if (revision == GONE) {
 					return CompletableFuture.completedFuture(QueueState.GONE);
 				}
-				if (before.isFollowedDirectlyBy(revision) && before.isAlone(entry.owner())) {
+				if (before.isFollowedDirectlyBy(revision) && before.isAlone(entry.request())) {
 					// alone on the resource, and nothing was written between the copy and the
 					// conversion: granted, its revision is the token
 					return CompletableFuture.completedFuture(grantedAlone(entry, target, revision));
@@ -585,7 +585,7 @@ final class NatsBucket implements AutoCloseable {
 		CompletableFuture<QueueView> decided = exact.isExact() ? CompletableFuture.completedFuture(exact)
 				: view(entry, entry.revision(), false);
 		return decided.thenCompose((view) -> {
-			StoredEntry self = view.find(entry.owner());
+			StoredEntry self = view.find(entry.request());
 			if (self == null || self.ticket() != entry.ticket()) {
 				return CompletableFuture.completedFuture(QueueState.GONE);
 			}
@@ -611,7 +611,7 @@ final class NatsBucket implements AutoCloseable {
 	 */
 	private CompletableFuture<QueueState> decideConversion(NatsQueueEntry entry, QueueView view,
 			@Nullable Asking asking) {
-		StoredEntry self = view.find(entry.owner());
+		StoredEntry self = view.find(entry.request());
 		if (self == null || self.ticket() != entry.ticket()) {
 			return CompletableFuture.completedFuture(QueueState.GONE);
 		}
@@ -625,7 +625,7 @@ final class NatsBucket implements AutoCloseable {
 		long order = value.order();
 		QueueView.ConversionCheck check = view.checkConversion(self, held, target, order);
 		if (check.grantable()) {
-			if (asking != null && view.isCopy() && view.isAlone(self.owner())
+			if (asking != null && view.isCopy() && view.isAlone(entry.request())
 					&& this.mirror.changes(entry.lockKey()) == asking.changesBefore() + 1) {
 				// nothing but the conversion's own message changed the resource since before it
 				// was written: no token was issued after it, so its revision is the token
@@ -674,7 +674,7 @@ final class NatsBucket implements AutoCloseable {
 	 * entry's own previous write.
 	 */
 	private QueueView ownView(NatsQueueEntry entry) {
-		return this.mirror.snapshot(entry).withOwnWrite(entry.owner(), entry.value(), entry.revision());
+		return this.mirror.snapshot(entry).withOwnWrite(entry.request(), entry.value(), entry.revision());
 	}
 
 	/**
@@ -708,7 +708,7 @@ final class NatsBucket implements AutoCloseable {
 	 */
 	private CompletableFuture<QueueState> flagAfterGrant(NatsQueueEntry entry, LockMode mode, long token) {
 		return view(entry, token, false).thenCompose((view) -> {
-			StoredEntry self = view.find(entry.owner());
+			StoredEntry self = view.find(entry.request());
 			if (self == null || self.ticket() != entry.ticket()) {
 				return CompletableFuture.completedFuture(QueueState.GONE);
 			}
@@ -946,7 +946,7 @@ final class NatsBucket implements AutoCloseable {
 	}
 
 	private CompletableFuture<QueueState> decideRequest(NatsQueueEntry entry, QueueView view) {
-		StoredEntry self = view.find(entry.owner());
+		StoredEntry self = view.find(entry.request());
 		if (self == null || self.ticket() != entry.ticket()) {
 			return CompletableFuture.completedFuture(QueueState.GONE);
 		}
@@ -1001,7 +1001,7 @@ final class NatsBucket implements AutoCloseable {
 	private CompletableFuture<QueueState> confirmClaim(NatsQueueEntry entry, long token, long claimed,
 			int attempt) {
 		return view(entry, token, false).thenCompose((view) -> {
-			StoredEntry self = view.find(entry.owner());
+			StoredEntry self = view.find(entry.request());
 			if (self == null || self.ticket() != entry.ticket()) {
 				return CompletableFuture.completedFuture(QueueState.GONE);
 			}

@@ -93,11 +93,6 @@ final class NatsQueueEntry extends BackendQueueEntry {
 		return request().key();
 	}
 
-	/** The owner id: the second token of the entry's KV key. */
-	String owner() {
-		return request().ownerId();
-	}
-
 	synchronized long revision() {
 		return this.revision;
 	}

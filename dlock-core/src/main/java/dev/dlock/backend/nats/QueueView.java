@@ -10,6 +10,7 @@ import java.util.function.Predicate;
 
 import dev.dlock.LockMode;
 import dev.dlock.support.QueueRules;
+import dev.dlock.spi.AcquireRequest;
 import dev.dlock.spi.Queued;
 import org.jspecify.annotations.Nullable;
 
@@ -68,14 +69,14 @@ final class QueueView {
 	 * delivered yet: still exact when that write is the message right after the view (or
 	 * already in it), with the entry as its owner knows it.
 	 */
-	QueueView withOwnWrite(String owner, EntryValue value, long revision) {
+	QueueView withOwnWrite(AcquireRequest request, EntryValue value, long revision) {
 		if (this.exactAsOf < 0 || revision <= this.exactAsOf) {
 			return this;
 		}
 		List<StoredEntry> withOwn = new ArrayList<>(this.entries.size() + 1);
 		Instant written = null;
 		for (StoredEntry entry : this.entries) {
-			if (!entry.hasOwner(owner)) {
+			if (!entry.isOwnedBy(request)) {
 				withOwn.add(entry);
 			}
 			else {
@@ -83,7 +84,8 @@ final class QueueView {
 			}
 		}
 		// the server's time of the new write is not known yet: the previous one's is earlier
-		StoredEntry own = new StoredEntry(owner, value, revision, (written != null) ? written : Instant.EPOCH);
+		StoredEntry own = new StoredEntry(request.ownerId(), value, revision,
+				(written != null) ? written : Instant.EPOCH);
 		withOwn.add(own);
 		long exact = (revision == this.exactAsOf + 1) ? revision : -1;
 		return new QueueView(withOwn, this.removedUpTo, this.maxAge, this.copy, exact);
@@ -106,18 +108,19 @@ final class QueueView {
 		return this.exactAsOf >= 0 && revision == this.exactAsOf + 1;
 	}
 
-	@Nullable StoredEntry find(String owner) {
+	/** The request's entry, if the view has it. */
+	@Nullable StoredEntry find(AcquireRequest request) {
 		for (StoredEntry entry : this.entries) {
-			if (entry.hasOwner(owner)) {
+			if (entry.isOwnedBy(request)) {
 				return entry;
 			}
 		}
 		return null;
 	}
 
-	/** Whether the entry of {@code owner} is the only one of the resource. */
-	boolean isAlone(String owner) {
-		return this.entries.size() == 1 && this.entries.get(0).hasOwner(owner);
+	/** Whether the request's entry is the only one of the resource. */
+	boolean isAlone(AcquireRequest request) {
+		return this.entries.size() == 1 && this.entries.get(0).isOwnedBy(request);
 	}
 
 	/**

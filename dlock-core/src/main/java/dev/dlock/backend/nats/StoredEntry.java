@@ -3,6 +3,7 @@ package dev.dlock.backend.nats;
 import java.time.Instant;
 
 import dev.dlock.LockMode;
+import dev.dlock.spi.AcquireRequest;
 import dev.dlock.spi.OwnerIdBits;
 import dev.dlock.spi.Queued;
 import io.nats.client.impl.Headers;
@@ -14,7 +15,8 @@ import org.jspecify.annotations.Nullable;
  * The bucket's copy keeps one per lock held anywhere, so the owner id is kept as the 128
  * bits it stands for (16 bytes) when it is the canonical text of some ({@link OwnerIdBits}),
  * as every owner id of dlock's engine is, and as text otherwise; {@link #owner()} gives the
- * text either way, and {@link #hasOwner} and {@link #hasSameOwner} compare without it.
+ * text either way, and {@link #hasOwner}, {@link #isOwnedBy} and {@link #hasSameOwner} compare
+ * without building it.
  *
  * @param ownerHigh the first 64 bits of the owner id, or {@code 0} when it is kept as text
  * @param ownerLow the last 64 bits of the owner id, or {@code 0} when it is kept as text
@@ -71,6 +73,12 @@ record StoredEntry(long ownerHigh, long ownerLow, @Nullable String ownerText, En
 	boolean hasOwner(String owner) {
 		return (this.ownerText != null) ? this.ownerText.equals(owner)
 				: OwnerIdBits.matches(owner, this.ownerHigh, this.ownerLow);
+	}
+
+	/** Whether the entry is the request's: their owner ids are equal. */
+	boolean isOwnedBy(AcquireRequest request) {
+		return (this.ownerText != null) ? this.ownerText.equals(request.ownerId())
+				: request.hasOwnerId(this.ownerHigh, this.ownerLow);
 	}
 
 	/** Whether the two entries have the same owner id. */

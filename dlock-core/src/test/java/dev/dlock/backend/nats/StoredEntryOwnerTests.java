@@ -1,8 +1,11 @@
 package dev.dlock.backend.nats;
 
+import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 
 import dev.dlock.LockMode;
+import dev.dlock.spi.AcquireRequest;
 import dev.dlock.spi.OwnerIdBits;
 import org.junit.jupiter.api.Test;
 
@@ -44,6 +47,26 @@ class StoredEntryOwnerTests {
 		assertThat(entry(ENGINE_OWNER).hasSameOwner(entry(OwnerIdBits.text(0x0123456789abcdefL, 43)))).isFalse();
 		assertThat(entry(ENGINE_OWNER).hasSameOwner(entry("owner-1"))).isFalse();
 		assertThat(entry("owner-1").hasSameOwner(entry(ENGINE_OWNER))).isFalse();
+	}
+
+	@Test
+	void anEntryIsTheRequestsWhoseOwnerIdItHas() {
+		AcquireRequest engine = new AcquireRequest("k", LockMode.PR, 0x0123456789abcdefL, 42, true);
+		AcquireRequest other = new AcquireRequest("k", LockMode.PR, 0x0123456789abcdefL, 43, true);
+		AcquireRequest named = new AcquireRequest("k", LockMode.PR, "owner-1", true);
+		AcquireRequest namedAsBits = new AcquireRequest("k", LockMode.PR, ENGINE_OWNER, true);
+		assertThat(entry(ENGINE_OWNER).isOwnedBy(engine)).isTrue();
+		assertThat(entry(ENGINE_OWNER).isOwnedBy(namedAsBits)).isTrue();
+		assertThat(entry(ENGINE_OWNER).isOwnedBy(other)).isFalse();
+		assertThat(entry(ENGINE_OWNER).isOwnedBy(named)).isFalse();
+		assertThat(entry("owner-1").isOwnedBy(named)).isTrue();
+		assertThat(entry("owner-1").isOwnedBy(engine)).isFalse();
+		QueueView view = new QueueView(List.of(entry("owner-1"), entry(ENGINE_OWNER)), 0, Duration.ofHours(24), true,
+				-1);
+		assertThat(view.find(engine)).isNotNull().satisfies((found) -> assertThat(found.ownerText()).isNull());
+		assertThat(view.find(named)).isNotNull().satisfies((found) -> assertThat(found.ownerText()).isEqualTo("owner-1"));
+		assertThat(view.find(other)).isNull();
+		assertThat(view.isAlone(engine)).isFalse();
 	}
 
 	@Test
