@@ -467,10 +467,20 @@ final class BucketMirror implements AutoCloseable {
 				signals.addAll(this.changes.changed(key));
 			}
 			if (!tried && asksToWait(previous, stored)) {
-				signals.addAll(this.queueChanges.changed(key));
+				List<Runnable> watchers = this.queueChanges.changed(key);
 				if (this.completeSeq > 0 && (stored.isImplicit() || stored.requested() != null)) {
-					// not while the copy reads the bucket from the start: an old entry is no news
-					signals.add(() -> this.waitingHandOver.handOver(key, current.queued()));
+					// not while the copy reads the bucket from the start: an old entry is no news.
+					// A holder handed the entry reads the queue after it has told its listeners,
+					// so the signal, whose read would come first, goes only to a queue nobody took
+					// it for (as the Redis backend does with the entry its message names)
+					signals.add(() -> {
+						if (!this.waitingHandOver.handOver(key, current.queued())) {
+							watchers.forEach(Runnable::run);
+						}
+					});
+				}
+				else {
+					signals.addAll(watchers);
 				}
 			}
 		}
