@@ -27,7 +27,11 @@ import dev.dlock.benchmarks.Figure.Better;
  * <p>
  * <b>Warm-up.</b> Before the rounds, both are run {@link #WARM_UPS} times back to back (a tenth in a quick run), so
  * that the JIT has compiled the notice's own code paths (which no other case runs) as it
- * has the client library's, as in an application that has run for a while.
+ * has the client library's, as in an application that has run for a while. A method that
+ * runs once per notice reaches the optimising compiler (C2) only after some 5,000 calls
+ * (HotSpot's {@code Tier4InvocationThreshold}); below that it runs as profiling C1 code, which
+ * a 3,000-notice warm-up left in place for the rounds (their code was still being promoted
+ * while they ran, {@code -XX:+PrintCompilation} shows).
  */
 final class BlockingNotice {
 
@@ -39,7 +43,7 @@ final class BlockingNotice {
 	private static final Duration WAIT = Duration.ofSeconds(30);
 
 	/** Back-to-back notices and wake-ups before the rounds: past the JIT's compile thresholds. */
-	static final int WARM_UPS = 3_000;
+	static final int WARM_UPS = 12_000;
 
 	private BlockingNotice() {
 	}
