@@ -46,8 +46,6 @@ class NatsBlockingQueueIntegrationTests {
 	 */
 	private static final Duration CONSUMER_LOST = Duration.ofSeconds(3);
 
-	/** For the watches that count signals alone. */
-
 	private final NatsTestBucket bucket = new NatsTestBucket(NatsServer.shared().url());
 
 	private final String key = "nats-blocking:" + UUID.randomUUID();
