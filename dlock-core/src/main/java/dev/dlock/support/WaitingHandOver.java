@@ -1,5 +1,6 @@
 package dev.dlock.support;
 
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -48,6 +49,21 @@ public final class WaitingHandOver {
 		}
 		listeners.forEach((listener) -> listener.accept(waiting));
 		return true;
+	}
+
+	/**
+	 * Hands an entry that started to wait to the holders of its resource, on the calling
+	 * thread, or runs the signals of the resource's queue watchers when no holder took it:
+	 * a hand-over stands for the signal ({@link dev.dlock.spi.LockSession#watchQueue
+	 * watchQueue}), so a holder is never both handed the entry and signalled for it.
+	 * @param resource the resource
+	 * @param waiting the entry, as {@link dev.dlock.spi.LockSession#queue} would show it
+	 * @param signals the signals of the change, taken when it was applied
+	 */
+	public void handOverOrSignal(String resource, Queued waiting, List<Runnable> signals) {
+		if (!handOver(resource, waiting)) {
+			signals.forEach(Runnable::run);
+		}
 	}
 
 }

@@ -471,13 +471,8 @@ final class BucketMirror implements AutoCloseable {
 				if (this.completeSeq > 0 && (stored.isImplicit() || stored.requested() != null)) {
 					// not while the copy reads the bucket from the start: an old entry is no news.
 					// A holder handed the entry reads the queue after it has told its listeners,
-					// so the signal, whose read would come first, goes only to a queue nobody took
-					// it for (as the Redis backend does with the entry its message names)
-					signals.add(() -> {
-						if (!this.waitingHandOver.handOver(key, current.queued())) {
-							watchers.forEach(Runnable::run);
-						}
-					});
+					// so it is not signalled as well (a read first would only delay the telling)
+					signals.add(() -> this.waitingHandOver.handOverOrSignal(key, current.queued(), watchers));
 				}
 				else {
 					signals.addAll(watchers);

@@ -1,5 +1,6 @@
 package dev.dlock.backend.redis;
 
+import java.util.List;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
@@ -28,8 +29,8 @@ import org.jspecify.annotations.Nullable;
  * A request or conversion that starts to wait on a lock whose queue a holder watches
  * publishes {@code "<resource> ?<ticket> <mode>"} or
  * {@code "<resource> ?<ticket> <granted> <target> <order>"}; it hands that entry to the
- * holders that watch the queue ({@link #watchQueue}), wakes no waiter, and moves no change
- * count.
+ * holders that watch the queue ({@link #watchQueue}) instead of signalling them, wakes no
+ * waiter, and moves no waiter's change count.
  * <p>
  * No signal is lost between a poll's reply and the registration of the waiter: the caller
  * reads the change count of the resource before it sends the poll, and
@@ -137,8 +138,12 @@ final class ChangeNotifier extends RedisPubSubAdapter<String, String> {
 		String resource = (space < 0) ? message : message.substring(0, space);
 		if (space >= 0 && message.startsWith("?", space + 1)) {
 			Queued waits = waitingEntry(message, space + 2);
-			if (waits == null || !this.waiting.handOver(resource, waits)) {
-				this.queueChanges.changed(resource).forEach(Runnable::run);
+			List<Runnable> signals = this.queueChanges.changed(resource);
+			if (waits == null) {
+				signals.forEach(Runnable::run);
+			}
+			else {
+				this.waiting.handOverOrSignal(resource, waits, signals);
 			}
 			return;
 		}
