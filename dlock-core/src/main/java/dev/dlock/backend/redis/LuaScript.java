@@ -19,8 +19,11 @@ final class LuaScript {
 
 	private static final String PRELUDE = read("common.lua");
 
-	/** Records a request and decides its grant. */
-	static final LuaScript ENQUEUE = load("enqueue");
+	/**
+	 * Records a request and decides its grant; a request on a short queue without
+	 * conversions is decided before the prelude.
+	 */
+	static final LuaScript ENQUEUE = load("enqueue-short", "enqueue");
 
 	/** Tells whether a waiting entry is granted now. */
 	static final LuaScript POLL = load("poll");

@@ -326,6 +326,25 @@ class RedisLockSessionIntegrationTests {
 	}
 
 	@Test
+	void aTryBehindAnEntryWhoseLeaseRanOutSweepsItAndIsGranted() {
+		LockSession shortSession = this.backend.openSession(Duration.ofMillis(300));
+		QueueEntry lapsed = shortSession.enqueue(request(LockMode.EX, true)).join().entry();
+		// a holder in NL under the long lease keeps the lock's keys beyond the lapsed entry's lease
+		assertThat(enqueue(LockMode.NL).state()).isEqualTo(QueueState.GRANTED);
+		String[] lockKeys = RedisResource.of(this.prefix, this.key).keys();
+		await().atMost(Duration.ofSeconds(2))
+			.until(() -> connection.sync().zscore(lockKeys[1], "EX:" + lapsed.request().ownerId()) < serverMillis());
+		assertThat(this.session.enqueue(request(LockMode.PW, false)).join().state()).isEqualTo(QueueState.GRANTED);
+		assertThat(shortSession.poll(lapsed).join()).isEqualTo(QueueState.GONE);
+	}
+
+	/** The server's clock in milliseconds, as the scripts read it. */
+	private static long serverMillis() {
+		List<String> time = connection.sync().time();
+		return Long.parseLong(time.get(0)) * 1000 + Long.parseLong(time.get(1)) / 1000;
+	}
+
+	@Test
 	void removeIsOwnerOnlyAndIdempotent() {
 		AcquireRequest holder = request(LockMode.EX, true);
 		QueueEntry entry = this.session.enqueue(holder).join().entry();
@@ -655,11 +674,6 @@ class RedisLockSessionIntegrationTests {
 				.until(() -> connection.sync().pexpiretime(RedisResource.of(prefix, key).keys()[1]) < serverMillis());
 			assertThat(shortSession.convert(entry, LockMode.EX, true).join()).isEqualTo(QueueState.GONE);
 			assertThat(keys()).isEmpty();
-		}
-
-		private long serverMillis() {
-			List<String> time = connection.sync().time();
-			return Long.parseLong(time.get(0)) * 1000 + Long.parseLong(time.get(1)) / 1000;
 		}
 
 		@Test

@@ -116,12 +116,21 @@ class RedisValueBlockIntegrationTests {
 	}
 
 	@Test
-	void aWriterGrantedAfterAWholeQueueExpiredSeesTheValueInvalid() {
+	void aWriterGrantedAfterAWholeQueueExpiredSeesTheValueInvalidAndIsMarkedAsTheWriter() {
 		LockSession crashing = this.backend.openSession(SHORT_LEASE);
 		crashing.enqueue(request(LockMode.PW)).join();
 		String[] keys = RedisResource.of(this.prefix, this.key).keys();
 		await().atMost(Duration.ofSeconds(5)).until(() -> connection.sync().exists(keys[0], keys[1]) == 0);
-		assertThat(read(LockMode.EX)).isEqualTo(new LockValue(new byte[0], 0, false));
+		// the lock is free: the enqueue's first part meets the lost writer's mark and leaves it to the general
+		// path, which marks the value invalid before it marks the new writer
+		AcquireRequest writer = request(LockMode.EX);
+		EnqueueResult granted = this.session.enqueue(writer).join();
+		assertThat(granted.state().status()).isEqualTo(QueueState.Status.GRANTED);
+		QueueEntry entry = granted.entry();
+		assertThat(this.session.readValue(entry).join()).isEqualTo(new LockValue(new byte[0], 0, false));
+		assertThat(this.session.writeValue(entry, value("after", entry.ticket())).join()).isTrue();
+		this.session.remove(writer).join();
+		assertThat(read(LockMode.PR)).isEqualTo(value("after", entry.ticket()));
 	}
 
 	@Test
