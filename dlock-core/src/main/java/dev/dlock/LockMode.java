@@ -47,6 +47,9 @@ public enum LockMode {
 
 	private Set<LockMode> conflicting = Set.of();
 
+	/** The conflicting modes as bits by ordinal, for the checks on every grant and conversion. */
+	private int conflictBits;
+
 	LockMode(String compatibilityRow) {
 		this.compatibilityRow = compatibilityRow;
 	}
@@ -60,6 +63,9 @@ public enum LockMode {
 				}
 			}
 			held.conflicting = Collections.unmodifiableSet(conflicts);
+			for (LockMode conflict : conflicts) {
+				held.conflictBits |= 1 << conflict.ordinal();
+			}
 		}
 	}
 
@@ -70,7 +76,7 @@ public enum LockMode {
 	 * @return {@code true} if the two modes can be granted together
 	 */
 	public boolean isCompatibleWith(LockMode other) {
-		return !this.conflicting.contains(other);
+		return (this.conflictBits & (1 << other.ordinal())) == 0;
 	}
 
 	/**
@@ -89,7 +95,7 @@ public enum LockMode {
 	 * @return {@code true} if this mode is at least as strong as {@code other}
 	 */
 	public boolean covers(LockMode other) {
-		return this.conflicting.containsAll(other.conflicting);
+		return (other.conflictBits & ~this.conflictBits) == 0;
 	}
 
 }

@@ -45,6 +45,8 @@ final class Conversion {
 
 	private static final Duration FIRST_RETRY = Duration.ofMillis(50);
 
+	private static final LockMode[] MODES = LockMode.values();
+
 	private final Grant grant;
 
 	private final QueueEntry entry;
@@ -150,7 +152,8 @@ final class Conversion {
 			this.answered.complete(this.floor.equals(this.before) ? QueueState.REJECTED : null);
 			return;
 		}
-		if (!this.floor.equals(this.before)) {
+		if (!this.floor.equals(this.before) && !this.floor.equals(this.grant.held())) {
+			// shown since the start unless a withdrawal the send waited for changed the grant
 			this.grant.converted(this.floor.mode(), this.floor.token());
 		}
 		CompletableFuture<QueueState> reply;
@@ -310,7 +313,7 @@ final class Conversion {
 	 */
 	static LockMode floor(LockMode held, LockMode target) {
 		LockMode floor = LockMode.NL;
-		for (LockMode mode : LockMode.values()) {
+		for (LockMode mode : MODES) {
 			if (held.covers(mode) && target.covers(mode) && mode.covers(floor)) {
 				floor = mode;
 			}
