@@ -54,4 +54,14 @@ class LockModeTests {
 		}
 	}
 
+	@Test
+	void aModeCoversAnotherExactlyWhenItConflictsWithEverythingTheOtherConflictsWith() {
+		for (LockMode held : LockMode.values()) {
+			for (LockMode other : LockMode.values()) {
+				assertThat(held.covers(other)).as("%s covers %s", held, other)
+					.isEqualTo(held.conflictingModes().containsAll(other.conflictingModes()));
+			}
+		}
+	}
+
 }
