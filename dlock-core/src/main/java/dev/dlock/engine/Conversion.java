@@ -152,8 +152,7 @@ final class Conversion {
 			this.answered.complete(this.floor.equals(this.before) ? QueueState.REJECTED : null);
 			return;
 		}
-		if (!this.floor.equals(this.before) && !this.floor.equals(this.grant.held())) {
-			// shown since the start unless a withdrawal the send waited for changed the grant
+		if (!this.floor.equals(this.before)) {
 			this.grant.converted(this.floor.mode(), this.floor.token());
 		}
 		CompletableFuture<QueueState> reply;

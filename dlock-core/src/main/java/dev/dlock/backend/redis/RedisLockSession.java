@@ -72,6 +72,23 @@ final class RedisLockSession implements LockSession {
 		.map((entry) -> entry.getKey().name() + "=" + entry.getValue())
 		.collect(Collectors.joining(";"));
 
+	/**
+	 * The enqueue script's arguments, in its order (see {@code enqueue.lua}).
+	 * @param member the queue member: mode and owner id
+	 * @param mode the requested mode
+	 * @param leaseMicros the lease in microseconds
+	 * @param waits whether the request waits when it cannot be granted at once
+	 * @param channel the change channel
+	 * @param resource the resource's id
+	 * @param retentionMillis the value retention in milliseconds
+	 * @return the arguments
+	 */
+	static String[] enqueueArguments(String member, LockMode mode, String leaseMicros, boolean waits, String channel,
+			String resource, String retentionMillis) {
+		return new String[] { member, CONFLICTS.get(mode), leaseMicros, waits ? "1" : "0", channel, resource, MATRIX,
+				retentionMillis };
+	}
+
 	private final RedisKeyspace keyspace;
 
 	private final ChangeNotifier notifier;
@@ -110,9 +127,8 @@ final class RedisLockSession implements LockSession {
 		RedisResource resource = this.keyspace.resource(request.key());
 		String member = RedisQueueEntry.member(request);
 		long observed = this.notifier.changes(resource.id());
-		String[] args = { member, CONFLICTS.get(request.mode()), this.leaseMicros,
-				request.waitIfBusy() ? "1" : "0", this.keyspace.channel(), resource.id(), MATRIX,
-				this.keyspace.valueRetentionMillis() };
+		String[] args = enqueueArguments(member, request.mode(), this.leaseMicros, request.waitIfBusy(),
+				this.keyspace.channel(), resource.id(), this.keyspace.valueRetentionMillis());
 		return this.keyspace.scripts()
 			.run(LuaScript.ENQUEUE, ScriptOutputType.MULTI, resource.keys(), args, request.key(),
 					(List<Object> reply) -> {

@@ -5,7 +5,6 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -13,7 +12,6 @@ import java.util.Random;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.stream.Collectors;
 
 import dev.dlock.LockMode;
 import dev.dlock.testserver.RedisServer;
@@ -47,20 +45,6 @@ class RedisEnqueueFirstPartIntegrationTests {
 	private static final long LEASE_MICROS = Duration.ofSeconds(30).toNanos() / 1000;
 
 	private static final String RETENTION_MILLIS = "600000";
-
-	private static final Map<LockMode, String> CONFLICTS = new EnumMap<>(LockMode.class);
-
-	static {
-		for (LockMode mode : LockMode.values()) {
-			CONFLICTS.put(mode,
-					mode.conflictingModes().stream().map(LockMode::name).sorted().collect(Collectors.joining(",")));
-		}
-	}
-
-	private static final String MATRIX = CONFLICTS.entrySet()
-		.stream()
-		.map((entry) -> entry.getKey().name() + "=" + entry.getValue())
-		.collect(Collectors.joining(";"));
 
 	private static RedisClient client;
 
@@ -116,11 +100,17 @@ class RedisEnqueueFirstPartIntegrationTests {
 					state.args("first-part-general", alone.id()));
 			assertSameReply(wholeReply, aloneReply, description);
 			assertSameKeys(whole.keys(), alone.keys(), description);
-			await().atMost(Duration.ofSeconds(5))
-				.until(() -> published("first-part-whole").size() - wholeSent == published("first-part-general")
-					.size() - aloneSent);
-			List<String> wholeNotices = kinds(published("first-part-whole"), wholeSent, whole.id());
-			List<String> aloneNotices = kinds(published("first-part-general"), aloneSent, alone.id());
+			// a channel's messages arrive in order: once the marker is in, so is every notice of the case
+			String marker = "end of case " + i;
+			redis.publish("first-part-whole", marker);
+			redis.publish("first-part-general", marker);
+			await().pollDelay(Duration.ZERO)
+				.pollInterval(Duration.ofMillis(2))
+				.atMost(Duration.ofSeconds(5))
+				.until(() -> published("first-part-whole").contains(marker)
+						&& published("first-part-general").contains(marker));
+			List<String> wholeNotices = kinds(published("first-part-whole"), wholeSent, marker, whole.id());
+			List<String> aloneNotices = kinds(published("first-part-general"), aloneSent, marker, alone.id());
 			assertThat(wholeNotices).as(description).isEqualTo(aloneNotices);
 			redis.del(whole.keys());
 			redis.del(alone.keys());
@@ -171,10 +161,13 @@ class RedisEnqueueFirstPartIntegrationTests {
 		return (mark != null) ? mark.substring(mark.indexOf(' ') + 1) : null;
 	}
 
-	/** What each notice since {@code from} says, with the resource and new tickets left out. */
-	private static List<String> kinds(List<String> messages, int from, String resource) {
+	/**
+	 * What each notice from {@code from} to the marker says, with the resource and new
+	 * tickets left out.
+	 */
+	private static List<String> kinds(List<String> messages, int from, String marker, String resource) {
 		List<String> kinds = new ArrayList<>();
-		for (String message : messages.subList(from, messages.size())) {
+		for (String message : messages.subList(from, messages.indexOf(marker))) {
 			assertThat(message).startsWith(resource + " ");
 			String body = message.substring(resource.length() + 1);
 			kinds.add(body.startsWith("?") ? "waits " + body.substring(body.indexOf(' ') + 1) : "left " + body);
@@ -276,9 +269,8 @@ class RedisEnqueueFirstPartIntegrationTests {
 		}
 
 		String[] args(String channel, String resource) {
-			LockMode mode = LockMode.valueOf(this.member.substring(0, 2));
-			return new String[] { this.member, CONFLICTS.get(mode), Long.toString(LEASE_MICROS), this.waits ? "1" : "0",
-					channel, resource, MATRIX, RETENTION_MILLIS };
+			return RedisLockSession.enqueueArguments(this.member, LockMode.valueOf(this.member.substring(0, 2)),
+					Long.toString(LEASE_MICROS), this.waits, channel, resource, RETENTION_MILLIS);
 		}
 
 	}
