@@ -2,6 +2,7 @@ package dev.dlock.engine;
 
 import java.util.concurrent.atomic.AtomicInteger;
 
+import dev.dlock.testing.Threads;
 import org.jetbrains.lincheck.Lincheck;
 import org.jetbrains.lincheck.LincheckSettings;
 import org.junit.jupiter.api.Test;
@@ -32,7 +33,7 @@ class GrantLossInterleavingTests {
 			Thread losing = new Thread(() -> grant.entryLost("gone", null));
 			adding.start();
 			losing.start();
-			join(adding, losing);
+			Threads.join(adding, losing);
 			if (told.get() != 1) {
 				throw new AssertionError("the listener was told " + told.get() + " times, not once");
 			}
@@ -53,25 +54,13 @@ class GrantLossInterleavingTests {
 			Thread adding = new Thread(() -> grant.onLost((loss) -> after.incrementAndGet()));
 			losing.start();
 			adding.start();
-			join(adding, losing);
+			Threads.join(adding, losing);
 			grant.onLost((loss) -> after.incrementAndGet());
 			if (before.get() != 1 || after.get() != 2) {
 				throw new AssertionError("listeners told " + before.get() + " and " + after.get()
 						+ " times, not once each");
 			}
 		});
-	}
-
-	private static void join(Thread... threads) {
-		try {
-			for (Thread thread : threads) {
-				thread.join();
-			}
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-			throw new IllegalStateException(ex);
-		}
 	}
 
 }

@@ -6,6 +6,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import dev.dlock.LockMode;
 import dev.dlock.spi.Queued;
 import dev.dlock.spi.Subscription;
+import dev.dlock.testing.Threads;
 import org.jetbrains.lincheck.Lincheck;
 import org.jetbrains.lincheck.LincheckSettings;
 import org.junit.jupiter.api.Test;
@@ -40,7 +41,7 @@ class WaitingHandOverInterleavingTests {
 			Thread join = new Thread(() -> watches.watch(joining));
 			change.start();
 			join.start();
-			join(change, join);
+			Threads.join(change, join);
 			throughout.assertTold(1, "the holder that watched throughout");
 		});
 	}
@@ -55,7 +56,7 @@ class WaitingHandOverInterleavingTests {
 			Thread leave = new Thread(leaving::close);
 			change.start();
 			leave.start();
-			join(change, leave);
+			Threads.join(change, leave);
 			leaving.assertToldAtMost(1, "the holder that stopped watching meanwhile");
 			staying.assertTold(1, "the holder that watched throughout");
 		});
@@ -112,18 +113,6 @@ class WaitingHandOverInterleavingTests {
 			}
 		}
 
-	}
-
-	private static void join(Thread... threads) {
-		try {
-			for (Thread thread : threads) {
-				thread.join();
-			}
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-			throw new IllegalStateException(ex);
-		}
 	}
 
 }
