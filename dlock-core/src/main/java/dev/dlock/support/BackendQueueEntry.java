@@ -5,12 +5,12 @@ import dev.dlock.spi.QueueEntry;
 
 /**
  * The part every backend's queue entry has: the request, the ticket the server assigned,
- * the {@linkplain ResourceChanges change count} of its resource that the last enqueue or
- * poll saw (backends that wake waiters another way leave it at zero), and a
- * {@code toString} that never shows the owner id, a secret that backends often put into
- * the entry's server-side key.
+ * and a {@code toString} that never shows the owner id, a secret that backends often put
+ * into the entry's server-side key.
  * <p>
- * Backends extend it with their own bookkeeping.
+ * Backends extend it with their own bookkeeping; those that wake waiters through
+ * {@link ResourceChanges} extend {@link ChangeTrackingQueueEntry}, which also keeps the
+ * change count the entry's last decision saw.
  *
  * @since 0.1.0
  */
@@ -19,8 +19,6 @@ public abstract class BackendQueueEntry implements QueueEntry {
 	private final AcquireRequest request;
 
 	private final long ticket;
-
-	private volatile long observedChanges;
 
 	/**
 	 * Creates an entry.
@@ -40,23 +38,6 @@ public abstract class BackendQueueEntry implements QueueEntry {
 	@Override
 	public final long ticket() {
 		return this.ticket;
-	}
-
-	/**
-	 * The change count of the entry's resource that the last enqueue or poll saw; see
-	 * {@link ResourceChanges#watch}.
-	 * @return the count
-	 */
-	public final long observedChanges() {
-		return this.observedChanges;
-	}
-
-	/**
-	 * Records the change count of the entry's resource that an enqueue or poll saw.
-	 * @param changes the count
-	 */
-	public final void observedChanges(long changes) {
-		this.observedChanges = changes;
 	}
 
 	/**

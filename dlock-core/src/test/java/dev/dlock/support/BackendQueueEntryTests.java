@@ -16,13 +16,20 @@ class BackendQueueEntryTests {
 	private final AcquireRequest request = new AcquireRequest("orders", LockMode.PW, OWNER, true);
 
 	@Test
-	void keepsTheRequestTheTicketAndTheObservedChanges() {
+	void keepsTheRequestAndTheTicket() {
 		SampleEntry entry = new SampleEntry(this.request, 42);
 		assertThat(entry.request()).isSameAs(this.request);
+		assertThat(entry.ticket()).isEqualTo(42);
+	}
+
+	@Test
+	void anEntryThatTracksChangesKeepsTheObservedChanges() {
+		TrackingEntry entry = new TrackingEntry(this.request, 42);
 		assertThat(entry.ticket()).isEqualTo(42);
 		assertThat(entry.observedChanges()).isZero();
 		entry.observedChanges(7);
 		assertThat(entry.observedChanges()).isEqualTo(7);
+		assertThat(entry).hasToString("TrackingEntry[key=orders, mode=PW, ticket=42]");
 	}
 
 	@Test
@@ -35,6 +42,14 @@ class BackendQueueEntryTests {
 	private static final class SampleEntry extends BackendQueueEntry {
 
 		SampleEntry(AcquireRequest request, long ticket) {
+			super(request, ticket);
+		}
+
+	}
+
+	private static final class TrackingEntry extends ChangeTrackingQueueEntry {
+
+		TrackingEntry(AcquireRequest request, long ticket) {
 			super(request, ticket);
 		}
 

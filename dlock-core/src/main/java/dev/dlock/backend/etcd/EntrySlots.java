@@ -2,9 +2,7 @@ package dev.dlock.backend.etcd;
 
 import java.util.ArrayList;
 import java.util.BitSet;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 
 import dev.dlock.spi.AcquireRequest;
@@ -33,8 +31,7 @@ import org.jspecify.annotations.Nullable;
  * exists on the server when a new request takes it, and neither does its mark.
  * <p>
  * The slot of a request is also where the session keeps the entry its enqueue created
- * ({@link #entryOf}): one map node per lock key in use, not one per map, since a session
- * may hold a hundred thousand locks. Thread-safe.
+ * ({@link #entryOf}). Thread-safe.
  */
 final class EntrySlots {
 
@@ -44,16 +41,22 @@ final class EntrySlots {
 	/** What separates the session id from the slot of a try. */
 	private static final String TRIES = "-t";
 
+	private static final int INITIAL_BUCKETS = 16;
+
 	private final EtcdLayout layout;
 
 	private final String sessionId = UUID.randomUUID().toString();
 
 	/**
-	 * The slots taken on each lock key, as a chain from the newest; guarded by this. Requests
-	 * are told apart by equality, not by owner id alone, since the engine names an entry by the
-	 * request it enqueued.
+	 * The claims, in a hash table of their own whose buckets are chained through the claims'
+	 * own links ({@link Keys#next}), so that a claim costs no map node: a session may hold a
+	 * hundred thousand locks. The claims on one lock key share its bucket. Requests are told
+	 * apart by equality, not by owner id alone, since the engine names an entry by the request
+	 * it enqueued. Guarded by this, as are the claims' links, states and entries.
 	 */
-	private final Map<String, Keys> byLockKey = new HashMap<>();
+	private @Nullable Keys[] buckets = new Keys[INITIAL_BUCKETS];
+
+	private int claims;
 
 	EntrySlots(EtcdLayout layout) {
 		this.layout = layout;
@@ -64,13 +67,17 @@ final class EntrySlots {
 	 * already.
 	 */
 	synchronized Keys claim(AcquireRequest request) {
-		Keys first = this.byLockKey.get(request.key());
-		Keys claim = find(first, request);
+		Keys claim = find(request);
 		if (claim == null) {
-			claim = new Keys(this, request, lowestFree(first), first);
-			this.byLockKey.put(request.key(), claim);
+			if (this.claims >= this.buckets.length - (this.buckets.length >> 2)) {
+				resize();
+			}
+			int bucket = bucketOf(request.key(), this.buckets.length);
+			claim = new Keys(this, request, lowestFree(request.key(), this.buckets[bucket]), this.buckets[bucket]);
+			this.buckets[bucket] = claim;
+			this.claims++;
 		}
-		claim.state = State.ENQUEUEING;
+		claim.state(State.ENQUEUEING);
 		return claim;
 	}
 
@@ -102,7 +109,7 @@ final class EntrySlots {
 
 	/** Records the entry the request's enqueue created, unless its slot was freed meanwhile. */
 	synchronized void created(AcquireRequest request, EtcdQueueEntry entry) {
-		Keys claim = find(this.byLockKey.get(request.key()), request);
+		Keys claim = find(request);
 		if (claim != null) {
 			claim.entry = entry;
 		}
@@ -110,19 +117,19 @@ final class EntrySlots {
 
 	/** The keys a request claimed and has not freed, or {@code null}. */
 	synchronized @Nullable Keys keysOf(AcquireRequest request) {
-		return find(this.byLockKey.get(request.key()), request);
+		return find(request);
 	}
 
 	/** The entry the request's enqueue created, while it is not known to be gone, or {@code null}. */
 	synchronized @Nullable EtcdQueueEntry entryOf(AcquireRequest request) {
-		Keys claim = find(this.byLockKey.get(request.key()), request);
+		Keys claim = find(request);
 		return (claim != null) ? claim.entry : null;
 	}
 
 	/** Every entry created and not known to be gone. */
 	synchronized List<EtcdQueueEntry> entries() {
 		List<EtcdQueueEntry> entries = new ArrayList<>();
-		for (Keys first : this.byLockKey.values()) {
+		for (Keys first : this.buckets) {
 			for (Keys claim = first; claim != null; claim = claim.next) {
 				if (claim.entry != null) {
 					entries.add(claim.entry);
@@ -134,8 +141,8 @@ final class EntrySlots {
 
 	/** Whether the request's enqueue got no answer (and may still be applied). */
 	synchronized boolean isUnanswered(AcquireRequest request) {
-		Keys claim = find(this.byLockKey.get(request.key()), request);
-		return claim != null && claim.state == State.UNANSWERED;
+		Keys claim = find(request);
+		return claim != null && claim.state() == State.UNANSWERED;
 	}
 
 	/**
@@ -143,7 +150,7 @@ final class EntrySlots {
 	 * by now) and frees its slot.
 	 */
 	synchronized void gone(EtcdQueueEntry entry) {
-		Keys claim = find(this.byLockKey.get(entry.request().key()), entry.request());
+		Keys claim = find(entry.request());
 		if (claim != null && claim.entry == entry) {
 			claim.entry = null;
 		}
@@ -152,7 +159,7 @@ final class EntrySlots {
 
 	/** Forgets every entry, as the session ends. */
 	synchronized void forgetEntries() {
-		for (Keys first : this.byLockKey.values()) {
+		for (Keys first : this.buckets) {
 			for (Keys claim = first; claim != null; claim = claim.next) {
 				claim.entry = null;
 			}
@@ -165,65 +172,83 @@ final class EntrySlots {
 	 * answered). The slot of an unanswered enqueue is no longer the request's, but stays taken.
 	 */
 	synchronized void free(AcquireRequest request) {
-		Keys first = this.byLockKey.get(request.key());
-		Keys claim = find(first, request);
-		if (claim == null || claim.state == State.ENQUEUEING) {
+		Keys claim = find(request);
+		if (claim == null || claim.state() == State.ENQUEUEING) {
 			return;
 		}
 		claim.entry = null;
-		if (claim.state == State.UNANSWERED) {
-			claim.state = State.RETIRED;
+		if (claim.state() == State.UNANSWERED) {
+			claim.state(State.RETIRED);
 			return;
 		}
-		Keys rest = unlinked(first, claim);
-		if (rest == null) {
-			this.byLockKey.remove(request.key());
-		}
-		else {
-			this.byLockKey.put(request.key(), rest);
-		}
+		int bucket = bucketOf(request.key(), this.buckets.length);
+		this.buckets[bucket] = unlinked(this.buckets[bucket], claim);
+		this.claims--;
 	}
 
 	private void setState(AcquireRequest request, State state) {
-		Keys claim = find(this.byLockKey.get(request.key()), request);
-		if (claim != null && claim.state != State.UNANSWERED) {
-			claim.state = state;
+		Keys claim = find(request);
+		if (claim != null && claim.state() != State.UNANSWERED) {
+			claim.state(state);
 		}
 	}
 
-	/** The request's slot in a chain, not counting retired ones. */
-	private static @Nullable Keys find(@Nullable Keys first, AcquireRequest request) {
-		for (Keys claim = first; claim != null; claim = claim.next) {
-			if (claim.state != State.RETIRED && claim.request.equals(request)) {
+	/** The request's claim, not counting retired ones. */
+	private @Nullable Keys find(AcquireRequest request) {
+		for (Keys claim = this.buckets[bucketOf(request.key(), this.buckets.length)]; claim != null;
+				claim = claim.next) {
+			if (claim.state() != State.RETIRED && claim.request.equals(request)) {
 				return claim;
 			}
 		}
 		return null;
 	}
 
-	/** The lowest slot that no claim of a chain takes. */
-	private static int lowestFree(@Nullable Keys first) {
-		if (first == null) {
-			return 0;
-		}
+	/** The lowest slot that no claim on a lock key takes, given the claims of its bucket. */
+	private static int lowestFree(String lockKey, @Nullable Keys bucket) {
 		BitSet taken = new BitSet();
-		for (Keys claim = first; claim != null; claim = claim.next) {
-			taken.set(claim.slot);
+		for (Keys claim = bucket; claim != null; claim = claim.next) {
+			if (claim.request.key().equals(lockKey)) {
+				taken.set(claim.slot());
+			}
 		}
 		return taken.nextClearBit(0);
 	}
 
 	/** A chain without one of its claims (whose link is then left as it was). */
-	private static @Nullable Keys unlinked(Keys first, Keys claim) {
+	private static @Nullable Keys unlinked(@Nullable Keys first, Keys claim) {
 		if (first == claim) {
 			return claim.next;
 		}
 		Keys before = first;
-		while (before.next != claim) {
+		while (before != null && before.next != claim) {
 			before = before.next;
 		}
-		before.next = claim.next;
+		if (before != null) {
+			before.next = claim.next;
+		}
 		return first;
+	}
+
+	/** Twice the buckets, each claim moved to its bucket there (the order within one does not matter). */
+	private void resize() {
+		@Nullable Keys[] larger = new Keys[this.buckets.length * 2];
+		for (Keys first : this.buckets) {
+			Keys claim = first;
+			while (claim != null) {
+				Keys next = claim.next;
+				int bucket = bucketOf(claim.request.key(), larger.length);
+				claim.next = larger[bucket];
+				larger[bucket] = claim;
+				claim = next;
+			}
+		}
+		this.buckets = larger;
+	}
+
+	private static int bucketOf(String lockKey, int buckets) {
+		int hash = lockKey.hashCode();
+		return (hash ^ (hash >>> 16)) & (buckets - 1);
 	}
 
 	/**
@@ -231,33 +256,53 @@ final class EntrySlots {
 	 * slot. A slot lives as long as its lock is held, so the keys are built when asked for
 	 * rather than kept: their bytes (the key prefix, the encoded lock key, the session id and
 	 * the slot) would take more heap than everything else the backend keeps per held lock.
+	 * For the same reason the slot and the state share one field.
 	 */
 	static final class Keys {
+
+		private static final State[] STATES = State.values();
+
+		private static final int STATE_BITS = 2;
 
 		private final EntrySlots slots;
 
 		private final AcquireRequest request;
 
-		private final int slot;
-
 		// the rest guarded by slots
 
+		/** The next claim in the bucket. */
 		private @Nullable Keys next;
 
-		private State state = State.ENQUEUEING;
+		/** The slot, shifted left by {@link #STATE_BITS}, and the state's ordinal. */
+		private int slotAndState;
 
 		private @Nullable EtcdQueueEntry entry;
 
 		private Keys(EntrySlots slots, AcquireRequest request, int slot, @Nullable Keys next) {
+			if (slot >= (1 << (Integer.SIZE - 1 - STATE_BITS))) {
+				throw new IllegalStateException("Too many requests of one session on lock '" + request.key() + "'");
+			}
 			this.slots = slots;
 			this.request = request;
-			this.slot = slot;
+			this.slotAndState = slot << STATE_BITS;
 			this.next = next;
+		}
+
+		private int slot() {
+			return this.slotAndState >>> STATE_BITS;
+		}
+
+		private State state() {
+			return STATES[this.slotAndState & ((1 << STATE_BITS) - 1)];
+		}
+
+		private void state(State state) {
+			this.slotAndState = (this.slotAndState & -(1 << STATE_BITS)) | state.ordinal();
 		}
 
 		/** The key of the entry. */
 		ByteSequence entryKey() {
-			String entryName = this.slots.sessionId + (this.request.waitIfBusy() ? WAITS : TRIES) + this.slot;
+			String entryName = this.slots.sessionId + (this.request.waitIfBusy() ? WAITS : TRIES) + slot();
 			return this.slots.layout.entryKey(this.request.key(), entryName);
 		}
 

@@ -1035,7 +1035,7 @@ final class EtcdLockSession implements LockSession {
 			if (entry.lease().isDead()) {
 				forgetGone(entry);
 			}
-			else if (now - entry.validBound() >= 0) {
+			else if (entry.isPastValidBound(now)) {
 				deleteEntry(this.layout.resourceKeysOf(entry.key()).sequencer(), entry.key(), entry.ticket(), false).whenComplete((deleted, failure) -> {
 					if (failure == null) {
 						forgetGone(entry);

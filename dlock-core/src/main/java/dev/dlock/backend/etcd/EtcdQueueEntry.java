@@ -3,6 +3,7 @@ package dev.dlock.backend.etcd;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 
 import dev.dlock.LockMode;
 import dev.dlock.spi.AcquireRequest;
@@ -18,19 +19,22 @@ import org.jspecify.annotations.Nullable;
  * conversion the engine waits for.
  * <p>
  * One lives per held lock, so what changes concurrently is kept in fields changed through
- * VarHandles, not in atomic objects of its own.
+ * VarHandles, not in atomic objects of its own, and what only conversions need is kept in
+ * an object the first conversion creates.
  */
 final class EtcdQueueEntry extends BackendQueueEntry {
 
+	private static final long NANOS_PER_MILLI = 1_000_000;
+
 	private static final VarHandle KNOWN;
 
-	private static final VarHandle CONVERSION_ROUND;
+	private static final VarHandle CONVERSIONS;
 
 	static {
 		try {
 			MethodHandles.Lookup lookup = MethodHandles.lookup();
 			KNOWN = lookup.findVarHandle(EtcdQueueEntry.class, "known", Known.class);
-			CONVERSION_ROUND = lookup.findVarHandle(EtcdQueueEntry.class, "conversionRound", long.class);
+			CONVERSIONS = lookup.findVarHandle(EtcdQueueEntry.class, "conversions", Conversions.class);
 		}
 		catch (ReflectiveOperationException ex) {
 			throw new ExceptionInInitializerError(ex);
@@ -46,15 +50,14 @@ final class EtcdQueueEntry extends BackendQueueEntry {
 	/** Replaced by compare-and-set. */
 	private volatile Known known = Kept.NOTHING;
 
-	private volatile long validBound;
+	/**
+	 * The valid bound in milliseconds of the monotonic clock, rounded up, as an {@code int}
+	 * that wraps every 24 days: it is only compared with times within days of it.
+	 */
+	private volatile int validBoundMillis;
 
-	private volatile @Nullable LockMode converting;
-
-	/** Counts conversions asked and withdrawn, so that a withdrawn one stops writing. */
-	private volatile long conversionRound;
-
-	/** Built by the first guarded transaction on the entry, which most entries never send. */
-	private volatile EtcdLockSession.@Nullable ReadBranch readBranch;
+	/** Created by the first conversion, which most entries never ask for. */
+	private volatile @Nullable Conversions conversions;
 
 	EtcdQueueEntry(AcquireRequest request, EntrySlots.Keys keys, long ticket, SessionLease lease,
 			Observation observed, long validBound) {
@@ -62,7 +65,7 @@ final class EtcdQueueEntry extends BackendQueueEntry {
 		this.keys = keys;
 		this.lease = lease;
 		this.observed = observed;
-		this.validBound = validBound;
+		validBound(validBound);
 	}
 
 	/** The entry's etcd key, built anew on each call. */
@@ -141,16 +144,19 @@ final class EtcdQueueEntry extends BackendQueueEntry {
 	}
 
 	/**
-	 * A time (on this JVM's monotonic clock) after which the engine surely no longer counts
-	 * this entry valid unless it renewed it again: a lease time after the last enqueue or
-	 * renew call that covered it.
+	 * Whether a time (on this JVM's monotonic clock) is past the entry's valid bound, after
+	 * which the engine surely no longer counts the entry valid unless it renewed it again: a
+	 * lease time after the last enqueue or renew call that covered it. The bound is kept to
+	 * the millisecond, rounded up, so it is never earlier than the real one.
 	 */
-	long validBound() {
-		return this.validBound;
+	boolean isPastValidBound(long nanos) {
+		int nowMillis = (int) Math.floorDiv(nanos, NANOS_PER_MILLI);
+		return nowMillis - this.validBoundMillis >= 0;
 	}
 
-	void validBound(long bound) {
-		this.validBound = bound;
+	/** Sets the valid bound (see {@link #isPastValidBound}). */
+	void validBound(long nanos) {
+		this.validBoundMillis = (int) -Math.floorDiv(-nanos, NANOS_PER_MILLI);
 	}
 
 	/**
@@ -158,45 +164,61 @@ final class EtcdQueueEntry extends BackendQueueEntry {
 	 * this entry, or {@code null} before the first one: they depend only on the entry.
 	 */
 	EtcdLockSession.@Nullable ReadBranch readBranch() {
-		return this.readBranch;
+		Conversions current = this.conversions;
+		return (current != null) ? current.readBranch : null;
 	}
 
 	void readBranch(EtcdLockSession.ReadBranch branch) {
-		this.readBranch = branch;
+		conversions().readBranch = branch;
 	}
 
 	/** The target of the conversion the engine waits for, or {@code null}. */
 	@Nullable LockMode converting() {
-		return this.converting;
+		Conversions current = this.conversions;
+		return (current != null) ? current.target : null;
 	}
 
 	/** Starts a conversion to {@code target}; returns its round. */
 	long startConversion(LockMode target) {
-		this.converting = target;
-		return (long) CONVERSION_ROUND.getAndAdd(this, 1L) + 1;
+		Conversions current = conversions();
+		current.target = target;
+		return current.round.incrementAndGet();
 	}
 
 	/** Ends the conversion of this round, if it is still the current one. */
 	void endConversion(long round) {
-		if (this.conversionRound == round) {
-			this.converting = null;
+		Conversions current = this.conversions;
+		if (current != null && current.round.get() == round) {
+			current.target = null;
 		}
 	}
 
 	/** Withdraws whatever conversion is under way: none of its writes is sent any more. */
 	void withdrawConversion() {
-		CONVERSION_ROUND.getAndAdd(this, 1L);
-		this.converting = null;
+		Conversions current = conversions();
+		current.round.incrementAndGet();
+		current.target = null;
 	}
 
-	/** The current conversion round. */
+	/** The current conversion round: 0 before the first conversion. */
 	long conversionRound() {
-		return this.conversionRound;
+		Conversions current = this.conversions;
+		return (current != null) ? current.round.get() : 0;
 	}
 
 	/** Whether the conversion of this round is still the current one. */
 	boolean isCurrentConversion(long round) {
-		return this.conversionRound == round;
+		return conversionRound() == round;
+	}
+
+	private Conversions conversions() {
+		Conversions current = this.conversions;
+		if (current == null) {
+			Conversions created = new Conversions();
+			Conversions witness = (Conversions) CONVERSIONS.compareAndExchange(this, (Conversions) null, created);
+			current = (witness != null) ? witness : created;
+		}
+		return current;
 	}
 
 	/**
@@ -296,6 +318,21 @@ final class EtcdQueueEntry extends BackendQueueEntry {
 			long ticket = entry.ticket();
 			return new Alone(ticket, ticket, ticket, null).snapshotOf(entry);
 		}
+
+	}
+
+	/**
+	 * The conversions of an entry: the target of the one the engine waits for, the round
+	 * that counts conversions asked and withdrawn (so that a withdrawn one stops writing),
+	 * and the read branch of the guarded transactions they send.
+	 */
+	private static final class Conversions {
+
+		final AtomicLong round = new AtomicLong();
+
+		volatile @Nullable LockMode target;
+
+		volatile EtcdLockSession.@Nullable ReadBranch readBranch;
 
 	}
 

@@ -4,7 +4,7 @@ import dev.dlock.LockMode;
 import dev.dlock.spi.AcquireRequest;
 import dev.dlock.spi.QueueState;
 import dev.dlock.spi.Queued;
-import dev.dlock.support.BackendQueueEntry;
+import dev.dlock.support.ChangeTrackingQueueEntry;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -12,7 +12,7 @@ import org.jspecify.annotations.Nullable;
  * {@linkplain #observedChanges() observed changes} are the change count of the resource
  * that the last enqueue or poll saw.
  */
-final class MemoryEntry extends BackendQueueEntry {
+final class MemoryEntry extends ChangeTrackingQueueEntry {
 
 	private volatile long expiresAt;
 

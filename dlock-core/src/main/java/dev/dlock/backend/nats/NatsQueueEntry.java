@@ -1,7 +1,7 @@
 package dev.dlock.backend.nats;
 
 import dev.dlock.spi.AcquireRequest;
-import dev.dlock.support.BackendQueueEntry;
+import dev.dlock.support.ChangeTrackingQueueEntry;
 import dev.dlock.support.KeyCodec;
 
 /**
@@ -13,7 +13,7 @@ import dev.dlock.support.KeyCodec;
  * session's {@linkplain #heartbeat() heartbeat} (and is rewritten before the bucket's max age
  * could drop it).
  */
-final class NatsQueueEntry extends BackendQueueEntry {
+final class NatsQueueEntry extends ChangeTrackingQueueEntry {
 
 	private final NatsBucket bucket;
 

@@ -2,7 +2,7 @@ package dev.dlock.backend.redis;
 
 import dev.dlock.LockMode;
 import dev.dlock.spi.AcquireRequest;
-import dev.dlock.support.BackendQueueEntry;
+import dev.dlock.support.ChangeTrackingQueueEntry;
 
 /**
  * A request recorded in a Redis queue, with what the last enqueue, conversion or poll saw:
@@ -11,7 +11,7 @@ import dev.dlock.support.BackendQueueEntry;
  * One lives per held lock, so it keeps no key of its own: the resource's Redis keys and
  * the queue member are derived from the request when a call needs them.
  */
-final class RedisQueueEntry extends BackendQueueEntry {
+final class RedisQueueEntry extends ChangeTrackingQueueEntry {
 
 	/** The blocker ticket of an entry that waits for nothing (it is granted). */
 	static final long NO_BLOCKER = -1;

@@ -67,6 +67,45 @@ class EntrySlotsTests {
 	}
 
 	@Test
+	void lockKeysWithTheSameHashCodeEachHaveTheirOwnSlots() {
+		assertThat("Aa".hashCode()).isEqualTo("BB".hashCode());
+		ByteSequence first = enqueued(request("Aa"));
+		assertThat(enqueued(request("BB"))).as("slot 0 of the other key").isEqualTo(keyOf("BB", first));
+		assertThat(enqueued(request("Aa"))).as("slot 1").isNotEqualTo(first);
+	}
+
+	@Test
+	void claimsOnManyLockKeysAreEachFoundAndFreedOnTheirOwn() {
+		AcquireRequest probe = request("k");
+		ByteSequence slot0 = enqueued(probe);
+		this.slots.free(probe);
+		List<AcquireRequest> requests = new ArrayList<>();
+		for (int i = 0; i < 1000; i++) {
+			AcquireRequest request = request("k" + i);
+			requests.add(request);
+			EntrySlots.Keys keys = this.slots.claim(request);
+			this.slots.answered(request);
+			this.slots.created(request, new EtcdQueueEntry(request, keys, i + 1, new SessionLease(1, Long.MAX_VALUE),
+					EtcdQueueEntry.Observation.GRANTED, 0));
+		}
+		assertThat(this.slots.entries()).hasSize(1000);
+		for (int i = 0; i < 1000; i += 2) {
+			this.slots.gone(this.slots.entryOf(requests.get(i)));
+		}
+		for (int i = 0; i < 1000; i++) {
+			AcquireRequest request = requests.get(i);
+			if (i % 2 == 0) {
+				assertThat(this.slots.keysOf(request)).as("freed").isNull();
+			}
+			else {
+				assertThat(this.slots.entryOf(request).ticket()).isEqualTo(i + 1);
+				assertThat(this.slots.keysOf(request).entryKey()).isEqualTo(keyOf("k" + i, slot0));
+			}
+		}
+		assertThat(this.slots.entries()).hasSize(500);
+	}
+
+	@Test
 	void theSlotKeepsTheEntryItsEnqueueCreatedUntilTheEntryIsGone() {
 		AcquireRequest held = request("k");
 		AcquireRequest other = request("k");

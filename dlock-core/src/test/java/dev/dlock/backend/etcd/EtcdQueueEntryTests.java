@@ -33,6 +33,30 @@ class EtcdQueueEntryTests {
 			new SessionLease(1, Long.MAX_VALUE), EtcdQueueEntry.Observation.GRANTED, 0);
 
 	@Test
+	void theValidBoundIsKeptToTheMillisecondRoundedUpAndNeverPassesEarly() {
+		long bound = 5_000_000_001L;
+		this.entry.validBound(bound);
+		assertThat(this.entry.isPastValidBound(bound - 1)).isFalse();
+		assertThat(this.entry.isPastValidBound(bound)).as("kept as 5,001 ms").isFalse();
+		assertThat(this.entry.isPastValidBound(5_000_999_999L)).isFalse();
+		assertThat(this.entry.isPastValidBound(5_001_000_000L)).isTrue();
+		this.entry.validBound(-2_500_000L);
+		assertThat(this.entry.isPastValidBound(-2_500_001L)).as("a monotonic clock may be negative").isFalse();
+		assertThat(this.entry.isPastValidBound(-2_000_000L)).isTrue();
+	}
+
+	@Test
+	void theValidBoundComparesAcrossTheWrapOfItsMilliseconds() {
+		long wrap = (1L << 31) * 1_000_000;
+		this.entry.validBound(wrap + 10_000_000);
+		assertThat(this.entry.isPastValidBound(wrap - 10_000_000)).isFalse();
+		assertThat(this.entry.isPastValidBound(wrap + 10_000_000)).isTrue();
+		this.entry.validBound(wrap - 10_000_000);
+		assertThat(this.entry.isPastValidBound(wrap + 10_000_000)).isTrue();
+		assertThat(this.entry.isPastValidBound(wrap - 20_000_000)).isFalse();
+	}
+
+	@Test
 	void aReplyOlderThanTheSnapshotKeptDoesNotReplaceIt() {
 		QueueSnapshot newer = grantedAt(7);
 		this.entry.remember(newer);
