@@ -19,7 +19,7 @@ import dev.dlock.support.TimeSource;
  * asynchronous faces of {@link LockHandle}: checks what may be converted, and makes sure
  * that a conversion nobody receives (interrupted, cancelled) leaves the grant as it was.
  */
-final class Conversions {
+final class Conversions implements Grant.Converter {
 
 	private final boolean supported;
 
@@ -36,7 +36,8 @@ final class Conversions {
 		this.observations = observations;
 	}
 
-	void convert(Grant grant, LockMode target, Duration waitTime) throws InterruptedException {
+	@Override
+	public void convert(Grant grant, LockMode target, Duration waitTime) throws InterruptedException {
 		if (isNoOp(grant, target)) {
 			return;
 		}
@@ -57,7 +58,8 @@ final class Conversions {
 		}
 	}
 
-	boolean tryConvert(Grant grant, LockMode target) {
+	@Override
+	public boolean tryConvert(Grant grant, LockMode target) {
 		if (isNoOp(grant, target)) {
 			return true;
 		}
@@ -70,7 +72,9 @@ final class Conversions {
 		}
 	}
 
-	CompletableFuture<LockHandle> convertAsync(LockHandle handle, Grant grant, LockMode target, Duration waitTime) {
+	@Override
+	public CompletableFuture<LockHandle> convertAsync(LockHandle handle, Grant grant, LockMode target,
+			Duration waitTime) {
 		Conversion conversion;
 		try {
 			if (isNoOp(grant, target)) {

@@ -16,56 +16,54 @@ import dev.dlock.support.Durations;
 
 /**
  * One hold of a grant; releasing it gives back this hold only, once.
+ * <p>
+ * One lives per held lock, so it keeps one field: the grant while the hold lasts, then a
+ * {@link Released} that still names the grant (set once, by compare-and-set), and reaches
+ * what converts the grant through the grant.
  */
 final class DefaultLockHandle implements LockHandle {
 
-	private static final VarHandle RELEASED;
+	private static final VarHandle HOLD;
 
 	static {
 		try {
-			RELEASED = MethodHandles.lookup().findVarHandle(DefaultLockHandle.class, "released", boolean.class);
+			HOLD = MethodHandles.lookup().findVarHandle(DefaultLockHandle.class, "hold", Object.class);
 		}
 		catch (ReflectiveOperationException ex) {
 			throw new ExceptionInInitializerError(ex);
 		}
 	}
 
-	private final Grant grant;
+	/** The {@link Grant} while this hold lasts, then a {@link Released} of it. */
+	private volatile Object hold;
 
-	/** Set once, by compare-and-set: a field rather than an atomic object, one per held lock fewer. */
-	private volatile boolean released;
-
-	private final Conversions conversions;
-
-	DefaultLockHandle(Grant grant, Conversions conversions) {
-		this.grant = grant;
-		this.conversions = conversions;
+	DefaultLockHandle(Grant grant) {
+		this.hold = grant;
 	}
 
 	@Override
 	public String key() {
-		return this.grant.key();
+		return grant().key();
 	}
 
 	@Override
 	public LockMode mode() {
-		return this.grant.mode();
+		return grant().mode();
 	}
 
 	@Override
 	public long fencingToken() {
-		return this.grant.token();
+		return grant().token();
 	}
 
 	@Override
 	public boolean isValid() {
-		return !this.released && this.grant.isValid();
+		return this.hold instanceof Grant grant && grant.isValid();
 	}
 
 	@Override
 	public void ensureValid() {
-		ensureNotReleased();
-		LockLostException loss = this.grant.lossOrExpiry();
+		LockLostException loss = held().lossOrExpiry();
 		if (loss != null) {
 			throw loss;
 		}
@@ -73,66 +71,81 @@ final class DefaultLockHandle implements LockHandle {
 
 	@Override
 	public void onLost(Consumer<LockLostException> listener) {
-		this.grant.onLost(listener);
+		grant().onLost(listener);
 	}
 
 	@Override
 	public void onBlocking(Consumer<LockMode> listener) {
-		this.grant.onBlocking(Objects.requireNonNull(listener, "'listener' must not be null"));
+		grant().onBlocking(Objects.requireNonNull(listener, "'listener' must not be null"));
 	}
 
 	@Override
 	public LockValue value() {
-		ensureNotReleased();
-		return this.grant.value();
+		return held().value();
 	}
 
 	@Override
 	public void setValue(byte[] bytes) {
-		ensureNotReleased();
-		this.grant.setValue(bytes);
+		held().setValue(bytes);
 	}
 
 	@Override
 	public void convert(LockMode mode, Duration waitTime) throws InterruptedException {
-		ensureNotReleased();
-		this.conversions.convert(this.grant, mode, Durations.positive(waitTime, "waitTime"));
+		Grant grant = held();
+		grant.converter().convert(grant, mode, Durations.positive(waitTime, "waitTime"));
 	}
 
 	@Override
 	public boolean tryConvert(LockMode mode) {
-		ensureNotReleased();
-		return this.conversions.tryConvert(this.grant, mode);
+		Grant grant = held();
+		return grant.converter().tryConvert(grant, mode);
 	}
 
 	@Override
 	public CompletableFuture<LockHandle> convertAsync(LockMode mode, LockOptions options) {
-		if (this.released) {
-			return CompletableFuture.failedFuture(released());
+		Object current = this.hold;
+		if (current instanceof Released released) {
+			return CompletableFuture.failedFuture(released.failure());
 		}
-		return this.conversions.convertAsync(this, this.grant, mode, options.waitTime());
+		Grant grant = (Grant) current;
+		return grant.converter().convertAsync(this, grant, mode, options.waitTime());
 	}
 
 	@Override
 	public void release() {
-		if (RELEASED.compareAndSet(this, false, true)) {
-			this.grant.releaseHold();
+		if (this.hold instanceof Grant grant && HOLD.compareAndSet(this, grant, new Released(grant))) {
+			grant.releaseHold();
 		}
 	}
 
-	private void ensureNotReleased() {
-		if (this.released) {
-			throw released();
-		}
+	/** The grant, whether or not this hold was released. */
+	private Grant grant() {
+		Object current = this.hold;
+		return (current instanceof Released released) ? released.grant() : (Grant) current;
 	}
 
-	private LockLostException released() {
-		return this.grant.lost("Lock '" + key() + "' in mode " + mode() + " was released", null);
+	/** The grant while this hold lasts; a failure once it was released. */
+	private Grant held() {
+		Object current = this.hold;
+		if (current instanceof Released released) {
+			throw released.failure();
+		}
+		return (Grant) current;
 	}
 
 	@Override
 	public String toString() {
 		return "LockHandle[key=" + key() + ", mode=" + mode() + ", token=" + fencingToken() + "]";
+	}
+
+	/** A released hold of a grant. */
+	private record Released(Grant grant) {
+
+		LockLostException failure() {
+			return this.grant.lost("Lock '" + this.grant.key() + "' in mode " + this.grant.mode() + " was released",
+					null);
+		}
+
 	}
 
 }

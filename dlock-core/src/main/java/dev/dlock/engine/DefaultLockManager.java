@@ -98,7 +98,7 @@ final class DefaultLockManager implements LockManager {
 		ValueBlocks valueBlocks = new ValueBlocks(backend.capabilities().contains(BackendCapability.VALUE_BLOCKS),
 				observations);
 		this.grants = new Grants(this.releaser, this.time, settings.callbackExecutor(), observations,
-				blockingWatches, valueBlocks);
+				blockingWatches, valueBlocks, this.conversions);
 	}
 
 	@Override
@@ -124,7 +124,7 @@ final class DefaultLockManager implements LockManager {
 			throw new LockAcquisitionTimeoutException(key, mode, options.waitTime());
 		}
 		this.grants.holdFor(thread, grant);
-		return new DefaultLockHandle(grant, this.conversions);
+		return new DefaultLockHandle(grant);
 	}
 
 	@Override
@@ -146,7 +146,7 @@ final class DefaultLockManager implements LockManager {
 			return Optional.empty();
 		}
 		this.grants.holdFor(thread, grant);
-		return Optional.of(new DefaultLockHandle(grant, this.conversions));
+		return Optional.of(new DefaultLockHandle(grant));
 	}
 
 	@Override
@@ -166,7 +166,7 @@ final class DefaultLockManager implements LockManager {
 			else if (grant == null) {
 				handle.completeExceptionally(new LockAcquisitionTimeoutException(key, mode, options.waitTime()));
 			}
-			else if (!handle.complete(new DefaultLockHandle(grant, this.conversions))) {
+			else if (!handle.complete(new DefaultLockHandle(grant))) {
 				// cancelled after the grant was made: nobody else can release it
 				grant.releaseHold();
 			}
@@ -227,7 +227,7 @@ final class DefaultLockManager implements LockManager {
 					+ "Release the lock first, or acquire the stronger mode from the start");
 		}
 		if (held.tryAddHold()) {
-			return new DefaultLockHandle(held, this.conversions);
+			return new DefaultLockHandle(held);
 		}
 		this.grants.forgetHolder(held);
 		return null;

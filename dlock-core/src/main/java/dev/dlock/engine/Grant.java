@@ -2,6 +2,7 @@ package dev.dlock.engine;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -10,6 +11,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import java.util.function.Consumer;
 
+import dev.dlock.LockHandle;
 import dev.dlock.LockLostException;
 import dev.dlock.LockMode;
 import dev.dlock.LockValue;
@@ -99,6 +101,11 @@ final class Grant implements LiveEntry.LossListener {
 
 	String key() {
 		return this.entry.request().key();
+	}
+
+	/** What converts this grant (and every other grant of its manager). */
+	Converter converter() {
+		return this.grants.converter();
 	}
 
 	LockMode mode() {
@@ -380,6 +387,25 @@ final class Grant implements LiveEntry.LossListener {
 
 		/** The conversions under way on the manager's grants. */
 		ConversionsUnderWay conversions();
+
+		/** What starts the conversions of the manager's grants. */
+		Converter converter();
+
+	}
+
+	/**
+	 * What converts a grant's mode (the manager's conversions), as a handle asks for it.
+	 */
+	interface Converter {
+
+		/** Converts, waiting up to {@code waitTime}; see {@link LockHandle#convert}. */
+		void convert(Grant grant, LockMode target, Duration waitTime) throws InterruptedException;
+
+		/** Converts if nothing blocks it; see {@link LockHandle#tryConvert}. */
+		boolean tryConvert(Grant grant, LockMode target);
+
+		/** Converts without blocking the caller; see {@link LockHandle#convertAsync}. */
+		CompletableFuture<LockHandle> convertAsync(LockHandle handle, Grant grant, LockMode target, Duration waitTime);
 
 	}
 

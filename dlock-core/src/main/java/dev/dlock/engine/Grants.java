@@ -50,8 +50,11 @@ final class Grants implements Grant.Registry {
 
 	private final Grant.ConversionsUnderWay conversions = new Grant.ConversionsUnderWay();
 
+	private final Grant.Converter converter;
+
 	Grants(Releaser releaser, TimeSource time, Executor callbackExecutor, EngineObservations observations,
-			BlockingWatches blockingWatches, ValueBlocks valueBlocks) {
+			BlockingWatches blockingWatches, ValueBlocks valueBlocks, Grant.Converter converter) {
+		this.converter = converter;
 		this.releaser = releaser;
 		this.time = time;
 		this.callbackExecutor = callbackExecutor;
@@ -116,6 +119,11 @@ final class Grants implements Grant.Registry {
 	@Override
 	public Grant.ConversionsUnderWay conversions() {
 		return this.conversions;
+	}
+
+	@Override
+	public Grant.Converter converter() {
+		return this.converter;
 	}
 
 	@Override

@@ -89,6 +89,11 @@ final class TestGrants {
 		public void valueWritten(Grant grant, LockValue value) {
 		}
 
+		@Override
+		public Grant.Converter converter() {
+			throw new UnsupportedOperationException();
+		}
+
 	}
 
 }
