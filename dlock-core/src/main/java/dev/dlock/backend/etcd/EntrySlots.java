@@ -30,8 +30,8 @@ import org.jspecify.annotations.Nullable;
  * cannot be applied past, which lives as long as the session's lease). So a slot's key never
  * exists on the server when a new request takes it, and neither does its mark.
  * <p>
- * The slot of a request is also where the session keeps the entry its enqueue created
- * ({@link #entryOf}). Thread-safe.
+ * The slot of a request is also the entry its enqueue creates ({@link EtcdQueueEntry}): one
+ * object per held lock, found again by {@link #entryOf}. Thread-safe.
  */
 final class EntrySlots {
 
@@ -48,13 +48,13 @@ final class EntrySlots {
 	private final String sessionId = UUID.randomUUID().toString();
 
 	/**
-	 * The claims, in a hash table of their own whose buckets are chained through the claims'
-	 * own links ({@link Keys#next}), so that a claim costs no map node: a session may hold a
-	 * hundred thousand locks. The claims on one lock key share its bucket. Requests are told
-	 * apart by equality, not by owner id alone, since the engine names an entry by the request
-	 * it enqueued. Guarded by this, as are the claims' links, states and entries.
+	 * The claims (each the entry of its request, once created), in a hash table of their own
+	 * whose buckets are chained through the claims' own links ({@link EtcdQueueEntry#next}),
+	 * so that a claim costs no map node: a session may hold a hundred thousand locks. The
+	 * claims on one lock key share its bucket. Requests are told apart by equality, not by
+	 * owner id alone, since the engine names an entry by the request it enqueued. Guarded by this, as are the claims' links and states.
 	 */
-	private @Nullable Keys[] buckets = new Keys[INITIAL_BUCKETS];
+	private @Nullable EtcdQueueEntry[] buckets = new EtcdQueueEntry[INITIAL_BUCKETS];
 
 	private int claims;
 
@@ -66,14 +66,15 @@ final class EntrySlots {
 	 * The keys of a request about to be enqueued: its slot, taken now unless it has one
 	 * already.
 	 */
-	synchronized Keys claim(AcquireRequest request) {
-		Keys claim = find(request);
+	synchronized EtcdQueueEntry claim(AcquireRequest request) {
+		EtcdQueueEntry claim = find(request);
 		if (claim == null) {
 			if (this.claims >= this.buckets.length - (this.buckets.length >> 2)) {
 				resize();
 			}
 			int bucket = bucketOf(request.key(), this.buckets.length);
-			claim = new Keys(this, request, lowestFree(request.key(), this.buckets[bucket]), this.buckets[bucket]);
+			claim = new EtcdQueueEntry(this, request, lowestFree(request.key(), this.buckets[bucket]));
+			claim.next = this.buckets[bucket];
 			this.buckets[bucket] = claim;
 			this.claims++;
 		}
@@ -107,32 +108,34 @@ final class EntrySlots {
 		setState(request, State.UNANSWERED);
 	}
 
-	/** Records the entry the request's enqueue created, unless its slot was freed meanwhile. */
-	synchronized void created(AcquireRequest request, EtcdQueueEntry entry) {
-		Keys claim = find(request);
-		if (claim != null) {
-			claim.entry = entry;
+	/**
+	 * Records that a claim's enqueue created its entry (see {@link EtcdQueueEntry#created}),
+	 * unless its slot was freed meanwhile.
+	 */
+	synchronized void created(EtcdQueueEntry entry) {
+		if (find(entry.request()) == entry) {
+			entry.isCreated(true);
 		}
 	}
 
-	/** The keys a request claimed and has not freed, or {@code null}. */
-	synchronized @Nullable Keys keysOf(AcquireRequest request) {
+	/** The slot a request claimed and has not freed (its entry, once created), or {@code null}. */
+	synchronized @Nullable EtcdQueueEntry claimOf(AcquireRequest request) {
 		return find(request);
 	}
 
 	/** The entry the request's enqueue created, while it is not known to be gone, or {@code null}. */
 	synchronized @Nullable EtcdQueueEntry entryOf(AcquireRequest request) {
-		Keys claim = find(request);
-		return (claim != null) ? claim.entry : null;
+		EtcdQueueEntry claim = find(request);
+		return (claim != null && claim.isCreated()) ? claim : null;
 	}
 
 	/** Every entry created and not known to be gone. */
 	synchronized List<EtcdQueueEntry> entries() {
 		List<EtcdQueueEntry> entries = new ArrayList<>();
-		for (Keys first : this.buckets) {
-			for (Keys claim = first; claim != null; claim = claim.next) {
-				if (claim.entry != null) {
-					entries.add(claim.entry);
+		for (EtcdQueueEntry first : this.buckets) {
+			for (EtcdQueueEntry claim = first; claim != null; claim = claim.next) {
+				if (claim.isCreated()) {
+					entries.add(claim);
 				}
 			}
 		}
@@ -141,27 +144,26 @@ final class EntrySlots {
 
 	/** Whether the request's enqueue got no answer (and may still be applied). */
 	synchronized boolean isUnanswered(AcquireRequest request) {
-		Keys claim = find(request);
+		EtcdQueueEntry claim = find(request);
 		return claim != null && claim.state() == State.UNANSWERED;
 	}
 
 	/**
-	 * Forgets an entry known to be gone from etcd (unless the request's slot holds another one
-	 * by now) and frees its slot.
+	 * Forgets an entry known to be gone from etcd (unless the request's slot is another one by
+	 * now) and frees its slot.
 	 */
 	synchronized void gone(EtcdQueueEntry entry) {
-		Keys claim = find(entry.request());
-		if (claim != null && claim.entry == entry) {
-			claim.entry = null;
+		if (find(entry.request()) == entry) {
+			entry.isCreated(false);
 		}
 		free(entry.request());
 	}
 
 	/** Forgets every entry, as the session ends. */
 	synchronized void forgetEntries() {
-		for (Keys first : this.buckets) {
-			for (Keys claim = first; claim != null; claim = claim.next) {
-				claim.entry = null;
+		for (EtcdQueueEntry first : this.buckets) {
+			for (EtcdQueueEntry claim = first; claim != null; claim = claim.next) {
+				claim.isCreated(false);
 			}
 		}
 	}
@@ -172,11 +174,11 @@ final class EntrySlots {
 	 * answered). The slot of an unanswered enqueue is no longer the request's, but stays taken.
 	 */
 	synchronized void free(AcquireRequest request) {
-		Keys claim = find(request);
+		EtcdQueueEntry claim = find(request);
 		if (claim == null || claim.state() == State.ENQUEUEING) {
 			return;
 		}
-		claim.entry = null;
+		claim.isCreated(false);
 		if (claim.state() == State.UNANSWERED) {
 			claim.state(State.RETIRED);
 			return;
@@ -187,17 +189,17 @@ final class EntrySlots {
 	}
 
 	private void setState(AcquireRequest request, State state) {
-		Keys claim = find(request);
+		EtcdQueueEntry claim = find(request);
 		if (claim != null && claim.state() != State.UNANSWERED) {
 			claim.state(state);
 		}
 	}
 
 	/** The request's claim, not counting retired ones. */
-	private @Nullable Keys find(AcquireRequest request) {
-		for (Keys claim = this.buckets[bucketOf(request.key(), this.buckets.length)]; claim != null;
+	private @Nullable EtcdQueueEntry find(AcquireRequest request) {
+		for (EtcdQueueEntry claim = this.buckets[bucketOf(request.key(), this.buckets.length)]; claim != null;
 				claim = claim.next) {
-			if (claim.state() != State.RETIRED && claim.request.equals(request)) {
+			if (claim.state() != State.RETIRED && claim.request().equals(request)) {
 				return claim;
 			}
 		}
@@ -205,10 +207,10 @@ final class EntrySlots {
 	}
 
 	/** The lowest slot that no claim on a lock key takes, given the claims of its bucket. */
-	private static int lowestFree(String lockKey, @Nullable Keys bucket) {
+	private static int lowestFree(String lockKey, @Nullable EtcdQueueEntry bucket) {
 		BitSet taken = new BitSet();
-		for (Keys claim = bucket; claim != null; claim = claim.next) {
-			if (claim.request.key().equals(lockKey)) {
+		for (EtcdQueueEntry claim = bucket; claim != null; claim = claim.next) {
+			if (claim.request().key().equals(lockKey)) {
 				taken.set(claim.slot());
 			}
 		}
@@ -216,11 +218,11 @@ final class EntrySlots {
 	}
 
 	/** A chain without one of its claims (whose link is then left as it was). */
-	private static @Nullable Keys unlinked(@Nullable Keys first, Keys claim) {
+	private static @Nullable EtcdQueueEntry unlinked(@Nullable EtcdQueueEntry first, EtcdQueueEntry claim) {
 		if (first == claim) {
 			return claim.next;
 		}
-		Keys before = first;
+		EtcdQueueEntry before = first;
 		while (before != null && before.next != claim) {
 			before = before.next;
 		}
@@ -232,12 +234,12 @@ final class EntrySlots {
 
 	/** Twice the buckets, each claim moved to its bucket there (the order within one does not matter). */
 	private void resize() {
-		@Nullable Keys[] larger = new Keys[this.buckets.length * 2];
-		for (Keys first : this.buckets) {
-			Keys claim = first;
+		@Nullable EtcdQueueEntry[] larger = new EtcdQueueEntry[this.buckets.length * 2];
+		for (EtcdQueueEntry first : this.buckets) {
+			EtcdQueueEntry claim = first;
 			while (claim != null) {
-				Keys next = claim.next;
-				int bucket = bucketOf(claim.request.key(), larger.length);
+				EtcdQueueEntry next = claim.next;
+				int bucket = bucketOf(claim.request().key(), larger.length);
 				claim.next = larger[bucket];
 				larger[bucket] = claim;
 				claim = next;
@@ -251,69 +253,19 @@ final class EntrySlots {
 		return (hash ^ (hash >>> 16)) & (buckets - 1);
 	}
 
-	/**
-	 * A request's slot, how far its enqueue got, the entry it created, and the keys of the
-	 * slot. A slot lives as long as its lock is held, so the keys are built when asked for
-	 * rather than kept: their bytes (the key prefix, the encoded lock key, the session id and
-	 * the slot) would take more heap than everything else the backend keeps per held lock.
-	 * For the same reason the slot and the state share one field.
-	 */
-	static final class Keys {
-
-		private static final State[] STATES = State.values();
-
-		private static final int STATE_BITS = 2;
-
-		private final EntrySlots slots;
-
-		private final AcquireRequest request;
-
-		// the rest guarded by slots
-
-		/** The next claim in the bucket. */
-		private @Nullable Keys next;
-
-		/** The slot, shifted left by {@link #STATE_BITS}, and the state's ordinal. */
-		private int slotAndState;
-
-		private @Nullable EtcdQueueEntry entry;
-
-		private Keys(EntrySlots slots, AcquireRequest request, int slot, @Nullable Keys next) {
-			if (slot >= (1 << (Integer.SIZE - 1 - STATE_BITS))) {
-				throw new IllegalStateException("Too many requests of one session on lock '" + request.key() + "'");
-			}
-			this.slots = slots;
-			this.request = request;
-			this.slotAndState = slot << STATE_BITS;
-			this.next = next;
-		}
-
-		private int slot() {
-			return this.slotAndState >>> STATE_BITS;
-		}
-
-		private State state() {
-			return STATES[this.slotAndState & ((1 << STATE_BITS) - 1)];
-		}
-
-		private void state(State state) {
-			this.slotAndState = (this.slotAndState & -(1 << STATE_BITS)) | state.ordinal();
-		}
-
-		/** The key of the entry. */
-		ByteSequence entryKey() {
-			String entryName = this.slots.sessionId + (this.request.waitIfBusy() ? WAITS : TRIES) + slot();
-			return this.slots.layout.entryKey(this.request.key(), entryName);
-		}
-
-		/** The key of the mark that withdraws the entry for good. */
-		ByteSequence withdrawalMark() {
-			return this.slots.layout.withdrawalMarkOf(entryKey());
-		}
-
+	/** The key of a request's entry in a slot. */
+	ByteSequence entryKey(AcquireRequest request, int slot) {
+		String entryName = this.sessionId + (request.waitIfBusy() ? WAITS : TRIES) + slot;
+		return this.layout.entryKey(request.key(), entryName);
 	}
 
-	private enum State {
+	/** The key of the mark that withdraws an entry for good. */
+	ByteSequence withdrawalMarkOf(ByteSequence entryKey) {
+		return this.layout.withdrawalMarkOf(entryKey);
+	}
+
+	/** How far a claim's enqueue got. */
+	enum State {
 
 		ENQUEUEING, ANSWERED, UNANSWERED,
 

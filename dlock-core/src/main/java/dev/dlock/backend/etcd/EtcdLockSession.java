@@ -216,8 +216,8 @@ final class EtcdLockSession implements LockSession {
 	 */
 	private CompletableFuture<EnqueueResult> enqueueTxn(AcquireRequest request, SessionLease sessionLease,
 			long retentionLease, long calledAt) {
-		EntrySlots.Keys keys = this.slots.claim(request);
-		ByteSequence key = keys.entryKey();
+		EtcdQueueEntry claim = this.slots.claim(request);
+		ByteSequence key = claim.key();
 		EtcdLayout.ResourceKeys resource = this.layout.resourceKeys(request.key());
 		ByteSequence prefix = resource.prefix();
 		PutOption put = PutOption.builder().withLeaseId(sessionLease.id()).build();
@@ -235,7 +235,7 @@ final class EtcdLockSession implements LockSession {
 		CompletableFuture<TxnResponse> txn = this.client.getKVClient()
 			.txn()
 			.If(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.createRevision(0)),
-					new Cmp(keys.withdrawalMark(), Cmp.Op.EQUAL, CmpTarget.createRevision(0)))
+					new Cmp(claim.withdrawalMark(), Cmp.Op.EQUAL, CmpTarget.createRevision(0)))
 			.Then(writes.toArray(Op[]::new))
 			.Else(Op.get(prefix, QUEUE))
 			.commit();
@@ -243,12 +243,12 @@ final class EtcdLockSession implements LockSession {
 			if (failure != null && !EtcdFailures.wroteNothing(failure)) {
 				// it may still be applied (etcd refuses a txn with an unknown lease, or when
 				// overloaded, as a whole, and the enqueue is tried again)
-				unknownOutcome(request, keys, sessionLease);
+				unknownOutcome(request, claim, sessionLease);
 			}
 		}).thenCompose((response) -> {
 			if (!response.isSucceeded()) {
 				// an earlier attempt of this txn (a retry inside the client) may have created it
-				unknownOutcome(request, keys, sessionLease);
+				unknownOutcome(request, claim, sessionLease);
 				return CompletableFuture.failedFuture(new IllegalStateException("the entry key is already taken"));
 			}
 			this.slots.answered(request);
@@ -263,15 +263,15 @@ final class EtcdLockSession implements LockSession {
 				return CompletableFuture.failedFuture(new IllegalStateException("the new entry is not in the queue"));
 			}
 			QueueSnapshot.Member blocker = snapshot.blockerOfRequest(own);
-			EtcdQueueEntry entry = new EtcdQueueEntry(request, keys, ticket, sessionLease,
+			EtcdQueueEntry entry = claim.created(ticket, sessionLease,
 					EtcdQueueEntry.Observation.of(snapshot.revision(), slotOf(blocker)), calledAt + this.leaseNanos);
 			if (blocker == null) {
 				entry.remember(snapshot);
-				this.slots.created(request, entry);
+				this.slots.created(entry);
 				return CompletableFuture.completedFuture(new EnqueueResult(entry, QueueState.GRANTED));
 			}
 			if (request.waitIfBusy()) {
-				this.slots.created(request, entry);
+				this.slots.created(entry);
 				return CompletableFuture.completedFuture(new EnqueueResult(entry, waiting()));
 			}
 			// a try that would wait: take the entry out again before answering. Compare
@@ -294,10 +294,10 @@ final class EtcdLockSession implements LockSession {
 	 * withdrawal is sent again with every renewal and every removal of the request. The
 	 * slot is never used again by the session; the mark goes with the enqueue's lease.
 	 */
-	private void unknownOutcome(AcquireRequest request, EntrySlots.Keys keys, SessionLease sessionLease) {
+	private void unknownOutcome(AcquireRequest request, EtcdQueueEntry claim, SessionLease sessionLease) {
 		this.slots.unanswered(request);
-		Withdrawal withdrawal = new Withdrawal(request, keys, sessionLease);
-		if (this.withdrawals.putIfAbsent(keys.entryKey(), withdrawal) == null) {
+		Withdrawal withdrawal = new Withdrawal(request, claim, sessionLease);
+		if (this.withdrawals.putIfAbsent(claim.key(), withdrawal) == null) {
 			withdrawInBackground(withdrawal);
 		}
 	}
@@ -318,11 +318,11 @@ final class EtcdLockSession implements LockSession {
 			return CompletableFuture.completedFuture(null);
 		}
 		PutOption put = PutOption.builder().withLeaseId(withdrawal.lease().id()).build();
-		ByteSequence entryKey = withdrawal.keys().entryKey();
+		ByteSequence entryKey = withdrawal.claim().key();
 		CompletableFuture<TxnResponse> txn = this.client.getKVClient()
 			.txn()
 			.Then(Op.delete(entryKey, DeleteOption.DEFAULT),
-					Op.put(withdrawal.keys().withdrawalMark(), ByteSequence.EMPTY, put), unmarkIfThere(entryKey))
+					Op.put(withdrawal.claim().withdrawalMark(), ByteSequence.EMPTY, put), unmarkIfThere(entryKey))
 			.commit();
 		return timed(txn, this.requestTimeout, (late) -> withdrawn(withdrawal)).handle((response, failure) -> {
 			if (failure != null && !EtcdFailures.isLeaseNotFound(failure)) {
@@ -334,7 +334,7 @@ final class EtcdLockSession implements LockSession {
 	}
 
 	private void withdrawn(Withdrawal withdrawal) {
-		this.withdrawals.remove(withdrawal.keys().entryKey(), withdrawal);
+		this.withdrawals.remove(withdrawal.claim().key(), withdrawal);
 	}
 
 	/** Sends the withdrawals that etcd has not confirmed yet. */
@@ -1049,12 +1049,12 @@ final class EtcdLockSession implements LockSession {
 
 	@Override
 	public CompletableFuture<Void> remove(AcquireRequest request) {
-		EntrySlots.Keys keys = this.slots.keysOf(request);
-		if (keys == null) {
+		EtcdQueueEntry claim = this.slots.claimOf(request);
+		if (claim == null) {
 			// this session has no entry of that owner (never created, or already gone)
 			return CompletableFuture.completedFuture(null);
 		}
-		ByteSequence key = keys.entryKey();
+		ByteSequence key = claim.key();
 		EtcdQueueEntry known = this.slots.entryOf(request);
 		CompletableFuture<Void> removal;
 		if (known != null) {
@@ -1247,10 +1247,10 @@ final class EtcdLockSession implements LockSession {
 	 * The withdrawal of an entry whose enqueue got no answer.
 	 *
 	 * @param request the request (for logs)
-	 * @param keys the entry's key and the key of its withdrawal mark
+	 * @param claim the slot of the request: the entry's key and the key of its withdrawal mark
 	 * @param lease the lease the enqueue named, under which the mark is written
 	 */
-	private record Withdrawal(AcquireRequest request, EntrySlots.Keys keys, SessionLease lease) {
+	private record Withdrawal(AcquireRequest request, EtcdQueueEntry claim, SessionLease lease) {
 
 	}
 

@@ -3,26 +3,42 @@ package dev.dlock.backend.etcd;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
 
 import dev.dlock.LockMode;
 import dev.dlock.spi.AcquireRequest;
-import dev.dlock.support.BackendQueueEntry;
+import dev.dlock.spi.QueueEntry;
 import io.etcd.jetcd.ByteSequence;
 import org.jspecify.annotations.Nullable;
 
 /**
- * An entry this backend created: its slot (whose keys are built when asked for), its create revision (ticket and fencing
- * token), the lease it lives under, what the last enqueue, poll or conversion saw, so that a
- * watch can start exactly where that snapshot ended, the last queue the session knows with
- * a sequencer revision, which a conversion may decide on without reading, and the
- * conversion the engine waits for.
+ * A request's slot in its session ({@link EntrySlots}) and, once its enqueue created it,
+ * the entry in etcd: the slot (whose keys are built when asked for) and how far its enqueue
+ * got, then the create revision (ticket and fencing token), the lease it lives under, what
+ * the last enqueue, poll or conversion saw, so that a watch can start exactly where that
+ * snapshot ended, the last queue the session knows with a sequencer revision, which a
+ * conversion may decide on without reading, and the conversion the engine waits for.
  * <p>
- * One lives per held lock, so what changes concurrently is kept in fields changed through
- * VarHandles, not in atomic objects of its own, and what only conversions need is kept in
- * an object the first conversion creates.
+ * One lives per held lock, so the slot and its entry are one object (the session's table
+ * of slots is chained through it), what changes concurrently is kept in fields changed
+ * through VarHandles, not in atomic objects of its own, and what only conversions need is
+ * kept in an object the first conversion creates. Its {@code toString} never shows the owner
+ * id, as {@link dev.dlock.support.BackendQueueEntry}'s does not (it cannot extend that class:
+ * its ticket is known only once the enqueue is answered).
  */
-final class EtcdQueueEntry extends BackendQueueEntry {
+final class EtcdQueueEntry implements QueueEntry {
+
+	private static final EntrySlots.State[] STATES = EntrySlots.State.values();
+
+	/** The low bits of {@link #claim}: the state's ordinal. */
+	private static final int STATE_BITS = 2;
+
+	/** The bit of {@link #claim} above the state: whether the enqueue created the entry. */
+	private static final int CREATED = 1 << STATE_BITS;
+
+	/** How far {@link #claim} is shifted to hold the slot. */
+	private static final int SLOT_SHIFT = STATE_BITS + 1;
 
 	private static final long NANOS_PER_MILLI = 1_000_000;
 
@@ -41,11 +57,27 @@ final class EtcdQueueEntry extends BackendQueueEntry {
 		}
 	}
 
-	private final EntrySlots.Keys keys;
+	private final EntrySlots slots;
 
-	private final SessionLease lease;
+	private final AcquireRequest request;
 
-	private volatile Observation observed;
+	/** The next slot in its bucket of the session's table; guarded by the slots. */
+	@Nullable EtcdQueueEntry next;
+
+	/**
+	 * The slot (shifted left by {@link #SLOT_SHIFT}, written once, before the slot is
+	 * shared), whether the entry was created, and the state; the last two changed under the
+	 * slots' monitor. One field for the three, since one slot lives per held lock.
+	 */
+	private int claim;
+
+	// set once by created(...), before the entry is handed to anyone
+
+	private long ticket;
+
+	private @Nullable SessionLease lease;
+
+	private volatile @Nullable Observation observed;
 
 	/** Replaced by compare-and-set. */
 	private volatile Known known = Kept.NOTHING;
@@ -59,26 +91,80 @@ final class EtcdQueueEntry extends BackendQueueEntry {
 	/** Created by the first conversion, which most entries never ask for. */
 	private volatile @Nullable Conversions conversions;
 
-	EtcdQueueEntry(AcquireRequest request, EntrySlots.Keys keys, long ticket, SessionLease lease,
-			Observation observed, long validBound) {
-		super(request, ticket);
-		this.keys = keys;
+	/** A slot claimed for a request, whose enqueue is about to be sent. */
+	EtcdQueueEntry(EntrySlots slots, AcquireRequest request, int slot) {
+		if (slot >= (1 << (Integer.SIZE - 1 - SLOT_SHIFT))) {
+			throw new IllegalStateException("Too many requests of one session on lock '" + request.key() + "'");
+		}
+		this.slots = slots;
+		this.request = request;
+		this.claim = (slot << SLOT_SHIFT) | EntrySlots.State.ENQUEUEING.ordinal();
+	}
+
+	/**
+	 * Records what the enqueue that created the entry answered; called once, before the entry
+	 * is handed to the engine or recorded as created in the slots.
+	 * @return this entry
+	 */
+	EtcdQueueEntry created(long ticket, SessionLease lease, Observation observed, long validBound) {
+		this.ticket = ticket;
 		this.lease = lease;
 		this.observed = observed;
 		validBound(validBound);
+		return this;
 	}
 
-	/** The entry's etcd key, built anew on each call. */
+	@Override
+	public AcquireRequest request() {
+		return this.request;
+	}
+
+	@Override
+	public long ticket() {
+		return this.ticket;
+	}
+
+	int slot() {
+		return this.claim >>> SLOT_SHIFT;
+	}
+
+	EntrySlots.State state() {
+		return STATES[this.claim & ((1 << STATE_BITS) - 1)];
+	}
+
+	void state(EntrySlots.State state) {
+		this.claim = (this.claim & -(1 << STATE_BITS)) | state.ordinal();
+	}
+
+	/** Whether the slot holds the entry its enqueue created (and that is not known to be gone). */
+	boolean isCreated() {
+		return (this.claim & CREATED) != 0;
+	}
+
+	void isCreated(boolean created) {
+		this.claim = created ? (this.claim | CREATED) : (this.claim & ~CREATED);
+	}
+
+	/** The key of the mark that withdraws the entry for good. */
+	ByteSequence withdrawalMark() {
+		return this.slots.withdrawalMarkOf(key());
+	}
+
+	/**
+	 * The entry's etcd key, built anew on each call: its bytes (the key prefix, the encoded
+	 * lock key, the session id and the slot) would take more heap than everything else the
+	 * backend keeps per held lock.
+	 */
 	ByteSequence key() {
-		return this.keys.entryKey();
+		return this.slots.entryKey(this.request, slot());
 	}
 
 	SessionLease lease() {
-		return this.lease;
+		return Objects.requireNonNull(this.lease, "the entry was created");
 	}
 
 	Observation observed() {
-		return this.observed;
+		return Objects.requireNonNull(this.observed, "the entry was created");
 	}
 
 	void observed(Observation observation) {
@@ -221,6 +307,13 @@ final class EtcdQueueEntry extends BackendQueueEntry {
 		return current;
 	}
 
+	/** Names the entry by its key, mode and ticket, never by its owner id. */
+	@Override
+	public String toString() {
+		return "EtcdQueueEntry[key=" + this.request.key() + ", mode=" + this.request.mode() + ", ticket=" + this.ticket
+				+ "]";
+	}
+
 	/**
 	 * What one snapshot of the queue showed.
 	 *
@@ -293,7 +386,7 @@ final class EtcdQueueEntry extends BackendQueueEntry {
 		public QueueSnapshot snapshotOf(EtcdQueueEntry entry) {
 			EntryState stored = (this.state != null) ? this.state : entry.enqueuedState();
 			return QueueSnapshot.resolve(List.of(new QueueSnapshot.Stored(entry.key(), entry.ticket(), this.modRevision,
-					entry.lease.id(), stored)), this.revision, this.sequence);
+					entry.lease().id(), stored)), this.revision, this.sequence);
 		}
 
 	}

@@ -76,10 +76,9 @@ class EntrySlotsInterleavingTests {
 
 		final AcquireRequest other = request("other");
 
-		final EntrySlots.Keys keys = this.slots.claim(this.withdrawn);
+		final EtcdQueueEntry claim = this.slots.claim(this.withdrawn);
 
-		final EtcdQueueEntry entry = new EtcdQueueEntry(this.withdrawn, this.keys, 3,
-				new SessionLease(1, Long.MAX_VALUE), EtcdQueueEntry.Observation.GRANTED, 0);
+		final ByteSequence claimKey = this.claim.key();
 
 		@Nullable EtcdQueueEntry known;
 
@@ -98,15 +97,16 @@ class EntrySlotsInterleavingTests {
 					run.slots.answered(run.withdrawn);
 					run.answered = true;
 				},
-						(run) -> run.slots.created(run.withdrawn, run.entry)),
+						(run) -> run.slots.created(run.claim.created(3, new SessionLease(1, Long.MAX_VALUE),
+								EtcdQueueEntry.Observation.GRANTED, 0))),
 				// the engine withdraws the request meanwhile, as EtcdLockSession#remove does
 				List.of((run) -> run.known = run.slots.entryOf(run.withdrawn),
 						(run) -> run.unanswered = run.known == null && run.slots.isUnanswered(run.withdrawn),
 						(run) -> run.removeAsSeen()),
 				// another request of the same key
 				List.of((run) -> {
-					run.otherKey = run.slots.claim(run.other).entryKey();
-					run.slotTakenUnderTheEnqueue = !run.answered && run.otherKey.equals(run.keys.entryKey());
+					run.otherKey = run.slots.claim(run.other).key();
+					run.slotTakenUnderTheEnqueue = !run.answered && run.otherKey.equals(run.claimKey);
 				}));
 
 		/** The removal's last step, on what its earlier steps saw. */
@@ -123,21 +123,21 @@ class EntrySlotsInterleavingTests {
 			if (this.slotTakenUnderTheEnqueue) {
 				return "another request took the slot of an enqueue that may still be applied";
 			}
-			if (this.slots.keysOf(this.withdrawn) == null && !this.slots.entries().isEmpty()) {
+			if (this.slots.claimOf(this.withdrawn) == null && !this.slots.entries().isEmpty()) {
 				return "an entry is kept on a slot that was freed";
 			}
-			EntrySlots.Keys withdrawnKeys = this.slots.keysOf(this.withdrawn);
-			if (withdrawnKeys != null && withdrawnKeys.entryKey().equals(this.otherKey)) {
+			EtcdQueueEntry withdrawnClaim = this.slots.claimOf(this.withdrawn);
+			if (withdrawnClaim != null && withdrawnClaim.key().equals(this.otherKey)) {
 				return "two live requests have one slot";
 			}
 			// the engine removes the request again once its enqueue was answered
 			this.known = this.slots.entryOf(this.withdrawn);
 			this.unanswered = false;
 			removeAsSeen();
-			if (this.slots.keysOf(this.withdrawn) != null || !this.slots.entries().isEmpty()) {
+			if (this.slots.claimOf(this.withdrawn) != null || !this.slots.entries().isEmpty()) {
 				return "the request's slot or entry is left after both removals";
 			}
-			if (!this.slots.keysOf(this.other).entryKey().equals(this.otherKey)) {
+			if (!this.slots.claimOf(this.other).key().equals(this.otherKey)) {
 				return "the other request lost its slot";
 			}
 			return null;

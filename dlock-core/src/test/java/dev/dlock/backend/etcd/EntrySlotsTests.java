@@ -55,8 +55,8 @@ class EntrySlotsTests {
 			keys.add(enqueued(request));
 		}
 		assertThat(keys).as("every request live at once has a key of its own").hasSize(130);
-		ByteSequence slot0 = this.slots.keysOf(requests.get(0)).entryKey();
-		ByteSequence slot64 = this.slots.keysOf(requests.get(64)).entryKey();
+		ByteSequence slot0 = this.slots.claimOf(requests.get(0)).key();
+		ByteSequence slot64 = this.slots.claimOf(requests.get(64)).key();
 		this.slots.free(requests.get(129));
 		this.slots.free(requests.get(64));
 		AcquireRequest next = request("k");
@@ -83,9 +83,9 @@ class EntrySlotsTests {
 		for (int i = 0; i < 1000; i++) {
 			AcquireRequest request = request("k" + i);
 			requests.add(request);
-			EntrySlots.Keys keys = this.slots.claim(request);
+			EtcdQueueEntry claim = this.slots.claim(request);
 			this.slots.answered(request);
-			this.slots.created(request, new EtcdQueueEntry(request, keys, i + 1, new SessionLease(1, Long.MAX_VALUE),
+			this.slots.created(claim.created(i + 1, new SessionLease(1, Long.MAX_VALUE),
 					EtcdQueueEntry.Observation.GRANTED, 0));
 		}
 		assertThat(this.slots.entries()).hasSize(1000);
@@ -95,11 +95,11 @@ class EntrySlotsTests {
 		for (int i = 0; i < 1000; i++) {
 			AcquireRequest request = requests.get(i);
 			if (i % 2 == 0) {
-				assertThat(this.slots.keysOf(request)).as("freed").isNull();
+				assertThat(this.slots.claimOf(request)).as("freed").isNull();
 			}
 			else {
 				assertThat(this.slots.entryOf(request).ticket()).isEqualTo(i + 1);
-				assertThat(this.slots.keysOf(request).entryKey()).isEqualTo(keyOf("k" + i, slot0));
+				assertThat(this.slots.claimOf(request).key()).isEqualTo(keyOf("k" + i, slot0));
 			}
 		}
 		assertThat(this.slots.entries()).hasSize(500);
@@ -109,30 +109,30 @@ class EntrySlotsTests {
 	void theSlotKeepsTheEntryItsEnqueueCreatedUntilTheEntryIsGone() {
 		AcquireRequest held = request("k");
 		AcquireRequest other = request("k");
-		EntrySlots.Keys keys = this.slots.claim(held);
+		EtcdQueueEntry claim = this.slots.claim(held);
+		ByteSequence key = claim.key();
 		this.slots.answered(held);
 		enqueued(other);
-		EtcdQueueEntry entry = new EtcdQueueEntry(held, keys, 3, new SessionLease(1, Long.MAX_VALUE),
+		EtcdQueueEntry entry = claim.created(3, new SessionLease(1, Long.MAX_VALUE),
 				EtcdQueueEntry.Observation.GRANTED, 0);
-		this.slots.created(held, entry);
+		this.slots.created(entry);
 		assertThat(this.slots.entryOf(held)).isSameAs(entry);
 		assertThat(this.slots.entryOf(other)).as("no entry recorded").isNull();
 		assertThat(this.slots.entries()).containsExactly(entry);
 		this.slots.gone(entry);
 		assertThat(this.slots.entryOf(held)).isNull();
-		assertThat(this.slots.keysOf(held)).as("its slot is free").isNull();
+		assertThat(this.slots.claimOf(held)).as("its slot is free").isNull();
 		assertThat(this.slots.entries()).isEmpty();
-		assertThat(enqueued(request("k"))).as("the lowest free slot").isEqualTo(keys.entryKey());
+		assertThat(enqueued(request("k"))).as("the lowest free slot").isEqualTo(key);
 	}
 
 	@Test
 	void anEntryCreatedAfterItsSlotWasFreedIsNotKept() {
 		AcquireRequest request = request("k");
-		EntrySlots.Keys keys = this.slots.claim(request);
+		EtcdQueueEntry claim = this.slots.claim(request);
 		this.slots.answered(request);
 		this.slots.free(request);
-		this.slots.created(request, new EtcdQueueEntry(request, keys, 3, new SessionLease(1, Long.MAX_VALUE),
-				EtcdQueueEntry.Observation.GRANTED, 0));
+		this.slots.created(claim.created(3, new SessionLease(1, Long.MAX_VALUE), EtcdQueueEntry.Observation.GRANTED, 0));
 		assertThat(this.slots.entryOf(request)).isNull();
 		assertThat(this.slots.entries()).isEmpty();
 	}
@@ -140,26 +140,26 @@ class EntrySlotsTests {
 	@Test
 	void aSlotFreedWhileItsEnqueueIsUnderWayStaysTakenUntilTheEnqueueIsAnsweredAndItIsFreedAgain() {
 		AcquireRequest withdrawnEarly = request("k");
-		ByteSequence key = this.slots.claim(withdrawnEarly).entryKey();
+		ByteSequence key = this.slots.claim(withdrawnEarly).key();
 		this.slots.free(withdrawnEarly);
-		assertThat(this.slots.keysOf(withdrawnEarly).entryKey()).as("the second removal needs the key").isEqualTo(key);
+		assertThat(this.slots.claimOf(withdrawnEarly).key()).as("the second removal needs the key").isEqualTo(key);
 		assertThat(enqueued(request("k"))).isNotEqualTo(key);
 		this.slots.answered(withdrawnEarly);
 		this.slots.free(withdrawnEarly);
-		assertThat(this.slots.keysOf(withdrawnEarly)).isNull();
+		assertThat(this.slots.claimOf(withdrawnEarly)).isNull();
 		assertThat(enqueued(request("k"))).isEqualTo(key);
 	}
 
 	@Test
 	void aSlotWhoseEnqueueWasNeverAnsweredIsNeverTakenAgain() {
 		AcquireRequest unanswered = request("k");
-		ByteSequence key = this.slots.claim(unanswered).entryKey();
+		ByteSequence key = this.slots.claim(unanswered).key();
 		assertThat(this.slots.isUnanswered(unanswered)).isFalse();
 		this.slots.unanswered(unanswered);
 		assertThat(this.slots.isUnanswered(unanswered)).isTrue();
-		assertThat(this.slots.keysOf(unanswered).entryKey()).as("its removal still needs the key").isEqualTo(key);
+		assertThat(this.slots.claimOf(unanswered).key()).as("its removal still needs the key").isEqualTo(key);
 		this.slots.free(unanswered);
-		assertThat(this.slots.keysOf(unanswered)).isNull();
+		assertThat(this.slots.claimOf(unanswered)).isNull();
 		for (int i = 0; i < 3; i++) {
 			AcquireRequest later = request("k");
 			assertThat(enqueued(later)).isNotEqualTo(key);
@@ -170,9 +170,9 @@ class EntrySlotsTests {
 	@Test
 	void eachSlotHasAWithdrawalMarkOutsideEveryQueue() {
 		EtcdLayout layout = new EtcdLayout("dlock/");
-		EntrySlots.Keys keys = this.slots.claim(request("k"));
-		String entry = keys.entryKey().toString();
-		String mark = keys.withdrawalMark().toString();
+		EtcdQueueEntry claim = this.slots.claim(request("k"));
+		String entry = claim.key().toString();
+		String mark = claim.withdrawalMark().toString();
 		assertThat(mark).startsWith("dlock/").endsWith(entry.substring(entry.lastIndexOf('/')));
 		assertThat(mark).doesNotStartWith(layout.resourcePrefix("k").toString());
 		// an encoded key never starts with '.', so no lock's queue covers the marks
@@ -198,7 +198,7 @@ class EntrySlotsTests {
 	}
 
 	private ByteSequence enqueued(AcquireRequest request) {
-		ByteSequence key = this.slots.claim(request).entryKey();
+		ByteSequence key = this.slots.claim(request).key();
 		this.slots.answered(request);
 		return key;
 	}

@@ -25,12 +25,12 @@ class EtcdQueueEntryTests {
 
 	private final AcquireRequest request = new AcquireRequest("k", LockMode.PR, "owner", true);
 
-	private final EntrySlots.Keys keys = new EntrySlots(new EtcdLayout("dlock/")).claim(this.request);
+	private final EntrySlots slots = new EntrySlots(new EtcdLayout("dlock/"));
 
-	private final ByteSequence key = this.keys.entryKey();
+	private final EtcdQueueEntry entry = this.slots.claim(this.request)
+		.created(TICKET, new SessionLease(1, Long.MAX_VALUE), EtcdQueueEntry.Observation.GRANTED, 0);
 
-	private final EtcdQueueEntry entry = new EtcdQueueEntry(this.request, this.keys, TICKET,
-			new SessionLease(1, Long.MAX_VALUE), EtcdQueueEntry.Observation.GRANTED, 0);
+	private final ByteSequence key = this.entry.key();
 
 	@Test
 	void theValidBoundIsKeptToTheMillisecondRoundedUpAndNeverPassesEarly() {
@@ -155,7 +155,7 @@ class EtcdQueueEntryTests {
 		ExecutorService pool = Executors.newFixedThreadPool(2);
 		try {
 			for (int i = 0; i < 2_000; i++) {
-				EtcdQueueEntry fresh = new EtcdQueueEntry(this.entry.request(), this.keys, TICKET,
+				EtcdQueueEntry fresh = new EtcdQueueEntry(this.slots, this.entry.request(), 0).created(TICKET,
 						new SessionLease(1, Long.MAX_VALUE), EtcdQueueEntry.Observation.GRANTED, 0);
 				CyclicBarrier start = new CyclicBarrier(2);
 				Future<?> older = pool.submit(() -> {
