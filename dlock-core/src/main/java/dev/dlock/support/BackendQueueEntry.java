@@ -45,8 +45,19 @@ public abstract class BackendQueueEntry implements QueueEntry {
 	 */
 	@Override
 	public final String toString() {
-		return getClass().getSimpleName() + "[key=" + this.request.key() + ", mode=" + this.request.mode()
-				+ ", ticket=" + this.ticket + "]";
+		return describe(this);
+	}
+
+	/**
+	 * Names any queue entry by its class, key, mode and ticket, never by its owner id: for an
+	 * entry that cannot extend this class.
+	 * @param entry the entry
+	 * @return its description
+	 */
+	public static String describe(QueueEntry entry) {
+		AcquireRequest request = entry.request();
+		return entry.getClass().getSimpleName() + "[key=" + request.key() + ", mode=" + request.mode() + ", ticket="
+				+ entry.ticket() + "]";
 	}
 
 }

@@ -114,7 +114,7 @@ final class EntrySlots {
 	 */
 	synchronized void created(EtcdQueueEntry entry) {
 		if (find(entry.request()) == entry) {
-			entry.isCreated(true);
+			entry.markCreated(true);
 		}
 	}
 
@@ -154,7 +154,7 @@ final class EntrySlots {
 	 */
 	synchronized void gone(EtcdQueueEntry entry) {
 		if (find(entry.request()) == entry) {
-			entry.isCreated(false);
+			entry.markCreated(false);
 		}
 		free(entry.request());
 	}
@@ -163,7 +163,7 @@ final class EntrySlots {
 	synchronized void forgetEntries() {
 		for (EtcdQueueEntry first : this.buckets) {
 			for (EtcdQueueEntry claim = first; claim != null; claim = claim.next) {
-				claim.isCreated(false);
+				claim.markCreated(false);
 			}
 		}
 	}
@@ -178,7 +178,7 @@ final class EntrySlots {
 		if (claim == null || claim.state() == State.ENQUEUEING) {
 			return;
 		}
-		claim.isCreated(false);
+		claim.markCreated(false);
 		if (claim.state() == State.UNANSWERED) {
 			claim.state(State.RETIRED);
 			return;
@@ -208,13 +208,17 @@ final class EntrySlots {
 
 	/** The lowest slot that no claim on a lock key takes, given the claims of its bucket. */
 	private static int lowestFree(String lockKey, @Nullable EtcdQueueEntry bucket) {
-		BitSet taken = new BitSet();
+		BitSet taken = null;
 		for (EtcdQueueEntry claim = bucket; claim != null; claim = claim.next) {
 			if (claim.request().key().equals(lockKey)) {
+				if (taken == null) {
+					taken = new BitSet();
+				}
 				taken.set(claim.slot());
 			}
 		}
-		return taken.nextClearBit(0);
+		// most requests are the only one of their lock key in the session: no set to build
+		return (taken != null) ? taken.nextClearBit(0) : 0;
 	}
 
 	/** A chain without one of its claims (whose link is then left as it was). */

@@ -9,6 +9,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import dev.dlock.LockMode;
 import dev.dlock.spi.AcquireRequest;
 import dev.dlock.spi.QueueEntry;
+import dev.dlock.support.BackendQueueEntry;
 import io.etcd.jetcd.ByteSequence;
 import org.jspecify.annotations.Nullable;
 
@@ -23,9 +24,9 @@ import org.jspecify.annotations.Nullable;
  * One lives per held lock, so the slot and its entry are one object (the session's table
  * of slots is chained through it), what changes concurrently is kept in fields changed
  * through VarHandles, not in atomic objects of its own, and what only conversions need is
- * kept in an object the first conversion creates. Its {@code toString} never shows the owner
- * id, as {@link dev.dlock.support.BackendQueueEntry}'s does not (it cannot extend that class:
- * its ticket is known only once the enqueue is answered).
+ * kept in an object the first conversion creates. It names itself as a
+ * {@link BackendQueueEntry} does, never by its owner id, but cannot extend that class: its
+ * ticket is known only once the enqueue is answered.
  */
 final class EtcdQueueEntry implements QueueEntry {
 
@@ -141,7 +142,7 @@ final class EtcdQueueEntry implements QueueEntry {
 		return (this.claim & CREATED) != 0;
 	}
 
-	void isCreated(boolean created) {
+	void markCreated(boolean created) {
 		this.claim = created ? (this.claim | CREATED) : (this.claim & ~CREATED);
 	}
 
@@ -310,8 +311,7 @@ final class EtcdQueueEntry implements QueueEntry {
 	/** Names the entry by its key, mode and ticket, never by its owner id. */
 	@Override
 	public String toString() {
-		return "EtcdQueueEntry[key=" + this.request.key() + ", mode=" + this.request.mode() + ", ticket=" + this.ticket
-				+ "]";
+		return BackendQueueEntry.describe(this);
 	}
 
 	/**

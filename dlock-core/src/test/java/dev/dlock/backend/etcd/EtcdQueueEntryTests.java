@@ -33,6 +33,13 @@ class EtcdQueueEntryTests {
 	private final ByteSequence key = this.entry.key();
 
 	@Test
+	void namesItselfByKeyModeAndTicketButNeverByTheOwner() {
+		assertThat(this.entry).hasToString("EtcdQueueEntry[key=k, mode=PR, ticket=" + TICKET + "]")
+			.asString()
+			.doesNotContain("owner");
+	}
+
+	@Test
 	void theValidBoundIsKeptToTheMillisecondRoundedUpAndNeverPassesEarly() {
 		long bound = 5_000_000_001L;
 		this.entry.validBound(bound);
