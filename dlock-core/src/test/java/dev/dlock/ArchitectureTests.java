@@ -56,10 +56,11 @@ class ArchitectureTests {
 
 	/**
 	 * What a backend may not use: the engine, and of the API everything but the vocabulary
-	 * the SPI speaks ({@link LockMode}, {@link LockValue} and the exceptions).
+	 * the SPI speaks ({@link LockMode}, an array of which a backend may keep to decode
+	 * ordinals, {@link LockValue} and the exceptions).
 	 */
 	private static final DescribedPredicate<JavaClass> ENGINE = resideInAnyPackage("dev.dlock", "dev.dlock.engine")
-		.and(not(belongToAnyOf(LockMode.class, LockValue.class)))
+		.and(not(belongToAnyOf(LockMode.class, LockMode[].class, LockValue.class)))
 		.and(not(assignableTo(DistributedLockException.class)))
 		.as("the engine or its API (dev.dlock.engine, and dev.dlock other than LockMode, LockValue and the exceptions)");
 

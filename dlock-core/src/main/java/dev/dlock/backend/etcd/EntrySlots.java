@@ -1,11 +1,11 @@
 package dev.dlock.backend.etcd;
 
-import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
 import java.util.UUID;
 
 import dev.dlock.spi.AcquireRequest;
+import dev.dlock.support.LockKeyTable;
 import io.etcd.jetcd.ByteSequence;
 import org.jspecify.annotations.Nullable;
 
@@ -41,22 +41,17 @@ final class EntrySlots {
 	/** What separates the session id from the slot of a try. */
 	private static final String TRIES = "-t";
 
-	private static final int INITIAL_BUCKETS = 16;
-
 	private final EtcdLayout layout;
 
 	private final String sessionId = UUID.randomUUID().toString();
 
 	/**
-	 * The claims (each the entry of its request, once created), in a hash table of their own
-	 * whose buckets are chained through the claims' own links ({@link EtcdQueueEntry#next}),
-	 * so that a claim costs no map node: a session may hold a hundred thousand locks. The
-	 * claims on one lock key share its bucket. Requests are told apart by equality, not by
-	 * owner id alone, since the engine names an entry by the request it enqueued. Guarded by this, as are the claims' links and states.
+	 * The claims (each the entry of its request, once created), filed by lock key without a
+	 * map node each: a session may hold a hundred thousand locks. Requests are told apart by
+	 * equality, not by owner id alone, since the engine names an entry by the request it
+	 * enqueued. Guarded by this, as are the claims' links and states.
 	 */
-	private @Nullable EtcdQueueEntry[] buckets = new EtcdQueueEntry[INITIAL_BUCKETS];
-
-	private int claims;
+	private final LockKeyTable<EtcdQueueEntry> claims = new LockKeyTable<>();
 
 	EntrySlots(EtcdLayout layout) {
 		this.layout = layout;
@@ -69,14 +64,8 @@ final class EntrySlots {
 	synchronized EtcdQueueEntry claim(AcquireRequest request) {
 		EtcdQueueEntry claim = find(request);
 		if (claim == null) {
-			if (this.claims >= this.buckets.length - (this.buckets.length >> 2)) {
-				resize();
-			}
-			int bucket = bucketOf(request.key(), this.buckets.length);
-			claim = new EtcdQueueEntry(this, request, lowestFree(request.key(), this.buckets[bucket]));
-			claim.next = this.buckets[bucket];
-			this.buckets[bucket] = claim;
-			this.claims++;
+			claim = new EtcdQueueEntry(this, request, lowestFree(request.key(), this.claims.chain(request.key())));
+			this.claims.add(claim);
 		}
 		claim.state(State.ENQUEUEING);
 		return claim;
@@ -131,14 +120,8 @@ final class EntrySlots {
 
 	/** Every entry created and not known to be gone. */
 	synchronized List<EtcdQueueEntry> entries() {
-		List<EtcdQueueEntry> entries = new ArrayList<>();
-		for (EtcdQueueEntry first : this.buckets) {
-			for (EtcdQueueEntry claim = first; claim != null; claim = claim.next) {
-				if (claim.isCreated()) {
-					entries.add(claim);
-				}
-			}
-		}
+		List<EtcdQueueEntry> entries = this.claims.members();
+		entries.removeIf((claim) -> !claim.isCreated());
 		return entries;
 	}
 
@@ -161,10 +144,8 @@ final class EntrySlots {
 
 	/** Forgets every entry, as the session ends. */
 	synchronized void forgetEntries() {
-		for (EtcdQueueEntry first : this.buckets) {
-			for (EtcdQueueEntry claim = first; claim != null; claim = claim.next) {
-				claim.markCreated(false);
-			}
+		for (EtcdQueueEntry claim : this.claims.members()) {
+			claim.markCreated(false);
 		}
 	}
 
@@ -183,9 +164,7 @@ final class EntrySlots {
 			claim.state(State.RETIRED);
 			return;
 		}
-		int bucket = bucketOf(request.key(), this.buckets.length);
-		this.buckets[bucket] = unlinked(this.buckets[bucket], claim);
-		this.claims--;
+		this.claims.remove(claim);
 	}
 
 	private void setState(AcquireRequest request, State state) {
@@ -197,8 +176,7 @@ final class EntrySlots {
 
 	/** The request's claim, not counting retired ones. */
 	private @Nullable EtcdQueueEntry find(AcquireRequest request) {
-		for (EtcdQueueEntry claim = this.buckets[bucketOf(request.key(), this.buckets.length)]; claim != null;
-				claim = claim.next) {
+		for (EtcdQueueEntry claim = this.claims.chain(request.key()); claim != null; claim = claim.nextInTable()) {
 			if (claim.state() != State.RETIRED && claim.request().equals(request)) {
 				return claim;
 			}
@@ -206,10 +184,10 @@ final class EntrySlots {
 		return null;
 	}
 
-	/** The lowest slot that no claim on a lock key takes, given the claims of its bucket. */
-	private static int lowestFree(String lockKey, @Nullable EtcdQueueEntry bucket) {
+	/** The lowest slot that no claim on a lock key takes, given the chain its claims are in. */
+	private static int lowestFree(String lockKey, @Nullable EtcdQueueEntry chain) {
 		BitSet taken = null;
-		for (EtcdQueueEntry claim = bucket; claim != null; claim = claim.next) {
+		for (EtcdQueueEntry claim = chain; claim != null; claim = claim.nextInTable()) {
 			if (claim.request().key().equals(lockKey)) {
 				if (taken == null) {
 					taken = new BitSet();
@@ -219,42 +197,6 @@ final class EntrySlots {
 		}
 		// most requests are the only one of their lock key in the session: no set to build
 		return (taken != null) ? taken.nextClearBit(0) : 0;
-	}
-
-	/** A chain without one of its claims (whose link is then left as it was). */
-	private static @Nullable EtcdQueueEntry unlinked(@Nullable EtcdQueueEntry first, EtcdQueueEntry claim) {
-		if (first == claim) {
-			return claim.next;
-		}
-		EtcdQueueEntry before = first;
-		while (before != null && before.next != claim) {
-			before = before.next;
-		}
-		if (before != null) {
-			before.next = claim.next;
-		}
-		return first;
-	}
-
-	/** Twice the buckets, each claim moved to its bucket there (the order within one does not matter). */
-	private void resize() {
-		@Nullable EtcdQueueEntry[] larger = new EtcdQueueEntry[this.buckets.length * 2];
-		for (EtcdQueueEntry first : this.buckets) {
-			EtcdQueueEntry claim = first;
-			while (claim != null) {
-				EtcdQueueEntry next = claim.next;
-				int bucket = bucketOf(claim.request().key(), larger.length);
-				claim.next = larger[bucket];
-				larger[bucket] = claim;
-				claim = next;
-			}
-		}
-		this.buckets = larger;
-	}
-
-	private static int bucketOf(String lockKey, int buckets) {
-		int hash = lockKey.hashCode();
-		return (hash ^ (hash >>> 16)) & (buckets - 1);
 	}
 
 	/** The key of a request's entry in a slot. */

@@ -10,6 +10,8 @@ import dev.dlock.LockMode;
 import dev.dlock.spi.AcquireRequest;
 import dev.dlock.spi.QueueEntry;
 import dev.dlock.support.BackendQueueEntry;
+import dev.dlock.support.CompactDeadline;
+import dev.dlock.support.LockKeyTable;
 import io.etcd.jetcd.ByteSequence;
 import org.jspecify.annotations.Nullable;
 
@@ -28,7 +30,7 @@ import org.jspecify.annotations.Nullable;
  * {@link BackendQueueEntry} does, never by its owner id, but cannot extend that class: its
  * ticket is known only once the enqueue is answered.
  */
-final class EtcdQueueEntry implements QueueEntry {
+final class EtcdQueueEntry implements QueueEntry, LockKeyTable.Member<EtcdQueueEntry> {
 
 	private static final EntrySlots.State[] STATES = EntrySlots.State.values();
 
@@ -40,8 +42,6 @@ final class EtcdQueueEntry implements QueueEntry {
 
 	/** How far {@link #claim} is shifted to hold the slot. */
 	private static final int SLOT_SHIFT = STATE_BITS + 1;
-
-	private static final long NANOS_PER_MILLI = 1_000_000;
 
 	private static final VarHandle KNOWN;
 
@@ -62,8 +62,8 @@ final class EtcdQueueEntry implements QueueEntry {
 
 	private final AcquireRequest request;
 
-	/** The next slot in its bucket of the session's table; guarded by the slots. */
-	@Nullable EtcdQueueEntry next;
+	/** The next claim in its chain of the session's table; guarded by the slots. */
+	private @Nullable EtcdQueueEntry next;
 
 	/**
 	 * The slot (shifted left by {@link #SLOT_SHIFT}, written once, before the slot is
@@ -83,10 +83,7 @@ final class EtcdQueueEntry implements QueueEntry {
 	/** Replaced by compare-and-set. */
 	private volatile Known known = Kept.NOTHING;
 
-	/**
-	 * The valid bound in milliseconds of the monotonic clock, rounded up, as an {@code int}
-	 * that wraps every 24 days: it is only compared with times within days of it.
-	 */
+	/** The valid bound, as a {@link CompactDeadline}. */
 	private volatile int validBoundMillis;
 
 	/** Created by the first conversion, which most entries never ask for. */
@@ -113,6 +110,21 @@ final class EtcdQueueEntry implements QueueEntry {
 		this.observed = observed;
 		validBound(validBound);
 		return this;
+	}
+
+	@Override
+	public String lockKey() {
+		return this.request.key();
+	}
+
+	@Override
+	public @Nullable EtcdQueueEntry nextInTable() {
+		return this.next;
+	}
+
+	@Override
+	public void nextInTable(@Nullable EtcdQueueEntry next) {
+		this.next = next;
 	}
 
 	@Override
@@ -237,13 +249,12 @@ final class EtcdQueueEntry implements QueueEntry {
 	 * the millisecond, rounded up, so it is never earlier than the real one.
 	 */
 	boolean isPastValidBound(long nanos) {
-		int nowMillis = (int) Math.floorDiv(nanos, NANOS_PER_MILLI);
-		return nowMillis - this.validBoundMillis >= 0;
+		return CompactDeadline.isReached(this.validBoundMillis, nanos);
 	}
 
 	/** Sets the valid bound (see {@link #isPastValidBound}). */
 	void validBound(long nanos) {
-		this.validBoundMillis = (int) -Math.floorDiv(-nanos, NANOS_PER_MILLI);
+		this.validBoundMillis = CompactDeadline.roundedUp(nanos);
 	}
 
 	/**

@@ -16,6 +16,7 @@ import dev.dlock.LockBackendException;
 import dev.dlock.spi.Subscription;
 import dev.dlock.spi.Queued;
 import dev.dlock.support.KeyCodec;
+import dev.dlock.support.LockKeyTable;
 import dev.dlock.support.ResourceChanges;
 import dev.dlock.support.TimeSource;
 import dev.dlock.support.WaitingHandOver;
@@ -106,9 +107,10 @@ final class BucketMirror implements AutoCloseable {
 	/**
 	 * The copy's entries by lock key, the readable one that the entries' values and the
 	 * requests hold anyway, not the encoded first token of the KV key, which would be one
-	 * more string per lock held anywhere. Guarded by lock.
+	 * more string per lock held anywhere; each resource is its own node of the table, as one
+	 * lives per lock held anywhere. Guarded by lock.
 	 */
-	private final Map<String, MirroredResource> resources = new HashMap<>();
+	private final LockKeyTable<MirroredResource> resources = new LockKeyTable<>();
 
 	private final NavigableMap<Long, List<CompletableFuture<Boolean>>> waiters = new TreeMap<>();
 
@@ -448,13 +450,13 @@ final class BucketMirror implements AutoCloseable {
 			return;
 		}
 		String owner = kvKey.substring(dot + 1);
-		MirroredResource resource = this.resources.get(lockKey);
+		MirroredResource resource = resource(lockKey);
 		if (value != null) {
 			if (resource == null) {
 				// one instance of the lock key for the map, the record and the entries' values
 				String shared = (sighting == null && value.key().equals(lockKey)) ? value.key() : lockKey;
 				resource = new MirroredResource(shared, seq);
-				this.resources.put(shared, resource);
+				this.resources.add(resource);
 			}
 			String key = resource.lockKey();
 			EntryValue stored = value.at(seq, value.key().equals(key) ? key : value.key());
@@ -537,9 +539,20 @@ final class BucketMirror implements AutoCloseable {
 	}
 
 	// guarded by lock
+	private @Nullable MirroredResource resource(String lockKey) {
+		for (MirroredResource resource = this.resources.chain(lockKey); resource != null;
+				resource = resource.nextInTable()) {
+			if (resource.lockKey().equals(lockKey)) {
+				return resource;
+			}
+		}
+		return null;
+	}
+
+	// guarded by lock
 	private void dropIfEmpty(MirroredResource resource) {
 		if (resource.isEmpty()) {
-			this.resources.remove(resource.lockKey());
+			this.resources.remove(resource);
 		}
 	}
 
@@ -657,7 +670,7 @@ final class BucketMirror implements AutoCloseable {
 	 */
 	QueueView snapshot(String lockKey) {
 		synchronized (this.lock) {
-			MirroredResource resource = this.resources.get(lockKey);
+			MirroredResource resource = resource(lockKey);
 			// exact when nothing is pending behind the last message applied and no expiry
 			// confirmed by the stream leader is ahead of it
 			boolean exact = this.completeSeq == this.lastSeq && !this.broken
@@ -676,7 +689,7 @@ final class BucketMirror implements AutoCloseable {
 	 */
 	long fence(String lockKey) {
 		synchronized (this.lock) {
-			MirroredResource resource = this.resources.get(lockKey);
+			MirroredResource resource = resource(lockKey);
 			return (resource != null) ? resource.fence : 0;
 		}
 	}
@@ -698,7 +711,7 @@ final class BucketMirror implements AutoCloseable {
 	void tombstone(String lockKey, StoredEntry gone, long streamEnd) {
 		List<Runnable> signals = new ArrayList<>();
 		synchronized (this.lock) {
-			MirroredResource resource = this.resources.get(lockKey);
+			MirroredResource resource = resource(lockKey);
 			StoredEntry current = (resource != null) ? resource.get(gone.owner()) : null;
 			if (resource != null && current != null && current.revision() <= gone.revision()) {
 				resource.remove(gone.owner());
@@ -719,7 +732,7 @@ final class BucketMirror implements AutoCloseable {
 	void refresh(String lockKey, StoredEntry newer) {
 		List<Runnable> signals = new ArrayList<>();
 		synchronized (this.lock) {
-			MirroredResource resource = this.resources.get(lockKey);
+			MirroredResource resource = resource(lockKey);
 			StoredEntry current = (resource != null) ? resource.get(newer.owner()) : null;
 			if (resource != null && current != null && current.revision() < newer.revision()) {
 				resource.put(newer);
@@ -904,14 +917,13 @@ final class BucketMirror implements AutoCloseable {
 			}
 			if (this.newestStamp != null) {
 				Instant horizon = this.newestStamp.minus(this.maxAge.multipliedBy(2));
-				this.resources.entrySet().removeIf((pair) -> {
-					MirroredResource resource = pair.getValue();
+				for (MirroredResource resource : this.resources.members()) {
 					if (resource.removeWrittenBefore(horizon)) {
 						resource.removedUpTo = Math.max(resource.removedUpTo, this.lastSeq);
-						signals.addAll(this.changes.changed(pair.getKey()));
+						signals.addAll(this.changes.changed(resource.lockKey()));
 					}
-					return resource.isEmpty();
-				});
+					dropIfEmpty(resource);
+				}
 			}
 		}
 		signals.forEach(this.calls::run);

@@ -6,25 +6,29 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
+import dev.dlock.support.LockKeyTable;
 import org.jspecify.annotations.Nullable;
 
 /**
  * The entries of one lock key in a {@link BucketMirror}'s copy of its bucket, and what the
  * copy's decisions about the key must wait for. One lives per lock held anywhere on the
  * bucket, so the one entry most locks have is kept without a map (a map is made for a
- * second entry and dropped again when one is left), and no view of it is kept. Not
- * thread-safe: the mirror's lock guards it.
+ * second entry and dropped again when one is left), no view of it is kept, and it is its
+ * own node in the copy's table. Not thread-safe: the mirror's lock guards it.
  */
-final class MirroredResource {
+final class MirroredResource implements LockKeyTable.Member<MirroredResource> {
 
-	/** The lock key, the instance the copy's map and the entries' values share. */
+	/** The lock key, the instance the entries' values share. */
 	private final String lockKey;
 
-	/** The resource's entry while it has one, as most have; {@code null} otherwise. */
-	private @Nullable StoredEntry only;
+	/**
+	 * The resource's entry while it has one, as most have ({@link StoredEntry}); its entries
+	 * by owner while there are two or more (a {@code Map<String, StoredEntry>}); {@code null}
+	 * while it has none. One field for both, since one resource lives per held lock.
+	 */
+	private @Nullable Object entries;
 
-	/** The entries by owner while there are two or more; {@code null} otherwise. */
-	private @Nullable Map<String, StoredEntry> many;
+	private @Nullable MirroredResource next;
 
 	/** Up to which stream sequence a decision about the key waits for the copy ({@link BucketMirror#fence}). */
 	long fence;
@@ -41,51 +45,64 @@ final class MirroredResource {
 		this.removedUpTo = firstSeq;
 	}
 
-	String lockKey() {
+	@Override
+	public String lockKey() {
 		return this.lockKey;
 	}
 
+	@Override
+	public @Nullable MirroredResource nextInTable() {
+		return this.next;
+	}
+
+	@Override
+	public void nextInTable(@Nullable MirroredResource next) {
+		this.next = next;
+	}
+
 	boolean isEmpty() {
-		return this.only == null && this.many == null;
+		return this.entries == null;
 	}
 
 	@Nullable StoredEntry get(String owner) {
-		StoredEntry single = this.only;
+		StoredEntry single = only();
 		if (single != null) {
 			return single.hasOwner(owner) ? single : null;
 		}
-		return (this.many != null) ? this.many.get(owner) : null;
+		Map<String, StoredEntry> many = many();
+		return (many != null) ? many.get(owner) : null;
 	}
 
 	/** Stores an entry in place of its owner's; returns the one it replaced, if any. */
 	@Nullable StoredEntry put(StoredEntry entry) {
-		StoredEntry single = this.only;
-		if (this.many != null) {
-			return this.many.put(entry.owner(), entry);
+		Map<String, StoredEntry> many = many();
+		if (many != null) {
+			return many.put(entry.owner(), entry);
 		}
+		StoredEntry single = only();
 		if (single == null || single.hasSameOwner(entry)) {
-			this.only = entry;
+			this.entries = entry;
 			return single;
 		}
-		Map<String, StoredEntry> entries = new HashMap<>(4);
-		entries.put(single.owner(), single);
-		entries.put(entry.owner(), entry);
-		this.many = entries;
-		this.only = null;
+		Map<String, StoredEntry> both = new HashMap<>(4);
+		both.put(single.owner(), single);
+		both.put(entry.owner(), entry);
+		this.entries = both;
 		return null;
 	}
 
 	/** Removes an owner's entry; returns it, if there was one. */
 	@Nullable StoredEntry remove(String owner) {
-		StoredEntry single = this.only;
+		StoredEntry single = only();
 		if (single != null) {
 			if (!single.hasOwner(owner)) {
 				return null;
 			}
-			this.only = null;
+			this.entries = null;
 			return single;
 		}
-		StoredEntry removed = (this.many != null) ? this.many.remove(owner) : null;
+		Map<String, StoredEntry> many = many();
+		StoredEntry removed = (many != null) ? many.remove(owner) : null;
 		if (removed != null) {
 			compact();
 		}
@@ -93,28 +110,29 @@ final class MirroredResource {
 	}
 
 	List<StoredEntry> entryList() {
-		List<StoredEntry> list = new ArrayList<>((this.many != null) ? this.many.size() : 1);
-		if (this.only != null) {
-			list.add(this.only);
+		StoredEntry single = only();
+		if (single != null) {
+			List<StoredEntry> list = new ArrayList<>(1);
+			list.add(single);
+			return list;
 		}
-		else if (this.many != null) {
-			list.addAll(this.many.values());
-		}
-		return list;
+		Map<String, StoredEntry> many = many();
+		return (many != null) ? new ArrayList<>(many.values()) : new ArrayList<>(1);
 	}
 
 	/** Drops the entries written before a time; tells whether any was. */
 	boolean removeWrittenBefore(Instant horizon) {
 		long horizonNanos = StoredEntry.epochNanos(horizon);
-		StoredEntry single = this.only;
+		StoredEntry single = only();
 		if (single != null) {
 			if (single.writtenNanos() >= horizonNanos) {
 				return false;
 			}
-			this.only = null;
+			this.entries = null;
 			return true;
 		}
-		if (this.many == null || !this.many.values().removeIf((stored) -> stored.writtenNanos() < horizonNanos)) {
+		Map<String, StoredEntry> many = many();
+		if (many == null || !many.values().removeIf((stored) -> stored.writtenNanos() < horizonNanos)) {
 			return false;
 		}
 		compact();
@@ -123,11 +141,19 @@ final class MirroredResource {
 
 	/** Goes back to the form without a map once at most one entry is left. */
 	private void compact() {
-		Map<String, StoredEntry> entries = this.many;
-		if (entries != null && entries.size() <= 1) {
-			this.many = null;
-			this.only = entries.isEmpty() ? null : entries.values().iterator().next();
+		Map<String, StoredEntry> many = many();
+		if (many != null && many.size() <= 1) {
+			this.entries = many.isEmpty() ? null : many.values().iterator().next();
 		}
+	}
+
+	private @Nullable StoredEntry only() {
+		return (this.entries instanceof StoredEntry single) ? single : null;
+	}
+
+	@SuppressWarnings("unchecked")
+	private @Nullable Map<String, StoredEntry> many() {
+		return (this.entries instanceof Map<?, ?> many) ? (Map<String, StoredEntry>) many : null;
 	}
 
 }

@@ -11,7 +11,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import java.util.function.Function;
 
@@ -27,6 +26,7 @@ import dev.dlock.spi.Queued;
 import dev.dlock.spi.Subscription;
 import dev.dlock.support.KeyCodec;
 import dev.dlock.support.KeyDigest;
+import dev.dlock.support.LockKeyTable;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -71,8 +71,12 @@ final class NatsLockSession implements LockSession {
 
 	private final Object monitor = new Object();
 
-	/** The entries this session created and has not removed. */
-	private final Map<AcquireRequest, NatsQueueEntry> entries = new ConcurrentHashMap<>();
+	/**
+	 * The entries this session created and has not removed, filed by lock key without a map
+	 * node each (a session may hold a hundred thousand locks); told apart by their requests.
+	 * Guarded by itself.
+	 */
+	private final LockKeyTable<NatsQueueEntry> entries = new LockKeyTable<>();
 
 	// guarded by monitor
 	private @Nullable SessionHeartbeat heartbeat;
@@ -102,7 +106,7 @@ final class NatsLockSession implements LockSession {
 			.thenCompose((heartbeat) -> bucketOf(request).enqueue(request, heartbeat, requiredUntil))
 			.thenApply((result) -> {
 				if (result.entry() instanceof NatsQueueEntry entry) {
-					this.entries.put(request, entry);
+					keep(entry);
 				}
 				return result;
 			});
@@ -187,14 +191,18 @@ final class NatsLockSession implements LockSession {
 	 * that may hold {@code PW} or {@code EX} marks its key's value invalid first.
 	 */
 	private void reapAbandoned(Set<NatsQueueEntry> renewed, long now) {
-		for (NatsQueueEntry entry : this.entries.values()) {
+		List<NatsQueueEntry> kept;
+		synchronized (this.entries) {
+			kept = this.entries.members();
+		}
+		for (NatsQueueEntry entry : kept) {
 			if (renewed.contains(entry)) {
 				continue;
 			}
 			if (entry.heartbeat().isDead()) {
 				forget(entry); // others delete it: its heartbeat is gone, or going
 			}
-			else if (now - entry.validBound() >= 0) {
+			else if (entry.isPastValidBound(now)) {
 				// a holder of PW or EX that the engine gave up may have changed what the value describes
 				CompletableFuture<Void> marked = NatsBucket.mayHoldWriteMode(entry.value())
 						? entry.bucket().invalidate(entry.resource(), entry.value())
@@ -210,8 +218,33 @@ final class NatsLockSession implements LockSession {
 		}
 	}
 
+	/** Keeps an entry in place of any other of its request. */
+	private void keep(NatsQueueEntry entry) {
+		synchronized (this.entries) {
+			NatsQueueEntry other = entryOf(entry.request());
+			if (other != entry) {
+				if (other != null) {
+					this.entries.remove(other);
+				}
+				this.entries.add(entry);
+			}
+		}
+	}
+
 	private void forget(NatsQueueEntry entry) {
-		this.entries.remove(entry.request(), entry);
+		synchronized (this.entries) {
+			this.entries.remove(entry);
+		}
+	}
+
+	// guarded by entries
+	private @Nullable NatsQueueEntry entryOf(AcquireRequest request) {
+		for (NatsQueueEntry entry = this.entries.chain(request.key()); entry != null; entry = entry.nextInTable()) {
+			if (entry.request().equals(request)) {
+				return entry;
+			}
+		}
+		return null;
 	}
 
 	/**
@@ -324,9 +357,11 @@ final class NatsLockSession implements LockSession {
 	@Override
 	public CompletableFuture<Void> remove(AcquireRequest request) {
 		return bucketOf(request).remove(request).thenApply((removed) -> {
-			NatsQueueEntry known = this.entries.get(request);
-			if (known != null) {
-				forget(known);
+			synchronized (this.entries) {
+				NatsQueueEntry known = entryOf(request);
+				if (known != null) {
+					this.entries.remove(known);
+				}
 			}
 			return removed;
 		});
@@ -378,7 +413,9 @@ final class NatsLockSession implements LockSession {
 			this.closed = true;
 			current = this.heartbeat;
 		}
-		this.entries.clear();
+		synchronized (this.entries) {
+			this.entries.clear();
+		}
 		if (current != null) {
 			end(current);
 		}

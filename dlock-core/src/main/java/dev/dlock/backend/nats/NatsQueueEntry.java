@@ -2,7 +2,10 @@ package dev.dlock.backend.nats;
 
 import dev.dlock.spi.AcquireRequest;
 import dev.dlock.support.ChangeTrackingQueueEntry;
+import dev.dlock.support.CompactDeadline;
 import dev.dlock.support.KeyCodec;
+import dev.dlock.support.LockKeyTable;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A request's entry in the bucket: KV key {@code <encoded key>.<owner id>}, its ticket
@@ -13,7 +16,7 @@ import dev.dlock.support.KeyCodec;
  * session's {@linkplain #heartbeat() heartbeat} (and is rewritten before the bucket's max age
  * could drop it).
  */
-final class NatsQueueEntry extends ChangeTrackingQueueEntry {
+final class NatsQueueEntry extends ChangeTrackingQueueEntry implements LockKeyTable.Member<NatsQueueEntry> {
 
 	private final NatsBucket bucket;
 
@@ -33,13 +36,19 @@ final class NatsQueueEntry extends ChangeTrackingQueueEntry {
 	/** When this backend sent its last confirmed write of the entry (its create, at first). */
 	private long lastSent;
 
-	/** A bound of the engine's validity of the entry: a renewal round's start plus the lease. */
-	private volatile long validBound;
+	/**
+	 * A bound of the engine's validity of the entry: a renewal round's start plus the lease,
+	 * as a {@link CompactDeadline} (one entry lives per held lock).
+	 */
+	private volatile int validBound;
+
+	/** The next entry in its chain of the session's table; guarded by the session. */
+	private @Nullable NatsQueueEntry next;
 
 	NatsQueueEntry(AcquireRequest request, NatsBucket bucket, long ticket, EntryValue value,
 			SessionHeartbeat heartbeat, long createdAt, long validBound) {
 		super(request, ticket);
-		this.validBound = validBound;
+		this.validBound = CompactDeadline.roundedUp(validBound);
 		this.bucket = bucket;
 		this.revision = ticket;
 		this.value = value;
@@ -48,15 +57,17 @@ final class NatsQueueEntry extends ChangeTrackingQueueEntry {
 	}
 
 	/**
-	 * When the engine surely counts the entry valid no longer (monotonic nanoseconds): a
-	 * lease after the start of the last renewal round that had it, or after its enqueue.
+	 * Whether a time (monotonic nanoseconds) is past the moment the engine surely counts the
+	 * entry valid no longer: a lease after the start of the last renewal round that had it,
+	 * or after its enqueue.
 	 */
-	long validBound() {
-		return this.validBound;
+	boolean isPastValidBound(long nanos) {
+		return CompactDeadline.isReached(this.validBound, nanos);
 	}
 
+	/** Sets the valid bound (see {@link #isPastValidBound}), in monotonic nanoseconds. */
 	void validBound(long nanos) {
-		this.validBound = nanos;
+		this.validBound = CompactDeadline.roundedUp(nanos);
 	}
 
 	/** The heartbeat of the session that wrote the entry: the entry is dead once it is. */
@@ -88,9 +99,23 @@ final class NatsQueueEntry extends ChangeTrackingQueueEntry {
 		return KeyCodec.encode(request().key());
 	}
 
-	/** The lock key, as the request holds it: what the copy of the bucket keys the entry's queue by. */
-	String lockKey() {
+	/**
+	 * The lock key, as the request holds it: what the copy of the bucket keys the entry's
+	 * queue by, and the session its entries.
+	 */
+	@Override
+	public String lockKey() {
 		return request().key();
+	}
+
+	@Override
+	public @Nullable NatsQueueEntry nextInTable() {
+		return this.next;
+	}
+
+	@Override
+	public void nextInTable(@Nullable NatsQueueEntry next) {
+		this.next = next;
 	}
 
 	synchronized long revision() {
