@@ -99,7 +99,7 @@ final class Acquisition {
 			return null;
 		}
 		return new LockInfo(this.key, this.mode, LockInfo.State.WAITING, null, Duration.ofNanos(now - this.startedAt),
-				Duration.ofNanos(Math.max(0, live.validUntil() - now)));
+				Duration.ofNanos(Math.max(0, live.validFor(now))));
 	}
 
 	CompletableFuture<@Nullable Grant> start() {

@@ -304,7 +304,7 @@ final class DefaultLockManager implements LockManager {
 			Grant.PendingConversion converting = grant.pendingConversion();
 			locks.add(new LockInfo(grant.key(), held.mode(), valid ? LockInfo.State.HELD : LockInfo.State.LOST,
 					held.token(), Duration.ofNanos(now - grant.grantedAt()),
-					valid ? Duration.ofNanos(entry.validUntil() - now) : Duration.ZERO,
+					valid ? Duration.ofNanos(entry.validFor(now)) : Duration.ZERO,
 					(converting != null) ? converting.target() : null,
 					this.grants.blockedModes(grant)));
 		}

@@ -229,9 +229,10 @@ final class EngineSession implements LiveEntry.Owner {
 		if (this.closed) {
 			return false;
 		}
-		long dueBefore = this.time.nanoTime() + this.leaseNanos - this.intervalNanos;
+		long now = this.time.nanoTime();
+		long renewedAtLeastFor = this.leaseNanos - this.intervalNanos;
 		for (LiveEntry entry : this.entries.snapshot()) {
-			if (entry.isAttached() && entry.validUntil() - dueBefore < 0) {
+			if (entry.isAttached() && entry.validFor(now) < renewedAtLeastFor) {
 				return true;
 			}
 		}
@@ -242,7 +243,7 @@ final class EngineSession implements LiveEntry.Owner {
 	void expireDue() {
 		long now = this.time.nanoTime();
 		for (LiveEntry entry : this.entries.snapshot()) {
-			if (entry.isAttached() && now - entry.validUntil() >= 0) {
+			if (entry.isAttached() && entry.validFor(now) <= 0) {
 				entry.lose("no renewal was confirmed within the lease time of "
 						+ Duration.ofNanos(this.leaseNanos), null);
 			}
@@ -255,15 +256,14 @@ final class EngineSession implements LiveEntry.Owner {
 	 */
 	private void armExpiryCheck() {
 		long now = this.time.nanoTime();
-		long nextTick = now + this.intervalNanos;
-		long earliest = nextTick;
+		long earliest = this.intervalNanos;
 		for (LiveEntry entry : this.entries.snapshot()) {
-			if (entry.isAttached() && entry.validUntil() - earliest < 0) {
-				earliest = entry.validUntil();
+			if (entry.isAttached() && entry.validFor(now) < earliest) {
+				earliest = entry.validFor(now);
 			}
 		}
-		if (earliest != nextTick) {
-			this.time.schedule(Duration.ofNanos(Math.max(0, earliest - now)), this::expireDue);
+		if (earliest != this.intervalNanos) {
+			this.time.schedule(Duration.ofNanos(Math.max(0, earliest)), this::expireDue);
 		}
 	}
 

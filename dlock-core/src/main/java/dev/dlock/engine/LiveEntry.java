@@ -5,6 +5,7 @@ import java.lang.invoke.VarHandle;
 
 import dev.dlock.spi.AcquireRequest;
 import dev.dlock.spi.QueueEntry;
+import dev.dlock.support.CompactDeadline;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -17,7 +18,9 @@ import org.jspecify.annotations.Nullable;
  * One lives per held lock, so it keeps no per-entry helpers (atomics, lambdas) and no field
  * it can do without: it ends when its loss listener is swapped for a sentinel, one field
  * holds its request and then the backend's entry that carries it, and it carries its own
- * links in its session's {@link SessionEntries}.
+ * links in its session's {@link SessionEntries}, and it keeps its two times as
+ * {@link CompactDeadline}s, each rounded the safe way (the validity down, the server's
+ * bound up), which only makes it count the lease a millisecond short at most.
  */
 final class LiveEntry {
 
@@ -47,9 +50,11 @@ final class LiveEntry {
 	 */
 	private volatile Object target;
 
-	private volatile long validUntil;
+	/** Until when the lease is proved alive, rounded down. */
+	private volatile int validUntil;
 
-	private volatile long confirmedAt;
+	/** The latest confirmation of the entry at the server, rounded up. */
+	private volatile int confirmedAt;
 
 	/**
 	 * Told the message and cause of a loss; the owner builds its exception from them.
@@ -98,34 +103,40 @@ final class LiveEntry {
 	 * confirmed at {@code confirmedAt}.
 	 */
 	void attach(QueueEntry entry, long sentAt, long confirmedAt) {
-		this.validUntil = sentAt + this.session.leaseNanos();
-		this.confirmedAt = confirmedAt;
+		this.validUntil = CompactDeadline.roundedDown(sentAt + this.session.leaseNanos());
+		this.confirmedAt = CompactDeadline.roundedUp(confirmedAt);
 		this.target = entry;
 	}
 
 	void extend(long sentAt, long confirmedAt) {
-		this.validUntil = Math.max(this.validUntil, sentAt + this.session.leaseNanos());
-		this.confirmedAt = Math.max(this.confirmedAt, confirmedAt);
+		this.validUntil = CompactDeadline.later(this.validUntil,
+				CompactDeadline.roundedDown(sentAt + this.session.leaseNanos()));
+		this.confirmedAt = CompactDeadline.later(this.confirmedAt, CompactDeadline.roundedUp(confirmedAt));
 	}
 
 	boolean isAttached() {
 		return this.target instanceof QueueEntry;
 	}
 
-	long validUntil() {
-		return this.validUntil;
+	/**
+	 * How long from {@code now} the lease is proved alive (by the engine's clock, in
+	 * nanoseconds); zero or less once it is not.
+	 */
+	long validFor(long now) {
+		return CompactDeadline.nanosUntil(this.validUntil, now);
 	}
 
 	/**
 	 * The latest time the server may still keep this entry: a lease after the last
 	 * confirmed renewal.
+	 * @param now the engine's clock now, from which the bound is counted
 	 */
-	long serverExpiryBound() {
-		return this.confirmedAt + this.session.leaseNanos();
+	long serverExpiryBound(long now) {
+		return now + CompactDeadline.nanosUntil(this.confirmedAt, now) + this.session.leaseNanos();
 	}
 
 	boolean isAlive(long now) {
-		return !isEnded() && isAttached() && now - this.validUntil < 0;
+		return !isEnded() && isAttached() && validFor(now) > 0;
 	}
 
 	boolean isEnded() {

@@ -84,7 +84,7 @@ final class Releaser {
 			giveUpAt = Long.MAX_VALUE;
 		}
 		else if (entry.isAttached()) {
-			giveUpAt = entry.serverExpiryBound();
+			giveUpAt = entry.serverExpiryBound(this.time.nanoTime());
 		}
 		else {
 			giveUpAt = this.time.nanoTime() + session.leaseNanos();
