@@ -10,6 +10,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
@@ -31,7 +32,10 @@ import org.slf4j.LoggerFactory;
  * in a mode conflicting with the grant's mode and that they were not told of yet.
  * <p>
  * Where the backend's signal carries the entry that started to wait (a hint), the
- * listeners are told at once, and a read follows as after any signal.
+ * listeners are told at once, and a read follows as after any signal: sent from the
+ * callback executor after the listeners' tasks, so that the thread that brought the hint
+ * (often the client's I/O thread) does not send it while the listeners' thread wakes up,
+ * which on a small machine competes with it for a core.
  * <p>
  * Reads never overlap: a signal during a read asks for one more read after it, however
  * many signals came. The reads' answers and the hints meet in {@link #told}, changed
@@ -113,7 +117,8 @@ final class BlockingWatch {
 
 	/**
 	 * Tells the listeners at once of an entry that started to wait, if the grant's mode
-	 * blocks it and they were not told of it, then asks for a read as a signal does.
+	 * blocks it and they were not told of it, then asks for a read as a signal does (after
+	 * the listeners' tasks, on the callback executor, when there are any).
 	 */
 	void hinted(Queued waiting) {
 		QueueEntry entry = this.grant.entry().queueEntry();
@@ -132,8 +137,13 @@ final class BlockingWatch {
 				}
 			}
 			if (toTell != null) {
-				this.context.observations().blocking(this.grant.key(), held, requested);
-				toTell.forEach((listener) -> this.context.callbackExecutor().execute(() -> tell(listener, requested)));
+				Executor executor = this.context.callbackExecutor();
+				toTell.forEach((listener) -> executor.execute(() -> tell(listener, requested)));
+				executor.execute(() -> {
+					this.context.observations().blocking(this.grant.key(), held, requested);
+					signal();
+				});
+				return;
 			}
 		}
 		signal();
