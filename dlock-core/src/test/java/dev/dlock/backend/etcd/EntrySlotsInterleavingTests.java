@@ -43,6 +43,59 @@ class EntrySlotsInterleavingTests {
 		assertThat(failures).isEmpty();
 	}
 
+	/**
+	 * Three requests whose lock keys share one chain of the slots' table ({@code "Aa"} and
+	 * {@code "BB"} have equal hash codes; two requests on {@code "Aa"}), each claimed, answered,
+	 * created and gone on a thread of its own, in every order: after every step each request
+	 * still claimed is found with its own claim, the two on one key never share a slot, and at
+	 * the end nothing is left.
+	 */
+	@Test
+	void everyOrderOfRequestsWhoseKeysShareAChainKeepsEachClaimFound() {
+		List<String> failures = new ArrayList<>();
+		int orders = 0;
+		for (List<Integer> order : orders(List.of(4, 4, 4))) {
+			orders++;
+			EntrySlots slots = new EntrySlots(new EtcdLayout("dlock/"));
+			List<AcquireRequest> requests = List.of(new AcquireRequest("Aa", LockMode.EX, "first", true),
+					new AcquireRequest("BB", LockMode.EX, "second", true),
+					new AcquireRequest("Aa", LockMode.EX, "third", true));
+			EtcdQueueEntry[] claims = new EtcdQueueEntry[3];
+			int[] next = new int[3];
+			String failure = null;
+			for (int thread : order) {
+				AcquireRequest request = requests.get(thread);
+				switch (next[thread]++) {
+					case 0 -> claims[thread] = slots.claim(request);
+					case 1 -> slots.answered(request);
+					case 2 -> slots.created(claims[thread].created(thread + 1, new SessionLease(1, Long.MAX_VALUE),
+							EtcdQueueEntry.Observation.GRANTED, 0));
+					default -> slots.gone(claims[thread]);
+				}
+				for (int other = 0; other < 3 && failure == null; other++) {
+					boolean claimed = next[other] >= 1 && next[other] <= 3;
+					if (claimed && slots.claimOf(requests.get(other)) != claims[other]) {
+						failure = "request " + other + " lost its claim after a step of request " + thread;
+					}
+				}
+				if (failure == null && next[0] >= 1 && next[0] <= 3 && next[2] >= 1 && next[2] <= 3
+						&& claims[0].key().equals(claims[2].key())) {
+					failure = "two live requests on one key have one slot";
+				}
+			}
+			boolean left = !slots.entries().isEmpty()
+					|| requests.stream().anyMatch((request) -> slots.claimOf(request) != null);
+			if (failure == null && left) {
+				failure = "a claim or an entry is left after every request was gone";
+			}
+			if (failure != null) {
+				failures.add(order + ": " + failure);
+			}
+		}
+		assertThat(orders).isEqualTo(34_650);
+		assertThat(failures).isEmpty();
+	}
+
 	/** Every merge of threads with the given numbers of steps, as the sequence of thread indexes. */
 	private static List<List<Integer>> orders(List<Integer> steps) {
 		List<List<Integer>> orders = new ArrayList<>();
